@@ -1,0 +1,91 @@
+//! Reading the JSON documents the CLI takes, and the host duties the core leaves to it
+//! (clock, CSPRNG, file system).
+
+use std::path::Path;
+
+use payquery_core::{resolve_pem_paths, Client, Error, ErrorCode, HttpResponse, Nonce, Query};
+use serde::Deserialize;
+
+fn read_text(path: &Path, what: &str) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidInput,
+            format!("cannot read {what} {}: {e}", path.display()),
+        )
+    })
+}
+
+/// Loads a config document, resolving `*_path` keys relative to the document's directory.
+pub fn load_client(path: &Path) -> Result<Client, Error> {
+    let text = read_text(path, "config")?;
+    let mut doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidConfig,
+            format!("config {} is not JSON: {e}", path.display()),
+        )
+    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    resolve_pem_paths(&mut doc, &mut |p| {
+        std::fs::read_to_string(base.join(p)).map_err(|e| e.to_string())
+    })?;
+    Client::from_config_json(&doc.to_string())
+}
+
+/// Loads a query document for `client`'s provider.
+pub fn load_query(client: &Client, path: &Path) -> Result<Query, Error> {
+    client.query_from_json(&read_text(path, "query")?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResponseDocument {
+    status: u16,
+    #[serde(default)]
+    headers: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    body: String,
+}
+
+/// Loads `{"status": N, "headers": {"Name": "value"}, "body": "<raw text>"}`.
+pub fn load_response(path: &Path) -> Result<HttpResponse, Error> {
+    let doc: ResponseDocument =
+        serde_json::from_str(&read_text(path, "response")?).map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidInput,
+                format!("invalid response document: {e}"),
+            )
+        })?;
+    let mut headers = Vec::new();
+    for (name, value) in doc.headers {
+        let value = match value {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        };
+        headers.push((name, value));
+    }
+    Ok(HttpResponse::new(
+        doc.status,
+        headers,
+        doc.body.into_bytes(),
+    ))
+}
+
+/// The current Unix time in seconds.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// A fresh 32-character nonce from the OS CSPRNG.
+pub fn random_nonce() -> Result<Nonce, Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidConfig,
+            format!("the OS random number generator failed: {e}"),
+        )
+    })?;
+    Ok(Nonce::from_random_bytes(&bytes))
+}

@@ -1,0 +1,157 @@
+//! `payquery`: the command-line host of payquery-core.
+//!
+//! It is a host like any other: it reads config/query/response documents, fills in the clock
+//! and a CSPRNG nonce unless pinned, and prints JSON. Failures print
+//! `{"error": {"code": …, "message": …, …}}` on stdout and exit 1; usage errors exit 2.
+
+mod documents;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use payquery_core::{Error, ErrorCode, HttpRequest, Nonce, RequestContext, ResponseContext};
+use serde_json::json;
+
+use documents::{load_client, load_query, load_response, now_unix, random_nonce};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "payquery",
+    version,
+    about = "Ask Chinese payment providers what happened to an order (sans-IO core + CLI host)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Debug)]
+struct BuildArgs {
+    /// Client config document (JSON; `*_path` keys are read relative to it).
+    #[arg(long)]
+    config: PathBuf,
+    /// Query document (JSON).
+    #[arg(long)]
+    query: PathBuf,
+    /// Unix time to sign with (default: now).
+    #[arg(long)]
+    timestamp: Option<i64>,
+    /// Nonce (default: 32 random [0-9A-Za-z] from the OS CSPRNG).
+    #[arg(long)]
+    nonce: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print the signed request descriptor as JSON.
+    Build(BuildArgs),
+    /// Print a ready-to-run curl command for the signed request.
+    Curl(BuildArgs),
+    /// Verify and parse a response document; print the order (or token) as JSON.
+    Parse {
+        /// Client config document (JSON).
+        #[arg(long)]
+        config: PathBuf,
+        /// Response document `{"status": N, "headers": {...}, "body": "<raw text>"}`.
+        #[arg(long)]
+        response: PathBuf,
+        /// The query the response answers (needed for access-token responses).
+        #[arg(long)]
+        query: Option<PathBuf>,
+        /// Current Unix time for freshness checks (default: now).
+        #[arg(long)]
+        now: Option<i64>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(output) => {
+            println!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            println!("{}", json!({ "error": err }));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<String, Error> {
+    match command {
+        Command::Build(args) => Ok(descriptor_json(&build(&args)?).to_string()),
+        Command::Curl(args) => Ok(curl_command(&build(&args)?)),
+        Command::Parse {
+            config,
+            response,
+            query,
+            now,
+        } => {
+            let client = load_client(&config)?;
+            let query = query.map(|q| load_query(&client, &q)).transpose()?;
+            let response = load_response(&response)?;
+            let ctx = ResponseContext::new(now.unwrap_or_else(now_unix));
+            let parsed = client.parse_response(query.as_ref(), &response, &ctx)?;
+            serde_json::to_string_pretty(&parsed).map_err(|e| {
+                Error::new(ErrorCode::DecodeError, format!("cannot print result: {e}"))
+            })
+        }
+    }
+}
+
+fn build(args: &BuildArgs) -> Result<HttpRequest, Error> {
+    let client = load_client(&args.config)?;
+    let query = load_query(&client, &args.query)?;
+    let nonce = match &args.nonce {
+        Some(n) => Nonce::new(n.clone())?,
+        None => random_nonce()?,
+    };
+    let ctx = RequestContext::new(args.timestamp.unwrap_or_else(now_unix), nonce);
+    client.build_request(&query, &ctx)
+}
+
+/// The CLI's descriptor shape: `{"method","url","headers":[[name,value],…],"body":string|null}`.
+fn descriptor_json(request: &HttpRequest) -> serde_json::Value {
+    json!({
+        "method": request.method.as_str(),
+        "url": request.url,
+        "headers": request.headers.iter().map(|(n, v)| [n, v]).collect::<Vec<_>>(),
+        "body": request.body_text(),
+    })
+}
+
+/// Single-quotes a word for POSIX shells.
+fn shell_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+fn curl_command(request: &HttpRequest) -> String {
+    let mut parts = vec![
+        "curl".to_owned(),
+        "-sS".to_owned(),
+        "-X".to_owned(),
+        request.method.as_str().to_owned(),
+        shell_quote(&request.url),
+    ];
+    for (name, value) in &request.headers {
+        parts.push("-H".to_owned());
+        parts.push(shell_quote(&format!("{name}: {value}")));
+    }
+    if let Some(body) = request.body_text() {
+        parts.push("--data-binary".to_owned());
+        parts.push(shell_quote(body));
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quoting_survives_single_quotes() {
+        assert_eq!(shell_quote("a'b"), r"'a'\''b'");
+    }
+}

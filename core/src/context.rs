@@ -1,0 +1,102 @@
+//! Time and randomness, injected.
+//!
+//! The core never reads the clock or an RNG: building a request takes a [`RequestContext`]
+//! (Unix timestamp + nonce), parsing a response takes a [`ResponseContext`] (the current Unix
+//! time). Hosts fill them from their clock and CSPRNG (the CLI and bindings do so by default);
+//! tests pin them, so the same inputs always give the same bytes.
+
+use crate::error::{Error, Result};
+
+/// A request nonce: 1 to 32 ASCII letters and digits (WeChat Pay's `nonce_str` rule; Fubei's
+/// official SDK sends 32 random letters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nonce(String);
+
+const NONCE_ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+impl Nonce {
+    /// Validates a caller-chosen nonce.
+    pub fn new(value: impl Into<String>) -> Result<Self> {
+        let value = value.into();
+        if value.is_empty() || value.len() > 32 || !value.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Err(Error::invalid_input(
+                "nonce",
+                "nonce must be 1 to 32 ASCII letters or digits",
+            ));
+        }
+        Ok(Nonce(value))
+    }
+
+    /// Derives a 32-character nonce from 32 bytes of CSPRNG output supplied by the host
+    /// (`byte % 62`; the slight bias is irrelevant for a uniqueness token, ~190 bits remain).
+    pub fn from_random_bytes(bytes: &[u8; 32]) -> Self {
+        Nonce(
+            bytes
+                .iter()
+                .map(|b| {
+                    let i = usize::from(*b) % NONCE_ALPHABET.len();
+                    char::from(NONCE_ALPHABET.get(i).copied().unwrap_or(b'0'))
+                })
+                .collect(),
+        )
+    }
+
+    /// The nonce text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What building a request needs from the outside world.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestContext {
+    /// Current time, Unix seconds.
+    pub timestamp: i64,
+    /// A fresh nonce for this request.
+    pub nonce: Nonce,
+}
+
+impl RequestContext {
+    /// A context from a pinned time and nonce.
+    pub fn new(timestamp: i64, nonce: Nonce) -> Self {
+        RequestContext { timestamp, nonce }
+    }
+}
+
+/// What parsing a response needs from the outside world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseContext {
+    /// Current time, Unix seconds (for signature freshness and token expiry).
+    pub now: i64,
+}
+
+impl ResponseContext {
+    /// A context for the given current time.
+    pub fn new(now: i64) -> Self {
+        ResponseContext { now }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_are_validated() {
+        assert!(Nonce::new("abcXYZ019").is_ok());
+        assert!(Nonce::new("").is_err());
+        assert!(Nonce::new("a".repeat(33)).is_err());
+        assert!(Nonce::new("abc\r\n").is_err());
+        assert!(Nonce::new("abc-def").is_err());
+    }
+
+    #[test]
+    fn random_nonces_are_32_alphanumerics() {
+        let n = Nonce::from_random_bytes(&[255; 32]);
+        assert_eq!(n.as_str().len(), 32);
+        assert!(Nonce::new(n.as_str()).is_ok());
+        let m = Nonce::from_random_bytes(&[0; 32]);
+        assert_ne!(n, m);
+    }
+}

@@ -1,0 +1,286 @@
+//! The request and response descriptors that cross the sans-IO boundary.
+//!
+//! payquery never sends anything: it hands the host an [`HttpRequest`] to send with its own
+//! client, and takes back an [`HttpResponse`] exactly as received (status, headers, raw body
+//! bytes). Signatures are computed over, and verified against, these exact bytes.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// HTTP method of a request descriptor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+}
+
+impl Method {
+    /// `"GET"` or `"POST"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A fully built, signed request for the host to send unchanged.
+///
+/// `headers` is ordered and may be sent in that order; header values never contain CR, LF or
+/// other control characters (checked when built). `body` is the exact byte string that was
+/// signed, `None` for requests without a body.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpRequest {
+    /// The HTTP method.
+    pub method: Method,
+    /// The absolute URL, already percent-encoded; send it as is (do not re-encode).
+    pub url: String,
+    /// Header name/value pairs in send order.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes, when the request has one.
+    pub body: Option<Vec<u8>>,
+}
+
+/// Header names whose values are credentials and must not be printed by `Debug`.
+const SENSITIVE_HEADERS: [&str; 2] = ["authorization", "appsecret"];
+
+impl HttpRequest {
+    /// The first value of header `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header_lookup(&self.headers, name)
+    }
+
+    /// The body as UTF-8 text (every payquery body is UTF-8 JSON), or `None` without a body.
+    pub fn body_text(&self) -> Option<&str> {
+        self.body
+            .as_deref()
+            .map(|b| std::str::from_utf8(b).unwrap_or("<non-UTF-8 body>"))
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    /// Prints everything except credential headers (`Authorization`, `AppSecret`) and URLs'
+    /// `access_token` query values, which show as `[redacted]`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                let shown = if SENSITIVE_HEADERS.iter().any(|s| n.eq_ignore_ascii_case(s)) {
+                    "[redacted]"
+                } else {
+                    v.as_str()
+                };
+                (n.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &redact_url(&self.url))
+            .field("headers", &headers)
+            .field("body", &self.body_text())
+            .finish()
+    }
+}
+
+/// Replaces the value of an `access_token` (or `secret`) query parameter with `[redacted]`.
+pub(crate) fn redact_url(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if k == "access_token" || k == "secret" => format!("{k}=[redacted]"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", parts.join("&"))
+}
+
+/// A response exactly as the host received it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HttpResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// Header name/value pairs as received (lookups are case-insensitive).
+    pub headers: Vec<(String, String)>,
+    /// The raw body bytes, unmodified.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// Builds a response from its parts.
+    pub fn new(status: u16, headers: Vec<(String, String)>, body: impl Into<Vec<u8>>) -> Self {
+        HttpResponse {
+            status,
+            headers,
+            body: body.into(),
+        }
+    }
+
+    /// The first value of header `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header_lookup(&self.headers, name)
+    }
+
+    /// True for 2xx statuses.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+fn header_lookup<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Checks that a value may be placed in an HTTP header: visible ASCII and spaces only, so CR/LF
+/// (header injection) and other control bytes can never reach the wire.
+pub(crate) fn check_header_value(field: &str, value: &str) -> Result<()> {
+    if value
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t' || (0x21..0x7f).contains(&b))
+    {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(
+            field,
+            format!("`{field}` contains characters not allowed in an HTTP header (control characters, CR/LF or non-ASCII)"),
+        ))
+    }
+}
+
+/// The characters left as they are by [`encode_component`]: RFC 3986 "unreserved"
+/// (`A-Z a-z 0-9 - . _ ~`). Everything else is percent-encoded, so `/`, `?`, `#`, `&`, `=`,
+/// spaces, `|` and `*` can never change the shape of a URL, and no HTTP client has a reason to
+/// re-encode (or decode) what we send — the signed URL is the sent URL.
+const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes a path segment or query value (UTF-8, RFC 3986 unreserved kept).
+pub(crate) fn encode_component(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, COMPONENT).to_string()
+}
+
+/// A validated base URL (`http(s)://host[:port][/path]`, no query, no fragment, no trailing
+/// slash). `http` is accepted so that the local sandbox works; production defaults are `https`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct BaseUrl(String);
+
+impl BaseUrl {
+    pub(crate) fn parse(field: &str, value: &str) -> Result<Self> {
+        let trimmed = value.trim_end_matches('/');
+        let rest = trimmed
+            .strip_prefix("https://")
+            .or_else(|| trimmed.strip_prefix("http://"))
+            .ok_or_else(|| {
+                Error::invalid_config(
+                    field,
+                    format!("`{field}` must start with https:// or http://"),
+                )
+            })?;
+        let host = rest.split('/').next().unwrap_or_default();
+        let ok_chars = trimmed
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~:/%[]".contains(&b));
+        if host.is_empty() || !ok_chars {
+            return Err(Error::invalid_config(
+                field,
+                format!("`{field}` is not a valid base URL (expected scheme://host[:port][/path], no query or fragment)"),
+            ));
+        }
+        Ok(BaseUrl(trimmed.to_owned()))
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The path-and-query part that follows the host in `full_url` (what the request line
+    /// carries, and what WeChat Pay signs as the canonical URL).
+    pub(crate) fn request_target<'a>(&self, full_url: &'a str) -> &'a str {
+        let after_scheme = full_url.split_once("://").map_or(full_url, |(_, r)| r);
+        after_scheme
+            .find('/')
+            .map_or("/", |i| after_scheme.get(i..).unwrap_or("/"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_lookup_is_case_insensitive() {
+        let r = HttpResponse::new(200, vec![("wechatpay-serial".into(), "X".into())], "");
+        assert_eq!(r.header("Wechatpay-Serial"), Some("X"));
+        assert_eq!(r.header("Wechatpay-Nonce"), None);
+    }
+
+    #[test]
+    fn header_values_reject_crlf_and_controls() {
+        assert!(check_header_value("x", "abc def").is_ok());
+        assert!(check_header_value("x", "abc\r\nX-Evil: 1").is_err());
+        assert!(check_header_value("x", "a\u{0}").is_err());
+        assert!(check_header_value("x", "中文").is_err());
+    }
+
+    #[test]
+    fn components_encode_everything_but_unreserved() {
+        assert_eq!(
+            encode_component("a/b?c#d e|f*g"),
+            "a%2Fb%3Fc%23d%20e%7Cf%2Ag"
+        );
+        assert_eq!(encode_component("AZaz09-._~"), "AZaz09-._~");
+        assert_eq!(encode_component("中"), "%E4%B8%AD");
+    }
+
+    #[test]
+    fn base_urls_are_validated_and_trimmed() {
+        let b = BaseUrl::parse("base_url", "https://api.mch.weixin.qq.com/")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(b.as_str(), "https://api.mch.weixin.qq.com");
+        assert!(BaseUrl::parse("base_url", "ftp://x").is_err());
+        assert!(BaseUrl::parse("base_url", "https://x/?q=1").is_err());
+        assert!(BaseUrl::parse("base_url", "https://x\r\n").is_err());
+        assert!(BaseUrl::parse("base_url", "https://").is_err());
+        assert_eq!(
+            b.request_target("https://api.mch.weixin.qq.com/v3/a?b=c"),
+            "/v3/a?b=c"
+        );
+    }
+
+    #[test]
+    fn debug_redacts_credentials() {
+        let req = HttpRequest {
+            method: Method::Get,
+            url: "https://x/y?access_token=SECRET1&orderId=1".into(),
+            headers: vec![
+                ("Authorization".into(), "WECHATPAY2 SECRET2".into()),
+                ("AppSecret".into(), "SECRET3".into()),
+            ],
+            body: None,
+        };
+        let shown = format!("{req:?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(shown.contains("orderId=1"));
+    }
+}

@@ -1,0 +1,158 @@
+//! The normalized order every provider's answer is mapped to.
+
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::error::{Error, Result};
+use crate::money::Money;
+use crate::provider::ProviderId;
+
+/// The unified order status (mapping per provider in `PROVIDERS.md` §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderStatus {
+    /// Created, not paid yet.
+    Pending,
+    /// Payment in progress (e.g. the payer is entering a password).
+    Paying,
+    /// Paid.
+    Paid,
+    /// A refund was started and is in progress.
+    Refunding,
+    /// Refunded.
+    Refunded,
+    /// Closed without payment.
+    Closed,
+    /// Revoked or cancelled.
+    Cancelled,
+    /// Payment failed.
+    Failed,
+    /// Expired before payment.
+    Expired,
+    /// A value the provider does not document: see `raw_status`; payquery never guesses.
+    Unknown,
+}
+
+impl OrderStatus {
+    /// The stable string form, e.g. `"PAID"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "PENDING",
+            OrderStatus::Paying => "PAYING",
+            OrderStatus::Paid => "PAID",
+            OrderStatus::Refunding => "REFUNDING",
+            OrderStatus::Refunded => "REFUNDED",
+            OrderStatus::Closed => "CLOSED",
+            OrderStatus::Cancelled => "CANCELLED",
+            OrderStatus::Failed => "FAILED",
+            OrderStatus::Expired => "EXPIRED",
+            OrderStatus::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// Facts that qualify a status without being one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderFlag {
+    /// Paid, and a refund was attempted and failed (Mini Program charge status 7).
+    RefundFailed,
+    /// Paid through a pickup code (vending `PICKUPCODE`).
+    PickupCode,
+    /// A test order, not real money (vending `TESTPAY`).
+    TestOrder,
+}
+
+/// The normalized view of one provider order.
+///
+/// Times are RFC 3339 strings in UTC (`2020-03-26T02:43:39Z`); the provider's own form (epoch
+/// seconds/ms, local offsets) stays in the detail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Order {
+    /// Which provider answered.
+    pub provider: ProviderId,
+    /// The provider's id for the order (transaction id, order_sn, orderId, order_id).
+    pub provider_order_id: Option<String>,
+    /// The merchant's own order number, when the provider echoes one.
+    pub merchant_order_no: Option<String>,
+    /// The unified status.
+    pub status: OrderStatus,
+    /// The provider's status value, verbatim (numbers as their decimal text).
+    pub raw_status: String,
+    /// The order's total price.
+    pub amount: Money,
+    /// What the payer actually paid, when the provider says.
+    pub paid_amount: Option<Money>,
+    /// When payment completed.
+    pub paid_at: Option<String>,
+    /// When the order was created.
+    pub created_at: Option<String>,
+    /// Qualifiers of the status.
+    pub flags: Vec<OrderFlag>,
+}
+
+/// Unix seconds → RFC 3339 UTC.
+pub(crate) fn rfc3339_from_unix_seconds(field: &str, secs: i64) -> Result<String> {
+    OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .ok_or_else(|| {
+            Error::decode(format!("`{field}` is not a valid Unix time: {secs}")).with_field(field)
+        })
+}
+
+/// Unix milliseconds → RFC 3339 UTC (with a fraction only when the value has one).
+pub(crate) fn rfc3339_from_unix_millis(field: &str, millis: i64) -> Result<String> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .ok_or_else(|| {
+            Error::decode(format!(
+                "`{field}` is not a valid Unix time in ms: {millis}"
+            ))
+            .with_field(field)
+        })
+}
+
+/// Validates an RFC 3339 timestamp from a provider and re-expresses it in UTC.
+pub(crate) fn rfc3339_to_utc(field: &str, value: &str) -> Result<String> {
+    OffsetDateTime::parse(value, &Rfc3339)
+        .ok()
+        .and_then(|t| t.to_offset(time::UtcOffset::UTC).format(&Rfc3339).ok())
+        .ok_or_else(|| {
+            Error::decode(format!(
+                "`{field}` is not an RFC 3339 timestamp: `{}`",
+                value.escape_debug()
+            ))
+            .with_field(field)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_normalize_to_utc() {
+        assert_eq!(
+            rfc3339_from_unix_seconds("t", 1_496_325_236).unwrap(),
+            "2017-06-01T13:53:56Z"
+        );
+        assert_eq!(
+            rfc3339_from_unix_millis("t", 1_687_265_841_964).unwrap(),
+            "2023-06-20T12:57:21.964Z"
+        );
+        assert_eq!(
+            rfc3339_from_unix_millis("t", 1_687_265_841_000).unwrap(),
+            "2023-06-20T12:57:21Z"
+        );
+        assert_eq!(
+            rfc3339_to_utc("t", "2020-03-26T10:43:39+08:00").unwrap(),
+            "2020-03-26T02:43:39Z"
+        );
+        assert!(rfc3339_to_utc("t", "2020-03-26 10:43:39").is_err());
+        assert!(rfc3339_from_unix_seconds("t", i64::MAX).is_err());
+        assert!(rfc3339_from_unix_millis("t", i64::MIN).is_err());
+    }
+}

@@ -1,0 +1,441 @@
+//! Vending-machine vendor 广州鼎商 (dsjsdz): query an order.
+//!
+//! `POST {base_url}/api/openapi/v1/orders/{order_id}` with plain `Appid` / `AppSecret` headers
+//! and the body `{"payload": "<base64 of JSON {machine_no, sign, timestamp}>"}`. The payload
+//! `sign` is MD5 (upper-case hex) of the sorted non-empty `k=v` pairs joined by `&`, plus
+//! `&key=<sign_key>`.
+//!
+//! Decisions where the vendor's docs are ambiguous: the vendor's `signatory.md` says the key is
+//! the merchant id, while its client libraries call it APP_KEY and test with an Appid-shaped
+//! value, so `sign_key` is its own setting and nothing is inferred. Values are not URL-encoded
+//! before signing (PHP/Rust clients); the Go client's encoding agrees for the digits we send.
+//! The response is not signed. Its `data` is protobuf-backed JSON, so absent fields mean
+//! zero/empty/false — except `order_id` and `status`, without which there is no order.
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::{http_status_error, sorted_sign_string};
+use crate::context::RequestContext;
+use crate::crypto::md5_upper_hex;
+use crate::error::{Error, ErrorCode, Result};
+use crate::http::{
+    check_header_value, encode_component, BaseUrl, HttpRequest, HttpResponse, Method,
+};
+use crate::json::{self, de_id, de_opt_i64_lenient, de_opt_id, ResponseLimits};
+use crate::money::{yuan_text_to_fen, Money};
+use crate::order::{Order, OrderFlag, OrderStatus};
+use crate::provider::ProviderId;
+use crate::secret::Secret;
+use crate::validate::{config_id, input_id, Charset};
+use crate::{ProviderDetail, QueryResult};
+
+/// Config document for `dingshang_vending`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DingshangConfig {
+    /// The vendor's service URL, e.g. `https://www.awish.vip` (no default: it is per deployment).
+    pub base_url: String,
+    /// The `Appid` header value (`ds…`).
+    pub appid: String,
+    /// The `AppSecret` header value.
+    pub app_secret: Secret,
+    /// The payload signing key (the vendor's docs say: your merchant id).
+    pub sign_key: Secret,
+    /// Largest accepted response body in bytes (default 1 MiB).
+    #[serde(default)]
+    pub max_response_bytes: Option<usize>,
+}
+
+/// The query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DingshangQuery {
+    /// The order id from order creation (a path segment: 1–64 of `[0-9A-Za-z_-]`).
+    pub order_id: String,
+    /// The machine number: exactly 8 digits.
+    pub machine_no: String,
+}
+
+/// Order `status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DingshangOrderStatus {
+    /// Paid.
+    #[serde(rename = "SUCCESS")]
+    Success,
+    /// Transferred to refund.
+    #[serde(rename = "REFUND")]
+    Refund,
+    /// Closed.
+    #[serde(rename = "CLOSED")]
+    Closed,
+    /// Revoked (payment-code payments).
+    #[serde(rename = "REVOKED")]
+    Revoked,
+    /// Paying (payment-code payments).
+    #[serde(rename = "USERPAYING")]
+    UserPaying,
+    /// Payment failed.
+    #[serde(rename = "PAYERROR")]
+    PayError,
+    /// Pickup-code order.
+    #[serde(rename = "PICKUPCODE")]
+    PickupCode,
+    /// Not paid.
+    #[serde(rename = "NOTPAY")]
+    NotPay,
+    /// Test order.
+    #[serde(rename = "TESTPAY")]
+    TestPay,
+    /// Anything undocumented, verbatim.
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl DingshangOrderStatus {
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Success => "SUCCESS",
+            Self::Refund => "REFUND",
+            Self::Closed => "CLOSED",
+            Self::Revoked => "REVOKED",
+            Self::UserPaying => "USERPAYING",
+            Self::PayError => "PAYERROR",
+            Self::PickupCode => "PICKUPCODE",
+            Self::NotPay => "NOTPAY",
+            Self::TestPay => "TESTPAY",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+/// Delivery status of one order record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeliveryStatus {
+    /// Waiting to be dispensed.
+    #[serde(rename = "WAITING_PICKED_UP")]
+    WaitingPickedUp,
+    /// Dispensing.
+    #[serde(rename = "IS_DELIVERING")]
+    IsDelivering,
+    /// Dispensed.
+    #[serde(rename = "IS_SUCCESS")]
+    IsSuccess,
+    /// Picked up.
+    #[serde(rename = "IS_PICKED_UP")]
+    IsPickedUp,
+    /// Dispensing failed.
+    #[serde(rename = "IS_FAILED")]
+    IsFailed,
+    /// Dispensing timed out.
+    #[serde(rename = "IS_TIMEOUT")]
+    IsTimeout,
+    /// Cancelled and refunded.
+    #[serde(rename = "IS_REFUND")]
+    IsRefund,
+    /// Anything undocumented (including the older Chinese labels), verbatim.
+    #[serde(untagged)]
+    Other(String),
+}
+
+fn de_yuan_text_default_zero<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Money, D::Error> {
+    use serde::de::Error as _;
+    let text: Option<String> = de_opt_id(d)?;
+    match text.as_deref() {
+        None | Some("") => Ok(Money::cny(0)),
+        Some(t) => yuan_text_to_fen("yuan amount", t)
+            .map(Money::cny)
+            .map_err(|e| D::Error::custom(e.message())),
+    }
+}
+
+fn de_flag_string<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
+    use serde::de::Error as _;
+    match de_opt_id(d)?.as_deref() {
+        None | Some("" | "0" | "false") => Ok(false),
+        Some("1" | "true") => Ok(true),
+        Some(other) => Err(D::Error::custom(format!(
+            "expected \"0\" or \"1\", found `{other}`"
+        ))),
+    }
+}
+
+/// One line of the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DingshangRecord {
+    /// Record id.
+    #[serde(default, deserialize_with = "de_opt_i64_lenient")]
+    pub id: Option<i64>,
+    /// Product id.
+    #[serde(default, deserialize_with = "de_opt_i64_lenient")]
+    pub product_id: Option<i64>,
+    /// Quantity (absent = 0).
+    #[serde(default, deserialize_with = "de_opt_i64_lenient")]
+    pub quantity: Option<i64>,
+    /// Line total (yuan text → exact fen; absent = 0).
+    #[serde(default = "zero_cny", deserialize_with = "de_yuan_text_default_zero")]
+    pub price: Money,
+    /// Delivery status (shown once paid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<DeliveryStatus>,
+    /// Whether the dispensing notification was sent (`"1"`).
+    #[serde(default, deserialize_with = "de_flag_string")]
+    pub notify_sent: bool,
+}
+
+fn zero_cny() -> Money {
+    Money::cny(0)
+}
+
+/// `data` of a successful query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DingshangOrder {
+    /// The vendor's order id (an integer, kept as its exact text).
+    #[serde(deserialize_with = "de_id")]
+    pub order_id: String,
+    /// The merchant's own order number (`trade_id`).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub trade_id: Option<String>,
+    /// Order date, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Order total (yuan text → exact fen; absent = 0).
+    #[serde(default = "zero_cny", deserialize_with = "de_yuan_text_default_zero")]
+    pub amount: Money,
+    /// Order status.
+    pub status: DingshangOrderStatus,
+    /// Number of dispensing notifications sent.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_i64_lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub notify_send_count: Option<i64>,
+    /// Pickup code id.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_i64_lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pickup_code_id: Option<i64>,
+    /// Order lines.
+    #[serde(default)]
+    pub records: Vec<DingshangRecord>,
+}
+
+impl DingshangOrder {
+    /// The normalized order (NOTPAY→PENDING, USERPAYING→PAYING, SUCCESS→PAID,
+    /// REFUND→REFUNDING, CLOSED→CLOSED, REVOKED→CANCELLED, PAYERROR→FAILED, PICKUPCODE→PAID
+    /// with `pickup_code`, TESTPAY→PAID with `test_order`, other→UNKNOWN).
+    pub fn to_order(&self) -> Order {
+        use DingshangOrderStatus as S;
+        let (status, flags) = match self.status {
+            S::NotPay => (OrderStatus::Pending, vec![]),
+            S::UserPaying => (OrderStatus::Paying, vec![]),
+            S::Success => (OrderStatus::Paid, vec![]),
+            S::Refund => (OrderStatus::Refunding, vec![]),
+            S::Closed => (OrderStatus::Closed, vec![]),
+            S::Revoked => (OrderStatus::Cancelled, vec![]),
+            S::PayError => (OrderStatus::Failed, vec![]),
+            S::PickupCode => (OrderStatus::Paid, vec![OrderFlag::PickupCode]),
+            S::TestPay => (OrderStatus::Paid, vec![OrderFlag::TestOrder]),
+            S::Other(_) => (OrderStatus::Unknown, vec![]),
+        };
+        Order {
+            provider: ProviderId::DingshangVending,
+            provider_order_id: Some(self.order_id.clone()),
+            merchant_order_no: self.trade_id.clone().filter(|t| !t.is_empty()),
+            status,
+            raw_status: self.status.as_str().to_owned(),
+            amount: self.amount.clone(),
+            paid_amount: None,
+            paid_at: None,
+            created_at: None,
+            flags,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default, deserialize_with = "de_opt_id")]
+    code: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
+}
+
+#[derive(Serialize)]
+struct Payload<'a> {
+    machine_no: &'a str,
+    sign: &'a str,
+    timestamp: &'a str,
+}
+
+/// The vendor's payload signature: MD5 (upper-case hex) of the sorted non-empty `k=v` pairs
+/// (excluding `sign` and `"NULL"` values) joined by `&`, plus `&key=<sign_key>`.
+pub fn dingshang_sign(params: &[(&str, &str)], sign_key: &Secret) -> String {
+    let kept: Vec<(&str, &str)> = params
+        .iter()
+        .copied()
+        .filter(|(_, v)| *v != "NULL")
+        .collect();
+    let text = format!("{}&key={}", sorted_sign_string(&kept), sign_key.expose());
+    md5_upper_hex(text.as_bytes())
+}
+
+/// Client for the vending order query.
+#[derive(Debug)]
+pub struct DingshangClient {
+    base_url: BaseUrl,
+    appid: String,
+    app_secret: Secret,
+    sign_key: Secret,
+    limits: ResponseLimits,
+}
+
+impl DingshangClient {
+    /// Validates the config (the credentials travel as header values, so CR/LF are refused).
+    pub fn new(config: &DingshangConfig) -> Result<Self> {
+        config_id("appid", &config.appid, 64, Charset::Token)?;
+        config_id(
+            "app_secret",
+            config.app_secret.expose(),
+            256,
+            Charset::VisibleAscii,
+        )?;
+        config_id(
+            "sign_key",
+            config.sign_key.expose(),
+            256,
+            Charset::VisibleAscii,
+        )?;
+        let mut limits = ResponseLimits::default();
+        if let Some(max) = config.max_response_bytes {
+            limits.max_body_bytes = max;
+        }
+        Ok(DingshangClient {
+            base_url: BaseUrl::parse("base_url", &config.base_url)?,
+            appid: config.appid.clone(),
+            app_secret: config.app_secret.clone(),
+            sign_key: config.sign_key.clone(),
+            limits,
+        })
+    }
+
+    /// Builds the signed POST. The payload timestamp comes from the context.
+    pub fn query_request(
+        &self,
+        query: &DingshangQuery,
+        ctx: &RequestContext,
+    ) -> Result<HttpRequest> {
+        input_id("order_id", &query.order_id, 64, Charset::Token)?;
+        if query.machine_no.len() != 8 || !query.machine_no.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid_input(
+                "machine_no",
+                "`machine_no` must be exactly 8 digits",
+            ));
+        }
+        if ctx.timestamp < 0 {
+            return Err(Error::invalid_input(
+                "timestamp",
+                "timestamp must be a non-negative Unix time",
+            ));
+        }
+        let timestamp = ctx.timestamp.to_string();
+        let sign = dingshang_sign(
+            &[("machine_no", &query.machine_no), ("timestamp", &timestamp)],
+            &self.sign_key,
+        );
+        let payload = serde_json::to_vec(&Payload {
+            machine_no: &query.machine_no,
+            sign: &sign,
+            timestamp: &timestamp,
+        })
+        .map_err(|e| Error::invalid_input("query", format!("cannot encode payload: {e}")))?;
+        let body = serde_json::json!({ "payload": BASE64.encode(payload) }).to_string();
+        let headers = vec![
+            ("Appid".to_owned(), self.appid.clone()),
+            ("AppSecret".to_owned(), self.app_secret.expose().to_owned()),
+            ("Content-Type".to_owned(), "application/json".to_owned()),
+            ("Accept".to_owned(), "application/json".to_owned()),
+            ("User-Agent".to_owned(), crate::USER_AGENT.to_owned()),
+        ];
+        for (name, value) in &headers {
+            check_header_value(name, value)?;
+        }
+        Ok(HttpRequest {
+            method: Method::Post,
+            url: format!(
+                "{}/api/openapi/v1/orders/{}",
+                self.base_url.as_str(),
+                encode_component(&query.order_id)
+            ),
+            headers,
+            body: Some(body.into_bytes()),
+        })
+    }
+
+    /// Decodes the response. Provider errors come as `{code ≠ 0, message, data: {}}`, possibly
+    /// with a non-2xx status (10008, missing credentials, arrives with HTTP 401).
+    pub fn parse_query_response(&self, response: &HttpResponse) -> Result<QueryResult> {
+        json::check_body(&response.body, self.limits)?;
+        let envelope: Envelope<'_> = match serde_json::from_slice(&response.body) {
+            Ok(e) => e,
+            Err(_) if !response.is_success() => {
+                return Err(http_status_error("The vending vendor", response.status))
+            }
+            Err(e) => {
+                return Err(Error::decode(format!(
+                    "invalid vending vendor response JSON: {e}"
+                )))
+            }
+        };
+        let Some(code) = envelope.code else {
+            if !response.is_success() {
+                return Err(http_status_error("The vending vendor", response.status));
+            }
+            return Err(
+                Error::decode("vending vendor response lacks `code`; not a vendor answer")
+                    .with_field("code"),
+            );
+        };
+        if code != "0" {
+            let server_side = response.status >= 500;
+            return Err(Error::new(
+                if response.status == 429 {
+                    ErrorCode::RateLimited
+                } else {
+                    ErrorCode::ProviderError
+                },
+                format!(
+                    "vending vendor answered code {code}: {}",
+                    envelope.message.as_deref().unwrap_or("(no message)")
+                ),
+            )
+            .with_provider(Some(code), envelope.message)
+            .with_http_status(response.status)
+            .retryable(server_side || response.status == 429));
+        }
+        if !response.is_success() {
+            return Err(http_status_error("The vending vendor", response.status));
+        }
+        let data = envelope.data.ok_or_else(|| {
+            Error::decode("vending vendor answered code 0 without `data`").with_field("data")
+        })?;
+        let order: DingshangOrder = json::decode_raw("vending order", data)?;
+        Ok(QueryResult {
+            order: order.to_order(),
+            detail: ProviderDetail::DingshangVending(Box::new(order)),
+        })
+    }
+}

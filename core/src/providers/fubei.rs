@@ -1,0 +1,505 @@
+//! Fubei (付呗) open platform 1.0: `openapi.payment.order.query`.
+//!
+//! `POST https://shq-api.51fubei.com/gateway` with a JSON envelope whose `biz_content` is a
+//! JSON *string*, signed with MD5: every non-empty top-level parameter except `sign`, sorted by
+//! key, joined as `k=v` with `&`, **the app secret appended directly** (no `&key=`), upper-case
+//! hex. Synchronous responses are not signed (no Fubei SDK verifies them); the asynchronous
+//! notification is, with the same scheme — see [`FubeiClient::verify_notification`].
+//!
+//! Decisions where the docs are silent: the nonce is 32 [0-9A-Za-z] from the context (the
+//! official Java SDK's choice); `version` is not sent (and so not signed), as in the doc's
+//! example; PHP clients that treat `"0"` as empty are not emulated — we never send `"0"`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::{http_status_error, sorted_sign_string};
+use crate::context::RequestContext;
+use crate::crypto::{md5_upper_hex, secure_eq};
+use crate::error::{Error, ErrorCode, Result};
+use crate::http::{BaseUrl, HttpRequest, HttpResponse, Method};
+use crate::json::{self, de_opt_i64_lenient, de_opt_id, de_opt_yuan, ResponseLimits};
+use crate::money::Money;
+use crate::order::{rfc3339_from_unix_seconds, Order, OrderStatus};
+use crate::provider::ProviderId;
+use crate::secret::Secret;
+use crate::validate::{config_id, input_id, Charset};
+use crate::{ProviderDetail, QueryResult};
+
+/// The production gateway.
+pub const DEFAULT_BASE_URL: &str = "https://shq-api.51fubei.com/gateway";
+/// The API method name.
+pub const METHOD: &str = "openapi.payment.order.query";
+
+/// Config document for `fubei`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FubeiConfig {
+    /// The open-platform app id.
+    pub app_id: String,
+    /// The app secret (MD5 signing key).
+    pub app_secret: Secret,
+    /// Gateway URL override (the test gateway is `https://shq-api-test.51fubei.com/gateway`).
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Largest accepted response body in bytes (default 1 MiB).
+    #[serde(default)]
+    pub max_response_bytes: Option<usize>,
+}
+
+/// The query: exactly one of `merchant_order_sn` / `order_sn`, and optionally `device_no`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FubeiQuery {
+    /// The merchant's (third-party) order number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merchant_order_sn: Option<String>,
+    /// Fubei's order number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_sn: Option<String>,
+    /// Device terminal number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_no: Option<String>,
+}
+
+/// `trade_state`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FubeiTradeState {
+    /// Awaiting payment.
+    #[serde(rename = "USERPAYING")]
+    UserPaying,
+    /// Paid.
+    #[serde(rename = "SUCCESS")]
+    Success,
+    /// Revoked.
+    #[serde(rename = "REVOKED")]
+    Revoked,
+    /// Being revoked.
+    #[serde(rename = "REVOKING")]
+    Revoking,
+    /// Revocation failed.
+    #[serde(rename = "REVOKED_ERROR")]
+    RevokedError,
+    /// Closed.
+    #[serde(rename = "CLOSED")]
+    Closed,
+    /// Anything undocumented, verbatim.
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl FubeiTradeState {
+    fn as_str(&self) -> &str {
+        match self {
+            Self::UserPaying => "USERPAYING",
+            Self::Success => "SUCCESS",
+            Self::Revoked => "REVOKED",
+            Self::Revoking => "REVOKING",
+            Self::RevokedError => "REVOKED_ERROR",
+            Self::Closed => "CLOSED",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+fn de_opt_cny<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Money>, D::Error> {
+    de_opt_yuan(d).map(|v| v.map(Money::cny))
+}
+
+/// `data` of a successful query. Money fields arrive as yuan (JSON numbers like `80`/`0.01` or
+/// strings like `"20.00"`) and are held here as exact [`Money`] in fen. Ids arrive as numbers
+/// or strings and are kept as their exact text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FubeiOrder {
+    /// Merchant order number.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub merchant_order_sn: Option<String>,
+    /// Fubei order number.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub order_sn: Option<String>,
+    /// Merchant transaction number.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub trade_no: Option<String>,
+    /// Channel (WeChat/Alipay/UnionPay) order number.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub platform_order_no: Option<String>,
+    /// Trade state.
+    pub trade_state: FubeiTradeState,
+    /// Amount received (实收金额).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_cny",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_fee: Option<Money>,
+    /// Order amount.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_cny",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub order_price: Option<Money>,
+    /// Fee.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_cny",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub fee: Option<Money>,
+    /// Net amount (total_fee − fee).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_cny",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub net_money: Option<Money>,
+    /// Payment time, Unix seconds.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_i64_lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pay_time: Option<i64>,
+    /// Store id ("0" = none); documented as int, sent as a string.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub store_id: Option<String>,
+    /// Cashier id ("0" = none).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cashier_id: Option<String>,
+    /// Device terminal number.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub device_no: Option<String>,
+    /// Goods description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Channel: 1 WeChat Pay, 2 Alipay, 5 UnionPay.
+    #[serde(
+        default,
+        rename = "type",
+        deserialize_with = "de_opt_i64_lenient",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pay_type: Option<i64>,
+    /// Merchant discount.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_cny",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub discount_money: Option<Money>,
+    /// What the buyer paid.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_cny",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub buyer_pay_amount: Option<Money>,
+    /// Merchant data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach: Option<String>,
+    /// Payer id (WeChat openid / Alipay buyer_user_id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// Alipay account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_logon_id: Option<String>,
+    /// Pre-funded coupon amount.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_cny",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cash_coupon_fee: Option<Money>,
+    /// Non-pre-funded coupon amount.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_cny",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub no_cash_coupon_fee: Option<Money>,
+}
+
+impl FubeiOrder {
+    /// The normalized order (USERPAYING→PAYING, SUCCESS→PAID, REVOKING→REFUNDING,
+    /// REVOKED→CANCELLED, REVOKED_ERROR→UNKNOWN, CLOSED→CLOSED). `amount` is `order_price`,
+    /// else `total_fee`; `paid_amount` is `buyer_pay_amount`, else `total_fee`.
+    pub fn to_order(&self) -> Result<Order> {
+        let status = match self.trade_state {
+            FubeiTradeState::UserPaying => OrderStatus::Paying,
+            FubeiTradeState::Success => OrderStatus::Paid,
+            FubeiTradeState::Revoking => OrderStatus::Refunding,
+            FubeiTradeState::Revoked => OrderStatus::Cancelled,
+            FubeiTradeState::Closed => OrderStatus::Closed,
+            FubeiTradeState::RevokedError | FubeiTradeState::Other(_) => OrderStatus::Unknown,
+        };
+        let amount = self
+            .order_price
+            .clone()
+            .or_else(|| self.total_fee.clone())
+            .ok_or_else(|| {
+                Error::decode("Fubei order has neither `order_price` nor `total_fee`")
+                    .with_field("data.total_fee")
+            })?;
+        Ok(Order {
+            provider: ProviderId::Fubei,
+            provider_order_id: self.order_sn.clone(),
+            merchant_order_no: self.merchant_order_sn.clone(),
+            status,
+            raw_status: self.trade_state.as_str().to_owned(),
+            amount,
+            paid_amount: self
+                .buyer_pay_amount
+                .clone()
+                .or_else(|| self.total_fee.clone()),
+            paid_at: self
+                .pay_time
+                .filter(|t| *t > 0)
+                .map(|t| rfc3339_from_unix_seconds("data.pay_time", t))
+                .transpose()?,
+            created_at: None,
+            flags: Vec::new(),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default, deserialize_with = "de_opt_id")]
+    result_code: Option<String>,
+    #[serde(default)]
+    result_message: Option<String>,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
+    #[serde(default, deserialize_with = "de_opt_id")]
+    sub_code: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BizContent<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    merchant_order_sn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    order_sn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_no: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct RequestEnvelope<'a> {
+    app_id: &'a str,
+    method: &'a str,
+    format: &'a str,
+    sign_method: &'a str,
+    nonce: &'a str,
+    biz_content: &'a str,
+    sign: &'a str,
+}
+
+/// Fubei's MD5 signature over `params` (every non-empty parameter except `sign`, sorted, `k=v`
+/// joined by `&`, the secret appended directly), upper-case hex.
+pub fn fubei_sign(params: &[(&str, &str)], app_secret: &Secret) -> String {
+    let mut text = sorted_sign_string(params);
+    text.push_str(app_secret.expose());
+    md5_upper_hex(text.as_bytes())
+}
+
+/// Client for the Fubei order query.
+#[derive(Debug)]
+pub struct FubeiClient {
+    app_id: String,
+    app_secret: Secret,
+    base_url: BaseUrl,
+    limits: ResponseLimits,
+}
+
+impl FubeiClient {
+    /// Validates the config.
+    pub fn new(config: &FubeiConfig) -> Result<Self> {
+        config_id("app_id", &config.app_id, 64, Charset::Alphanumeric)?;
+        config_id(
+            "app_secret",
+            config.app_secret.expose(),
+            256,
+            Charset::VisibleAscii,
+        )?;
+        let mut limits = ResponseLimits::default();
+        if let Some(max) = config.max_response_bytes {
+            limits.max_body_bytes = max;
+        }
+        Ok(FubeiClient {
+            app_id: config.app_id.clone(),
+            app_secret: config.app_secret.clone(),
+            base_url: BaseUrl::parse(
+                "base_url",
+                config.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            )?,
+            limits,
+        })
+    }
+
+    /// Builds the signed POST.
+    pub fn query_request(&self, query: &FubeiQuery, ctx: &RequestContext) -> Result<HttpRequest> {
+        match (&query.merchant_order_sn, &query.order_sn) {
+            (Some(sn), None) => input_id("merchant_order_sn", sn, 32, Charset::Token)?,
+            (None, Some(sn)) => input_id("order_sn", sn, 32, Charset::Token)?,
+            _ => {
+                return Err(Error::invalid_input(
+                    "merchant_order_sn",
+                    "give exactly one of `merchant_order_sn` and `order_sn`",
+                ))
+            }
+        }
+        if let Some(d) = &query.device_no {
+            input_id("device_no", d, 18, Charset::Token)?;
+        }
+        let biz = BizContent {
+            merchant_order_sn: query.merchant_order_sn.as_deref(),
+            order_sn: query.order_sn.as_deref(),
+            device_no: query.device_no.as_deref(),
+        };
+        let biz_content = serde_json::to_string(&biz).map_err(|e| {
+            Error::invalid_input("query", format!("cannot encode biz_content: {e}"))
+        })?;
+        let nonce = ctx.nonce.as_str();
+        let params = [
+            ("app_id", self.app_id.as_str()),
+            ("method", METHOD),
+            ("format", "json"),
+            ("sign_method", "md5"),
+            ("nonce", nonce),
+            ("biz_content", biz_content.as_str()),
+        ];
+        let sign = fubei_sign(&params, &self.app_secret);
+        let envelope = RequestEnvelope {
+            app_id: &self.app_id,
+            method: METHOD,
+            format: "json",
+            sign_method: "md5",
+            nonce,
+            biz_content: &biz_content,
+            sign: &sign,
+        };
+        let body = serde_json::to_vec(&envelope)
+            .map_err(|e| Error::invalid_input("query", format!("cannot encode request: {e}")))?;
+        Ok(HttpRequest {
+            method: Method::Post,
+            url: self.base_url.as_str().to_owned(),
+            headers: vec![
+                (
+                    "Content-Type".to_owned(),
+                    "application/json; charset=utf-8".to_owned(),
+                ),
+                ("Accept".to_owned(), "application/json".to_owned()),
+                ("User-Agent".to_owned(), crate::USER_AGENT.to_owned()),
+            ],
+            body: Some(body),
+        })
+    }
+
+    /// Decodes the response envelope and the order.
+    pub fn parse_query_response(&self, response: &HttpResponse) -> Result<QueryResult> {
+        json::check_body(&response.body, self.limits)?;
+        let envelope: Envelope<'_> = match serde_json::from_slice(&response.body) {
+            Ok(e) => e,
+            Err(_) if !response.is_success() => {
+                return Err(http_status_error("Fubei", response.status))
+            }
+            Err(e) => return Err(Error::decode(format!("invalid Fubei response JSON: {e}"))),
+        };
+        let Some(result_code) = envelope.result_code else {
+            if !response.is_success() {
+                return Err(http_status_error("Fubei", response.status));
+            }
+            return Err(Error::decode("Fubei response lacks `result_code`"));
+        };
+        if result_code != "200" {
+            let provider_code = envelope
+                .sub_code
+                .clone()
+                .unwrap_or_else(|| result_code.clone());
+            let code = match provider_code.as_str() {
+                "ORDER_NOT_EXIST" | "ORDERNOTEXIST" | "ORDER_NOT_FOUND" => ErrorCode::OrderNotFound,
+                "RATE_LIMITED" | "FREQUENCY_LIMITED" => ErrorCode::RateLimited,
+                _ => ErrorCode::ProviderError,
+            };
+            let retryable = code == ErrorCode::RateLimited
+                || result_code.starts_with('5')
+                || matches!(provider_code.as_str(), "SYSTEM_ERROR" | "SYSTEMERROR");
+            return Err(Error::new(
+                code,
+                format!(
+                    "Fubei answered result_code {result_code}{}: {}",
+                    envelope
+                        .sub_code
+                        .as_deref()
+                        .map(|s| format!(" / {s}"))
+                        .unwrap_or_default(),
+                    envelope.result_message.as_deref().unwrap_or("(no message)")
+                ),
+            )
+            .with_provider(Some(provider_code), envelope.result_message)
+            .with_http_status(response.status)
+            .retryable(retryable));
+        }
+        let data = envelope.data.ok_or_else(|| {
+            Error::decode("Fubei answered result_code 200 without `data`").with_field("data")
+        })?;
+        let order: FubeiOrder = json::decode_raw("Fubei order", data)?;
+        Ok(QueryResult {
+            order: order.to_order()?,
+            detail: ProviderDetail::Fubei(Box::new(order)),
+        })
+    }
+
+    /// Verifies the MD5 `sign` of an asynchronous notification's form fields
+    /// (`result_code`, `result_message`, `data`, `sign`, …), in constant time.
+    pub fn verify_notification(&self, fields: &[(String, String)]) -> Result<()> {
+        let given = fields
+            .iter()
+            .find(|(k, _)| k == "sign")
+            .map(|(_, v)| v.as_str())
+            .ok_or_else(|| {
+                Error::signature("notification has no `sign` field").with_field("sign")
+            })?;
+        let params: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let expected = fubei_sign(&params, &self.app_secret);
+        if secure_eq(expected.as_bytes(), given.to_ascii_uppercase().as_bytes()) {
+            Ok(())
+        } else {
+            Err(Error::signature("notification signature does not verify").with_field("sign"))
+        }
+    }
+}

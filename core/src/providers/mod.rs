@@ -1,0 +1,48 @@
+//! One module per provider API. Each exposes a typed query, a typed response model carrying
+//! every documented field, a client with `query_request` / `parse_query_response`, and the
+//! mapping to the normalized [`Order`](crate::Order).
+
+pub mod dingshang_vending;
+pub mod fubei;
+pub mod wechat_mini_charge;
+pub mod wechatpay;
+
+/// The `k1=v1&k2=v2` string both MD5 schemes sign: every parameter except `sign`, empty values
+/// dropped, sorted by key in byte (ASCII) order, no URL-encoding.
+pub(crate) fn sorted_sign_string(params: &[(&str, &str)]) -> String {
+    let mut kept: Vec<&(&str, &str)> = params
+        .iter()
+        .filter(|(k, v)| *k != "sign" && !v.is_empty())
+        .collect();
+    kept.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    kept.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Maps a non-2xx HTTP status with no usable provider body to an error.
+pub(crate) fn http_status_error(provider: &str, status: u16) -> crate::Error {
+    let code = if status == 429 {
+        crate::ErrorCode::RateLimited
+    } else {
+        crate::ErrorCode::ProviderError
+    };
+    crate::Error::new(
+        code,
+        format!("{provider} answered HTTP {status} without a recognizable body"),
+    )
+    .with_http_status(status)
+    .retryable(status == 429 || status >= 500)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_strings_sort_and_drop_empty_values() {
+        let s = sorted_sign_string(&[("b", "2"), ("sign", "X"), ("a", "1"), ("c", ""), ("B", "0")]);
+        assert_eq!(s, "B=0&a=1&b=2");
+    }
+}

@@ -1,0 +1,607 @@
+//! WeChat Mini Program service-provider charge: `getOrder`, and the access tokens it needs.
+//!
+//! `GET https://api.weixin.qq.com/wxa/charge/service-provider/order/get?access_token=…&orderId=…`.
+//! The response is not signed (WeChat defines no signature for it); it is trusted as far as
+//! TLS to api.weixin.qq.com is.
+//!
+//! Access tokens, sans-IO like everything else: [`MiniChargeClient::token_request`] builds the
+//! `cgi-bin/stable_token` POST (preferred: the same token comes back until it expires, so
+//! several processes don't invalidate each other's) or the classic `cgi-bin/token` GET, and
+//! [`MiniChargeClient::parse_token_response`] computes the expiry from the injected `now`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::context::ResponseContext;
+use crate::error::{Error, ErrorCode, Result};
+use crate::http::{encode_component, BaseUrl, HttpRequest, HttpResponse, Method};
+use crate::json::{self, de_i64_lenient, ResponseLimits};
+use crate::money::Money;
+use crate::order::{
+    rfc3339_from_unix_millis, rfc3339_from_unix_seconds, Order, OrderFlag, OrderStatus,
+};
+use crate::provider::ProviderId;
+use crate::secret::Secret;
+use crate::validate::{config_id, input_id, Charset};
+use crate::{ProviderDetail, QueryResult};
+
+/// The default API host.
+pub const DEFAULT_BASE_URL: &str = "https://api.weixin.qq.com";
+
+/// Refresh a token this many seconds before it expires (WeChat renews stable tokens 5 min early).
+pub const TOKEN_REFRESH_MARGIN_SECS: i64 = 300;
+
+/// Config document for `wechat_mini_charge`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MiniChargeConfig {
+    /// The access token for `getOrder` (from a token query, or your token service).
+    #[serde(default)]
+    pub access_token: Option<Secret>,
+    /// The Mini Program app id (for token queries).
+    #[serde(default)]
+    pub appid: Option<String>,
+    /// The Mini Program AppSecret (for token queries).
+    #[serde(default)]
+    pub app_secret: Option<Secret>,
+    /// API host override.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Largest accepted response body in bytes (default 1 MiB).
+    #[serde(default)]
+    pub max_response_bytes: Option<usize>,
+}
+
+/// Which token endpoint to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// `POST /cgi-bin/stable_token` (recommended).
+    Stable,
+    /// `GET /cgi-bin/token` (every call invalidates the previous token after 5 minutes).
+    Classic,
+}
+
+/// A query for this provider: an order, or an access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum MiniChargeQuery {
+    /// `{"order_id": "DD…"}`
+    Order {
+        /// The service-provider order id.
+        order_id: String,
+    },
+    /// `{"token": "stable" | "classic", "force_refresh": false}`
+    Token {
+        /// Which endpoint.
+        token: TokenKind,
+        /// Stable tokens only: invalidate the current token (20 calls a day).
+        force_refresh: bool,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueryDocument {
+    #[serde(default)]
+    order_id: Option<String>,
+    #[serde(default)]
+    token: Option<TokenKind>,
+    #[serde(default)]
+    force_refresh: Option<bool>,
+}
+
+impl MiniChargeQuery {
+    /// Parses `{"order_id": …}` or `{"token": "stable"|"classic", "force_refresh"?: bool}`.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let doc: QueryDocument = serde_json::from_str(json)
+            .map_err(|e| Error::invalid_input("query", format!("invalid query document: {e}")))?;
+        match (doc.order_id, doc.token) {
+            (Some(order_id), None) if doc.force_refresh.is_none() => Ok(MiniChargeQuery::Order { order_id }),
+            (None, Some(token)) => {
+                let force_refresh = doc.force_refresh.unwrap_or(false);
+                if force_refresh && token == TokenKind::Classic {
+                    return Err(Error::invalid_input("force_refresh", "`force_refresh` applies to stable tokens only"));
+                }
+                Ok(MiniChargeQuery::Token { token, force_refresh })
+            }
+            _ => Err(Error::invalid_input(
+                "query",
+                "give either `order_id`, or `token` (\"stable\" or \"classic\") with an optional `force_refresh`",
+            )),
+        }
+    }
+}
+
+/// Order status (`status`): 1 awaiting payment, 2 paid, 3 timed out, 5 refunding, 6 refunded,
+/// 7 refund failed, 9 cancelled; 4 and 8 are undefined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "i64", into = "i64")]
+pub enum MiniChargeOrderStatus {
+    /// 1
+    AwaitingPayment,
+    /// 2
+    Paid,
+    /// 3
+    TimedOut,
+    /// 5
+    Refunding,
+    /// 6
+    Refunded,
+    /// 7
+    RefundFailed,
+    /// 9
+    Cancelled,
+    /// Anything else, verbatim.
+    Other(i64),
+}
+
+impl From<i64> for MiniChargeOrderStatus {
+    fn from(v: i64) -> Self {
+        match v {
+            1 => Self::AwaitingPayment,
+            2 => Self::Paid,
+            3 => Self::TimedOut,
+            5 => Self::Refunding,
+            6 => Self::Refunded,
+            7 => Self::RefundFailed,
+            9 => Self::Cancelled,
+            other => Self::Other(other),
+        }
+    }
+}
+
+impl From<MiniChargeOrderStatus> for i64 {
+    fn from(s: MiniChargeOrderStatus) -> i64 {
+        match s {
+            MiniChargeOrderStatus::AwaitingPayment => 1,
+            MiniChargeOrderStatus::Paid => 2,
+            MiniChargeOrderStatus::TimedOut => 3,
+            MiniChargeOrderStatus::Refunding => 5,
+            MiniChargeOrderStatus::Refunded => 6,
+            MiniChargeOrderStatus::RefundFailed => 7,
+            MiniChargeOrderStatus::Cancelled => 9,
+            MiniChargeOrderStatus::Other(v) => v,
+        }
+    }
+}
+
+/// Invoice status: 1 issuing, 2 issued, 3 cancelled, 4 failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "i64", into = "i64")]
+pub enum InvoiceStatus {
+    /// 1
+    Issuing,
+    /// 2
+    Issued,
+    /// 3
+    Cancelled,
+    /// 4
+    Failed,
+    /// Anything else, verbatim.
+    Other(i64),
+}
+
+impl From<i64> for InvoiceStatus {
+    fn from(v: i64) -> Self {
+        match v {
+            1 => Self::Issuing,
+            2 => Self::Issued,
+            3 => Self::Cancelled,
+            4 => Self::Failed,
+            other => Self::Other(other),
+        }
+    }
+}
+
+impl From<InvoiceStatus> for i64 {
+    fn from(s: InvoiceStatus) -> i64 {
+        match s {
+            InvoiceStatus::Issuing => 1,
+            InvoiceStatus::Issued => 2,
+            InvoiceStatus::Cancelled => 3,
+            InvoiceStatus::Failed => 4,
+            InvoiceStatus::Other(v) => v,
+        }
+    }
+}
+
+/// `payInfo` (Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PayInfo {
+    /// When payment was requested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply_pay_time: Option<i64>,
+    /// When payment completed (absent until paid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_pay_time: Option<i64>,
+}
+
+/// `orderProductInfo`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderProductInfo {
+    /// Wholesale SPU id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sp_spu_id: Option<String>,
+    /// Wholesale SKU id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sp_sku_id: Option<String>,
+    /// Business id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sp_biz_id: Option<i64>,
+    /// SPU name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spu_name: Option<String>,
+    /// SKU name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku_name: Option<String>,
+    /// SKU count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku_cnt: Option<i64>,
+    /// Validity start, Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validity_begin_time: Option<i64>,
+    /// Validity end, Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validity_end_time: Option<i64>,
+}
+
+/// `invoiceInfo` (absent when no invoice was requested).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvoiceInfo {
+    /// When the invoice was requested, Unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice_apply_time: Option<i64>,
+    /// Invoice status.
+    pub invoice_status: InvoiceStatus,
+}
+
+/// `usage`: resource-pack usage, int64 values sent as strings (absent until paid).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Used.
+    #[serde(deserialize_with = "de_i64_lenient")]
+    pub used: i64,
+    /// Total.
+    #[serde(deserialize_with = "de_i64_lenient")]
+    pub all: i64,
+}
+
+/// `order`: every documented field. `orderPrice` is int64 fen sent as a string; it is kept
+/// exact (a price of "9007199254740993" stays that integer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MiniChargeOrder {
+    /// Order id.
+    pub order_id: String,
+    /// Status.
+    pub status: MiniChargeOrderStatus,
+    /// Created, Unix **milliseconds**.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<i64>,
+    /// Updated, Unix **milliseconds**.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<i64>,
+    /// Price in fen.
+    #[serde(deserialize_with = "de_i64_lenient")]
+    pub order_price: i64,
+    /// Payment info.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pay_info: Option<PayInfo>,
+    /// Product info.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_product_info: Option<OrderProductInfo>,
+    /// Invoice info.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice_info: Option<InvoiceInfo>,
+    /// Usage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+impl MiniChargeOrder {
+    /// The normalized order (1→PENDING, 2→PAID, 3→EXPIRED, 5→REFUNDING, 6→REFUNDED, 7→PAID
+    /// with `refund_failed`, 9→CANCELLED, other→UNKNOWN).
+    pub fn to_order(&self) -> Result<Order> {
+        use MiniChargeOrderStatus as S;
+        let (status, flags) = match self.status {
+            S::AwaitingPayment => (OrderStatus::Pending, vec![]),
+            S::Paid => (OrderStatus::Paid, vec![]),
+            S::TimedOut => (OrderStatus::Expired, vec![]),
+            S::Refunding => (OrderStatus::Refunding, vec![]),
+            S::Refunded => (OrderStatus::Refunded, vec![]),
+            S::RefundFailed => (OrderStatus::Paid, vec![OrderFlag::RefundFailed]),
+            S::Cancelled => (OrderStatus::Cancelled, vec![]),
+            S::Other(_) => (OrderStatus::Unknown, vec![]),
+        };
+        Ok(Order {
+            provider: ProviderId::WechatMiniCharge,
+            provider_order_id: Some(self.order_id.clone()),
+            merchant_order_no: None,
+            status,
+            raw_status: i64::from(self.status).to_string(),
+            amount: Money::cny(self.order_price),
+            paid_amount: None,
+            paid_at: self
+                .pay_info
+                .as_ref()
+                .and_then(|p| p.finish_pay_time)
+                .filter(|t| *t > 0)
+                .map(|t| rfc3339_from_unix_seconds("order.payInfo.finishPayTime", t))
+                .transpose()?,
+            created_at: self
+                .create_time
+                .map(|t| rfc3339_from_unix_millis("order.createTime", t))
+                .transpose()?,
+            flags,
+        })
+    }
+}
+
+/// The `getOrder` envelope.
+#[derive(Debug, Deserialize)]
+struct OrderEnvelope {
+    #[serde(default)]
+    errcode: Option<i64>,
+    #[serde(default)]
+    errmsg: Option<String>,
+    #[serde(default)]
+    order: Option<MiniChargeOrder>,
+}
+
+/// A WeChat access token with its computed lifetime. `Debug` hides the token; serializing it
+/// (as the CLI's token output does) exposes it on purpose.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    /// The token.
+    pub access_token: Secret,
+    /// Lifetime in seconds, as WeChat said.
+    pub expires_in: i64,
+    /// `now + expires_in` (Unix seconds).
+    pub expires_at: i64,
+    /// When to fetch a new one: `expires_at - 300` (or halfway, for lifetimes under 10 min).
+    pub refresh_at: i64,
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("access_token", &self.access_token)
+            .field("expires_in", &self.expires_in)
+            .field("expires_at", &self.expires_at)
+            .field("refresh_at", &self.refresh_at)
+            .finish()
+    }
+}
+
+impl Serialize for AccessToken {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("AccessToken", 4)?;
+        st.serialize_field("access_token", self.access_token.expose())?;
+        st.serialize_field("expires_in", &self.expires_in)?;
+        st.serialize_field("expires_at", &self.expires_at)?;
+        st.serialize_field("refresh_at", &self.refresh_at)?;
+        st.end()
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenEnvelope {
+    #[serde(default)]
+    errcode: Option<i64>,
+    #[serde(default)]
+    errmsg: Option<String>,
+    #[serde(default)]
+    access_token: Option<String>,
+    #[serde(default)]
+    expires_in: Option<i64>,
+}
+
+/// Client for `getOrder` and the token endpoints.
+#[derive(Debug)]
+pub struct MiniChargeClient {
+    base_url: BaseUrl,
+    access_token: Option<Secret>,
+    appid: Option<String>,
+    app_secret: Option<Secret>,
+    limits: ResponseLimits,
+}
+
+impl MiniChargeClient {
+    /// Validates the config. `access_token` is needed for order queries, `appid` +
+    /// `app_secret` for token queries; each is checked when first needed.
+    pub fn new(config: &MiniChargeConfig) -> Result<Self> {
+        let base_url = BaseUrl::parse(
+            "base_url",
+            config.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+        )?;
+        if let Some(t) = &config.access_token {
+            config_id("access_token", t.expose(), 2048, Charset::VisibleAscii)?;
+        }
+        if let Some(a) = &config.appid {
+            config_id("appid", a, 64, Charset::Token)?;
+        }
+        if let Some(s) = &config.app_secret {
+            config_id("app_secret", s.expose(), 256, Charset::VisibleAscii)?;
+        }
+        let mut limits = ResponseLimits::default();
+        if let Some(max) = config.max_response_bytes {
+            limits.max_body_bytes = max;
+        }
+        Ok(MiniChargeClient {
+            base_url,
+            access_token: config.access_token.clone(),
+            appid: config.appid.clone(),
+            app_secret: config.app_secret.clone(),
+            limits,
+        })
+    }
+
+    /// Builds `GET …/wxa/charge/service-provider/order/get?access_token=…&orderId=…`.
+    pub fn query_request(&self, order_id: &str) -> Result<HttpRequest> {
+        input_id("order_id", order_id, 64, Charset::Token)?;
+        let token = self.access_token.as_ref().ok_or_else(|| {
+            Error::invalid_config(
+                "access_token",
+                "`access_token` is required for order queries (get one with a token query)",
+            )
+        })?;
+        Ok(HttpRequest {
+            method: Method::Get,
+            url: format!(
+                "{}/wxa/charge/service-provider/order/get?access_token={}&orderId={}",
+                self.base_url.as_str(),
+                encode_component(token.expose()),
+                encode_component(order_id)
+            ),
+            headers: vec![
+                ("Accept".to_owned(), "application/json".to_owned()),
+                ("User-Agent".to_owned(), crate::USER_AGENT.to_owned()),
+            ],
+            body: None,
+        })
+    }
+
+    /// Decodes a `getOrder` response.
+    pub fn parse_query_response(&self, response: &HttpResponse) -> Result<QueryResult> {
+        json::check_body(&response.body, self.limits)?;
+        let envelope: OrderEnvelope = match json::decode("getOrder", &response.body, self.limits) {
+            Ok(e) => e,
+            Err(_) if !response.is_success() => {
+                return Err(super::http_status_error("WeChat", response.status))
+            }
+            Err(e) => return Err(e),
+        };
+        match (envelope.errcode.unwrap_or(0), envelope.order) {
+            (0, Some(order)) if response.is_success() => Ok(QueryResult {
+                order: order.to_order()?,
+                detail: ProviderDetail::WechatMiniCharge(Box::new(order)),
+            }),
+            (0, _) if !response.is_success() => {
+                Err(super::http_status_error("WeChat", response.status))
+            }
+            (0, None) => Err(Error::decode(
+                "getOrder answered errcode 0 without an `order`",
+            )),
+            (code, _) => {
+                Err(errcode_error(code, envelope.errmsg, false).with_http_status(response.status))
+            }
+        }
+    }
+
+    fn credentials(&self) -> Result<(&str, &Secret)> {
+        match (&self.appid, &self.app_secret) {
+            (Some(a), Some(s)) => Ok((a, s)),
+            _ => Err(Error::invalid_config(
+                "appid",
+                "token queries need `appid` and `app_secret`",
+            )),
+        }
+    }
+
+    /// Builds the token request.
+    pub fn token_request(&self, kind: TokenKind, force_refresh: bool) -> Result<HttpRequest> {
+        let (appid, secret) = self.credentials()?;
+        let headers = vec![
+            ("Accept".to_owned(), "application/json".to_owned()),
+            ("User-Agent".to_owned(), crate::USER_AGENT.to_owned()),
+        ];
+        Ok(match kind {
+            TokenKind::Stable => {
+                let body = serde_json::json!({
+                    "grant_type": "client_credential",
+                    "appid": appid,
+                    "secret": secret.expose(),
+                    "force_refresh": force_refresh,
+                });
+                let mut headers = headers;
+                headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+                HttpRequest {
+                    method: Method::Post,
+                    url: format!("{}/cgi-bin/stable_token", self.base_url.as_str()),
+                    headers,
+                    body: Some(body.to_string().into_bytes()),
+                }
+            }
+            TokenKind::Classic => HttpRequest {
+                method: Method::Get,
+                url: format!(
+                    "{}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
+                    self.base_url.as_str(),
+                    encode_component(appid),
+                    encode_component(secret.expose())
+                ),
+                headers,
+                body: None,
+            },
+        })
+    }
+
+    /// Decodes a token response; expiry times are computed from `ctx.now`.
+    pub fn parse_token_response(
+        &self,
+        response: &HttpResponse,
+        ctx: &ResponseContext,
+    ) -> Result<AccessToken> {
+        let envelope: TokenEnvelope =
+            match json::decode("access token", &response.body, self.limits) {
+                Ok(e) => e,
+                Err(_) if !response.is_success() => {
+                    return Err(super::http_status_error("WeChat", response.status))
+                }
+                Err(e) => return Err(e),
+            };
+        if let Some(code) = envelope.errcode.filter(|c| *c != 0) {
+            return Err(
+                errcode_error(code, envelope.errmsg, true).with_http_status(response.status)
+            );
+        }
+        let (Some(token), Some(expires_in)) = (envelope.access_token, envelope.expires_in) else {
+            return Err(Error::decode(
+                "token response lacks `access_token` or `expires_in`",
+            ));
+        };
+        if token.is_empty() || expires_in <= 0 {
+            return Err(Error::decode(
+                "token response has an empty token or a non-positive `expires_in`",
+            ));
+        }
+        let margin = TOKEN_REFRESH_MARGIN_SECS.min(expires_in / 2);
+        let expires_at = ctx.now.saturating_add(expires_in);
+        Ok(AccessToken {
+            access_token: Secret::new(token),
+            expires_in,
+            expires_at,
+            refresh_at: expires_at.saturating_sub(margin),
+        })
+    }
+}
+
+/// Maps a WeChat `errcode`. For token endpoints, 40001 means a bad AppSecret (a config
+/// problem), not an expired token.
+fn errcode_error(code: i64, errmsg: Option<String>, token_endpoint: bool) -> Error {
+    let (kind, retryable) = match code {
+        40001 | 40014 | 42001 if !token_endpoint => (ErrorCode::TokenExpired, false),
+        -1 => (ErrorCode::ProviderError, true),
+        45009 | 45011 => (ErrorCode::RateLimited, true),
+        _ => (ErrorCode::ProviderError, false),
+    };
+    let hint = match kind {
+        ErrorCode::TokenExpired => " (fetch a new access token and retry once)",
+        _ => "",
+    };
+    Error::new(
+        kind,
+        format!(
+            "WeChat answered errcode {code}: {}{hint}",
+            errmsg.as_deref().unwrap_or("(no errmsg)")
+        ),
+    )
+    .with_provider(Some(code.to_string()), errmsg)
+    .retryable(retryable)
+}

@@ -1,0 +1,304 @@
+//! WeChat Pay APIv3 education fee (edu-papay): query a transaction by `out_trade_no`.
+//!
+//! `GET /v3/edu-papay/transactions/out-trade-no/{out_trade_no}[?sub_mchid=…]` on
+//! `https://api.mch.weixin.qq.com` (backup `https://api2.mch.weixin.qq.com`).
+
+use serde::{Deserialize, Serialize};
+
+use super::{PendingRequest, WechatPayConfig, WechatPayCore, MAIN_HOST};
+use crate::context::{RequestContext, ResponseContext};
+use crate::error::Result;
+use crate::http::{encode_component, HttpRequest, HttpResponse};
+use crate::money::{Currency, Money};
+use crate::order::{rfc3339_to_utc, Order, OrderStatus};
+use crate::provider::ProviderId;
+use crate::validate::{input_id, Charset};
+use crate::QueryResult;
+
+/// The query: the merchant order number, and `sub_mchid` in partner (service provider) mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EduPapayQuery {
+    /// The merchant order number: 1–32 of `[0-9A-Za-z_\-|*]`.
+    pub out_trade_no: String,
+    /// The sub-merchant id (partner mode only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_mchid: Option<String>,
+}
+
+/// `payer`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EduPapayPayer {
+    /// The payer's openid under `appid`.
+    pub openid: String,
+    /// The payer's openid under `sub_appid` (partner mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_openid: Option<String>,
+}
+
+/// `amount` (all integers in fen).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EduPapayAmount {
+    /// Order total, fen.
+    pub total: i64,
+    /// What the payer paid, fen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer_total: Option<i64>,
+    /// Total discount, fen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_total: Option<i64>,
+    /// Currency (CNY when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+}
+
+/// `device_information`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EduPapayDeviceInformation {
+    /// Device id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
+    /// Device IP.
+    pub device_ip: String,
+}
+
+/// One `promotion_detail` entry. `scope` and `type` stay open strings: the doc's example uses
+/// `"DISCOUNT"` where the reference says `CASH|NOCASH`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WechatPayPromotion {
+    /// Coupon id.
+    pub coupon_id: String,
+    /// Coupon name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `GLOBAL` or `SINGLE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Coupon type (`CASH`, `NOCASH`, `DISCOUNT`, …).
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Coupon amount, minor units.
+    pub amount: i64,
+    /// Stock (campaign) id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock_id: Option<String>,
+    /// WeChat Pay's contribution, minor units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wechatpay_contribute: Option<i64>,
+    /// The merchant's contribution, minor units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merchant_contribute: Option<i64>,
+    /// Other contributions, minor units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_contribute: Option<i64>,
+    /// Currency of the amounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Goods-level detail (Pay Score).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goods_detail: Option<Vec<WechatPayGoodsDetail>>,
+}
+
+/// One `goods_detail` entry of a promotion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WechatPayGoodsDetail {
+    /// Goods id.
+    pub goods_id: String,
+    /// Quantity.
+    pub quantity: i64,
+    /// Unit price, minor units.
+    pub unit_price: i64,
+    /// Discount, minor units.
+    pub discount_amount: i64,
+    /// Remark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goods_remark: Option<String>,
+}
+
+/// `trade_state`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EduPapayTradeState {
+    /// Paid.
+    #[serde(rename = "SUCCESS")]
+    Success,
+    /// Transferred to refund.
+    #[serde(rename = "REFUND")]
+    Refund,
+    /// Accepted, not paid yet.
+    #[serde(rename = "ACCEPTED")]
+    Accepted,
+    /// Payment failed (e.g. the bank declined).
+    #[serde(rename = "PAY_FAIL")]
+    PayFail,
+    /// Anything undocumented, verbatim.
+    #[serde(untagged)]
+    Other(String),
+}
+
+/// The 200 response of the edu-papay query, every documented field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EduPapayTransaction {
+    /// Service provider / merchant id.
+    pub sp_mchid: String,
+    /// Sub-merchant id (partner mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_mchid: Option<String>,
+    /// App id.
+    pub appid: String,
+    /// Sub app id (partner mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_appid: Option<String>,
+    /// Merchant order number.
+    pub out_trade_no: String,
+    /// WeChat Pay transaction id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<String>,
+    /// Merchant data echoed back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach: Option<String>,
+    /// Paying bank type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_type: Option<String>,
+    /// Payment time, RFC 3339 (as sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_time: Option<String>,
+    /// Trade state.
+    pub trade_state: EduPapayTradeState,
+    /// Human-readable state description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_state_description: Option<String>,
+    /// Payer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer: Option<EduPapayPayer>,
+    /// Amounts.
+    pub amount: EduPapayAmount,
+    /// Device information (required by the reference; tolerated when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_information: Option<EduPapayDeviceInformation>,
+    /// Promotions applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotion_detail: Option<Vec<WechatPayPromotion>>,
+}
+
+impl EduPapayTransaction {
+    /// The normalized order (`ACCEPTED`→PENDING, `SUCCESS`→PAID, `PAY_FAIL`→FAILED,
+    /// `REFUND`→REFUNDING, other→UNKNOWN).
+    pub fn to_order(&self) -> Result<Order> {
+        let (status, raw) = match &self.trade_state {
+            EduPapayTradeState::Success => (OrderStatus::Paid, "SUCCESS"),
+            EduPapayTradeState::Refund => (OrderStatus::Refunding, "REFUND"),
+            EduPapayTradeState::Accepted => (OrderStatus::Pending, "ACCEPTED"),
+            EduPapayTradeState::PayFail => (OrderStatus::Failed, "PAY_FAIL"),
+            EduPapayTradeState::Other(s) => (OrderStatus::Unknown, s.as_str()),
+        };
+        let currency = match &self.amount.currency {
+            Some(c) => Currency::parse(c).map_err(|e| e.with_field("amount.currency"))?,
+            None => Currency::CNY,
+        };
+        let non_negative = |field: &str, v: i64| {
+            if v < 0 {
+                Err(crate::Error::decode(format!("`{field}` is negative: {v}")).with_field(field))
+            } else {
+                Ok(v)
+            }
+        };
+        Ok(Order {
+            provider: ProviderId::WechatpayEduPapay,
+            provider_order_id: self.transaction_id.clone(),
+            merchant_order_no: Some(self.out_trade_no.clone()),
+            status,
+            raw_status: raw.to_owned(),
+            amount: Money::new(
+                non_negative("amount.total", self.amount.total)?,
+                currency.clone(),
+            ),
+            paid_amount: self
+                .amount
+                .payer_total
+                .map(|v| {
+                    non_negative("amount.payer_total", v).map(|v| Money::new(v, currency.clone()))
+                })
+                .transpose()?,
+            paid_at: self
+                .success_time
+                .as_deref()
+                .map(|t| rfc3339_to_utc("success_time", t))
+                .transpose()?,
+            created_at: None,
+            flags: Vec::new(),
+        })
+    }
+}
+
+/// Client for the edu-papay query.
+#[derive(Debug)]
+pub struct EduPapayClient {
+    core: WechatPayCore,
+}
+
+impl EduPapayClient {
+    /// Validates the config and parses its keys once.
+    pub fn new(config: &WechatPayConfig) -> Result<Self> {
+        Ok(EduPapayClient {
+            core: WechatPayCore::new(config, MAIN_HOST)?,
+        })
+    }
+
+    fn path(query: &EduPapayQuery) -> Result<String> {
+        input_id(
+            "out_trade_no",
+            &query.out_trade_no,
+            32,
+            Charset::WechatOrderNo,
+        )?;
+        let mut path = format!(
+            "/v3/edu-papay/transactions/out-trade-no/{}",
+            encode_component(&query.out_trade_no)
+        );
+        if let Some(sub) = &query.sub_mchid {
+            input_id("sub_mchid", sub, 32, Charset::Digits)?;
+            path.push_str("?sub_mchid=");
+            path.push_str(sub);
+        }
+        Ok(path)
+    }
+
+    /// Phase one of two-phase signing: the request with its string to sign.
+    pub fn prepare_query_request(
+        &self,
+        query: &EduPapayQuery,
+        ctx: &RequestContext,
+    ) -> Result<PendingRequest> {
+        self.core.prepare_get(&Self::path(query)?, ctx)
+    }
+
+    /// The signed request (requires the merchant private key in the config).
+    pub fn query_request(
+        &self,
+        query: &EduPapayQuery,
+        ctx: &RequestContext,
+    ) -> Result<HttpRequest> {
+        self.core.sign(self.prepare_query_request(query, ctx)?)
+    }
+
+    /// Verifies and decodes the response.
+    pub fn parse_query_response(
+        &self,
+        response: &HttpResponse,
+        ctx: &ResponseContext,
+    ) -> Result<QueryResult> {
+        let detail: EduPapayTransaction =
+            self.core
+                .parse("WeChat Pay edu-papay transaction", response, ctx)?;
+        Ok(QueryResult {
+            order: detail.to_order()?,
+            detail: crate::ProviderDetail::WechatpayEduPapay(Box::new(detail)),
+        })
+    }
+
+    /// The same request for the backup host (`api2.mch.weixin.qq.com`), when this client uses
+    /// the main host. The signature stays valid: the host is not signed.
+    pub fn failover_request(&self, request: &HttpRequest) -> Option<HttpRequest> {
+        self.core.failover_request(request)
+    }
+}

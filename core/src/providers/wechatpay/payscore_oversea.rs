@@ -1,0 +1,393 @@
+//! WeChat Pay Global: Pay Score oversea partner service-order query.
+//!
+//! `GET /v3/payscore/oversea/partner/serviceorder?service_id=…&sub_mchid=…&out_order_no=…`
+//! (or `&query_id=…`) on `https://apihk.mch.weixin.qq.com` (configurable: the Global guide
+//! also names apius/apieu). The official page's curl example shows the domestic host, but the
+//! Global guide says not to use it; we default to apihk.
+
+use serde::{Deserialize, Serialize};
+
+use super::edu_papay::WechatPayPromotion;
+use super::{PendingRequest, WechatPayConfig, WechatPayCore, GLOBAL_HK_HOST};
+use crate::context::{RequestContext, ResponseContext};
+use crate::error::{Error, Result};
+use crate::http::{encode_component, HttpRequest, HttpResponse};
+use crate::money::{Currency, Money};
+use crate::order::{rfc3339_to_utc, Order, OrderStatus};
+use crate::provider::ProviderId;
+use crate::validate::{input_id, Charset};
+use crate::QueryResult;
+
+/// The query: `service_id`, `sub_mchid`, and exactly one of `out_order_no` / `query_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayscoreOverseaQuery {
+    /// Service id (1–32).
+    pub service_id: String,
+    /// Sub-merchant id (1–32 digits).
+    pub sub_mchid: String,
+    /// Merchant service-order number (1–32 of `[0-9A-Za-z_\-|*]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_order_no: Option<String>,
+    /// Query id handed back by WeChat after user confirmation (1–512).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_id: Option<String>,
+}
+
+/// One post-payment item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostPayment {
+    /// Item name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Amount, minor units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+}
+
+/// One merchant discount (same shape as [`PostPayment`]).
+pub type PostDiscount = PostPayment;
+
+/// `risk_fund`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskFund {
+    /// e.g. `DEPOSIT`.
+    pub name: String,
+    /// Amount, minor units.
+    pub amount: i64,
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// One collection detail (a payment towards the order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionDetail {
+    /// Sequence number.
+    pub seq: i64,
+    /// Amount, minor units.
+    pub amount: i64,
+    /// `NEWTON` (Pay Score deduction) or `MCH` (merchant collected).
+    pub paid_type: String,
+    /// Payment time, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_time: Option<String>,
+    /// WeChat Pay transaction id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<String>,
+    /// Promotions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotion_detail: Option<Vec<WechatPayPromotion>>,
+}
+
+/// `collection.state`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CollectionState {
+    /// Payment in progress.
+    #[serde(rename = "USER_PAYING")]
+    UserPaying,
+    /// Paid.
+    #[serde(rename = "USER_PAID")]
+    UserPaid,
+    /// Anything undocumented, verbatim.
+    #[serde(untagged)]
+    Other(String),
+}
+
+/// `collection`: present once collection started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Collection {
+    /// Collection state.
+    pub state: CollectionState,
+    /// Total to collect, minor units.
+    pub total_amount: i64,
+    /// Still being paid, minor units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paying_amount: Option<i64>,
+    /// Paid so far, minor units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_amount: Option<i64>,
+    /// Paying bank type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_type: Option<String>,
+    /// Individual payments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<CollectionDetail>>,
+}
+
+/// `time_range`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeRange {
+    /// Service start.
+    pub start_time: String,
+    /// Service end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    /// Start remark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time_remark: Option<String>,
+    /// End remark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_time_remark: Option<String>,
+}
+
+/// `location`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    /// Start location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_location: Option<String>,
+    /// End location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_location: Option<String>,
+}
+
+/// `state`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServiceOrderState {
+    /// Created.
+    #[serde(rename = "CREATED")]
+    Created,
+    /// In progress.
+    #[serde(rename = "DOING")]
+    Doing,
+    /// Done.
+    #[serde(rename = "DONE")]
+    Done,
+    /// Revoked by the merchant.
+    #[serde(rename = "REVOKED")]
+    Revoked,
+    /// Expired (CREATED for over an hour).
+    #[serde(rename = "EXPIRED")]
+    Expired,
+    /// Anything undocumented, verbatim.
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl ServiceOrderState {
+    fn as_str(&self) -> &str {
+        match self {
+            ServiceOrderState::Created => "CREATED",
+            ServiceOrderState::Doing => "DOING",
+            ServiceOrderState::Done => "DONE",
+            ServiceOrderState::Revoked => "REVOKED",
+            ServiceOrderState::Expired => "EXPIRED",
+            ServiceOrderState::Other(s) => s,
+        }
+    }
+}
+
+/// The 200 response, every documented field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayscoreServiceOrder {
+    /// Merchant service-order number.
+    pub out_order_no: String,
+    /// Service id.
+    pub service_id: String,
+    /// Service provider app id.
+    pub appid: String,
+    /// Service provider merchant id.
+    pub mchid: String,
+    /// Sub-merchant app id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_appid: Option<String>,
+    /// Sub-merchant id.
+    pub sub_mchid: String,
+    /// Service description.
+    pub service_introduction: String,
+    /// State.
+    pub state: ServiceOrderState,
+    /// `USER_CONFIRM` / `MCH_COMPLETE`, while DOING.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_description: Option<String>,
+    /// Post-payment items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_payments: Option<Vec<PostPayment>>,
+    /// Merchant discounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_discounts: Option<Vec<PostDiscount>>,
+    /// Risk fund.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_fund: Option<RiskFund>,
+    /// Total amount, minor units of `currency`.
+    pub total_amount: i64,
+    /// Whether Pay Score collects the money.
+    pub need_collection: bool,
+    /// Collection info.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection: Option<Collection>,
+    /// Service time range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_range: Option<TimeRange>,
+    /// Service location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Merchant data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach: Option<String>,
+    /// Notification URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_url: Option<String>,
+    /// User openid under appid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openid: Option<String>,
+    /// User openid under sub_appid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_openid: Option<String>,
+    /// WeChat Pay service-order id.
+    pub order_id: String,
+    /// Settlement currency (e.g. HKD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Locked exchange rate × 10^8 (90000000 ↔ 1 HKD = 0.90 CNY).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency_price: Option<i64>,
+    /// The locked rate as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency_rate_info: Option<String>,
+}
+
+impl PayscoreServiceOrder {
+    /// The normalized order: CREATED→PENDING; DOING→PENDING (PAYING while collection is
+    /// USER_PAYING); DONE→PAID with collection USER_PAID, PAYING with USER_PAYING, CLOSED when
+    /// `need_collection` is false; REVOKED→CANCELLED; EXPIRED→EXPIRED; anything else (including
+    /// DONE with collection needed but no collection info) → UNKNOWN, never a guess.
+    pub fn to_order(&self) -> Result<Order> {
+        let collection_state = self.collection.as_ref().map(|c| &c.state);
+        let status = match (&self.state, collection_state) {
+            (ServiceOrderState::Created, _) => OrderStatus::Pending,
+            (ServiceOrderState::Doing, Some(CollectionState::UserPaying)) => OrderStatus::Paying,
+            (ServiceOrderState::Doing, _) => OrderStatus::Pending,
+            (ServiceOrderState::Done, Some(CollectionState::UserPaid)) => OrderStatus::Paid,
+            (ServiceOrderState::Done, Some(CollectionState::UserPaying)) => OrderStatus::Paying,
+            (ServiceOrderState::Done, None) if !self.need_collection => OrderStatus::Closed,
+            (ServiceOrderState::Revoked, _) => OrderStatus::Cancelled,
+            (ServiceOrderState::Expired, _) => OrderStatus::Expired,
+            _ => OrderStatus::Unknown,
+        };
+        let currency = match &self.currency {
+            Some(c) => Currency::parse(c).map_err(|e| e.with_field("currency"))?,
+            None => {
+                return Err(Error::decode(
+                    "Pay Score order has no `currency`; refusing to guess one",
+                )
+                .with_field("currency"))
+            }
+        };
+        if self.total_amount < 0 {
+            return Err(Error::decode("`total_amount` is negative").with_field("total_amount"));
+        }
+        let paid_amount = match self.collection.as_ref().and_then(|c| c.paid_amount) {
+            Some(v) if v < 0 => {
+                return Err(Error::decode("`collection.paid_amount` is negative")
+                    .with_field("collection.paid_amount"))
+            }
+            Some(v) => Some(Money::new(v, currency.clone())),
+            None => None,
+        };
+        let paid_at = match status {
+            OrderStatus::Paid => self
+                .collection
+                .as_ref()
+                .and_then(|c| c.details.as_ref())
+                .and_then(|d| d.iter().filter_map(|x| x.paid_time.as_deref()).next_back())
+                .map(|t| rfc3339_to_utc("collection.details.paid_time", t))
+                .transpose()?,
+            _ => None,
+        };
+        Ok(Order {
+            provider: ProviderId::WechatpayPayscoreOversea,
+            provider_order_id: Some(self.order_id.clone()),
+            merchant_order_no: Some(self.out_order_no.clone()),
+            status,
+            raw_status: self.state.as_str().to_owned(),
+            amount: Money::new(self.total_amount, currency),
+            paid_amount,
+            paid_at,
+            created_at: None,
+            flags: Vec::new(),
+        })
+    }
+}
+
+/// Client for the Pay Score oversea query.
+#[derive(Debug)]
+pub struct PayscoreOverseaClient {
+    core: WechatPayCore,
+}
+
+impl PayscoreOverseaClient {
+    /// Validates the config and parses its keys once.
+    pub fn new(config: &WechatPayConfig) -> Result<Self> {
+        Ok(PayscoreOverseaClient {
+            core: WechatPayCore::new(config, GLOBAL_HK_HOST)?,
+        })
+    }
+
+    fn path(query: &PayscoreOverseaQuery) -> Result<String> {
+        input_id("service_id", &query.service_id, 32, Charset::Alphanumeric)?;
+        input_id("sub_mchid", &query.sub_mchid, 32, Charset::Digits)?;
+        let (key, value) = match (&query.out_order_no, &query.query_id) {
+            (Some(no), None) => {
+                input_id("out_order_no", no, 32, Charset::WechatOrderNo)?;
+                ("out_order_no", no)
+            }
+            (None, Some(id)) => {
+                input_id("query_id", id, 512, Charset::VisibleAscii)?;
+                ("query_id", id)
+            }
+            _ => {
+                return Err(Error::invalid_input(
+                    "out_order_no",
+                    "give exactly one of `out_order_no` and `query_id`",
+                ))
+            }
+        };
+        Ok(format!(
+            "/v3/payscore/oversea/partner/serviceorder?service_id={}&sub_mchid={}&{key}={}",
+            encode_component(&query.service_id),
+            encode_component(&query.sub_mchid),
+            encode_component(value)
+        ))
+    }
+
+    /// Phase one of two-phase signing.
+    pub fn prepare_query_request(
+        &self,
+        query: &PayscoreOverseaQuery,
+        ctx: &RequestContext,
+    ) -> Result<PendingRequest> {
+        self.core.prepare_get(&Self::path(query)?, ctx)
+    }
+
+    /// The signed request (requires the merchant private key in the config).
+    pub fn query_request(
+        &self,
+        query: &PayscoreOverseaQuery,
+        ctx: &RequestContext,
+    ) -> Result<HttpRequest> {
+        self.core.sign(self.prepare_query_request(query, ctx)?)
+    }
+
+    /// Verifies and decodes the response.
+    pub fn parse_query_response(
+        &self,
+        response: &HttpResponse,
+        ctx: &ResponseContext,
+    ) -> Result<QueryResult> {
+        let detail: PayscoreServiceOrder =
+            self.core
+                .parse("WeChat Pay Pay Score service order", response, ctx)?;
+        Ok(QueryResult {
+            order: detail.to_order()?,
+            detail: crate::ProviderDetail::WechatpayPayscoreOversea(Box::new(detail)),
+        })
+    }
+}

@@ -1,0 +1,97 @@
+//! Input validation shared by the providers: every identifier is checked against its
+//! documented charset and length before a single byte of a request is built.
+
+use crate::error::{Error, Result};
+
+/// Which characters an identifier may contain.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Charset {
+    /// `0-9`
+    Digits,
+    /// `0-9 A-Z a-z`
+    Alphanumeric,
+    /// WeChat Pay merchant order numbers: `0-9 A-Z a-z _ - | *`.
+    WechatOrderNo,
+    /// `0-9 A-Z a-z _ -` (access-token-safe ids, app ids).
+    Token,
+    /// Hexadecimal (certificate serials).
+    Hex,
+    /// Visible ASCII without spaces (opaque ids such as `query_id`); percent-encoded on use.
+    VisibleAscii,
+}
+
+impl Charset {
+    fn allows(self, b: u8) -> bool {
+        match self {
+            Charset::Digits => b.is_ascii_digit(),
+            Charset::Alphanumeric => b.is_ascii_alphanumeric(),
+            Charset::WechatOrderNo => b.is_ascii_alphanumeric() || b"_-|*".contains(&b),
+            Charset::Token => b.is_ascii_alphanumeric() || b"_-".contains(&b),
+            Charset::Hex => b.is_ascii_hexdigit(),
+            Charset::VisibleAscii => (0x21..0x7f).contains(&b),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Charset::Digits => "digits",
+            Charset::Alphanumeric => "ASCII letters and digits",
+            Charset::WechatOrderNo => "ASCII letters, digits and _-|*",
+            Charset::Token => "ASCII letters, digits, _ and -",
+            Charset::Hex => "hexadecimal digits",
+            Charset::VisibleAscii => "visible ASCII characters (no spaces or control characters)",
+        }
+    }
+}
+
+/// Checks `value` is 1..=`max_len` bytes of `charset`. The error names the field and the rule,
+/// never echoes the value (it could be anything, including a secret pasted in the wrong place).
+pub(crate) fn check_id(
+    field: &str,
+    value: &str,
+    max_len: usize,
+    charset: Charset,
+    make_error: fn(&str, String) -> Error,
+) -> Result<()> {
+    if value.is_empty() || value.len() > max_len || !value.bytes().all(|b| charset.allows(b)) {
+        return Err(make_error(
+            field,
+            format!(
+                "`{field}` must be 1 to {max_len} {} (got {} bytes)",
+                charset.describe(),
+                value.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// [`check_id`] for caller query input (`INVALID_INPUT`).
+pub(crate) fn input_id(field: &str, value: &str, max_len: usize, charset: Charset) -> Result<()> {
+    check_id(field, value, max_len, charset, |f, m| {
+        Error::invalid_input(f, m)
+    })
+}
+
+/// [`check_id`] for configuration (`INVALID_CONFIG`).
+pub(crate) fn config_id(field: &str, value: &str, max_len: usize, charset: Charset) -> Result<()> {
+    check_id(field, value, max_len, charset, |f, m| {
+        Error::invalid_config(f, m)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_checked_for_charset_and_length() {
+        assert!(input_id("o", "2014_07-03|2*", 32, Charset::WechatOrderNo).is_ok());
+        for bad in ["", "a/b", "a\r\nb", "a b", "a?b", "中文", &"1".repeat(33)] {
+            let e = input_id("out_trade_no", bad, 32, Charset::WechatOrderNo).unwrap_err();
+            assert_eq!(e.code(), crate::ErrorCode::InvalidInput);
+            assert_eq!(e.field(), Some("out_trade_no"));
+        }
+        assert!(config_id("m", "12a", 32, Charset::Digits).is_err());
+    }
+}
