@@ -83,7 +83,8 @@ def test_two_builds_use_fresh_nonces(tmp_path):
     nonces = set()
     for _ in range(3):
         out = run_cli("build", "--config", str(config), "--query", str(query_path))
-        nonces.add(re.search(r'nonce_str="([^"]+)"', out.stdout).group(1))
+        auth = dict(json.loads(out.stdout)["headers"])["Authorization"]
+        nonces.add(re.search(r'nonce_str="([^"]+)"', auth).group(1))
     assert len(nonces) == 3
 
 
