@@ -394,9 +394,444 @@ def wechatpay_payscore_oversea() -> dict:
             "cases": cases}
 
 
+
+# ---------------------------------------------------------------- WeChat Mini Program charge
+
+from datetime import datetime, timezone  # noqa: E402
+from urllib.parse import quote  # noqa: E402
+
+
+def utc(seconds: int, millis: int = 0) -> str:
+    text = datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return text + (f".{millis:03d}" if millis else "") + "Z"
+
+
+def enc(value: str) -> str:
+    """RFC 3986 percent-encoding: only unreserved characters stay as they are."""
+    return quote(value, safe="")
+
+
+def plain_response(body, status=200) -> dict:
+    return {"status": status, "headers": {"Content-Type": "application/json"},
+            "body": body if isinstance(body, str) else compact(body)}
+
+
+MINI_TOKEN = "ACCESS_TOKEN_TEST_0001"
+MINI_SEED = {
+    "errcode": 0,
+    "order": {
+        "orderId": "DD2981741311549200000", "status": 2, "createTime": 1687265841964,
+        "updateTime": 1687267671475, "orderPrice": "1",
+        "payInfo": {"applyPayTime": 1687265845, "finishPayTime": 1687265856},
+        "orderProductInfo": {"spSpuId": "10000111", "spSkuId": "20000176", "skuCnt": 1,
+                             "spBizId": 100100, "spuName": "spu name", "skuName": "sku name",
+                             "validityBeginTime": 1687265856, "validityEndTime": 1718801856},
+        "invoiceInfo": {"invoiceStatus": 2, "invoiceApplyTime": 1687265870},
+        "usage": {"used": "0", "all": "1000"},
+    },
+}
+
+
+def mini_order(status, raw, *, price=1, flags=(), paid_at=utc(1687265856)):
+    return {"provider": "wechat_mini_charge", "provider_order_id": "DD2981741311549200000",
+            "merchant_order_no": None, "status": status, "raw_status": raw,
+            "amount": {"minor": price, "currency": "CNY"}, "paid_amount": None,
+            "paid_at": paid_at, "created_at": utc(1687265841, 964), "flags": list(flags)}
+
+
+def mini_variant(**changes):
+    body = copy.deepcopy(MINI_SEED)
+    for k, v in changes.items():
+        if v is None:
+            body["order"].pop(k, None)
+        else:
+            body["order"][k] = v
+    return compact(body)
+
+
+def wechat_mini_charge() -> dict:
+    host = "https://api.weixin.qq.com"
+    cases = []
+    add = cases.append
+    ua = [["Accept", "application/json"], ["User-Agent", USER_AGENT]]
+    add({"name": "build: seed example", "config": "mini", "build": {
+        "query": {"order_id": "DD2981741311549200000"}, "timestamp": NOW, "nonce": NONCE,
+        "expect": {"method": "GET", "url": f"{host}/wxa/charge/service-provider/order/get?access_token="
+                   f"{enc(MINI_TOKEN)}&orderId=DD2981741311549200000", "headers": ua, "body": None}}})
+    add({"name": "build: token with URL metacharacters is percent-encoded", "config": "mini_odd_token",
+         "build": {"query": {"order_id": "DD1"}, "timestamp": NOW, "nonce": NONCE,
+                   "expect": {"method": "GET", "url": f"{host}/wxa/charge/service-provider/order/get?"
+                              f"access_token={enc('a&b=c/d+e')}&orderId=DD1", "headers": ua, "body": None}}})
+    for name, value in [("slash", "DD1/../2"), ("CR/LF", "DD1\r\nX: y"), ("ampersand", "DD1&x=1"), ("empty", "")]:
+        add({"name": f"build: order_id with {name} is rejected", "config": "mini", "build": {
+            "query": {"order_id": value}, "timestamp": NOW, "nonce": NONCE,
+            "expect": err("INVALID_INPUT", field="order_id")}})
+    add({"name": "build: order query without access_token", "config": "mini_token_only", "build": {
+        "query": {"order_id": "DD1"}, "timestamp": NOW, "nonce": NONCE, "expect": err("INVALID_CONFIG")}})
+    add({"name": "build: stable token", "config": "mini", "build": {
+        "query": {"token": "stable"}, "timestamp": NOW, "nonce": NONCE,
+        "expect": {"method": "POST", "url": f"{host}/cgi-bin/stable_token",
+                   "headers": ua + [["Content-Type", "application/json"]],
+                   "body": json.dumps({"grant_type": "client_credential", "appid": "wx1234567890abcdef",
+                                       "secret": "test-app-secret-not-real", "force_refresh": False},
+                                      sort_keys=True, separators=(",", ":"))}}})
+    add({"name": "build: stable token, force_refresh", "config": "mini", "build": {
+        "query": {"token": "stable", "force_refresh": True}, "timestamp": NOW, "nonce": NONCE,
+        "expect": {"method": "POST", "url": f"{host}/cgi-bin/stable_token",
+                   "headers": ua + [["Content-Type", "application/json"]],
+                   "body": json.dumps({"grant_type": "client_credential", "appid": "wx1234567890abcdef",
+                                       "secret": "test-app-secret-not-real", "force_refresh": True},
+                                      sort_keys=True, separators=(",", ":"))}}})
+    add({"name": "build: classic token", "config": "mini", "build": {
+        "query": {"token": "classic"}, "timestamp": NOW, "nonce": NONCE,
+        "expect": {"method": "GET", "url": f"{host}/cgi-bin/token?grant_type=client_credential"
+                   f"&appid=wx1234567890abcdef&secret={enc('test-app-secret-not-real')}",
+                   "headers": ua, "body": None}}})
+    add({"name": "build: both order_id and token", "config": "mini", "build": {
+        "query": {"order_id": "DD1", "token": "stable"}, "timestamp": NOW, "nonce": NONCE,
+        "expect": err("INVALID_INPUT")}})
+
+    P = lambda name, response, expect, query=None, config="mini": add(  # noqa: E731
+        {"name": name, "config": config,
+         "parse": {"now": NOW, "response": response, "expect": expect, **({"query": query} if query else {})}})
+    P("parse: seed example (paid)", plain_response(json.dumps(MINI_SEED, indent=1)), {
+        "order": mini_order("PAID", "2"),
+        "detail": MINI_SEED["order"] | {"orderPrice": 1, "usage": {"used": 0, "all": 1000}}})
+    unpaid = dict(payInfo={"applyPayTime": 1687265845}, usage=None, invoiceInfo=None)
+    P("parse: status 1 is PENDING", plain_response(mini_variant(status=1, **unpaid)),
+      {"order": mini_order("PENDING", "1", paid_at=None)})
+    P("parse: status 3 is EXPIRED", plain_response(mini_variant(status=3, **unpaid)),
+      {"order": mini_order("EXPIRED", "3", paid_at=None)})
+    P("parse: status 5 is REFUNDING", plain_response(mini_variant(status=5)), {"order": mini_order("REFUNDING", "5")})
+    P("parse: status 6 is REFUNDED", plain_response(mini_variant(status=6)), {"order": mini_order("REFUNDED", "6")})
+    P("parse: status 7 is PAID with refund_failed", plain_response(mini_variant(status=7)),
+      {"order": mini_order("PAID", "7", flags=["refund_failed"])})
+    P("parse: status 9 is CANCELLED", plain_response(mini_variant(status=9, **unpaid)),
+      {"order": mini_order("CANCELLED", "9", paid_at=None)})
+    P("parse: undefined status 4 is UNKNOWN", plain_response(mini_variant(status=4)),
+      {"order": mini_order("UNKNOWN", "4")})
+    P("parse: int64 price above 2^53 stays exact", plain_response(mini_variant(orderPrice="9007199254740993")),
+      {"order": mini_order("PAID", "2", price=9007199254740993)})
+    P("parse: price that is not an integer", plain_response(mini_variant(orderPrice="1.5")), err("DECODE_ERROR"))
+    P("parse: price beyond int64", plain_response(mini_variant(orderPrice="9223372036854775808")),
+      err("DECODE_ERROR"))
+    P("parse: status of the wrong type", plain_response(mini_variant(status="2")), err("DECODE_ERROR"))
+    P("parse: errcode 0 without order", plain_response({"errcode": 0, "errmsg": "ok"}), err("DECODE_ERROR"))
+    P("parse: malformed JSON", plain_response('{"errcode":0,"order":{'), err("DECODE_ERROR"))
+    for code, kind, retry in [(42001, "TOKEN_EXPIRED", False), (40001, "TOKEN_EXPIRED", False),
+                              (40014, "TOKEN_EXPIRED", False), (-1, "PROVIDER_ERROR", True),
+                              (45011, "RATE_LIMITED", True), (10120002, "PROVIDER_ERROR", False),
+                              (48001, "PROVIDER_ERROR", False)]:
+        P(f"parse: errcode {code}", plain_response({"errcode": code, "errmsg": "some message"}),
+          err(kind, provider_code=str(code), provider_message="some message", retryable=retry))
+    P("parse: HTTP 503 without JSON", plain_response("<html>busy</html>", status=503),
+      err("PROVIDER_ERROR", http_status=503, retryable=True))
+    P("parse: stable token", plain_response({"access_token": "TOKEN-ABC", "expires_in": 7200}),
+      {"access_token": {"access_token": "TOKEN-ABC", "expires_in": 7200, "expires_at": NOW + 7200,
+                        "refresh_at": NOW + 6900}}, query={"token": "stable"})
+    P("parse: short-lived token refreshes halfway", plain_response({"access_token": "T", "expires_in": 200}),
+      {"access_token": {"access_token": "T", "expires_in": 200, "expires_at": NOW + 200,
+                        "refresh_at": NOW + 100}}, query={"token": "classic"})
+    P("parse: token error 40001 is a bad AppSecret, not an expired token",
+      plain_response({"errcode": 40001, "errmsg": "invalid credential"}),
+      err("PROVIDER_ERROR", provider_code="40001"), query={"token": "classic"})
+    P("parse: token response without expires_in", plain_response({"access_token": "T"}),
+      err("DECODE_ERROR"), query={"token": "stable"})
+    base = {"provider": "wechat_mini_charge", "access_token": MINI_TOKEN,
+            "appid": "wx1234567890abcdef", "app_secret": "test-app-secret-not-real"}
+    return {"provider": "wechat_mini_charge", "configs": {
+        "mini": base,
+        "mini_odd_token": base | {"access_token": "a&b=c/d+e"},
+        "mini_token_only": {k: v for k, v in base.items() if k != "access_token"},
+    }, "cases": cases}
+
+
+# ---------------------------------------------------------------- Fubei
+
+FUBEI_APP_ID = "20160922135339595387"
+FUBEI_SECRET = "fubei-test-secret-not-real"
+
+
+def fubei_body(biz: dict, nonce: str) -> str:
+    biz_content = compact(biz)
+    params = {"app_id": FUBEI_APP_ID, "method": "openapi.payment.order.query", "format": "json",
+              "sign_method": "md5", "nonce": nonce, "biz_content": biz_content}
+    text = "&".join(f"{k}={params[k]}" for k in sorted(params) if params[k] != "") + FUBEI_SECRET
+    sign = hashlib.md5(text.encode("utf-8")).hexdigest().upper()
+    return compact({**params, "sign": sign})
+
+
+FUBEI_SEED = {
+    "result_message": "成功",
+    "data": {
+        "trade_no": "2017060121534801983049958160", "merchant_order_sn": "201706011496325244549",
+        "platform_order_no": "12345678998765433223", "order_sn": "20170601215348178414",
+        "total_fee": 80, "fee": 1, "net_money": 79, "pay_time": 1496325236, "store_id": "25249",
+        "cashier_id": "0", "trade_state": "SUCCESS", "type": 1, "discount_money": "20.00",
+        "buyer_pay_amount": "80.00", "attach": "", "user_id": "", "user_logon_id": "",
+        "no_cash_coupon_fee": 0.01,
+    },
+    "result_code": 200,
+}
+# The seed response text exactly as the doc prints it.
+FUBEI_SEED_TEXT = """{
+  "result_message": "成功",
+  "data": {
+    "trade_no": "2017060121534801983049958160",
+    "merchant_order_sn": "201706011496325244549",
+    "platform_order_no": "12345678998765433223",
+    "order_sn": "20170601215348178414",
+    "total_fee": 80,
+    "fee": 1,
+    "net_money": 79,
+    "pay_time": 1496325236,
+    "store_id": "25249",
+    "cashier_id": "0",
+    "trade_state": "SUCCESS",
+    "type":1,
+    "discount_money":"20.00",
+    "buyer_pay_amount":"80.00",
+    "attach": "",
+    "user_id": "",
+    "user_logon_id": "",
+    "no_cash_coupon_fee": 0.01
+  },
+  "result_code": 200
+}"""
+
+
+def cny(fen):
+    return {"minor": fen, "currency": "CNY"}
+
+
+def fubei_order(status, raw, *, amount=8000, paid=8000, paid_at=utc(1496325236)):
+    return {"provider": "fubei", "provider_order_id": "20170601215348178414",
+            "merchant_order_no": "201706011496325244549", "status": status, "raw_status": raw,
+            "amount": cny(amount), "paid_amount": cny(paid) if paid is not None else None,
+            "paid_at": paid_at, "created_at": None, "flags": []}
+
+
+def fubei_variant(result_code=200, **changes):
+    body = copy.deepcopy(FUBEI_SEED)
+    body["result_code"] = result_code
+    for k, v in changes.items():
+        if v is None:
+            body["data"].pop(k, None)
+        else:
+            body["data"][k] = v
+    return compact(body)
+
+
+def fubei() -> dict:
+    url = "https://shq-api.51fubei.com/gateway"
+    headers = [["Content-Type", "application/json; charset=utf-8"], ["Accept", "application/json"],
+               ["User-Agent", USER_AGENT]]
+    cases = []
+    add = cases.append
+    add({"name": "build: seed request (merchant_order_sn)", "config": "fubei", "build": {
+        "query": {"merchant_order_sn": "20160120105532871512"}, "timestamp": NOW, "nonce": "87sdf9806sdf73jkds",
+        "expect": {"method": "POST", "url": url, "headers": headers,
+                   "body": fubei_body({"merchant_order_sn": "20160120105532871512"}, "87sdf9806sdf73jkds")}}})
+    add({"name": "build: order_sn with device_no", "config": "fubei", "build": {
+        "query": {"order_sn": "20170601215348178414", "device_no": "DEV-01"}, "timestamp": NOW, "nonce": NONCE,
+        "expect": {"method": "POST", "url": url, "headers": headers,
+                   "body": fubei_body({"order_sn": "20170601215348178414", "device_no": "DEV-01"}, NONCE)}}})
+    add({"name": "build: both order ids", "config": "fubei", "build": {
+        "query": {"merchant_order_sn": "1", "order_sn": "2"}, "timestamp": NOW, "nonce": NONCE,
+        "expect": err("INVALID_INPUT")}})
+    add({"name": "build: neither order id", "config": "fubei", "build": {
+        "query": {"device_no": "1"}, "timestamp": NOW, "nonce": NONCE, "expect": err("INVALID_INPUT")}})
+    add({"name": "build: merchant_order_sn with a quote", "config": "fubei", "build": {
+        "query": {"merchant_order_sn": "1\"&sign=0"}, "timestamp": NOW, "nonce": NONCE,
+        "expect": err("INVALID_INPUT", field="merchant_order_sn")}})
+
+    P = lambda name, response, expect: add(  # noqa: E731
+        {"name": name, "config": "fubei", "parse": {"now": NOW, "response": response, "expect": expect}})
+    P("parse: seed example", plain_response(FUBEI_SEED_TEXT), {
+        "order": fubei_order("PAID", "SUCCESS"),
+        "detail": {"merchant_order_sn": "201706011496325244549", "order_sn": "20170601215348178414",
+                   "trade_no": "2017060121534801983049958160", "platform_order_no": "12345678998765433223",
+                   "trade_state": "SUCCESS", "total_fee": cny(8000), "fee": cny(100), "net_money": cny(7900),
+                   "pay_time": 1496325236, "store_id": "25249", "cashier_id": "0", "type": 1,
+                   "discount_money": cny(2000), "buyer_pay_amount": cny(8000), "attach": "", "user_id": "",
+                   "user_logon_id": "", "no_cash_coupon_fee": cny(1)}})
+    P("parse: result_code as a string", plain_response(fubei_variant("200")), {"order": fubei_order("PAID", "SUCCESS")})
+    P("parse: order_price wins over total_fee; 0.29 yuan is 29 fen",
+      plain_response(fubei_variant(order_price=0.29, total_fee=0.29, buyer_pay_amount="0.29")),
+      {"order": fubei_order("PAID", "SUCCESS", amount=29, paid=29)})
+    P("parse: money as strings and ids as numbers",
+      plain_response(fubei_variant(total_fee="12.34", buyer_pay_amount=None, order_sn=20170601215348178414,
+                                   merchant_order_sn=201706011496325244549)),
+      {"order": fubei_order("PAID", "SUCCESS", amount=1234, paid=1234)})
+    for state, status in [("USERPAYING", "PAYING"), ("REVOKING", "REFUNDING"), ("REVOKED", "CANCELLED"),
+                          ("REVOKED_ERROR", "UNKNOWN"), ("CLOSED", "CLOSED"), ("SOMETHING_NEW", "UNKNOWN")]:
+        P(f"parse: {state} is {status}", plain_response(fubei_variant(trade_state=state, pay_time=0)),
+          {"order": fubei_order(status, state, paid_at=None)})
+    P("parse: more than 2 decimals", plain_response(fubei_variant(total_fee=0.291)), err("DECODE_ERROR"))
+    P("parse: float noise is not rounded", plain_response(fubei_variant(total_fee="0.29000000000000004")),
+      err("DECODE_ERROR"))
+    P("parse: negative money", plain_response(fubei_variant(total_fee=-1)), err("DECODE_ERROR"))
+    P("parse: money of the wrong type", plain_response(fubei_variant(total_fee=[80])), err("DECODE_ERROR"))
+    P("parse: no amount at all", plain_response(fubei_variant(total_fee=None)), err("DECODE_ERROR"))
+    P("parse: 200 without data", plain_response({"result_code": 200, "result_message": "成功"}), err("DECODE_ERROR"))
+    P("parse: no result_code", plain_response({"result_message": "?"}), err("DECODE_ERROR"))
+    P("parse: 400 with sub_code", plain_response({"result_code": 400, "result_message": "失败", "sub_code": "ERROR_CODE"}),
+      err("PROVIDER_ERROR", provider_code="ERROR_CODE", provider_message="失败", retryable=False))
+    P("parse: 400 ORDER_NOT_EXIST", plain_response({"result_code": 400, "result_message": "订单不存在",
+                                                    "sub_code": "ORDER_NOT_EXIST"}),
+      err("ORDER_NOT_FOUND", provider_code="ORDER_NOT_EXIST"))
+    P("parse: 500 is retryable", plain_response({"result_code": 500, "result_message": "系统繁忙"}),
+      err("PROVIDER_ERROR", provider_code="500", retryable=True))
+    P("parse: HTTP 429", plain_response("", status=429), err("RATE_LIMITED", retryable=True))
+    add({"name": "parse: body over max_response_bytes", "config": "fubei_small", "parse": {
+        "now": NOW, "response": plain_response(fubei_variant(body="x" * 300)), "expect": err("DECODE_ERROR")}})
+    return {"provider": "fubei", "configs": {
+        "fubei": {"provider": "fubei", "app_id": FUBEI_APP_ID, "app_secret": FUBEI_SECRET},
+        "fubei_small": {"provider": "fubei", "app_id": FUBEI_APP_ID, "app_secret": FUBEI_SECRET,
+                        "max_response_bytes": 256}}, "cases": cases}
+
+
+# ---------------------------------------------------------------- Dingshang vending
+
+DS_APPID = "ds069ed4223ac1660f"
+DS_SECRET = "dingshang-app-secret-not-real"
+DS_SIGN_KEY = "1000123"
+
+
+def dingshang_body(machine_no: str, timestamp: int) -> str:
+    params = {"machine_no": machine_no, "timestamp": str(timestamp)}
+    text = "&".join(f"{k}={params[k]}" for k in sorted(params)) + "&key=" + DS_SIGN_KEY
+    params["sign"] = hashlib.md5(text.encode()).hexdigest().upper()
+    payload = json.dumps(params, sort_keys=True, separators=(",", ":"))
+    return compact({"payload": base64.b64encode(payload.encode()).decode()})
+
+
+DS_SEED_TEXT = """{
+  "code": 0,
+  "message": "ok",
+  "data": {
+    "order_id": 54,
+    "trade_id": "3f2a58ad69b74e86b8a1a3da6fd75cc1",
+    "date": "2024-04-26",
+    "amount": "3.00",
+    "status": "SUCCESS",
+    "notify_send_count": 1,
+    "records": [
+      {
+        "id": 70,
+        "product_id": 121,
+        "quantity": 1,
+        "price": "1.00",
+        "status": "IS_DELIVERING",
+        "notify_sent": "1"
+      },
+      {
+        "id": 71,
+        "product_id": 122,
+        "quantity": 1,
+        "price": "1.00",
+        "status": "WAITING_PICKED_UP",
+        "notify_sent": "0"
+      },
+      {
+        "id": 72,
+        "product_id": 131,
+        "quantity": 1,
+        "price": "1.00",
+        "status": "WAITING_PICKED_UP",
+        "notify_sent": "0"
+      }
+    ]
+  }
+}"""
+
+
+def ds_order(status, raw, *, amount=300, flags=()):
+    return {"provider": "dingshang_vending", "provider_order_id": "54",
+            "merchant_order_no": "3f2a58ad69b74e86b8a1a3da6fd75cc1", "status": status, "raw_status": raw,
+            "amount": cny(amount), "paid_amount": None, "paid_at": None, "created_at": None, "flags": list(flags)}
+
+
+def ds_variant(**changes):
+    body = json.loads(DS_SEED_TEXT)
+    for k, v in changes.items():
+        if v is None:
+            body["data"].pop(k, None)
+        else:
+            body["data"][k] = v
+    return compact(body)
+
+
+def dingshang_vending() -> dict:
+    headers = [["Appid", DS_APPID], ["AppSecret", DS_SECRET], ["Content-Type", "application/json"],
+               ["Accept", "application/json"], ["User-Agent", USER_AGENT]]
+    seed_body = dingshang_body("16327129", 1714115742)
+    # The seed doc's (partly masked) payload starts with these bytes: same key order and layout.
+    assert json.loads(seed_body)["payload"].startswith("eyJtYWNoaW5lX25vIjoiMTYzMjcxMjkiLCJz")
+    cases = []
+    add = cases.append
+    add({"name": "build: seed machine and timestamp", "config": "ds", "build": {
+        "query": {"order_id": "54", "machine_no": "16327129"}, "timestamp": 1714115742, "nonce": NONCE,
+        "expect": {"method": "POST", "url": "https://www.awish.vip/api/openapi/v1/orders/54",
+                   "headers": headers, "body": seed_body}}})
+    for name, query, field in [
+        ("machine_no of 7 digits", {"order_id": "54", "machine_no": "1632712"}, "machine_no"),
+        ("machine_no with letters", {"order_id": "54", "machine_no": "1632712a"}, "machine_no"),
+        ("order_id with a slash", {"order_id": "54/../1", "machine_no": "16327129"}, "order_id"),
+        ("order_id with CR/LF", {"order_id": "54\r\n", "machine_no": "16327129"}, "order_id"),
+    ]:
+        add({"name": f"build: {name}", "config": "ds", "build": {
+            "query": query, "timestamp": NOW, "nonce": NONCE, "expect": err("INVALID_INPUT", field=field)}})
+    add({"name": "build: AppSecret with CR/LF is refused at configuration", "config": "ds_bad_secret", "build": {
+        "query": {"order_id": "54", "machine_no": "16327129"}, "timestamp": NOW, "nonce": NONCE,
+        "expect": err("INVALID_CONFIG", field="app_secret")}})
+
+    P = lambda name, response, expect: add(  # noqa: E731
+        {"name": name, "config": "ds", "parse": {"now": NOW, "response": response, "expect": expect}})
+    record = lambda i, p, status, sent: {"id": i, "product_id": p, "quantity": 1, "price": cny(100),  # noqa: E731
+                                         "status": status, "notify_sent": sent}
+    P("parse: seed example", plain_response(DS_SEED_TEXT), {
+        "order": ds_order("PAID", "SUCCESS"),
+        "detail": {"order_id": "54", "trade_id": "3f2a58ad69b74e86b8a1a3da6fd75cc1", "date": "2024-04-26",
+                   "amount": cny(300), "status": "SUCCESS", "notify_send_count": 1,
+                   "records": [record(70, 121, "IS_DELIVERING", True), record(71, 122, "WAITING_PICKED_UP", False),
+                               record(72, 131, "WAITING_PICKED_UP", False)]}})
+    for state, status, flags in [("NOTPAY", "PENDING", []), ("USERPAYING", "PAYING", []), ("REFUND", "REFUNDING", []),
+                                 ("CLOSED", "CLOSED", []), ("REVOKED", "CANCELLED", []), ("PAYERROR", "FAILED", []),
+                                 ("PICKUPCODE", "PAID", ["pickup_code"]), ("TESTPAY", "PAID", ["test_order"]),
+                                 ("已支付", "UNKNOWN", [])]:
+        P(f"parse: {state} is {status}", plain_response(ds_variant(status=state)),
+          {"order": ds_order(status, state, flags=flags)})
+    P("parse: omitted amount is zero (protobuf omission)", plain_response(ds_variant(amount=None)),
+      {"order": ds_order("PAID", "SUCCESS", amount=0)})
+    P("parse: amount with 3 decimals", plain_response(ds_variant(amount="3.001")), err("DECODE_ERROR"))
+    P("parse: amount as a float is still exact", plain_response(ds_variant(amount=0.29)),
+      {"order": ds_order("PAID", "SUCCESS", amount=29)})
+    P("parse: order without order_id is not an order", plain_response(ds_variant(order_id=None)), err("DECODE_ERROR"))
+    P("parse: order without status is not an order", plain_response(ds_variant(status=None)), err("DECODE_ERROR"))
+    P("parse: body without code is not a vendor answer", plain_response({"message": "ok", "data": {}}),
+      err("DECODE_ERROR", field="code"))
+    P("parse: 40005 order expired", plain_response({"code": 40005, "message": "订单已过期", "data": {}}),
+      err("PROVIDER_ERROR", provider_code="40005", provider_message="订单已过期", retryable=False))
+    P("parse: 10008 missing credentials (HTTP 401)",
+      plain_response({"code": 10008, "message": "Appid or AppSecret is missing", "data": {}}, status=401),
+      err("PROVIDER_ERROR", provider_code="10008", http_status=401))
+    P("parse: HTTP 500 HTML", plain_response("<h1>500</h1>", status=500),
+      err("PROVIDER_ERROR", http_status=500, retryable=True))
+    P("parse: records of the wrong type", plain_response(ds_variant(records={"id": 1})), err("DECODE_ERROR"))
+    return {"provider": "dingshang_vending", "configs": {
+        "ds": {"provider": "dingshang_vending", "base_url": "https://www.awish.vip", "appid": DS_APPID,
+               "app_secret": DS_SECRET, "sign_key": DS_SIGN_KEY},
+        "ds_bad_secret": {"provider": "dingshang_vending", "base_url": "https://www.awish.vip", "appid": DS_APPID,
+                          "app_secret": "x\r\nEvil: 1", "sign_key": DS_SIGN_KEY}}, "cases": cases}
+
+
 GENERATORS = {
     "wechatpay_edu_papay.json": wechatpay_edu_papay,
     "wechatpay_payscore_oversea.json": wechatpay_payscore_oversea,
+    "wechat_mini_charge.json": wechat_mini_charge,
+    "fubei.json": fubei,
+    "dingshang_vending.json": dingshang_vending,
 }
 
 

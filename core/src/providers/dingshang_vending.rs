@@ -439,3 +439,31 @@ impl DingshangClient {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The vendor's Rust client library publishes this vector (key `ds069ed4223ac1660f`).
+    #[test]
+    fn sign_matches_the_vendor_library_vector() {
+        let sign = dingshang_sign(
+            &[
+                ("client_id", "16327128"),
+                ("method", "android.shutdown"),
+                ("timestamp", "1727494645"),
+            ],
+            &Secret::new("ds069ed4223ac1660f"),
+        );
+        assert_eq!(sign, "4D49FFFDE0DA4537160CFC258356277B");
+    }
+
+    #[test]
+    fn null_and_empty_values_are_not_signed() {
+        let key = Secret::new("k");
+        assert_eq!(
+            dingshang_sign(&[("a", "1"), ("b", "NULL"), ("c", "")], &key),
+            dingshang_sign(&[("a", "1")], &key)
+        );
+    }
+}

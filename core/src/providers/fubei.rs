@@ -503,3 +503,55 @@ impl FubeiClient {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> FubeiClient {
+        FubeiClient::new(&FubeiConfig {
+            app_id: "20160922135339595387".into(),
+            app_secret: Secret::new("secret"),
+            base_url: None,
+            max_response_bytes: None,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn sign_appends_the_secret_without_a_separator() {
+        let expected = md5_upper_hex(b"a=1&b=2secret");
+        assert_eq!(
+            fubei_sign(
+                &[("b", "2"), ("a", "1"), ("sign", "x")],
+                &Secret::new("secret")
+            ),
+            expected
+        );
+    }
+
+    #[test]
+    fn notifications_verify_and_tampering_is_caught() {
+        let data = r#"{"merchant_order_sn":"1","total_fee":0.29}"#;
+        let sign = md5_upper_hex(
+            format!("data={data}&result_code=200&result_message=成功secret").as_bytes(),
+        );
+        let mut fields = vec![
+            ("result_code".to_owned(), "200".to_owned()),
+            ("result_message".to_owned(), "成功".to_owned()),
+            ("data".to_owned(), data.to_owned()),
+            ("sign".to_owned(), sign),
+        ];
+        assert!(client().verify_notification(&fields).is_ok());
+        fields[2].1 = data.replace("0.29", "290");
+        assert_eq!(
+            client().verify_notification(&fields).unwrap_err().code(),
+            ErrorCode::SignatureInvalid
+        );
+        fields.pop();
+        assert_eq!(
+            client().verify_notification(&fields).unwrap_err().field(),
+            Some("sign")
+        );
+    }
+}
