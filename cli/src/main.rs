@@ -4,8 +4,6 @@
 //! and a CSPRNG nonce unless pinned, and prints JSON. Failures print
 //! `{"error": {"code": …, "message": …, …}}` on stdout and exit 1; usage errors exit 2.
 
-mod documents;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,7 +11,7 @@ use clap::{Parser, Subcommand};
 use payquery_core::{Error, ErrorCode, HttpRequest, Nonce, RequestContext, ResponseContext};
 use serde_json::json;
 
-use documents::{load_client, load_query, load_response, now_unix, random_nonce};
+use payquery_cli::documents::{load_client, load_query, load_response, now_unix, random_nonce};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -63,11 +61,51 @@ enum Command {
         #[arg(long)]
         now: Option<i64>,
     },
+    /// Run the local fake of all five provider APIs on 127.0.0.1.
+    Sandbox {
+        /// Port to listen on (0 = pick a free one; it is printed).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Write `<provider>.json` configs and `<provider>.query.json` queries for it here.
+        #[arg(long)]
+        write_configs: Option<PathBuf>,
+    },
+    /// Start the sandbox in-process and query all five providers through real HTTP.
+    Demo,
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli.command) {
+    match Cli::parse().command {
+        Command::Demo => match payquery_cli::demo::run() {
+            Ok(table) => {
+                println!("{table}");
+                ExitCode::SUCCESS
+            }
+            Err(report) => {
+                println!("{report}");
+                ExitCode::from(1)
+            }
+        },
+        Command::Sandbox {
+            port,
+            write_configs,
+        } => run_sandbox(port, write_configs),
+        Command::Build(args) => {
+            print_json_result(build(&args).map(|r| descriptor_json(&r).to_string()))
+        }
+        Command::Curl(args) => print_json_result(build(&args).map(|r| curl_command(&r))),
+        Command::Parse {
+            config,
+            response,
+            query,
+            now,
+        } => print_json_result(parse(&config, &response, query.as_deref(), now)),
+    }
+}
+
+/// Prints the output, or `{"error": …}` and exit status 1.
+fn print_json_result(result: Result<String, Error>) -> ExitCode {
+    match result {
         Ok(output) => {
             println!("{output}");
             ExitCode::SUCCESS
@@ -79,26 +117,51 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> Result<String, Error> {
-    match command {
-        Command::Build(args) => Ok(descriptor_json(&build(&args)?).to_string()),
-        Command::Curl(args) => Ok(curl_command(&build(&args)?)),
-        Command::Parse {
-            config,
-            response,
-            query,
-            now,
-        } => {
-            let client = load_client(&config)?;
-            let query = query.map(|q| load_query(&client, &q)).transpose()?;
-            let response = load_response(&response)?;
-            let ctx = ResponseContext::new(now.unwrap_or_else(now_unix));
-            let parsed = client.parse_response(query.as_ref(), &response, &ctx)?;
-            serde_json::to_string_pretty(&parsed).map_err(|e| {
-                Error::new(ErrorCode::DecodeError, format!("cannot print result: {e}"))
-            })
+fn run_sandbox(port: u16, write_configs: Option<PathBuf>) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("payquery sandbox: cannot start the runtime: {e}");
+            return ExitCode::from(1);
         }
-    }
+    };
+    runtime.block_on(async {
+        let sandbox = match payquery_sandbox::start(port).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("payquery sandbox: cannot listen on 127.0.0.1:{port}: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        if let Some(dir) = write_configs {
+            if let Err(e) = payquery_sandbox::write_configs(&dir, &sandbox.base_url()) {
+                eprintln!(
+                    "payquery sandbox: cannot write configs to {}: {e}",
+                    dir.display()
+                );
+                return ExitCode::from(1);
+            }
+            eprintln!("payquery sandbox: wrote configs to {}", dir.display());
+        }
+        println!("payquery sandbox listening on {}", sandbox.base_url());
+        sandbox.wait().await;
+        ExitCode::SUCCESS
+    })
+}
+
+fn parse(
+    config: &std::path::Path,
+    response: &std::path::Path,
+    query: Option<&std::path::Path>,
+    now: Option<i64>,
+) -> Result<String, Error> {
+    let client = load_client(config)?;
+    let query = query.map(|q| load_query(&client, q)).transpose()?;
+    let response = load_response(response)?;
+    let ctx = ResponseContext::new(now.unwrap_or_else(now_unix));
+    let parsed = client.parse_response(query.as_ref(), &response, &ctx)?;
+    serde_json::to_string_pretty(&parsed)
+        .map_err(|e| Error::new(ErrorCode::DecodeError, format!("cannot print result: {e}")))
 }
 
 fn build(args: &BuildArgs) -> Result<HttpRequest, Error> {

@@ -1,0 +1,89 @@
+//! Vending vendor, provider side: checks the `Appid`/`AppSecret` headers and the payload sign
+//! (decoded from the base64 it received), then answers `{code, message, data}`.
+//!
+//! Assumption: the vendor documents no "order not found" code; the sandbox answers 40004
+//! (neighbouring the documented 40005 "order expired").
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use payquery_core::crypto::{md5_upper_hex, secure_eq};
+use serde_json::{json, Value};
+
+use crate::fault::{truncate, Fault, SLOW_DELAY};
+use crate::{seed, Answer, Received, Routed};
+
+fn failure(status: u16, code: i64, message: &str) -> Answer {
+    Answer::json(
+        status,
+        &json!({"code": code, "message": message, "data": {}}),
+    )
+}
+
+/// The vendor's sign: sorted non-empty, non-"NULL" pairs but `sign`, `&key=` + key, MD5 upper.
+fn expected_sign(payload: &serde_json::Map<String, Value>) -> String {
+    let mut pairs: Vec<(String, String)> = payload
+        .iter()
+        .filter(|(k, _)| k.as_str() != "sign")
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string()),
+            )
+        })
+        .filter(|(_, v)| !v.is_empty() && v != "NULL")
+        .collect();
+    pairs.sort();
+    let text = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    md5_upper_hex(format!("{text}&key={}", seed::DS_SIGN_KEY).as_bytes())
+}
+
+pub(crate) fn handle(r: &Received) -> Routed {
+    let (Some(appid), Some(secret)) = (r.header("Appid"), r.header("AppSecret")) else {
+        return Routed::plain(failure(401, 10008, "Appid or AppSecret is missing"));
+    };
+    if appid != seed::DS_APPID || !secure_eq(secret.as_bytes(), seed::DS_APP_SECRET.as_bytes()) {
+        return Routed::plain(failure(401, 10014, "invalid appid"));
+    }
+    if r.method != "POST" {
+        return Routed::plain(failure(405, 10005, "method not allowed"));
+    }
+    let payload = serde_json::from_slice::<Value>(&r.body)
+        .ok()
+        .and_then(|b| b.get("payload").and_then(Value::as_str).map(str::to_owned))
+        .and_then(|p| BASE64.decode(p).ok())
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok());
+    let Some(Value::Object(payload)) = payload else {
+        return Routed::plain(failure(400, 4001, "payload is invalid"));
+    };
+    let given = payload
+        .get("sign")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !secure_eq(given.as_bytes(), expected_sign(&payload).as_bytes()) {
+        return Routed::plain(failure(400, 4006, "payload sign invalid"));
+    }
+    if payload.get("machine_no").and_then(Value::as_str) != Some(seed::DS_MACHINE_NO) {
+        return Routed::plain(failure(400, 4007, "machine not found"));
+    }
+    let order_id = crate::percent_decode(r.path.trim_start_matches("/api/openapi/v1/orders/"));
+    let fault = Fault::requested(r.header(crate::FAULT_HEADER), Some(&order_id));
+    let mut answer = match (fault, seed::ds_order(Fault::strip_prefix(&order_id))) {
+        (Some(Fault::RateLimit), _) => failure(429, 429, "too many requests"),
+        (Some(Fault::SystemError), _) => failure(500, 500, "system error"),
+        (_, None) => failure(200, 40004, "订单不存在"),
+        (_, Some(data)) => Answer::json(200, &json!({"code": 0, "message": "ok", "data": data})),
+    };
+    if fault == Some(Fault::Truncated) {
+        answer.body = truncate(&answer.body);
+    }
+    Routed {
+        answer,
+        delay: (fault == Some(Fault::Slow)).then_some(SLOW_DELAY),
+    }
+}
