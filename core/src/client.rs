@@ -202,6 +202,19 @@ impl Client {
         response: &HttpResponse,
         ctx: &ResponseContext,
     ) -> Result<ParsedResponse> {
+        let parsed = self.parse_unchecked(query, response, ctx)?;
+        if let (Some(query), ParsedResponse::Order(result)) = (query, &parsed) {
+            check_answers_query(query, &result.order)?;
+        }
+        Ok(parsed)
+    }
+
+    fn parse_unchecked(
+        &self,
+        query: Option<&Query>,
+        response: &HttpResponse,
+        ctx: &ResponseContext,
+    ) -> Result<ParsedResponse> {
         Ok(match (self, query) {
             (Client::WechatpayEduPapay(c), _) => {
                 ParsedResponse::Order(c.parse_query_response(response, ctx)?)
@@ -233,6 +246,40 @@ impl Client {
             Client::WechatpayEduPapay(c) => c.failover_request(request),
             _ => None,
         }
+    }
+}
+
+/// When the caller says which query a response answers, the order in it must be that order:
+/// a response for another order (a mixed-up exchange, a misrouted reply) is refused with
+/// `DECODE_ERROR` rather than reported as the queried order's state. Ids the provider does not
+/// echo (Pay Score `query_id`, Fubei ids absent from `data`) cannot be checked.
+fn check_answers_query(query: &Query, order: &crate::Order) -> Result<()> {
+    let merchant = order.merchant_order_no.as_deref();
+    let provider = order.provider_order_id.as_deref();
+    let (field, wanted, got) = match query {
+        Query::WechatpayEduPapay(q) => ("out_trade_no", q.out_trade_no.as_str(), merchant),
+        Query::WechatpayPayscoreOversea(q) => match &q.out_order_no {
+            Some(no) => ("out_order_no", no.as_str(), merchant),
+            None => return Ok(()),
+        },
+        Query::WechatMiniCharge(MiniChargeQuery::Order { order_id }) => {
+            ("order_id", order_id.as_str(), provider)
+        }
+        Query::WechatMiniCharge(MiniChargeQuery::Token { .. }) => return Ok(()),
+        Query::Fubei(q) => match (&q.merchant_order_sn, &q.order_sn) {
+            (Some(sn), _) => ("merchant_order_sn", sn.as_str(), merchant),
+            (None, Some(sn)) => ("order_sn", sn.as_str(), provider),
+            (None, None) => return Ok(()),
+        },
+        Query::DingshangVending(q) => ("order_id", q.order_id.as_str(), provider),
+    };
+    match got {
+        Some(got) if got != wanted => Err(Error::decode(format!(
+            "the response is for order `{}`, not the queried `{wanted}`",
+            got.escape_debug()
+        ))
+        .with_field(field)),
+        _ => Ok(()),
     }
 }
 

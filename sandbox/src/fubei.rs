@@ -80,7 +80,11 @@ pub(crate) fn handle(r: &Received) -> Routed {
         ));
     }
     let fault = Fault::requested(r.header(crate::FAULT_HEADER), msn.or(osn));
-    let data = seed::fubei_order_json(msn.map(Fault::strip_prefix), osn.map(Fault::strip_prefix));
+    let data = seed::fubei_order_json(
+        msn.map(Fault::strip_prefix),
+        osn.map(Fault::strip_prefix),
+        msn,
+    );
     let mut answer = match (fault, data) {
         (Some(Fault::RateLimit), _) => Answer {
             status: 429,

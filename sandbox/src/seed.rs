@@ -381,13 +381,17 @@ pub(crate) const FUBEI_ORDERS: &[(&str, &str, &str, &str, i64)] = &[
 
 /// The `data` object, as raw JSON text: money as the provider sends it (JSON numbers in yuan
 /// such as `0.29` and `80`, and yuan strings such as `"0.29"`), ids partly as strings.
+/// `echo_merchant_order_sn` replaces the seeded merchant order number in the answer (the
+/// sandbox echoes ids as requested, fault prefix included, as a real server would).
 pub(crate) fn fubei_order_json(
     merchant_order_sn: Option<&str>,
     order_sn: Option<&str>,
+    echo_merchant_order_sn: Option<&str>,
 ) -> Option<String> {
-    let (msn, osn, state, _, fen) = FUBEI_ORDERS
+    let (seeded_msn, osn, state, _, fen) = FUBEI_ORDERS
         .iter()
         .find(|o| Some(o.0) == merchant_order_sn || Some(o.1) == order_sn)?;
+    let msn = echo_merchant_order_sn.unwrap_or(seeded_msn);
     let yuan = format!("{}.{:02}", fen / 100, fen % 100);
     let paid = *state == "SUCCESS" || state.starts_with("REVOK");
     let pay_time = if paid { 1_716_181_234 } else { 0 };

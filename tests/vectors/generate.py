@@ -248,6 +248,12 @@ def wechatpay_edu_papay() -> dict:
     P("parse: non-numeric timestamp", signed_response(EDU_PAID_BODY, timestamp="soon"),
       err("SIGNATURE_INVALID"))
     P("parse: malformed JSON (signed)", signed_response('{"sp_mchid": '), err("DECODE_ERROR"))
+    add({"name": "parse: a response for another order is refused", "config": "edu", "parse": {
+        "now": NOW, "query": {"out_trade_no": "SOME_OTHER_ORDER"}, "response": signed_response(EDU_PAID_BODY),
+        "expect": err("DECODE_ERROR", field="out_trade_no")}})
+    add({"name": "parse: the queried order is accepted", "config": "edu", "parse": {
+        "now": NOW, "query": {"out_trade_no": "201407033233368018"}, "response": signed_response(EDU_PAID_BODY),
+        "expect": {"order": edu_order("PAID", "SUCCESS")}}})
     P("parse: wrong field type (signed)", signed_response(edu_variant(amount={"total": "888"})),
       err("DECODE_ERROR"))
     P("parse: missing required field (signed)", signed_response(edu_variant(trade_state=None)),
@@ -498,6 +504,8 @@ def wechat_mini_charge() -> dict:
         "order": mini_order("PAID", "2"),
         "detail": MINI_SEED["order"] | {"orderPrice": 1, "usage": {"used": 0, "all": 1000}}})
     unpaid = dict(payInfo={"applyPayTime": 1687265845}, usage=None, invoiceInfo=None)
+    P("parse: a response for another order is refused", plain_response(json.dumps(MINI_SEED)),
+      err("DECODE_ERROR", field="order_id"), query={"order_id": "DD0000000000000000001"})
     P("parse: status 1 is PENDING", plain_response(mini_variant(status=1, **unpaid)),
       {"order": mini_order("PENDING", "1", paid_at=None)})
     P("parse: status 3 is EXPIRED", plain_response(mini_variant(status=3, **unpaid)),
@@ -655,6 +663,9 @@ def fubei() -> dict:
                    "pay_time": 1496325236, "store_id": "25249", "cashier_id": "0", "type": 1,
                    "discount_money": cny(2000), "buyer_pay_amount": cny(8000), "attach": "", "user_id": "",
                    "user_logon_id": "", "no_cash_coupon_fee": cny(1)}})
+    add({"name": "parse: a response for another order is refused", "config": "fubei", "parse": {
+        "now": NOW, "query": {"merchant_order_sn": "201706011496325244550"}, "response": plain_response(FUBEI_SEED_TEXT),
+        "expect": err("DECODE_ERROR", field="merchant_order_sn")}})
     P("parse: result_code as a string", plain_response(fubei_variant("200")), {"order": fubei_order("PAID", "SUCCESS")})
     P("parse: order_price wins over total_fee; 0.29 yuan is 29 fen",
       plain_response(fubei_variant(order_price=0.29, total_fee=0.29, buyer_pay_amount="0.29")),
@@ -819,6 +830,10 @@ def dingshang_vending() -> dict:
     P("parse: HTTP 500 HTML", plain_response("<h1>500</h1>", status=500),
       err("PROVIDER_ERROR", http_status=500, retryable=True))
     P("parse: records of the wrong type", plain_response(ds_variant(records={"id": 1})), err("DECODE_ERROR"))
+    P("parse: order_id 0 is no order", plain_response(ds_variant(order_id=0)), err("DECODE_ERROR"))
+    add({"name": "parse: a response for another order is refused", "config": "ds", "parse": {
+        "now": NOW, "query": {"order_id": "55", "machine_no": "16327129"}, "response": plain_response(DS_SEED_TEXT),
+        "expect": err("DECODE_ERROR", field="order_id")}})
     return {"provider": "dingshang_vending", "configs": {
         "ds": {"provider": "dingshang_vending", "base_url": "https://www.awish.vip", "appid": DS_APPID,
                "app_secret": DS_SECRET, "sign_key": DS_SIGN_KEY},

@@ -235,8 +235,14 @@ impl DingshangOrder {
     /// The normalized order (NOTPAY→PENDING, USERPAYING→PAYING, SUCCESS→PAID,
     /// REFUND→REFUNDING, CLOSED→CLOSED, REVOKED→CANCELLED, PAYERROR→FAILED, PICKUPCODE→PAID
     /// with `pickup_code`, TESTPAY→PAID with `test_order`, other→UNKNOWN).
-    pub fn to_order(&self) -> Order {
+    pub fn to_order(&self) -> Result<Order> {
         use DingshangOrderStatus as S;
+        if self.order_id.is_empty() || self.order_id == "0" {
+            return Err(
+                Error::decode("vending order has no `order_id`; not an order")
+                    .with_field("data.order_id"),
+            );
+        }
         let (status, flags) = match self.status {
             S::NotPay => (OrderStatus::Pending, vec![]),
             S::UserPaying => (OrderStatus::Paying, vec![]),
@@ -249,7 +255,7 @@ impl DingshangOrder {
             S::TestPay => (OrderStatus::Paid, vec![OrderFlag::TestOrder]),
             S::Other(_) => (OrderStatus::Unknown, vec![]),
         };
-        Order {
+        Ok(Order {
             provider: ProviderId::DingshangVending,
             provider_order_id: Some(self.order_id.clone()),
             merchant_order_no: self.trade_id.clone().filter(|t| !t.is_empty()),
@@ -260,7 +266,7 @@ impl DingshangOrder {
             paid_at: None,
             created_at: None,
             flags,
-        }
+        })
     }
 }
 
@@ -434,7 +440,7 @@ impl DingshangClient {
         })?;
         let order: DingshangOrder = json::decode_raw("vending order", data)?;
         Ok(QueryResult {
-            order: order.to_order(),
+            order: order.to_order()?,
             detail: ProviderDetail::DingshangVending(Box::new(order)),
         })
     }
