@@ -31,6 +31,17 @@ impl Default for ResponseLimits {
     }
 }
 
+impl ResponseLimits {
+    /// The defaults, with the body limit replaced when a config sets `max_response_bytes`.
+    pub(crate) fn with_max_body(max_response_bytes: Option<usize>) -> Self {
+        let mut limits = ResponseLimits::default();
+        if let Some(max) = max_response_bytes {
+            limits.max_body_bytes = max;
+        }
+        limits
+    }
+}
+
 /// Rejects bodies over the size limit or nested deeper than the depth limit. Runs in one pass
 /// over the bytes and allocates nothing.
 pub(crate) fn check_body(body: &[u8], limits: ResponseLimits) -> Result<()> {

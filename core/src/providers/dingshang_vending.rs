@@ -325,10 +325,7 @@ impl DingshangClient {
             256,
             Charset::VisibleAscii,
         )?;
-        let mut limits = ResponseLimits::default();
-        if let Some(max) = config.max_response_bytes {
-            limits.max_body_bytes = max;
-        }
+        let limits = ResponseLimits::with_max_body(config.max_response_bytes);
         Ok(DingshangClient {
             base_url: BaseUrl::parse("base_url", &config.base_url)?,
             appid: config.appid.clone(),

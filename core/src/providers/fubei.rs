@@ -352,10 +352,7 @@ impl FubeiClient {
             256,
             Charset::VisibleAscii,
         )?;
-        let mut limits = ResponseLimits::default();
-        if let Some(max) = config.max_response_bytes {
-            limits.max_body_bytes = max;
-        }
+        let limits = ResponseLimits::with_max_body(config.max_response_bytes);
         Ok(FubeiClient {
             app_id: config.app_id.clone(),
             app_secret: config.app_secret.clone(),

@@ -429,10 +429,7 @@ impl MiniChargeClient {
         if let Some(s) = &config.app_secret {
             config_id("app_secret", s.expose(), 256, Charset::VisibleAscii)?;
         }
-        let mut limits = ResponseLimits::default();
-        if let Some(max) = config.max_response_bytes {
-            limits.max_body_bytes = max;
-        }
+        let limits = ResponseLimits::with_max_body(config.max_response_bytes);
         Ok(MiniChargeClient {
             base_url,
             access_token: config.access_token.clone(),

@@ -97,10 +97,7 @@ impl WechatPayCore {
             config.merchant_private_key_pem.as_ref(),
         )?;
         let verifier = WechatPayVerifier::from_config(config)?;
-        let mut limits = ResponseLimits::default();
-        if let Some(max) = config.max_response_bytes {
-            limits.max_body_bytes = max;
-        }
+        let limits = ResponseLimits::with_max_body(config.max_response_bytes);
         Ok(WechatPayCore {
             base_url,
             signer,
