@@ -5,7 +5,7 @@ CARGO ?= cargo
 PYTHON ?= python3
 PAYQUERY := target/debug/payquery
 
-.PHONY: demo test setup lint rust-test vectors-check python-test build
+.PHONY: demo test setup lint rust-test vectors-check python-test build bench
 
 ## The main job: start the built-in sandbox and query all five providers through it.
 demo: build
@@ -37,3 +37,7 @@ rust-test:
 # pytest exits 5 when it collected nothing; that must fail, and it does here.
 python-test: build
 	PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $(PYTHON) -m pytest -q tests/oracle
+
+## Benchmarks (release build; numbers move with load, compare the ratios). Report: BENCHMARKS.md
+bench:
+	$(CARGO) bench -p payquery-core --bench query_paths

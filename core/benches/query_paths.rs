@@ -1,0 +1,164 @@
+//! `make bench`: what one query costs in the core, per provider path, measured in one run so
+//! the ratios are comparable (absolute numbers move with the machine's load).
+//!
+//! The interesting ratio is the core's overhead over the raw RSA primitive it cannot avoid:
+//! a WeChat Pay build is one RSA-2048 signature plus canonicalization; a parse is one
+//! verification plus JSON decoding and normalization.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use payquery_core::crypto::{RsaPrivateKey, RsaPublicKey};
+use payquery_core::{Client, HttpResponse, Nonce, RequestContext, ResponseContext};
+use serde_json::Value;
+
+/// Median time per iteration over `rounds` rounds of `iters` iterations.
+fn measure(iters: u32, rounds: usize, mut f: impl FnMut()) -> Duration {
+    for _ in 0..iters.min(100) {
+        f();
+    }
+    let mut samples: Vec<Duration> = (0..rounds)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                f();
+            }
+            start.elapsed() / iters
+        })
+        .collect();
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn vector_case(file: &str, name_prefix: &str) -> (Client, Value) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
+    let case = doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"].as_str().unwrap().starts_with(name_prefix))
+        .unwrap()
+        .clone();
+    let mut config = doc["configs"][case["config"].as_str().unwrap()].clone();
+    payquery_core::resolve_pem_paths(&mut config, &mut |p| {
+        std::fs::read_to_string(dir.join(p)).map_err(|e| e.to_string())
+    })
+    .unwrap();
+    (Client::from_config_json(&config.to_string()).unwrap(), case)
+}
+
+fn response(case: &Value) -> HttpResponse {
+    let r = &case["parse"]["response"];
+    let headers = r["headers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect();
+    HttpResponse::new(200, headers, r["body"].as_str().unwrap())
+}
+
+fn main() {
+    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/keys");
+    let key = RsaPrivateKey::from_pem(
+        "k",
+        &std::fs::read_to_string(keys.join("merchant_private_key.pem")).unwrap(),
+    )
+    .unwrap();
+    let public = RsaPublicKey::from_pem(
+        "p",
+        &std::fs::read_to_string(keys.join("merchant_public_key.pem")).unwrap(),
+    )
+    .unwrap();
+    let message = b"GET\n/v3/edu-papay/transactions/out-trade-no/201407033233368018\n1700000000\n5K8264ILTKCH16CQ2502SI8ZNMTM67VS\n\n";
+    let signature = base64_decode(&key.sign_sha256_base64(message).unwrap());
+
+    let ctx = RequestContext::new(
+        1_700_000_000,
+        Nonce::new("5K8264ILTKCH16CQ2502SI8ZNMTM67VS").unwrap(),
+    );
+    let now = ResponseContext::new(1_700_000_000);
+    let (edu, edu_build) = vector_case("wechatpay_edu_papay.json", "build: seed example");
+    let edu_query = edu
+        .query_from_json(&edu_build["build"]["query"].to_string())
+        .unwrap();
+    let (_, edu_parse) = vector_case("wechatpay_edu_papay.json", "parse: seed example");
+    let edu_response = response(&edu_parse);
+    let (fubei, fubei_build) = vector_case("fubei.json", "build: seed request");
+    let fubei_query = fubei
+        .query_from_json(&fubei_build["build"]["query"].to_string())
+        .unwrap();
+    let (_, fubei_parse) = vector_case("fubei.json", "parse: seed example");
+    let fubei_response = response(&fubei_parse);
+
+    let rows = [
+        (
+            "RSA-2048 sign (aws-lc-rs, raw)",
+            measure(200, 15, || {
+                black_box(key.sign_sha256_base64(black_box(message)).unwrap());
+            }),
+        ),
+        (
+            "RSA-2048 verify (aws-lc-rs, raw)",
+            measure(2000, 15, || {
+                black_box(public.verify_sha256(black_box(message), &signature));
+            }),
+        ),
+        (
+            "wechatpay_edu_papay build_request",
+            measure(200, 15, || {
+                black_box(edu.build_request(&edu_query, &ctx).unwrap());
+            }),
+        ),
+        (
+            "wechatpay_edu_papay parse_response",
+            measure(2000, 15, || {
+                black_box(edu.parse_response(None, &edu_response, &now).unwrap());
+            }),
+        ),
+        (
+            "fubei build_request (MD5)",
+            measure(20000, 15, || {
+                black_box(fubei.build_request(&fubei_query, &ctx).unwrap());
+            }),
+        ),
+        (
+            "fubei parse_response (yuan -> fen)",
+            measure(20000, 15, || {
+                black_box(fubei.parse_response(None, &fubei_response, &now).unwrap());
+            }),
+        ),
+    ];
+    println!(
+        "payquery-core query paths (median of 15 rounds, one process, {} cores)",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    println!("{:<40} {:>12}", "path", "µs/op");
+    for (name, t) in &rows {
+        println!("{name:<40} {:>12.2}", t.as_secs_f64() * 1e6);
+    }
+    let ratio = |a: usize, b: usize| rows[a].1.as_secs_f64() / rows[b].1.as_secs_f64();
+    println!();
+    println!("edu build / raw RSA sign       = {:.2}x", ratio(2, 0));
+    println!("edu parse / raw RSA verify     = {:.2}x", ratio(3, 1));
+    println!("fubei parse / edu parse        = {:.2}x", ratio(5, 3));
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap()
+}
