@@ -141,7 +141,10 @@ fn run_sandbox(port: u16, write_configs: Option<PathBuf>) -> ExitCode {
                 );
                 return ExitCode::from(1);
             }
-            eprintln!("payquery sandbox: wrote configs to {}", dir.display());
+            eprintln!(
+                "payquery sandbox: wrote configs to {} (sandbox test credentials; nothing in them is real)",
+                dir.display()
+            );
         }
         println!("payquery sandbox listening on {}", sandbox.base_url());
         sandbox.wait().await;

@@ -44,7 +44,10 @@ impl ClientConfig {
         serde_json::from_str(json).map_err(|e| {
             Error::new(
                 crate::ErrorCode::InvalidConfig,
-                format!("invalid config document: {e}"),
+                format!(
+                    "invalid config document: {}",
+                    crate::secret::hide_values_in_serde_message(&e.to_string())
+                ),
             )
         })
     }

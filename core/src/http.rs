@@ -71,8 +71,9 @@ impl HttpRequest {
 }
 
 impl fmt::Debug for HttpRequest {
-    /// Prints everything except credential headers (`Authorization`, `AppSecret`) and URLs'
-    /// `access_token` query values, which show as `[redacted]`.
+    /// Prints everything except credentials: `Authorization` / `AppSecret` headers and
+    /// `access_token` / `secret` query values show as `[redacted]`, and the body only as its
+    /// length (a token request's body carries the AppSecret).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let headers: Vec<(&str, &str)> = self
             .headers
@@ -90,7 +91,10 @@ impl fmt::Debug for HttpRequest {
             .field("method", &self.method)
             .field("url", &redact_url(&self.url))
             .field("headers", &headers)
-            .field("body", &self.body_text())
+            .field(
+                "body",
+                &self.body.as_ref().map(|b| format!("<{} bytes>", b.len())),
+            )
             .finish()
     }
 }
@@ -277,7 +281,7 @@ mod tests {
                 ("Authorization".into(), "WECHATPAY2 SECRET2".into()),
                 ("AppSecret".into(), "SECRET3".into()),
             ],
-            body: None,
+            body: Some(br#"{"secret":"SECRET4"}"#.to_vec()),
         };
         let shown = format!("{req:?}");
         assert!(!shown.contains("SECRET"), "{shown}");

@@ -173,6 +173,20 @@ fn secrets_never_reach_debug_output_or_errors() {
     let bad = serde_json::json!({"provider": "fubei", "app_id": "1", "app_secret": "s3cr3t\u{7}"});
     let err = Client::from_config_json(&bad.to_string()).unwrap_err();
     assert!(!err.to_string().contains("s3cr3t"), "{err}");
+    // A secret of the wrong type is refused without quoting it.
+    for bad in [
+        serde_json::json!({"provider": "fubei", "app_id": "1", "app_secret": ["s3cr3t-in-a-list"]}),
+        serde_json::json!({"provider": "dingshang_vending", "base_url": "https://x", "appid": "ds1",
+                           "app_secret": {"v": "s3cr3t-in-a-map"}, "sign_key": "k"}),
+        serde_json::json!({"provider": "wechat_mini_charge", "access_token": 1.5e300}),
+    ] {
+        let err = Client::from_config_json(&bad.to_string()).unwrap_err();
+        assert_eq!(err.code(), payquery_core::ErrorCode::InvalidConfig);
+        assert!(
+            !err.to_string().contains("s3cr3t") && !err.to_string().contains("1.5e300"),
+            "{err}"
+        );
+    }
     let bad_key = serde_json::json!({
         "provider": "wechatpay_edu_papay", "mchid": "1", "merchant_serial_no": "AB",
         "merchant_private_key_pem": "-----BEGIN PRIVATE KEY-----\nTOPSECRETKEYMATERIAL\n-----END PRIVATE KEY-----",
