@@ -21,11 +21,14 @@ test: setup lint vectors-check rust-test python-test
 setup:
 	@rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 	@rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
-	@$(PYTHON) -c 'import cryptography, pytest' 2>/dev/null || $(PYTHON) -m pip install --quiet 'cryptography>=42' 'pytest>=7'
+	@$(PYTHON) -c 'import cryptography, pytest, wechatpayv3' 2>/dev/null || $(PYTHON) -m pip install --quiet 'cryptography>=42' 'pytest>=7' 'wechatpayv3==2.0.4'
+	@$(PYTHON) -m ruff --version 2>/dev/null | grep -q '0.17.6' || $(PYTHON) -m pip install --quiet 'ruff==0.17.6'
 
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(PYTHON) -m ruff check tests
+	$(PYTHON) -m ruff format --check tests
 
 vectors-check:
 	$(PYTHON) tests/vectors/generate.py --check

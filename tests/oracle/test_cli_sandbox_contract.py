@@ -1,6 +1,7 @@
 """The CLI contract end to end, with a host we did not write: `payquery sandbox --write-configs`,
 `payquery build`, Python's urllib sending the descriptor, `payquery parse` on the response
 document. Also checks that `payquery curl` prints a command curl accepts."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,12 @@ PROVIDERS = ["wechat_mini_charge", "fubei", "wechatpay_edu_papay", "dingshang_ve
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
     configs = tmp_path_factory.mktemp("configs")
-    proc = subprocess.Popen([BIN, "sandbox", "--port", "0", "--write-configs", str(configs)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [BIN, "sandbox", "--port", "0", "--write-configs", str(configs)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         assert line.startswith("payquery sandbox listening on http://127.0.0.1:"), line

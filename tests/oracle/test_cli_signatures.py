@@ -4,6 +4,7 @@ The CLI signs with the OS clock and a CSPRNG nonce here (nothing pinned), and th
 WeChat Pay's message from the printed descriptor alone and verifies the signature with the
 merchant's public key.
 """
+
 from __future__ import annotations
 
 import base64
@@ -73,7 +74,9 @@ def test_cli_signature_verifies_with_python_cryptography(tmp_path, provider, que
     message = f"GET\n{canonical}\n{fields['timestamp']}\n{fields['nonce_str']}\n\n".encode()
     MERCHANT_PUBLIC.verify(base64.b64decode(fields["signature"]), message, padding.PKCS1v15(), hashes.SHA256())
     with pytest.raises(InvalidSignature):
-        MERCHANT_PUBLIC.verify(base64.b64decode(fields["signature"]), message + b"x", padding.PKCS1v15(), hashes.SHA256())
+        MERCHANT_PUBLIC.verify(
+            base64.b64decode(fields["signature"]), message + b"x", padding.PKCS1v15(), hashes.SHA256()
+        )
 
 
 def test_two_builds_use_fresh_nonces(tmp_path):

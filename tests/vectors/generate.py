@@ -10,6 +10,7 @@ Expected normalized orders are written out by hand from PROVIDERS.md's mapping t
 
 Every language's tests read the resulting *.json files in place.
 """
+
 from __future__ import annotations
 
 import base64
@@ -61,9 +62,7 @@ WECHATPAY_CONFIG = {
     "merchant_private_key_path": "keys/merchant_private_key.pem",
     "wechatpay_public_key_id": PUB_KEY_ID,
     "wechatpay_public_key_path": "keys/wechatpay_public_key.pem",
-    "platform_certificates": [
-        {"serial_no": PLATFORM_SERIAL, "certificate_path": "keys/platform_certificate.pem"}
-    ],
+    "platform_certificates": [{"serial_no": PLATFORM_SERIAL, "certificate_path": "keys/platform_certificate.pem"}],
 }
 
 
@@ -89,9 +88,20 @@ def wechatpay_request(host: str, target: str, timestamp=NOW, nonce=NONCE) -> dic
     }
 
 
-def signed_response(body: str, *, status=200, key=WECHATPAY_KEY, serial=PUB_KEY_ID,
-                    timestamp=NOW, nonce="fdasflkja484w", sign_body=None, sign_ts=None,
-                    sign_nonce=None, drop=(), signature=None) -> dict:
+def signed_response(
+    body: str,
+    *,
+    status=200,
+    key=WECHATPAY_KEY,
+    serial=PUB_KEY_ID,
+    timestamp=NOW,
+    nonce="fdasflkja484w",
+    sign_body=None,
+    sign_ts=None,
+    sign_nonce=None,
+    drop=(),
+    signature=None,
+) -> dict:
     """A WeChat Pay response signed over TS\\nNONCE\\nBODY\\n (optionally tampered after signing)."""
     ts = str(timestamp)
     msg = f"{sign_ts or ts}\n{sign_nonce or nonce}\n{sign_body if sign_body is not None else body}\n"
@@ -110,8 +120,11 @@ def signed_response(body: str, *, status=200, key=WECHATPAY_KEY, serial=PUB_KEY_
 
 
 def error_response(status: int, code: str, message: str) -> dict:
-    return {"status": status, "headers": {"Content-Type": "application/json"},
-            "body": compact({"code": code, "message": message})}
+    return {
+        "status": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": compact({"code": code, "message": message}),
+    }
 
 
 def err(code, **extra):
@@ -131,11 +144,19 @@ EDU_PAID = {
     "payer": {"openid": "oUpF8uMuAJOM2pxb1Q"},
     "amount": {"total": 888, "payer_total": 888, "discount_total": 100, "currency": "CNY"},
     "device_information": {"device_id": "12343232", "device_ip": "123.12.12.123"},
-    "promotion_detail": [{
-        "coupon_id": "109519", "name": "单品惠-6", "scope": "GLOBAL", "type": "DISCOUNT",
-        "amount": 5, "stock_id": "931386", "wechatpay_contribute": 0,
-        "merchant_contribute": 0, "other_contribute": 0,
-    }],
+    "promotion_detail": [
+        {
+            "coupon_id": "109519",
+            "name": "单品惠-6",
+            "scope": "GLOBAL",
+            "type": "DISCOUNT",
+            "amount": 5,
+            "stock_id": "931386",
+            "wechatpay_contribute": 0,
+            "merchant_contribute": 0,
+            "other_contribute": 0,
+        }
+    ],
 }
 # The seed doc's example, pretty-printed exactly as the doc shows it (raw bytes are signed).
 EDU_PAID_BODY = json.dumps(EDU_PAID, ensure_ascii=False, indent=2)
@@ -171,146 +192,344 @@ def wechatpay_edu_papay() -> dict:
     cases = []
     add = cases.append
     q = {"out_trade_no": "201407033233368018"}
-    add({"name": "build: seed example, public-key mode", "config": "edu", "build": {
-        "query": q, "timestamp": NOW, "nonce": NONCE,
-        "expect": wechatpay_request(host, "/v3/edu-papay/transactions/out-trade-no/201407033233368018")}})
-    add({"name": "build: partner mode adds sub_mchid", "config": "edu", "build": {
-        "query": {"out_trade_no": "A_B-C|D*E", "sub_mchid": "1900000109"}, "timestamp": NOW + 1,
-        "nonce": "abc123",
-        "expect": wechatpay_request(
-            host, "/v3/edu-papay/transactions/out-trade-no/A_B-C%7CD%2AE?sub_mchid=1900000109",
-            timestamp=NOW + 1, nonce="abc123")}})
-    for name, value in [("slash", "12/../34"), ("CR/LF", "12\r\nX-Evil: 1"), ("space", "12 34"),
-                        ("question mark", "12?a=b"), ("too long", "1" * 33), ("empty", ""),
-                        ("non-ASCII", "订单1")]:
-        add({"name": f"build: out_trade_no with {name} is rejected", "config": "edu", "build": {
-            "query": {"out_trade_no": value}, "timestamp": NOW, "nonce": NONCE,
-            "expect": err("INVALID_INPUT", field="out_trade_no")}})
-    add({"name": "build: sub_mchid must be digits", "config": "edu", "build": {
-        "query": {"out_trade_no": "1", "sub_mchid": "19&x=1"}, "timestamp": NOW, "nonce": NONCE,
-        "expect": err("INVALID_INPUT", field="sub_mchid")}})
-    add({"name": "build: bad nonce", "config": "edu", "build": {
-        "query": q, "timestamp": NOW, "nonce": "has space", "expect": err("INVALID_INPUT", field="nonce")}})
-    add({"name": "build: unknown query key", "config": "edu", "build": {
-        "query": {"out_trade_no": "1", "out_order_no": "2"}, "timestamp": NOW, "nonce": NONCE,
-        "expect": err("INVALID_INPUT")}})
+    add(
+        {
+            "name": "build: seed example, public-key mode",
+            "config": "edu",
+            "build": {
+                "query": q,
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": wechatpay_request(host, "/v3/edu-papay/transactions/out-trade-no/201407033233368018"),
+            },
+        }
+    )
+    add(
+        {
+            "name": "build: partner mode adds sub_mchid",
+            "config": "edu",
+            "build": {
+                "query": {"out_trade_no": "A_B-C|D*E", "sub_mchid": "1900000109"},
+                "timestamp": NOW + 1,
+                "nonce": "abc123",
+                "expect": wechatpay_request(
+                    host,
+                    "/v3/edu-papay/transactions/out-trade-no/A_B-C%7CD%2AE?sub_mchid=1900000109",
+                    timestamp=NOW + 1,
+                    nonce="abc123",
+                ),
+            },
+        }
+    )
+    for name, value in [
+        ("slash", "12/../34"),
+        ("CR/LF", "12\r\nX-Evil: 1"),
+        ("space", "12 34"),
+        ("question mark", "12?a=b"),
+        ("too long", "1" * 33),
+        ("empty", ""),
+        ("non-ASCII", "订单1"),
+    ]:
+        add(
+            {
+                "name": f"build: out_trade_no with {name} is rejected",
+                "config": "edu",
+                "build": {
+                    "query": {"out_trade_no": value},
+                    "timestamp": NOW,
+                    "nonce": NONCE,
+                    "expect": err("INVALID_INPUT", field="out_trade_no"),
+                },
+            }
+        )
+    add(
+        {
+            "name": "build: sub_mchid must be digits",
+            "config": "edu",
+            "build": {
+                "query": {"out_trade_no": "1", "sub_mchid": "19&x=1"},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": err("INVALID_INPUT", field="sub_mchid"),
+            },
+        }
+    )
+    add(
+        {
+            "name": "build: bad nonce",
+            "config": "edu",
+            "build": {
+                "query": q,
+                "timestamp": NOW,
+                "nonce": "has space",
+                "expect": err("INVALID_INPUT", field="nonce"),
+            },
+        }
+    )
+    add(
+        {
+            "name": "build: unknown query key",
+            "config": "edu",
+            "build": {
+                "query": {"out_trade_no": "1", "out_order_no": "2"},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": err("INVALID_INPUT"),
+            },
+        }
+    )
 
     P = lambda name, response, expect, now=NOW, config="edu": add(  # noqa: E731
-        {"name": name, "config": config, "parse": {"now": now, "response": response, "expect": expect}})
-    P("parse: seed example (SUCCESS) verified with the public key",
-      signed_response(EDU_PAID_BODY), {"order": edu_order("PAID", "SUCCESS")})
-    P("parse: verified with a platform certificate",
-      signed_response(EDU_PAID_BODY, key=PLATFORM_CERT_KEY, serial=PLATFORM_SERIAL),
-      {"order": edu_order("PAID", "SUCCESS")})
-    P("parse: ACCEPTED is PENDING",
-      signed_response(edu_variant(trade_state="ACCEPTED", transaction_id=None, success_time=None,
-                                  bank_type=None, payer=None, promotion_detail=None,
-                                  amount={"total": 888})),
-      {"order": edu_order("PENDING", "ACCEPTED", paid=False, payer_total=None)})
-    P("parse: PAY_FAIL is FAILED",
-      signed_response(edu_variant(trade_state="PAY_FAIL", transaction_id=None, success_time=None)),
-      {"order": edu_order("FAILED", "PAY_FAIL", paid=False)})
-    P("parse: REFUND is REFUNDING",
-      signed_response(edu_variant(trade_state="REFUND")), {"order": edu_order("REFUNDING", "REFUND")})
-    P("parse: undocumented trade_state is UNKNOWN, raw value kept",
-      signed_response(edu_variant(trade_state="CLOSED")), {"order": edu_order("UNKNOWN", "CLOSED")})
-    P("parse: missing currency defaults to CNY",
-      signed_response(edu_variant(amount={"total": 1, "payer_total": 1})),
-      {"order": edu_order("PAID", "SUCCESS", total=1, payer_total=1)})
-    P("parse: Signature-Test probe fails verification",
-      signed_response(EDU_PAID_BODY, signature="WECHATPAY/SIGNTEST/" + "A" * 340),
-      err("SIGNATURE_INVALID"))
-    P("parse: tampered body", signed_response(EDU_PAID_BODY.replace("888", "1"), sign_body=EDU_PAID_BODY),
-      err("SIGNATURE_INVALID"))
-    P("parse: tampered timestamp (inside the window)",
-      signed_response(EDU_PAID_BODY, timestamp=NOW - 10, sign_ts=str(NOW)), err("SIGNATURE_INVALID"))
-    P("parse: tampered nonce", signed_response(EDU_PAID_BODY, nonce="other", sign_nonce="fdasflkja484w"),
-      err("SIGNATURE_INVALID"))
-    P("parse: signed with the wrong key", signed_response(EDU_PAID_BODY, key=ATTACKER_KEY),
-      err("SIGNATURE_INVALID"))
-    P("parse: platform-certificate serial with the public key's signature",
-      signed_response(EDU_PAID_BODY, serial=PLATFORM_SERIAL), err("SIGNATURE_INVALID"))
-    P("parse: unknown serial", signed_response(EDU_PAID_BODY, serial="PUB_KEY_ID_999"),
-      err("SIGNATURE_INVALID", field="Wechatpay-Serial"))
-    P("parse: signature not base64", signed_response(EDU_PAID_BODY, signature="%%%not base64%%%"),
-      err("SIGNATURE_INVALID"))
+        {"name": name, "config": config, "parse": {"now": now, "response": response, "expect": expect}}
+    )
+    P(
+        "parse: seed example (SUCCESS) verified with the public key",
+        signed_response(EDU_PAID_BODY),
+        {"order": edu_order("PAID", "SUCCESS")},
+    )
+    P(
+        "parse: verified with a platform certificate",
+        signed_response(EDU_PAID_BODY, key=PLATFORM_CERT_KEY, serial=PLATFORM_SERIAL),
+        {"order": edu_order("PAID", "SUCCESS")},
+    )
+    P(
+        "parse: ACCEPTED is PENDING",
+        signed_response(
+            edu_variant(
+                trade_state="ACCEPTED",
+                transaction_id=None,
+                success_time=None,
+                bank_type=None,
+                payer=None,
+                promotion_detail=None,
+                amount={"total": 888},
+            )
+        ),
+        {"order": edu_order("PENDING", "ACCEPTED", paid=False, payer_total=None)},
+    )
+    P(
+        "parse: PAY_FAIL is FAILED",
+        signed_response(edu_variant(trade_state="PAY_FAIL", transaction_id=None, success_time=None)),
+        {"order": edu_order("FAILED", "PAY_FAIL", paid=False)},
+    )
+    P(
+        "parse: REFUND is REFUNDING",
+        signed_response(edu_variant(trade_state="REFUND")),
+        {"order": edu_order("REFUNDING", "REFUND")},
+    )
+    P(
+        "parse: undocumented trade_state is UNKNOWN, raw value kept",
+        signed_response(edu_variant(trade_state="CLOSED")),
+        {"order": edu_order("UNKNOWN", "CLOSED")},
+    )
+    P(
+        "parse: missing currency defaults to CNY",
+        signed_response(edu_variant(amount={"total": 1, "payer_total": 1})),
+        {"order": edu_order("PAID", "SUCCESS", total=1, payer_total=1)},
+    )
+    P(
+        "parse: Signature-Test probe fails verification",
+        signed_response(EDU_PAID_BODY, signature="WECHATPAY/SIGNTEST/" + "A" * 340),
+        err("SIGNATURE_INVALID"),
+    )
+    P(
+        "parse: tampered body",
+        signed_response(EDU_PAID_BODY.replace("888", "1"), sign_body=EDU_PAID_BODY),
+        err("SIGNATURE_INVALID"),
+    )
+    P(
+        "parse: tampered timestamp (inside the window)",
+        signed_response(EDU_PAID_BODY, timestamp=NOW - 10, sign_ts=str(NOW)),
+        err("SIGNATURE_INVALID"),
+    )
+    P(
+        "parse: tampered nonce",
+        signed_response(EDU_PAID_BODY, nonce="other", sign_nonce="fdasflkja484w"),
+        err("SIGNATURE_INVALID"),
+    )
+    P("parse: signed with the wrong key", signed_response(EDU_PAID_BODY, key=ATTACKER_KEY), err("SIGNATURE_INVALID"))
+    P(
+        "parse: platform-certificate serial with the public key's signature",
+        signed_response(EDU_PAID_BODY, serial=PLATFORM_SERIAL),
+        err("SIGNATURE_INVALID"),
+    )
+    P(
+        "parse: unknown serial",
+        signed_response(EDU_PAID_BODY, serial="PUB_KEY_ID_999"),
+        err("SIGNATURE_INVALID", field="Wechatpay-Serial"),
+    )
+    P(
+        "parse: signature not base64",
+        signed_response(EDU_PAID_BODY, signature="%%%not base64%%%"),
+        err("SIGNATURE_INVALID"),
+    )
     for header in ["Wechatpay-Serial", "Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce"]:
-        P(f"parse: missing {header}", signed_response(EDU_PAID_BODY, drop=[header]),
-          err("SIGNATURE_INVALID", field=header))
-    P("parse: stale timestamp (301 s)", signed_response(EDU_PAID_BODY, timestamp=NOW - 301),
-      err("TIMESTAMP_SKEW"))
-    P("parse: future timestamp (301 s)", signed_response(EDU_PAID_BODY, timestamp=NOW + 301),
-      err("TIMESTAMP_SKEW"))
-    P("parse: 300 s old is still fresh", signed_response(EDU_PAID_BODY, timestamp=NOW - 300),
-      {"order": edu_order("PAID", "SUCCESS")})
-    P("parse: extreme timestamp does not overflow",
-      signed_response(EDU_PAID_BODY, timestamp=-9223372036854775808), err("TIMESTAMP_SKEW"))
-    P("parse: non-numeric timestamp", signed_response(EDU_PAID_BODY, timestamp="soon"),
-      err("SIGNATURE_INVALID"))
+        P(
+            f"parse: missing {header}",
+            signed_response(EDU_PAID_BODY, drop=[header]),
+            err("SIGNATURE_INVALID", field=header),
+        )
+    P("parse: stale timestamp (301 s)", signed_response(EDU_PAID_BODY, timestamp=NOW - 301), err("TIMESTAMP_SKEW"))
+    P("parse: future timestamp (301 s)", signed_response(EDU_PAID_BODY, timestamp=NOW + 301), err("TIMESTAMP_SKEW"))
+    P(
+        "parse: 300 s old is still fresh",
+        signed_response(EDU_PAID_BODY, timestamp=NOW - 300),
+        {"order": edu_order("PAID", "SUCCESS")},
+    )
+    P(
+        "parse: extreme timestamp does not overflow",
+        signed_response(EDU_PAID_BODY, timestamp=-9223372036854775808),
+        err("TIMESTAMP_SKEW"),
+    )
+    P("parse: non-numeric timestamp", signed_response(EDU_PAID_BODY, timestamp="soon"), err("SIGNATURE_INVALID"))
     P("parse: malformed JSON (signed)", signed_response('{"sp_mchid": '), err("DECODE_ERROR"))
-    add({"name": "parse: a response for another order is refused", "config": "edu", "parse": {
-        "now": NOW, "query": {"out_trade_no": "SOME_OTHER_ORDER"}, "response": signed_response(EDU_PAID_BODY),
-        "expect": err("DECODE_ERROR", field="out_trade_no")}})
-    add({"name": "parse: the queried order is accepted", "config": "edu", "parse": {
-        "now": NOW, "query": {"out_trade_no": "201407033233368018"}, "response": signed_response(EDU_PAID_BODY),
-        "expect": {"order": edu_order("PAID", "SUCCESS")}}})
-    P("parse: wrong field type (signed)", signed_response(edu_variant(amount={"total": "888"})),
-      err("DECODE_ERROR"))
-    P("parse: missing required field (signed)", signed_response(edu_variant(trade_state=None)),
-      err("DECODE_ERROR"))
-    P("parse: negative amount (signed)", signed_response(edu_variant(amount={"total": -1})),
-      err("DECODE_ERROR", field="amount.total"))
-    P("parse: bad success_time (signed)", signed_response(edu_variant(success_time="yesterday")),
-      err("DECODE_ERROR", field="success_time"))
+    add(
+        {
+            "name": "parse: a response for another order is refused",
+            "config": "edu",
+            "parse": {
+                "now": NOW,
+                "query": {"out_trade_no": "SOME_OTHER_ORDER"},
+                "response": signed_response(EDU_PAID_BODY),
+                "expect": err("DECODE_ERROR", field="out_trade_no"),
+            },
+        }
+    )
+    add(
+        {
+            "name": "parse: the queried order is accepted",
+            "config": "edu",
+            "parse": {
+                "now": NOW,
+                "query": {"out_trade_no": "201407033233368018"},
+                "response": signed_response(EDU_PAID_BODY),
+                "expect": {"order": edu_order("PAID", "SUCCESS")},
+            },
+        }
+    )
+    P("parse: wrong field type (signed)", signed_response(edu_variant(amount={"total": "888"})), err("DECODE_ERROR"))
+    P("parse: missing required field (signed)", signed_response(edu_variant(trade_state=None)), err("DECODE_ERROR"))
+    P(
+        "parse: negative amount (signed)",
+        signed_response(edu_variant(amount={"total": -1})),
+        err("DECODE_ERROR", field="amount.total"),
+    )
+    P(
+        "parse: bad success_time (signed)",
+        signed_response(edu_variant(success_time="yesterday")),
+        err("DECODE_ERROR", field="success_time"),
+    )
     P("parse: deeply nested body", signed_response('{"a":' * 64 + "1" + "}" * 64), err("DECODE_ERROR"))
-    P("parse: 400 PARAM_ERROR", error_response(400, "PARAM_ERROR", "参数错误"),
-      err("PROVIDER_ERROR", provider_code="PARAM_ERROR", http_status=400, retryable=False))
-    P("parse: 401 SIGN_ERROR", error_response(401, "SIGN_ERROR", "签名错误"),
-      err("PROVIDER_ERROR", provider_code="SIGN_ERROR", http_status=401, retryable=False))
-    P("parse: 403 NO_AUTH", error_response(403, "NO_AUTH", "商户无权限"),
-      err("PROVIDER_ERROR", provider_code="NO_AUTH", http_status=403, retryable=False))
-    P("parse: 404 NOT_FOUND", error_response(404, "NOT_FOUND", "订单不存在"),
-      err("ORDER_NOT_FOUND", provider_code="NOT_FOUND", http_status=404, retryable=False))
-    P("parse: 429 RATELIMIT_EXCEEDED", error_response(429, "RATELIMIT_EXCEEDED", "频率限制"),
-      err("RATE_LIMITED", provider_code="RATELIMIT_EXCEEDED", http_status=429, retryable=True))
-    P("parse: 500 SYSTEM_ERROR", error_response(500, "SYSTEM_ERROR", "系统错误"),
-      err("PROVIDER_ERROR", provider_code="SYSTEM_ERROR", http_status=500, retryable=True,
-          backup_host_applies=True))
-    P("parse: 502 with an HTML body",
-      {"status": 502, "headers": {"Content-Type": "text/html"}, "body": "<html>Bad Gateway</html>"},
-      err("PROVIDER_ERROR", http_status=502, retryable=True))
-    return {"provider": "wechatpay_edu_papay",
-            "configs": {"edu": {"provider": "wechatpay_edu_papay", **WECHATPAY_CONFIG}},
-            "cases": cases}
+    P(
+        "parse: 400 PARAM_ERROR",
+        error_response(400, "PARAM_ERROR", "参数错误"),
+        err("PROVIDER_ERROR", provider_code="PARAM_ERROR", http_status=400, retryable=False),
+    )
+    P(
+        "parse: 401 SIGN_ERROR",
+        error_response(401, "SIGN_ERROR", "签名错误"),
+        err("PROVIDER_ERROR", provider_code="SIGN_ERROR", http_status=401, retryable=False),
+    )
+    P(
+        "parse: 403 NO_AUTH",
+        error_response(403, "NO_AUTH", "商户无权限"),
+        err("PROVIDER_ERROR", provider_code="NO_AUTH", http_status=403, retryable=False),
+    )
+    P(
+        "parse: 404 NOT_FOUND",
+        error_response(404, "NOT_FOUND", "订单不存在"),
+        err("ORDER_NOT_FOUND", provider_code="NOT_FOUND", http_status=404, retryable=False),
+    )
+    P(
+        "parse: 429 RATELIMIT_EXCEEDED",
+        error_response(429, "RATELIMIT_EXCEEDED", "频率限制"),
+        err("RATE_LIMITED", provider_code="RATELIMIT_EXCEEDED", http_status=429, retryable=True),
+    )
+    P(
+        "parse: 500 SYSTEM_ERROR",
+        error_response(500, "SYSTEM_ERROR", "系统错误"),
+        err("PROVIDER_ERROR", provider_code="SYSTEM_ERROR", http_status=500, retryable=True, backup_host_applies=True),
+    )
+    P(
+        "parse: 502 with an HTML body",
+        {"status": 502, "headers": {"Content-Type": "text/html"}, "body": "<html>Bad Gateway</html>"},
+        err("PROVIDER_ERROR", http_status=502, retryable=True),
+    )
+    return {
+        "provider": "wechatpay_edu_papay",
+        "configs": {"edu": {"provider": "wechatpay_edu_papay", **WECHATPAY_CONFIG}},
+        "cases": cases,
+    }
 
 
 PAYSCORE_SEED = {
-    "out_order_no": "1234323JKHDFE1243252", "service_id": "2002000000000558128851361561536",
-    "appid": "wxd678efh567hg6787", "mchid": "1230000109", "sub_appid": "wxd678efh567hg6999",
-    "sub_mchid": "1900000109", "service_introduction": "XX充电宝", "state": "CREATED",
+    "out_order_no": "1234323JKHDFE1243252",
+    "service_id": "2002000000000558128851361561536",
+    "appid": "wxd678efh567hg6787",
+    "mchid": "1230000109",
+    "sub_appid": "wxd678efh567hg6999",
+    "sub_mchid": "1900000109",
+    "service_introduction": "XX充电宝",
+    "state": "CREATED",
     "state_description": "MCH_COMPLETE",
     "post_payments": [{"name": "就餐费用", "amount": 40000, "description": "就餐人均100元", "count": 4}],
     "post_discounts": [{"name": "满20减1元", "description": "不与其他优惠叠加", "amount": 100, "count": 2}],
     "risk_fund": {"name": "DEPOSIT", "amount": 10000, "description": "就餐的预估费用"},
-    "total_amount": 40000, "need_collection": True,
+    "total_amount": 40000,
+    "need_collection": True,
     "collection": {
-        "state": "USER_PAID", "total_amount": 50000, "paying_amount": 40000, "paid_amount": 10000,
-        "details": [{
-            "seq": 1, "amount": 10000, "paid_type": "NEWTON", "paid_time": "2019-11-11T16:24:05+08:00",
-            "transaction_id": "15646546545165651651",
-            "promotion_detail": [{
-                "coupon_id": "123456", "name": "单品优惠-6", "scope": "GLOBAL", "type": "CASH",
-                "amount": 100, "stock_id": "activity_id", "wechatpay_contribute": 100,
-                "merchant_contribute": 100, "other_contribute": 100, "currency": "CNY",
-                "goods_detail": [{"goods_id": "M1006", "quantity": 1, "unit_price": 1,
-                                  "discount_amount": 100, "goods_remark": "商品备注信息"}]}]}],
-        "bank_type": "example_bank_type"},
-    "time_range": {"start_time": "2019-11-11T16:24:05+08:00", "end_time": "2019-11-11T16:24:05+08:00",
-                   "start_time_remark": "备注1", "end_time_remark": "备注2"},
+        "state": "USER_PAID",
+        "total_amount": 50000,
+        "paying_amount": 40000,
+        "paid_amount": 10000,
+        "details": [
+            {
+                "seq": 1,
+                "amount": 10000,
+                "paid_type": "NEWTON",
+                "paid_time": "2019-11-11T16:24:05+08:00",
+                "transaction_id": "15646546545165651651",
+                "promotion_detail": [
+                    {
+                        "coupon_id": "123456",
+                        "name": "单品优惠-6",
+                        "scope": "GLOBAL",
+                        "type": "CASH",
+                        "amount": 100,
+                        "stock_id": "activity_id",
+                        "wechatpay_contribute": 100,
+                        "merchant_contribute": 100,
+                        "other_contribute": 100,
+                        "currency": "CNY",
+                        "goods_detail": [
+                            {
+                                "goods_id": "M1006",
+                                "quantity": 1,
+                                "unit_price": 1,
+                                "discount_amount": 100,
+                                "goods_remark": "商品备注信息",
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+        "bank_type": "example_bank_type",
+    },
+    "time_range": {
+        "start_time": "2019-11-11T16:24:05+08:00",
+        "end_time": "2019-11-11T16:24:05+08:00",
+        "start_time_remark": "备注1",
+        "end_time_remark": "备注2",
+    },
     "location": {"start_location": "嗨客时尚主题展餐厅", "end_location": "嗨客时尚主题展餐厅"},
-    "attach": "Easdfowealsdkjfnlaksjdlfkwqoi&wl3l2sald", "notify_url": "https://api.test.com",
-    "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "sub_openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
-    "order_id": "0000300001201908301055157220022", "currency": "HKD", "currency_price": 90000000,
+    "attach": "Easdfowealsdkjfnlaksjdlfkwqoi&wl3l2sald",
+    "notify_url": "https://api.test.com",
+    "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+    "sub_openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+    "order_id": "0000300001201908301055157220022",
+    "currency": "HKD",
+    "currency_price": 90000000,
     "currency_rate_info": "1HKD=0.90CNY",
 }
 
@@ -320,10 +539,13 @@ def payscore_order(status, raw, *, paid_amount=10000, paid_at=None):
         "provider": "wechatpay_payscore_oversea",
         "provider_order_id": "0000300001201908301055157220022",
         "merchant_order_no": "1234323JKHDFE1243252",
-        "status": status, "raw_status": raw,
+        "status": status,
+        "raw_status": raw,
         "amount": {"minor": 40000, "currency": "HKD"},
         "paid_amount": {"minor": paid_amount, "currency": "HKD"} if paid_amount is not None else None,
-        "paid_at": paid_at, "created_at": None, "flags": [],
+        "paid_at": paid_at,
+        "created_at": None,
+        "flags": [],
     }
 
 
@@ -344,61 +566,151 @@ def wechatpay_payscore_oversea() -> dict:
     cases = []
     add = cases.append
     base = {"service_id": "2002000000000558128851361561536", "sub_mchid": "1900000109"}
-    add({"name": "build: by out_order_no", "config": "payscore", "build": {
-        "query": {**base, "out_order_no": "1234323JKHDFE1243252"}, "timestamp": NOW, "nonce": NONCE,
-        "expect": wechatpay_request(host, "/v3/payscore/oversea/partner/serviceorder?service_id="
-                                    "2002000000000558128851361561536&sub_mchid=1900000109"
-                                    "&out_order_no=1234323JKHDFE1243252")}})
-    add({"name": "build: by query_id, percent-encoded before signing", "config": "payscore", "build": {
-        "query": {**base, "query_id": "15646/54+65=45&x"}, "timestamp": NOW, "nonce": NONCE,
-        "expect": wechatpay_request(host, "/v3/payscore/oversea/partner/serviceorder?service_id="
-                                    "2002000000000558128851361561536&sub_mchid=1900000109"
-                                    "&query_id=15646%2F54%2B65%3D45%26x")}})
-    add({"name": "build: both out_order_no and query_id", "config": "payscore", "build": {
-        "query": {**base, "out_order_no": "1", "query_id": "2"}, "timestamp": NOW, "nonce": NONCE,
-        "expect": err("INVALID_INPUT")}})
-    add({"name": "build: neither out_order_no nor query_id", "config": "payscore", "build": {
-        "query": base, "timestamp": NOW, "nonce": NONCE, "expect": err("INVALID_INPUT")}})
-    add({"name": "build: query_id with a newline", "config": "payscore", "build": {
-        "query": {**base, "query_id": "a\nb"}, "timestamp": NOW, "nonce": NONCE,
-        "expect": err("INVALID_INPUT", field="query_id")}})
-    add({"name": "build: service_id with a slash", "config": "payscore", "build": {
-        "query": {**base, "service_id": "1/2", "out_order_no": "1"}, "timestamp": NOW, "nonce": NONCE,
-        "expect": err("INVALID_INPUT", field="service_id")}})
+    add(
+        {
+            "name": "build: by out_order_no",
+            "config": "payscore",
+            "build": {
+                "query": {**base, "out_order_no": "1234323JKHDFE1243252"},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": wechatpay_request(
+                    host,
+                    "/v3/payscore/oversea/partner/serviceorder?service_id="
+                    "2002000000000558128851361561536&sub_mchid=1900000109"
+                    "&out_order_no=1234323JKHDFE1243252",
+                ),
+            },
+        }
+    )
+    add(
+        {
+            "name": "build: by query_id, percent-encoded before signing",
+            "config": "payscore",
+            "build": {
+                "query": {**base, "query_id": "15646/54+65=45&x"},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": wechatpay_request(
+                    host,
+                    "/v3/payscore/oversea/partner/serviceorder?service_id="
+                    "2002000000000558128851361561536&sub_mchid=1900000109"
+                    "&query_id=15646%2F54%2B65%3D45%26x",
+                ),
+            },
+        }
+    )
+    add(
+        {
+            "name": "build: both out_order_no and query_id",
+            "config": "payscore",
+            "build": {
+                "query": {**base, "out_order_no": "1", "query_id": "2"},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": err("INVALID_INPUT"),
+            },
+        }
+    )
+    add(
+        {
+            "name": "build: neither out_order_no nor query_id",
+            "config": "payscore",
+            "build": {"query": base, "timestamp": NOW, "nonce": NONCE, "expect": err("INVALID_INPUT")},
+        }
+    )
+    add(
+        {
+            "name": "build: query_id with a newline",
+            "config": "payscore",
+            "build": {
+                "query": {**base, "query_id": "a\nb"},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": err("INVALID_INPUT", field="query_id"),
+            },
+        }
+    )
+    add(
+        {
+            "name": "build: service_id with a slash",
+            "config": "payscore",
+            "build": {
+                "query": {**base, "service_id": "1/2", "out_order_no": "1"},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": err("INVALID_INPUT", field="service_id"),
+            },
+        }
+    )
 
     P = lambda name, response, expect, now=NOW: add(  # noqa: E731
-        {"name": name, "config": "payscore", "parse": {"now": now, "response": response, "expect": expect}})
+        {"name": name, "config": "payscore", "parse": {"now": now, "response": response, "expect": expect}}
+    )
     seed = json.dumps(PAYSCORE_SEED, ensure_ascii=False, indent=2)
     P("parse: seed example (CREATED)", signed_response(seed), {"order": payscore_order("PENDING", "CREATED")})
-    P("parse: DOING without collection", signed_response(payscore_variant("DOING")),
-      {"order": payscore_order("PENDING", "DOING", paid_amount=None)})
-    P("parse: DOING while USER_PAYING", signed_response(payscore_variant("DOING", "USER_PAYING")),
-      {"order": payscore_order("PAYING", "DOING")})
-    P("parse: DONE and USER_PAID", signed_response(payscore_variant("DONE", "USER_PAID")),
-      {"order": payscore_order("PAID", "DONE", paid_at="2019-11-11T08:24:05Z")})
-    P("parse: DONE and USER_PAYING", signed_response(payscore_variant("DONE", "USER_PAYING")),
-      {"order": payscore_order("PAYING", "DONE")})
-    P("parse: DONE without collection needed", signed_response(payscore_variant("DONE", None, False)),
-      {"order": payscore_order("CLOSED", "DONE", paid_amount=None)})
-    P("parse: DONE needing collection but without collection info is UNKNOWN",
-      signed_response(payscore_variant("DONE", None, True)),
-      {"order": payscore_order("UNKNOWN", "DONE", paid_amount=None)})
-    P("parse: REVOKED", signed_response(payscore_variant("REVOKED")),
-      {"order": payscore_order("CANCELLED", "REVOKED", paid_amount=None)})
-    P("parse: EXPIRED", signed_response(payscore_variant("EXPIRED")),
-      {"order": payscore_order("EXPIRED", "EXPIRED", paid_amount=None)})
-    P("parse: missing currency is refused", signed_response(payscore_variant("CREATED", currency=None)),
-      err("DECODE_ERROR", field="currency"))
+    P(
+        "parse: DOING without collection",
+        signed_response(payscore_variant("DOING")),
+        {"order": payscore_order("PENDING", "DOING", paid_amount=None)},
+    )
+    P(
+        "parse: DOING while USER_PAYING",
+        signed_response(payscore_variant("DOING", "USER_PAYING")),
+        {"order": payscore_order("PAYING", "DOING")},
+    )
+    P(
+        "parse: DONE and USER_PAID",
+        signed_response(payscore_variant("DONE", "USER_PAID")),
+        {"order": payscore_order("PAID", "DONE", paid_at="2019-11-11T08:24:05Z")},
+    )
+    P(
+        "parse: DONE and USER_PAYING",
+        signed_response(payscore_variant("DONE", "USER_PAYING")),
+        {"order": payscore_order("PAYING", "DONE")},
+    )
+    P(
+        "parse: DONE without collection needed",
+        signed_response(payscore_variant("DONE", None, False)),
+        {"order": payscore_order("CLOSED", "DONE", paid_amount=None)},
+    )
+    P(
+        "parse: DONE needing collection but without collection info is UNKNOWN",
+        signed_response(payscore_variant("DONE", None, True)),
+        {"order": payscore_order("UNKNOWN", "DONE", paid_amount=None)},
+    )
+    P(
+        "parse: REVOKED",
+        signed_response(payscore_variant("REVOKED")),
+        {"order": payscore_order("CANCELLED", "REVOKED", paid_amount=None)},
+    )
+    P(
+        "parse: EXPIRED",
+        signed_response(payscore_variant("EXPIRED")),
+        {"order": payscore_order("EXPIRED", "EXPIRED", paid_amount=None)},
+    )
+    P(
+        "parse: missing currency is refused",
+        signed_response(payscore_variant("CREATED", currency=None)),
+        err("DECODE_ERROR", field="currency"),
+    )
     P("parse: tampered body", signed_response(seed.replace("40000", "1"), sign_body=seed), err("SIGNATURE_INVALID"))
     P("parse: stale", signed_response(seed, timestamp=NOW - 3600), err("TIMESTAMP_SKEW"))
-    P("parse: 400 INVALID_REQUEST", error_response(400, "INVALID_REQUEST", "bad"),
-      err("PROVIDER_ERROR", provider_code="INVALID_REQUEST", http_status=400))
-    P("parse: 500 SYSTEM_ERROR", error_response(500, "SYSTEM_ERROR", "系统异常"),
-      err("PROVIDER_ERROR", provider_code="SYSTEM_ERROR", retryable=True))
-    return {"provider": "wechatpay_payscore_oversea",
-            "configs": {"payscore": {"provider": "wechatpay_payscore_oversea", **WECHATPAY_CONFIG}},
-            "cases": cases}
-
+    P(
+        "parse: 400 INVALID_REQUEST",
+        error_response(400, "INVALID_REQUEST", "bad"),
+        err("PROVIDER_ERROR", provider_code="INVALID_REQUEST", http_status=400),
+    )
+    P(
+        "parse: 500 SYSTEM_ERROR",
+        error_response(500, "SYSTEM_ERROR", "系统异常"),
+        err("PROVIDER_ERROR", provider_code="SYSTEM_ERROR", retryable=True),
+    )
+    return {
+        "provider": "wechatpay_payscore_oversea",
+        "configs": {"payscore": {"provider": "wechatpay_payscore_oversea", **WECHATPAY_CONFIG}},
+        "cases": cases,
+    }
 
 
 # ---------------------------------------------------------------- WeChat Mini Program charge
@@ -418,31 +730,55 @@ def enc(value: str) -> str:
 
 
 def plain_response(body, status=200) -> dict:
-    return {"status": status, "headers": {"Content-Type": "application/json"},
-            "body": body if isinstance(body, str) else compact(body)}
+    return {
+        "status": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": body if isinstance(body, str) else compact(body),
+    }
 
 
 MINI_TOKEN = "ACCESS_TOKEN_TEST_0001"
 MINI_SEED = {
     "errcode": 0,
     "order": {
-        "orderId": "DD2981741311549200000", "status": 2, "createTime": 1687265841964,
-        "updateTime": 1687267671475, "orderPrice": "1",
+        "orderId": "DD2981741311549200000",
+        "status": 2,
+        "createTime": 1687265841964,
+        "updateTime": 1687267671475,
+        "orderPrice": "1",
         "payInfo": {"applyPayTime": 1687265845, "finishPayTime": 1687265856},
-        "orderProductInfo": {"spSpuId": "10000111", "spSkuId": "20000176", "skuCnt": 1,
-                             "spBizId": 100100, "spuName": "spu name", "skuName": "sku name",
-                             "validityBeginTime": 1687265856, "validityEndTime": 1718801856},
+        "orderProductInfo": {
+            "spSpuId": "10000111",
+            "spSkuId": "20000176",
+            "skuCnt": 1,
+            "spBizId": 100100,
+            "spuName": "spu name",
+            "skuName": "sku name",
+            "validityBeginTime": 1687265856,
+            "validityEndTime": 1718801856,
+        },
         "invoiceInfo": {"invoiceStatus": 2, "invoiceApplyTime": 1687265870},
         "usage": {"used": "0", "all": "1000"},
     },
 }
 
 
-def mini_order(status, raw, *, price=1, flags=(), paid_at=utc(1687265856)):
-    return {"provider": "wechat_mini_charge", "provider_order_id": "DD2981741311549200000",
-            "merchant_order_no": None, "status": status, "raw_status": raw,
-            "amount": {"minor": price, "currency": "CNY"}, "paid_amount": None,
-            "paid_at": paid_at, "created_at": utc(1687265841, 964), "flags": list(flags)}
+MINI_PAID_AT = utc(1687265856)
+
+
+def mini_order(status, raw, *, price=1, flags=(), paid_at=MINI_PAID_AT):
+    return {
+        "provider": "wechat_mini_charge",
+        "provider_order_id": "DD2981741311549200000",
+        "merchant_order_no": None,
+        "status": status,
+        "raw_status": raw,
+        "amount": {"minor": price, "currency": "CNY"},
+        "paid_amount": None,
+        "paid_at": paid_at,
+        "created_at": utc(1687265841, 964),
+        "flags": list(flags),
+    }
 
 
 def mini_variant(**changes):
@@ -460,98 +796,268 @@ def wechat_mini_charge() -> dict:
     cases = []
     add = cases.append
     ua = [["Accept", "application/json"], ["User-Agent", USER_AGENT]]
-    add({"name": "build: seed example", "config": "mini", "build": {
-        "query": {"order_id": "DD2981741311549200000"}, "timestamp": NOW, "nonce": NONCE,
-        "expect": {"method": "GET", "url": f"{host}/wxa/charge/service-provider/order/get?access_token="
-                   f"{enc(MINI_TOKEN)}&orderId=DD2981741311549200000", "headers": ua, "body": None}}})
-    add({"name": "build: token with URL metacharacters is percent-encoded", "config": "mini_odd_token",
-         "build": {"query": {"order_id": "DD1"}, "timestamp": NOW, "nonce": NONCE,
-                   "expect": {"method": "GET", "url": f"{host}/wxa/charge/service-provider/order/get?"
-                              f"access_token={enc('a&b=c/d+e')}&orderId=DD1", "headers": ua, "body": None}}})
+    add(
+        {
+            "name": "build: seed example",
+            "config": "mini",
+            "build": {
+                "query": {"order_id": "DD2981741311549200000"},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": {
+                    "method": "GET",
+                    "url": f"{host}/wxa/charge/service-provider/order/get?access_token="
+                    f"{enc(MINI_TOKEN)}&orderId=DD2981741311549200000",
+                    "headers": ua,
+                    "body": None,
+                },
+            },
+        }
+    )
+    add(
+        {
+            "name": "build: token with URL metacharacters is percent-encoded",
+            "config": "mini_odd_token",
+            "build": {
+                "query": {"order_id": "DD1"},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": {
+                    "method": "GET",
+                    "url": f"{host}/wxa/charge/service-provider/order/get?access_token={enc('a&b=c/d+e')}&orderId=DD1",
+                    "headers": ua,
+                    "body": None,
+                },
+            },
+        }
+    )
     for name, value in [("slash", "DD1/../2"), ("CR/LF", "DD1\r\nX: y"), ("ampersand", "DD1&x=1"), ("empty", "")]:
-        add({"name": f"build: order_id with {name} is rejected", "config": "mini", "build": {
-            "query": {"order_id": value}, "timestamp": NOW, "nonce": NONCE,
-            "expect": err("INVALID_INPUT", field="order_id")}})
-    add({"name": "build: order query without access_token", "config": "mini_token_only", "build": {
-        "query": {"order_id": "DD1"}, "timestamp": NOW, "nonce": NONCE, "expect": err("INVALID_CONFIG")}})
-    add({"name": "build: stable token", "config": "mini", "build": {
-        "query": {"token": "stable"}, "timestamp": NOW, "nonce": NONCE,
-        "expect": {"method": "POST", "url": f"{host}/cgi-bin/stable_token",
-                   "headers": ua + [["Content-Type", "application/json"]],
-                   "body": json.dumps({"grant_type": "client_credential", "appid": "wx1234567890abcdef",
-                                       "secret": "test-app-secret-not-real", "force_refresh": False},
-                                      sort_keys=True, separators=(",", ":"))}}})
-    add({"name": "build: stable token, force_refresh", "config": "mini", "build": {
-        "query": {"token": "stable", "force_refresh": True}, "timestamp": NOW, "nonce": NONCE,
-        "expect": {"method": "POST", "url": f"{host}/cgi-bin/stable_token",
-                   "headers": ua + [["Content-Type", "application/json"]],
-                   "body": json.dumps({"grant_type": "client_credential", "appid": "wx1234567890abcdef",
-                                       "secret": "test-app-secret-not-real", "force_refresh": True},
-                                      sort_keys=True, separators=(",", ":"))}}})
-    add({"name": "build: classic token", "config": "mini", "build": {
-        "query": {"token": "classic"}, "timestamp": NOW, "nonce": NONCE,
-        "expect": {"method": "GET", "url": f"{host}/cgi-bin/token?grant_type=client_credential"
-                   f"&appid=wx1234567890abcdef&secret={enc('test-app-secret-not-real')}",
-                   "headers": ua, "body": None}}})
-    add({"name": "build: both order_id and token", "config": "mini", "build": {
-        "query": {"order_id": "DD1", "token": "stable"}, "timestamp": NOW, "nonce": NONCE,
-        "expect": err("INVALID_INPUT")}})
+        add(
+            {
+                "name": f"build: order_id with {name} is rejected",
+                "config": "mini",
+                "build": {
+                    "query": {"order_id": value},
+                    "timestamp": NOW,
+                    "nonce": NONCE,
+                    "expect": err("INVALID_INPUT", field="order_id"),
+                },
+            }
+        )
+    add(
+        {
+            "name": "build: order query without access_token",
+            "config": "mini_token_only",
+            "build": {"query": {"order_id": "DD1"}, "timestamp": NOW, "nonce": NONCE, "expect": err("INVALID_CONFIG")},
+        }
+    )
+    add(
+        {
+            "name": "build: stable token",
+            "config": "mini",
+            "build": {
+                "query": {"token": "stable"},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": {
+                    "method": "POST",
+                    "url": f"{host}/cgi-bin/stable_token",
+                    "headers": ua + [["Content-Type", "application/json"]],
+                    "body": json.dumps(
+                        {
+                            "grant_type": "client_credential",
+                            "appid": "wx1234567890abcdef",
+                            "secret": "test-app-secret-not-real",
+                            "force_refresh": False,
+                        },
+                        sort_keys=True,
+                        separators=(",", ":"),
+                    ),
+                },
+            },
+        }
+    )
+    add(
+        {
+            "name": "build: stable token, force_refresh",
+            "config": "mini",
+            "build": {
+                "query": {"token": "stable", "force_refresh": True},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": {
+                    "method": "POST",
+                    "url": f"{host}/cgi-bin/stable_token",
+                    "headers": ua + [["Content-Type", "application/json"]],
+                    "body": json.dumps(
+                        {
+                            "grant_type": "client_credential",
+                            "appid": "wx1234567890abcdef",
+                            "secret": "test-app-secret-not-real",
+                            "force_refresh": True,
+                        },
+                        sort_keys=True,
+                        separators=(",", ":"),
+                    ),
+                },
+            },
+        }
+    )
+    add(
+        {
+            "name": "build: classic token",
+            "config": "mini",
+            "build": {
+                "query": {"token": "classic"},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": {
+                    "method": "GET",
+                    "url": f"{host}/cgi-bin/token?grant_type=client_credential"
+                    f"&appid=wx1234567890abcdef&secret={enc('test-app-secret-not-real')}",
+                    "headers": ua,
+                    "body": None,
+                },
+            },
+        }
+    )
+    add(
+        {
+            "name": "build: both order_id and token",
+            "config": "mini",
+            "build": {
+                "query": {"order_id": "DD1", "token": "stable"},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": err("INVALID_INPUT"),
+            },
+        }
+    )
 
     P = lambda name, response, expect, query=None, config="mini": add(  # noqa: E731
-        {"name": name, "config": config,
-         "parse": {"now": NOW, "response": response, "expect": expect, **({"query": query} if query else {})}})
-    P("parse: seed example (paid)", plain_response(json.dumps(MINI_SEED, indent=1)), {
-        "order": mini_order("PAID", "2"),
-        "detail": MINI_SEED["order"] | {"orderPrice": 1, "usage": {"used": 0, "all": 1000}}})
+        {
+            "name": name,
+            "config": config,
+            "parse": {"now": NOW, "response": response, "expect": expect, **({"query": query} if query else {})},
+        }
+    )
+    P(
+        "parse: seed example (paid)",
+        plain_response(json.dumps(MINI_SEED, indent=1)),
+        {
+            "order": mini_order("PAID", "2"),
+            "detail": MINI_SEED["order"] | {"orderPrice": 1, "usage": {"used": 0, "all": 1000}},
+        },
+    )
     unpaid = dict(payInfo={"applyPayTime": 1687265845}, usage=None, invoiceInfo=None)
-    P("parse: a response for another order is refused", plain_response(json.dumps(MINI_SEED)),
-      err("DECODE_ERROR", field="order_id"), query={"order_id": "DD0000000000000000001"})
-    P("parse: status 1 is PENDING", plain_response(mini_variant(status=1, **unpaid)),
-      {"order": mini_order("PENDING", "1", paid_at=None)})
-    P("parse: status 3 is EXPIRED", plain_response(mini_variant(status=3, **unpaid)),
-      {"order": mini_order("EXPIRED", "3", paid_at=None)})
+    P(
+        "parse: a response for another order is refused",
+        plain_response(json.dumps(MINI_SEED)),
+        err("DECODE_ERROR", field="order_id"),
+        query={"order_id": "DD0000000000000000001"},
+    )
+    P(
+        "parse: status 1 is PENDING",
+        plain_response(mini_variant(status=1, **unpaid)),
+        {"order": mini_order("PENDING", "1", paid_at=None)},
+    )
+    P(
+        "parse: status 3 is EXPIRED",
+        plain_response(mini_variant(status=3, **unpaid)),
+        {"order": mini_order("EXPIRED", "3", paid_at=None)},
+    )
     P("parse: status 5 is REFUNDING", plain_response(mini_variant(status=5)), {"order": mini_order("REFUNDING", "5")})
     P("parse: status 6 is REFUNDED", plain_response(mini_variant(status=6)), {"order": mini_order("REFUNDED", "6")})
-    P("parse: status 7 is PAID with refund_failed", plain_response(mini_variant(status=7)),
-      {"order": mini_order("PAID", "7", flags=["refund_failed"])})
-    P("parse: status 9 is CANCELLED", plain_response(mini_variant(status=9, **unpaid)),
-      {"order": mini_order("CANCELLED", "9", paid_at=None)})
-    P("parse: undefined status 4 is UNKNOWN", plain_response(mini_variant(status=4)),
-      {"order": mini_order("UNKNOWN", "4")})
-    P("parse: int64 price above 2^53 stays exact", plain_response(mini_variant(orderPrice="9007199254740993")),
-      {"order": mini_order("PAID", "2", price=9007199254740993)})
+    P(
+        "parse: status 7 is PAID with refund_failed",
+        plain_response(mini_variant(status=7)),
+        {"order": mini_order("PAID", "7", flags=["refund_failed"])},
+    )
+    P(
+        "parse: status 9 is CANCELLED",
+        plain_response(mini_variant(status=9, **unpaid)),
+        {"order": mini_order("CANCELLED", "9", paid_at=None)},
+    )
+    P(
+        "parse: undefined status 4 is UNKNOWN",
+        plain_response(mini_variant(status=4)),
+        {"order": mini_order("UNKNOWN", "4")},
+    )
+    P(
+        "parse: int64 price above 2^53 stays exact",
+        plain_response(mini_variant(orderPrice="9007199254740993")),
+        {"order": mini_order("PAID", "2", price=9007199254740993)},
+    )
     P("parse: price that is not an integer", plain_response(mini_variant(orderPrice="1.5")), err("DECODE_ERROR"))
-    P("parse: price beyond int64", plain_response(mini_variant(orderPrice="9223372036854775808")),
-      err("DECODE_ERROR"))
+    P("parse: price beyond int64", plain_response(mini_variant(orderPrice="9223372036854775808")), err("DECODE_ERROR"))
     P("parse: status of the wrong type", plain_response(mini_variant(status="2")), err("DECODE_ERROR"))
     P("parse: errcode 0 without order", plain_response({"errcode": 0, "errmsg": "ok"}), err("DECODE_ERROR"))
     P("parse: malformed JSON", plain_response('{"errcode":0,"order":{'), err("DECODE_ERROR"))
-    for code, kind, retry in [(42001, "TOKEN_EXPIRED", False), (40001, "TOKEN_EXPIRED", False),
-                              (40014, "TOKEN_EXPIRED", False), (-1, "PROVIDER_ERROR", True),
-                              (45011, "RATE_LIMITED", True), (10120002, "PROVIDER_ERROR", False),
-                              (48001, "PROVIDER_ERROR", False)]:
-        P(f"parse: errcode {code}", plain_response({"errcode": code, "errmsg": "some message"}),
-          err(kind, provider_code=str(code), provider_message="some message", retryable=retry))
-    P("parse: HTTP 503 without JSON", plain_response("<html>busy</html>", status=503),
-      err("PROVIDER_ERROR", http_status=503, retryable=True))
-    P("parse: stable token", plain_response({"access_token": "TOKEN-ABC", "expires_in": 7200}),
-      {"access_token": {"access_token": "TOKEN-ABC", "expires_in": 7200, "expires_at": NOW + 7200,
-                        "refresh_at": NOW + 6900}}, query={"token": "stable"})
-    P("parse: short-lived token refreshes halfway", plain_response({"access_token": "T", "expires_in": 200}),
-      {"access_token": {"access_token": "T", "expires_in": 200, "expires_at": NOW + 200,
-                        "refresh_at": NOW + 100}}, query={"token": "classic"})
-    P("parse: token error 40001 is a bad AppSecret, not an expired token",
-      plain_response({"errcode": 40001, "errmsg": "invalid credential"}),
-      err("PROVIDER_ERROR", provider_code="40001"), query={"token": "classic"})
-    P("parse: token response without expires_in", plain_response({"access_token": "T"}),
-      err("DECODE_ERROR"), query={"token": "stable"})
-    base = {"provider": "wechat_mini_charge", "access_token": MINI_TOKEN,
-            "appid": "wx1234567890abcdef", "app_secret": "test-app-secret-not-real"}
-    return {"provider": "wechat_mini_charge", "configs": {
-        "mini": base,
-        "mini_odd_token": base | {"access_token": "a&b=c/d+e"},
-        "mini_token_only": {k: v for k, v in base.items() if k != "access_token"},
-    }, "cases": cases}
+    for code, kind, retry in [
+        (42001, "TOKEN_EXPIRED", False),
+        (40001, "TOKEN_EXPIRED", False),
+        (40014, "TOKEN_EXPIRED", False),
+        (-1, "PROVIDER_ERROR", True),
+        (45011, "RATE_LIMITED", True),
+        (10120002, "PROVIDER_ERROR", False),
+        (48001, "PROVIDER_ERROR", False),
+    ]:
+        P(
+            f"parse: errcode {code}",
+            plain_response({"errcode": code, "errmsg": "some message"}),
+            err(kind, provider_code=str(code), provider_message="some message", retryable=retry),
+        )
+    P(
+        "parse: HTTP 503 without JSON",
+        plain_response("<html>busy</html>", status=503),
+        err("PROVIDER_ERROR", http_status=503, retryable=True),
+    )
+    P(
+        "parse: stable token",
+        plain_response({"access_token": "TOKEN-ABC", "expires_in": 7200}),
+        {
+            "access_token": {
+                "access_token": "TOKEN-ABC",
+                "expires_in": 7200,
+                "expires_at": NOW + 7200,
+                "refresh_at": NOW + 6900,
+            }
+        },
+        query={"token": "stable"},
+    )
+    P(
+        "parse: short-lived token refreshes halfway",
+        plain_response({"access_token": "T", "expires_in": 200}),
+        {"access_token": {"access_token": "T", "expires_in": 200, "expires_at": NOW + 200, "refresh_at": NOW + 100}},
+        query={"token": "classic"},
+    )
+    P(
+        "parse: token error 40001 is a bad AppSecret, not an expired token",
+        plain_response({"errcode": 40001, "errmsg": "invalid credential"}),
+        err("PROVIDER_ERROR", provider_code="40001"),
+        query={"token": "classic"},
+    )
+    P(
+        "parse: token response without expires_in",
+        plain_response({"access_token": "T"}),
+        err("DECODE_ERROR"),
+        query={"token": "stable"},
+    )
+    base = {
+        "provider": "wechat_mini_charge",
+        "access_token": MINI_TOKEN,
+        "appid": "wx1234567890abcdef",
+        "app_secret": "test-app-secret-not-real",
+    }
+    return {
+        "provider": "wechat_mini_charge",
+        "configs": {
+            "mini": base,
+            "mini_odd_token": base | {"access_token": "a&b=c/d+e"},
+            "mini_token_only": {k: v for k, v in base.items() if k != "access_token"},
+        },
+        "cases": cases,
+    }
 
 
 # ---------------------------------------------------------------- Fubei
@@ -562,8 +1068,14 @@ FUBEI_SECRET = "fubei-test-secret-not-real"
 
 def fubei_body(biz: dict, nonce: str) -> str:
     biz_content = compact(biz)
-    params = {"app_id": FUBEI_APP_ID, "method": "openapi.payment.order.query", "format": "json",
-              "sign_method": "md5", "nonce": nonce, "biz_content": biz_content}
+    params = {
+        "app_id": FUBEI_APP_ID,
+        "method": "openapi.payment.order.query",
+        "format": "json",
+        "sign_method": "md5",
+        "nonce": nonce,
+        "biz_content": biz_content,
+    }
     text = "&".join(f"{k}={params[k]}" for k in sorted(params) if params[k] != "") + FUBEI_SECRET
     sign = hashlib.md5(text.encode("utf-8")).hexdigest().upper()
     return compact({**params, "sign": sign})
@@ -572,11 +1084,23 @@ def fubei_body(biz: dict, nonce: str) -> str:
 FUBEI_SEED = {
     "result_message": "成功",
     "data": {
-        "trade_no": "2017060121534801983049958160", "merchant_order_sn": "201706011496325244549",
-        "platform_order_no": "12345678998765433223", "order_sn": "20170601215348178414",
-        "total_fee": 80, "fee": 1, "net_money": 79, "pay_time": 1496325236, "store_id": "25249",
-        "cashier_id": "0", "trade_state": "SUCCESS", "type": 1, "discount_money": "20.00",
-        "buyer_pay_amount": "80.00", "attach": "", "user_id": "", "user_logon_id": "",
+        "trade_no": "2017060121534801983049958160",
+        "merchant_order_sn": "201706011496325244549",
+        "platform_order_no": "12345678998765433223",
+        "order_sn": "20170601215348178414",
+        "total_fee": 80,
+        "fee": 1,
+        "net_money": 79,
+        "pay_time": 1496325236,
+        "store_id": "25249",
+        "cashier_id": "0",
+        "trade_state": "SUCCESS",
+        "type": 1,
+        "discount_money": "20.00",
+        "buyer_pay_amount": "80.00",
+        "attach": "",
+        "user_id": "",
+        "user_logon_id": "",
         "no_cash_coupon_fee": 0.01,
     },
     "result_code": 200,
@@ -612,11 +1136,22 @@ def cny(fen):
     return {"minor": fen, "currency": "CNY"}
 
 
-def fubei_order(status, raw, *, amount=8000, paid=8000, paid_at=utc(1496325236)):
-    return {"provider": "fubei", "provider_order_id": "20170601215348178414",
-            "merchant_order_no": "201706011496325244549", "status": status, "raw_status": raw,
-            "amount": cny(amount), "paid_amount": cny(paid) if paid is not None else None,
-            "paid_at": paid_at, "created_at": None, "flags": []}
+FUBEI_PAID_AT = utc(1496325236)
+
+
+def fubei_order(status, raw, *, amount=8000, paid=8000, paid_at=FUBEI_PAID_AT):
+    return {
+        "provider": "fubei",
+        "provider_order_id": "20170601215348178414",
+        "merchant_order_no": "201706011496325244549",
+        "status": status,
+        "raw_status": raw,
+        "amount": cny(amount),
+        "paid_amount": cny(paid) if paid is not None else None,
+        "paid_at": paid_at,
+        "created_at": None,
+        "flags": [],
+    }
 
 
 def fubei_variant(result_code=200, **changes):
@@ -632,74 +1167,203 @@ def fubei_variant(result_code=200, **changes):
 
 def fubei() -> dict:
     url = "https://shq-api.51fubei.com/gateway"
-    headers = [["Content-Type", "application/json; charset=utf-8"], ["Accept", "application/json"],
-               ["User-Agent", USER_AGENT]]
+    headers = [
+        ["Content-Type", "application/json; charset=utf-8"],
+        ["Accept", "application/json"],
+        ["User-Agent", USER_AGENT],
+    ]
     cases = []
     add = cases.append
-    add({"name": "build: seed request (merchant_order_sn)", "config": "fubei", "build": {
-        "query": {"merchant_order_sn": "20160120105532871512"}, "timestamp": NOW, "nonce": "87sdf9806sdf73jkds",
-        "expect": {"method": "POST", "url": url, "headers": headers,
-                   "body": fubei_body({"merchant_order_sn": "20160120105532871512"}, "87sdf9806sdf73jkds")}}})
-    add({"name": "build: order_sn with device_no", "config": "fubei", "build": {
-        "query": {"order_sn": "20170601215348178414", "device_no": "DEV-01"}, "timestamp": NOW, "nonce": NONCE,
-        "expect": {"method": "POST", "url": url, "headers": headers,
-                   "body": fubei_body({"order_sn": "20170601215348178414", "device_no": "DEV-01"}, NONCE)}}})
-    add({"name": "build: both order ids", "config": "fubei", "build": {
-        "query": {"merchant_order_sn": "1", "order_sn": "2"}, "timestamp": NOW, "nonce": NONCE,
-        "expect": err("INVALID_INPUT")}})
-    add({"name": "build: neither order id", "config": "fubei", "build": {
-        "query": {"device_no": "1"}, "timestamp": NOW, "nonce": NONCE, "expect": err("INVALID_INPUT")}})
-    add({"name": "build: merchant_order_sn with a quote", "config": "fubei", "build": {
-        "query": {"merchant_order_sn": "1\"&sign=0"}, "timestamp": NOW, "nonce": NONCE,
-        "expect": err("INVALID_INPUT", field="merchant_order_sn")}})
+    add(
+        {
+            "name": "build: seed request (merchant_order_sn)",
+            "config": "fubei",
+            "build": {
+                "query": {"merchant_order_sn": "20160120105532871512"},
+                "timestamp": NOW,
+                "nonce": "87sdf9806sdf73jkds",
+                "expect": {
+                    "method": "POST",
+                    "url": url,
+                    "headers": headers,
+                    "body": fubei_body({"merchant_order_sn": "20160120105532871512"}, "87sdf9806sdf73jkds"),
+                },
+            },
+        }
+    )
+    add(
+        {
+            "name": "build: order_sn with device_no",
+            "config": "fubei",
+            "build": {
+                "query": {"order_sn": "20170601215348178414", "device_no": "DEV-01"},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": {
+                    "method": "POST",
+                    "url": url,
+                    "headers": headers,
+                    "body": fubei_body({"order_sn": "20170601215348178414", "device_no": "DEV-01"}, NONCE),
+                },
+            },
+        }
+    )
+    add(
+        {
+            "name": "build: both order ids",
+            "config": "fubei",
+            "build": {
+                "query": {"merchant_order_sn": "1", "order_sn": "2"},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": err("INVALID_INPUT"),
+            },
+        }
+    )
+    add(
+        {
+            "name": "build: neither order id",
+            "config": "fubei",
+            "build": {"query": {"device_no": "1"}, "timestamp": NOW, "nonce": NONCE, "expect": err("INVALID_INPUT")},
+        }
+    )
+    add(
+        {
+            "name": "build: merchant_order_sn with a quote",
+            "config": "fubei",
+            "build": {
+                "query": {"merchant_order_sn": '1"&sign=0'},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": err("INVALID_INPUT", field="merchant_order_sn"),
+            },
+        }
+    )
 
     P = lambda name, response, expect: add(  # noqa: E731
-        {"name": name, "config": "fubei", "parse": {"now": NOW, "response": response, "expect": expect}})
-    P("parse: seed example", plain_response(FUBEI_SEED_TEXT), {
-        "order": fubei_order("PAID", "SUCCESS"),
-        "detail": {"merchant_order_sn": "201706011496325244549", "order_sn": "20170601215348178414",
-                   "trade_no": "2017060121534801983049958160", "platform_order_no": "12345678998765433223",
-                   "trade_state": "SUCCESS", "total_fee": cny(8000), "fee": cny(100), "net_money": cny(7900),
-                   "pay_time": 1496325236, "store_id": "25249", "cashier_id": "0", "type": 1,
-                   "discount_money": cny(2000), "buyer_pay_amount": cny(8000), "attach": "", "user_id": "",
-                   "user_logon_id": "", "no_cash_coupon_fee": cny(1)}})
-    add({"name": "parse: a response for another order is refused", "config": "fubei", "parse": {
-        "now": NOW, "query": {"merchant_order_sn": "201706011496325244550"}, "response": plain_response(FUBEI_SEED_TEXT),
-        "expect": err("DECODE_ERROR", field="merchant_order_sn")}})
+        {"name": name, "config": "fubei", "parse": {"now": NOW, "response": response, "expect": expect}}
+    )
+    P(
+        "parse: seed example",
+        plain_response(FUBEI_SEED_TEXT),
+        {
+            "order": fubei_order("PAID", "SUCCESS"),
+            "detail": {
+                "merchant_order_sn": "201706011496325244549",
+                "order_sn": "20170601215348178414",
+                "trade_no": "2017060121534801983049958160",
+                "platform_order_no": "12345678998765433223",
+                "trade_state": "SUCCESS",
+                "total_fee": cny(8000),
+                "fee": cny(100),
+                "net_money": cny(7900),
+                "pay_time": 1496325236,
+                "store_id": "25249",
+                "cashier_id": "0",
+                "type": 1,
+                "discount_money": cny(2000),
+                "buyer_pay_amount": cny(8000),
+                "attach": "",
+                "user_id": "",
+                "user_logon_id": "",
+                "no_cash_coupon_fee": cny(1),
+            },
+        },
+    )
+    add(
+        {
+            "name": "parse: a response for another order is refused",
+            "config": "fubei",
+            "parse": {
+                "now": NOW,
+                "query": {"merchant_order_sn": "201706011496325244550"},
+                "response": plain_response(FUBEI_SEED_TEXT),
+                "expect": err("DECODE_ERROR", field="merchant_order_sn"),
+            },
+        }
+    )
     P("parse: result_code as a string", plain_response(fubei_variant("200")), {"order": fubei_order("PAID", "SUCCESS")})
-    P("parse: order_price wins over total_fee; 0.29 yuan is 29 fen",
-      plain_response(fubei_variant(order_price=0.29, total_fee=0.29, buyer_pay_amount="0.29")),
-      {"order": fubei_order("PAID", "SUCCESS", amount=29, paid=29)})
-    P("parse: money as strings and ids as numbers",
-      plain_response(fubei_variant(total_fee="12.34", buyer_pay_amount=None, order_sn=20170601215348178414,
-                                   merchant_order_sn=201706011496325244549)),
-      {"order": fubei_order("PAID", "SUCCESS", amount=1234, paid=1234)})
-    for state, status in [("USERPAYING", "PAYING"), ("REVOKING", "REFUNDING"), ("REVOKED", "CANCELLED"),
-                          ("REVOKED_ERROR", "UNKNOWN"), ("CLOSED", "CLOSED"), ("SOMETHING_NEW", "UNKNOWN")]:
-        P(f"parse: {state} is {status}", plain_response(fubei_variant(trade_state=state, pay_time=0)),
-          {"order": fubei_order(status, state, paid_at=None)})
+    P(
+        "parse: order_price wins over total_fee; 0.29 yuan is 29 fen",
+        plain_response(fubei_variant(order_price=0.29, total_fee=0.29, buyer_pay_amount="0.29")),
+        {"order": fubei_order("PAID", "SUCCESS", amount=29, paid=29)},
+    )
+    P(
+        "parse: money as strings and ids as numbers",
+        plain_response(
+            fubei_variant(
+                total_fee="12.34",
+                buyer_pay_amount=None,
+                order_sn=20170601215348178414,
+                merchant_order_sn=201706011496325244549,
+            )
+        ),
+        {"order": fubei_order("PAID", "SUCCESS", amount=1234, paid=1234)},
+    )
+    for state, status in [
+        ("USERPAYING", "PAYING"),
+        ("REVOKING", "REFUNDING"),
+        ("REVOKED", "CANCELLED"),
+        ("REVOKED_ERROR", "UNKNOWN"),
+        ("CLOSED", "CLOSED"),
+        ("SOMETHING_NEW", "UNKNOWN"),
+    ]:
+        P(
+            f"parse: {state} is {status}",
+            plain_response(fubei_variant(trade_state=state, pay_time=0)),
+            {"order": fubei_order(status, state, paid_at=None)},
+        )
     P("parse: more than 2 decimals", plain_response(fubei_variant(total_fee=0.291)), err("DECODE_ERROR"))
-    P("parse: float noise is not rounded", plain_response(fubei_variant(total_fee="0.29000000000000004")),
-      err("DECODE_ERROR"))
+    P(
+        "parse: float noise is not rounded",
+        plain_response(fubei_variant(total_fee="0.29000000000000004")),
+        err("DECODE_ERROR"),
+    )
     P("parse: negative money", plain_response(fubei_variant(total_fee=-1)), err("DECODE_ERROR"))
     P("parse: money of the wrong type", plain_response(fubei_variant(total_fee=[80])), err("DECODE_ERROR"))
     P("parse: no amount at all", plain_response(fubei_variant(total_fee=None)), err("DECODE_ERROR"))
     P("parse: 200 without data", plain_response({"result_code": 200, "result_message": "成功"}), err("DECODE_ERROR"))
     P("parse: no result_code", plain_response({"result_message": "?"}), err("DECODE_ERROR"))
-    P("parse: 400 with sub_code", plain_response({"result_code": 400, "result_message": "失败", "sub_code": "ERROR_CODE"}),
-      err("PROVIDER_ERROR", provider_code="ERROR_CODE", provider_message="失败", retryable=False))
-    P("parse: 400 ORDER_NOT_EXIST", plain_response({"result_code": 400, "result_message": "订单不存在",
-                                                    "sub_code": "ORDER_NOT_EXIST"}),
-      err("ORDER_NOT_FOUND", provider_code="ORDER_NOT_EXIST"))
-    P("parse: 500 is retryable", plain_response({"result_code": 500, "result_message": "系统繁忙"}),
-      err("PROVIDER_ERROR", provider_code="500", retryable=True))
+    P(
+        "parse: 400 with sub_code",
+        plain_response({"result_code": 400, "result_message": "失败", "sub_code": "ERROR_CODE"}),
+        err("PROVIDER_ERROR", provider_code="ERROR_CODE", provider_message="失败", retryable=False),
+    )
+    P(
+        "parse: 400 ORDER_NOT_EXIST",
+        plain_response({"result_code": 400, "result_message": "订单不存在", "sub_code": "ORDER_NOT_EXIST"}),
+        err("ORDER_NOT_FOUND", provider_code="ORDER_NOT_EXIST"),
+    )
+    P(
+        "parse: 500 is retryable",
+        plain_response({"result_code": 500, "result_message": "系统繁忙"}),
+        err("PROVIDER_ERROR", provider_code="500", retryable=True),
+    )
     P("parse: HTTP 429", plain_response("", status=429), err("RATE_LIMITED", retryable=True))
-    add({"name": "parse: body over max_response_bytes", "config": "fubei_small", "parse": {
-        "now": NOW, "response": plain_response(fubei_variant(body="x" * 300)), "expect": err("DECODE_ERROR")}})
-    return {"provider": "fubei", "configs": {
-        "fubei": {"provider": "fubei", "app_id": FUBEI_APP_ID, "app_secret": FUBEI_SECRET},
-        "fubei_small": {"provider": "fubei", "app_id": FUBEI_APP_ID, "app_secret": FUBEI_SECRET,
-                        "max_response_bytes": 256}}, "cases": cases}
+    add(
+        {
+            "name": "parse: body over max_response_bytes",
+            "config": "fubei_small",
+            "parse": {
+                "now": NOW,
+                "response": plain_response(fubei_variant(body="x" * 300)),
+                "expect": err("DECODE_ERROR"),
+            },
+        }
+    )
+    return {
+        "provider": "fubei",
+        "configs": {
+            "fubei": {"provider": "fubei", "app_id": FUBEI_APP_ID, "app_secret": FUBEI_SECRET},
+            "fubei_small": {
+                "provider": "fubei",
+                "app_id": FUBEI_APP_ID,
+                "app_secret": FUBEI_SECRET,
+                "max_response_bytes": 256,
+            },
+        },
+        "cases": cases,
+    }
 
 
 # ---------------------------------------------------------------- Dingshang vending
@@ -758,9 +1422,18 @@ DS_SEED_TEXT = """{
 
 
 def ds_order(status, raw, *, amount=300, flags=()):
-    return {"provider": "dingshang_vending", "provider_order_id": "54",
-            "merchant_order_no": "3f2a58ad69b74e86b8a1a3da6fd75cc1", "status": status, "raw_status": raw,
-            "amount": cny(amount), "paid_amount": None, "paid_at": None, "created_at": None, "flags": list(flags)}
+    return {
+        "provider": "dingshang_vending",
+        "provider_order_id": "54",
+        "merchant_order_no": "3f2a58ad69b74e86b8a1a3da6fd75cc1",
+        "status": status,
+        "raw_status": raw,
+        "amount": cny(amount),
+        "paid_amount": None,
+        "paid_at": None,
+        "created_at": None,
+        "flags": list(flags),
+    }
 
 
 def ds_variant(**changes):
@@ -774,71 +1447,183 @@ def ds_variant(**changes):
 
 
 def dingshang_vending() -> dict:
-    headers = [["Appid", DS_APPID], ["AppSecret", DS_SECRET], ["Content-Type", "application/json"],
-               ["Accept", "application/json"], ["User-Agent", USER_AGENT]]
+    headers = [
+        ["Appid", DS_APPID],
+        ["AppSecret", DS_SECRET],
+        ["Content-Type", "application/json"],
+        ["Accept", "application/json"],
+        ["User-Agent", USER_AGENT],
+    ]
     seed_body = dingshang_body("16327129", 1714115742)
     # The seed doc's (partly masked) payload starts with these bytes: same key order and layout.
     assert json.loads(seed_body)["payload"].startswith("eyJtYWNoaW5lX25vIjoiMTYzMjcxMjkiLCJz")
     cases = []
     add = cases.append
-    add({"name": "build: seed machine and timestamp", "config": "ds", "build": {
-        "query": {"order_id": "54", "machine_no": "16327129"}, "timestamp": 1714115742, "nonce": NONCE,
-        "expect": {"method": "POST", "url": "https://www.awish.vip/api/openapi/v1/orders/54",
-                   "headers": headers, "body": seed_body}}})
+    add(
+        {
+            "name": "build: seed machine and timestamp",
+            "config": "ds",
+            "build": {
+                "query": {"order_id": "54", "machine_no": "16327129"},
+                "timestamp": 1714115742,
+                "nonce": NONCE,
+                "expect": {
+                    "method": "POST",
+                    "url": "https://www.awish.vip/api/openapi/v1/orders/54",
+                    "headers": headers,
+                    "body": seed_body,
+                },
+            },
+        }
+    )
     for name, query, field in [
         ("machine_no of 7 digits", {"order_id": "54", "machine_no": "1632712"}, "machine_no"),
         ("machine_no with letters", {"order_id": "54", "machine_no": "1632712a"}, "machine_no"),
         ("order_id with a slash", {"order_id": "54/../1", "machine_no": "16327129"}, "order_id"),
         ("order_id with CR/LF", {"order_id": "54\r\n", "machine_no": "16327129"}, "order_id"),
     ]:
-        add({"name": f"build: {name}", "config": "ds", "build": {
-            "query": query, "timestamp": NOW, "nonce": NONCE, "expect": err("INVALID_INPUT", field=field)}})
-    add({"name": "build: AppSecret with CR/LF is refused at configuration", "config": "ds_bad_secret", "build": {
-        "query": {"order_id": "54", "machine_no": "16327129"}, "timestamp": NOW, "nonce": NONCE,
-        "expect": err("INVALID_CONFIG", field="app_secret")}})
+        add(
+            {
+                "name": f"build: {name}",
+                "config": "ds",
+                "build": {
+                    "query": query,
+                    "timestamp": NOW,
+                    "nonce": NONCE,
+                    "expect": err("INVALID_INPUT", field=field),
+                },
+            }
+        )
+    add(
+        {
+            "name": "build: AppSecret with CR/LF is refused at configuration",
+            "config": "ds_bad_secret",
+            "build": {
+                "query": {"order_id": "54", "machine_no": "16327129"},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": err("INVALID_CONFIG", field="app_secret"),
+            },
+        }
+    )
 
     P = lambda name, response, expect: add(  # noqa: E731
-        {"name": name, "config": "ds", "parse": {"now": NOW, "response": response, "expect": expect}})
-    record = lambda i, p, status, sent: {"id": i, "product_id": p, "quantity": 1, "price": cny(100),  # noqa: E731
-                                         "status": status, "notify_sent": sent}
-    P("parse: seed example", plain_response(DS_SEED_TEXT), {
-        "order": ds_order("PAID", "SUCCESS"),
-        "detail": {"order_id": "54", "trade_id": "3f2a58ad69b74e86b8a1a3da6fd75cc1", "date": "2024-04-26",
-                   "amount": cny(300), "status": "SUCCESS", "notify_send_count": 1,
-                   "records": [record(70, 121, "IS_DELIVERING", True), record(71, 122, "WAITING_PICKED_UP", False),
-                               record(72, 131, "WAITING_PICKED_UP", False)]}})
-    for state, status, flags in [("NOTPAY", "PENDING", []), ("USERPAYING", "PAYING", []), ("REFUND", "REFUNDING", []),
-                                 ("CLOSED", "CLOSED", []), ("REVOKED", "CANCELLED", []), ("PAYERROR", "FAILED", []),
-                                 ("PICKUPCODE", "PAID", ["pickup_code"]), ("TESTPAY", "PAID", ["test_order"]),
-                                 ("已支付", "UNKNOWN", [])]:
-        P(f"parse: {state} is {status}", plain_response(ds_variant(status=state)),
-          {"order": ds_order(status, state, flags=flags)})
-    P("parse: omitted amount is zero (protobuf omission)", plain_response(ds_variant(amount=None)),
-      {"order": ds_order("PAID", "SUCCESS", amount=0)})
+        {"name": name, "config": "ds", "parse": {"now": NOW, "response": response, "expect": expect}}
+    )
+
+    def record(i, p, status, sent):
+        return {
+            "id": i,
+            "product_id": p,
+            "quantity": 1,
+            "price": cny(100),
+            "status": status,
+            "notify_sent": sent,
+        }
+
+    P(
+        "parse: seed example",
+        plain_response(DS_SEED_TEXT),
+        {
+            "order": ds_order("PAID", "SUCCESS"),
+            "detail": {
+                "order_id": "54",
+                "trade_id": "3f2a58ad69b74e86b8a1a3da6fd75cc1",
+                "date": "2024-04-26",
+                "amount": cny(300),
+                "status": "SUCCESS",
+                "notify_send_count": 1,
+                "records": [
+                    record(70, 121, "IS_DELIVERING", True),
+                    record(71, 122, "WAITING_PICKED_UP", False),
+                    record(72, 131, "WAITING_PICKED_UP", False),
+                ],
+            },
+        },
+    )
+    for state, status, flags in [
+        ("NOTPAY", "PENDING", []),
+        ("USERPAYING", "PAYING", []),
+        ("REFUND", "REFUNDING", []),
+        ("CLOSED", "CLOSED", []),
+        ("REVOKED", "CANCELLED", []),
+        ("PAYERROR", "FAILED", []),
+        ("PICKUPCODE", "PAID", ["pickup_code"]),
+        ("TESTPAY", "PAID", ["test_order"]),
+        ("已支付", "UNKNOWN", []),
+    ]:
+        P(
+            f"parse: {state} is {status}",
+            plain_response(ds_variant(status=state)),
+            {"order": ds_order(status, state, flags=flags)},
+        )
+    P(
+        "parse: omitted amount is zero (protobuf omission)",
+        plain_response(ds_variant(amount=None)),
+        {"order": ds_order("PAID", "SUCCESS", amount=0)},
+    )
     P("parse: amount with 3 decimals", plain_response(ds_variant(amount="3.001")), err("DECODE_ERROR"))
-    P("parse: amount as a float is still exact", plain_response(ds_variant(amount=0.29)),
-      {"order": ds_order("PAID", "SUCCESS", amount=29)})
+    P(
+        "parse: amount as a float is still exact",
+        plain_response(ds_variant(amount=0.29)),
+        {"order": ds_order("PAID", "SUCCESS", amount=29)},
+    )
     P("parse: order without order_id is not an order", plain_response(ds_variant(order_id=None)), err("DECODE_ERROR"))
     P("parse: order without status is not an order", plain_response(ds_variant(status=None)), err("DECODE_ERROR"))
-    P("parse: body without code is not a vendor answer", plain_response({"message": "ok", "data": {}}),
-      err("DECODE_ERROR", field="code"))
-    P("parse: 40005 order expired", plain_response({"code": 40005, "message": "订单已过期", "data": {}}),
-      err("PROVIDER_ERROR", provider_code="40005", provider_message="订单已过期", retryable=False))
-    P("parse: 10008 missing credentials (HTTP 401)",
-      plain_response({"code": 10008, "message": "Appid or AppSecret is missing", "data": {}}, status=401),
-      err("PROVIDER_ERROR", provider_code="10008", http_status=401))
-    P("parse: HTTP 500 HTML", plain_response("<h1>500</h1>", status=500),
-      err("PROVIDER_ERROR", http_status=500, retryable=True))
+    P(
+        "parse: body without code is not a vendor answer",
+        plain_response({"message": "ok", "data": {}}),
+        err("DECODE_ERROR", field="code"),
+    )
+    P(
+        "parse: 40005 order expired",
+        plain_response({"code": 40005, "message": "订单已过期", "data": {}}),
+        err("PROVIDER_ERROR", provider_code="40005", provider_message="订单已过期", retryable=False),
+    )
+    P(
+        "parse: 10008 missing credentials (HTTP 401)",
+        plain_response({"code": 10008, "message": "Appid or AppSecret is missing", "data": {}}, status=401),
+        err("PROVIDER_ERROR", provider_code="10008", http_status=401),
+    )
+    P(
+        "parse: HTTP 500 HTML",
+        plain_response("<h1>500</h1>", status=500),
+        err("PROVIDER_ERROR", http_status=500, retryable=True),
+    )
     P("parse: records of the wrong type", plain_response(ds_variant(records={"id": 1})), err("DECODE_ERROR"))
     P("parse: order_id 0 is no order", plain_response(ds_variant(order_id=0)), err("DECODE_ERROR"))
-    add({"name": "parse: a response for another order is refused", "config": "ds", "parse": {
-        "now": NOW, "query": {"order_id": "55", "machine_no": "16327129"}, "response": plain_response(DS_SEED_TEXT),
-        "expect": err("DECODE_ERROR", field="order_id")}})
-    return {"provider": "dingshang_vending", "configs": {
-        "ds": {"provider": "dingshang_vending", "base_url": "https://www.awish.vip", "appid": DS_APPID,
-               "app_secret": DS_SECRET, "sign_key": DS_SIGN_KEY},
-        "ds_bad_secret": {"provider": "dingshang_vending", "base_url": "https://www.awish.vip", "appid": DS_APPID,
-                          "app_secret": "x\r\nEvil: 1", "sign_key": DS_SIGN_KEY}}, "cases": cases}
+    add(
+        {
+            "name": "parse: a response for another order is refused",
+            "config": "ds",
+            "parse": {
+                "now": NOW,
+                "query": {"order_id": "55", "machine_no": "16327129"},
+                "response": plain_response(DS_SEED_TEXT),
+                "expect": err("DECODE_ERROR", field="order_id"),
+            },
+        }
+    )
+    return {
+        "provider": "dingshang_vending",
+        "configs": {
+            "ds": {
+                "provider": "dingshang_vending",
+                "base_url": "https://www.awish.vip",
+                "appid": DS_APPID,
+                "app_secret": DS_SECRET,
+                "sign_key": DS_SIGN_KEY,
+            },
+            "ds_bad_secret": {
+                "provider": "dingshang_vending",
+                "base_url": "https://www.awish.vip",
+                "appid": DS_APPID,
+                "app_secret": "x\r\nEvil: 1",
+                "sign_key": DS_SIGN_KEY,
+            },
+        },
+        "cases": cases,
+    }
 
 
 GENERATORS = {
@@ -851,9 +1636,11 @@ GENERATORS = {
 
 
 def render(doc: dict) -> str:
-    header = {"_comment": "Generated by tests/vectors/generate.py from Python cryptography/hashlib "
-                          "and the provider specs. Do not edit by hand. Keys under keys/ are test "
-                          "keys, never used by any real merchant."}
+    header = {
+        "_comment": "Generated by tests/vectors/generate.py from Python cryptography/hashlib "
+        "and the provider specs. Do not edit by hand. Keys under keys/ are test "
+        "keys, never used by any real merchant."
+    }
     return json.dumps({**header, **doc}, ensure_ascii=False, indent=1) + "\n"
 
 
