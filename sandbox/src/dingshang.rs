@@ -21,25 +21,7 @@ fn failure(status: u16, code: i64, message: &str) -> Answer {
 
 /// The vendor's sign: sorted non-empty, non-"NULL" pairs but `sign`, `&key=` + key, MD5 upper.
 fn expected_sign(payload: &serde_json::Map<String, Value>) -> String {
-    let mut pairs: Vec<(String, String)> = payload
-        .iter()
-        .filter(|(k, _)| k.as_str() != "sign")
-        .map(|(k, v)| {
-            (
-                k.clone(),
-                v.as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| v.to_string()),
-            )
-        })
-        .filter(|(_, v)| !v.is_empty() && v != "NULL")
-        .collect();
-    pairs.sort();
-    let text = pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
+    let text = crate::sorted_sign_string(payload, |v| v.is_empty() || v == "NULL");
     md5_upper_hex(format!("{text}&key={}", seed::DS_SIGN_KEY).as_bytes())
 }
 

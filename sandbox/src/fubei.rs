@@ -18,25 +18,7 @@ fn failure(code: i64, message: &str, sub_code: Option<&str>) -> Answer {
 /// Fubei's sign: all top-level parameters but `sign`, empty ones dropped, sorted, `k=v` joined
 /// by `&`, the secret appended directly; MD5 upper-case hex.
 fn expected_sign(params: &serde_json::Map<String, Value>) -> String {
-    let mut pairs: Vec<(String, String)> = params
-        .iter()
-        .filter(|(k, _)| k.as_str() != "sign")
-        .map(|(k, v)| {
-            (
-                k.clone(),
-                v.as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| v.to_string()),
-            )
-        })
-        .filter(|(_, v)| !v.is_empty())
-        .collect();
-    pairs.sort();
-    let mut text = pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
+    let mut text = crate::sorted_sign_string(params, |v| v.is_empty());
     text.push_str(seed::FUBEI_APP_SECRET);
     md5_upper_hex(text.as_bytes())
 }

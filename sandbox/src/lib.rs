@@ -161,6 +161,34 @@ impl Received {
     }
 }
 
+/// The `k=v&…` string both MD5 providers sign, rebuilt on the provider side from the JSON
+/// object received: every member but `sign` (strings as their text, other values as JSON),
+/// minus those `skip` rejects, sorted by key, joined by `&`.
+pub(crate) fn sorted_sign_string(
+    params: &serde_json::Map<String, serde_json::Value>,
+    skip: impl Fn(&str) -> bool,
+) -> String {
+    let mut pairs: Vec<(&str, String)> = params
+        .iter()
+        .filter(|(k, _)| k.as_str() != "sign")
+        .map(|(k, v)| {
+            (
+                k.as_str(),
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string()),
+            )
+        })
+        .filter(|(_, v)| !skip(v))
+        .collect();
+    pairs.sort();
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 pub(crate) fn percent_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s)
         .decode_utf8_lossy()

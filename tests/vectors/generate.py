@@ -851,58 +851,33 @@ def wechat_mini_charge() -> dict:
             "build": {"query": {"order_id": "DD1"}, "timestamp": NOW, "nonce": NONCE, "expect": err("INVALID_CONFIG")},
         }
     )
-    add(
-        {
-            "name": "build: stable token",
-            "config": "mini",
-            "build": {
-                "query": {"token": "stable"},
-                "timestamp": NOW,
-                "nonce": NONCE,
-                "expect": {
-                    "method": "POST",
-                    "url": f"{host}/cgi-bin/stable_token",
-                    "headers": ua + [["Content-Type", "application/json"]],
-                    "body": json.dumps(
-                        {
-                            "grant_type": "client_credential",
-                            "appid": "wx1234567890abcdef",
-                            "secret": "test-app-secret-not-real",
-                            "force_refresh": False,
-                        },
-                        sort_keys=True,
-                        separators=(",", ":"),
-                    ),
+    for force_refresh in (False, True):
+        add(
+            {
+                "name": "build: stable token" + (", force_refresh" if force_refresh else ""),
+                "config": "mini",
+                "build": {
+                    "query": {"token": "stable", **({"force_refresh": True} if force_refresh else {})},
+                    "timestamp": NOW,
+                    "nonce": NONCE,
+                    "expect": {
+                        "method": "POST",
+                        "url": f"{host}/cgi-bin/stable_token",
+                        "headers": ua + [["Content-Type", "application/json"]],
+                        "body": json.dumps(
+                            {
+                                "grant_type": "client_credential",
+                                "appid": "wx1234567890abcdef",
+                                "secret": "test-app-secret-not-real",
+                                "force_refresh": force_refresh,
+                            },
+                            sort_keys=True,
+                            separators=(",", ":"),
+                        ),
+                    },
                 },
-            },
-        }
-    )
-    add(
-        {
-            "name": "build: stable token, force_refresh",
-            "config": "mini",
-            "build": {
-                "query": {"token": "stable", "force_refresh": True},
-                "timestamp": NOW,
-                "nonce": NONCE,
-                "expect": {
-                    "method": "POST",
-                    "url": f"{host}/cgi-bin/stable_token",
-                    "headers": ua + [["Content-Type", "application/json"]],
-                    "body": json.dumps(
-                        {
-                            "grant_type": "client_credential",
-                            "appid": "wx1234567890abcdef",
-                            "secret": "test-app-secret-not-real",
-                            "force_refresh": True,
-                        },
-                        sort_keys=True,
-                        separators=(",", ":"),
-                    ),
-                },
-            },
-        }
-    )
+            }
+        )
     add(
         {
             "name": "build: classic token",
