@@ -451,6 +451,26 @@ def wechatpay_edu_papay() -> dict:
         err("PROVIDER_ERROR", provider_code="SYSTEM_ERROR", http_status=500, retryable=True, backup_host_applies=True),
     )
     P(
+        "parse: 400 PARAM_ERROR with detail names the field",
+        {
+            "status": 400,
+            "headers": {"Content-Type": "application/json"},
+            "body": compact(
+                {
+                    "code": "PARAM_ERROR",
+                    "message": "参数错误",
+                    "detail": {"field": "sub_mchid", "value": "x", "issue": "sub_mchid格式错误", "location": "query"},
+                }
+            ),
+        },
+        err("PROVIDER_ERROR", provider_code="PARAM_ERROR", field="sub_mchid"),
+    )
+    P(
+        "parse: a bare 404 (wrong host or proxy) is not ORDER_NOT_FOUND",
+        {"status": 404, "headers": {"Content-Type": "text/html"}, "body": "<html>Not Found</html>"},
+        err("PROVIDER_ERROR", http_status=404, retryable=False),
+    )
+    P(
         "parse: 502 with an HTML body",
         {"status": 502, "headers": {"Content-Type": "text/html"}, "body": "<html>Bad Gateway</html>"},
         err("PROVIDER_ERROR", http_status=502, retryable=True),

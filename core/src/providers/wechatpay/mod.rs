@@ -160,6 +160,17 @@ struct ErrorBody {
     code: String,
     #[serde(default)]
     message: Option<String>,
+    #[serde(default)]
+    detail: Option<ErrorDetail>,
+}
+
+/// `detail` of a WeChat Pay error: which request field was wrong and why.
+#[derive(Debug, Deserialize)]
+struct ErrorDetail {
+    #[serde(default)]
+    field: Option<String>,
+    #[serde(default)]
+    issue: Option<String>,
 }
 
 /// Maps a non-2xx WeChat Pay response to an error.
@@ -170,24 +181,33 @@ struct ErrorBody {
 pub(crate) fn error_from_response(response: &HttpResponse) -> Error {
     let status = response.status;
     let body: Option<ErrorBody> = serde_json::from_slice(&response.body).ok();
-    let (provider_code, provider_message) = match body {
-        Some(b) => (Some(b.code), b.message),
-        None => (None, None),
+    let (provider_code, provider_message, detail) = match body {
+        Some(b) => (Some(b.code), b.message, b.detail),
+        None => (None, None, None),
     };
     let server_side = status >= 500 || provider_code.as_deref() == Some("SYSTEM_ERROR");
+    // ORDER_NOT_FOUND only when WeChat Pay itself says so: a bare 404 (a wrong base_url, a
+    // proxy) must never read as "this order does not exist", which a merchant could take for
+    // "never paid".
     let code = match (status, provider_code.as_deref()) {
         (429, _) | (_, Some("RATELIMIT_EXCEEDED" | "FREQUENCY_LIMITED")) => ErrorCode::RateLimited,
-        (404, _) | (_, Some("NOT_FOUND" | "ORDER_NOT_EXIST" | "ORDERNOTEXIST")) => {
-            ErrorCode::OrderNotFound
-        }
+        (_, Some("NOT_FOUND" | "ORDER_NOT_EXIST" | "ORDERNOTEXIST")) => ErrorCode::OrderNotFound,
         _ => ErrorCode::ProviderError,
     };
-    let message = match (&provider_code, &provider_message) {
+    let mut message = match (&provider_code, &provider_message) {
         (Some(c), Some(m)) => format!("WeChat Pay answered HTTP {status} {c}: {m}"),
         (Some(c), None) => format!("WeChat Pay answered HTTP {status} {c}"),
         _ => format!("WeChat Pay answered HTTP {status} without a JSON error body"),
     };
-    Error::new(code, message)
+    let detail_field = detail.as_ref().and_then(|d| d.field.clone());
+    if let Some(issue) = detail.and_then(|d| d.issue) {
+        message.push_str(&format!(" ({issue})"));
+    }
+    let error = match detail_field {
+        Some(field) => Error::new(code, message).with_field(field),
+        None => Error::new(code, message),
+    };
+    error
         .with_http_status(status)
         .with_provider(provider_code, provider_message)
         .retryable(code == ErrorCode::RateLimited || server_side)
