@@ -115,6 +115,8 @@ fn every_seeded_order_of_every_provider_round_trips() {
             "{provider} has no seeded orders"
         );
     }
+    let mut delivery_statuses = std::collections::BTreeSet::new();
+    let mut invoice_statuses = std::collections::BTreeSet::new();
     for s in seeded {
         let result = h
             .order(&h.config(s.provider), &s.query)
@@ -133,7 +135,37 @@ fn every_seeded_order_of_every_provider_round_trips() {
         );
         assert_eq!(order["flags"], json!(s.expected_flags), "{}", s.query);
         assert_eq!(order["provider"], s.provider.as_str());
+        let detail = serde_json::to_value(&result.detail).unwrap();
+        for record in detail["records"].as_array().into_iter().flatten() {
+            if let Some(status) = record["status"].as_str() {
+                delivery_statuses.insert(status.to_owned());
+            }
+        }
+        if let Some(status) = detail["invoiceInfo"]["invoiceStatus"].as_i64() {
+            invoice_statuses.insert(status);
+        }
     }
+    // Every documented vending delivery status and Mini Program invoice status went through.
+    let all_deliveries = [
+        "IS_DELIVERING",
+        "IS_FAILED",
+        "IS_PICKED_UP",
+        "IS_REFUND",
+        "IS_SUCCESS",
+        "IS_TIMEOUT",
+        "WAITING_PICKED_UP",
+    ];
+    assert_eq!(
+        delivery_statuses
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        all_deliveries
+    );
+    assert_eq!(
+        invoice_statuses.into_iter().collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
 }
 
 #[test]

@@ -334,7 +334,18 @@ pub(crate) fn mini_order(order_id: &str) -> Option<Value> {
     if paid {
         v["payInfo"]["finishPayTime"] = json!(1_716_180_016);
         v["usage"] = json!({"used": "0", "all": "1000"});
-        v["invoiceInfo"] = json!({"invoiceStatus": 1, "invoiceApplyTime": 1_716_180_100});
+        // Together the paid orders carry every invoice status; the big-price one asked for none.
+        let invoice_status = match *id {
+            "DD_PAID_001" => Some(2),
+            "DD_REFUNDING_001" => Some(1),
+            "DD_REFUNDED_001" => Some(3),
+            "DD_REFUND_FAILED_001" => Some(4),
+            _ => None,
+        };
+        if let Some(invoice_status) = invoice_status {
+            v["invoiceInfo"] =
+                json!({"invoiceStatus": invoice_status, "invoiceApplyTime": 1_716_180_100});
+        }
     }
     Some(v)
 }
@@ -493,29 +504,53 @@ pub(crate) const DS_ORDERS: &[VendingSeed] = &[
         300,
         &["test_order"],
     ),
+    (
+        "1010",
+        "3f2a58ad69b74e86b8a1a3da6fd75010",
+        "SUCCESS",
+        "PAID",
+        300,
+        &[],
+    ),
 ];
 
 /// The vendor's `data`, with protobuf-style omission (zero/empty/false fields left out).
 pub(crate) fn ds_order(order_id: &str) -> Option<Value> {
     let (id, trade_id, status, _, fen, _) = DS_ORDERS.iter().find(|o| o.0 == order_id)?;
-    let yuan = format!("{}.{:02}", fen / 100, fen % 100);
-    let paid = matches!(*status, "SUCCESS" | "PICKUPCODE" | "TESTPAY" | "REFUND");
-    let mut record = json!({"id": 70, "product_id": 121, "quantity": 1, "price": yuan});
+    let yuan = |fen: i64| format!("{}.{:02}", fen / 100, fen % 100);
+    // Delivery statuses show once paid; together the seeded orders carry every documented one.
+    let deliveries: &[&str] = match *id {
+        "1001" => &["IS_SUCCESS"],
+        "1004" => &["IS_REFUND"],
+        "1008" => &["IS_PICKED_UP"],
+        "1009" => &["IS_DELIVERING"],
+        "1010" => &["WAITING_PICKED_UP", "IS_FAILED", "IS_TIMEOUT"],
+        _ => &[],
+    };
+    let line_count = i64::try_from(deliveries.len().max(1)).unwrap_or(1);
+    let records: Vec<Value> = (0..line_count)
+        .map(|i| {
+            let mut record = json!({"id": 70 + i, "product_id": 121 + i, "quantity": 1, "price": yuan(fen / line_count)});
+            if let Some(delivery) = usize::try_from(i).ok().and_then(|i| deliveries.get(i)) {
+                record["status"] = json!(delivery);
+                record["notify_sent"] = json!("1");
+            }
+            record
+        })
+        .collect();
     let mut v = json!({
         "order_id": id.parse::<i64>().unwrap_or_default(),
         "trade_id": trade_id,
         "date": "2024-05-20",
-        "amount": yuan,
+        "amount": yuan(*fen),
         "status": status,
+        "records": records,
     });
-    if paid {
-        record["status"] = json!("IS_SUCCESS");
-        record["notify_sent"] = json!("1");
-        v["notify_send_count"] = json!(1);
+    if !deliveries.is_empty() {
+        v["notify_send_count"] = json!(deliveries.len());
     }
     if *status == "PICKUPCODE" {
         v["pickup_code_id"] = json!(88);
     }
-    v["records"] = json!([record]);
     Some(v)
 }
