@@ -81,14 +81,10 @@ pub(crate) fn check_body(body: &[u8], limits: ResponseLimits) -> Result<()> {
     Ok(())
 }
 
-/// Checks limits, then decodes `body` as `T`. Any failure is `DECODE_ERROR` naming what was
-/// wrong (`what` says which document, e.g. "WeChat Pay order").
-pub(crate) fn decode<T: DeserializeOwned>(
-    what: &str,
-    body: &[u8],
-    limits: ResponseLimits,
-) -> Result<T> {
-    check_body(body, limits)?;
+/// Decodes a body that already passed [`check_body`] as `T`. Any failure is `DECODE_ERROR`
+/// naming what was wrong (`what` says which document, e.g. "WeChat Pay order"). Every
+/// provider's parse entry point runs `check_body` first, once, before any other work.
+pub(crate) fn decode<T: DeserializeOwned>(what: &str, body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| Error::decode(format!("invalid {what} JSON: {e}")))
 }
 

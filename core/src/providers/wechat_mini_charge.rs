@@ -467,7 +467,7 @@ impl MiniChargeClient {
     /// Decodes a `getOrder` response.
     pub fn parse_query_response(&self, response: &HttpResponse) -> Result<QueryResult> {
         json::check_body(&response.body, self.limits)?;
-        let envelope: OrderEnvelope = match json::decode("getOrder", &response.body, self.limits) {
+        let envelope: OrderEnvelope = match json::decode("getOrder", &response.body) {
             Ok(e) => e,
             Err(_) if !response.is_success() => {
                 return Err(super::http_status_error("WeChat", response.status))
@@ -545,14 +545,14 @@ impl MiniChargeClient {
         response: &HttpResponse,
         ctx: &ResponseContext,
     ) -> Result<AccessToken> {
-        let envelope: TokenEnvelope =
-            match json::decode("access token", &response.body, self.limits) {
-                Ok(e) => e,
-                Err(_) if !response.is_success() => {
-                    return Err(super::http_status_error("WeChat", response.status))
-                }
-                Err(e) => return Err(e),
-            };
+        json::check_body(&response.body, self.limits)?;
+        let envelope: TokenEnvelope = match json::decode("access token", &response.body) {
+            Ok(e) => e,
+            Err(_) if !response.is_success() => {
+                return Err(super::http_status_error("WeChat", response.status))
+            }
+            Err(e) => return Err(e),
+        };
         if let Some(code) = envelope.errcode.filter(|c| *c != 0) {
             return Err(
                 errcode_error(code, envelope.errmsg, true).with_http_status(response.status)

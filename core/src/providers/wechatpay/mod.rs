@@ -150,7 +150,7 @@ impl WechatPayCore {
             return Err(error_from_response(response));
         }
         self.verifier.verify(response, ctx)?;
-        json::decode(what, &response.body, self.limits)
+        json::decode(what, &response.body)
     }
 }
 
