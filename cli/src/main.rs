@@ -46,6 +46,19 @@ enum Command {
     Build(BuildArgs),
     /// Print a ready-to-run curl command for the signed request.
     Curl(BuildArgs),
+    /// Two-phase signing, phase one (WeChat Pay): print `{"string_to_sign", "pending"}` for a
+    /// key held elsewhere (KMS, HSM). No private key is needed in the config.
+    Prepare(BuildArgs),
+    /// Two-phase signing, phase two: attach a base64 RSA-SHA256 signature of `string_to_sign`
+    /// to the pending request from `prepare` and print the descriptor (as `build` does).
+    Finish {
+        /// The JSON document `prepare` printed (or just its `pending` member).
+        #[arg(long)]
+        pending: PathBuf,
+        /// The standard-base64 signature.
+        #[arg(long)]
+        signature: String,
+    },
     /// Verify and parse a response document; print the order (or token) as JSON.
     Parse {
         /// Client config document (JSON).
@@ -94,6 +107,8 @@ fn main() -> ExitCode {
             print_json_result(build(&args).map(|r| descriptor_json(&r).to_string()))
         }
         Command::Curl(args) => print_json_result(build(&args).map(|r| curl_command(&r))),
+        Command::Prepare(args) => print_json_result(prepare(&args)),
+        Command::Finish { pending, signature } => print_json_result(finish(&pending, &signature)),
         Command::Parse {
             config,
             response,
@@ -167,7 +182,41 @@ fn parse(
         .map_err(|e| Error::new(ErrorCode::DecodeError, format!("cannot print result: {e}")))
 }
 
-fn build(args: &BuildArgs) -> Result<HttpRequest, Error> {
+fn prepare(args: &BuildArgs) -> Result<String, Error> {
+    let (client, query, ctx) = load_build_inputs(args)?;
+    let pending = client.prepare_request(&query, &ctx)?;
+    Ok(json!({ "string_to_sign": pending.string_to_sign(), "pending": pending }).to_string())
+}
+
+fn finish(pending: &std::path::Path, signature: &str) -> Result<String, Error> {
+    let text = std::fs::read_to_string(pending).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidInput,
+            format!("cannot read {}: {e}", pending.display()),
+        )
+    })?;
+    let mut doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidInput,
+            format!("pending document is not JSON: {e}"),
+        )
+    })?;
+    if let Some(inner) = doc.get_mut("pending") {
+        doc = inner.take();
+    }
+    let pending: payquery_core::providers::wechatpay::PendingRequest = serde_json::from_value(doc)
+        .map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidInput,
+                format!("invalid pending request: {e}"),
+            )
+        })?;
+    Ok(descriptor_json(&pending.finish(signature)?).to_string())
+}
+
+fn load_build_inputs(
+    args: &BuildArgs,
+) -> Result<(payquery_core::Client, payquery_core::Query, RequestContext), Error> {
     let client = load_client(&args.config)?;
     let query = load_query(&client, &args.query)?;
     let nonce = match &args.nonce {
@@ -175,6 +224,11 @@ fn build(args: &BuildArgs) -> Result<HttpRequest, Error> {
         None => random_nonce()?,
     };
     let ctx = RequestContext::new(args.timestamp.unwrap_or_else(now_unix), nonce);
+    Ok((client, query, ctx))
+}
+
+fn build(args: &BuildArgs) -> Result<HttpRequest, Error> {
+    let (client, query, ctx) = load_build_inputs(args)?;
     client.build_request(&query, &ctx)
 }
 

@@ -101,3 +101,39 @@ def test_cli_error_contract(tmp_path):
     assert error["code"] == "INVALID_INPUT"
     assert error["field"] == "out_trade_no"
     assert "BEGIN" not in out.stdout and "PRIVATE" not in out.stdout
+
+
+def test_two_phase_signing_with_an_external_signer(tmp_path):
+    """prepare (no private key in the config) -> sign with Python -> finish == build."""
+    config_with_key = write_config(tmp_path, "wechatpay_edu_papay")
+    config = json.loads(config_with_key.read_text())
+    del config["merchant_private_key_path"]
+    keyless = tmp_path / "keyless.json"
+    keyless.write_text(json.dumps(config), encoding="utf-8")
+    query_path = tmp_path / "query.json"
+    query_path.write_text('{"out_trade_no": "KMS_SIGNED_001"}', encoding="utf-8")
+    pinned = ["--timestamp", "1700000000", "--nonce", "KMS0123456789"]
+
+    out = run_cli("build", "--config", str(keyless), "--query", str(query_path), *pinned)
+    assert out.returncode == 1 and json.loads(out.stdout)["error"]["code"] == "INVALID_CONFIG"
+
+    prepared = run_cli("prepare", "--config", str(keyless), "--query", str(query_path), *pinned)
+    assert prepared.returncode == 0, prepared.stdout
+    doc = json.loads(prepared.stdout)
+    assert doc["string_to_sign"] == (
+        "GET\n/v3/edu-papay/transactions/out-trade-no/KMS_SIGNED_001\n1700000000\nKMS0123456789\n\n"
+    )
+    key = serialization.load_pem_private_key(
+        (VECTORS / "keys" / "merchant_private_key.pem").read_bytes(), password=None
+    )
+    signature = base64.b64encode(key.sign(doc["string_to_sign"].encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
+    pending = tmp_path / "pending.json"
+    pending.write_text(prepared.stdout, encoding="utf-8")
+    finished = run_cli("finish", "--pending", str(pending), "--signature", signature)
+    assert finished.returncode == 0, finished.stdout
+
+    built = run_cli("build", "--config", str(config_with_key), "--query", str(query_path), *pinned)
+    assert json.loads(finished.stdout) == json.loads(built.stdout)
+
+    bad = run_cli("finish", "--pending", str(pending), "--signature", "bm90IGEgc2lnbmF0dXJl")
+    assert bad.returncode == 1 and json.loads(bad.stdout)["error"]["code"] == "INVALID_INPUT"
