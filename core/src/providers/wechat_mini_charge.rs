@@ -8,6 +8,14 @@
 //! `cgi-bin/stable_token` POST (preferred: the same token comes back until it expires, so
 //! several processes don't invalidate each other's) or the classic `cgi-bin/token` GET, and
 //! [`MiniChargeClient::parse_token_response`] computes the expiry from the injected `now`.
+//!
+//! Decisions: an answer with an `order` but no `errcode` is accepted as success (other WeChat
+//! APIs omit `errcode: 0`; nothing is signed either way), but `errcode: 0` without an `order` is
+//! `DECODE_ERROR`. Errcodes 40001/40014/42001 on `getOrder` are `TOKEN_EXPIRED` (refresh the
+//! token, retry once); on the token endpoints 40001 means a wrong AppSecret and stays a
+//! `PROVIDER_ERROR`. `refresh_at` is `expires_at − 300 s`, or halfway for lifetimes under 10
+//! minutes, so a short-lived token is never "due" the moment it arrives. `paid_amount` stays
+//! empty: the API reports a price, not what was paid.
 
 use std::fmt;
 

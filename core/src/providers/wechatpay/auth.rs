@@ -16,7 +16,10 @@ use crate::USER_AGENT;
 /// The scheme name used in `Authorization` and `Wechatpay-Signature-Type`.
 pub const SCHEME: &str = "WECHATPAY2-SHA256-RSA2048";
 
-/// Responses whose `Wechatpay-Timestamp` is further than this from `now` are rejected.
+/// Responses whose `Wechatpay-Timestamp` is further than this from `now` are rejected
+/// (`|now − ts| > 300`; exactly 300 s passes, as our spec says — WeChat Pay's Go SDK rejects
+/// at `>= 300`, the Python `wechatpayv3` SDK checks no freshness at all). The window applies
+/// both ways: a timestamp from the future is as suspect as a stale one.
 pub const FRESHNESS_WINDOW_SECS: u64 = 300;
 
 /// Signs WeChat Pay APIv3 requests with the merchant API key.

@@ -2,6 +2,10 @@
 //!
 //! `GET /v3/edu-papay/transactions/out-trade-no/{out_trade_no}[?sub_mchid=…]` on
 //! `https://api.mch.weixin.qq.com` (backup `https://api2.mch.weixin.qq.com`).
+//!
+//! Decisions: `device_information`, required by the reference, is tolerated when absent (it
+//! says nothing about the money); `amount.currency` absent means CNY, the only currency this
+//! domestic API settles in. Negative amounts are refused.
 
 use serde::{Deserialize, Serialize};
 

@@ -4,6 +4,12 @@
 //! (or `&query_id=…`) on `https://apihk.mch.weixin.qq.com` (configurable: the Global guide
 //! also names apius/apieu). The official page's curl example shows the domestic host, but the
 //! Global guide says not to use it; we default to apihk.
+//!
+//! Decisions where the doc is loose: the doc says "fill one of" `out_order_no` / `query_id`
+//! and its curl example sends both; we require exactly one (as WeChat's domestic twin does), so
+//! it is never ambiguous which order an answer is for. An answer without `currency` is refused
+//! (`DECODE_ERROR`) rather than assumed CNY: Pay Score oversea settles in HKD and others, and a
+//! guessed currency is a wrong amount.
 
 use serde::{Deserialize, Serialize};
 
