@@ -5,7 +5,7 @@ CARGO ?= cargo
 PYTHON ?= python3
 PAYQUERY := target/debug/payquery
 
-.PHONY: demo test setup lint rust-test vectors-check python-test build bench
+.PHONY: demo test setup lint rust-test vectors-check python-test build bench fuzz
 
 ## The main job: start the built-in sandbox and query all five providers through it.
 demo: build
@@ -27,8 +27,8 @@ setup:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(PYTHON) -m ruff check tests
-	$(PYTHON) -m ruff format --check tests
+	$(PYTHON) -m ruff check tests fuzz
+	$(PYTHON) -m ruff format --check tests fuzz
 
 vectors-check:
 	$(PYTHON) tests/vectors/generate.py --check
@@ -44,3 +44,12 @@ python-test: build
 ## Benchmarks (release build; numbers move with load, compare the ratios). Report: BENCHMARKS.md
 bench:
 	$(CARGO) bench -p payquery-core --bench query_paths
+
+## Coverage-guided fuzzing of parse/build for every provider (nightly + cargo-fuzz; not in CI).
+FUZZ_SECONDS ?= 120
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
+	@rustup toolchain list | grep -q nightly || rustup toolchain install nightly --profile minimal
+	$(PYTHON) fuzz/seed_corpus.py
+	cd fuzz && cargo +nightly fuzz run parse_response corpus/parse_response -- -max_total_time=$(FUZZ_SECONDS)
+	cd fuzz && cargo +nightly fuzz run build_request corpus/build_request -- -max_total_time=$(FUZZ_SECONDS)
