@@ -4,7 +4,8 @@
 use payquery_core::Client;
 
 const MERCHANT_KEY: &str = include_str!("../../tests/vectors/keys/merchant_private_key.pem");
-const WECHATPAY_PUBLIC_KEY: &str = include_str!("../../tests/vectors/keys/wechatpay_public_key.pem");
+const WECHATPAY_PUBLIC_KEY: &str =
+    include_str!("../../tests/vectors/keys/wechatpay_public_key.pem");
 
 pub fn clients() -> Vec<Client> {
     let wechatpay = |provider: &str| {

@@ -21,7 +21,10 @@ fuzz_target!(|data: &[u8]| {
     let body = &data[3..];
     // Signed-looking headers so WeChat Pay parsing gets past the header checks sometimes.
     let headers = vec![
-        ("Wechatpay-Serial".to_owned(), "PUB_KEY_ID_0119000000012025010100000000000001".to_owned()),
+        (
+            "Wechatpay-Serial".to_owned(),
+            "PUB_KEY_ID_0119000000012025010100000000000001".to_owned(),
+        ),
         ("Wechatpay-Signature".to_owned(), "AAAA".to_owned()),
         ("Wechatpay-Timestamp".to_owned(), "1700000000".to_owned()),
         ("Wechatpay-Nonce".to_owned(), "n".to_owned()),
