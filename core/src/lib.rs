@@ -89,3 +89,18 @@ pub enum ProviderDetail {
     /// Vending order.
     DingshangVending(Box<DingshangOrder>),
 }
+
+#[cfg(test)]
+mod tests {
+    /// Bindings share one client across threads (UniFFI objects, Python without the GIL, Node
+    /// workers): everything they hold must be `Send + Sync`.
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<crate::Client>();
+        assert_send_sync::<crate::QueryResult>();
+        assert_send_sync::<crate::Error>();
+        assert_send_sync::<crate::HttpRequest>();
+        assert_send_sync::<crate::providers::wechatpay::PendingRequest>();
+    }
+}
