@@ -21,20 +21,26 @@ test: setup lint vectors-check rust-test python-test
 setup:
 	@rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 	@rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+	@rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown' || rustup target add wasm32-unknown-unknown
 	@$(PYTHON) -c 'import cryptography, pytest, wechatpayv3' 2>/dev/null || $(PYTHON) -m pip install --quiet 'cryptography>=42' 'pytest>=7' 'wechatpayv3==2.0.4'
 	@$(PYTHON) -m ruff --version 2>/dev/null | grep -q '0.17.6' || $(PYTHON) -m pip install --quiet 'ruff==0.17.6'
 
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p payquery-core --all-targets --features pure-rust-rsa -- -D warnings
+	$(CARGO) clippy -p payquery-core --target wasm32-unknown-unknown -- -D warnings
 	$(PYTHON) -m ruff check tests fuzz
 	$(PYTHON) -m ruff format --check tests fuzz
 
 vectors-check:
 	$(PYTHON) tests/vectors/generate.py --check
 
+# The second run pushes every vector, the robustness inputs and two-phase signing through the
+# pure-Rust RSA fallback that wasm32 builds use.
 rust-test:
 	$(CARGO) test --workspace
+	$(CARGO) test -p payquery-core --features pure-rust-rsa
 
 # Independent oracle: Python `cryptography` verifies what the CLI signs, live.
 # pytest exits 5 when it collected nothing; that must fail, and it does here.
@@ -44,6 +50,7 @@ python-test: build
 ## Benchmarks (release build; numbers move with load, compare the ratios). Report: BENCHMARKS.md
 bench:
 	$(CARGO) bench -p payquery-core --bench query_paths
+	$(CARGO) bench -p payquery-core --bench query_paths --features pure-rust-rsa
 
 ## Coverage-guided fuzzing of parse/build for every provider (nightly + cargo-fuzz; not in CI).
 FUZZ_SECONDS ?= 120
