@@ -1335,6 +1335,11 @@ def fubei() -> dict:
         err("PROVIDER_ERROR", provider_code="500", retryable=True),
     )
     P("parse: HTTP 429", plain_response("", status=429), err("RATE_LIMITED", retryable=True))
+    P(
+        "parse: a success envelope under HTTP 502 is not trusted",
+        plain_response(FUBEI_SEED_TEXT, status=502),
+        err("PROVIDER_ERROR", http_status=502, retryable=True),
+    )
     add(
         {
             "name": "parse: body over max_response_bytes",

@@ -468,6 +468,10 @@ impl FubeiClient {
             .with_http_status(response.status)
             .retryable(retryable));
         }
+        if !response.is_success() {
+            // A success envelope under an error status is not a trustworthy answer.
+            return Err(http_status_error("Fubei", response.status));
+        }
         let data = envelope.data.ok_or_else(|| {
             Error::decode("Fubei answered result_code 200 without `data`").with_field("data")
         })?;
