@@ -420,36 +420,21 @@ def wechatpay_edu_papay() -> dict:
         err("DECODE_ERROR", field="success_time"),
     )
     P("parse: deeply nested body", signed_response('{"a":' * 64 + "1" + "}" * 64), err("DECODE_ERROR"))
-    P(
-        "parse: 400 PARAM_ERROR",
-        error_response(400, "PARAM_ERROR", "参数错误"),
-        err("PROVIDER_ERROR", provider_code="PARAM_ERROR", http_status=400, retryable=False),
-    )
-    P(
-        "parse: 401 SIGN_ERROR",
-        error_response(401, "SIGN_ERROR", "签名错误"),
-        err("PROVIDER_ERROR", provider_code="SIGN_ERROR", http_status=401, retryable=False),
-    )
-    P(
-        "parse: 403 NO_AUTH",
-        error_response(403, "NO_AUTH", "商户无权限"),
-        err("PROVIDER_ERROR", provider_code="NO_AUTH", http_status=403, retryable=False),
-    )
-    P(
-        "parse: 404 NOT_FOUND",
-        error_response(404, "NOT_FOUND", "订单不存在"),
-        err("ORDER_NOT_FOUND", provider_code="NOT_FOUND", http_status=404, retryable=False),
-    )
-    P(
-        "parse: 429 RATELIMIT_EXCEEDED",
-        error_response(429, "RATELIMIT_EXCEEDED", "频率限制"),
-        err("RATE_LIMITED", provider_code="RATELIMIT_EXCEEDED", http_status=429, retryable=True),
-    )
-    P(
-        "parse: 500 SYSTEM_ERROR",
-        error_response(500, "SYSTEM_ERROR", "系统错误"),
-        err("PROVIDER_ERROR", provider_code="SYSTEM_ERROR", http_status=500, retryable=True, backup_host_applies=True),
-    )
+    # The documented error table: (status, code, message, expected kind, retryable).
+    for status, code, message, kind, retryable in [
+        (400, "PARAM_ERROR", "参数错误", "PROVIDER_ERROR", False),
+        (401, "SIGN_ERROR", "签名错误", "PROVIDER_ERROR", False),
+        (403, "NO_AUTH", "商户无权限", "PROVIDER_ERROR", False),
+        (404, "NOT_FOUND", "订单不存在", "ORDER_NOT_FOUND", False),
+        (429, "RATELIMIT_EXCEEDED", "频率限制", "RATE_LIMITED", True),
+        (500, "SYSTEM_ERROR", "系统错误", "PROVIDER_ERROR", True),
+    ]:
+        extra = {"backup_host_applies": True} if code == "SYSTEM_ERROR" else {}
+        P(
+            f"parse: {status} {code}",
+            error_response(status, code, message),
+            err(kind, provider_code=code, http_status=status, retryable=retryable, **extra),
+        )
     P(
         "parse: 400 PARAM_ERROR with detail names the field",
         {
