@@ -327,6 +327,31 @@ def wechatpay_edu_papay() -> dict:
         signed_response(edu_variant(amount={"total": 1, "payer_total": 1})),
         {"order": edu_order("PAID", "SUCCESS", total=1, payer_total=1)},
     )
+    year_2200 = 7_258_118_400
+    P(
+        "parse: a platform certificate past its validity is refused",
+        signed_response(EDU_PAID_BODY, key=PLATFORM_CERT_KEY, serial=PLATFORM_SERIAL, timestamp=year_2200),
+        err("SIGNATURE_INVALID", field="Wechatpay-Serial"),
+        now=year_2200,
+    )
+    P(
+        "parse: the public key has no validity period",
+        signed_response(EDU_PAID_BODY, timestamp=year_2200),
+        {"order": edu_order("PAID", "SUCCESS")},
+        now=year_2200,
+    )
+    add(
+        {
+            "name": "build: a certificate filed under another serial is a config error",
+            "config": "edu_wrong_cert_serial",
+            "build": {
+                "query": {"out_trade_no": "1"},
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": err("INVALID_CONFIG", field="platform_certificates[0].serial_no"),
+            },
+        }
+    )
     P(
         "parse: Signature-Test probe fails verification",
         signed_response(EDU_PAID_BODY, signature="WECHATPAY/SIGNTEST/" + "A" * 340),
@@ -462,7 +487,19 @@ def wechatpay_edu_papay() -> dict:
     )
     return {
         "provider": "wechatpay_edu_papay",
-        "configs": {"edu": {"provider": "wechatpay_edu_papay", **WECHATPAY_CONFIG}},
+        "configs": {
+            "edu": {"provider": "wechatpay_edu_papay", **WECHATPAY_CONFIG},
+            "edu_wrong_cert_serial": {
+                "provider": "wechatpay_edu_papay",
+                **WECHATPAY_CONFIG,
+                "platform_certificates": [
+                    {
+                        "serial_no": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+                        "certificate_path": "keys/platform_certificate.pem",
+                    }
+                ],
+            },
+        },
         "cases": cases,
     }
 

@@ -7,4 +7,4 @@ mod md5;
 mod rsa;
 
 pub use self::md5::{md5_upper_hex, secure_eq};
-pub use self::rsa::{RsaPrivateKey, RsaPublicKey, RSA_BACKEND};
+pub use self::rsa::{CertificateInfo, RsaPrivateKey, RsaPublicKey, RSA_BACKEND};

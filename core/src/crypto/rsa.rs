@@ -108,6 +108,25 @@ impl RsaPrivateKey {
     }
 }
 
+/// What a certificate says about itself, beyond its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateInfo {
+    /// The serial number as upper-case hex (WeChat Pay's `Wechatpay-Serial` form).
+    pub serial_hex: String,
+    /// Start of validity, Unix seconds.
+    pub not_before: i64,
+    /// End of validity, Unix seconds.
+    pub not_after: i64,
+}
+
+impl CertificateInfo {
+    /// True when `serial` (hex, any case, leading zeros optional) is this certificate's serial.
+    pub fn has_serial(&self, serial: &str) -> bool {
+        let normalize = |s: &str| s.trim_start_matches('0').to_ascii_uppercase();
+        normalize(&self.serial_hex) == normalize(serial)
+    }
+}
+
 /// An RSA public key for verifying RSASSA-PKCS1-v1_5 / SHA-256 signatures (2048–8192 bits).
 pub struct RsaPublicKey {
     key: backend::PublicKey,
@@ -160,6 +179,46 @@ impl RsaPublicKey {
         Ok(RsaPublicKey { key })
     }
 
+    /// Parses a PEM `CERTIFICATE` and returns its public key with the facts a verifier must
+    /// check: the certificate's serial and validity period.
+    pub fn from_certificate_pem(field: &str, pem: &str) -> Result<(Self, CertificateInfo)> {
+        let bad = |why: String| {
+            Error::invalid_config(
+                field,
+                format!("`{field}` is not a usable certificate ({why})"),
+            )
+        };
+        let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes()).map_err(|_| {
+            Error::invalid_config(field, format!("`{field}` is not a PEM document"))
+        })?;
+        if label != "CERTIFICATE" {
+            return Err(bad(format!("PEM `{label}`, expected `CERTIFICATE`")));
+        }
+        let cert = x509_cert::Certificate::from_der(&der).map_err(|e| bad(e.to_string()))?;
+        let tbs = &cert.tbs_certificate;
+        let unix = |t: &x509_cert::time::Time| {
+            i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
+        };
+        let info = CertificateInfo {
+            serial_hex: tbs
+                .serial_number
+                .as_bytes()
+                .iter()
+                .map(|b| format!("{b:02X}"))
+                .collect(),
+            not_before: unix(&tbs.validity.not_before),
+            not_after: unix(&tbs.validity.not_after),
+        };
+        let spki = tbs
+            .subject_public_key_info
+            .to_der()
+            .map_err(|e| bad(e.to_string()))?;
+        let key = check_public_key_size(&spki)
+            .and_then(|()| backend::PublicKey::from_spki_der(&spki))
+            .map_err(bad)?;
+        Ok((RsaPublicKey { key }, info))
+    }
+
     /// True when `signature` is a valid RSASSA-PKCS1-v1_5 / SHA-256 signature of `message`.
     pub fn verify_sha256(&self, message: &[u8], signature: &[u8]) -> bool {
         self.key.verify_sha256(message, signature)
@@ -193,8 +252,17 @@ mod tests {
     }
 
     #[test]
-    fn certificates_yield_their_public_key() {
+    fn certificates_yield_their_public_key_serial_and_validity() {
         assert!(RsaPublicKey::from_pem("c", CERT).is_ok());
+        let (_, info) = RsaPublicKey::from_certificate_pem("c", CERT).unwrap();
+        assert_eq!(info.serial_hex, "7132D72A03E93CDDF8C03BBD1F37EEDF7C8D7F92");
+        assert!(info.has_serial("7132d72a03e93cddf8c03bbd1f37eedf7c8d7f92"));
+        assert!(!info.has_serial("7132D72A03E93CDDF8C03BBD1F37EEDF7C8D7F93"));
+        assert_eq!(
+            (info.not_before, info.not_after),
+            (1_577_836_800, 4_733_510_400)
+        );
+        assert!(RsaPublicKey::from_certificate_pem("c", MERCHANT_PUB).is_err());
     }
 
     #[test]

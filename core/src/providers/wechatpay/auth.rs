@@ -170,7 +170,16 @@ impl PendingRequest {
 #[derive(Debug)]
 pub struct WechatPayVerifier {
     public_key_id: Option<String>,
-    keys: Vec<(String, RsaPublicKey)>,
+    keys: Vec<VerificationKey>,
+}
+
+/// A key registered under a serial; certificates also bound when it may be used.
+#[derive(Debug)]
+struct VerificationKey {
+    serial: String,
+    key: RsaPublicKey,
+    /// `(not_before, not_after)` of a platform certificate, Unix seconds.
+    validity: Option<(i64, i64)>,
 }
 
 impl WechatPayVerifier {
@@ -185,10 +194,11 @@ impl WechatPayVerifier {
         ) {
             (Some(id), Some(pem)) => {
                 config_id("wechatpay_public_key_id", id, 128, Charset::Token)?;
-                keys.push((
-                    id.clone(),
-                    RsaPublicKey::from_pem("wechatpay_public_key_pem", pem)?,
-                ));
+                keys.push(VerificationKey {
+                    serial: id.clone(),
+                    key: RsaPublicKey::from_pem("wechatpay_public_key_pem", pem)?,
+                    validity: None,
+                });
                 Some(id.clone())
             }
             (None, None) => None,
@@ -205,12 +215,26 @@ impl WechatPayVerifier {
                 128,
                 Charset::Token,
             )?;
-            let key = match (&cert.public_key_pem, &cert.certificate_pem) {
-                (Some(pem), None) => {
-                    RsaPublicKey::from_pem(&format!("{field}.public_key_pem"), pem)?
-                }
+            let (key, validity) = match (&cert.public_key_pem, &cert.certificate_pem) {
+                (Some(pem), None) => (
+                    RsaPublicKey::from_pem(&format!("{field}.public_key_pem"), pem)?,
+                    None,
+                ),
                 (None, Some(pem)) => {
-                    RsaPublicKey::from_pem(&format!("{field}.certificate_pem"), pem)?
+                    let pem_field = format!("{field}.certificate_pem");
+                    let (key, info) = RsaPublicKey::from_certificate_pem(&pem_field, pem)?;
+                    // A certificate filed under another serial is a configuration mistake that
+                    // would otherwise surface as "signature invalid" on every response.
+                    if !info.has_serial(&cert.serial_no) {
+                        return Err(Error::invalid_config(
+                            &format!("{field}.serial_no"),
+                            format!(
+                                "`{field}.serial_no` is {} but the certificate's serial is {}",
+                                cert.serial_no, info.serial_hex
+                            ),
+                        ));
+                    }
+                    (key, Some((info.not_before, info.not_after)))
                 }
                 _ => {
                     return Err(Error::invalid_config(
@@ -221,7 +245,11 @@ impl WechatPayVerifier {
                     ))
                 }
             };
-            keys.push((cert.serial_no.clone(), key));
+            keys.push(VerificationKey {
+                serial: cert.serial_no.clone(),
+                key,
+                validity,
+            });
         }
         if keys.is_empty() {
             return Err(Error::invalid_config(
@@ -242,7 +270,8 @@ impl WechatPayVerifier {
 
     /// Verifies a 2xx response: the four `Wechatpay-*` headers must be present, the signature
     /// must verify over `TIMESTAMP\nNONCE\nRAW_BODY\n` with the key registered under
-    /// `Wechatpay-Serial`, and the timestamp must be within 300 s of `now`. The signature is
+    /// `Wechatpay-Serial` (a platform certificate only within its validity period), and the
+    /// timestamp must be within 300 s of `now`. The signature is
     /// checked first, so `TIMESTAMP_SKEW` always means "authentic but stale or from the
     /// future" (a replay, or a wrong local clock). Probe signatures starting with
     /// `WECHATPAY/SIGNTEST/` simply fail verification.
@@ -272,11 +301,10 @@ impl WechatPayVerifier {
             Error::signature("`Wechatpay-Timestamp` is not an integer")
                 .with_field("Wechatpay-Timestamp")
         })?;
-        let key = self
+        let registered = self
             .keys
             .iter()
-            .find(|(s, _)| s == serial)
-            .map(|(_, k)| k)
+            .find(|k| k.serial == serial)
             .ok_or_else(|| {
                 Error::signature(format!(
                     "response is signed with unknown key serial `{}`; download the current WeChat Pay platform certificate or public key",
@@ -296,9 +324,17 @@ impl WechatPayVerifier {
         message.push(b'\n');
         message.extend_from_slice(&response.body);
         message.push(b'\n');
-        if !key.verify_sha256(&message, &signature) {
+        if !registered.key.verify_sha256(&message, &signature) {
             return Err(Error::signature("response signature does not verify")
                 .with_field("Wechatpay-Signature"));
+        }
+        if let Some((not_before, not_after)) = registered.validity {
+            if ctx.now < not_before || ctx.now > not_after {
+                return Err(Error::signature(format!(
+                    "platform certificate `{serial}` is not valid now (valid from {not_before} to {not_after}, Unix time); download the current one"
+                ))
+                .with_field("Wechatpay-Serial"));
+            }
         }
         let skew = ctx.now.abs_diff(timestamp);
         if skew > FRESHNESS_WINDOW_SECS {
