@@ -23,7 +23,7 @@ pub struct DemoRow {
     /// Paid time.
     pub paid_at: String,
     /// What was verified about the response.
-    pub verification: &'static str,
+    pub verification: String,
 }
 
 /// Queries one provider's showcase order through the sandbox at `setup`.
@@ -48,11 +48,9 @@ pub fn query_one(setup: &ProviderSetup, transport: &HttpTransport) -> Result<Dem
         return Err(format!("{}: expected an order", setup.provider));
     };
     let order = result.order;
-    let verification = match setup.provider {
-        ProviderId::WechatpayEduPapay | ProviderId::WechatpayPayscoreOversea => {
-            "RSA signature verified"
-        }
-        _ => "provider signs no response",
+    let verification = match result.signature_serial {
+        Some(serial) => format!("RSA signature verified ({serial})"),
+        None => "provider signs no response".to_owned(),
     };
     Ok(DemoRow {
         provider: order.provider,

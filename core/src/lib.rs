@@ -70,6 +70,10 @@ pub struct QueryResult {
     pub order: Order,
     /// Everything the provider said, typed.
     pub detail: ProviderDetail,
+    /// The serial (`PUB_KEY_ID_…` or platform certificate serial) of the key whose signature
+    /// over this response was verified; `None` for providers that define no response signature
+    /// (their answers are trusted only as far as TLS to the provider's host).
+    pub signature_serial: Option<String>,
 }
 
 /// The provider's own typed response (serializes as the provider's object, untagged; the

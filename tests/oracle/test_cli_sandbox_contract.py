@@ -72,6 +72,8 @@ def test_build_send_parse_through_the_sandbox(sandbox, tmp_path, provider):
     assert isinstance(result["order"]["amount"]["minor"], int)
     assert result["order"]["amount"]["currency"] in ("CNY", "HKD")
     assert "detail" in result
+    expected_serial = "PUB_KEY_ID_0119000000012025010100000000000001" if provider.startswith("wechatpay_") else None
+    assert result["signature_serial"] == expected_serial
 
 
 def test_tampered_wechatpay_response_is_rejected_by_parse(sandbox, tmp_path):

@@ -285,12 +285,12 @@ def wechatpay_edu_papay() -> dict:
     P(
         "parse: seed example (SUCCESS) verified with the public key",
         signed_response(EDU_PAID_BODY),
-        {"order": edu_order("PAID", "SUCCESS")},
+        {"order": edu_order("PAID", "SUCCESS"), "signature_serial": PUB_KEY_ID},
     )
     P(
         "parse: verified with a platform certificate",
         signed_response(EDU_PAID_BODY, key=PLATFORM_CERT_KEY, serial=PLATFORM_SERIAL),
-        {"order": edu_order("PAID", "SUCCESS")},
+        {"order": edu_order("PAID", "SUCCESS"), "signature_serial": PLATFORM_SERIAL},
     )
     P(
         "parse: ACCEPTED is PENDING",
@@ -1265,6 +1265,7 @@ def fubei() -> dict:
         plain_response(FUBEI_SEED_TEXT),
         {
             "order": fubei_order("PAID", "SUCCESS"),
+            "signature_serial": None,
             "detail": {
                 "merchant_order_sn": "201706011496325244549",
                 "order_sn": "20170601215348178414",

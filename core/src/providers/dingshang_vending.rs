@@ -439,6 +439,7 @@ impl DingshangClient {
         Ok(QueryResult {
             order: order.to_order()?,
             detail: ProviderDetail::DingshangVending(Box::new(order)),
+            signature_serial: None,
         })
     }
 }

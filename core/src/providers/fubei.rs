@@ -479,6 +479,7 @@ impl FubeiClient {
         Ok(QueryResult {
             order: order.to_order()?,
             detail: ProviderDetail::Fubei(Box::new(order)),
+            signature_serial: None,
         })
     }
 

@@ -486,6 +486,7 @@ impl MiniChargeClient {
             (0, Some(order)) if response.is_success() => Ok(QueryResult {
                 order: order.to_order()?,
                 detail: ProviderDetail::WechatMiniCharge(Box::new(order)),
+                signature_serial: None,
             }),
             (0, _) if !response.is_success() => {
                 Err(super::http_status_error("WeChat", response.status))

@@ -275,7 +275,8 @@ impl WechatPayVerifier {
     /// checked first, so `TIMESTAMP_SKEW` always means "authentic but stale or from the
     /// future" (a replay, or a wrong local clock). Probe signatures starting with
     /// `WECHATPAY/SIGNTEST/` simply fail verification.
-    pub fn verify(&self, response: &HttpResponse, ctx: &ResponseContext) -> Result<()> {
+    /// Returns the serial of the key that verified the response.
+    pub fn verify(&self, response: &HttpResponse, ctx: &ResponseContext) -> Result<String> {
         let header = |name: &str| -> Result<&str> {
             match response.header(name).map(str::trim) {
                 Some(v) if !v.is_empty() => Ok(v),
@@ -344,6 +345,6 @@ impl WechatPayVerifier {
             )
             .with_field("Wechatpay-Timestamp"));
         }
-        Ok(())
+        Ok(registered.serial.clone())
     }
 }

@@ -291,12 +291,13 @@ impl EduPapayClient {
         response: &HttpResponse,
         ctx: &ResponseContext,
     ) -> Result<QueryResult> {
-        let detail: EduPapayTransaction =
+        let (detail, serial): (EduPapayTransaction, String) =
             self.core
                 .parse("WeChat Pay edu-papay transaction", response, ctx)?;
         Ok(QueryResult {
             order: detail.to_order()?,
             detail: crate::ProviderDetail::WechatpayEduPapay(Box::new(detail)),
+            signature_serial: Some(serial),
         })
     }
 

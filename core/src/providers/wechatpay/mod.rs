@@ -138,19 +138,20 @@ impl WechatPayCore {
         })
     }
 
-    /// Verifies (2xx) or maps to an error (non-2xx), then decodes the body as `T`.
+    /// Verifies (2xx) or maps to an error (non-2xx), then decodes the body as `T`. Returns it
+    /// with the serial of the key that verified the signature.
     pub(crate) fn parse<T: serde::de::DeserializeOwned>(
         &self,
         what: &str,
         response: &HttpResponse,
         ctx: &ResponseContext,
-    ) -> Result<T> {
+    ) -> Result<(T, String)> {
         json::check_body(&response.body, self.limits)?;
         if !response.is_success() {
             return Err(error_from_response(response));
         }
-        self.verifier.verify(response, ctx)?;
-        json::decode(what, &response.body)
+        let serial = self.verifier.verify(response, ctx)?;
+        Ok((json::decode(what, &response.body)?, serial))
     }
 }
 

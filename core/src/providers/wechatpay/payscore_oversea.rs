@@ -388,12 +388,13 @@ impl PayscoreOverseaClient {
         response: &HttpResponse,
         ctx: &ResponseContext,
     ) -> Result<QueryResult> {
-        let detail: PayscoreServiceOrder =
+        let (detail, serial): (PayscoreServiceOrder, String) =
             self.core
                 .parse("WeChat Pay Pay Score service order", response, ctx)?;
         Ok(QueryResult {
             order: detail.to_order()?,
             detail: crate::ProviderDetail::WechatpayPayscoreOversea(Box::new(detail)),
+            signature_serial: Some(serial),
         })
     }
 }
