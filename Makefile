@@ -30,6 +30,7 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p payquery-core --all-targets --features pure-rust-rsa -- -D warnings
 	$(CARGO) clippy -p payquery-core --target wasm32-unknown-unknown -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
 	$(PYTHON) -m ruff check tests fuzz
 	$(PYTHON) -m ruff format --check tests fuzz
 

@@ -36,7 +36,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use configs::{client_configs, write_configs, ProviderSetup};
-pub use fault::{Fault, FAULT_HEADER};
+pub use fault::{Fault, FAULT_HEADER, SLOW_DELAY};
 
 /// Largest request body the sandbox reads.
 const MAX_REQUEST_BYTES: usize = 64 * 1024;
