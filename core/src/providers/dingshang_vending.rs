@@ -17,7 +17,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::{http_status_error, sorted_sign_string};
+use super::{decode_envelope, http_status_error, sorted_sign_string};
 use crate::context::RequestContext;
 use crate::crypto::md5_upper_hex;
 use crate::error::{Error, ErrorCode, Result};
@@ -391,18 +391,12 @@ impl DingshangClient {
     /// Decodes the response. Provider errors come as `{code ≠ 0, message, data: {}}`, possibly
     /// with a non-2xx status (10008, missing credentials, arrives with HTTP 401).
     pub fn parse_query_response(&self, response: &HttpResponse) -> Result<QueryResult> {
-        json::check_body(&response.body, self.limits)?;
-        let envelope: Envelope<'_> = match serde_json::from_slice(&response.body) {
-            Ok(e) => e,
-            Err(_) if !response.is_success() => {
-                return Err(http_status_error("The vending vendor", response.status))
-            }
-            Err(e) => {
-                return Err(Error::decode(format!(
-                    "invalid vending vendor response JSON: {e}"
-                )))
-            }
-        };
+        let envelope: Envelope<'_> = decode_envelope(
+            "The vending vendor",
+            "vending vendor response",
+            response,
+            self.limits,
+        )?;
         let Some(code) = envelope.code else {
             if !response.is_success() {
                 return Err(http_status_error("The vending vendor", response.status));

@@ -13,7 +13,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::{http_status_error, sorted_sign_string};
+use super::{decode_envelope, http_status_error, sorted_sign_string};
 use crate::context::RequestContext;
 use crate::crypto::{md5_upper_hex, secure_eq};
 use crate::error::{Error, ErrorCode, Result};
@@ -425,14 +425,8 @@ impl FubeiClient {
 
     /// Decodes the response envelope and the order.
     pub fn parse_query_response(&self, response: &HttpResponse) -> Result<QueryResult> {
-        json::check_body(&response.body, self.limits)?;
-        let envelope: Envelope<'_> = match serde_json::from_slice(&response.body) {
-            Ok(e) => e,
-            Err(_) if !response.is_success() => {
-                return Err(http_status_error("Fubei", response.status))
-            }
-            Err(e) => return Err(Error::decode(format!("invalid Fubei response JSON: {e}"))),
-        };
+        let envelope: Envelope<'_> =
+            decode_envelope("Fubei", "Fubei response", response, self.limits)?;
         let Some(result_code) = envelope.result_code else {
             if !response.is_success() {
                 return Err(http_status_error("Fubei", response.status));

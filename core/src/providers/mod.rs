@@ -21,6 +21,25 @@ pub(crate) fn sorted_sign_string(params: &[(&str, &str)]) -> String {
         .join("&")
 }
 
+/// The first step of every unsigned provider's parse: bound the body, then decode the envelope
+/// `T`. A body that is not the envelope is `DECODE_ERROR` under a 2xx status, and that status's
+/// own error otherwise (a proxy's HTML 502 is a 502, not a decoding problem).
+pub(crate) fn decode_envelope<'a, T: serde::Deserialize<'a>>(
+    provider: &str,
+    what: &str,
+    response: &'a crate::HttpResponse,
+    limits: crate::ResponseLimits,
+) -> crate::Result<T> {
+    crate::json::check_body(&response.body, limits)?;
+    serde_json::from_slice(&response.body).map_err(|e| {
+        if response.is_success() {
+            crate::Error::decode(format!("invalid {what} JSON: {e}"))
+        } else {
+            http_status_error(provider, response.status)
+        }
+    })
+}
+
 /// Maps a non-2xx HTTP status with no usable provider body to an error.
 pub(crate) fn http_status_error(provider: &str, status: u16) -> crate::Error {
     let code = if status == 429 {

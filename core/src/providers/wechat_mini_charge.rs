@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use crate::context::ResponseContext;
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{encode_component, BaseUrl, HttpRequest, HttpResponse, Method};
-use crate::json::{self, de_i64_lenient, ResponseLimits};
+use crate::json::{de_i64_lenient, ResponseLimits};
 use crate::money::Money;
 use crate::order::{
     rfc3339_from_unix_millis, rfc3339_from_unix_seconds, Order, OrderFlag, OrderStatus,
@@ -474,14 +474,8 @@ impl MiniChargeClient {
 
     /// Decodes a `getOrder` response.
     pub fn parse_query_response(&self, response: &HttpResponse) -> Result<QueryResult> {
-        json::check_body(&response.body, self.limits)?;
-        let envelope: OrderEnvelope = match json::decode("getOrder", &response.body) {
-            Ok(e) => e,
-            Err(_) if !response.is_success() => {
-                return Err(super::http_status_error("WeChat", response.status))
-            }
-            Err(e) => return Err(e),
-        };
+        let envelope: OrderEnvelope =
+            super::decode_envelope("WeChat", "getOrder", response, self.limits)?;
         match (envelope.errcode.unwrap_or(0), envelope.order) {
             (0, Some(order)) if response.is_success() => Ok(QueryResult {
                 order: order.to_order()?,
@@ -554,14 +548,8 @@ impl MiniChargeClient {
         response: &HttpResponse,
         ctx: &ResponseContext,
     ) -> Result<AccessToken> {
-        json::check_body(&response.body, self.limits)?;
-        let envelope: TokenEnvelope = match json::decode("access token", &response.body) {
-            Ok(e) => e,
-            Err(_) if !response.is_success() => {
-                return Err(super::http_status_error("WeChat", response.status))
-            }
-            Err(e) => return Err(e),
-        };
+        let envelope: TokenEnvelope =
+            super::decode_envelope("WeChat", "access token", response, self.limits)?;
         if let Some(code) = envelope.errcode.filter(|c| *c != 0) {
             return Err(
                 errcode_error(code, envelope.errmsg, true).with_http_status(response.status)
