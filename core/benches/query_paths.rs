@@ -12,12 +12,14 @@
     clippy::indexing_slicing
 )]
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::hint::black_box;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use payquery_core::crypto::{RsaPrivateKey, RsaPublicKey};
-use payquery_core::{Client, HttpResponse, Nonce, RequestContext, ResponseContext};
+use payquery_core::{Client, Nonce, RequestContext, ResponseContext};
 use serde_json::Value;
 
 /// Median time per iteration over `rounds` rounds of `iters` iterations.
@@ -38,10 +40,9 @@ fn measure(iters: u32, rounds: usize, mut f: impl FnMut()) -> Duration {
     samples[samples.len() / 2]
 }
 
+/// A named vector case with the client its config builds.
 fn vector_case(file: &str, name_prefix: &str) -> (Client, Value) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
-    let doc: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
+    let doc = support::vector_file(file);
     let case = doc["cases"]
         .as_array()
         .unwrap()
@@ -49,37 +50,13 @@ fn vector_case(file: &str, name_prefix: &str) -> (Client, Value) {
         .find(|c| c["name"].as_str().unwrap().starts_with(name_prefix))
         .unwrap()
         .clone();
-    let mut config = doc["configs"][case["config"].as_str().unwrap()].clone();
-    payquery_core::resolve_pem_paths(&mut config, &mut |p| {
-        std::fs::read_to_string(dir.join(p)).map_err(|e| e.to_string())
-    })
-    .unwrap();
-    (Client::from_config_json(&config.to_string()).unwrap(), case)
-}
-
-fn response(case: &Value) -> HttpResponse {
-    let r = &case["parse"]["response"];
-    let headers = r["headers"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-        .collect();
-    HttpResponse::new(200, headers, r["body"].as_str().unwrap())
+    let config = &doc["configs"][case["config"].as_str().unwrap()];
+    (support::client_for(config).unwrap(), case)
 }
 
 fn main() {
-    let keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/keys");
-    let key = RsaPrivateKey::from_pem(
-        "k",
-        &std::fs::read_to_string(keys.join("merchant_private_key.pem")).unwrap(),
-    )
-    .unwrap();
-    let public = RsaPublicKey::from_pem(
-        "p",
-        &std::fs::read_to_string(keys.join("merchant_public_key.pem")).unwrap(),
-    )
-    .unwrap();
+    let key = RsaPrivateKey::from_pem("k", &support::key_pem("merchant_private_key.pem")).unwrap();
+    let public = RsaPublicKey::from_pem("p", &support::key_pem("merchant_public_key.pem")).unwrap();
     let message = b"GET\n/v3/edu-papay/transactions/out-trade-no/201407033233368018\n1700000000\n5K8264ILTKCH16CQ2502SI8ZNMTM67VS\n\n";
     let signature = base64_decode(&key.sign_sha256_base64(message).unwrap());
 
@@ -93,13 +70,13 @@ fn main() {
         .query_from_json(&edu_build["build"]["query"].to_string())
         .unwrap();
     let (_, edu_parse) = vector_case("wechatpay_edu_papay.json", "parse: seed example");
-    let edu_response = response(&edu_parse);
+    let edu_response = support::response_from(&edu_parse["parse"]["response"]);
     let (fubei, fubei_build) = vector_case("fubei.json", "build: seed request");
     let fubei_query = fubei
         .query_from_json(&fubei_build["build"]["query"].to_string())
         .unwrap();
     let (_, fubei_parse) = vector_case("fubei.json", "parse: seed example");
-    let fubei_response = response(&fubei_parse);
+    let fubei_response = support::response_from(&fubei_parse["parse"]["response"]);
 
     let rows = [
         (

@@ -8,55 +8,33 @@
     clippy::indexing_slicing
 )]
 
-use std::path::Path;
+mod support;
 
 use payquery_core::{Client, HttpResponse, ResponseContext};
-use serde_json::Value;
 
 fn clients_and_bodies() -> Vec<(Client, Vec<HttpResponse>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
-    let mut out = Vec::new();
-    for name in [
+    [
         "wechatpay_edu_papay",
         "wechatpay_payscore_oversea",
         "wechat_mini_charge",
         "fubei",
         "dingshang_vending",
-    ] {
-        let doc: Value = serde_json::from_str(
-            &std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap(),
-        )
-        .unwrap();
+    ]
+    .into_iter()
+    .map(|name| {
+        let doc = support::vector_file(&format!("{name}.json"));
         let (_, config) = doc["configs"].as_object().unwrap().iter().next().unwrap();
-        let mut config = config.clone();
-        payquery_core::resolve_pem_paths(&mut config, &mut |p| {
-            std::fs::read_to_string(dir.join(p)).map_err(|e| e.to_string())
-        })
-        .unwrap();
-        let client = Client::from_config_json(&config.to_string()).unwrap();
+        let client = support::client_for(config).unwrap();
         let responses = doc["cases"]
             .as_array()
             .unwrap()
             .iter()
             .filter_map(|c| c.get("parse"))
-            .map(|p| {
-                let r = &p["response"];
-                let headers = r["headers"]
-                    .as_object()
-                    .unwrap()
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-                    .collect();
-                HttpResponse::new(
-                    r["status"].as_u64().unwrap() as u16,
-                    headers,
-                    r["body"].as_str().unwrap(),
-                )
-            })
+            .map(|p| support::response_from(&p["response"]))
             .collect();
-        out.push((client, responses));
-    }
-    out
+        (client, responses)
+    })
+    .collect()
 }
 
 /// A tiny deterministic generator (no RNG dependency; reproducible failures).
@@ -155,8 +133,7 @@ fn hostile_queries_never_panic() {
 
 #[test]
 fn secrets_never_reach_debug_output_or_errors() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
-    let key = std::fs::read_to_string(dir.join("keys/merchant_private_key.pem")).unwrap();
+    let key = support::key_pem("merchant_private_key.pem");
     let key_body_line = key.lines().nth(1).unwrap().to_owned();
     for (client, _) in clients_and_bodies() {
         let shown = format!("{client:?}");

@@ -8,35 +8,29 @@
     clippy::indexing_slicing
 )]
 
-use std::path::Path;
+mod support;
 
 use payquery_core::crypto::RsaPrivateKey;
 use payquery_core::{Client, ErrorCode, Nonce, RequestContext};
 use serde_json::Value;
+use support::key_pem;
 
 fn config(with_key: bool) -> Value {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/keys");
     let mut config = serde_json::json!({
         "provider": "wechatpay_payscore_oversea",
         "mchid": "1900000001",
         "merchant_serial_no": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
         "wechatpay_public_key_id": "PUB_KEY_ID_0119000000012025010100000000000001",
-        "wechatpay_public_key_pem": std::fs::read_to_string(dir.join("wechatpay_public_key.pem")).unwrap(),
+        "wechatpay_public_key_pem": key_pem("wechatpay_public_key.pem"),
     });
     if with_key {
-        config["merchant_private_key_pem"] =
-            Value::String(std::fs::read_to_string(dir.join("merchant_private_key.pem")).unwrap());
+        config["merchant_private_key_pem"] = Value::String(key_pem("merchant_private_key.pem"));
     }
     config
 }
 
 fn external_signer() -> RsaPrivateKey {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/keys");
-    RsaPrivateKey::from_pem(
-        "kms",
-        &std::fs::read_to_string(dir.join("merchant_private_key.pem")).unwrap(),
-    )
-    .unwrap()
+    RsaPrivateKey::from_pem("kms", &key_pem("merchant_private_key.pem")).unwrap()
 }
 
 #[test]

@@ -8,23 +8,13 @@
     clippy::indexing_slicing
 )]
 
-use std::path::{Path, PathBuf};
+mod support;
 
-use payquery_core::{Client, HttpResponse, Nonce, RequestContext, ResponseContext};
+use std::path::PathBuf;
+
+use payquery_core::{Nonce, RequestContext, ResponseContext};
 use serde_json::{json, Value};
-
-fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
-}
-
-fn client_for(config: &Value) -> Result<Client, payquery_core::Error> {
-    let mut config = config.clone();
-    let dir = vectors_dir();
-    payquery_core::resolve_pem_paths(&mut config, &mut |p| {
-        std::fs::read_to_string(dir.join(p)).map_err(|e| e.to_string())
-    })?;
-    Client::from_config_json(&config.to_string())
-}
+use support::{client_for, response_from, vectors_dir};
 
 /// Every key in `expected` must equal the same key in `actual`.
 fn assert_subset(case: &str, expected: &Value, actual: &Value) {
@@ -35,22 +25,6 @@ fn assert_subset(case: &str, expected: &Value, actual: &Value) {
             "{case}: error.{key} differs; whole error: {actual}"
         );
     }
-}
-
-fn response_from(doc: &Value) -> HttpResponse {
-    let headers = doc["headers"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
-    HttpResponse::new(
-        u16::try_from(doc["status"].as_u64().unwrap()).unwrap(),
-        headers,
-        doc["body"].as_str().unwrap().as_bytes().to_vec(),
-    )
 }
 
 fn run_case(file: &str, configs: &Value, case: &Value) {
