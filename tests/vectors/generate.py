@@ -177,13 +177,18 @@ def edu_order(status, raw, *, paid=True, total=888, payer_total=888, currency="C
     }
 
 
-def edu_variant(**changes):
-    body = copy.deepcopy(EDU_PAID)
+def apply_changes(target: dict, changes: dict) -> None:
+    """Sets each changed field on `target`; a change to None removes the field."""
     for k, v in changes.items():
         if v is None:
-            body.pop(k, None)
+            target.pop(k, None)
         else:
-            body[k] = v
+            target[k] = v
+
+
+def edu_variant(**changes):
+    body = copy.deepcopy(EDU_PAID)
+    apply_changes(body, changes)
     return compact(body)
 
 
@@ -825,11 +830,7 @@ def mini_order(status, raw, *, price=1, flags=(), paid_at=MINI_PAID_AT):
 
 def mini_variant(**changes):
     body = copy.deepcopy(MINI_SEED)
-    for k, v in changes.items():
-        if v is None:
-            body["order"].pop(k, None)
-        else:
-            body["order"][k] = v
+    apply_changes(body["order"], changes)
     return compact(body)
 
 
@@ -1174,11 +1175,7 @@ def fubei_order(status, raw, *, amount=8000, paid=8000, paid_at=FUBEI_PAID_AT):
 def fubei_variant(result_code=200, **changes):
     body = copy.deepcopy(FUBEI_SEED)
     body["result_code"] = result_code
-    for k, v in changes.items():
-        if v is None:
-            body["data"].pop(k, None)
-        else:
-            body["data"][k] = v
+    apply_changes(body["data"], changes)
     return compact(body)
 
 
@@ -1461,11 +1458,7 @@ def ds_order(status, raw, *, amount=300, flags=()):
 
 def ds_variant(**changes):
     body = json.loads(DS_SEED_TEXT)
-    for k, v in changes.items():
-        if v is None:
-            body["data"].pop(k, None)
-        else:
-            body["data"][k] = v
+    apply_changes(body["data"], changes)
     return compact(body)
 
 
