@@ -357,6 +357,27 @@ fn access_tokens_are_issued_expire_and_work() {
             .unwrap();
         assert_eq!(order.order.status.as_str(), "PAID");
     }
+    // Stable tokens are stable; force_refresh replaces the token and invalidates the old one.
+    let stable = |query: Value| match h.exchange_with(&config, &query, &[]).unwrap() {
+        ParsedResponse::AccessToken { access_token } => {
+            access_token.access_token.expose().to_owned()
+        }
+        other => panic!("{other:?}"),
+    };
+    let first = stable(json!({"token": "stable"}));
+    assert_eq!(stable(json!({"token": "stable"})), first);
+    let refreshed = stable(json!({"token": "stable", "force_refresh": true}));
+    assert_ne!(refreshed, first);
+    let mut old = config.clone();
+    old["access_token"] = json!(first);
+    let e = h
+        .order(&old, &json!({"order_id": "DD_PAID_001"}))
+        .unwrap_err();
+    assert_eq!(
+        (e.code().as_str(), e.provider_code()),
+        ("TOKEN_EXPIRED", Some("40001"))
+    );
+
     let mut expired = config.clone();
     expired["access_token"] = json!(seed::MINI_EXPIRED_ACCESS_TOKEN);
     let e = h

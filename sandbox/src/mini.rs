@@ -13,28 +13,46 @@ fn errcode(code: i64, message: &str) -> Answer {
     Answer::json(200, &json!({"errcode": code, "errmsg": message}))
 }
 
-fn issue(state: &SandboxState, reuse: bool) -> Answer {
+/// Which token endpoint is issuing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenEndpoint {
+    /// `cgi-bin/stable_token`: the same token until it nears expiry, unless `force_refresh`,
+    /// which invalidates it.
+    Stable { force_refresh: bool },
+    /// `cgi-bin/token`: a new token every call.
+    Classic,
+}
+
+fn issue(state: &SandboxState, endpoint: TokenEndpoint) -> Answer {
+    const STABLE_PREFIX: &str = "SANDBOX_STABLE_";
     let now = now_unix();
     let Ok(mut tokens) = state.tokens.lock() else {
         return errcode(-1, "system error");
     };
-    if reuse {
-        if let Some((token, exp)) = tokens
-            .iter()
-            .find(|(t, exp)| t.starts_with("SANDBOX_STABLE_") && *exp > now + 300)
-        {
-            return Answer::json(
-                200,
-                &json!({"access_token": token, "expires_in": exp - now}),
-            );
+    let prefix = match endpoint {
+        TokenEndpoint::Stable {
+            force_refresh: false,
+        } => {
+            if let Some((token, exp)) = tokens
+                .iter()
+                .find(|(t, exp)| t.starts_with(STABLE_PREFIX) && *exp > now + 300)
+            {
+                return Answer::json(
+                    200,
+                    &json!({"access_token": token, "expires_in": exp - now}),
+                );
+            }
+            STABLE_PREFIX
         }
-    }
-    tokens.retain(|(t, _)| !t.starts_with("SANDBOX_STABLE_") || !reuse);
-    let token = format!(
-        "SANDBOX_{}_{}",
-        if reuse { "STABLE" } else { "CLASSIC" },
-        random_alphanumeric(24)
-    );
+        TokenEndpoint::Stable {
+            force_refresh: true,
+        } => {
+            tokens.retain(|(t, _)| !t.starts_with(STABLE_PREFIX));
+            STABLE_PREFIX
+        }
+        TokenEndpoint::Classic => "SANDBOX_CLASSIC_",
+    };
+    let token = format!("{prefix}{}", random_alphanumeric(24));
     tokens.push((token.clone(), now + TOKEN_LIFETIME));
     Answer::json(
         200,
@@ -74,7 +92,12 @@ pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
                 .get("force_refresh")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
-            Routed::plain(issue(state, !force))
+            Routed::plain(issue(
+                state,
+                TokenEndpoint::Stable {
+                    force_refresh: force,
+                },
+            ))
         }
         ("GET", "/cgi-bin/token") => {
             let q = |k: &str| r.query_param(k);
@@ -85,7 +108,7 @@ pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
             ) {
                 return Routed::plain(a);
             }
-            Routed::plain(issue(state, false))
+            Routed::plain(issue(state, TokenEndpoint::Classic))
         }
         ("GET", "/wxa/charge/service-provider/order/get") => get_order(state, r),
         (_, "/wxa/charge/service-provider/order/get") => {
