@@ -29,7 +29,7 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p payquery-core --all-targets --features pure-rust-rsa -- -D warnings
-	$(CARGO) clippy -p payquery-core --target wasm32-unknown-unknown -- -D warnings
+	$(CARGO) clippy -p payquery-core --target wasm32-unknown-unknown --no-default-features --features pure-rust-rsa -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
 	$(PYTHON) -m ruff check tests fuzz
 	$(PYTHON) -m ruff format --check tests fuzz
@@ -37,11 +37,10 @@ lint:
 vectors-check:
 	$(PYTHON) tests/vectors/generate.py --check
 
-# The second run pushes every vector, the robustness inputs and two-phase signing through the
-# pure-Rust RSA fallback that wasm32 builds use.
+# The second run adds the pure-Rust `rsa` backend: every vector then runs through both backends.
 rust-test:
 	$(CARGO) test --workspace
-	$(CARGO) test -p payquery-core --features pure-rust-rsa
+	$(CARGO) test -p payquery-core --features pure-rust-rsa --test vectors --test two_phase
 
 # Independent oracle: Python `cryptography` verifies what the CLI signs, live.
 # pytest exits 5 when it collected nothing; that must fail, and it does here.
@@ -50,7 +49,6 @@ python-test: build
 
 ## Benchmarks (release build; numbers move with load, compare the ratios). Report: BENCHMARKS.md
 bench:
-	$(CARGO) bench -p payquery-core --bench query_paths
 	$(CARGO) bench -p payquery-core --bench query_paths --features pure-rust-rsa
 
 ## Coverage-guided fuzzing of parse/build for every provider (nightly + cargo-fuzz; not in CI).

@@ -60,7 +60,10 @@ pub fn query_one(setup: &ProviderSetup, transport: &HttpTransport) -> Result<Dem
             .or(order.merchant_order_no.clone())
             .unwrap_or_else(|| "-".to_owned()),
         status: order.status,
-        amount: order.amount.to_string(),
+        amount: order
+            .amount
+            .as_ref()
+            .map_or_else(|| "(not stated)".to_owned(), ToString::to_string),
         paid_at: order.paid_at.clone().unwrap_or_else(|| "-".to_owned()),
         verification,
     })

@@ -18,7 +18,7 @@ mod support;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use payquery_core::crypto::{RsaPrivateKey, RsaPublicKey};
+use payquery_core::crypto::{compiled_rsa_backends, RsaBackend, RsaPrivateKey, RsaPublicKey};
 use payquery_core::{Client, Nonce, RequestContext, ResponseContext};
 use serde_json::Value;
 
@@ -40,8 +40,8 @@ fn measure(iters: u32, rounds: usize, mut f: impl FnMut()) -> Duration {
     samples[samples.len() / 2]
 }
 
-/// A named vector case with the client its config builds.
-fn vector_case(file: &str, name_prefix: &str) -> (Client, Value) {
+/// A named vector case with the client its config builds on `backend`.
+fn vector_case(file: &str, name_prefix: &str, backend: &dyn RsaBackend) -> (Client, Value) {
     let doc = support::vector_file(file);
     let case = doc["cases"]
         .as_array()
@@ -51,12 +51,23 @@ fn vector_case(file: &str, name_prefix: &str) -> (Client, Value) {
         .unwrap()
         .clone();
     let config = &doc["configs"][case["config"].as_str().unwrap()];
-    (support::client_for(config).unwrap(), case)
+    (support::client_with_backend(config, backend).unwrap(), case)
 }
 
 fn main() {
-    let key = RsaPrivateKey::from_pem("k", &support::key_pem("merchant_private_key.pem")).unwrap();
-    let public = RsaPublicKey::from_pem("p", &support::key_pem("merchant_public_key.pem")).unwrap();
+    for backend in compiled_rsa_backends() {
+        run(backend);
+        println!();
+    }
+}
+
+fn run(backend: &dyn RsaBackend) {
+    let key =
+        RsaPrivateKey::from_pem_with("k", &support::key_pem("merchant_private_key.pem"), backend)
+            .unwrap();
+    let public =
+        RsaPublicKey::from_pem_with("p", &support::key_pem("merchant_public_key.pem"), backend)
+            .unwrap();
     let message = b"GET\n/v3/edu-papay/transactions/out-trade-no/201407033233368018\n1700000000\n5K8264ILTKCH16CQ2502SI8ZNMTM67VS\n\n";
     let signature = base64_decode(&key.sign_sha256_base64(message).unwrap());
 
@@ -65,17 +76,17 @@ fn main() {
         Nonce::new("5K8264ILTKCH16CQ2502SI8ZNMTM67VS").unwrap(),
     );
     let now = ResponseContext::new(1_700_000_000);
-    let (edu, edu_build) = vector_case("wechatpay_edu_papay.json", "build: seed example");
+    let (edu, edu_build) = vector_case("wechatpay_edu_papay.json", "build: seed example", backend);
     let edu_query = edu
         .query_from_json(&edu_build["build"]["query"].to_string())
         .unwrap();
-    let (_, edu_parse) = vector_case("wechatpay_edu_papay.json", "parse: seed example");
+    let (_, edu_parse) = vector_case("wechatpay_edu_papay.json", "parse: seed example", backend);
     let edu_response = support::response_from(&edu_parse["parse"]["response"]);
-    let (fubei, fubei_build) = vector_case("fubei.json", "build: seed request");
+    let (fubei, fubei_build) = vector_case("fubei.json", "build: seed request", backend);
     let fubei_query = fubei
         .query_from_json(&fubei_build["build"]["query"].to_string())
         .unwrap();
-    let (_, fubei_parse) = vector_case("fubei.json", "parse: seed example");
+    let (_, fubei_parse) = vector_case("fubei.json", "parse: seed example", backend);
     let fubei_response = support::response_from(&fubei_parse["parse"]["response"]);
 
     let rows = [
@@ -118,7 +129,7 @@ fn main() {
     ];
     println!(
         "payquery-core query paths, RSA backend `{}` (median of 15 rounds, one process, {} cores)",
-        payquery_core::crypto::RSA_BACKEND,
+        backend.name(),
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)

@@ -7,13 +7,14 @@
 use serde::{Deserialize, Serialize};
 
 use crate::context::{RequestContext, ResponseContext};
+use crate::crypto::{default_rsa_backend, RsaBackend};
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::provider::ProviderId;
 use crate::providers::dingshang_vending::{DingshangClient, DingshangConfig, DingshangQuery};
 use crate::providers::fubei::{FubeiClient, FubeiConfig, FubeiQuery};
 use crate::providers::wechat_mini_charge::{
-    AccessToken, MiniChargeClient, MiniChargeConfig, MiniChargeQuery,
+    AccessToken, MiniChargeClient, MiniChargeConfig, MiniChargeQuery, TokenKind,
 };
 use crate::providers::wechatpay::edu_papay::{EduPapayClient, EduPapayQuery};
 use crate::providers::wechatpay::payscore_oversea::{PayscoreOverseaClient, PayscoreOverseaQuery};
@@ -36,20 +37,35 @@ pub enum ClientConfig {
     DingshangVending(DingshangConfig),
 }
 
+fn config_error(e: &serde_json::Error) -> Error {
+    Error::new(
+        crate::ErrorCode::InvalidConfig,
+        format!(
+            "invalid config document: {}",
+            crate::secret::hide_values_in_serde_message(&e.to_string())
+        ),
+    )
+}
+
 impl ClientConfig {
     /// Parses a config document. `*_path` keys must already have been replaced by `*_pem`
     /// (see [`resolve_pem_paths`]). Unknown keys are rejected: a typo in a payment config
     /// should fail loudly, not fall back to a default.
     pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_str(json).map_err(|e| {
-            Error::new(
-                crate::ErrorCode::InvalidConfig,
-                format!(
-                    "invalid config document: {}",
-                    crate::secret::hide_values_in_serde_message(&e.to_string())
-                ),
-            )
-        })
+        serde_json::from_str(json).map_err(|e| config_error(&e))
+    }
+
+    /// Parses a config document that may still hold `*_path` keys: each is replaced by the
+    /// `*_pem` text `load` returns for its path. The host decides what a path is relative to
+    /// (the CLI and the bindings' `from_config_file` use the config file's directory).
+    pub fn from_json_with_files(
+        json: &str,
+        load: &mut dyn FnMut(&str) -> std::result::Result<String, String>,
+    ) -> Result<Self> {
+        let mut document: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| config_error(&e))?;
+        resolve_pem_paths(&mut document, load)?;
+        serde_json::from_value(document).map_err(|e| config_error(&e))
     }
 }
 
@@ -101,16 +117,42 @@ fn wrong_query(provider: ProviderId) -> Error {
     Error::invalid_input("query", format!("this query is not a `{provider}` query"))
 }
 
+fn no_backend() -> Error {
+    Error::invalid_config(
+        "provider",
+        "WeChat Pay needs an RSA backend and this build has none compiled in; use Client::with_rsa_backend",
+    )
+}
+
 impl Client {
-    /// Builds a client from a parsed config.
+    /// Builds a client from a parsed config, with the default RSA backend (aws-lc-rs on
+    /// native targets; see [`crate::crypto::default_rsa_backend`]).
     pub fn new(config: &ClientConfig) -> Result<Self> {
+        match default_rsa_backend() {
+            Some(backend) => Client::with_rsa_backend(config, backend),
+            None => match config {
+                ClientConfig::WechatpayEduPapay(_) | ClientConfig::WechatpayPayscoreOversea(_) => {
+                    Err(no_backend())
+                }
+                other => Client::build(other, None),
+            },
+        }
+    }
+
+    /// Builds a client whose WeChat Pay keys are loaded into `backend` (e.g. the host's own
+    /// crypto). Providers signed with MD5 ignore it.
+    pub fn with_rsa_backend(config: &ClientConfig, backend: &dyn RsaBackend) -> Result<Self> {
+        Client::build(config, Some(backend))
+    }
+
+    fn build(config: &ClientConfig, backend: Option<&dyn RsaBackend>) -> Result<Self> {
         Ok(match config {
             ClientConfig::WechatpayEduPapay(c) => {
-                Client::WechatpayEduPapay(EduPapayClient::new(c)?)
+                Client::WechatpayEduPapay(EduPapayClient::new(c, backend.ok_or_else(no_backend)?)?)
             }
-            ClientConfig::WechatpayPayscoreOversea(c) => {
-                Client::WechatpayPayscoreOversea(PayscoreOverseaClient::new(c)?)
-            }
+            ClientConfig::WechatpayPayscoreOversea(c) => Client::WechatpayPayscoreOversea(
+                PayscoreOverseaClient::new(c, backend.ok_or_else(no_backend)?)?,
+            ),
             ClientConfig::WechatMiniCharge(c) => {
                 Client::WechatMiniCharge(MiniChargeClient::new(c)?)
             }
@@ -135,7 +177,8 @@ impl Client {
         }
     }
 
-    /// Parses a query document (JSON text) for this client's provider.
+    /// Parses a query document (JSON text) for this client's provider: an order query, or
+    /// (Mini Program) an access-token query `{"token": "stable" | "classic"}`.
     pub fn query_from_json(&self, json: &str) -> Result<Query> {
         fn typed<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
             serde_json::from_str(json)
@@ -150,6 +193,17 @@ impl Client {
             Client::Fubei(_) => Query::Fubei(typed(json)?),
             Client::DingshangVending(_) => Query::DingshangVending(typed(json)?),
         })
+    }
+
+    /// Parses an *order* query document: like [`Client::query_from_json`], but a token query
+    /// is refused (`INVALID_INPUT`), since it has its own pair, [`Client::token_request`] and
+    /// [`Client::parse_token_response`]. This is what the bindings' `build_query` takes.
+    pub fn order_query_from_json(&self, json: &str) -> Result<Query> {
+        let query = self.query_from_json(json)?;
+        if query.is_token_query() {
+            return Err(token_query_refused());
+        }
+        Ok(query)
     }
 
     /// Builds the signed request for `query`.
@@ -197,6 +251,48 @@ impl Client {
         }
     }
 
+    /// Parses and verifies the answer to an order query. With `query`, an answer for another
+    /// order is refused (`DECODE_ERROR`): bindings always pass it.
+    pub fn parse_query_response(
+        &self,
+        query: Option<&Query>,
+        response: &HttpResponse,
+        ctx: &ResponseContext,
+    ) -> Result<QueryResult> {
+        if query.is_some_and(Query::is_token_query) {
+            return Err(token_query_refused());
+        }
+        match self.parse_response(query, response, ctx)? {
+            ParsedResponse::Order(result) => Ok(result),
+            ParsedResponse::AccessToken { .. } => Err(token_query_refused()),
+        }
+    }
+
+    /// Builds a Mini Program access-token request (`stable` is recommended). Other providers
+    /// have no tokens: `INVALID_CONFIG`.
+    pub fn token_request(&self, kind: TokenKind, force_refresh: bool) -> Result<HttpRequest> {
+        match self {
+            Client::WechatMiniCharge(c) => {
+                MiniChargeQuery::token(kind, force_refresh)?;
+                c.token_request(kind, force_refresh)
+            }
+            _ => Err(no_tokens(self.provider())),
+        }
+    }
+
+    /// Parses a Mini Program access-token answer; `expires_at`/`refresh_at` are computed from
+    /// `ctx.now`. Other providers have no tokens: `INVALID_CONFIG`.
+    pub fn parse_token_response(
+        &self,
+        response: &HttpResponse,
+        ctx: &ResponseContext,
+    ) -> Result<AccessToken> {
+        match self {
+            Client::WechatMiniCharge(c) => c.parse_token_response(response, ctx),
+            _ => Err(no_tokens(self.provider())),
+        }
+    }
+
     /// Parses and verifies a response to a request this client built. `query` is needed only
     /// where the response alone cannot say what it answers (access-token responses).
     pub fn parse_response(
@@ -241,15 +337,38 @@ impl Client {
         })
     }
 
-    /// The same request for the provider's backup host, when there is one (WeChat Pay domestic
-    /// `api2.mch.weixin.qq.com`). Use it after a network failure or an error whose
-    /// `backup_host_applies()` is true.
+    /// The same request for the provider's backup host, when this client has one (WeChat Pay
+    /// domestic `api2.mch.weixin.qq.com`, while the client uses the main host). Use it after a
+    /// network failure or an error whose `backup_host_applies()` is true; the backup host has
+    /// no backup of its own, so failover happens once.
     pub fn failover_request(&self, request: &HttpRequest) -> Option<HttpRequest> {
         match self {
             Client::WechatpayEduPapay(c) => c.failover_request(request),
+            Client::WechatpayPayscoreOversea(c) => c.failover_request(request),
             _ => None,
         }
     }
+}
+
+impl Query {
+    /// True for a Mini Program access-token query.
+    pub fn is_token_query(&self) -> bool {
+        matches!(self, Query::WechatMiniCharge(MiniChargeQuery::Token { .. }))
+    }
+}
+
+fn token_query_refused() -> Error {
+    Error::invalid_input(
+        "query",
+        "an access-token query is not an order query: use build_token_request / parse_token_response",
+    )
+}
+
+fn no_tokens(provider: ProviderId) -> Error {
+    Error::invalid_config(
+        "provider",
+        format!("`{provider}` has no access tokens; they belong to `wechat_mini_charge`"),
+    )
 }
 
 /// When the caller says which query a response answers, the order in it must be that order:

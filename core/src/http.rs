@@ -217,14 +217,59 @@ impl BaseUrl {
     pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
+}
 
-    /// The path-and-query part that follows the host in `full_url` (what the request line
-    /// carries, and what WeChat Pay signs as the canonical URL).
-    pub(crate) fn request_target<'a>(&self, full_url: &'a str) -> &'a str {
-        let after_scheme = full_url.split_once("://").map_or(full_url, |(_, r)| r);
-        after_scheme
-            .find('/')
-            .map_or("/", |i| after_scheme.get(i..).unwrap_or("/"))
+/// The path-and-query part that follows the host in `full_url` (what the request line carries,
+/// and what WeChat Pay signs as the canonical URL).
+pub(crate) fn request_target(full_url: &str) -> &str {
+    let after_scheme = full_url.split_once("://").map_or(full_url, |(_, r)| r);
+    after_scheme
+        .find('/')
+        .map_or("/", |i| after_scheme.get(i..).unwrap_or("/"))
+}
+
+/// Checks a complete request URL as payquery builds them: `http(s)://host[:port]/path[?query]`
+/// with only characters that need no further encoding (RFC 3986 unreserved and reserved
+/// characters, `%` escapes), no fragment, no spaces, no control bytes. Used when a request
+/// comes back from outside (a parked two-phase request), so a stored URL cannot smuggle CR/LF
+/// or a fragment into the request line.
+pub(crate) fn check_request_url(field: &str, url: &str) -> Result<()> {
+    let bad = |why: &str| {
+        Error::invalid_input(
+            field,
+            format!("`{field}` is not a request URL payquery builds ({why})"),
+        )
+    };
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| bad("it must start with https:// or http://"))?;
+    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    if host.is_empty() {
+        return Err(bad("no host"));
+    }
+    if !rest.get(host.len()..).is_some_and(|p| p.starts_with('/')) {
+        return Err(bad("no path"));
+    }
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"-._~:/?[]@!$&'()*+,;=%".contains(&b);
+    if !url.bytes().all(allowed) {
+        return Err(bad(
+            "characters that must be percent-encoded, a fragment, spaces or control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that a name may be used as an HTTP header name (an RFC 9110 token).
+pub(crate) fn check_header_name(name: &str) -> Result<()> {
+    let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if !name.is_empty() && name.bytes().all(tchar) {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(
+            "headers",
+            "a header name is not an HTTP token (letters, digits and !#$%&'*+-.^_`|~)",
+        ))
     }
 }
 
@@ -267,9 +312,31 @@ mod tests {
         assert!(BaseUrl::parse("base_url", "https://x\r\n").is_err());
         assert!(BaseUrl::parse("base_url", "https://").is_err());
         assert_eq!(
-            b.request_target("https://api.mch.weixin.qq.com/v3/a?b=c"),
+            request_target("https://api.mch.weixin.qq.com/v3/a?b=c"),
             "/v3/a?b=c"
         );
+    }
+
+    #[test]
+    fn request_urls_are_checked() {
+        assert!(check_request_url("url", "https://x/v3/a%7Cb?c=d&e=f").is_ok());
+        assert!(check_request_url("url", "http://127.0.0.1:8080/gateway").is_ok());
+        for bad in [
+            "https://x/a\r\nX: y",
+            "https://x/a b",
+            "https://x/a#frag",
+            "https://x",
+            "https:///a",
+            "ftp://x/a",
+            "https://x/a|b",
+            "https://x/\u{7f}",
+        ] {
+            assert!(check_request_url("url", bad).is_err(), "{bad:?}");
+        }
+        assert!(check_header_name("Wechatpay-Serial").is_ok());
+        assert!(check_header_name("Bad Name").is_err());
+        assert!(check_header_name("X\r\nY").is_err());
+        assert!(check_header_name("").is_err());
     }
 
     #[test]

@@ -108,8 +108,12 @@ impl fmt::Display for Money {
 /// text, to minor units (fen).
 ///
 /// Accepts `80`, `80.0`, `0.01`, `"20.00"`; also extra *trailing zeros* (`3.000`), since the
-/// value is still exact. Rejects signs, exponents, blanks, more than two significant decimals
-/// (`0.291`) and values beyond `i64` fen, each with `DECODE_ERROR`.
+/// value is still exact, and binary-float artifacts: a value within 1e-9 yuan of a whole fen
+/// (`0.29000000000000001`, `0.28999999999999998`: a binary float printed with 17 significant
+/// digits, off by ~1e-17) is that fen, while a real sub-fen amount (`0.291`, `0.2900001`) is off
+/// by far more. The bound is inclusive. Everything is integer arithmetic on the digits, never
+/// `f64`. Rejects signs, exponents, blanks, any other value with more than two decimals
+/// (`0.291`, `0.2900001`) and values beyond `i64` fen, each with `DECODE_ERROR`.
 pub fn yuan_text_to_fen(field: &str, text: &str) -> Result<i64> {
     let bad = |why: &str| {
         Error::decode(format!(
@@ -131,22 +135,68 @@ pub fn yuan_text_to_fen(field: &str, text: &str) -> Result<i64> {
     if !frac_part.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad("expected digits after the decimal point"));
     }
-    let significant = frac_part.trim_end_matches('0');
-    if significant.len() > 2 {
-        return Err(bad("more than 2 decimal places"));
-    }
+    let (fen_digits, beyond_fen) = frac_part.split_at(frac_part.len().min(2));
+    let round_up = match sub_fen_position(beyond_fen) {
+        SubFen::Zero => false,
+        SubFen::JustAbove => false,
+        SubFen::JustBelowNext => true,
+        SubFen::Significant => return Err(bad("more than 2 decimal places")),
+    };
     let mut fen: i64 = 0;
     let digits = int_part
         .bytes()
-        .chain(significant.bytes())
-        .chain(std::iter::repeat_n(b'0', 2 - significant.len()));
+        .chain(fen_digits.bytes())
+        .chain(std::iter::repeat_n(b'0', 2 - fen_digits.len()));
     for d in digits {
         fen = fen
             .checked_mul(10)
             .and_then(|v| v.checked_add(i64::from(d - b'0')))
             .ok_or_else(|| bad("out of range"))?;
     }
+    if round_up {
+        fen = fen.checked_add(1).ok_or_else(|| bad("out of range"))?;
+    }
     Ok(fen)
+}
+
+/// Where the digits after the second decimal place put a value relative to whole fen.
+enum SubFen {
+    /// Exactly on a fen (no digits, or only zeros).
+    Zero,
+    /// Above a fen by at most the tolerance: that fen.
+    JustAbove,
+    /// Below the next fen by at most the tolerance: the next fen.
+    JustBelowNext,
+    /// A real fraction of a fen.
+    Significant,
+}
+
+/// Classifies the sub-fen digits `d3 d4 …` (the fraction r = 0.d3d4… of a fen). The tolerance
+/// of 1e-9 yuan is 1e-7 fen, so: r = 0 → `Zero`; r ≤ 1e-7 → `JustAbove`; r ≥ 1 − 1e-7 →
+/// `JustBelowNext`; else `Significant`. Exact: the first 20 digits as an integer in units of
+/// 1e-20 fen, plus whether any later digit is non-zero.
+fn sub_fen_position(digits: &str) -> SubFen {
+    const SCALE_DIGITS: usize = 20;
+    const TOLERANCE: u128 = 10_000_000_000_000; // 1e-7 fen in units of 1e-20 fen
+    const ONE: u128 = 100_000_000_000_000_000_000; // 1 fen in units of 1e-20 fen
+    let head = digits.get(..digits.len().min(SCALE_DIGITS)).unwrap_or("");
+    let tail_nonzero = digits
+        .get(head.len()..)
+        .is_some_and(|t| t.bytes().any(|b| b != b'0'));
+    let mut scaled: u128 = 0;
+    for i in 0..SCALE_DIGITS {
+        let d = head.as_bytes().get(i).map_or(0, |b| b - b'0');
+        scaled = scaled * 10 + u128::from(d);
+    }
+    if scaled == 0 && !tail_nonzero {
+        SubFen::Zero
+    } else if scaled < TOLERANCE || (scaled == TOLERANCE && !tail_nonzero) {
+        SubFen::JustAbove
+    } else if scaled >= ONE - TOLERANCE {
+        SubFen::JustBelowNext
+    } else {
+        SubFen::Significant
+    }
 }
 
 /// Parses a non-negative integer amount of minor units from its exact text (`"9007199254740993"`).
@@ -179,6 +229,16 @@ mod tests {
             ("1.10", 110),
             ("92233720368547758.07", i64::MAX),
             ("0", 0),
+            // Binary-float artifacts (17 significant digits) are the fen they stand for.
+            ("0.29000000000000001", 29),
+            ("0.29000000000000004", 29),
+            ("0.28999999999999998", 29),
+            ("1.1000000000000001", 110),
+            ("0.009999999999999998", 1),
+            ("0.99999999999999999", 100),
+            // Exactly 1e-9 yuan from a fen is still within the tolerance.
+            ("0.290000001", 29),
+            ("0.289999999", 29),
         ];
         for (text, fen) in cases {
             assert_eq!(yuan_text_to_fen("x", text).ok(), Some(fen), "{text}");
@@ -189,7 +249,10 @@ mod tests {
     fn yuan_conversion_rejects_inexact_or_odd_text() {
         for text in [
             "0.291",
-            "0.29000000000000004",
+            "0.2900001",
+            "0.2900000011",
+            "0.2899999989",
+            "0.295",
             "-1",
             "+1",
             "1e2",
@@ -199,6 +262,7 @@ mod tests {
             " 1",
             "1 ",
             "92233720368547758.08",
+            "92233720368547758.0799999999999",
             "NaN",
             "1,00",
         ] {

@@ -50,6 +50,31 @@ impl OrderStatus {
             OrderStatus::Unknown => "UNKNOWN",
         }
     }
+
+    /// Every status, in declaration order.
+    pub const ALL: [OrderStatus; 10] = [
+        OrderStatus::Pending,
+        OrderStatus::Paying,
+        OrderStatus::Paid,
+        OrderStatus::Refunding,
+        OrderStatus::Refunded,
+        OrderStatus::Closed,
+        OrderStatus::Cancelled,
+        OrderStatus::Failed,
+        OrderStatus::Expired,
+        OrderStatus::Unknown,
+    ];
+
+    /// True for the states in which the merchant received the payer's money (`PAID`, and the
+    /// refund states that follow it). `Order::paid_amount` is reported only in these states: a
+    /// provider's "paid" figure on an unpaid, closed or cancelled order (a pre-filled
+    /// `total_fee`, a `payer_total` on a failed payment) is not money anyone received.
+    pub fn money_received(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Paid | OrderStatus::Refunding | OrderStatus::Refunded
+        )
+    }
 }
 
 /// Facts that qualify a status without being one.
@@ -80,9 +105,12 @@ pub struct Order {
     pub status: OrderStatus,
     /// The provider's status value, verbatim (numbers as their decimal text).
     pub raw_status: String,
-    /// The order's total price.
-    pub amount: Money,
-    /// What the payer actually paid, when the provider says.
+    /// The order's total price, when the provider stated both the amount and its currency.
+    /// Never a guessed 0 or a guessed currency: a Pay Score order in `CREATED` may come without
+    /// `total_amount`, a vending answer may omit its `amount` (protobuf drops empty strings).
+    pub amount: Option<Money>,
+    /// What the payer actually paid, when the provider says so and the status is one in which
+    /// money was received (see [`OrderStatus::money_received`]).
     pub paid_amount: Option<Money>,
     /// When payment completed.
     pub paid_at: Option<String>,
@@ -90,6 +118,13 @@ pub struct Order {
     pub created_at: Option<String>,
     /// Qualifiers of the status.
     pub flags: Vec<OrderFlag>,
+}
+
+impl Order {
+    /// `paid` when `status` is one in which money was received, else `None`.
+    pub(crate) fn paid_amount_for(status: OrderStatus, paid: Option<Money>) -> Option<Money> {
+        paid.filter(|_| status.money_received())
+    }
 }
 
 /// Unix seconds → RFC 3339 UTC.

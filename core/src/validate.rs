@@ -73,11 +73,41 @@ pub(crate) fn input_id(field: &str, value: &str, max_len: usize, charset: Charse
     })
 }
 
+/// [`check_id`] for a value received in a response (`DECODE_ERROR`), where the same rule
+/// applies as when that value is configured (an access token from a token endpoint).
+pub(crate) fn response_id(
+    field: &str,
+    value: &str,
+    max_len: usize,
+    charset: Charset,
+) -> Result<()> {
+    check_id(field, value, max_len, charset, |f, m| {
+        Error::decode(m).with_field(f)
+    })
+}
+
 /// [`check_id`] for configuration (`INVALID_CONFIG`).
 pub(crate) fn config_id(field: &str, value: &str, max_len: usize, charset: Charset) -> Result<()> {
     check_id(field, value, max_len, charset, |f, m| {
         Error::invalid_config(f, m)
     })
+}
+
+/// Checks a free-text identifier that travels inside a JSON document (Fubei's `biz_content`):
+/// 1 to `max_chars` Unicode characters, none of them a control character (Unicode `Cc`: C0,
+/// DEL, C1). JSON encoding makes every other character safe, and the signature covers its
+/// UTF-8 bytes.
+pub(crate) fn input_text_id(field: &str, value: &str, max_chars: usize) -> Result<()> {
+    let chars = value.chars().count();
+    if chars == 0 || chars > max_chars || value.chars().any(char::is_control) {
+        return Err(Error::invalid_input(
+            field,
+            format!(
+                "`{field}` must be 1 to {max_chars} characters without control characters (got {chars})"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -93,5 +123,27 @@ mod tests {
             assert_eq!(e.field(), Some("out_trade_no"));
         }
         assert!(config_id("m", "12a", 32, Charset::Digits).is_err());
+        assert_eq!(
+            response_id("t", "a\r\n", 8, Charset::VisibleAscii)
+                .unwrap_err()
+                .code(),
+            crate::ErrorCode::DecodeError
+        );
+    }
+
+    #[test]
+    fn text_ids_allow_unicode_but_no_control_characters() {
+        assert!(input_text_id("sn", "订单-2024/05\"'#", 32).is_ok());
+        assert!(input_text_id("sn", &"订".repeat(32), 32).is_ok());
+        for bad in [
+            "",
+            "a\u{0}",
+            "a\r\nb",
+            "a\u{7f}",
+            "a\u{85}",
+            &"订".repeat(33),
+        ] {
+            assert!(input_text_id("sn", bad, 32).is_err(), "{bad:?}");
+        }
     }
 }

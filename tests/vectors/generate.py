@@ -50,8 +50,27 @@ def rsa_sign(key, message: str) -> str:
     return base64.b64encode(sig).decode("ascii")
 
 
+class Raw:
+    """A JSON number written exactly as given: json.dumps would round-trip it through a float
+    (`0.29000000000000001` would come out as `0.29`)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+
 def compact(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    raws: list[str] = []
+
+    def placeholder(value):
+        if isinstance(value, Raw):
+            raws.append(value.text)
+            return f"@@RAW{len(raws) - 1}@@"
+        raise TypeError(f"cannot encode {value!r}")
+
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=placeholder)
+    for i, raw in enumerate(raws):
+        text = text.replace(f'"@@RAW{i}@@"', raw)
+    return text
 
 
 # ---------------------------------------------------------------- WeChat Pay APIv3
@@ -119,12 +138,19 @@ def signed_response(
     return {"status": status, "headers": headers, "body": body}
 
 
-def error_response(status: int, code: str, message: str) -> dict:
+def error_response(status: int, code: str, message: str, **extra) -> dict:
     return {
         "status": status,
         "headers": {"Content-Type": "application/json"},
-        "body": compact({"code": code, "message": message}),
+        "body": compact({"code": code, "message": message, **extra}),
     }
+
+
+def repeat_header(response: dict, name: str, value: str) -> dict:
+    """The same response with `name` sent twice: headers as a list of [name, value] pairs."""
+    pairs = [[k, v] for k, v in response["headers"].items()]
+    pairs.append([name, value])
+    return {**response, "headers": pairs}
 
 
 def err(code, **extra):
@@ -162,7 +188,12 @@ EDU_PAID = {
 EDU_PAID_BODY = json.dumps(EDU_PAID, ensure_ascii=False, indent=2)
 
 
+MONEY_RECEIVED = {"PAID", "REFUNDING", "REFUNDED"}  # PROVIDERS.md §6: paid_amount only in these
+
+
 def edu_order(status, raw, *, paid=True, total=888, payer_total=888, currency="CNY"):
+    if status not in MONEY_RECEIVED:
+        payer_total = None
     return {
         "provider": "wechatpay_edu_papay",
         "provider_order_id": "25012014070332333018" if paid else None,
@@ -358,6 +389,27 @@ def wechatpay_edu_papay() -> dict:
         }
     )
     P(
+        "parse: a lower-case, zero-padded serial in the config matches the header's",
+        signed_response(EDU_PAID_BODY, key=PLATFORM_CERT_KEY, serial=PLATFORM_SERIAL),
+        {"order": edu_order("PAID", "SUCCESS"), "signature_serial": PLATFORM_SERIAL},
+        config="edu_lower_serial",
+    )
+    P(
+        "parse: a lower-case serial in the header matches the config's",
+        signed_response(EDU_PAID_BODY, key=PLATFORM_CERT_KEY, serial=PLATFORM_SERIAL.lower()),
+        {"order": edu_order("PAID", "SUCCESS"), "signature_serial": PLATFORM_SERIAL},
+    )
+    P(
+        "parse: a repeated signature header is refused",
+        repeat_header(signed_response(EDU_PAID_BODY), "Wechatpay-Signature", "A" * 344),
+        err("SIGNATURE_INVALID", field="Wechatpay-Signature"),
+    )
+    P(
+        "parse: the same signature header twice is still refused",
+        repeat_header(signed_response(EDU_PAID_BODY), "Wechatpay-Serial", PUB_KEY_ID),
+        err("SIGNATURE_INVALID", field="Wechatpay-Serial"),
+    )
+    P(
         "parse: Signature-Test probe fails verification",
         signed_response(EDU_PAID_BODY, signature="WECHATPAY/SIGNTEST/" + "A" * 340),
         err("SIGNATURE_INVALID"),
@@ -450,21 +502,84 @@ def wechatpay_edu_papay() -> dict:
         err("DECODE_ERROR", field="success_time"),
     )
     P("parse: deeply nested body", signed_response('{"a":' * 64 + "1" + "}" * 64), err("DECODE_ERROR"))
-    # The documented error table: (status, code, message, expected kind, retryable).
+    # The documented error table: (status, code, message, expected kind, retryable). WeChat Pay
+    # signs these answers; the signature is verified, and ORDER_NOT_FOUND needs a verified one.
     for status, code, message, kind, retryable in [
         (400, "PARAM_ERROR", "参数错误", "PROVIDER_ERROR", False),
-        (401, "SIGN_ERROR", "签名错误", "PROVIDER_ERROR", False),
         (403, "NO_AUTH", "商户无权限", "PROVIDER_ERROR", False),
         (404, "NOT_FOUND", "订单不存在", "ORDER_NOT_FOUND", False),
         (429, "RATELIMIT_EXCEEDED", "频率限制", "RATE_LIMITED", True),
         (500, "SYSTEM_ERROR", "系统错误", "PROVIDER_ERROR", True),
     ]:
-        extra = {"backup_host_applies": True} if code == "SYSTEM_ERROR" else {}
         P(
-            f"parse: {status} {code}",
-            error_response(status, code, message),
-            err(kind, provider_code=code, http_status=status, retryable=retryable, **extra),
+            f"parse: signed {status} {code}",
+            signed_response(compact({"code": code, "message": message}), status=status),
+            err(
+                kind,
+                provider_code=code,
+                http_status=status,
+                retryable=retryable,
+                backup_host_applies=code == "SYSTEM_ERROR",
+            ),
         )
+    # Unsigned error answers (WeChat Pay cannot sign its answer to a request it could not
+    # authenticate; a proxy never signs): reported with the provider's code, never trusted.
+    for status, code, message, kind, retryable in [
+        (401, "SIGN_ERROR", "签名错误", "PROVIDER_ERROR", False),
+        (404, "NOT_FOUND", "订单不存在", "PROVIDER_ERROR", False),
+        (429, "RATELIMIT_EXCEEDED", "频率限制", "RATE_LIMITED", True),
+        (500, "SYSTEM_ERROR", "系统错误", "PROVIDER_ERROR", True),
+    ]:
+        P(
+            f"parse: unsigned {status} {code}",
+            error_response(status, code, message),
+            err(
+                kind,
+                provider_code=code,
+                http_status=status,
+                retryable=retryable,
+                backup_host_applies=code == "SYSTEM_ERROR",
+            ),
+        )
+    P(
+        "parse: a signed error answer whose signature fails is refused",
+        signed_response(
+            compact({"code": "NOT_FOUND", "message": "订单不存在"}),
+            status=404,
+            sign_body=compact({"code": "SYSTEM_ERROR", "message": "x"}),
+        ),
+        err("SIGNATURE_INVALID"),
+    )
+    P(
+        "parse: an error answer with only some signature headers is refused",
+        signed_response(
+            compact({"code": "NOT_FOUND", "message": "订单不存在"}),
+            status=404,
+            drop=["Wechatpay-Serial", "Wechatpay-Nonce"],
+        ),
+        err("SIGNATURE_INVALID", field="Wechatpay-Serial"),
+    )
+    P(
+        "parse: a stale signed error answer is TIMESTAMP_SKEW",
+        signed_response(compact({"code": "NOT_FOUND", "message": "x"}), status=404, timestamp=NOW - 301),
+        err("TIMESTAMP_SKEW"),
+    )
+    P(
+        "parse: an odd detail field keeps the rest of the error body",
+        error_response(400, "PARAM_ERROR", "x", detail="oops"),
+        err("PROVIDER_ERROR", provider_code="PARAM_ERROR", provider_message="x", http_status=400),
+    )
+    P(
+        "parse: a numeric error code is kept as text",
+        {"status": 400, "headers": {"Content-Type": "application/json"}, "body": '{"code":400123,"message":"x"}'},
+        err("PROVIDER_ERROR", provider_code="400123", provider_message="x"),
+    )
+    P(
+        "parse: a custom base_url has no backup host",
+        signed_response(compact({"code": "SYSTEM_ERROR", "message": "x"}), status=500),
+        err("PROVIDER_ERROR", retryable=True, backup_host_applies=False),
+        config="edu_custom_host",
+    )
     P(
         "parse: 400 PARAM_ERROR with detail names the field",
         {
@@ -494,6 +609,18 @@ def wechatpay_edu_papay() -> dict:
         "provider": "wechatpay_edu_papay",
         "configs": {
             "edu": {"provider": "wechatpay_edu_papay", **WECHATPAY_CONFIG},
+            "edu_custom_host": {
+                "provider": "wechatpay_edu_papay",
+                **WECHATPAY_CONFIG,
+                "base_url": "https://wechatpay-proxy.example",
+            },
+            "edu_lower_serial": {
+                "provider": "wechatpay_edu_papay",
+                **WECHATPAY_CONFIG,
+                "platform_certificates": [
+                    {"serial_no": "00" + PLATFORM_SERIAL.lower(), "certificate_path": "keys/platform_certificate.pem"}
+                ],
+            },
             "edu_wrong_cert_serial": {
                 "provider": "wechatpay_edu_papay",
                 **WECHATPAY_CONFIG,
@@ -581,15 +708,17 @@ PAYSCORE_SEED = {
 }
 
 
-def payscore_order(status, raw, *, paid_amount=10000, paid_at=None):
+def payscore_order(status, raw, *, paid_amount=10000, paid_at=None, total=40000, currency="HKD"):
+    if status not in MONEY_RECEIVED or currency is None:
+        paid_amount = None
     return {
         "provider": "wechatpay_payscore_oversea",
         "provider_order_id": "0000300001201908301055157220022",
         "merchant_order_no": "1234323JKHDFE1243252",
         "status": status,
         "raw_status": raw,
-        "amount": {"minor": 40000, "currency": "HKD"},
-        "paid_amount": {"minor": paid_amount, "currency": "HKD"} if paid_amount is not None else None,
+        "amount": {"minor": total, "currency": currency} if total is not None and currency else None,
+        "paid_amount": {"minor": paid_amount, "currency": currency} if paid_amount is not None else None,
         "paid_at": paid_at,
         "created_at": None,
         "flags": [],
@@ -604,7 +733,7 @@ def payscore_variant(state, collection_state=None, need_collection=True, **extra
         body.pop("collection")
     else:
         body["collection"]["state"] = collection_state
-    body.update(extra)
+    apply_changes(body, extra)
     return compact(body)
 
 
@@ -737,9 +866,54 @@ def wechatpay_payscore_oversea() -> dict:
         {"order": payscore_order("EXPIRED", "EXPIRED", paid_amount=None)},
     )
     P(
-        "parse: missing currency is refused",
-        signed_response(payscore_variant("CREATED", currency=None)),
+        "parse: without currency the order has no amount, but a status",
+        signed_response(payscore_variant("DONE", "USER_PAID", currency=None)),
+        {"order": payscore_order("PAID", "DONE", currency=None, paid_at="2019-11-11T08:24:05Z")},
+    )
+    P(
+        "parse: CREATED without total_amount or need_collection",
+        signed_response(payscore_variant("CREATED", total_amount=None, need_collection=None)),
+        {"order": payscore_order("PENDING", "CREATED", total=None)},
+    )
+    P(
+        "parse: EXPIRED and REVOKED without amounts",
+        signed_response(payscore_variant("EXPIRED", total_amount=None, need_collection=None, currency=None)),
+        {"order": payscore_order("EXPIRED", "EXPIRED", total=None, currency=None)},
+    )
+    P(
+        "parse: DONE without collection and need_collection not stated is UNKNOWN",
+        signed_response(payscore_variant("DONE", None, need_collection=None)),
+        {"order": payscore_order("UNKNOWN", "DONE")},
+    )
+    sparse = copy.deepcopy(PAYSCORE_SEED)
+    sparse["state"] = "DONE"
+    collection = sparse["collection"]
+    collection.pop("total_amount")
+    detail = collection["details"][0]
+    for key in ("seq", "amount", "paid_type"):
+        detail.pop(key)
+    for key in ("quantity", "unit_price", "discount_amount"):
+        detail["promotion_detail"][0]["goods_detail"][0].pop(key)
+    sparse["time_range"].pop("start_time")
+    P(
+        "parse: optional collection, goods and time_range fields may be absent",
+        signed_response(compact(sparse)),
+        {"order": payscore_order("PAID", "DONE", paid_at="2019-11-11T08:24:05Z")},
+    )
+    P(
+        "parse: a required field (notify_url) missing is a decode error",
+        signed_response(payscore_variant("CREATED", notify_url=None)),
+        err("DECODE_ERROR"),
+    )
+    P(
+        "parse: a malformed currency is refused, not dropped",
+        signed_response(payscore_variant("CREATED", currency="hkd")),
         err("DECODE_ERROR", field="currency"),
+    )
+    P(
+        "parse: negative total_amount",
+        signed_response(payscore_variant("CREATED", total_amount=-1)),
+        err("DECODE_ERROR", field="total_amount"),
     )
     P("parse: tampered body", signed_response(seed.replace("40000", "1"), sign_body=seed), err("SIGNATURE_INVALID"))
     P("parse: stale", signed_response(seed, timestamp=NOW - 3600), err("TIMESTAMP_SKEW"))
@@ -749,9 +923,9 @@ def wechatpay_payscore_oversea() -> dict:
         err("PROVIDER_ERROR", provider_code="INVALID_REQUEST", http_status=400),
     )
     P(
-        "parse: 500 SYSTEM_ERROR",
-        error_response(500, "SYSTEM_ERROR", "系统异常"),
-        err("PROVIDER_ERROR", provider_code="SYSTEM_ERROR", retryable=True),
+        "parse: 500 SYSTEM_ERROR (no backup host for WeChat Pay Global)",
+        signed_response(compact({"code": "SYSTEM_ERROR", "message": "系统异常"}), status=500),
+        err("PROVIDER_ERROR", provider_code="SYSTEM_ERROR", retryable=True, backup_host_applies=False),
     )
     return {
         "provider": "wechatpay_payscore_oversea",
@@ -1056,6 +1230,18 @@ def wechat_mini_charge() -> dict:
         query={"token": "classic"},
     )
     P(
+        "parse: a token with CR/LF is refused like one in a config",
+        plain_response({"access_token": "T\r\nX: y", "expires_in": 7200}),
+        err("DECODE_ERROR", field="access_token"),
+        query={"token": "stable"},
+    )
+    P(
+        "parse: an empty token is refused",
+        plain_response({"access_token": "", "expires_in": 7200}),
+        err("DECODE_ERROR", field="access_token"),
+        query={"token": "classic"},
+    )
+    P(
         "parse: token response without expires_in",
         plain_response({"access_token": "T"}),
         err("DECODE_ERROR"),
@@ -1158,13 +1344,15 @@ FUBEI_PAID_AT = utc(1496325236)
 
 
 def fubei_order(status, raw, *, amount=8000, paid=8000, paid_at=FUBEI_PAID_AT):
+    if status not in MONEY_RECEIVED:
+        paid = None
     return {
         "provider": "fubei",
         "provider_order_id": "20170601215348178414",
         "merchant_order_no": "201706011496325244549",
         "status": status,
         "raw_status": raw,
-        "amount": cny(amount),
+        "amount": cny(amount) if amount is not None else None,
         "paid_amount": cny(paid) if paid is not None else None,
         "paid_at": paid_at,
         "created_at": None,
@@ -1241,18 +1429,43 @@ def fubei() -> dict:
             "build": {"query": {"device_no": "1"}, "timestamp": NOW, "nonce": NONCE, "expect": err("INVALID_INPUT")},
         }
     )
-    add(
-        {
-            "name": "build: merchant_order_sn with a quote",
-            "config": "fubei",
-            "build": {
-                "query": {"merchant_order_sn": '1"&sign=0'},
-                "timestamp": NOW,
-                "nonce": NONCE,
-                "expect": err("INVALID_INPUT", field="merchant_order_sn"),
-            },
-        }
-    )
+    # Fubei order ids are any text of up to 32 characters but control characters; they travel
+    # JSON-encoded inside biz_content and the MD5 covers their UTF-8 bytes.
+    for name, sn in [
+        ("a quote and an ampersand, JSON-escaped", '1"&sign=0\\'),
+        ("UTF-8 text", "订单-2024/05#付款 ✓"),
+        ("32 CJK characters", "订" * 32),
+    ]:
+        add(
+            {
+                "name": f"build: merchant_order_sn with {name}",
+                "config": "fubei",
+                "build": {
+                    "query": {"merchant_order_sn": sn},
+                    "timestamp": NOW,
+                    "nonce": NONCE,
+                    "expect": {
+                        "method": "POST",
+                        "url": url,
+                        "headers": headers,
+                        "body": fubei_body({"merchant_order_sn": sn}, NONCE),
+                    },
+                },
+            }
+        )
+    for name, sn in [("a newline", "FB\n1"), ("a NUL", "FB\u00001"), ("33 characters", "订" * 33), ("nothing", "")]:
+        add(
+            {
+                "name": f"build: merchant_order_sn with {name} is rejected",
+                "config": "fubei",
+                "build": {
+                    "query": {"merchant_order_sn": sn},
+                    "timestamp": NOW,
+                    "nonce": NONCE,
+                    "expect": err("INVALID_INPUT", field="merchant_order_sn"),
+                },
+            }
+        )
 
     P = lambda name, response, expect: add(  # noqa: E731
         {"name": name, "config": "fubei", "parse": {"now": NOW, "response": response, "expect": expect}}
@@ -1330,13 +1543,27 @@ def fubei() -> dict:
         )
     P("parse: more than 2 decimals", plain_response(fubei_variant(total_fee=0.291)), err("DECODE_ERROR"))
     P(
-        "parse: float noise is not rounded",
-        plain_response(fubei_variant(total_fee="0.29000000000000004")),
+        "parse: a binary-float artifact (17 significant digits) is the fen it stands for",
+        plain_response(fubei_variant(total_fee=Raw("0.29000000000000001"), buyer_pay_amount="0.28999999999999998")),
+        {"order": fubei_order("PAID", "SUCCESS", amount=29, paid=29)},
+    )
+    P(
+        "parse: a string artifact within 1e-9 yuan of a fen is that fen",
+        plain_response(fubei_variant(total_fee="0.29000000000000004", buyer_pay_amount=None)),
+        {"order": fubei_order("PAID", "SUCCESS", amount=29, paid=29)},
+    )
+    P(
+        "parse: 1e-7 yuan off a fen is a real sub-fen amount",
+        plain_response(fubei_variant(total_fee=Raw("0.2900001"))),
         err("DECODE_ERROR"),
     )
     P("parse: negative money", plain_response(fubei_variant(total_fee=-1)), err("DECODE_ERROR"))
     P("parse: money of the wrong type", plain_response(fubei_variant(total_fee=[80])), err("DECODE_ERROR"))
-    P("parse: no amount at all", plain_response(fubei_variant(total_fee=None)), err("DECODE_ERROR"))
+    P(
+        "parse: no amount at all: the order without one",
+        plain_response(fubei_variant(total_fee=None, buyer_pay_amount=None)),
+        {"order": fubei_order("PAID", "SUCCESS", amount=None, paid=None)},
+    )
     P("parse: 200 without data", plain_response({"result_code": 200, "result_message": "成功"}), err("DECODE_ERROR"))
     P("parse: no result_code", plain_response({"result_message": "?"}), err("DECODE_ERROR"))
     P(
@@ -1448,7 +1675,7 @@ def ds_order(status, raw, *, amount=300, flags=()):
         "merchant_order_no": "3f2a58ad69b74e86b8a1a3da6fd75cc1",
         "status": status,
         "raw_status": raw,
-        "amount": cny(amount),
+        "amount": cny(amount) if amount is not None else None,
         "paid_amount": None,
         "paid_at": None,
         "created_at": None,
@@ -1574,9 +1801,9 @@ def dingshang_vending() -> dict:
             {"order": ds_order(status, state, flags=flags)},
         )
     P(
-        "parse: omitted amount is zero (protobuf omission)",
+        "parse: an omitted amount is not stated, never 0 (protobuf drops empty strings)",
         plain_response(ds_variant(amount=None)),
-        {"order": ds_order("PAID", "SUCCESS", amount=0)},
+        {"order": ds_order("PAID", "SUCCESS", amount=None)},
     )
     P("parse: amount with 3 decimals", plain_response(ds_variant(amount="3.001")), err("DECODE_ERROR"))
     P(

@@ -1,71 +1,119 @@
 //! RSASSA-PKCS1-v1_5 / SHA-256 keys (WeChat Pay's `WECHATPAY2-SHA256-RSA2048`).
 //!
-//! PEM handling lives here; the arithmetic comes from one of two backends:
-//! - **aws-lc-rs** on native targets (measured here: ~211 µs per RSA-2048 signature, 5× the
-//!   pure-Rust crate's speed, constant-time, FIPS-validated lineage);
-//! - the pure-Rust **`rsa`** crate where aws-lc-rs cannot build (wasm32), or natively with the
-//!   `pure-rust-rsa` feature so CI runs every vector through it too. Its private-key
-//!   operations are not constant-time (RUSTSEC-2023-0071): hosts that hold the key in
-//!   JavaScript should sign with node:crypto through the two-phase API instead.
+//! Everything but the arithmetic happens here, identically for every backend: PEM decoding,
+//! PKCS#1 → PKCS#8 / SPKI conversion, the `rsaEncryption` algorithm check, X.509 parsing and
+//! the 2048–8192-bit size rule. A backend sees only DER the core has already accepted, so two
+//! backends can never disagree about which keys are usable.
 
 use std::fmt;
+use std::ops::RangeInclusive;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
+use der::asn1::BitStringRef;
 use der::{Decode, Encode};
 
+use super::{default_rsa_backend, RsaBackend, RsaSigningKey, RsaVerifyingKey};
 use crate::error::{Error, Result};
 
-#[cfg(not(any(target_arch = "wasm32", feature = "pure-rust-rsa")))]
-#[path = "rsa_backend/aws_lc.rs"]
-mod backend;
-#[cfg(any(target_arch = "wasm32", feature = "pure-rust-rsa"))]
-#[path = "rsa_backend/pure_rust.rs"]
-mod backend;
+/// Accepted RSA modulus sizes, in bits. WeChat Pay uses 2048; smaller keys are breakable, and
+/// larger ones than 8192 are refused by aws-lc-rs's verifier (and would make a hostile config
+/// expensive).
+pub const RSA_KEY_BITS: RangeInclusive<usize> = 2048..=8192;
 
-/// Accepted RSA modulus sizes, in bits (WeChat Pay uses 2048; aws-lc-rs verifies up to 8192).
-const KEY_BITS: std::ops::RangeInclusive<usize> = 2048..=8192;
-
-/// `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` (RFC 8017).
-#[derive(der::Sequence)]
-struct RsaPublicKeyAsn1<'a> {
-    modulus: der::asn1::UintRef<'a>,
-    public_exponent: der::asn1::UintRef<'a>,
+/// Bit length of a big-endian unsigned integer without leading zero bytes.
+fn bit_len(uint: &[u8]) -> usize {
+    let first = uint.iter().position(|b| *b != 0);
+    match first.and_then(|i| uint.get(i..)) {
+        Some(rest) => rest.len() * 8 - rest.first().map_or(8, |b| b.leading_zeros() as usize),
+        None => 0,
+    }
 }
 
-/// Checks the modulus size of an SPKI or PKCS#1 public key against [`KEY_BITS`], for both
-/// backends alike, so a weak key is refused when the client is configured instead of making
-/// every later verification fail.
-fn check_public_key_size(der: &[u8]) -> Result<(), String> {
-    let pkcs1 = match spki::SubjectPublicKeyInfoRef::from_der(der) {
-        Ok(info) => info.subject_public_key.raw_bytes().to_vec(),
-        Err(_) => der.to_vec(),
-    };
-    let key =
-        RsaPublicKeyAsn1::from_der(&pkcs1).map_err(|e| format!("not an RSA public key: {e}"))?;
-    if key.public_exponent.as_bytes().is_empty() {
-        return Err("the public exponent is empty".to_owned());
-    }
-    let modulus = key.modulus.as_bytes();
-    let bits = modulus.len() * 8 - modulus.first().map_or(8, |b| b.leading_zeros() as usize);
-    if KEY_BITS.contains(&bits) {
+fn check_size(modulus: &[u8]) -> Result<(), String> {
+    let bits = bit_len(modulus);
+    if RSA_KEY_BITS.contains(&bits) {
         Ok(())
     } else {
         Err(format!(
             "{bits}-bit keys are not accepted; {} to {} bits are",
-            KEY_BITS.start(),
-            KEY_BITS.end()
+            RSA_KEY_BITS.start(),
+            RSA_KEY_BITS.end()
         ))
     }
 }
 
-/// The backend in use, for diagnostics and benchmarks: `"aws-lc-rs"` or `"rsa"`.
-pub const RSA_BACKEND: &str = backend::NAME;
+/// Checks an `RSAPublicKey` (PKCS#1) structure: a usable exponent and an accepted size.
+fn check_pkcs1_public(der: &[u8]) -> Result<(), String> {
+    let key =
+        pkcs1::RsaPublicKey::from_der(der).map_err(|e| format!("not an RSA public key: {e}"))?;
+    if key.public_exponent.as_bytes().is_empty() {
+        return Err("the public exponent is empty".to_owned());
+    }
+    check_size(key.modulus.as_bytes())
+}
+
+/// Checks `SubjectPublicKeyInfo` DER: an `rsaEncryption` key of an accepted size.
+fn check_spki(spki_der: &[u8]) -> Result<(), String> {
+    let info = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
+        .map_err(|e| format!("not a SubjectPublicKeyInfo: {e}"))?;
+    if info.algorithm.oid != pkcs1::ALGORITHM_OID {
+        return Err(format!("not an RSA key (algorithm {})", info.algorithm.oid));
+    }
+    check_pkcs1_public(info.subject_public_key.raw_bytes())
+}
+
+/// Wraps a PKCS#1 `RSAPublicKey` into `SubjectPublicKeyInfo` DER.
+fn pkcs1_public_to_spki(pkcs1_der: &[u8]) -> Result<Vec<u8>, String> {
+    let info = spki::SubjectPublicKeyInfoRef {
+        algorithm: pkcs1::ALGORITHM_ID,
+        subject_public_key: BitStringRef::from_bytes(pkcs1_der).map_err(|e| e.to_string())?,
+    };
+    info.to_der().map_err(|e| e.to_string())
+}
+
+/// Checks a PKCS#1 `RSAPrivateKey` and wraps it into PKCS#8 `PrivateKeyInfo` DER.
+fn pkcs1_private_to_pkcs8(pkcs1_der: &[u8]) -> Result<Vec<u8>, String> {
+    let key = pkcs1::RsaPrivateKey::from_der(pkcs1_der)
+        .map_err(|e| format!("not a PKCS#1 RSA private key: {e}"))?;
+    check_size(key.modulus.as_bytes())?;
+    pkcs8::PrivateKeyInfo::new(pkcs1::ALGORITHM_ID, pkcs1_der)
+        .to_der()
+        .map_err(|e| e.to_string())
+}
+
+/// Checks PKCS#8 `PrivateKeyInfo` DER: an `rsaEncryption` key of an accepted size.
+fn check_pkcs8_private(pkcs8_der: &[u8]) -> Result<(), String> {
+    let info = pkcs8::PrivateKeyInfo::from_der(pkcs8_der)
+        .map_err(|e| format!("not a PKCS#8 private key: {e}"))?;
+    if info.algorithm.oid != pkcs1::ALGORITHM_OID {
+        return Err(format!("not an RSA key (algorithm {})", info.algorithm.oid));
+    }
+    let key = pkcs1::RsaPrivateKey::from_der(info.private_key)
+        .map_err(|e| format!("not an RSA private key: {e}"))?;
+    check_size(key.modulus.as_bytes())
+}
+
+fn decode_pem(field: &str, pem: &str) -> Result<(String, Vec<u8>)> {
+    pem_rfc7468::decode_vec(pem.trim().as_bytes())
+        .map(|(label, der)| (label.to_owned(), der))
+        .map_err(|_| Error::invalid_config(field, format!("`{field}` is not a PEM document")))
+}
+
+fn backend_or_error(field: &str) -> Result<&'static dyn RsaBackend> {
+    default_rsa_backend().ok_or_else(|| {
+        Error::invalid_config(
+            field,
+            "this build has no RSA backend compiled in; construct the client with one",
+        )
+    })
+}
 
 /// An RSA private key for RSASSA-PKCS1-v1_5 / SHA-256 signing (PKCS#8 `PRIVATE KEY` or PKCS#1
-/// `RSA PRIVATE KEY` PEM, 2048–8192 bits). `Debug` never shows key material.
+/// `RSA PRIVATE KEY` PEM, 2048–8192 bits), loaded into a backend. `Debug` never shows key
+/// material.
 pub struct RsaPrivateKey {
-    key: backend::PrivateKey,
+    key: Box<dyn RsaSigningKey>,
 }
 
 impl fmt::Debug for RsaPrivateKey {
@@ -75,35 +123,54 @@ impl fmt::Debug for RsaPrivateKey {
 }
 
 impl RsaPrivateKey {
-    /// Parses a PEM private key. `field` names the config setting in error messages (which
-    /// never include the PEM itself).
+    /// Parses a PEM private key into the default backend. `field` names the config setting in
+    /// error messages (which never include the PEM itself).
     pub fn from_pem(field: &str, pem: &str) -> Result<Self> {
-        let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes()).map_err(|_| {
-            Error::invalid_config(field, format!("`{field}` is not a PEM document"))
-        })?;
-        let key = match label {
-            "PRIVATE KEY" => backend::PrivateKey::from_pkcs8_der(&der),
-            "RSA PRIVATE KEY" => backend::PrivateKey::from_pkcs1_der(&der),
-            other => {
-                return Err(Error::invalid_config(
-                    field,
-                    format!("`{field}` is a PEM `{other}`, expected `PRIVATE KEY` (PKCS#8) or `RSA PRIVATE KEY` (PKCS#1)"),
-                ))
-            }
+        Self::from_pem_with(field, pem, backend_or_error(field)?)
+    }
+
+    /// Parses a PEM private key into `backend`.
+    pub fn from_pem_with(field: &str, pem: &str, backend: &dyn RsaBackend) -> Result<Self> {
+        let (label, der) = decode_pem(field, pem)?;
+        let pkcs8 = match label.as_str() {
+            "PRIVATE KEY" => check_pkcs8_private(&der).map(|()| der),
+            "RSA PRIVATE KEY" => pkcs1_private_to_pkcs8(&der),
+            "ENCRYPTED PRIVATE KEY" => Err(
+                "encrypted keys are not supported; decrypt the PEM (openssl pkcs8) first"
+                    .to_owned(),
+            ),
+            other => Err(format!(
+                "PEM `{other}`, expected `PRIVATE KEY` (PKCS#8) or `RSA PRIVATE KEY` (PKCS#1)"
+            )),
         }
         .map_err(|why| {
-            Error::invalid_config(field, format!("`{field}` is not a usable RSA private key ({why})"))
+            Error::invalid_config(
+                field,
+                format!("`{field}` is not a usable RSA private key ({why})"),
+            )
+        })?;
+        let key = backend.load_signing_key(&pkcs8).map_err(|why| {
+            Error::invalid_config(
+                field,
+                format!(
+                    "`{field}` was refused by the {} RSA backend ({why})",
+                    backend.name()
+                ),
+            )
         })?;
         Ok(RsaPrivateKey { key })
     }
 
-    /// Signs `message` with RSASSA-PKCS1-v1_5 / SHA-256 and returns the standard base64 signature.
-    /// PKCS#1 v1.5 is deterministic, so the same key and message always give the same signature.
+    /// Signs `message` with RSASSA-PKCS1-v1_5 / SHA-256 and returns the standard base64
+    /// signature. PKCS#1 v1.5 is deterministic: the same key and message always give the same
+    /// signature, whichever backend computes it.
     pub fn sign_sha256_base64(&self, message: &[u8]) -> Result<String> {
-        let signature = self
-            .key
-            .sign_sha256(message)
-            .map_err(|_| Error::invalid_config("merchant_private_key", "RSA signing failed"))?;
+        let signature = self.key.sign_pkcs1_sha256(message).map_err(|why| {
+            Error::invalid_config(
+                "merchant_private_key",
+                format!("RSA signing failed ({why})"),
+            )
+        })?;
         Ok(BASE64.encode(signature))
     }
 }
@@ -122,14 +189,30 @@ pub struct CertificateInfo {
 impl CertificateInfo {
     /// True when `serial` (hex, any case, leading zeros optional) is this certificate's serial.
     pub fn has_serial(&self, serial: &str) -> bool {
-        let normalize = |s: &str| s.trim_start_matches('0').to_ascii_uppercase();
-        normalize(&self.serial_hex) == normalize(serial)
+        normalize_serial(&self.serial_hex) == normalize_serial(serial)
     }
 }
 
-/// An RSA public key for verifying RSASSA-PKCS1-v1_5 / SHA-256 signatures (2048–8192 bits).
+/// The canonical form of a key serial, so that a serial written in a config and one received
+/// in a `Wechatpay-Serial` header compare equal whenever they name the same key: a hexadecimal
+/// certificate serial becomes upper case without leading zeros (`00ab12` → `AB12`; an all-zero
+/// serial stays `0`); anything else (a `PUB_KEY_ID_…`) is kept exactly as written.
+pub fn normalize_serial(serial: &str) -> String {
+    if serial.is_empty() || !serial.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return serial.to_owned();
+    }
+    let trimmed = serial.trim_start_matches('0');
+    if trimmed.is_empty() {
+        "0".to_owned()
+    } else {
+        trimmed.to_ascii_uppercase()
+    }
+}
+
+/// An RSA public key for verifying RSASSA-PKCS1-v1_5 / SHA-256 signatures (2048–8192 bits),
+/// loaded into a backend.
 pub struct RsaPublicKey {
-    key: backend::PublicKey,
+    key: Box<dyn RsaVerifyingKey>,
 }
 
 impl fmt::Debug for RsaPublicKey {
@@ -140,35 +223,24 @@ impl fmt::Debug for RsaPublicKey {
 
 impl RsaPublicKey {
     /// Parses a PEM `PUBLIC KEY` (SPKI), `RSA PUBLIC KEY` (PKCS#1) or `CERTIFICATE` (X.509; its
-    /// subject public key is used — expiry is the caller's business, as the serial selects it).
+    /// subject public key is used — validity is the caller's business, see
+    /// [`RsaPublicKey::from_certificate_pem`]) into the default backend.
     pub fn from_pem(field: &str, pem: &str) -> Result<Self> {
-        let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes()).map_err(|_| {
-            Error::invalid_config(field, format!("`{field}` is not a PEM document"))
-        })?;
-        let key = match label {
-            "PUBLIC KEY" => {
-                check_public_key_size(&der).and_then(|()| backend::PublicKey::from_spki_der(&der))
-            }
-            "RSA PUBLIC KEY" => {
-                check_public_key_size(&der).and_then(|()| backend::PublicKey::from_pkcs1_der(&der))
-            }
-            "CERTIFICATE" => {
-                let spki = x509_cert::Certificate::from_der(&der)
-                    .and_then(|c| c.tbs_certificate.subject_public_key_info.to_der())
-                    .map_err(|e| {
-                        Error::invalid_config(
-                            field,
-                            format!("`{field}` is not a valid X.509 certificate ({e})"),
-                        )
-                    })?;
-                check_public_key_size(&spki).and_then(|()| backend::PublicKey::from_spki_der(&spki))
-            }
-            other => {
-                return Err(Error::invalid_config(
-                    field,
-                    format!("`{field}` is a PEM `{other}`, expected `PUBLIC KEY` or `CERTIFICATE`"),
-                ))
-            }
+        Self::from_pem_with(field, pem, backend_or_error(field)?)
+    }
+
+    /// [`RsaPublicKey::from_pem`] into `backend`.
+    pub fn from_pem_with(field: &str, pem: &str, backend: &dyn RsaBackend) -> Result<Self> {
+        let (label, der) = decode_pem(field, pem)?;
+        let spki = match label.as_str() {
+            "PUBLIC KEY" => Ok(der),
+            "RSA PUBLIC KEY" => check_pkcs1_public(&der).and_then(|()| pkcs1_public_to_spki(&der)),
+            "CERTIFICATE" => x509_cert::Certificate::from_der(&der)
+                .and_then(|c| c.tbs_certificate.subject_public_key_info.to_der())
+                .map_err(|e| format!("not a valid X.509 certificate: {e}")),
+            other => Err(format!(
+                "PEM `{other}`, expected `PUBLIC KEY`, `RSA PUBLIC KEY` or `CERTIFICATE`"
+            )),
         }
         .map_err(|why| {
             Error::invalid_config(
@@ -176,21 +248,47 @@ impl RsaPublicKey {
                 format!("`{field}` is not a usable RSA public key ({why})"),
             )
         })?;
+        Self::from_spki(field, &spki, backend)
+    }
+
+    fn from_spki(field: &str, spki: &[u8], backend: &dyn RsaBackend) -> Result<Self> {
+        check_spki(spki).map_err(|why| {
+            Error::invalid_config(
+                field,
+                format!("`{field}` is not a usable RSA public key ({why})"),
+            )
+        })?;
+        let key = backend.load_verifying_key(spki).map_err(|why| {
+            Error::invalid_config(
+                field,
+                format!(
+                    "`{field}` was refused by the {} RSA backend ({why})",
+                    backend.name()
+                ),
+            )
+        })?;
         Ok(RsaPublicKey { key })
     }
 
-    /// Parses a PEM `CERTIFICATE` and returns its public key with the facts a verifier must
-    /// check: the certificate's serial and validity period.
+    /// Parses a PEM `CERTIFICATE` into the default backend and returns its public key with the
+    /// facts a verifier must check: the certificate's serial and validity period.
     pub fn from_certificate_pem(field: &str, pem: &str) -> Result<(Self, CertificateInfo)> {
+        Self::from_certificate_pem_with(field, pem, backend_or_error(field)?)
+    }
+
+    /// [`RsaPublicKey::from_certificate_pem`] into `backend`.
+    pub fn from_certificate_pem_with(
+        field: &str,
+        pem: &str,
+        backend: &dyn RsaBackend,
+    ) -> Result<(Self, CertificateInfo)> {
         let bad = |why: String| {
             Error::invalid_config(
                 field,
                 format!("`{field}` is not a usable certificate ({why})"),
             )
         };
-        let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes()).map_err(|_| {
-            Error::invalid_config(field, format!("`{field}` is not a PEM document"))
-        })?;
+        let (label, der) = decode_pem(field, pem)?;
         if label != "CERTIFICATE" {
             return Err(bad(format!("PEM `{label}`, expected `CERTIFICATE`")));
         }
@@ -213,21 +311,19 @@ impl RsaPublicKey {
             .subject_public_key_info
             .to_der()
             .map_err(|e| bad(e.to_string()))?;
-        let key = check_public_key_size(&spki)
-            .and_then(|()| backend::PublicKey::from_spki_der(&spki))
-            .map_err(bad)?;
-        Ok((RsaPublicKey { key }, info))
+        Ok((Self::from_spki(field, &spki, backend)?, info))
     }
 
     /// True when `signature` is a valid RSASSA-PKCS1-v1_5 / SHA-256 signature of `message`.
     pub fn verify_sha256(&self, message: &[u8], signature: &[u8]) -> bool {
-        self.key.verify_sha256(message, signature)
+        self.key.verify_pkcs1_sha256(message, signature)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::compiled_rsa_backends;
 
     const MERCHANT_KEY: &str = include_str!("../../../tests/vectors/keys/merchant_private_key.pem");
     const MERCHANT_KEY_PKCS1: &str =
@@ -237,18 +333,27 @@ mod tests {
     const CERT: &str = include_str!("../../../tests/vectors/keys/platform_certificate.pem");
 
     #[test]
-    fn pkcs8_and_pkcs1_keys_sign_identically_and_verify() {
-        let a = RsaPrivateKey::from_pem("k", MERCHANT_KEY).unwrap();
-        let b = RsaPrivateKey::from_pem("k", MERCHANT_KEY_PKCS1).unwrap();
-        let sa = a.sign_sha256_base64(b"hello").unwrap();
-        assert_eq!(sa, b.sign_sha256_base64(b"hello").unwrap());
-        let sig = BASE64.decode(sa).unwrap();
-        let public = RsaPublicKey::from_pem("p", MERCHANT_PUB).unwrap();
-        assert!(public.verify_sha256(b"hello", &sig));
-        assert!(!public.verify_sha256(b"hellO", &sig));
-        assert!(!public.verify_sha256(b"hello", &sig[1..]));
-        let other = RsaPublicKey::from_pem("p", OTHER_PUB).unwrap();
-        assert!(!other.verify_sha256(b"hello", &sig));
+    fn pkcs8_and_pkcs1_keys_sign_identically_and_verify_on_every_backend() {
+        let mut signatures = Vec::new();
+        for backend in compiled_rsa_backends() {
+            let a = RsaPrivateKey::from_pem_with("k", MERCHANT_KEY, backend).unwrap();
+            let b = RsaPrivateKey::from_pem_with("k", MERCHANT_KEY_PKCS1, backend).unwrap();
+            let sa = a.sign_sha256_base64(b"hello").unwrap();
+            assert_eq!(sa, b.sign_sha256_base64(b"hello").unwrap());
+            let sig = BASE64.decode(&sa).unwrap();
+            let public = RsaPublicKey::from_pem_with("p", MERCHANT_PUB, backend).unwrap();
+            assert!(public.verify_sha256(b"hello", &sig));
+            assert!(!public.verify_sha256(b"hellO", &sig));
+            assert!(!public.verify_sha256(b"hello", &sig[1..]));
+            let other = RsaPublicKey::from_pem_with("p", OTHER_PUB, backend).unwrap();
+            assert!(!other.verify_sha256(b"hello", &sig));
+            signatures.push(sa);
+        }
+        assert!(!signatures.is_empty());
+        assert!(
+            signatures.windows(2).all(|w| w[0] == w[1]),
+            "backends disagree"
+        );
     }
 
     #[test]
@@ -257,12 +362,26 @@ mod tests {
         let (_, info) = RsaPublicKey::from_certificate_pem("c", CERT).unwrap();
         assert_eq!(info.serial_hex, "7132D72A03E93CDDF8C03BBD1F37EEDF7C8D7F92");
         assert!(info.has_serial("7132d72a03e93cddf8c03bbd1f37eedf7c8d7f92"));
+        assert!(info.has_serial("007132D72A03E93CDDF8C03BBD1F37EEDF7C8D7F92"));
         assert!(!info.has_serial("7132D72A03E93CDDF8C03BBD1F37EEDF7C8D7F93"));
         assert_eq!(
             (info.not_before, info.not_after),
             (1_577_836_800, 4_733_510_400)
         );
         assert!(RsaPublicKey::from_certificate_pem("c", MERCHANT_PUB).is_err());
+    }
+
+    #[test]
+    fn serials_normalize_to_upper_hex_without_leading_zeros() {
+        assert_eq!(normalize_serial("00ab12"), "AB12");
+        assert_eq!(normalize_serial("AB12"), "AB12");
+        assert_eq!(normalize_serial("000"), "0");
+        assert_eq!(
+            normalize_serial("PUB_KEY_ID_0119000000012025"),
+            "PUB_KEY_ID_0119000000012025"
+        );
+        assert_eq!(normalize_serial("pub_key_id_01"), "pub_key_id_01");
+        assert_eq!(normalize_serial(""), "");
     }
 
     #[test]
@@ -277,11 +396,23 @@ mod tests {
     }
 
     #[test]
-    fn keys_under_2048_bits_are_refused() {
+    fn keys_outside_2048_to_8192_bits_are_refused_by_every_backend() {
         let weak = include_str!("../../../tests/vectors/keys/weak_1024_public_key.pem");
-        let err = RsaPublicKey::from_pem("wechatpay_public_key_pem", weak).unwrap_err();
-        assert!(err.message().contains("1024-bit"), "{err}");
         let weak_private = include_str!("../../../tests/vectors/keys/weak_1024_private_key.pem");
-        assert!(RsaPrivateKey::from_pem("k", weak_private).is_err());
+        for backend in compiled_rsa_backends() {
+            let err =
+                RsaPublicKey::from_pem_with("wechatpay_public_key_pem", weak, backend).unwrap_err();
+            assert!(err.message().contains("1024-bit"), "{err}");
+            let err = RsaPrivateKey::from_pem_with("k", weak_private, backend).unwrap_err();
+            assert!(err.message().contains("1024-bit"), "{err}");
+        }
+    }
+
+    #[test]
+    fn bit_lengths_ignore_leading_zero_bytes() {
+        assert_eq!(bit_len(&[0, 0x80, 0]), 16);
+        assert_eq!(bit_len(&[0x01]), 1);
+        assert_eq!(bit_len(&[]), 0);
+        assert_eq!(bit_len(&[0, 0]), 0);
     }
 }

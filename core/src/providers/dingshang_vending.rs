@@ -10,7 +10,9 @@
 //! value, so `sign_key` is its own setting and nothing is inferred. Values are not URL-encoded
 //! before signing (PHP/Rust clients); the Go client's encoding agrees for the digits we send.
 //! The response is not signed. Its `data` is protobuf-backed JSON, so absent fields mean
-//! zero/empty/false — except `order_id` and `status`, without which there is no order.
+//! zero/empty/false — except `order_id` and `status`, without which there is no order, and
+//! money: `amount` and `price` are yuan *strings*, which protobuf omits when empty, so an
+//! absent amount is "not stated" (never a guessed 0 fen on a paid order).
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -25,7 +27,7 @@ use crate::http::{
     check_header_value, encode_component, BaseUrl, HttpRequest, HttpResponse, Method,
 };
 use crate::json::{self, de_id, de_opt_i64_lenient, de_opt_id, ResponseLimits};
-use crate::money::{yuan_text_to_fen, Money};
+use crate::money::Money;
 use crate::order::{Order, OrderFlag, OrderStatus};
 use crate::provider::ProviderId;
 use crate::secret::Secret;
@@ -140,17 +142,10 @@ pub enum DeliveryStatus {
     Other(String),
 }
 
-fn de_yuan_text_default_zero<'de, D: serde::Deserializer<'de>>(
+fn de_opt_cny<'de, D: serde::Deserializer<'de>>(
     d: D,
-) -> std::result::Result<Money, D::Error> {
-    use serde::de::Error as _;
-    let text: Option<String> = de_opt_id(d)?;
-    match text.as_deref() {
-        None | Some("") => Ok(Money::cny(0)),
-        Some(t) => yuan_text_to_fen("yuan amount", t)
-            .map(Money::cny)
-            .map_err(|e| D::Error::custom(e.message())),
-    }
+) -> std::result::Result<Option<Money>, D::Error> {
+    crate::json::de_opt_yuan(d).map(|fen| fen.map(Money::cny))
 }
 
 fn de_flag_string<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
@@ -176,19 +171,19 @@ pub struct DingshangRecord {
     /// Quantity (absent = 0).
     #[serde(default, deserialize_with = "de_opt_i64_lenient")]
     pub quantity: Option<i64>,
-    /// Line total (yuan text → exact fen; absent = 0).
-    #[serde(default = "zero_cny", deserialize_with = "de_yuan_text_default_zero")]
-    pub price: Money,
+    /// Line total (yuan text → exact fen; absent when not stated).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_cny",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub price: Option<Money>,
     /// Delivery status (shown once paid).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<DeliveryStatus>,
     /// Whether the dispensing notification was sent (`"1"`).
     #[serde(default, deserialize_with = "de_flag_string")]
     pub notify_sent: bool,
-}
-
-fn zero_cny() -> Money {
-    Money::cny(0)
 }
 
 /// `data` of a successful query.
@@ -207,9 +202,13 @@ pub struct DingshangOrder {
     /// Order date, `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
-    /// Order total (yuan text → exact fen; absent = 0).
-    #[serde(default = "zero_cny", deserialize_with = "de_yuan_text_default_zero")]
-    pub amount: Money,
+    /// Order total (yuan text → exact fen; absent when not stated).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_cny",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub amount: Option<Money>,
     /// Order status.
     pub status: DingshangOrderStatus,
     /// Number of dispensing notifications sent.

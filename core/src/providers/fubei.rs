@@ -9,6 +9,11 @@
 //! Decisions where the docs are silent: the nonce is 32 [0-9A-Za-z] from the context (the
 //! official Java SDK's choice); `version` is not sent (and so not signed), as in the doc's
 //! example; PHP clients that treat `"0"` as empty are not emulated — we never send `"0"`.
+//! Order ids (`merchant_order_sn`, `order_sn`; `device_no` likewise) are documented only as
+//! `string(32)` (`string(18)`) and travel inside the JSON `biz_content`, so any Unicode text of
+//! up to 32 (18) characters without control characters is accepted — merchants do use UTF-8
+//! order numbers — and the MD5 covers its UTF-8 bytes exactly as JSON-encoded
+//! (`serde_json`: no `\uXXXX` escapes for non-ASCII, `"` and `\` escaped).
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -23,7 +28,7 @@ use crate::money::Money;
 use crate::order::{rfc3339_from_unix_seconds, Order, OrderStatus};
 use crate::provider::ProviderId;
 use crate::secret::Secret;
-use crate::validate::{config_id, input_id, Charset};
+use crate::validate::{config_id, input_text_id, Charset};
 use crate::{ProviderDetail, QueryResult};
 
 /// The production gateway.
@@ -252,7 +257,9 @@ pub struct FubeiOrder {
 impl FubeiOrder {
     /// The normalized order (USERPAYING→PAYING, SUCCESS→PAID, REVOKING→REFUNDING,
     /// REVOKED→CANCELLED, REVOKED_ERROR→UNKNOWN, CLOSED→CLOSED). `amount` is `order_price`,
-    /// else `total_fee`; `paid_amount` is `buyer_pay_amount`, else `total_fee`.
+    /// else `total_fee` (absent when neither is sent); `paid_amount` is `buyer_pay_amount`, else
+    /// `total_fee`, and only once money was received (SUCCESS, REVOKING): a `USERPAYING` or
+    /// `CLOSED` order's `total_fee` is what was asked, not what was paid.
     pub fn to_order(&self) -> Result<Order> {
         let status = match self.trade_state {
             FubeiTradeState::UserPaying => OrderStatus::Paying,
@@ -262,14 +269,11 @@ impl FubeiOrder {
             FubeiTradeState::Closed => OrderStatus::Closed,
             FubeiTradeState::RevokedError | FubeiTradeState::Other(_) => OrderStatus::Unknown,
         };
-        let amount = self
-            .order_price
+        let amount = self.order_price.clone().or_else(|| self.total_fee.clone());
+        let paid = self
+            .buyer_pay_amount
             .clone()
-            .or_else(|| self.total_fee.clone())
-            .ok_or_else(|| {
-                Error::decode("Fubei order has neither `order_price` nor `total_fee`")
-                    .with_field("data.total_fee")
-            })?;
+            .or_else(|| self.total_fee.clone());
         Ok(Order {
             provider: ProviderId::Fubei,
             provider_order_id: self.order_sn.clone(),
@@ -277,10 +281,7 @@ impl FubeiOrder {
             status,
             raw_status: self.trade_state.as_str().to_owned(),
             amount,
-            paid_amount: self
-                .buyer_pay_amount
-                .clone()
-                .or_else(|| self.total_fee.clone()),
+            paid_amount: Order::paid_amount_for(status, paid),
             paid_at: self
                 .pay_time
                 .filter(|t| *t > 0)
@@ -367,8 +368,8 @@ impl FubeiClient {
     /// Builds the signed POST.
     pub fn query_request(&self, query: &FubeiQuery, ctx: &RequestContext) -> Result<HttpRequest> {
         match (&query.merchant_order_sn, &query.order_sn) {
-            (Some(sn), None) => input_id("merchant_order_sn", sn, 32, Charset::Token)?,
-            (None, Some(sn)) => input_id("order_sn", sn, 32, Charset::Token)?,
+            (Some(sn), None) => input_text_id("merchant_order_sn", sn, 32)?,
+            (None, Some(sn)) => input_text_id("order_sn", sn, 32)?,
             _ => {
                 return Err(Error::invalid_input(
                     "merchant_order_sn",
@@ -377,7 +378,7 @@ impl FubeiClient {
             }
         }
         if let Some(d) = &query.device_no {
-            input_id("device_no", d, 18, Charset::Token)?;
+            input_text_id("device_no", d, 18)?;
         }
         let biz = BizContent {
             merchant_order_sn: query.merchant_order_sn.as_deref(),

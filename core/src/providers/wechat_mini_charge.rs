@@ -31,11 +31,14 @@ use crate::order::{
 };
 use crate::provider::ProviderId;
 use crate::secret::Secret;
-use crate::validate::{config_id, input_id, Charset};
+use crate::validate::{config_id, input_id, response_id, Charset};
 use crate::{ProviderDetail, QueryResult};
 
 /// The default API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.weixin.qq.com";
+
+/// Longest access token accepted (WeChat says to reserve at least 512 characters).
+pub const ACCESS_TOKEN_MAX_LEN: usize = 2048;
 
 /// Refresh a token this many seconds before it expires (WeChat renews stable tokens 5 min early).
 pub const TOKEN_REFRESH_MARGIN_SECS: i64 = 300;
@@ -100,20 +103,50 @@ struct QueryDocument {
     force_refresh: Option<bool>,
 }
 
+impl TokenKind {
+    /// `"stable"` or `"classic"`, as in query documents and the bindings' `kind` argument.
+    pub fn parse(kind: &str) -> Result<Self> {
+        match kind {
+            "stable" => Ok(TokenKind::Stable),
+            "classic" => Ok(TokenKind::Classic),
+            _ => Err(Error::invalid_input(
+                "kind",
+                "token kind must be \"stable\" or \"classic\"",
+            )),
+        }
+    }
+
+    /// `"stable"` or `"classic"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Stable => "stable",
+            TokenKind::Classic => "classic",
+        }
+    }
+}
+
 impl MiniChargeQuery {
+    /// A token query; `force_refresh` applies to stable tokens only.
+    pub fn token(token: TokenKind, force_refresh: bool) -> Result<Self> {
+        if force_refresh && token == TokenKind::Classic {
+            return Err(Error::invalid_input(
+                "force_refresh",
+                "`force_refresh` applies to stable tokens only",
+            ));
+        }
+        Ok(MiniChargeQuery::Token {
+            token,
+            force_refresh,
+        })
+    }
+
     /// Parses `{"order_id": …}` or `{"token": "stable"|"classic", "force_refresh"?: bool}`.
     pub fn from_json(json: &str) -> Result<Self> {
         let doc: QueryDocument = serde_json::from_str(json)
             .map_err(|e| Error::invalid_input("query", format!("invalid query document: {e}")))?;
         match (doc.order_id, doc.token) {
             (Some(order_id), None) if doc.force_refresh.is_none() => Ok(MiniChargeQuery::Order { order_id }),
-            (None, Some(token)) => {
-                let force_refresh = doc.force_refresh.unwrap_or(false);
-                if force_refresh && token == TokenKind::Classic {
-                    return Err(Error::invalid_input("force_refresh", "`force_refresh` applies to stable tokens only"));
-                }
-                Ok(MiniChargeQuery::Token { token, force_refresh })
-            }
+            (None, Some(token)) => MiniChargeQuery::token(token, doc.force_refresh.unwrap_or(false)),
             _ => Err(Error::invalid_input(
                 "query",
                 "give either `order_id`, or `token` (\"stable\" or \"classic\") with an optional `force_refresh`",
@@ -332,7 +365,7 @@ impl MiniChargeOrder {
             merchant_order_no: None,
             status,
             raw_status: i64::from(self.status).to_string(),
-            amount: Money::cny(self.order_price),
+            amount: Some(Money::cny(self.order_price)),
             paid_amount: None,
             paid_at: self
                 .pay_info
@@ -429,7 +462,12 @@ impl MiniChargeClient {
             config.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
         )?;
         if let Some(t) = &config.access_token {
-            config_id("access_token", t.expose(), 2048, Charset::VisibleAscii)?;
+            config_id(
+                "access_token",
+                t.expose(),
+                ACCESS_TOKEN_MAX_LEN,
+                Charset::VisibleAscii,
+            )?;
         }
         if let Some(a) = &config.appid {
             config_id("appid", a, 64, Charset::Token)?;
@@ -560,11 +598,20 @@ impl MiniChargeClient {
                 "token response lacks `access_token` or `expires_in`",
             ));
         };
-        if token.is_empty() || expires_in <= 0 {
-            return Err(Error::decode(
-                "token response has an empty token or a non-positive `expires_in`",
-            ));
+        if expires_in <= 0 {
+            return Err(
+                Error::decode("token response has a non-positive `expires_in`")
+                    .with_field("expires_in"),
+            );
         }
+        // The same rule as a configured `access_token`: the token goes into URLs, so CR/LF,
+        // spaces or non-ASCII in it are refused here rather than when it is next used.
+        response_id(
+            "access_token",
+            &token,
+            ACCESS_TOKEN_MAX_LEN,
+            Charset::VisibleAscii,
+        )?;
         let margin = TOKEN_REFRESH_MARGIN_SECS.min(expires_in / 2);
         let expires_at = ctx.now.saturating_add(expires_in);
         Ok(AccessToken {

@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use payquery_core::{Client, Error, HttpResponse};
+use payquery_core::crypto::RsaBackend;
+use payquery_core::{Client, ClientConfig, Error, HttpResponse};
 use serde_json::Value;
 
 /// The shared vector directory.
@@ -26,24 +27,40 @@ pub fn key_pem(name: &str) -> String {
 
 /// A client from a vector config, its `*_path` keys read relative to the vector directory.
 pub fn client_for(config: &Value) -> Result<Client, Error> {
-    let mut config = config.clone();
-    let dir = vectors_dir();
-    payquery_core::resolve_pem_paths(&mut config, &mut |p| {
-        std::fs::read_to_string(dir.join(p)).map_err(|e| e.to_string())
-    })?;
-    Client::from_config_json(&config.to_string())
+    Client::new(&config_for(config)?)
 }
 
-/// A vector's `{"status", "headers", "body"}` response document.
+/// [`client_for`] with the given RSA backend.
+pub fn client_with_backend(config: &Value, backend: &dyn RsaBackend) -> Result<Client, Error> {
+    Client::with_rsa_backend(&config_for(config)?, backend)
+}
+
+fn config_for(config: &Value) -> Result<ClientConfig, Error> {
+    let dir = vectors_dir();
+    ClientConfig::from_json_with_files(&config.to_string(), &mut |p| {
+        std::fs::read_to_string(dir.join(p)).map_err(|e| e.to_string())
+    })
+}
+
+/// A vector's `{"status", "headers", "body"}` response document; `headers` is an object or a
+/// list of `[name, value]` pairs (repeated names kept).
 pub fn response_from(doc: &Value) -> HttpResponse {
-    let headers = doc["headers"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let headers = match &doc["headers"] {
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+            .collect(),
+        Value::Array(pairs) => pairs
+            .iter()
+            .map(|p| {
+                (
+                    p[0].as_str().unwrap().to_owned(),
+                    p[1].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     HttpResponse::new(
         u16::try_from(doc["status"].as_u64().unwrap()).unwrap(),
         headers,

@@ -5,12 +5,15 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use super::WechatPayConfig;
-use crate::context::{RequestContext, ResponseContext};
-use crate::crypto::{RsaPrivateKey, RsaPublicKey};
+use crate::context::{Nonce, RequestContext, ResponseContext};
+use crate::crypto::{normalize_serial, RsaBackend, RsaPrivateKey, RsaPublicKey};
 use crate::error::{Error, ErrorCode, Result};
-use crate::http::{check_header_value, HttpRequest, HttpResponse, Method};
+use crate::http::{
+    check_header_name, check_header_value, check_request_url, request_target, HttpRequest,
+    HttpResponse, Method,
+};
 use crate::secret::Secret;
-use crate::validate::{config_id, Charset};
+use crate::validate::{config_id, input_id, Charset};
 use crate::USER_AGENT;
 
 /// The scheme name used in `Authorization` and `Wechatpay-Signature-Type`.
@@ -22,12 +25,24 @@ pub const SCHEME: &str = "WECHATPAY2-SHA256-RSA2048";
 /// both ways: a timestamp from the future is as suspect as a stale one.
 pub const FRESHNESS_WINDOW_SECS: u64 = 300;
 
+/// The response headers that make up a WeChat Pay signature. A response carrying any of them
+/// claims to be signed, and is verified (or refused) as a whole.
+pub const SIGNATURE_HEADERS: [&str; 4] = [
+    "Wechatpay-Serial",
+    "Wechatpay-Signature",
+    "Wechatpay-Timestamp",
+    "Wechatpay-Nonce",
+];
+
+/// Headers `finish` writes itself; a pending request must not bring its own.
+const FINISH_HEADERS: [&str; 4] = ["Authorization", "Accept", "User-Agent", "Content-Type"];
+
 /// Signs WeChat Pay APIv3 requests with the merchant API key.
 ///
-/// Signing is two-phase so that keys which never enter the process (KMS, HSM, node:crypto)
-/// work: [`WechatPayV3Signer::prepare`] returns a [`PendingRequest`] holding the exact string
-/// to sign, and [`PendingRequest::finish`] takes the base64 signature. With an in-process key,
-/// [`WechatPayV3Signer::sign`] does both.
+/// Signing is two-phase so that keys which never enter the process (KMS, HSM, Android
+/// Keystore) work: [`WechatPayV3Signer::prepare`] returns a [`PendingRequest`] holding the
+/// exact string to sign, and [`PendingRequest::finish`] takes the base64 signature. With an
+/// in-process key, [`WechatPayV3Signer::sign`] does both.
 #[derive(Debug)]
 pub struct WechatPayV3Signer {
     mchid: String,
@@ -36,12 +51,20 @@ pub struct WechatPayV3Signer {
 }
 
 impl WechatPayV3Signer {
-    /// A signer for merchant `mchid` whose API certificate has serial `serial_no`.
-    pub fn new(mchid: &str, serial_no: &str, private_key_pem: Option<&Secret>) -> Result<Self> {
+    /// A signer for merchant `mchid` whose API certificate has serial `serial_no`; the private
+    /// key, when given, is loaded into `backend`.
+    pub fn new(
+        mchid: &str,
+        serial_no: &str,
+        private_key_pem: Option<&Secret>,
+        backend: &dyn RsaBackend,
+    ) -> Result<Self> {
         config_id("mchid", mchid, 32, Charset::Digits)?;
         config_id("merchant_serial_no", serial_no, 64, Charset::Hex)?;
         let private_key = private_key_pem
-            .map(|pem| RsaPrivateKey::from_pem("merchant_private_key_pem", pem.expose()))
+            .map(|pem| {
+                RsaPrivateKey::from_pem_with("merchant_private_key_pem", pem.expose(), backend)
+            })
             .transpose()?;
         Ok(WechatPayV3Signer {
             mchid: mchid.to_owned(),
@@ -51,35 +74,17 @@ impl WechatPayV3Signer {
     }
 
     /// Phase one: fixes everything about the request and computes the string to sign,
-    /// `METHOD\nCANONICAL_URL\nTIMESTAMP\nNONCE\nBODY\n`. `canonical_url` must be the
-    /// request-target exactly as sent (path and query, percent-encoded).
+    /// `METHOD\nCANONICAL_URL\nTIMESTAMP\nNONCE\nBODY\n`, where the canonical URL is the
+    /// request-target of `url` exactly as it will be sent (path and query, percent-encoded).
     pub fn prepare(
         &self,
         method: Method,
         url: String,
-        canonical_url: String,
         body: Option<Vec<u8>>,
         extra_headers: Vec<(String, String)>,
         ctx: &RequestContext,
     ) -> Result<PendingRequest> {
-        if ctx.timestamp < 0 {
-            return Err(Error::invalid_input(
-                "timestamp",
-                "timestamp must be a non-negative Unix time",
-            ));
-        }
-        let body_text = match &body {
-            Some(b) => std::str::from_utf8(b)
-                .map_err(|_| Error::invalid_input("body", "request body must be UTF-8"))?,
-            None => "",
-        };
-        check_header_value("url", &canonical_url)?;
-        let string_to_sign = format!(
-            "{method}\n{canonical_url}\n{}\n{}\n{body_text}\n",
-            ctx.timestamp,
-            ctx.nonce.as_str()
-        );
-        Ok(PendingRequest {
+        PendingRequest::from_parts(PendingParts {
             method,
             url,
             headers: extra_headers,
@@ -88,7 +93,6 @@ impl WechatPayV3Signer {
             serial_no: self.serial_no.clone(),
             timestamp: ctx.timestamp,
             nonce: ctx.nonce.as_str().to_owned(),
-            string_to_sign,
         })
     }
 
@@ -105,9 +109,44 @@ impl WechatPayV3Signer {
     }
 }
 
-/// A request waiting for its signature (phase one of two-phase signing). It serializes, so a
-/// host may keep it while an external signer works.
+/// Everything a pending request is made of, before validation.
+#[derive(Debug)]
+struct PendingParts {
+    method: Method,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+    mchid: String,
+    serial_no: String,
+    timestamp: i64,
+    nonce: String,
+}
+
+/// The serialized form: the parts plus the string to sign they produce.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PendingDocument {
+    method: Method,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+    mchid: String,
+    serial_no: String,
+    timestamp: i64,
+    nonce: String,
+    string_to_sign: String,
+}
+
+/// A request waiting for its signature (phase one of two-phase signing).
+///
+/// Every `PendingRequest` is valid by construction — whether built by `prepare` or read back
+/// with [`PendingRequest::from_json`] / serde after a host parked it while a KMS signed: the
+/// URL, headers, nonce, ids and timestamp pass the same checks `build` applies, and the stored
+/// `string_to_sign` is recomputed from them and must match. A stored document whose `url`
+/// smuggles CR/LF, whose `nonce` would inject a second `signature=` into `Authorization`, or
+/// whose `url`/`timestamp`/`body` was changed after signing, is refused with `INVALID_INPUT`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "PendingDocument")]
 pub struct PendingRequest {
     method: Method,
     url: String,
@@ -120,23 +159,129 @@ pub struct PendingRequest {
     string_to_sign: String,
 }
 
+impl TryFrom<PendingDocument> for PendingRequest {
+    type Error = Error;
+
+    fn try_from(doc: PendingDocument) -> Result<Self> {
+        let pending = PendingRequest::from_parts(PendingParts {
+            method: doc.method,
+            url: doc.url,
+            headers: doc.headers,
+            body: doc.body,
+            mchid: doc.mchid,
+            serial_no: doc.serial_no,
+            timestamp: doc.timestamp,
+            nonce: doc.nonce,
+        })?;
+        if pending.string_to_sign != doc.string_to_sign {
+            return Err(Error::invalid_input(
+                "string_to_sign",
+                "`string_to_sign` does not match the request it describes (its url, timestamp, nonce or body changed)",
+            ));
+        }
+        Ok(pending)
+    }
+}
+
 impl PendingRequest {
+    fn from_parts(parts: PendingParts) -> Result<Self> {
+        input_id("mchid", &parts.mchid, 32, Charset::Digits)?;
+        input_id("serial_no", &parts.serial_no, 64, Charset::Hex)?;
+        let nonce = Nonce::new(parts.nonce)?;
+        if parts.timestamp < 0 {
+            return Err(Error::invalid_input(
+                "timestamp",
+                "timestamp must be a non-negative Unix time",
+            ));
+        }
+        check_request_url("url", &parts.url)?;
+        for (i, (name, value)) in parts.headers.iter().enumerate() {
+            check_header_name(name)?;
+            check_header_value(name, value)?;
+            let reserved = FINISH_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name));
+            let repeated = parts
+                .headers
+                .iter()
+                .take(i)
+                .any(|(n, _)| n.eq_ignore_ascii_case(name));
+            if reserved || repeated {
+                return Err(Error::invalid_input(
+                    "headers",
+                    format!("header `{name}` is repeated or is one payquery sets itself"),
+                ));
+            }
+        }
+        let body_text = match &parts.body {
+            Some(b) => std::str::from_utf8(b)
+                .map_err(|_| Error::invalid_input("body", "request body must be UTF-8"))?,
+            None => "",
+        };
+        let string_to_sign = format!(
+            "{}\n{}\n{}\n{}\n{body_text}\n",
+            parts.method,
+            request_target(&parts.url),
+            parts.timestamp,
+            nonce.as_str()
+        );
+        Ok(PendingRequest {
+            method: parts.method,
+            url: parts.url,
+            headers: parts.headers,
+            body: parts.body,
+            mchid: parts.mchid,
+            serial_no: parts.serial_no,
+            timestamp: parts.timestamp,
+            nonce: nonce.as_str().to_owned(),
+            string_to_sign,
+        })
+    }
+
+    /// Reads a pending request a host parked as JSON (the output of `to_json`, or the CLI's
+    /// `prepare`), validating it as described on the type.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let doc: PendingDocument = serde_json::from_str(json).map_err(|e| {
+            Error::invalid_input("pending", format!("invalid pending request: {e}"))
+        })?;
+        PendingRequest::try_from(doc)
+    }
+
+    /// The pending request as JSON, to park while an external signer works.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
     /// The exact message to sign with RSASSA-PKCS1-v1_5 / SHA-256 (UTF-8 bytes).
     pub fn string_to_sign(&self) -> &str {
         &self.string_to_sign
     }
 
-    /// Phase two: attaches the standard-base64 signature and returns the request to send.
+    /// The Unix time the request is signed for.
+    pub fn timestamp(&self) -> i64 {
+        self.timestamp
+    }
+
+    /// The nonce the request is signed with.
+    pub fn nonce(&self) -> &str {
+        &self.nonce
+    }
+
+    /// The URL the request will go to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Phase two: attaches the standard-base64 RSASSA-PKCS1-v1_5 / SHA-256 signature of
+    /// [`string_to_sign`](Self::string_to_sign) and returns the request to send.
     pub fn finish(self, signature_base64: &str) -> Result<HttpRequest> {
         let signature = signature_base64.trim();
         let decoded = BASE64
             .decode(signature)
             .map_err(|_| Error::invalid_input("signature", "signature must be standard base64"))?;
-        if decoded.len() < 256 {
+        if !(256..=1024).contains(&decoded.len()) {
             return Err(Error::invalid_input(
                 "signature",
                 format!(
-                    "signature is {} bytes; an RSA-2048 (or larger) signature has at least 256",
+                    "signature is {} bytes; an RSA-2048 to RSA-8192 signature has 256 to 1024",
                     decoded.len()
                 ),
             ));
@@ -154,9 +299,6 @@ impl PendingRequest {
             headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
         }
         headers.extend(self.headers);
-        for (name, value) in &headers {
-            check_header_value(name, value)?;
-        }
         Ok(HttpRequest {
             method: self.method,
             url: self.url,
@@ -176,6 +318,7 @@ pub struct WechatPayVerifier {
 /// A key registered under a serial; certificates also bound when it may be used.
 #[derive(Debug)]
 struct VerificationKey {
+    /// The serial in canonical form ([`normalize_serial`]).
     serial: String,
     key: RsaPublicKey,
     /// `(not_before, not_after)` of a platform certificate, Unix seconds.
@@ -184,10 +327,12 @@ struct VerificationKey {
 
 impl WechatPayVerifier {
     /// Builds the key set from the config: the `PUB_KEY_ID_…` public key and/or platform
-    /// certificates. At least one key is required: a client that cannot verify responses
-    /// would have to trust them, which payquery never does.
-    pub fn from_config(config: &WechatPayConfig) -> Result<Self> {
-        let mut keys = Vec::new();
+    /// certificates, loaded into `backend`. At least one key is required: a client that cannot
+    /// verify responses would have to trust them, which payquery never does. Serials are kept
+    /// in canonical form, so a lower-case or zero-padded serial in the config matches what
+    /// WeChat Pay sends.
+    pub fn from_config(config: &WechatPayConfig, backend: &dyn RsaBackend) -> Result<Self> {
+        let mut keys: Vec<VerificationKey> = Vec::new();
         let public_key_id = match (
             &config.wechatpay_public_key_id,
             &config.wechatpay_public_key_pem,
@@ -195,8 +340,8 @@ impl WechatPayVerifier {
             (Some(id), Some(pem)) => {
                 config_id("wechatpay_public_key_id", id, 128, Charset::Token)?;
                 keys.push(VerificationKey {
-                    serial: id.clone(),
-                    key: RsaPublicKey::from_pem("wechatpay_public_key_pem", pem)?,
+                    serial: normalize_serial(id),
+                    key: RsaPublicKey::from_pem_with("wechatpay_public_key_pem", pem, backend)?,
                     validity: None,
                 });
                 Some(id.clone())
@@ -209,27 +354,24 @@ impl WechatPayVerifier {
         };
         for (i, cert) in config.platform_certificates.iter().enumerate() {
             let field = format!("platform_certificates[{i}]");
-            config_id(
-                &format!("{field}.serial_no"),
-                &cert.serial_no,
-                128,
-                Charset::Token,
-            )?;
+            let serial_field = format!("{field}.serial_no");
+            config_id(&serial_field, &cert.serial_no, 128, Charset::Token)?;
             let (key, validity) = match (&cert.public_key_pem, &cert.certificate_pem) {
                 (Some(pem), None) => (
-                    RsaPublicKey::from_pem(&format!("{field}.public_key_pem"), pem)?,
+                    RsaPublicKey::from_pem_with(&format!("{field}.public_key_pem"), pem, backend)?,
                     None,
                 ),
                 (None, Some(pem)) => {
                     let pem_field = format!("{field}.certificate_pem");
-                    let (key, info) = RsaPublicKey::from_certificate_pem(&pem_field, pem)?;
+                    let (key, info) =
+                        RsaPublicKey::from_certificate_pem_with(&pem_field, pem, backend)?;
                     // A certificate filed under another serial is a configuration mistake that
                     // would otherwise surface as "signature invalid" on every response.
                     if !info.has_serial(&cert.serial_no) {
                         return Err(Error::invalid_config(
-                            &format!("{field}.serial_no"),
+                            &serial_field,
                             format!(
-                                "`{field}.serial_no` is {} but the certificate's serial is {}",
+                                "`{serial_field}` is {} but the certificate's serial is {}",
                                 cert.serial_no, info.serial_hex
                             ),
                         ));
@@ -245,8 +387,15 @@ impl WechatPayVerifier {
                     ))
                 }
             };
+            let serial = normalize_serial(&cert.serial_no);
+            if keys.iter().any(|k| k.serial == serial) {
+                return Err(Error::invalid_config(
+                    &serial_field,
+                    format!("serial {serial} is configured twice"),
+                ));
+            }
             keys.push(VerificationKey {
-                serial: cert.serial_no.clone(),
+                serial,
                 key,
                 validity,
             });
@@ -268,18 +417,33 @@ impl WechatPayVerifier {
         self.public_key_id.as_deref()
     }
 
-    /// Verifies a 2xx response: the four `Wechatpay-*` headers must be present, the signature
-    /// must verify over `TIMESTAMP\nNONCE\nRAW_BODY\n` with the key registered under
-    /// `Wechatpay-Serial` (a platform certificate only within its validity period), and the
-    /// timestamp must be within 300 s of `now`. The signature is
-    /// checked first, so `TIMESTAMP_SKEW` always means "authentic but stale or from the
-    /// future" (a replay, or a wrong local clock). Probe signatures starting with
-    /// `WECHATPAY/SIGNTEST/` simply fail verification.
-    /// Returns the serial of the key that verified the response.
+    /// True when `response` carries any of the four `Wechatpay-*` signature headers, i.e. claims to be signed.
+    pub fn claims_signature(response: &HttpResponse) -> bool {
+        SIGNATURE_HEADERS
+            .iter()
+            .any(|name| response.header(name).is_some())
+    }
+
+    /// Verifies a response: the four `Wechatpay-*` headers must each be present exactly once
+    /// and non-empty, the signature must verify over `TIMESTAMP\nNONCE\nRAW_BODY\n` with the key
+    /// registered under `Wechatpay-Serial` (a platform certificate only within its validity
+    /// period), and the timestamp must be within 300 s of `now`. The signature is checked
+    /// first, so `TIMESTAMP_SKEW` always means "authentic but stale or from the future" (a
+    /// replay, or a wrong local clock). Probe signatures starting with `WECHATPAY/SIGNTEST/`
+    /// simply fail verification. Returns the serial of the key that verified the response.
     pub fn verify(&self, response: &HttpResponse, ctx: &ResponseContext) -> Result<String> {
         let header = |name: &str| -> Result<&str> {
-            match response.header(name).map(str::trim) {
-                Some(v) if !v.is_empty() => Ok(v),
+            let mut values = response
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.trim());
+            match (values.next(), values.next()) {
+                (Some(v), None) if !v.is_empty() => Ok(v),
+                (Some(_), Some(_)) => Err(Error::signature(format!(
+                    "response carries the `{name}` header more than once, so it cannot be verified"
+                ))
+                .with_field(name)),
                 _ => Err(Error::signature(format!(
                     "response lacks the `{name}` header, so it cannot be verified"
                 ))
@@ -295,17 +459,19 @@ impl WechatPayVerifier {
                 return Err(Error::signature(format!(
                     "unsupported Wechatpay-Signature-Type `{}`",
                     kind.escape_debug()
-                )));
+                ))
+                .with_field("Wechatpay-Signature-Type"));
             }
         }
         let timestamp: i64 = timestamp_text.parse().map_err(|_| {
             Error::signature("`Wechatpay-Timestamp` is not an integer")
                 .with_field("Wechatpay-Timestamp")
         })?;
+        let wanted = normalize_serial(serial);
         let registered = self
             .keys
             .iter()
-            .find(|k| k.serial == serial)
+            .find(|k| k.serial == wanted)
             .ok_or_else(|| {
                 Error::signature(format!(
                     "response is signed with unknown key serial `{}`; download the current WeChat Pay platform certificate or public key",
@@ -332,7 +498,8 @@ impl WechatPayVerifier {
         if let Some((not_before, not_after)) = registered.validity {
             if ctx.now < not_before || ctx.now > not_after {
                 return Err(Error::signature(format!(
-                    "platform certificate `{serial}` is not valid now (valid from {not_before} to {not_after}, Unix time); download the current one"
+                    "platform certificate `{}` is not valid now (valid from {not_before} to {not_after}, Unix time); download the current one",
+                    registered.serial
                 ))
                 .with_field("Wechatpay-Serial"));
             }
@@ -346,5 +513,101 @@ impl WechatPayVerifier {
             .with_field("Wechatpay-Timestamp"));
         }
         Ok(registered.serial.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending() -> PendingRequest {
+        PendingRequest::from_parts(PendingParts {
+            method: Method::Get,
+            url: "https://api.mch.weixin.qq.com/v3/edu-papay/transactions/out-trade-no/A%7CB"
+                .to_owned(),
+            headers: vec![("Wechatpay-Serial".to_owned(), "PUB_KEY_ID_01".to_owned())],
+            body: None,
+            mchid: "1900000001".to_owned(),
+            serial_no: "5157F09E".to_owned(),
+            timestamp: 1_700_000_000,
+            nonce: "abc".to_owned(),
+        })
+        .unwrap()
+    }
+
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+
+    fn tampered(edit: impl Fn(&mut serde_json::Value)) -> Result<PendingRequest> {
+        let mut doc: serde_json::Value = serde_json::from_str(&pending().to_json()).unwrap();
+        edit(&mut doc);
+        PendingRequest::from_json(&doc.to_string())
+    }
+
+    #[test]
+    fn a_parked_request_round_trips_unchanged() {
+        let p = pending();
+        assert_eq!(PendingRequest::from_json(&p.to_json()).unwrap(), p);
+        let via_serde: PendingRequest = serde_json::from_str(&p.to_json()).unwrap();
+        assert_eq!(via_serde, p);
+    }
+
+    #[test]
+    fn tampered_parked_requests_are_refused() {
+        let cases: Vec<(&str, Edit)> = vec![
+            (
+                "url",
+                Box::new(|d| d["url"] = "https://x/a\r\nX-Evil: 1".into()),
+            ),
+            (
+                "nonce",
+                Box::new(|d| d["nonce"] = "abc\",signature=\"X".into()),
+            ),
+            (
+                "string_to_sign",
+                Box::new(|d| d["url"] = "https://api.mch.weixin.qq.com/v3/other".into()),
+            ),
+            (
+                "string_to_sign",
+                Box::new(|d| d["timestamp"] = 1_700_000_001.into()),
+            ),
+            (
+                "string_to_sign",
+                Box::new(|d| d["string_to_sign"] = "GET\n/\n1\nabc\n\n".into()),
+            ),
+            ("timestamp", Box::new(|d| d["timestamp"] = (-1).into())),
+            ("mchid", Box::new(|d| d["mchid"] = "19\"x".into())),
+            ("serial_no", Box::new(|d| d["serial_no"] = "XYZ\r\n".into())),
+            (
+                "headers",
+                Box::new(|d| d["headers"] = serde_json::json!([["Authorization", "x"]])),
+            ),
+            (
+                "headers",
+                Box::new(|d| d["headers"] = serde_json::json!([["X-A", "1"], ["x-a", "2"]])),
+            ),
+            (
+                "headers",
+                Box::new(|d| d["headers"] = serde_json::json!([["Bad Name", "1"]])),
+            ),
+            (
+                "X-A",
+                Box::new(|d| d["headers"] = serde_json::json!([["X-A", "1\r\n2"]])),
+            ),
+            ("pending", Box::new(|d| d["extra"] = 1.into())),
+        ];
+        for (field, edit) in cases {
+            let err = tampered(edit).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+            assert_eq!(err.field(), Some(field), "{err}");
+        }
+    }
+
+    #[test]
+    fn signatures_outside_rsa_sizes_are_refused() {
+        for sig in [BASE64.encode([1u8; 255]), BASE64.encode([1u8; 1025])] {
+            let err = pending().finish(&sig).unwrap_err();
+            assert_eq!(err.field(), Some("signature"));
+        }
+        assert!(pending().finish(&BASE64.encode([1u8; 256])).is_ok());
     }
 }

@@ -9,8 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{PendingRequest, WechatPayConfig, WechatPayCore, MAIN_HOST};
+use super::{PendingRequest, WechatPayConfig, WechatPayCore, BACKUP_HOST, MAIN_HOST};
 use crate::context::{RequestContext, ResponseContext};
+use crate::crypto::RsaBackend;
 use crate::error::Result;
 use crate::http::{encode_component, HttpRequest, HttpResponse};
 use crate::money::{Currency, Money};
@@ -109,11 +110,14 @@ pub struct WechatPayGoodsDetail {
     /// Goods id.
     pub goods_id: String,
     /// Quantity.
-    pub quantity: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<i64>,
     /// Unit price, minor units.
-    pub unit_price: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<i64>,
     /// Discount, minor units.
-    pub discount_amount: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_amount: Option<i64>,
     /// Remark.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goods_remark: Option<String>,
@@ -206,23 +210,22 @@ impl EduPapayTransaction {
                 Ok(v)
             }
         };
+        let paid_amount = self
+            .amount
+            .payer_total
+            .map(|v| non_negative("amount.payer_total", v).map(|v| Money::new(v, currency.clone())))
+            .transpose()?;
         Ok(Order {
             provider: ProviderId::WechatpayEduPapay,
             provider_order_id: self.transaction_id.clone(),
             merchant_order_no: Some(self.out_trade_no.clone()),
             status,
             raw_status: raw.to_owned(),
-            amount: Money::new(
+            amount: Some(Money::new(
                 non_negative("amount.total", self.amount.total)?,
-                currency.clone(),
-            ),
-            paid_amount: self
-                .amount
-                .payer_total
-                .map(|v| {
-                    non_negative("amount.payer_total", v).map(|v| Money::new(v, currency.clone()))
-                })
-                .transpose()?,
+                currency,
+            )),
+            paid_amount: Order::paid_amount_for(status, paid_amount),
             paid_at: self
                 .success_time
                 .as_deref()
@@ -241,10 +244,10 @@ pub struct EduPapayClient {
 }
 
 impl EduPapayClient {
-    /// Validates the config and parses its keys once.
-    pub fn new(config: &WechatPayConfig) -> Result<Self> {
+    /// Validates the config and loads its keys into `backend`, once.
+    pub fn new(config: &WechatPayConfig, backend: &dyn RsaBackend) -> Result<Self> {
         Ok(EduPapayClient {
-            core: WechatPayCore::new(config, MAIN_HOST)?,
+            core: WechatPayCore::new(config, MAIN_HOST, Some(BACKUP_HOST), backend)?,
         })
     }
 

@@ -10,6 +10,7 @@ pub use auth::{PendingRequest, WechatPayV3Signer, WechatPayVerifier};
 use serde::Deserialize;
 
 use crate::context::{RequestContext, ResponseContext};
+use crate::crypto::RsaBackend;
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{BaseUrl, HttpRequest, HttpResponse, Method};
 use crate::json::{self, ResponseLimits};
@@ -69,17 +70,27 @@ pub struct WechatPayConfig {
     pub max_response_bytes: Option<usize>,
 }
 
-/// The parts common to both WeChat Pay clients: base URL, signer, verifier, limits.
+/// The parts common to both WeChat Pay clients: base URL, backup host, signer, verifier,
+/// limits.
 #[derive(Debug)]
 pub(crate) struct WechatPayCore {
     base_url: BaseUrl,
+    /// The backup host, when this client talks to a main host that has one.
+    backup_host: Option<&'static str>,
     signer: WechatPayV3Signer,
     verifier: WechatPayVerifier,
     limits: ResponseLimits,
 }
 
 impl WechatPayCore {
-    pub(crate) fn new(config: &WechatPayConfig, default_host: &str) -> Result<Self> {
+    /// `default_host` is used unless the config sets `base_url`; `backup` applies only while
+    /// the client talks to `default_host` (a custom `base_url` has no known backup).
+    pub(crate) fn new(
+        config: &WechatPayConfig,
+        default_host: &str,
+        backup: Option<&'static str>,
+        backend: &dyn RsaBackend,
+    ) -> Result<Self> {
         config_id("mchid", &config.mchid, 32, Charset::Digits)?;
         config_id(
             "merchant_serial_no",
@@ -91,15 +102,18 @@ impl WechatPayCore {
             "base_url",
             config.base_url.as_deref().unwrap_or(default_host),
         )?;
+        let backup_host = backup.filter(|_| base_url.as_str() == default_host);
         let signer = WechatPayV3Signer::new(
             &config.mchid,
             &config.merchant_serial_no,
             config.merchant_private_key_pem.as_ref(),
+            backend,
         )?;
-        let verifier = WechatPayVerifier::from_config(config)?;
+        let verifier = WechatPayVerifier::from_config(config, backend)?;
         let limits = ResponseLimits::with_max_body(config.max_response_bytes);
         Ok(WechatPayCore {
             base_url,
+            backup_host,
             signer,
             verifier,
             limits,
@@ -117,29 +131,29 @@ impl WechatPayCore {
         if let Some(id) = self.verifier.public_key_id() {
             headers.push(("Wechatpay-Serial".to_owned(), id.to_owned()));
         }
-        let canonical = self.base_url.request_target(&url).to_owned();
-        self.signer
-            .prepare(Method::Get, url, canonical, None, headers, ctx)
+        self.signer.prepare(Method::Get, url, None, headers, ctx)
     }
 
     pub(crate) fn sign(&self, pending: PendingRequest) -> Result<HttpRequest> {
         self.signer.sign(pending)
     }
 
-    /// The same request sent to the backup host, when this client talks to the main host.
+    /// The same request sent to the backup host, when this client has one. The signature stays
+    /// valid: the host is not part of the signed message.
     pub(crate) fn failover_request(&self, request: &HttpRequest) -> Option<HttpRequest> {
-        if self.base_url.as_str() != MAIN_HOST {
-            return None;
-        }
-        let rest = request.url.strip_prefix(MAIN_HOST)?;
-        Some(HttpRequest {
-            url: format!("{BACKUP_HOST}{rest}"),
+        let backup = self.backup_host?;
+        let rest = request.url.strip_prefix(self.base_url.as_str())?;
+        rest.starts_with('/').then(|| HttpRequest {
+            url: format!("{backup}{rest}"),
             ..request.clone()
         })
     }
 
-    /// Verifies (2xx) or maps to an error (non-2xx), then decodes the body as `T`. Returns it
-    /// with the serial of the key that verified the signature.
+    /// Verifies the signature, then decodes a 2xx body as `T` (returned with the serial of the
+    /// key that verified it) or maps a non-2xx answer to an error. Error answers that carry
+    /// signature headers are verified too (WeChat Pay signs its answers to correctly signed
+    /// requests, errors included); unsigned ones are reported, but never trusted to say more
+    /// than "this request failed".
     pub(crate) fn parse<T: serde::de::DeserializeOwned>(
         &self,
         what: &str,
@@ -148,63 +162,100 @@ impl WechatPayCore {
     ) -> Result<(T, String)> {
         json::check_body(&response.body, self.limits)?;
         if !response.is_success() {
-            return Err(error_from_response(response));
+            let verified = if WechatPayVerifier::claims_signature(response) {
+                self.verifier.verify(response, ctx)?;
+                true
+            } else {
+                false
+            };
+            return Err(error_from_response(
+                response,
+                verified,
+                self.backup_host.is_some(),
+            ));
         }
         let serial = self.verifier.verify(response, ctx)?;
         Ok((json::decode(what, &response.body)?, serial))
     }
 }
 
-/// WeChat Pay's error body: `{code, message, detail?}`.
-#[derive(Debug, Deserialize)]
+/// The fields of WeChat Pay's error body `{code, message, detail?{field, value, issue,
+/// location}}` that decode; an odd field (a numeric `code`, a string `detail`) loses only
+/// itself, never the rest.
+#[derive(Debug, Default)]
 struct ErrorBody {
-    code: String,
-    #[serde(default)]
+    code: Option<String>,
     message: Option<String>,
-    #[serde(default)]
-    detail: Option<ErrorDetail>,
+    field: Option<String>,
+    issue: Option<String>,
 }
 
-/// `detail` of a WeChat Pay error: which request field was wrong and why.
-#[derive(Debug, Deserialize)]
-struct ErrorDetail {
-    #[serde(default)]
-    field: Option<String>,
-    #[serde(default)]
-    issue: Option<String>,
+impl ErrorBody {
+    fn from_bytes(body: &[u8]) -> Option<Self> {
+        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let object = value.as_object()?;
+        let text = |v: Option<&serde_json::Value>| match v {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let detail = object.get("detail").and_then(serde_json::Value::as_object);
+        let body = ErrorBody {
+            code: text(object.get("code")),
+            message: text(object.get("message")),
+            field: detail.and_then(|d| text(d.get("field"))),
+            issue: detail.and_then(|d| text(d.get("issue"))),
+        };
+        (body.code.is_some() || body.message.is_some()).then_some(body)
+    }
 }
 
 /// Maps a non-2xx WeChat Pay response to an error.
 ///
-/// Error responses are **not** signature-checked (WeChat Pay's own Go SDK checks only 2xx
-/// responses): nothing in them is trusted beyond "this request did not succeed", and no order
-/// state is ever derived from them.
-pub(crate) fn error_from_response(response: &HttpResponse) -> Error {
+/// `verified` says whether the answer's signature was checked: `ORDER_NOT_FOUND` is reported
+/// only from a verified answer, since an unsigned 404 (a proxy, a wrong `base_url`, an
+/// attacker) must never read as "this order does not exist", which a merchant could take for
+/// "never paid". `has_backup` says whether this client has a backup host to try.
+pub(crate) fn error_from_response(
+    response: &HttpResponse,
+    verified: bool,
+    has_backup: bool,
+) -> Error {
     let status = response.status;
-    let body: Option<ErrorBody> = serde_json::from_slice(&response.body).ok();
-    let (provider_code, provider_message, detail) = match body {
-        Some(b) => (Some(b.code), b.message, b.detail),
-        None => (None, None, None),
-    };
+    let body = ErrorBody::from_bytes(&response.body);
+    let found = body.is_some();
+    let ErrorBody {
+        code: provider_code,
+        message: provider_message,
+        field,
+        issue,
+    } = body.unwrap_or_default();
     let server_side = status >= 500 || provider_code.as_deref() == Some("SYSTEM_ERROR");
-    // ORDER_NOT_FOUND only when WeChat Pay itself says so: a bare 404 (a wrong base_url, a
-    // proxy) must never read as "this order does not exist", which a merchant could take for
-    // "never paid".
+    let says_not_found = matches!(
+        provider_code.as_deref(),
+        Some("NOT_FOUND" | "ORDER_NOT_EXIST" | "ORDERNOTEXIST")
+    );
     let code = match (status, provider_code.as_deref()) {
         (429, _) | (_, Some("RATELIMIT_EXCEEDED" | "FREQUENCY_LIMITED")) => ErrorCode::RateLimited,
-        (_, Some("NOT_FOUND" | "ORDER_NOT_EXIST" | "ORDERNOTEXIST")) => ErrorCode::OrderNotFound,
+        _ if says_not_found && verified => ErrorCode::OrderNotFound,
         _ => ErrorCode::ProviderError,
     };
     let mut message = match (&provider_code, &provider_message) {
         (Some(c), Some(m)) => format!("WeChat Pay answered HTTP {status} {c}: {m}"),
         (Some(c), None) => format!("WeChat Pay answered HTTP {status} {c}"),
-        _ => format!("WeChat Pay answered HTTP {status} without a JSON error body"),
+        (None, Some(m)) => format!("WeChat Pay answered HTTP {status}: {m}"),
+        (None, None) if found => format!("WeChat Pay answered HTTP {status}"),
+        (None, None) => format!("WeChat Pay answered HTTP {status} without a JSON error body"),
     };
-    let detail_field = detail.as_ref().and_then(|d| d.field.clone());
-    if let Some(issue) = detail.and_then(|d| d.issue) {
+    if let Some(issue) = issue {
         message.push_str(&format!(" ({issue})"));
     }
-    let error = match detail_field {
+    if says_not_found && !verified {
+        message.push_str(
+            " — the answer is not signed, so it is not taken as proof that the order does not exist",
+        );
+    }
+    let error = match field {
         Some(field) => Error::new(code, message).with_field(field),
         None => Error::new(code, message),
     };
@@ -212,5 +263,5 @@ pub(crate) fn error_from_response(response: &HttpResponse) -> Error {
         .with_http_status(status)
         .with_provider(provider_code, provider_message)
         .retryable(code == ErrorCode::RateLimited || server_side)
-        .backup_host(server_side)
+        .backup_host(server_side && has_backup)
 }

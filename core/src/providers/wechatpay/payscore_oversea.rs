@@ -7,15 +7,21 @@
 //!
 //! Decisions where the doc is loose: the doc says "fill one of" `out_order_no` / `query_id`
 //! and its curl example sends both; we require exactly one (as WeChat's domestic twin does), so
-//! it is never ambiguous which order an answer is for. An answer without `currency` is refused
-//! (`DECODE_ERROR`) rather than assumed CNY: Pay Score oversea settles in HKD and others, and a
-//! guessed currency is a wrong amount.
+//! it is never ambiguous which order an answer is for.
+//!
+//! Optional fields follow the reference (PROVIDERS.md §5; the seed doc's field list has no
+//! "required" column): `total_amount`, `need_collection` and `currency` may be absent (an order
+//! in `CREATED`/`EXPIRED`/`REVOKED` may not have them yet), as may every amount inside
+//! `collection` and `goods_detail`. The normalized `amount` is stated only when both
+//! `total_amount` and `currency` are: Pay Score oversea settles in HKD and others, so a guessed
+//! currency (or a guessed 0) would be a wrong amount. The status is reported either way.
 
 use serde::{Deserialize, Serialize};
 
 use super::edu_papay::WechatPayPromotion;
 use super::{PendingRequest, WechatPayConfig, WechatPayCore, GLOBAL_HK_HOST};
 use crate::context::{RequestContext, ResponseContext};
+use crate::crypto::RsaBackend;
 use crate::error::{Error, Result};
 use crate::http::{encode_component, HttpRequest, HttpResponse};
 use crate::money::{Currency, Money};
@@ -44,8 +50,7 @@ pub struct PayscoreOverseaQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostPayment {
     /// Item name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: String,
     /// Amount, minor units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
@@ -57,8 +62,20 @@ pub struct PostPayment {
     pub count: Option<i64>,
 }
 
-/// One merchant discount (same shape as [`PostPayment`]).
-pub type PostDiscount = PostPayment;
+/// One merchant discount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostDiscount {
+    /// Discount name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Amount, minor units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
+    /// Count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+}
 
 /// `risk_fund`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,11 +93,14 @@ pub struct RiskFund {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CollectionDetail {
     /// Sequence number.
-    pub seq: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
     /// Amount, minor units.
-    pub amount: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
     /// `NEWTON` (Pay Score deduction) or `MCH` (merchant collected).
-    pub paid_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_type: Option<String>,
     /// Payment time, RFC 3339.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_time: Option<String>,
@@ -112,7 +132,8 @@ pub struct Collection {
     /// Collection state.
     pub state: CollectionState,
     /// Total to collect, minor units.
-    pub total_amount: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_amount: Option<i64>,
     /// Still being paid, minor units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paying_amount: Option<i64>,
@@ -131,7 +152,8 @@ pub struct Collection {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimeRange {
     /// Service start.
-    pub start_time: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
     /// Service end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
@@ -220,18 +242,18 @@ pub struct PayscoreServiceOrder {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_discounts: Option<Vec<PostDiscount>>,
     /// Risk fund.
+    pub risk_fund: RiskFund,
+    /// Total amount, minor units of `currency` (may be absent before the order is confirmed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub risk_fund: Option<RiskFund>,
-    /// Total amount, minor units of `currency`.
-    pub total_amount: i64,
+    pub total_amount: Option<i64>,
     /// Whether Pay Score collects the money.
-    pub need_collection: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub need_collection: Option<bool>,
     /// Collection info.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection: Option<Collection>,
-    /// Service time range.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time_range: Option<TimeRange>,
+    /// Service time range (the object is required; every field in it is optional).
+    pub time_range: TimeRange,
     /// Service location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
@@ -239,8 +261,7 @@ pub struct PayscoreServiceOrder {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach: Option<String>,
     /// Notification URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notify_url: Option<String>,
+    pub notify_url: String,
     /// User openid under appid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openid: Option<String>,
@@ -264,7 +285,9 @@ impl PayscoreServiceOrder {
     /// The normalized order: CREATED→PENDING; DOING→PENDING (PAYING while collection is
     /// USER_PAYING); DONE→PAID with collection USER_PAID, PAYING with USER_PAYING, CLOSED when
     /// `need_collection` is false; REVOKED→CANCELLED; EXPIRED→EXPIRED; anything else (including
-    /// DONE with collection needed but no collection info) → UNKNOWN, never a guess.
+    /// DONE with collection needed, or not stated, but no collection info) → UNKNOWN, never a
+    /// guess. `amount` needs both `total_amount` and `currency`; `paid_amount` is
+    /// `collection.paid_amount` once the order is PAID.
     pub fn to_order(&self) -> Result<Order> {
         let collection_state = self.collection.as_ref().map(|c| &c.state);
         let status = match (&self.state, collection_state) {
@@ -273,31 +296,32 @@ impl PayscoreServiceOrder {
             (ServiceOrderState::Doing, _) => OrderStatus::Pending,
             (ServiceOrderState::Done, Some(CollectionState::UserPaid)) => OrderStatus::Paid,
             (ServiceOrderState::Done, Some(CollectionState::UserPaying)) => OrderStatus::Paying,
-            (ServiceOrderState::Done, None) if !self.need_collection => OrderStatus::Closed,
+            (ServiceOrderState::Done, None) if self.need_collection == Some(false) => {
+                OrderStatus::Closed
+            }
             (ServiceOrderState::Revoked, _) => OrderStatus::Cancelled,
             (ServiceOrderState::Expired, _) => OrderStatus::Expired,
             _ => OrderStatus::Unknown,
         };
-        let currency = match &self.currency {
-            Some(c) => Currency::parse(c).map_err(|e| e.with_field("currency"))?,
-            None => {
-                return Err(Error::decode(
-                    "Pay Score order has no `currency`; refusing to guess one",
-                )
-                .with_field("currency"))
+        let currency = self
+            .currency
+            .as_deref()
+            .map(|c| Currency::parse(c).map_err(|e| e.with_field("currency")))
+            .transpose()?;
+        let money = |field: &str, minor: Option<i64>| -> Result<Option<Money>> {
+            match (minor, &currency) {
+                (Some(v), _) if v < 0 => {
+                    Err(Error::decode(format!("`{field}` is negative")).with_field(field))
+                }
+                (Some(v), Some(c)) => Ok(Some(Money::new(v, c.clone()))),
+                _ => Ok(None),
             }
         };
-        if self.total_amount < 0 {
-            return Err(Error::decode("`total_amount` is negative").with_field("total_amount"));
-        }
-        let paid_amount = match self.collection.as_ref().and_then(|c| c.paid_amount) {
-            Some(v) if v < 0 => {
-                return Err(Error::decode("`collection.paid_amount` is negative")
-                    .with_field("collection.paid_amount"))
-            }
-            Some(v) => Some(Money::new(v, currency.clone())),
-            None => None,
-        };
+        let amount = money("total_amount", self.total_amount)?;
+        let paid_amount = money(
+            "collection.paid_amount",
+            self.collection.as_ref().and_then(|c| c.paid_amount),
+        )?;
         let paid_at = match status {
             OrderStatus::Paid => self
                 .collection
@@ -314,8 +338,8 @@ impl PayscoreServiceOrder {
             merchant_order_no: Some(self.out_order_no.clone()),
             status,
             raw_status: self.state.as_str().to_owned(),
-            amount: Money::new(self.total_amount, currency),
-            paid_amount,
+            amount,
+            paid_amount: Order::paid_amount_for(status, paid_amount),
             paid_at,
             created_at: None,
             flags: Vec::new(),
@@ -330,10 +354,10 @@ pub struct PayscoreOverseaClient {
 }
 
 impl PayscoreOverseaClient {
-    /// Validates the config and parses its keys once.
-    pub fn new(config: &WechatPayConfig) -> Result<Self> {
+    /// Validates the config and loads its keys into `backend`, once.
+    pub fn new(config: &WechatPayConfig, backend: &dyn RsaBackend) -> Result<Self> {
         Ok(PayscoreOverseaClient {
-            core: WechatPayCore::new(config, GLOBAL_HK_HOST)?,
+            core: WechatPayCore::new(config, GLOBAL_HK_HOST, None, backend)?,
         })
     }
 
@@ -380,6 +404,12 @@ impl PayscoreOverseaClient {
         ctx: &RequestContext,
     ) -> Result<HttpRequest> {
         self.core.sign(self.prepare_query_request(query, ctx)?)
+    }
+
+    /// The same request for a backup host: none is known for WeChat Pay Global, so always
+    /// `None` (kept for symmetry with the domestic APIs).
+    pub fn failover_request(&self, request: &HttpRequest) -> Option<HttpRequest> {
+        self.core.failover_request(request)
     }
 
     /// Verifies and decodes the response.
