@@ -41,12 +41,29 @@ pub fn load_query(client: &Client, path: &Path) -> Result<Query, Error> {
 struct ResponseDocument {
     status: u16,
     #[serde(default)]
-    headers: serde_json::Map<String, serde_json::Value>,
+    headers: HeaderDocument,
     #[serde(default)]
     body: String,
 }
 
-/// Loads `{"status": N, "headers": {"Name": "value"}, "body": "<raw text>"}`.
+/// Response headers as an object `{"Name": "value"}`, or as a list of `[name, value]` pairs
+/// (the shape `build` prints; repeated names are kept, so a response that repeats a signature
+/// header can be fed as received).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum HeaderDocument {
+    Pairs(Vec<(String, String)>),
+    Object(serde_json::Map<String, serde_json::Value>),
+}
+
+impl Default for HeaderDocument {
+    fn default() -> Self {
+        HeaderDocument::Pairs(Vec::new())
+    }
+}
+
+/// Loads `{"status": N, "headers": {"Name": "value"} | [["Name", "value"], …], "body": "<raw
+/// text>"}`.
 pub fn load_response(path: &Path) -> Result<HttpResponse, Error> {
     let doc: ResponseDocument =
         serde_json::from_str(&read_text(path, "response")?).map_err(|e| {
@@ -55,14 +72,16 @@ pub fn load_response(path: &Path) -> Result<HttpResponse, Error> {
                 format!("invalid response document: {e}"),
             )
         })?;
-    let mut headers = Vec::new();
-    for (name, value) in doc.headers {
-        let value = match value {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
-        };
-        headers.push((name, value));
-    }
+    let headers = match doc.headers {
+        HeaderDocument::Pairs(pairs) => pairs,
+        HeaderDocument::Object(map) => map
+            .into_iter()
+            .map(|(name, value)| match value {
+                serde_json::Value::String(s) => (name, s),
+                other => (name, other.to_string()),
+            })
+            .collect(),
+    };
     Ok(HttpResponse::new(
         doc.status,
         headers,

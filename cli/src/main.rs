@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use payquery_core::providers::wechatpay::PendingRequest;
 use payquery_core::{Error, ErrorCode, HttpRequest, Nonce, RequestContext, ResponseContext};
 use serde_json::json;
 
@@ -64,7 +65,8 @@ enum Command {
         /// Client config document (JSON).
         #[arg(long)]
         config: PathBuf,
-        /// Response document `{"status": N, "headers": {...}, "body": "<raw text>"}`.
+        /// Response document `{"status": N, "headers": {...} or [[name, value], ...], "body":
+        /// "<raw text>"}`.
         #[arg(long)]
         response: PathBuf,
         /// The query the response answers (needed for access-token responses).
@@ -204,13 +206,7 @@ fn finish(pending: &std::path::Path, signature: &str) -> Result<String, Error> {
     if let Some(inner) = doc.get_mut("pending") {
         doc = inner.take();
     }
-    let pending: payquery_core::providers::wechatpay::PendingRequest = serde_json::from_value(doc)
-        .map_err(|e| {
-            Error::new(
-                ErrorCode::InvalidInput,
-                format!("invalid pending request: {e}"),
-            )
-        })?;
+    let pending = PendingRequest::from_json(&doc.to_string())?;
     Ok(descriptor_json(&pending.finish(signature)?).to_string())
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use payquery_core::ProviderId;
 use serde_json::{json, Value};
 
-use crate::seed;
+use crate::{seed, Fault};
 
 /// One provider's client config and a query for its seeded PAID order.
 #[derive(Debug, Clone)]
@@ -86,12 +86,47 @@ pub fn client_configs(base_url: &str) -> Vec<ProviderSetup> {
     ]
 }
 
-/// Writes `DIR/<provider>.json` (config) and `DIR/<provider>.query.json` (a seeded PAID
-/// order) for every provider. The credentials are sandbox test values, not real secrets.
+/// The query that selects `fault` by order id for `provider` (the PAID showcase query with its
+/// id replaced by [`Fault::order_id`]), or `None` where the fault does not apply.
+pub fn fault_query(provider: ProviderId, fault: Fault) -> Option<Value> {
+    let id = fault.order_id(provider)?;
+    let mut query = client_configs("http://127.0.0.1")
+        .into_iter()
+        .find(|s| s.provider == provider)?
+        .query;
+    let key = match provider {
+        ProviderId::WechatpayEduPapay => "out_trade_no",
+        ProviderId::WechatpayPayscoreOversea => "out_order_no",
+        ProviderId::Fubei => "merchant_order_sn",
+        ProviderId::WechatMiniCharge | ProviderId::DingshangVending => "order_id",
+    };
+    let object = query.as_object_mut()?;
+    object.remove("query_id");
+    object.remove("order_sn");
+    object.insert(key.to_owned(), Value::String(id));
+    Some(query)
+}
+
+/// Every fault query for `provider`: `{"rate_limit": {…query…}, …}`.
+pub fn fault_queries(provider: ProviderId) -> serde_json::Map<String, Value> {
+    Fault::ALL
+        .iter()
+        .filter_map(|(fault, name)| Some(((*name).to_owned(), fault_query(provider, *fault)?)))
+        .collect()
+}
+
+/// Writes, for every provider, `DIR/<provider>.json` (config), `DIR/<provider>.query.json` (a
+/// seeded PAID order) and `DIR/<provider>.faults.json` (`{"<fault>": query}`: the queries
+/// whose order ids select each fault). The credentials are sandbox test values, not real
+/// secrets.
 pub fn write_configs(dir: &Path, base_url: &str) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     for setup in client_configs(base_url) {
         let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
+        std::fs::write(
+            dir.join(format!("{}.faults.json", setup.provider)),
+            pretty(&Value::Object(fault_queries(setup.provider))) + "\n",
+        )?;
         std::fs::write(
             dir.join(format!("{}.json", setup.provider)),
             pretty(&setup.config) + "\n",

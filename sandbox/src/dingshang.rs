@@ -7,10 +7,13 @@
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use payquery_core::crypto::{md5_upper_hex, secure_eq};
+use payquery_core::ProviderId;
 use serde_json::{json, Value};
 
 use crate::fault::{truncate, Fault, SLOW_DELAY};
 use crate::{seed, Answer, Received, Routed};
+
+const PROVIDER: ProviderId = ProviderId::DingshangVending;
 
 fn failure(status: u16, code: i64, message: &str) -> Answer {
     Answer::json(
@@ -54,8 +57,18 @@ pub(crate) fn handle(r: &Received) -> Routed {
         return Routed::plain(failure(400, 4007, "machine not found"));
     }
     let order_id = crate::percent_decode(r.path.trim_start_matches("/api/openapi/v1/orders/"));
-    let fault = Fault::requested(r.header(crate::FAULT_HEADER), Some(&order_id));
-    let mut answer = match (fault, seed::ds_order(Fault::strip_prefix(&order_id))) {
+    let fault = Fault::requested(PROVIDER, r.header(crate::FAULT_HEADER), Some(&order_id));
+    let order = match Fault::from_order_id(PROVIDER, &order_id) {
+        // A fault id stands for the PAID showcase order, answered under the requested id.
+        Some(_) => seed::ds_order(seed::DS_SHOWCASE_ORDER_ID).map(|data| {
+            let id = order_id
+                .parse::<i64>()
+                .map_or_else(|_| json!(order_id), |n| json!(n));
+            seed::answered_as(data, "order_id", id)
+        }),
+        None => seed::ds_order(&order_id),
+    };
+    let mut answer = match (fault, order) {
         (Some(Fault::RateLimit), _) => failure(429, 429, "too many requests"),
         (Some(Fault::SystemError), _) => failure(500, 500, "system error"),
         (_, None) => failure(200, 40004, "订单不存在"),

@@ -1,7 +1,9 @@
-//! Fault injection, chosen per request: the `X-Payquery-Sandbox-Fault` header, or an order id
-//! that starts with `fault_<name>_` (for clients that cannot add headers).
+//! Fault injection, chosen per request: the `X-Payquery-Sandbox-Fault` header, or a fault
+//! order id (for clients that cannot add headers; see [`Fault::order_id`]).
 
 use std::time::Duration;
+
+use payquery_core::ProviderId;
 
 /// The request header that selects a fault.
 pub const FAULT_HEADER: &str = "X-Payquery-Sandbox-Fault";
@@ -53,31 +55,50 @@ impl Fault {
             .map(|(f, _)| *f)
     }
 
-    /// The fault a request asks for, from the header or the order-id prefix.
-    pub(crate) fn requested(header: Option<&str>, order_id: Option<&str>) -> Option<Fault> {
-        if let Some(f) = header.and_then(Fault::from_name) {
-            return Some(f);
-        }
-        let rest = order_id?.strip_prefix("fault_")?;
-        Fault::ALL
-            .iter()
-            .find(|(_, n)| rest.starts_with(&format!("{n}_")))
-            .map(|(f, _)| *f)
+    /// True when the fault means something for `provider`: the signature faults only for the
+    /// providers that sign their answers (WeChat Pay).
+    pub fn applies_to(self, provider: ProviderId) -> bool {
+        let signs_answers = matches!(
+            provider,
+            ProviderId::WechatpayEduPapay | ProviderId::WechatpayPayscoreOversea
+        );
+        signs_answers || !matches!(self, Fault::BadSignature | Fault::StaleTimestamp)
     }
 
-    /// For order-id-selected faults: the seeded order id the request stands for
-    /// (`fault_slow_EDU_PAID_001` → `EDU_PAID_001`).
-    pub(crate) fn strip_prefix(order_id: &str) -> &str {
-        for (_, name) in Fault::ALL {
-            if let Some(rest) = order_id
-                .strip_prefix("fault_")
-                .and_then(|r| r.strip_prefix(name))
-                .and_then(|r| r.strip_prefix('_'))
-            {
-                return rest;
-            }
+    /// The order id that selects this fault for `provider` (for clients that cannot add a
+    /// header): `FAULT_RATE_LIMIT`, `FAULT_SYSTEM_ERROR`, …; the vending vendor's ids are
+    /// integers, so there `9001` to `9006` in [`Fault::ALL`] order. The sandbox answers it as the
+    /// provider's PAID showcase order, echoing the requested id, plus the fault. `None` where
+    /// the fault does not apply to the provider.
+    pub fn order_id(self, provider: ProviderId) -> Option<String> {
+        if !self.applies_to(provider) {
+            return None;
         }
-        order_id
+        let index = Fault::ALL.iter().position(|(f, _)| *f == self)?;
+        Some(match provider {
+            ProviderId::DingshangVending => format!("{}", 9001 + index),
+            _ => format!("FAULT_{}", self.name().to_ascii_uppercase()),
+        })
+    }
+
+    /// The fault an order id selects for `provider`, if it is one of the fault ids.
+    pub(crate) fn from_order_id(provider: ProviderId, order_id: &str) -> Option<Fault> {
+        Fault::ALL
+            .iter()
+            .map(|(f, _)| *f)
+            .find(|f| f.order_id(provider).as_deref() == Some(order_id))
+    }
+
+    /// The fault a request asks for, from the header or the order id.
+    pub(crate) fn requested(
+        provider: ProviderId,
+        header: Option<&str>,
+        order_id: Option<&str>,
+    ) -> Option<Fault> {
+        if let Some(f) = header.and_then(Fault::from_name) {
+            return Some(f).filter(|f| f.applies_to(provider));
+        }
+        Fault::from_order_id(provider, order_id?)
     }
 }
 

@@ -2,6 +2,7 @@
 //! the JSON it received, then answers `{result_code, result_message, data}`.
 
 use payquery_core::crypto::{md5_upper_hex, secure_eq};
+use payquery_core::ProviderId;
 use serde_json::{json, Value};
 
 use crate::fault::{truncate, Fault, SLOW_DELAY};
@@ -61,12 +62,16 @@ pub(crate) fn handle(r: &Received) -> Routed {
             Some("INVALID_PARAMETER"),
         ));
     }
-    let fault = Fault::requested(r.header(crate::FAULT_HEADER), msn.or(osn));
-    let data = seed::fubei_order_json(
-        msn.map(Fault::strip_prefix),
-        osn.map(Fault::strip_prefix),
-        msn,
-    );
+    // Fault ids are merchant order numbers; one stands for the PAID showcase order, answered
+    // under the requested id.
+    let fault = Fault::requested(ProviderId::Fubei, r.header(crate::FAULT_HEADER), msn);
+    let lookup = match msn {
+        Some(sn) if Fault::from_order_id(ProviderId::Fubei, sn).is_some() => {
+            Some(seed::FUBEI_SHOWCASE_ORDER_SN)
+        }
+        other => other,
+    };
+    let data = seed::fubei_order_json(lookup, osn, msn);
     let mut answer = match (fault, data) {
         (Some(Fault::RateLimit), _) => Answer {
             status: 429,

@@ -35,7 +35,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-pub use configs::{client_configs, write_configs, ProviderSetup};
+pub use configs::{client_configs, fault_queries, fault_query, write_configs, ProviderSetup};
 pub use fault::{Fault, FAULT_HEADER, SLOW_DELAY};
 
 /// Largest request body the sandbox reads.

@@ -1,6 +1,7 @@
 //! WeChat Mini Program charge `getOrder` and the two access-token endpoints, provider side.
 //! Errors are HTTP 200 with `{errcode, errmsg}`, as WeChat answers them.
 
+use payquery_core::ProviderId;
 use serde_json::{json, Value};
 
 use crate::fault::{truncate, Fault, SLOW_DELAY};
@@ -140,8 +141,18 @@ fn get_order(state: &SandboxState, r: &Received) -> Routed {
         Some(_) => {}
     }
     let order_id = r.query_param("orderId").unwrap_or_default();
-    let fault = Fault::requested(r.header(crate::FAULT_HEADER), Some(&order_id));
-    let mut answer = match (fault, seed::mini_order(Fault::strip_prefix(&order_id))) {
+    let fault = Fault::requested(
+        ProviderId::WechatMiniCharge,
+        r.header(crate::FAULT_HEADER),
+        Some(&order_id),
+    );
+    let order = match Fault::from_order_id(ProviderId::WechatMiniCharge, &order_id) {
+        // A fault id stands for the PAID showcase order, answered under the requested id.
+        Some(_) => seed::mini_order(seed::MINI_SHOWCASE_ORDER_ID)
+            .map(|order| seed::answered_as(order, "orderId", json!(order_id))),
+        None => seed::mini_order(&order_id),
+    };
+    let mut answer = match (fault, order) {
         (Some(Fault::RateLimit), _) => errcode(45011, "api minute-quota reach limit"),
         (Some(Fault::SystemError), _) => errcode(-1, "system error"),
         (_, None) => errcode(10120002, "参数错误 (order not found)"),

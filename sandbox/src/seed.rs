@@ -170,6 +170,26 @@ pub fn seeded_orders() -> Vec<SeededOrder> {
     out
 }
 
+/// `order` answered under another id: a fault id stands for a showcase order, and a real
+/// provider echoes the id it was asked for.
+pub(crate) fn answered_as(mut order: Value, key: &str, id: Value) -> Value {
+    if let Some(object) = order.as_object_mut() {
+        object.insert(key.to_owned(), id);
+    }
+    order
+}
+
+/// The edu-papay order a fault id stands for.
+pub(crate) const EDU_SHOWCASE_ORDER_NO: &str = "EDU_PAID_001";
+/// The Pay Score order a fault id (or the seeded `query_id`) stands for.
+pub(crate) const PAYSCORE_SHOWCASE_ORDER_NO: &str = "PS_DONE_PAID_001";
+/// The Mini Program order a fault id stands for.
+pub(crate) const MINI_SHOWCASE_ORDER_ID: &str = "DD_PAID_001";
+/// The Fubei order a fault id stands for.
+pub(crate) const FUBEI_SHOWCASE_ORDER_SN: &str = "FB_PAID_001";
+/// The vending order a fault id stands for.
+pub(crate) const DS_SHOWCASE_ORDER_ID: &str = "1001";
+
 // ---- WeChat Pay edu-papay: (out_trade_no, trade_state, payer_total, expected, total, paid)
 type EduSeed = (
     &'static str,

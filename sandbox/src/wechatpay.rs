@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use payquery_core::crypto::{RsaPrivateKey, RsaPublicKey};
+use payquery_core::ProviderId;
 use serde_json::{json, Value};
 
 use crate::fault::{truncate, Fault, SLOW_DELAY};
@@ -133,60 +134,70 @@ fn sign(mut answer: Answer, fault: Option<Fault>) -> Answer {
 }
 
 pub(crate) fn handle(r: &Received) -> Routed {
+    // WeChat Pay signs its answers to requests it could authenticate; a request it could not
+    // (wrong method, bad or missing signature, unknown merchant) gets an unsigned answer.
     if r.method != "GET" {
-        return Routed::plain(sign(
-            error(405, "INVALID_REQUEST", "method not allowed"),
-            None,
-        ));
+        return Routed::plain(error(405, "INVALID_REQUEST", "method not allowed"));
     }
     if let Err(answer) = check_signature(r) {
-        return Routed::plain(sign(answer, None));
+        return Routed::plain(answer);
     }
-    let (order, order_key): (Option<Value>, Option<String>) = if let Some(segment) = r
-        .path
-        .strip_prefix("/v3/edu-papay/transactions/out-trade-no/")
-    {
-        let no = crate::percent_decode(segment);
-        let sub = r.query_param("sub_mchid");
-        (
-            seed::edu_order(Fault::strip_prefix(&no), sub.as_deref()),
-            Some(no),
-        )
-    } else if r.path == "/v3/payscore/oversea/partner/serviceorder" {
-        let (service_id, sub_mchid) = (r.query_param("service_id"), r.query_param("sub_mchid"));
-        let (out_order_no, query_id) = (r.query_param("out_order_no"), r.query_param("query_id"));
-        if service_id.as_deref() != Some(seed::PAYSCORE_SERVICE_ID)
-            || sub_mchid.as_deref() != Some(seed::PAYSCORE_SUB_MCHID)
-            || out_order_no.is_some() == query_id.is_some()
+    let (provider, order, order_key): (ProviderId, Option<Value>, Option<String>) =
+        if let Some(segment) = r
+            .path
+            .strip_prefix("/v3/edu-papay/transactions/out-trade-no/")
         {
+            let no = crate::percent_decode(segment);
+            let sub = r.query_param("sub_mchid");
+            let order = match Fault::from_order_id(ProviderId::WechatpayEduPapay, &no) {
+                // A fault id stands for the PAID showcase order, answered under the requested id.
+                Some(_) => seed::edu_order(seed::EDU_SHOWCASE_ORDER_NO, sub.as_deref())
+                    .map(|o| seed::answered_as(o, "out_trade_no", json!(no))),
+                None => seed::edu_order(&no, sub.as_deref()),
+            };
+            (ProviderId::WechatpayEduPapay, order, Some(no))
+        } else if r.path == "/v3/payscore/oversea/partner/serviceorder" {
+            let (service_id, sub_mchid) = (r.query_param("service_id"), r.query_param("sub_mchid"));
+            let (out_order_no, query_id) =
+                (r.query_param("out_order_no"), r.query_param("query_id"));
+            if service_id.as_deref() != Some(seed::PAYSCORE_SERVICE_ID)
+                || sub_mchid.as_deref() != Some(seed::PAYSCORE_SUB_MCHID)
+                || out_order_no.is_some() == query_id.is_some()
+            {
+                return Routed::plain(sign(
+                    error(
+                        400,
+                        "PARAM_ERROR",
+                        "参数错误 (service_id, sub_mchid, and one of out_order_no/query_id)",
+                    ),
+                    None,
+                ));
+            }
+            let order = match (&out_order_no, &query_id) {
+                (Some(no), _) => {
+                    match Fault::from_order_id(ProviderId::WechatpayPayscoreOversea, no) {
+                        Some(_) => seed::payscore_order(seed::PAYSCORE_SHOWCASE_ORDER_NO)
+                            .map(|o| seed::answered_as(o, "out_order_no", json!(no))),
+                        None => seed::payscore_order(no),
+                    }
+                }
+                (_, Some(q)) if q == seed::PAYSCORE_QUERY_ID => {
+                    seed::payscore_order(seed::PAYSCORE_SHOWCASE_ORDER_NO)
+                }
+                _ => None,
+            };
+            (ProviderId::WechatpayPayscoreOversea, order, out_order_no)
+        } else {
             return Routed::plain(sign(
-                error(
-                    400,
-                    "PARAM_ERROR",
-                    "参数错误 (service_id, sub_mchid, and one of out_order_no/query_id)",
-                ),
+                error(404, "NOT_FOUND", "请求的资源不存在 (no such API)"),
                 None,
             ));
-        }
-        let key = out_order_no
-            .clone()
-            .or(query_id.clone())
-            .unwrap_or_default();
-        let lookup = match (&out_order_no, &query_id) {
-            (Some(no), _) => Fault::strip_prefix(no).to_owned(),
-            (_, Some(q)) if Fault::strip_prefix(q) == seed::PAYSCORE_QUERY_ID => {
-                "PS_DONE_PAID_001".to_owned()
-            }
-            _ => String::new(),
         };
-        (seed::payscore_order(&lookup), Some(key))
-    } else {
-        return Routed::plain(sign(
-            error(404, "NOT_FOUND", "请求的资源不存在 (no such API)"),
-            None,
-        ));
-    };
-    let fault = Fault::requested(r.header(crate::FAULT_HEADER), order_key.as_deref());
+    let fault = Fault::requested(
+        provider,
+        r.header(crate::FAULT_HEADER),
+        order_key.as_deref(),
+    );
     let answer = match (fault, order) {
         (Some(Fault::RateLimit), _) => error(429, "RATELIMIT_EXCEEDED", "频率限制 (rate limited)"),
         (Some(Fault::SystemError), _) => error(500, "SYSTEM_ERROR", "系统异常，请稍后重试"),

@@ -41,7 +41,9 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([BIN, *args], capture_output=True, text=True, timeout=60)
 
 
-def send(request: dict) -> dict:
+def send(request: dict, *, pairs: bool = False) -> dict:
+    """Sends a CLI descriptor with urllib; headers come back as an object, or as the list of
+    [name, value] pairs received (repeats kept) with `pairs`."""
     body = request["body"].encode() if request["body"] is not None else None
     req = urllib.request.Request(request["url"], data=body, method=request["method"])
     for name, value in request["headers"]:
@@ -51,7 +53,64 @@ def send(request: dict) -> dict:
             status, headers, raw = resp.status, resp.headers, resp.read()
     except urllib.error.HTTPError as e:
         status, headers, raw = e.code, e.headers, e.read()
-    return {"status": status, "headers": {k: v for k, v in headers.items()}, "body": raw.decode("utf-8")}
+    header_doc = [[k, v] for k, v in headers.items()] if pairs else dict(headers.items())
+    return {"status": status, "headers": header_doc, "body": raw.decode("utf-8", errors="replace")}
+
+
+FAULT_CODES = {
+    "rate_limit": "RATE_LIMITED",
+    "system_error": "PROVIDER_ERROR",
+    "truncated": "DECODE_ERROR",
+    "bad_signature": "SIGNATURE_INVALID",
+    "stale_timestamp": "TIMESTAMP_SKEW",
+}
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_fault_order_ids_work_through_the_cli(sandbox, tmp_path, provider):
+    """The sandbox's fault ids (`<provider>.faults.json`) give the advertised error through
+    `payquery build` → urllib → `payquery parse --query`, for every provider."""
+    _, configs = sandbox
+    config = configs / f"{provider}.json"
+    faults = json.loads((configs / f"{provider}.faults.json").read_text(encoding="utf-8"))
+    signed = provider.startswith("wechatpay_")
+    assert set(faults) == set(FAULT_CODES) | {"slow"} if signed else set(faults) == {
+        "rate_limit",
+        "system_error",
+        "truncated",
+        "slow",
+    }
+    for fault, query in faults.items():
+        if fault == "slow":
+            continue  # answers normally after a delay; the Rust round-trip test covers it
+        query_path = tmp_path / f"{fault}.query.json"
+        query_path.write_text(json.dumps(query), encoding="utf-8")
+        built = cli("build", "--config", str(config), "--query", str(query_path))
+        assert built.returncode == 0, built.stdout
+        response_path = tmp_path / f"{fault}.response.json"
+        response_path.write_text(json.dumps(send(json.loads(built.stdout), pairs=True)), encoding="utf-8")
+        parsed = cli("parse", "--config", str(config), "--response", str(response_path), "--query", str(query_path))
+        assert parsed.returncode == 1, (fault, parsed.stdout)
+        assert json.loads(parsed.stdout)["error"]["code"] == FAULT_CODES[fault], (fault, parsed.stdout)
+
+
+def test_parse_takes_headers_as_pairs_and_refuses_a_repeated_signature_header(sandbox, tmp_path):
+    _, configs = sandbox
+    config = configs / "wechatpay_edu_papay.json"
+    query = configs / "wechatpay_edu_papay.query.json"
+    response = send(json.loads(cli("build", "--config", str(config), "--query", str(query)).stdout), pairs=True)
+    path = tmp_path / "response.json"
+    path.write_text(json.dumps(response), encoding="utf-8")
+    parsed = cli("parse", "--config", str(config), "--response", str(path), "--query", str(query))
+    assert parsed.returncode == 0, parsed.stdout
+    assert json.loads(parsed.stdout)["order"]["status"] == "PAID"
+    signature = next(v for k, v in response["headers"] if k.lower() == "wechatpay-signature")
+    response["headers"].append(["Wechatpay-Signature", signature])
+    path.write_text(json.dumps(response), encoding="utf-8")
+    parsed = cli("parse", "--config", str(config), "--response", str(path), "--query", str(query))
+    assert parsed.returncode == 1
+    error = json.loads(parsed.stdout)["error"]
+    assert (error["code"], error["field"]) == ("SIGNATURE_INVALID", "Wechatpay-Signature")
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
