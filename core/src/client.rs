@@ -4,7 +4,7 @@
 //! This is the surface every binding wraps, so that a config document, a query document and a
 //! response mean the same thing in Rust, the CLI, Node, Python and Kotlin.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::{default_rsa_backend, RsaBackend};
@@ -22,8 +22,7 @@ use crate::providers::wechatpay::{PendingRequest, WechatPayConfig};
 use crate::QueryResult;
 
 /// A client configuration document: `{"provider": "<id>", …provider settings}`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "provider", rename_all = "snake_case")]
+#[derive(Debug, Clone)]
 pub enum ClientConfig {
     /// `wechatpay_edu_papay`
     WechatpayEduPapay(WechatPayConfig),
@@ -52,7 +51,50 @@ impl ClientConfig {
     /// (see [`resolve_pem_paths`]). Unknown keys are rejected: a typo in a payment config
     /// should fail loudly, not fall back to a default.
     pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_str(json).map_err(|e| config_error(&e))
+        let document: serde_json::Value =
+            serde_json::from_slice(json.as_bytes()).map_err(|e| config_error(&e))?;
+        ClientConfig::from_document(document)
+    }
+
+    /// Reads the `provider` member, then the rest as that provider's settings (unknown keys
+    /// refused by each settings type).
+    fn from_document(mut document: serde_json::Value) -> Result<Self> {
+        let provider = match document.as_object_mut().map(|o| o.remove("provider")) {
+            Some(Some(serde_json::Value::String(p))) => p,
+            Some(_) => {
+                return Err(Error::invalid_config(
+                    "provider",
+                    "the config document needs a `provider` string",
+                ))
+            }
+            None => {
+                return Err(Error::invalid_config(
+                    "provider",
+                    "the config document must be a JSON object",
+                ))
+            }
+        };
+        fn settings<T: serde::de::DeserializeOwned>(document: serde_json::Value) -> Result<T> {
+            serde_json::from_value(document).map_err(|e| config_error(&e))
+        }
+        Ok(match provider.as_str() {
+            "wechatpay_edu_papay" => ClientConfig::WechatpayEduPapay(settings(document)?),
+            "wechatpay_payscore_oversea" => {
+                ClientConfig::WechatpayPayscoreOversea(settings(document)?)
+            }
+            "wechat_mini_charge" => ClientConfig::WechatMiniCharge(settings(document)?),
+            "fubei" => ClientConfig::Fubei(settings(document)?),
+            "dingshang_vending" => ClientConfig::DingshangVending(settings(document)?),
+            _ => {
+                return Err(Error::invalid_config(
+                    "provider",
+                    format!(
+                        "unknown provider; expected one of {}",
+                        ProviderId::ALL.map(ProviderId::as_str).join(", ")
+                    ),
+                ))
+            }
+        })
     }
 
     /// Parses a config document that may still hold `*_path` keys: each is replaced by the
@@ -63,9 +105,9 @@ impl ClientConfig {
         load: &mut dyn FnMut(&str) -> std::result::Result<String, String>,
     ) -> Result<Self> {
         let mut document: serde_json::Value =
-            serde_json::from_str(json).map_err(|e| config_error(&e))?;
+            serde_json::from_slice(json.as_bytes()).map_err(|e| config_error(&e))?;
         resolve_pem_paths(&mut document, load)?;
-        serde_json::from_value(document).map_err(|e| config_error(&e))
+        ClientConfig::from_document(document)
     }
 }
 
@@ -181,7 +223,7 @@ impl Client {
     /// (Mini Program) an access-token query `{"token": "stable" | "classic"}`.
     pub fn query_from_json(&self, json: &str) -> Result<Query> {
         fn typed<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
-            serde_json::from_str(json)
+            serde_json::from_slice(json.as_bytes())
                 .map_err(|e| Error::invalid_input("query", format!("invalid query document: {e}")))
         }
         Ok(match self {

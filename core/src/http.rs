@@ -28,6 +28,19 @@ impl Method {
             Method::Post => "POST",
         }
     }
+
+    /// Parses `"GET"` or `"POST"` (the only methods payquery builds); anything else is
+    /// `INVALID_INPUT`.
+    pub fn parse(method: &str) -> Result<Self> {
+        match method {
+            "GET" => Ok(Method::Get),
+            "POST" => Ok(Method::Post),
+            _ => Err(Error::invalid_input(
+                "method",
+                "method must be \"GET\" or \"POST\"",
+            )),
+        }
+    }
 }
 
 impl fmt::Display for Method {

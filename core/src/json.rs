@@ -90,7 +90,8 @@ pub(crate) fn decode<T: DeserializeOwned>(what: &str, body: &[u8]) -> Result<T> 
 
 /// Decodes an already size-checked JSON fragment (e.g. Fubei's `data` object).
 pub(crate) fn decode_raw<T: DeserializeOwned>(what: &str, raw: &RawValue) -> Result<T> {
-    serde_json::from_str(raw.get()).map_err(|e| Error::decode(format!("invalid {what} JSON: {e}")))
+    serde_json::from_slice(raw.get().as_bytes())
+        .map_err(|e| Error::decode(format!("invalid {what} JSON: {e}")))
 }
 
 /// The text of a JSON scalar: a number's exact digits, or a string's contents. `None` for null.

@@ -36,6 +36,7 @@ mod error;
 mod http;
 mod json;
 mod money;
+mod open_enum;
 mod order;
 mod provider;
 pub mod providers;

@@ -15,6 +15,7 @@
 //! RUSTSEC-2023-0071), or one the host supplies (the npm package plugs in node:crypto). See
 //! [`default_rsa_backend`].
 
+mod der;
 mod md5;
 mod rsa;
 #[cfg(feature = "aws-lc-rs")]

@@ -10,9 +10,8 @@ use std::ops::RangeInclusive;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use der::asn1::BitStringRef;
-use der::{Decode, Encode};
 
+use super::der;
 use super::{default_rsa_backend, RsaBackend, RsaSigningKey, RsaVerifyingKey};
 use crate::error::{Error, Result};
 
@@ -21,7 +20,7 @@ use crate::error::{Error, Result};
 /// expensive).
 pub const RSA_KEY_BITS: RangeInclusive<usize> = 2048..=8192;
 
-/// Bit length of a big-endian unsigned integer without leading zero bytes.
+/// Bit length of a big-endian unsigned integer.
 fn bit_len(uint: &[u8]) -> usize {
     let first = uint.iter().position(|b| *b != 0);
     match first.and_then(|i| uint.get(i..)) {
@@ -45,53 +44,28 @@ fn check_size(modulus: &[u8]) -> Result<(), String> {
 
 /// Checks an `RSAPublicKey` (PKCS#1) structure: a usable exponent and an accepted size.
 fn check_pkcs1_public(der: &[u8]) -> Result<(), String> {
-    let key =
-        pkcs1::RsaPublicKey::from_der(der).map_err(|e| format!("not an RSA public key: {e}"))?;
-    if key.public_exponent.as_bytes().is_empty() {
-        return Err("the public exponent is empty".to_owned());
+    let key = der::pkcs1_public_key(der)?;
+    if bit_len(key.exponent) < 2 {
+        return Err("the public exponent is not usable".to_owned());
     }
-    check_size(key.modulus.as_bytes())
+    check_size(key.modulus)
 }
 
 /// Checks `SubjectPublicKeyInfo` DER: an `rsaEncryption` key of an accepted size.
 fn check_spki(spki_der: &[u8]) -> Result<(), String> {
-    let info = spki::SubjectPublicKeyInfoRef::from_der(spki_der)
-        .map_err(|e| format!("not a SubjectPublicKeyInfo: {e}"))?;
-    if info.algorithm.oid != pkcs1::ALGORITHM_OID {
-        return Err(format!("not an RSA key (algorithm {})", info.algorithm.oid));
-    }
-    check_pkcs1_public(info.subject_public_key.raw_bytes())
-}
-
-/// Wraps a PKCS#1 `RSAPublicKey` into `SubjectPublicKeyInfo` DER.
-fn pkcs1_public_to_spki(pkcs1_der: &[u8]) -> Result<Vec<u8>, String> {
-    let info = spki::SubjectPublicKeyInfoRef {
-        algorithm: pkcs1::ALGORITHM_ID,
-        subject_public_key: BitStringRef::from_bytes(pkcs1_der).map_err(|e| e.to_string())?,
-    };
-    info.to_der().map_err(|e| e.to_string())
+    check_pkcs1_public(der::spki_rsa_public_key(spki_der)?)
 }
 
 /// Checks a PKCS#1 `RSAPrivateKey` and wraps it into PKCS#8 `PrivateKeyInfo` DER.
 fn pkcs1_private_to_pkcs8(pkcs1_der: &[u8]) -> Result<Vec<u8>, String> {
-    let key = pkcs1::RsaPrivateKey::from_der(pkcs1_der)
-        .map_err(|e| format!("not a PKCS#1 RSA private key: {e}"))?;
-    check_size(key.modulus.as_bytes())?;
-    pkcs8::PrivateKeyInfo::new(pkcs1::ALGORITHM_ID, pkcs1_der)
-        .to_der()
-        .map_err(|e| e.to_string())
+    check_size(der::pkcs1_private_key_modulus(pkcs1_der)?)?;
+    Ok(der::pkcs8_from_pkcs1_private_key(pkcs1_der))
 }
 
 /// Checks PKCS#8 `PrivateKeyInfo` DER: an `rsaEncryption` key of an accepted size.
 fn check_pkcs8_private(pkcs8_der: &[u8]) -> Result<(), String> {
-    let info = pkcs8::PrivateKeyInfo::from_der(pkcs8_der)
-        .map_err(|e| format!("not a PKCS#8 private key: {e}"))?;
-    if info.algorithm.oid != pkcs1::ALGORITHM_OID {
-        return Err(format!("not an RSA key (algorithm {})", info.algorithm.oid));
-    }
-    let key = pkcs1::RsaPrivateKey::from_der(info.private_key)
-        .map_err(|e| format!("not an RSA private key: {e}"))?;
-    check_size(key.modulus.as_bytes())
+    let pkcs1 = der::pkcs8_rsa_private_key(pkcs8_der)?;
+    check_size(der::pkcs1_private_key_modulus(pkcs1)?)
 }
 
 fn decode_pem(field: &str, pem: &str) -> Result<(String, Vec<u8>)> {
@@ -178,7 +152,8 @@ impl RsaPrivateKey {
 /// What a certificate says about itself, beyond its key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateInfo {
-    /// The serial number as upper-case hex (WeChat Pay's `Wechatpay-Serial` form).
+    /// The serial number as upper-case hex without leading zeros (WeChat Pay's
+    /// `Wechatpay-Serial` form).
     pub serial_hex: String,
     /// Start of validity, Unix seconds.
     pub not_before: i64,
@@ -234,9 +209,11 @@ impl RsaPublicKey {
         let (label, der) = decode_pem(field, pem)?;
         let spki = match label.as_str() {
             "PUBLIC KEY" => Ok(der),
-            "RSA PUBLIC KEY" => check_pkcs1_public(&der).and_then(|()| pkcs1_public_to_spki(&der)),
-            "CERTIFICATE" => x509_cert::Certificate::from_der(&der)
-                .and_then(|c| c.tbs_certificate.subject_public_key_info.to_der())
+            "RSA PUBLIC KEY" => {
+                check_pkcs1_public(&der).map(|()| der::spki_from_pkcs1_public_key(&der))
+            }
+            "CERTIFICATE" => der::certificate(&der)
+                .map(|c| c.spki.to_vec())
                 .map_err(|e| format!("not a valid X.509 certificate: {e}")),
             other => Err(format!(
                 "PEM `{other}`, expected `PUBLIC KEY`, `RSA PUBLIC KEY` or `CERTIFICATE`"
@@ -292,26 +269,20 @@ impl RsaPublicKey {
         if label != "CERTIFICATE" {
             return Err(bad(format!("PEM `{label}`, expected `CERTIFICATE`")));
         }
-        let cert = x509_cert::Certificate::from_der(&der).map_err(|e| bad(e.to_string()))?;
-        let tbs = &cert.tbs_certificate;
-        let unix = |t: &x509_cert::time::Time| {
-            i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
-        };
+        let cert = der::certificate(&der).map_err(bad)?;
         let info = CertificateInfo {
-            serial_hex: tbs
-                .serial_number
-                .as_bytes()
-                .iter()
-                .map(|b| format!("{b:02X}"))
-                .collect(),
-            not_before: unix(&tbs.validity.not_before),
-            not_after: unix(&tbs.validity.not_after),
+            serial_hex: normalize_serial(
+                &cert
+                    .serial
+                    .iter()
+                    .map(|b| format!("{b:02X}"))
+                    .collect::<String>(),
+            ),
+            not_before: cert.not_before,
+            not_after: cert.not_after,
         };
-        let spki = tbs
-            .subject_public_key_info
-            .to_der()
-            .map_err(|e| bad(e.to_string()))?;
-        Ok((Self::from_spki(field, &spki, backend)?, info))
+        let spki = cert.spki;
+        Ok((Self::from_spki(field, spki, backend)?, info))
     }
 
     /// True when `signature` is a valid RSASSA-PKCS1-v1_5 / SHA-256 signature of `message`.

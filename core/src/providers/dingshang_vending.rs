@@ -14,6 +14,7 @@
 //! money: `amount` and `price` are yuan *strings*, which protobuf omits when empty, so an
 //! absent amount is "not stated" (never a guessed 0 fen on a paid order).
 
+use crate::open_enum::open_enum;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -61,85 +62,48 @@ pub struct DingshangQuery {
     pub machine_no: String,
 }
 
-/// Order `status`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DingshangOrderStatus {
-    /// Paid.
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// Transferred to refund.
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// Closed.
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// Revoked (payment-code payments).
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// Paying (payment-code payments).
-    #[serde(rename = "USERPAYING")]
-    UserPaying,
-    /// Payment failed.
-    #[serde(rename = "PAYERROR")]
-    PayError,
-    /// Pickup-code order.
-    #[serde(rename = "PICKUPCODE")]
-    PickupCode,
-    /// Not paid.
-    #[serde(rename = "NOTPAY")]
-    NotPay,
-    /// Test order.
-    #[serde(rename = "TESTPAY")]
-    TestPay,
-    /// Anything undocumented, verbatim.
-    #[serde(untagged)]
-    Other(String),
-}
-
-impl DingshangOrderStatus {
-    fn as_str(&self) -> &str {
-        match self {
-            Self::Success => "SUCCESS",
-            Self::Refund => "REFUND",
-            Self::Closed => "CLOSED",
-            Self::Revoked => "REVOKED",
-            Self::UserPaying => "USERPAYING",
-            Self::PayError => "PAYERROR",
-            Self::PickupCode => "PICKUPCODE",
-            Self::NotPay => "NOTPAY",
-            Self::TestPay => "TESTPAY",
-            Self::Other(s) => s,
-        }
+open_enum! {
+    /// Order `status`.
+    pub enum DingshangOrderStatus {
+        /// Paid.
+        Success = "SUCCESS",
+        /// Transferred to refund.
+        Refund = "REFUND",
+        /// Closed.
+        Closed = "CLOSED",
+        /// Revoked (payment-code payments).
+        Revoked = "REVOKED",
+        /// Paying (payment-code payments).
+        UserPaying = "USERPAYING",
+        /// Payment failed.
+        PayError = "PAYERROR",
+        /// Pickup-code order.
+        PickupCode = "PICKUPCODE",
+        /// Not paid.
+        NotPay = "NOTPAY",
+        /// Test order.
+        TestPay = "TESTPAY",
     }
 }
 
-/// Delivery status of one order record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DeliveryStatus {
-    /// Waiting to be dispensed.
-    #[serde(rename = "WAITING_PICKED_UP")]
-    WaitingPickedUp,
-    /// Dispensing.
-    #[serde(rename = "IS_DELIVERING")]
-    IsDelivering,
-    /// Dispensed.
-    #[serde(rename = "IS_SUCCESS")]
-    IsSuccess,
-    /// Picked up.
-    #[serde(rename = "IS_PICKED_UP")]
-    IsPickedUp,
-    /// Dispensing failed.
-    #[serde(rename = "IS_FAILED")]
-    IsFailed,
-    /// Dispensing timed out.
-    #[serde(rename = "IS_TIMEOUT")]
-    IsTimeout,
-    /// Cancelled and refunded.
-    #[serde(rename = "IS_REFUND")]
-    IsRefund,
-    /// Anything undocumented (including the older Chinese labels), verbatim.
-    #[serde(untagged)]
-    Other(String),
+open_enum! {
+    /// Delivery status of one order record.
+    pub enum DeliveryStatus {
+        /// Waiting to be dispensed.
+        WaitingPickedUp = "WAITING_PICKED_UP",
+        /// Dispensing.
+        IsDelivering = "IS_DELIVERING",
+        /// Dispensed.
+        IsSuccess = "IS_SUCCESS",
+        /// Picked up.
+        IsPickedUp = "IS_PICKED_UP",
+        /// Dispensing failed.
+        IsFailed = "IS_FAILED",
+        /// Dispensing timed out.
+        IsTimeout = "IS_TIMEOUT",
+        /// Cancelled and refunded.
+        IsRefund = "IS_REFUND",
+    }
 }
 
 fn de_opt_cny<'de, D: serde::Deserializer<'de>>(

@@ -15,6 +15,7 @@
 //! order numbers — and the MD5 covers its UTF-8 bytes exactly as JSON-encoded
 //! (`serde_json`: no `\uXXXX` escapes for non-ASCII, `"` and `\` escaped).
 
+use crate::open_enum::open_enum;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -67,43 +68,21 @@ pub struct FubeiQuery {
     pub device_no: Option<String>,
 }
 
-/// `trade_state`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum FubeiTradeState {
-    /// Awaiting payment.
-    #[serde(rename = "USERPAYING")]
-    UserPaying,
-    /// Paid.
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// Revoked.
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// Being revoked.
-    #[serde(rename = "REVOKING")]
-    Revoking,
-    /// Revocation failed.
-    #[serde(rename = "REVOKED_ERROR")]
-    RevokedError,
-    /// Closed.
-    #[serde(rename = "CLOSED")]
-    Closed,
-    /// Anything undocumented, verbatim.
-    #[serde(untagged)]
-    Other(String),
-}
-
-impl FubeiTradeState {
-    fn as_str(&self) -> &str {
-        match self {
-            Self::UserPaying => "USERPAYING",
-            Self::Success => "SUCCESS",
-            Self::Revoked => "REVOKED",
-            Self::Revoking => "REVOKING",
-            Self::RevokedError => "REVOKED_ERROR",
-            Self::Closed => "CLOSED",
-            Self::Other(s) => s,
-        }
+open_enum! {
+    /// `trade_state`.
+    pub enum FubeiTradeState {
+        /// Awaiting payment.
+        UserPaying = "USERPAYING",
+        /// Paid.
+        Success = "SUCCESS",
+        /// Revoked.
+        Revoked = "REVOKED",
+        /// Being revoked.
+        Revoking = "REVOKING",
+        /// Revocation failed.
+        RevokedError = "REVOKED_ERROR",
+        /// Closed.
+        Closed = "CLOSED",
     }
 }
 

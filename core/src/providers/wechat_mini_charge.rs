@@ -142,7 +142,7 @@ impl MiniChargeQuery {
 
     /// Parses `{"order_id": …}` or `{"token": "stable"|"classic", "force_refresh"?: bool}`.
     pub fn from_json(json: &str) -> Result<Self> {
-        let doc: QueryDocument = serde_json::from_str(json)
+        let doc: QueryDocument = serde_json::from_slice(json.as_bytes())
             .map_err(|e| Error::invalid_input("query", format!("invalid query document: {e}")))?;
         match (doc.order_id, doc.token) {
             (Some(order_id), None) if doc.force_refresh.is_none() => Ok(MiniChargeQuery::Order { order_id }),

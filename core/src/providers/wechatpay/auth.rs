@@ -239,7 +239,7 @@ impl PendingRequest {
     /// Reads a pending request a host parked as JSON (the output of `to_json`, or the CLI's
     /// `prepare`), validating it as described on the type.
     pub fn from_json(json: &str) -> Result<Self> {
-        let doc: PendingDocument = serde_json::from_str(json).map_err(|e| {
+        let doc: PendingDocument = serde_json::from_slice(json.as_bytes()).map_err(|e| {
             Error::invalid_input("pending", format!("invalid pending request: {e}"))
         })?;
         PendingRequest::try_from(doc)

@@ -7,6 +7,7 @@
 //! says nothing about the money); `amount.currency` absent means CNY, the only currency this
 //! domestic API settles in. Negative amounts are refused.
 
+use crate::open_enum::open_enum;
 use serde::{Deserialize, Serialize};
 
 use super::{PendingRequest, WechatPayConfig, WechatPayCore, BACKUP_HOST, MAIN_HOST};
@@ -123,24 +124,18 @@ pub struct WechatPayGoodsDetail {
     pub goods_remark: Option<String>,
 }
 
-/// `trade_state`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum EduPapayTradeState {
-    /// Paid.
-    #[serde(rename = "SUCCESS")]
-    Success,
-    /// Transferred to refund.
-    #[serde(rename = "REFUND")]
-    Refund,
-    /// Accepted, not paid yet.
-    #[serde(rename = "ACCEPTED")]
-    Accepted,
-    /// Payment failed (e.g. the bank declined).
-    #[serde(rename = "PAY_FAIL")]
-    PayFail,
-    /// Anything undocumented, verbatim.
-    #[serde(untagged)]
-    Other(String),
+open_enum! {
+    /// `trade_state`.
+    pub enum EduPapayTradeState {
+        /// Paid.
+        Success = "SUCCESS",
+        /// Transferred to refund.
+        Refund = "REFUND",
+        /// Accepted, not paid yet.
+        Accepted = "ACCEPTED",
+        /// Payment failed (e.g. the bank declined).
+        PayFail = "PAY_FAIL",
+    }
 }
 
 /// The 200 response of the edu-papay query, every documented field.

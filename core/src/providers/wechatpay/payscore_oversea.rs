@@ -16,6 +16,7 @@
 //! `total_amount` and `currency` are: Pay Score oversea settles in HKD and others, so a guessed
 //! currency (or a guessed 0) would be a wrong amount. The status is reported either way.
 
+use crate::open_enum::open_enum;
 use serde::{Deserialize, Serialize};
 
 use super::edu_papay::WechatPayPromotion;
@@ -112,18 +113,14 @@ pub struct CollectionDetail {
     pub promotion_detail: Option<Vec<WechatPayPromotion>>,
 }
 
-/// `collection.state`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum CollectionState {
-    /// Payment in progress.
-    #[serde(rename = "USER_PAYING")]
-    UserPaying,
-    /// Paid.
-    #[serde(rename = "USER_PAID")]
-    UserPaid,
-    /// Anything undocumented, verbatim.
-    #[serde(untagged)]
-    Other(String),
+open_enum! {
+    /// `collection.state`.
+    pub enum CollectionState {
+        /// Payment in progress.
+        UserPaying = "USER_PAYING",
+        /// Paid.
+        UserPaid = "USER_PAID",
+    }
 }
 
 /// `collection`: present once collection started.
@@ -176,39 +173,19 @@ pub struct Location {
     pub end_location: Option<String>,
 }
 
-/// `state`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ServiceOrderState {
-    /// Created.
-    #[serde(rename = "CREATED")]
-    Created,
-    /// In progress.
-    #[serde(rename = "DOING")]
-    Doing,
-    /// Done.
-    #[serde(rename = "DONE")]
-    Done,
-    /// Revoked by the merchant.
-    #[serde(rename = "REVOKED")]
-    Revoked,
-    /// Expired (CREATED for over an hour).
-    #[serde(rename = "EXPIRED")]
-    Expired,
-    /// Anything undocumented, verbatim.
-    #[serde(untagged)]
-    Other(String),
-}
-
-impl ServiceOrderState {
-    fn as_str(&self) -> &str {
-        match self {
-            ServiceOrderState::Created => "CREATED",
-            ServiceOrderState::Doing => "DOING",
-            ServiceOrderState::Done => "DONE",
-            ServiceOrderState::Revoked => "REVOKED",
-            ServiceOrderState::Expired => "EXPIRED",
-            ServiceOrderState::Other(s) => s,
-        }
+open_enum! {
+    /// `state`.
+    pub enum ServiceOrderState {
+        /// Created.
+        Created = "CREATED",
+        /// In progress.
+        Doing = "DOING",
+        /// Done.
+        Done = "DONE",
+        /// Revoked by the merchant.
+        Revoked = "REVOKED",
+        /// Expired (CREATED for over an hour).
+        Expired = "EXPIRED",
     }
 }
 
