@@ -1,0 +1,425 @@
+//! # payquery-wasm
+//!
+//! The native half of the npm package `payquery`: [`WasmClient`] wraps one
+//! `payquery_core::Client` for wasm-bindgen. It converts types and errors and nothing else —
+//! every provider rule lives in the core. The hand-written JavaScript layer (`js/index.cjs`)
+//! turns these plain values into the package's public API: argument checks and defaults (clock,
+//! CSPRNG bytes), `PayqueryError`, and the node:crypto RSA backend ([`JsRsaBackend`]).
+//!
+//! Conventions at this boundary: documents cross as JSON text; every 64-bit integer in an
+//! output is a `BigInt` (money, ms timestamps, int64 ids and counts); HTTP statuses are
+//! numbers; errors are thrown as plain objects `{ code, message, field, providerCode,
+//! providerMessage, httpStatus, retryable, backupHostApplies }` that the JS layer re-throws as
+//! `PayqueryError`.
+
+#![forbid(unsafe_code)]
+
+mod backend;
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use payquery_core::providers::wechat_mini_charge::TokenKind;
+use payquery_core::providers::wechatpay::PendingRequest;
+use payquery_core::{
+    Client, ClientConfig, Error, ErrorCode, HttpRequest, HttpResponse, Method, Money, Nonce, Order,
+    OrderFlag, Query, QueryResult, RequestContext, ResponseContext,
+};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+pub use backend::JsRsaBackend;
+
+/// Serializes with every 64-bit integer as a `BigInt` and maps as plain objects.
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    let serializer = serde_wasm_bindgen::Serializer::new()
+        .serialize_large_number_types_as_bigints(true)
+        .serialize_maps_as_objects(true);
+    value
+        .serialize(&serializer)
+        .map_err(|e| error_to_js(&Error::new(ErrorCode::DecodeError, e.to_string())))
+}
+
+fn set(object: &Object, key: &str, value: &JsValue) {
+    // Setting a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+fn opt_str(value: Option<&str>) -> JsValue {
+    value.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+/// A core error as the plain object the JS layer turns into a `PayqueryError`.
+fn error_to_js(error: &Error) -> JsValue {
+    let object = Object::new();
+    set(&object, "code", &JsValue::from_str(error.code().as_str()));
+    set(&object, "message", &JsValue::from_str(error.message()));
+    set(&object, "field", &opt_str(error.field()));
+    set(&object, "providerCode", &opt_str(error.provider_code()));
+    set(
+        &object,
+        "providerMessage",
+        &opt_str(error.provider_message()),
+    );
+    set(
+        &object,
+        "httpStatus",
+        &error
+            .http_status()
+            .map_or(JsValue::NULL, |s| JsValue::from_f64(f64::from(s))),
+    );
+    set(
+        &object,
+        "retryable",
+        &JsValue::from_bool(error.is_retryable()),
+    );
+    set(
+        &object,
+        "backupHostApplies",
+        &JsValue::from_bool(error.backup_host_applies()),
+    );
+    set(&object, "payqueryError", &JsValue::TRUE);
+    object.into()
+}
+
+fn js_err(error: Error) -> JsValue {
+    error_to_js(&error)
+}
+
+/// `{ method, url, headers: [[name, value], …], body: Uint8Array | null }`.
+fn request_to_js(request: &HttpRequest) -> JsValue {
+    let object = Object::new();
+    set(
+        &object,
+        "method",
+        &JsValue::from_str(request.method.as_str()),
+    );
+    set(&object, "url", &JsValue::from_str(&request.url));
+    let headers = Array::new();
+    for (name, value) in &request.headers {
+        headers.push(&Array::of2(
+            &JsValue::from_str(name),
+            &JsValue::from_str(value),
+        ));
+    }
+    set(&object, "headers", &headers);
+    let body = match &request.body {
+        Some(bytes) => Uint8Array::from(bytes.as_slice()).into(),
+        None => JsValue::NULL,
+    };
+    set(&object, "body", &body);
+    object.into()
+}
+
+/// The normalized order with the package's camelCase names.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsOrder<'a> {
+    provider: &'a str,
+    provider_order_id: Option<&'a str>,
+    merchant_order_no: Option<&'a str>,
+    status: &'a str,
+    raw_status: &'a str,
+    amount: Option<&'a Money>,
+    paid_amount: Option<&'a Money>,
+    paid_at: Option<&'a str>,
+    created_at: Option<&'a str>,
+    flags: &'a [OrderFlag],
+}
+
+impl<'a> From<&'a Order> for JsOrder<'a> {
+    fn from(order: &'a Order) -> Self {
+        JsOrder {
+            provider: order.provider.as_str(),
+            provider_order_id: order.provider_order_id.as_deref(),
+            merchant_order_no: order.merchant_order_no.as_deref(),
+            status: order.status.as_str(),
+            raw_status: &order.raw_status,
+            amount: order.amount.as_ref(),
+            paid_amount: order.paid_amount.as_ref(),
+            paid_at: order.paid_at.as_deref(),
+            created_at: order.created_at.as_deref(),
+            flags: &order.flags,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsQueryResult<'a> {
+    order: JsOrder<'a>,
+    detail: &'a payquery_core::ProviderDetail,
+    signature_serial: Option<&'a str>,
+}
+
+fn result_to_js(result: &QueryResult) -> Result<JsValue, JsValue> {
+    to_js(&JsQueryResult {
+        order: JsOrder::from(&result.order),
+        detail: &result.detail,
+        signature_serial: result.signature_serial.as_deref(),
+    })
+}
+
+/// A response from the parts the JS layer normalized (any header shape → two string arrays).
+fn response(status: u16, names: Vec<String>, values: Vec<String>, body: &[u8]) -> HttpResponse {
+    HttpResponse::new(
+        status,
+        names.into_iter().zip(values).collect(),
+        body.to_vec(),
+    )
+}
+
+/// The request context: the caller's nonce, else one derived by the core from 32 CSPRNG bytes
+/// the JS layer drew (`crypto.getRandomValues`).
+fn request_context(
+    timestamp: i64,
+    nonce: Option<String>,
+    random: Option<Vec<u8>>,
+) -> Result<RequestContext, JsValue> {
+    let nonce = match (nonce, random) {
+        (Some(n), _) => Nonce::new(n).map_err(js_err)?,
+        (None, Some(bytes)) => {
+            let bytes: [u8; 32] = bytes.try_into().map_err(|_| {
+                js_err(Error::new(
+                    ErrorCode::InvalidInput,
+                    "a generated nonce needs exactly 32 random bytes",
+                ))
+            })?;
+            Nonce::from_random_bytes(&bytes)
+        }
+        (None, None) => {
+            return Err(js_err(Error::new(
+                ErrorCode::InvalidInput,
+                "give a nonce or 32 random bytes to derive one from",
+            )))
+        }
+    };
+    Ok(RequestContext::new(timestamp, nonce))
+}
+
+/// The core's stable error codes, for the JS layer's checks and the package's tests.
+#[wasm_bindgen(js_name = errorCodes)]
+pub fn error_codes() -> Vec<String> {
+    ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str().to_owned())
+        .collect()
+}
+
+/// One configured client (keys loaded once, into node:crypto `KeyObject`s).
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct WasmClient {
+    client: Client,
+}
+
+#[wasm_bindgen]
+impl WasmClient {
+    /// `config_json` may hold `*_path` keys; `load_file(path)` returns each file's text (the JS
+    /// layer resolves the path against the config's directory and reads it with node:fs).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        config_json: &str,
+        load_file: &js_sys::Function,
+        backend: JsRsaBackend,
+    ) -> Result<WasmClient, JsValue> {
+        let mut load = |path: &str| -> Result<String, String> {
+            match load_file.call1(&JsValue::NULL, &JsValue::from_str(path)) {
+                Ok(text) => text
+                    .as_string()
+                    .ok_or_else(|| "the file loader returned no text".to_owned()),
+                Err(e) => Err(Reflect::get(&e, &JsValue::from_str("message"))
+                    .ok()
+                    .and_then(|m| m.as_string())
+                    .unwrap_or_else(|| "unreadable".to_owned())),
+            }
+        };
+        let config = ClientConfig::from_json_with_files(config_json, &mut load).map_err(js_err)?;
+        let client = Client::with_rsa_backend(&config, &backend).map_err(js_err)?;
+        Ok(WasmClient { client })
+    }
+
+    /// The provider id, e.g. `"fubei"`.
+    #[wasm_bindgen(getter)]
+    pub fn provider(&self) -> String {
+        self.client.provider().as_str().to_owned()
+    }
+
+    fn order_query(&self, query_json: &str) -> Result<Query, JsValue> {
+        self.client
+            .order_query_from_json(query_json)
+            .map_err(js_err)
+    }
+
+    /// The signed request for an order query.
+    #[wasm_bindgen(js_name = buildQuery)]
+    pub fn build_query(
+        &self,
+        query_json: &str,
+        timestamp: i64,
+        nonce: Option<String>,
+        random: Option<Vec<u8>>,
+    ) -> Result<JsValue, JsValue> {
+        let query = self.order_query(query_json)?;
+        let ctx = request_context(timestamp, nonce, random)?;
+        let request = self.client.build_request(&query, &ctx).map_err(js_err)?;
+        Ok(request_to_js(&request))
+    }
+
+    /// Phase one of two-phase signing (WeChat Pay).
+    #[wasm_bindgen(js_name = prepareQuery)]
+    pub fn prepare_query(
+        &self,
+        query_json: &str,
+        timestamp: i64,
+        nonce: Option<String>,
+        random: Option<Vec<u8>>,
+    ) -> Result<WasmPending, JsValue> {
+        let query = self.order_query(query_json)?;
+        let ctx = request_context(timestamp, nonce, random)?;
+        let pending = self.client.prepare_request(&query, &ctx).map_err(js_err)?;
+        Ok(WasmPending { pending })
+    }
+
+    /// Verifies and parses the answer to `query_json`.
+    #[wasm_bindgen(js_name = parseQuery)]
+    pub fn parse_query(
+        &self,
+        status: u16,
+        header_names: Vec<String>,
+        header_values: Vec<String>,
+        body: &[u8],
+        query_json: &str,
+        now: i64,
+    ) -> Result<JsValue, JsValue> {
+        let query = self.order_query(query_json)?;
+        let response = response(status, header_names, header_values, body);
+        let result = self
+            .client
+            .parse_query_response(Some(&query), &response, &ResponseContext::new(now))
+            .map_err(js_err)?;
+        result_to_js(&result)
+    }
+
+    /// The same request for the backup host, or `null`.
+    #[wasm_bindgen(js_name = failoverRequest)]
+    pub fn failover_request(
+        &self,
+        method: &str,
+        url: String,
+        header_names: Vec<String>,
+        header_values: Vec<String>,
+        body: Option<Vec<u8>>,
+    ) -> Result<JsValue, JsValue> {
+        let request = HttpRequest {
+            method: Method::parse(method).map_err(js_err)?,
+            url,
+            headers: header_names.into_iter().zip(header_values).collect(),
+            body,
+        };
+        Ok(self
+            .client
+            .failover_request(&request)
+            .map_or(JsValue::NULL, |r| request_to_js(&r)))
+    }
+
+    /// A Mini Program access-token request.
+    #[wasm_bindgen(js_name = buildTokenRequest)]
+    pub fn build_token_request(&self, kind: &str, force_refresh: bool) -> Result<JsValue, JsValue> {
+        let kind = TokenKind::parse(kind).map_err(js_err)?;
+        let request = self
+            .client
+            .token_request(kind, force_refresh)
+            .map_err(js_err)?;
+        Ok(request_to_js(&request))
+    }
+
+    /// A parsed access token: `{ accessToken, expiresIn, expiresAt, refreshAt }`.
+    #[wasm_bindgen(js_name = parseTokenResponse)]
+    pub fn parse_token_response(
+        &self,
+        status: u16,
+        header_names: Vec<String>,
+        header_values: Vec<String>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<JsValue, JsValue> {
+        let response = response(status, header_names, header_values, body);
+        let token = self
+            .client
+            .parse_token_response(&response, &ResponseContext::new(now))
+            .map_err(js_err)?;
+        let object = Object::new();
+        set(
+            &object,
+            "accessToken",
+            &JsValue::from_str(token.access_token.expose()),
+        );
+        set(
+            &object,
+            "expiresIn",
+            &JsValue::bigint_from_str(&token.expires_in.to_string()),
+        );
+        set(
+            &object,
+            "expiresAt",
+            &JsValue::bigint_from_str(&token.expires_at.to_string()),
+        );
+        set(
+            &object,
+            "refreshAt",
+            &JsValue::bigint_from_str(&token.refresh_at.to_string()),
+        );
+        Ok(object.into())
+    }
+}
+
+/// A WeChat Pay request waiting for its signature.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct WasmPending {
+    pending: PendingRequest,
+}
+
+#[wasm_bindgen]
+impl WasmPending {
+    /// The exact message to sign (RSASSA-PKCS1-v1_5, SHA-256).
+    #[wasm_bindgen(getter, js_name = stringToSign)]
+    pub fn string_to_sign(&self) -> String {
+        self.pending.string_to_sign().to_owned()
+    }
+
+    /// The Unix time the request is signed for.
+    #[wasm_bindgen(getter)]
+    pub fn timestamp(&self) -> i64 {
+        self.pending.timestamp()
+    }
+
+    /// The nonce the request is signed with.
+    #[wasm_bindgen(getter)]
+    pub fn nonce(&self) -> String {
+        self.pending.nonce().to_owned()
+    }
+
+    /// The pending request as JSON, to park while an external signer works.
+    #[wasm_bindgen(js_name = toJson)]
+    pub fn to_json(&self) -> String {
+        self.pending.to_json()
+    }
+
+    /// Reads a parked pending request back (re-validated by the core).
+    #[wasm_bindgen(js_name = fromJson)]
+    pub fn from_json(json: &str) -> Result<WasmPending, JsValue> {
+        Ok(WasmPending {
+            pending: PendingRequest::from_json(json).map_err(js_err)?,
+        })
+    }
+
+    /// Phase two: the request, with the base64 signature of `stringToSign` attached.
+    pub fn finish(&self, signature_base64: &str) -> Result<JsValue, JsValue> {
+        let request = self
+            .pending
+            .clone()
+            .finish(signature_base64)
+            .map_err(js_err)?;
+        Ok(request_to_js(&request))
+    }
+}
