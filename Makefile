@@ -5,7 +5,7 @@ CARGO ?= cargo
 PYTHON ?= python3
 PAYQUERY := target/debug/payquery
 
-.PHONY: demo test setup lint rust-test vectors-check python-test build bench fuzz
+.PHONY: demo test setup lint rust-test vectors-check python-test build bench fuzz npm npm-tools node-test
 
 ## The main job: start the built-in sandbox and query all five providers through it.
 demo: build
@@ -15,7 +15,7 @@ build:
 	$(CARGO) build -p payquery-cli
 
 ## Every test in every language (what CI runs).
-test: setup lint vectors-check rust-test python-test
+test: setup lint vectors-check rust-test python-test node-test
 	@echo "make test: all green"
 
 setup:
@@ -30,6 +30,7 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p payquery-core --all-targets --features pure-rust-rsa -- -D warnings
 	$(CARGO) clippy -p payquery-core --target wasm32-unknown-unknown --no-default-features --features pure-rust-rsa -- -D warnings
+	$(CARGO) clippy -p payquery-wasm --target wasm32-unknown-unknown -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
 	$(PYTHON) -m ruff check tests fuzz
 	$(PYTHON) -m ruff format --check tests fuzz
@@ -46,6 +47,41 @@ rust-test:
 # pytest exits 5 when it collected nothing; that must fail, and it does here.
 python-test: build
 	PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $(PYTHON) -m pytest -q tests/oracle
+
+## The npm package `payquery` in bindings-wasm/pkg/ (wasm-bindgen + wasm-opt + the JS layer).
+WASM_BINDGEN_VERSION := 0.2.130
+WASM_TARGET := wasm32-unknown-unknown
+NPM_PKG := bindings-wasm/pkg
+NPM_TOOLS := bindings-wasm/tools/node_modules/.bin
+npm: npm-tools
+	$(CARGO) build -p payquery-wasm --target $(WASM_TARGET) --profile wasm-release
+	rm -rf $(NPM_PKG) && mkdir -p $(NPM_PKG)/native
+	wasm-bindgen --target nodejs --out-dir $(NPM_PKG)/native target/$(WASM_TARGET)/wasm-release/payquery_wasm.wasm
+	$(NPM_TOOLS)/wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory \
+		--enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+		--enable-reference-types --enable-multivalue \
+		$(NPM_PKG)/native/payquery_wasm_bg.wasm -o $(NPM_PKG)/native/payquery_wasm_bg.wasm
+	node bindings-wasm/tools/assemble.mjs
+	@echo "payquery_wasm_bg.wasm: $$(wc -c < $(NPM_PKG)/native/payquery_wasm_bg.wasm) bytes, $$(gzip -9 -c $(NPM_PKG)/native/payquery_wasm_bg.wasm | wc -c) gzipped"
+
+# Installs what `make npm` needs, idempotently: the wasm32 target, wasm-bindgen-cli pinned to the
+# wasm-bindgen crate's version (`cargo install` works only without --locked here), and wasm-opt
+# and tsc from npm (Debian's wasm-opt 108 breaks modules; npm's binaryen works).
+npm-tools:
+	@rustup target list --installed 2>/dev/null | grep -q '^$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
+	@wasm-bindgen --version 2>/dev/null | grep -q ' $(WASM_BINDGEN_VERSION)' || $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@test -x $(NPM_TOOLS)/wasm-opt -a -x $(NPM_TOOLS)/tsc || (cd bindings-wasm/tools && npm ci --no-audit --no-fund)
+
+# The npm package, installed as users install it: every shared vector, sandbox round trips with
+# fetch, the API surface, the README example compiled by tsc --strict, and npm pack + install.
+NODE_TESTS := vectors api sandbox example package
+node-test: npm build
+	mkdir -p bindings-wasm/test/node_modules && ln -sfn ../../pkg bindings-wasm/test/node_modules/payquery
+	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.json --noEmit
+	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.json
+	$(NPM_TOOLS)/tsc --allowJs --checkJs --noEmit --strict --target es2022 --module nodenext \
+		--types node --typeRoots bindings-wasm/tools/node_modules/@types $(NPM_PKG)/index.cjs
+	cd bindings-wasm/test && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) node --test $(NODE_TESTS:%=%.test.mjs)
 
 ## Benchmarks (release build; numbers move with load, compare the ratios). Report: BENCHMARKS.md
 bench:

@@ -32,7 +32,8 @@ pub use backend::JsRsaBackend;
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     let serializer = serde_wasm_bindgen::Serializer::new()
         .serialize_large_number_types_as_bigints(true)
-        .serialize_maps_as_objects(true);
+        .serialize_maps_as_objects(true)
+        .serialize_missing_as_null(true);
     value
         .serialize(&serializer)
         .map_err(|e| error_to_js(&Error::new(ErrorCode::DecodeError, e.to_string())))
@@ -193,6 +194,26 @@ fn request_context(
         }
     };
     Ok(RequestContext::new(timestamp, nonce))
+}
+
+/// A request's `Debug` form from the core, credentials redacted (`Authorization`, `AppSecret`,
+/// `access_token`/`secret` in the URL, the body shown only by length): what `util.inspect` and
+/// `console.log` print for a request, so logging one never leaks a secret.
+#[wasm_bindgen(js_name = describeRequest)]
+pub fn describe_request(
+    method: &str,
+    url: String,
+    header_names: Vec<String>,
+    header_values: Vec<String>,
+    body: Option<Vec<u8>>,
+) -> String {
+    let request = HttpRequest {
+        method: Method::parse(method).unwrap_or(Method::Get),
+        url,
+        headers: header_names.into_iter().zip(header_values).collect(),
+        body,
+    };
+    format!("{request:?}")
 }
 
 /// The core's stable error codes, for the JS layer's checks and the package's tests.

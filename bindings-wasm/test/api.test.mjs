@@ -1,0 +1,223 @@
+// The package's surface: argument types, defaults, the 64-bit rule, errors, and secrets kept
+// out of everything a program prints.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { inspect } from 'node:util';
+
+import payqueryDefault, { Client, ERROR_CODES, PayqueryError, PendingRequest, isPayqueryError } from 'payquery';
+
+import { VECTORS } from './support.mjs';
+
+const key = (name) => readFileSync(join(VECTORS, 'keys', name), 'utf8');
+const SECRETS = {
+  fubei: 'fubei-secret-VALUE-0001',
+  vending: 'vending-secret-VALUE-0002',
+  signKey: 'sign-key-VALUE-0003',
+  token: 'ACCESS-TOKEN-VALUE-0004',
+  appSecret: 'mini-app-secret-VALUE-0005',
+};
+const privateKeyLine = key('merchant_private_key.pem').split('\n')[1];
+const wechatpay = {
+  provider: 'wechatpay_edu_papay',
+  mchid: '1900000001',
+  merchant_serial_no: '5157F09EFDC096DE15EBE81A47057A7232F1B8E1',
+  merchant_private_key_pem: key('merchant_private_key.pem'),
+  wechatpay_public_key_id: 'PUB_KEY_ID_0119000000012025010100000000000001',
+  wechatpay_public_key_pem: key('wechatpay_public_key.pem'),
+};
+const configs = {
+  fubei: { provider: 'fubei', app_id: '20160922135339595387', app_secret: SECRETS.fubei },
+  vending: {
+    provider: 'dingshang_vending',
+    base_url: 'https://vending.example',
+    appid: 'ds0001',
+    app_secret: SECRETS.vending,
+    sign_key: SECRETS.signKey,
+  },
+  mini: { provider: 'wechat_mini_charge', access_token: SECRETS.token, appid: 'wx01', app_secret: SECRETS.appSecret },
+  wechatpay,
+};
+
+function thrown(fn) {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  assert.fail('expected a throw');
+}
+
+function assertCode(fn, code, field) {
+  const error = thrown(fn);
+  assert.ok(error instanceof PayqueryError, `${error}`);
+  assert.ok(isPayqueryError(error));
+  assert.equal(error.code, code, error.message);
+  if (field !== undefined) assert.equal(error.field, field, error.message);
+  return error;
+}
+
+test('ESM default and named exports are the same objects', () => {
+  assert.equal(payqueryDefault.Client, Client);
+  assert.deepEqual([...ERROR_CODES], [
+    'INVALID_INPUT',
+    'INVALID_CONFIG',
+    'SIGNATURE_INVALID',
+    'TIMESTAMP_SKEW',
+    'PROVIDER_ERROR',
+    'RATE_LIMITED',
+    'TOKEN_EXPIRED',
+    'ORDER_NOT_FOUND',
+    'DECODE_ERROR',
+  ]);
+});
+
+test('the ErrorCode union in index.d.ts is exactly the core list', () => {
+  const dts = readFileSync(new URL('./node_modules/payquery/index.d.ts', import.meta.url), 'utf8');
+  const union = /export type ErrorCode =([^;]+);/.exec(dts)[1];
+  assert.deepEqual([...union.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]), [...ERROR_CODES]);
+});
+
+test('PayqueryError: an Error with name, code, stack and the provider facts', () => {
+  const client = new Client(configs.fubei);
+  const error = assertCode(() => client.buildQuery({ merchant_order_sn: 5 }), 'INVALID_INPUT');
+  assert.ok(error instanceof Error);
+  assert.equal(error.name, 'PayqueryError');
+  assert.match(error.stack, /PayqueryError/);
+  assert.equal(error.providerCode, null);
+  assert.equal(error.httpStatus, null);
+  assert.equal(error.retryable, false);
+  assert.equal(error.backupHostApplies, false);
+  assert.equal(isPayqueryError(new Error('x')), false);
+  assert.equal(isPayqueryError(null), false);
+  const provider = assertCode(
+    () =>
+      client.parseQuery(
+        { status: 200, headers: {}, body: '{"result_code":500,"result_message":"busy"}' },
+        { query: { merchant_order_sn: 'A' } },
+      ),
+    'PROVIDER_ERROR',
+  );
+  assert.equal(provider.providerCode, '500');
+  assert.equal(provider.providerMessage, 'busy');
+  assert.equal(provider.httpStatus, 200);
+  assert.equal(provider.retryable, true);
+});
+
+test('wrong argument types are INVALID_INPUT / INVALID_CONFIG, never a trap', () => {
+  for (const bad of [null, 5, [], true, undefined]) {
+    assertCode(() => new Client(bad), 'INVALID_CONFIG');
+  }
+  assertCode(() => new Client('{not json'), 'INVALID_CONFIG');
+  assertCode(() => new Client({ provider: 'nope' }), 'INVALID_CONFIG', 'provider');
+  assertCode(() => new Client({ ...configs.fubei, app_secret: 10n }), 'INVALID_CONFIG');
+  const client = new Client(configs.fubei);
+  for (const query of [null, 5, 'x', [], { merchant_order_sn: null }, { merchant_order_sn: 1 }, { order_sn: 2n }]) {
+    assertCode(() => client.buildQuery(query), 'INVALID_INPUT');
+  }
+  const q = { merchant_order_sn: 'A' };
+  assertCode(() => client.buildQuery(q, { timestamp: 2 ** 53 }), 'INVALID_INPUT', 'timestamp');
+  assertCode(() => client.buildQuery(q, { timestamp: 1.5 }), 'INVALID_INPUT', 'timestamp');
+  assertCode(() => client.buildQuery(q, { timestamp: '1' }), 'INVALID_INPUT', 'timestamp');
+  assertCode(() => client.buildQuery(q, { timestamp: 2n ** 63n }), 'INVALID_INPUT', 'timestamp');
+  assertCode(() => client.buildQuery(q, { nonce: 12 }), 'INVALID_INPUT', 'nonce');
+  assertCode(() => client.buildQuery(q, { nonce: 'has space' }), 'INVALID_INPUT', 'nonce');
+  assertCode(() => client.buildQuery(q, 5), 'INVALID_INPUT');
+  const response = { status: 200, headers: {}, body: '{}' };
+  assertCode(() => client.parseQuery(response, { query: q, now: 2 ** 60 }), 'INVALID_INPUT', 'now');
+  assertCode(() => client.parseQuery(response), 'INVALID_INPUT');
+  assertCode(() => client.parseQuery({ ...response, status: 99.5 }, { query: q }), 'INVALID_INPUT', 'status');
+  assertCode(() => client.parseQuery({ ...response, body: 5 }, { query: q }), 'INVALID_INPUT', 'body');
+  assertCode(() => client.parseQuery({ ...response, headers: [['a']] }, { query: q }), 'INVALID_INPUT', 'headers');
+  assertCode(() => client.parseQuery({ ...response, headers: { a: 1 } }, { query: q }), 'INVALID_INPUT', 'headers');
+  assertCode(() => client.buildTokenRequest({ kind: 'stable' }), 'INVALID_CONFIG');
+  // After all of that, the same client still answers correctly (the instance is not poisoned).
+  const request = client.buildQuery(q, { timestamp: 1_700_000_000n, nonce: 'abc' });
+  assert.equal(request.method, 'POST');
+});
+
+test('defaults: the clock and a 32-character CSPRNG nonce; bigint and safe-number times agree', () => {
+  const client = new Client(wechatpay);
+  const q = { out_trade_no: 'A1' };
+  const before = Math.floor(Date.now() / 1000);
+  const auth = (request) => Object.fromEntries([...new Map(request.headers).get('Authorization').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+  const a = auth(client.buildQuery(q));
+  const b = auth(client.buildQuery(q));
+  assert.match(a.nonce_str, /^[0-9A-Za-z]{32}$/);
+  assert.notEqual(a.nonce_str, b.nonce_str);
+  assert.ok(Math.abs(Number(a.timestamp) - before) < 5);
+  const pinned = { timestamp: 1_700_000_000, nonce: 'n1' };
+  assert.deepEqual(client.buildQuery(q, pinned), client.buildQuery(q, { ...pinned, timestamp: 1_700_000_000n }));
+  assertCode(() => client.buildQuery(q, { timestamp: -1 }), 'INVALID_INPUT', 'timestamp');
+});
+
+test('response headers: WHATWG Headers, pairs and objects (with array values) are all accepted', () => {
+  const client = new Client(configs.fubei);
+  const body = '{"result_code":400,"result_message":"x","sub_code":"ORDER_NOT_EXIST"}';
+  const query = { merchant_order_sn: 'A' };
+  for (const headers of [new Headers({ 'content-type': 'application/json' }), [['a', 'b']], { a: ['1', '2'], b: undefined }, undefined]) {
+    assertCode(() => client.parseQuery({ status: 200, headers, body }, { query }), 'ORDER_NOT_FOUND');
+  }
+  for (const raw of [new TextEncoder().encode(body), new TextEncoder().encode(body).buffer, body]) {
+    assertCode(() => client.parseQuery({ status: 200, headers: {}, body: raw }, { query }), 'ORDER_NOT_FOUND');
+  }
+});
+
+test('no secret in util.inspect, messages or stacks', () => {
+  const shown = [];
+  for (const config of Object.values(configs)) {
+    const client = new Client(config);
+    shown.push(inspect(client, { showHidden: true, depth: 5 }), String(client), JSON.stringify(client) ?? '');
+    const queries = {
+      fubei: { merchant_order_sn: 'A' },
+      dingshang_vending: { order_id: '1', machine_no: '12345678' },
+      wechat_mini_charge: { order_id: 'DD1' },
+      wechatpay_edu_papay: { out_trade_no: 'A' },
+    };
+    const request = client.buildQuery(queries[client.provider]);
+    shown.push(inspect(request), inspect([request]));
+    const error = thrown(() => client.parseQuery({ status: 500, headers: {}, body: '<html>' }, { query: queries[client.provider] }));
+    shown.push(error.message, error.stack, inspect(error));
+  }
+  const mini = new Client(configs.mini);
+  shown.push(inspect(mini.buildTokenRequest({ kind: 'classic' })), inspect(mini.buildTokenRequest({ kind: 'stable' })));
+  const token = mini.parseTokenResponse({ status: 200, headers: {}, body: `{"access_token":"${SECRETS.token}","expires_in":7200}` }, { now: 1 });
+  assert.equal(token.accessToken, SECRETS.token, 'the token itself is returned');
+  shown.push(inspect(token));
+  for (const bad of [
+    { ...configs.fubei, app_secret: `${SECRETS.fubei}\n` },
+    { ...configs.vending, extra_key: SECRETS.vending },
+    { ...wechatpay, merchant_private_key_pem: `-----BEGIN PRIVATE KEY-----\n${privateKeyLine}\n-----END PRIVATE KEY-----` },
+    { ...configs.mini, access_token: [SECRETS.token] },
+  ]) {
+    const error = thrown(() => new Client(bad));
+    shown.push(error.message, error.stack);
+  }
+  const text = shown.join('\n');
+  for (const secret of [...Object.values(SECRETS), privateKeyLine]) {
+    assert.ok(!text.includes(secret), `secret ${secret.slice(0, 12)}… leaked:\n${text}`);
+  }
+  assert.match(text, /redacted/);
+});
+
+test('PendingRequest: parked as JSON, read back validated, finished', () => {
+  const { merchant_private_key_pem: _key, ...keyless } = wechatpay;
+  const client = new Client(keyless);
+  const pending = client.prepareQuery({ out_trade_no: 'A1' }, { timestamp: 1_700_000_000, nonce: 'abc' });
+  assert.equal(pending.stringToSign, 'GET\n/v3/edu-papay/transactions/out-trade-no/A1\n1700000000\nabc\n\n');
+  assert.equal(pending.timestamp, 1_700_000_000n);
+  const parked = JSON.stringify(pending);
+  const restored = PendingRequest.fromJSON(parked);
+  assert.equal(restored.stringToSign, pending.stringToSign);
+  const tampered = JSON.parse(parked);
+  tampered.nonce = 'abc",signature="X';
+  assertCode(() => PendingRequest.fromJSON(tampered), 'INVALID_INPUT', 'nonce');
+  tampered.nonce = 'abd';
+  assertCode(() => PendingRequest.fromJSON(tampered), 'INVALID_INPUT', 'string_to_sign');
+  assertCode(() => restored.finish('bm90IGEgc2lnbmF0dXJl'), 'INVALID_INPUT', 'signature');
+  assertCode(() => restored.finish(5), 'INVALID_INPUT', 'signature');
+  assert.throws(() => new PendingRequest({}), TypeError);
+  const md5 = new Client(configs.fubei);
+  assertCode(() => md5.prepareQuery({ merchant_order_sn: 'A' }), 'INVALID_CONFIG');
+});

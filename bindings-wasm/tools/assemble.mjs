@@ -1,0 +1,32 @@
+// Assembles the publishable npm package in bindings-wasm/pkg/ (make npm): the hand-written
+// layer from npm/, the wasm-bindgen output already in pkg/native/, and the version of the Rust
+// workspace, so the package and the crates never disagree about what they are.
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const source = join(here, '..', 'npm');
+const target = join(here, '..', 'pkg');
+const cargo = readFileSync(join(here, '..', '..', 'Cargo.toml'), 'utf8');
+const version = /\[workspace\.package\][^[]*?\nversion\s*=\s*"([^"]+)"/.exec(cargo)?.[1];
+if (!version) throw new Error('no [workspace.package] version in Cargo.toml');
+
+for (const file of ['index.cjs', 'index.mjs', 'index.d.ts']) {
+  copyFileSync(join(source, file), join(target, file));
+}
+// The package README is the repository README's Node section: one text, never two.
+const readme = readFileSync(join(here, '..', '..', 'README.md'), 'utf8');
+const start = readme.indexOf('## Node (npm package `payquery`)');
+const end = readme.indexOf('\n## ', start + 1);
+if (start < 0 || end < 0) throw new Error('README.md has no Node section');
+const intro =
+  '# payquery\n\nAsk five Chinese payment providers "what happened to this order?" — signed request ' +
+  'descriptors and verified, normalized answers, from one Rust core. This is its Node package.\n\n';
+writeFileSync(join(target, 'README.md'), intro + readme.slice(start, end + 1).replace(/^## /, '## Using it from '));
+// The same declarations for `import` (TypeScript reads .d.mts as ESM).
+copyFileSync(join(source, 'index.d.ts'), join(target, 'index.d.mts'));
+const manifest = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8'));
+manifest.version = version;
+writeFileSync(join(target, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+console.log(`assembled payquery@${version} in ${target}`);
