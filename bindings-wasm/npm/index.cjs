@@ -160,24 +160,23 @@ function requestContext(options) {
 }
 
 /**
- * Any common header shape as two string arrays: a WHATWG Headers, pairs, or a plain object.
+ * Any common header shape — a WHATWG Headers, [name, value] pairs, or a plain object — as the
+ * core takes it: one string `name\nvalue\nname\nvalue…` and the number of pairs (the core
+ * refuses a name or value holding a line feed, which HTTP does not allow).
  * @param {unknown} headers
- * @returns {[string[], string[]]}
+ * @returns {[string, number]}
  */
 function headerLists(headers) {
   /** @type {string[]} */
-  const names = [];
-  /** @type {string[]} */
-  const values = [];
+  const parts = [];
   /** @type {(name: unknown, value: unknown) => void} */
   const add = (name, value) => {
     if (typeof name !== 'string' || typeof value !== 'string') {
       throw invalidInput('headers', 'header names and values must be strings');
     }
-    names.push(name);
-    values.push(value);
+    parts.push(name, value);
   };
-  if (headers === undefined || headers === null) return [names, values];
+  if (headers === undefined || headers === null) return ['', 0];
   if (typeof headers !== 'object') {
     throw invalidInput('headers', '`headers` must be a Headers object, [name, value] pairs or a plain object');
   }
@@ -197,7 +196,7 @@ function headerLists(headers) {
       else if (value !== undefined) add(name, value);
     }
   }
-  return [names, values];
+  return [parts.join('\n'), parts.length / 2];
 }
 
 /**
@@ -215,7 +214,7 @@ function bodyBytes(body, field) {
 /**
  * `{ status, headers, body }` as the arguments the core takes.
  * @param {unknown} response
- * @returns {[number, string[], string[], Uint8Array]}
+ * @returns {[number, string, number, Uint8Array]}
  */
 function responseParts(response) {
   if (response === null || typeof response !== 'object') {
@@ -226,8 +225,8 @@ function responseParts(response) {
     throw invalidInput('status', '`status` must be an integer HTTP status');
   }
   const { headers, body } = /** @type {ResponseInput} */ (response);
-  const [names, values] = headerLists(headers);
-  return [status, names, values, bodyBytes(body, 'body')];
+  const [joined, count] = headerLists(headers);
+  return [status, joined, count, bodyBytes(body, 'body')];
 }
 
 /**
@@ -244,18 +243,80 @@ class HttpRequest {
   }
 
   [util.inspect.custom]() {
-    const [names, values] = headerLists(this.headers);
+    const [joined, count] = headerLists(this.headers);
     const body = this.body instanceof Uint8Array ? this.body : undefined;
-    return native.describeRequest(String(this.method), String(this.url), names, values, body);
+    return native.describeRequest(String(this.method), String(this.url), joined, count, body);
   }
 }
 
 /**
- * @param {RequestFields | null} fields
+ * A request from the core's one-string encoding (see `request_to_js` in src/lib.rs):
+ * `METHOD\nURL\nCOUNT\n` + `name\nvalue\n` per header + `-` or `+body`.
+ * @param {string | null} encoded
  * @returns {HttpRequest | null}
  */
-function request(fields) {
-  return fields === null ? null : new HttpRequest(fields);
+function request(encoded) {
+  if (encoded === null) return null;
+  let at = 0;
+  const next = () => {
+    const end = encoded.indexOf('\n', at);
+    const line = encoded.slice(at, end);
+    at = end + 1;
+    return line;
+  };
+  const method = next();
+  const url = next();
+  const count = Number(next());
+  /** @type {[string, string][]} */
+  const headers = [];
+  for (let i = 0; i < count; i++) headers.push([next(), next()]);
+  const body = encoded[at] === '+' ? textEncoder.encode(encoded.slice(at + 1)) : null;
+  return new HttpRequest({ method, url, headers, body });
+}
+
+/**
+ * A parsed, verified answer. `order` and `signatureSerial` are plain data; `detail`, the
+ * provider's typed response, is built from the core the first time it is read (then kept):
+ * most callers need the order alone, and the detail is the larger part of the work.
+ */
+class QueryResult {
+  /** @type {import('./native/payquery_wasm.js').WasmQueryResult | null} */
+  #handle;
+  /** @type {unknown} */
+  #detail;
+
+  /** @param {import('./native/payquery_wasm.js').WasmQueryResult} handle */
+  constructor(handle) {
+    const head = JSON.parse(handle.head());
+    const { order } = head;
+    // Money crosses as decimal text: a JSON number would lose digits above 2^53.
+    if (order.amount !== null) order.amount.minor = BigInt(order.amount.minor);
+    if (order.paidAmount !== null) order.paidAmount.minor = BigInt(order.paidAmount.minor);
+    /** The normalized order. */
+    this.order = order;
+    /** The serial of the key that verified the answer (WeChat Pay), else null. */
+    this.signatureSerial = head.signatureSerial;
+    this.#handle = handle;
+  }
+
+  /** The provider's typed response, every 64-bit integer a bigint. */
+  get detail() {
+    const handle = this.#handle;
+    if (handle !== null) {
+      this.#detail = call(() => handle.detail());
+      this.#handle = null;
+      handle.free();
+    }
+    return this.#detail;
+  }
+
+  toJSON() {
+    return { order: this.order, detail: this.detail, signatureSerial: this.signatureSerial };
+  }
+
+  [util.inspect.custom](/** @type {number} */ depth, /** @type {util.InspectOptions} */ options) {
+    return `QueryResult ${util.inspect({ order: this.order, detail: this.detail, signatureSerial: this.signatureSerial }, { ...options, depth: options.depth === null ? null : (options.depth ?? 2) - 1 })}`;
+  }
 }
 
 /** node:crypto as the core's RSA backend: keys parsed once into KeyObjects. */
@@ -404,8 +465,8 @@ class Client {
     const { query, now } = optionsObject(options, 'options');
     const text = documentText(query, 'query', 'INVALID_INPUT');
     const at = now === undefined ? nowSeconds() : int64(now, 'now');
-    const [status, names, values, body] = responseParts(response);
-    return call(() => this.#native.parseQuery(status, names, values, body, text, at));
+    const [status, joined, count, body] = responseParts(response);
+    return new QueryResult(call(() => this.#native.parseQuery(status, joined, count, body, text, at)));
   }
 
   /** The same request for the provider's backup host, or null when this client has none. */
@@ -414,9 +475,9 @@ class Client {
     if (req === null || typeof req !== 'object' || typeof req.url !== 'string') {
       throw invalidInput('request', '`request` must be a request built by this client');
     }
-    const [names, values] = headerLists(req.headers);
+    const [joined, count] = headerLists(req.headers);
     const body = req.body === null || req.body === undefined ? undefined : bodyBytes(req.body, 'body');
-    return request(call(() => this.#native.failoverRequest(String(req.method), req.url, names, values, body)));
+    return request(call(() => this.#native.failoverRequest(String(req.method), req.url, joined, count, body)));
   }
 
   /** A Mini Program access-token request (`kind`: 'stable', recommended, or 'classic'). */
@@ -431,8 +492,8 @@ class Client {
   parseTokenResponse(/** @type {unknown} */ response, /** @type {unknown} */ options) {
     const { now } = optionsObject(options, 'options');
     const at = now === undefined ? nowSeconds() : int64(now, 'now');
-    const [status, names, values, body] = responseParts(response);
-    const token = call(() => this.#native.parseTokenResponse(status, names, values, body, at));
+    const [status, joined, count, body] = responseParts(response);
+    const token = call(() => this.#native.parseTokenResponse(status, joined, count, body, at));
     // The token is a credential: keep it out of util.inspect / console.log output.
     Object.defineProperty(token, util.inspect.custom, {
       value: () => `AccessToken { accessToken: [redacted], expiresAt: ${token.expiresAt}n, refreshAt: ${token.refreshAt}n }`,
@@ -445,4 +506,4 @@ class Client {
   }
 }
 
-module.exports = { Client, HttpRequest, PendingRequest, PayqueryError, isPayqueryError, ERROR_CODES };
+module.exports = { Client, HttpRequest, PendingRequest, QueryResult, PayqueryError, isPayqueryError, ERROR_CODES };

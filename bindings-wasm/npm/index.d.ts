@@ -243,12 +243,18 @@ export type ProviderDetail =
   | FubeiOrder
   | DingshangOrder;
 
-/** A parsed, verified order answer. */
-export interface QueryResult {
-  order: Order;
-  detail: ProviderDetail;
+/**
+ * A parsed, verified order answer. `detail` is built the first time it is read (most callers
+ * need `order` alone); `toJSON()` gives all three.
+ */
+export declare class QueryResult {
+  private constructor();
+  readonly order: Order;
+  /** The provider's typed response; `order.provider` says which. */
+  readonly detail: ProviderDetail;
   /** The serial of the key that verified the answer (WeChat Pay), else null. */
-  signatureSerial: string | null;
+  readonly signatureSerial: string | null;
+  toJSON(): { order: Order; detail: ProviderDetail; signatureSerial: string | null };
 }
 
 /** A signed request to send unchanged (`fetch(req.url, { method, headers, body })`). */

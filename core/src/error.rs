@@ -113,11 +113,13 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid_input(field: &str, message: impl Into<String>) -> Self {
+    /// `INVALID_INPUT` about `field` (bindings use it for host values of the wrong shape).
+    pub fn invalid_input(field: &str, message: impl Into<String>) -> Self {
         Error::new(ErrorCode::InvalidInput, message).with_field(field)
     }
 
-    pub(crate) fn invalid_config(field: &str, message: impl Into<String>) -> Self {
+    /// `INVALID_CONFIG` about `field`.
+    pub fn invalid_config(field: &str, message: impl Into<String>) -> Self {
         Error::new(ErrorCode::InvalidConfig, message).with_field(field)
     }
 
