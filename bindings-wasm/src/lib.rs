@@ -21,7 +21,7 @@ use payquery_core::providers::wechat_mini_charge::TokenKind;
 use payquery_core::providers::wechatpay::PendingRequest;
 use payquery_core::{
     Client, ClientConfig, Error, ErrorCode, HttpRequest, HttpResponse, Method, Money, Nonce, Order,
-    OrderFlag, Query, QueryResult, RequestContext, ResponseContext,
+    OrderFlag, Query, QueryResult, RequestContext, ResponseContext, Timestamp,
 };
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -152,8 +152,8 @@ struct JsOrder<'a> {
     raw_status: &'a str,
     amount: Option<JsMoney<'a>>,
     paid_amount: Option<JsMoney<'a>>,
-    paid_at: Option<&'a str>,
-    created_at: Option<&'a str>,
+    paid_at: Option<Timestamp>,
+    created_at: Option<Timestamp>,
     flags: &'a [OrderFlag],
 }
 
@@ -176,8 +176,8 @@ impl<'a> From<&'a QueryResult> for JsHead<'a> {
             raw_status: &order.raw_status,
             amount: order.amount.as_ref().map(JsMoney::from),
             paid_amount: order.paid_amount.as_ref().map(JsMoney::from),
-            paid_at: order.paid_at.as_deref(),
-            created_at: order.created_at.as_deref(),
+            paid_at: order.paid_at,
+            created_at: order.created_at,
             flags: &order.flags,
         };
         JsHead {

@@ -64,7 +64,9 @@ pub fn query_one(setup: &ProviderSetup, transport: &HttpTransport) -> Result<Dem
             .amount
             .as_ref()
             .map_or_else(|| "(not stated)".to_owned(), ToString::to_string),
-        paid_at: order.paid_at.clone().unwrap_or_else(|| "-".to_owned()),
+        paid_at: order
+            .paid_at
+            .map_or_else(|| "-".to_owned(), |t| t.to_string()),
         verification,
     })
 }

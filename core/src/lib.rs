@@ -51,7 +51,7 @@ pub use error::{Error, ErrorCode, Result};
 pub use http::{HttpRequest, HttpResponse, Method};
 pub use json::ResponseLimits;
 pub use money::{yuan_text_to_fen, Currency, Money};
-pub use order::{Order, OrderFlag, OrderStatus};
+pub use order::{Order, OrderFlag, OrderStatus, Timestamp};
 pub use provider::ProviderId;
 pub use secret::Secret;
 

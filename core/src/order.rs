@@ -113,9 +113,9 @@ pub struct Order {
     /// money was received (see [`OrderStatus::money_received`]).
     pub paid_amount: Option<Money>,
     /// When payment completed.
-    pub paid_at: Option<String>,
+    pub paid_at: Option<Timestamp>,
     /// When the order was created.
-    pub created_at: Option<String>,
+    pub created_at: Option<Timestamp>,
     /// Qualifiers of the status.
     pub flags: Vec<OrderFlag>,
 }
@@ -127,41 +127,84 @@ impl Order {
     }
 }
 
-/// Unix seconds → RFC 3339 UTC.
-pub(crate) fn rfc3339_from_unix_seconds(field: &str, secs: i64) -> Result<String> {
-    OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .ok_or_else(|| {
-            Error::decode(format!("`{field}` is not a valid Unix time: {secs}")).with_field(field)
-        })
+/// A point in time from a provider answer, in UTC. Serializes as RFC 3339
+/// (`2020-03-26T02:43:39Z`, a fraction only when there is one); bindings take
+/// [`Timestamp::unix_seconds`] and [`Timestamp::nanos`] to build their own date types.
+/// Always within the years 0001–9999, which every host's date type can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Timestamp(OffsetDateTime);
+
+impl Timestamp {
+    fn new(field: &str, t: OffsetDateTime) -> Result<Self> {
+        if (1..=9999).contains(&t.year()) {
+            Ok(Timestamp(t.to_offset(time::UtcOffset::UTC)))
+        } else {
+            Err(
+                Error::decode(format!("`{field}` is outside the years 0001 to 9999"))
+                    .with_field(field),
+            )
+        }
+    }
+
+    /// Whole seconds since 1970-01-01T00:00:00Z (negative before).
+    pub fn unix_seconds(&self) -> i64 {
+        self.0.unix_timestamp()
+    }
+
+    /// Nanoseconds after [`Timestamp::unix_seconds`] (0 to 999 999 999).
+    pub fn nanos(&self) -> u32 {
+        self.0.nanosecond()
+    }
+
+    /// RFC 3339 in UTC.
+    pub fn to_rfc3339(&self) -> String {
+        self.0.format(&Rfc3339).unwrap_or_default()
+    }
 }
 
-/// Unix milliseconds → RFC 3339 UTC (with a fraction only when the value has one).
-pub(crate) fn rfc3339_from_unix_millis(field: &str, millis: i64) -> Result<String> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .ok_or_else(|| {
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_rfc3339())
+    }
+}
+
+/// Unix seconds → a timestamp.
+pub(crate) fn rfc3339_from_unix_seconds(field: &str, secs: i64) -> Result<Timestamp> {
+    let t = OffsetDateTime::from_unix_timestamp(secs).map_err(|_| {
+        Error::decode(format!("`{field}` is not a valid Unix time: {secs}")).with_field(field)
+    })?;
+    Timestamp::new(field, t)
+}
+
+/// Unix milliseconds → a timestamp.
+pub(crate) fn rfc3339_from_unix_millis(field: &str, millis: i64) -> Result<Timestamp> {
+    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).map_err(
+        |_| {
             Error::decode(format!(
                 "`{field}` is not a valid Unix time in ms: {millis}"
             ))
             .with_field(field)
-        })
+        },
+    )?;
+    Timestamp::new(field, t)
 }
 
-/// Validates an RFC 3339 timestamp from a provider and re-expresses it in UTC.
-pub(crate) fn rfc3339_to_utc(field: &str, value: &str) -> Result<String> {
-    OffsetDateTime::parse(value, &Rfc3339)
-        .ok()
-        .and_then(|t| t.to_offset(time::UtcOffset::UTC).format(&Rfc3339).ok())
-        .ok_or_else(|| {
-            Error::decode(format!(
-                "`{field}` is not an RFC 3339 timestamp: `{}`",
-                value.escape_debug()
-            ))
-            .with_field(field)
-        })
+/// An RFC 3339 timestamp from a provider (any offset) → a timestamp in UTC.
+pub(crate) fn rfc3339_to_utc(field: &str, value: &str) -> Result<Timestamp> {
+    let t = OffsetDateTime::parse(value, &Rfc3339).map_err(|_| {
+        Error::decode(format!(
+            "`{field}` is not an RFC 3339 timestamp: `{}`",
+            value.escape_debug()
+        ))
+        .with_field(field)
+    })?;
+    Timestamp::new(field, t)
 }
 
 #[cfg(test)]
@@ -170,24 +213,30 @@ mod tests {
 
     #[test]
     fn times_normalize_to_utc() {
+        let text = |t: Result<Timestamp>| t.unwrap().to_string();
         assert_eq!(
-            rfc3339_from_unix_seconds("t", 1_496_325_236).unwrap(),
+            text(rfc3339_from_unix_seconds("t", 1_496_325_236)),
             "2017-06-01T13:53:56Z"
         );
         assert_eq!(
-            rfc3339_from_unix_millis("t", 1_687_265_841_964).unwrap(),
+            text(rfc3339_from_unix_millis("t", 1_687_265_841_964)),
             "2023-06-20T12:57:21.964Z"
         );
         assert_eq!(
-            rfc3339_from_unix_millis("t", 1_687_265_841_000).unwrap(),
+            text(rfc3339_from_unix_millis("t", 1_687_265_841_000)),
             "2023-06-20T12:57:21Z"
         );
         assert_eq!(
-            rfc3339_to_utc("t", "2020-03-26T10:43:39+08:00").unwrap(),
+            text(rfc3339_to_utc("t", "2020-03-26T10:43:39+08:00")),
             "2020-03-26T02:43:39Z"
         );
+        let t = rfc3339_to_utc("t", "2020-03-26T10:43:39.123456789+08:00").unwrap();
+        assert_eq!((t.unix_seconds(), t.nanos()), (1_585_190_619, 123_456_789));
         assert!(rfc3339_to_utc("t", "2020-03-26 10:43:39").is_err());
         assert!(rfc3339_from_unix_seconds("t", i64::MAX).is_err());
         assert!(rfc3339_from_unix_millis("t", i64::MIN).is_err());
+        // Year 0 parses as RFC 3339 but no host date type holds it.
+        assert!(rfc3339_to_utc("t", "0000-06-01T00:00:00Z").is_err());
+        assert!(rfc3339_to_utc("t", "0001-01-01T00:00:00Z").is_ok());
     }
 }
