@@ -242,10 +242,12 @@ class HttpRequest {
     this.body = fields.body;
   }
 
-  [util.inspect.custom]() {
+  [util.inspect.custom](/** @type {number} */ depth, /** @type {util.InspectOptions} */ options) {
     const [joined, count] = headerLists(this.headers);
     const body = this.body instanceof Uint8Array ? this.body : undefined;
-    return native.describeRequest(String(this.method), String(this.url), joined, count, body);
+    const shown = /** @type {HttpRequest} */ (request(native.redactRequest(String(this.method), String(this.url), joined, count, body)));
+    const bodyText = shown.body === null ? null : new TextDecoder().decode(shown.body);
+    return `HttpRequest ${util.inspect({ method: shown.method, url: shown.url, headers: shown.headers, body: bodyText }, options)}`;
   }
 }
 

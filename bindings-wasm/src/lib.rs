@@ -20,7 +20,7 @@ use js_sys::{Object, Reflect};
 use payquery_core::providers::wechat_mini_charge::TokenKind;
 use payquery_core::providers::wechatpay::PendingRequest;
 use payquery_core::{
-    Client, ClientConfig, Error, ErrorCode, HttpRequest, HttpResponse, Method, Money, Nonce, Order,
+    Client, ClientConfig, Error, ErrorCode, HttpRequest, HttpResponse, Method, Money, Order,
     OrderFlag, Query, QueryResult, RequestContext, ResponseContext, Timestamp,
 };
 use serde::Serialize;
@@ -261,52 +261,40 @@ fn response(
     ))
 }
 
-/// The request context: the caller's nonce, else one derived by the core from 32 CSPRNG bytes
-/// the JS layer drew (`crypto.getRandomValues`).
+/// The request context: the caller's nonce, else one the core derives from the 32 CSPRNG
+/// bytes the JS layer drew (`crypto.getRandomValues`).
 fn request_context(
     timestamp: i64,
     nonce: Option<String>,
     random: Option<Vec<u8>>,
 ) -> Result<RequestContext, JsValue> {
-    let nonce = match (nonce, random) {
-        (Some(n), _) => Nonce::new(n).map_err(js_err)?,
-        (None, Some(bytes)) => {
-            let bytes: [u8; 32] = bytes.try_into().map_err(|_| {
-                js_err(Error::new(
-                    ErrorCode::InvalidInput,
-                    "a generated nonce needs exactly 32 random bytes",
-                ))
-            })?;
-            Nonce::from_random_bytes(&bytes)
-        }
-        (None, None) => {
-            return Err(js_err(Error::new(
-                ErrorCode::InvalidInput,
-                "give a nonce or 32 random bytes to derive one from",
-            )))
-        }
-    };
-    Ok(RequestContext::new(timestamp, nonce))
+    RequestContext::from_host(timestamp, nonce.as_deref(), random.as_deref()).map_err(js_err)
 }
 
-/// A request's `Debug` form from the core, credentials redacted (`Authorization`, `AppSecret`,
-/// `access_token`/`secret` in the URL, the body shown only by length): what `util.inspect` and
-/// `console.log` print for a request, so logging one never leaks a secret.
-#[wasm_bindgen(js_name = describeRequest)]
-pub fn describe_request(
+/// What may be shown of a request, credentials replaced by `[redacted]` by the core
+/// (`HttpRequest::redacted`): `util.inspect` and `console.log` print this, so logging a
+/// request never leaks a secret. Encoded like a request, with the body's length as its text.
+#[wasm_bindgen(js_name = redactRequest)]
+pub fn redact_request(
     method: &str,
     url: String,
     headers: &str,
     header_count: u32,
     body: Option<Vec<u8>>,
-) -> Result<String, JsValue> {
-    let request = HttpRequest {
+) -> Result<JsValue, JsValue> {
+    let shown = HttpRequest {
         method: Method::parse(method).unwrap_or(Method::Get),
         url,
         headers: self::headers(headers, header_count)?,
         body,
-    };
-    Ok(format!("{request:?}"))
+    }
+    .redacted();
+    Ok(request_to_js(&HttpRequest {
+        method: shown.method,
+        url: shown.url,
+        headers: shown.headers,
+        body: shown.body_len.map(|n| format!("<{n} bytes>").into_bytes()),
+    }))
 }
 
 /// The core's stable error codes, for the JS layer's checks and the package's tests.

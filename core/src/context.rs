@@ -62,6 +62,29 @@ impl RequestContext {
     pub fn new(timestamp: i64, nonce: Nonce) -> Self {
         RequestContext { timestamp, nonce }
     }
+
+    /// The context a binding builds from its host's arguments: the caller's nonce when given
+    /// (validated), else one derived from `random`, 32 bytes the host drew from its CSPRNG
+    /// (`crypto.getRandomValues`, `secrets.token_bytes`, the OS). Every binding fills in
+    /// defaults the same way through here.
+    pub fn from_host(timestamp: i64, nonce: Option<&str>, random: Option<&[u8]>) -> Result<Self> {
+        let nonce = match (nonce, random) {
+            (Some(n), _) => Nonce::new(n)?,
+            (None, Some(bytes)) => {
+                let bytes: &[u8; 32] = bytes.try_into().map_err(|_| {
+                    Error::invalid_input("nonce", "a generated nonce needs exactly 32 random bytes")
+                })?;
+                Nonce::from_random_bytes(bytes)
+            }
+            (None, None) => {
+                return Err(Error::invalid_input(
+                    "nonce",
+                    "give a nonce, or 32 random bytes to derive one from",
+                ))
+            }
+        };
+        Ok(RequestContext::new(timestamp, nonce))
+    }
 }
 
 /// What parsing a response needs from the outside world.
@@ -89,6 +112,17 @@ mod tests {
         assert!(Nonce::new("a".repeat(33)).is_err());
         assert!(Nonce::new("abc\r\n").is_err());
         assert!(Nonce::new("abc-def").is_err());
+    }
+
+    #[test]
+    fn host_contexts_take_a_nonce_or_32_random_bytes() {
+        let pinned = RequestContext::from_host(5, Some("abc"), Some(&[7; 32])).unwrap();
+        assert_eq!(pinned.nonce.as_str(), "abc");
+        let drawn = RequestContext::from_host(5, None, Some(&[7; 32])).unwrap();
+        assert_eq!(drawn.nonce, Nonce::from_random_bytes(&[7; 32]));
+        assert!(RequestContext::from_host(5, None, Some(&[7; 31])).is_err());
+        assert!(RequestContext::from_host(5, None, None).is_err());
+        assert!(RequestContext::from_host(5, Some("a b"), None).is_err());
     }
 
     #[test]

@@ -83,31 +83,53 @@ impl HttpRequest {
     }
 }
 
+/// What may be shown of a request: [`HttpRequest::redacted`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedactedRequest {
+    /// The method.
+    pub method: Method,
+    /// The URL with `access_token` / `secret` values replaced by `[redacted]`.
+    pub url: String,
+    /// The headers with `Authorization` / `AppSecret` values replaced by `[redacted]`.
+    pub headers: Vec<(String, String)>,
+    /// The body's length only (a token request's body carries the AppSecret).
+    pub body_len: Option<usize>,
+}
+
+impl HttpRequest {
+    /// The request with every credential replaced by `[redacted]` — what `Debug`, and every
+    /// binding's `repr` / `toString` / `util.inspect`, shows, so logging a request never leaks a
+    /// secret.
+    pub fn redacted(&self) -> RedactedRequest {
+        RedactedRequest {
+            method: self.method,
+            url: redact_url(&self.url),
+            headers: self
+                .headers
+                .iter()
+                .map(|(n, v)| {
+                    let shown = if SENSITIVE_HEADERS.iter().any(|s| n.eq_ignore_ascii_case(s)) {
+                        "[redacted]".to_owned()
+                    } else {
+                        v.clone()
+                    };
+                    (n.clone(), shown)
+                })
+                .collect(),
+            body_len: self.body.as_ref().map(Vec::len),
+        }
+    }
+}
+
 impl fmt::Debug for HttpRequest {
-    /// Prints everything except credentials: `Authorization` / `AppSecret` headers and
-    /// `access_token` / `secret` query values show as `[redacted]`, and the body only as its
-    /// length (a token request's body carries the AppSecret).
+    /// Prints [`HttpRequest::redacted`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                let shown = if SENSITIVE_HEADERS.iter().any(|s| n.eq_ignore_ascii_case(s)) {
-                    "[redacted]"
-                } else {
-                    v.as_str()
-                };
-                (n.as_str(), shown)
-            })
-            .collect();
+        let shown = self.redacted();
         f.debug_struct("HttpRequest")
-            .field("method", &self.method)
-            .field("url", &redact_url(&self.url))
-            .field("headers", &headers)
-            .field(
-                "body",
-                &self.body.as_ref().map(|b| format!("<{} bytes>", b.len())),
-            )
+            .field("method", &shown.method)
+            .field("url", &shown.url)
+            .field("headers", &shown.headers)
+            .field("body", &shown.body_len.map(|n| format!("<{n} bytes>")))
             .finish()
     }
 }

@@ -48,7 +48,7 @@ use serde::Serialize;
 pub use client::{resolve_pem_paths, Client, ClientConfig, ParsedResponse, Query};
 pub use context::{Nonce, RequestContext, ResponseContext};
 pub use error::{Error, ErrorCode, Result};
-pub use http::{HttpRequest, HttpResponse, Method};
+pub use http::{HttpRequest, HttpResponse, Method, RedactedRequest};
 pub use json::ResponseLimits;
 pub use money::{yuan_text_to_fen, Currency, Money};
 pub use order::{Order, OrderFlag, OrderStatus, Timestamp};
