@@ -1,0 +1,381 @@
+//! # payquery-python
+//!
+//! `payquery._native`, the compiled half of the Python package: [`NativeClient`] wraps one
+//! `payquery_core::Client` and converts types and errors, nothing else. The Python half
+//! (`python/payquery/__init__.py`) checks argument types, fills in `time.time()` and
+//! `secrets.token_bytes(32)`, builds the public dataclasses, and raises the exception class that
+//! matches each error's code.
+//!
+//! Signing and verification (RSA on aws-lc-rs) run with the GIL released (`Python::detach`),
+//! so threads sharing one client sign in parallel.
+//!
+//! Boundary conventions: documents cross as JSON text; a request is `(method, url, [(name,
+//! value)], body: bytes | None)`; a time is `(unix_seconds, nanoseconds)`; money is `(minor,
+//! currency)`; errors are `NativeError(code, message, field, provider_code, provider_message,
+//! http_status, retryable, backup_host_applies)`.
+
+use payquery_core::providers::wechat_mini_charge::TokenKind;
+use payquery_core::providers::wechatpay::PendingRequest;
+use payquery_core::{
+    Client, ClientConfig, Error, ErrorCode, HttpRequest, HttpResponse, Method, Money, Query,
+    QueryResult, RequestContext, ResponseContext, Timestamp,
+};
+use pyo3::create_exception;
+use pyo3::prelude::*;
+use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
+use pyo3::types::PyBytes;
+
+create_exception!(
+    _native,
+    NativeError,
+    pyo3::exceptions::PyException,
+    "A core error; payquery re-raises it as the PayqueryError subclass of its code."
+);
+
+fn native_error(error: &Error) -> PyErr {
+    NativeError::new_err((
+        error.code().as_str(),
+        error.message().to_owned(),
+        error.field().map(str::to_owned),
+        error.provider_code().map(str::to_owned),
+        error.provider_message().map(str::to_owned),
+        error.http_status(),
+        error.is_retryable(),
+        error.backup_host_applies(),
+    ))
+}
+
+fn py_err(error: Error) -> PyErr {
+    native_error(&error)
+}
+
+/// `(method, url, [(name, value)], body)`.
+type RequestOut<'py> = (
+    &'static str,
+    String,
+    Vec<(String, String)>,
+    Option<Bound<'py, PyBytes>>,
+);
+
+fn request_out(py: Python<'_>, request: HttpRequest) -> RequestOut<'_> {
+    (
+        request.method.as_str(),
+        request.url,
+        request.headers,
+        request.body.map(|b| PyBytes::new(py, &b)),
+    )
+}
+
+type MoneyOut = (i64, String);
+type TimeOut = (i64, u32);
+
+fn money_out(money: Option<&Money>) -> Option<MoneyOut> {
+    money.map(|m| (m.minor, m.currency.as_str().to_owned()))
+}
+
+fn time_out(time: Option<Timestamp>) -> Option<TimeOut> {
+    time.map(|t| (t.unix_seconds(), t.nanos()))
+}
+
+/// `(provider, provider_order_id, merchant_order_no, status, raw_status, amount, paid_amount,
+/// paid_at, created_at, flags)`.
+type OrderOut = (
+    &'static str,
+    Option<String>,
+    Option<String>,
+    &'static str,
+    String,
+    Option<MoneyOut>,
+    Option<MoneyOut>,
+    Option<TimeOut>,
+    Option<TimeOut>,
+    Vec<&'static str>,
+);
+
+/// `(order, signature_serial, result_json)`: the JSON is the CLI's shape, for `to_dict()` and
+/// the provider `detail`.
+type ResultOut = (OrderOut, Option<String>, String);
+
+fn result_out(result: QueryResult) -> PyResult<ResultOut> {
+    let json = serde_json::to_string(&result)
+        .map_err(|e| py_err(Error::new(ErrorCode::DecodeError, e.to_string())))?;
+    let order = result.order;
+    let flags = order
+        .flags
+        .iter()
+        .map(|f| match f {
+            payquery_core::OrderFlag::RefundFailed => "refund_failed",
+            payquery_core::OrderFlag::PickupCode => "pickup_code",
+            payquery_core::OrderFlag::TestOrder => "test_order",
+        })
+        .collect();
+    Ok((
+        (
+            order.provider.as_str(),
+            order.provider_order_id,
+            order.merchant_order_no,
+            order.status.as_str(),
+            order.raw_status,
+            money_out(order.amount.as_ref()),
+            money_out(order.paid_amount.as_ref()),
+            time_out(order.paid_at),
+            time_out(order.created_at),
+            flags,
+        ),
+        result.signature_serial,
+        json,
+    ))
+}
+
+fn response(status: u16, headers: Vec<(String, String)>, body: &[u8]) -> HttpResponse {
+    HttpResponse::new(status, headers, body.to_vec())
+}
+
+/// The core's stable error codes, in its order.
+#[pyfunction]
+fn error_codes() -> Vec<&'static str> {
+    ErrorCode::ALL.iter().map(|c| c.as_str()).collect()
+}
+
+/// The unified order statuses, in the core's order.
+#[pyfunction]
+fn order_statuses() -> Vec<&'static str> {
+    payquery_core::OrderStatus::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect()
+}
+
+/// What may be shown of a request, credentials replaced by `[redacted]` by the core
+/// (`HttpRequest::redacted`): `(method, url, headers, body_length)`, what `repr()` shows.
+#[pyfunction]
+fn redact_request(
+    method: &str,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+) -> (&'static str, String, Vec<(String, String)>, Option<usize>) {
+    let shown = HttpRequest {
+        method: Method::parse(method).unwrap_or(Method::Get),
+        url,
+        headers,
+        body,
+    }
+    .redacted();
+    (
+        shown.method.as_str(),
+        shown.url,
+        shown.headers,
+        shown.body_len,
+    )
+}
+
+/// One configured provider client.
+#[pyclass(frozen, module = "payquery._native")]
+struct NativeClient {
+    client: Client,
+}
+
+impl NativeClient {
+    fn order_query(&self, query_json: &str) -> PyResult<Query> {
+        self.client
+            .order_query_from_json(query_json)
+            .map_err(py_err)
+    }
+}
+
+#[pymethods]
+impl NativeClient {
+    /// `config_json` may hold `*_path` keys, read relative to `base_dir`.
+    #[new]
+    fn new(config_json: &str, base_dir: std::path::PathBuf) -> PyResult<Self> {
+        let config = ClientConfig::from_json_with_files(config_json, &mut |path| {
+            std::fs::read_to_string(base_dir.join(path)).map_err(|e| e.to_string())
+        })
+        .map_err(py_err)?;
+        let client = Client::new(&config).map_err(py_err)?;
+        Ok(NativeClient { client })
+    }
+
+    #[getter]
+    fn provider(&self) -> &'static str {
+        self.client.provider().as_str()
+    }
+
+    /// The signed request for an order query (RSA signing runs without the GIL).
+    #[pyo3(signature = (query_json, timestamp, nonce, random))]
+    fn build_query<'py>(
+        &self,
+        py: Python<'py>,
+        query_json: &str,
+        timestamp: i64,
+        nonce: Option<PyBackedStr>,
+        random: Option<PyBackedBytes>,
+    ) -> PyResult<RequestOut<'py>> {
+        let query = self.order_query(query_json)?;
+        let ctx = RequestContext::from_host(timestamp, nonce.as_deref(), random.as_deref())
+            .map_err(py_err)?;
+        let request = py
+            .detach(|| self.client.build_request(&query, &ctx))
+            .map_err(py_err)?;
+        Ok(request_out(py, request))
+    }
+
+    /// Phase one of two-phase signing (WeChat Pay).
+    #[pyo3(signature = (query_json, timestamp, nonce, random))]
+    fn prepare_query(
+        &self,
+        query_json: &str,
+        timestamp: i64,
+        nonce: Option<PyBackedStr>,
+        random: Option<PyBackedBytes>,
+    ) -> PyResult<NativePending> {
+        let query = self.order_query(query_json)?;
+        let ctx = RequestContext::from_host(timestamp, nonce.as_deref(), random.as_deref())
+            .map_err(py_err)?;
+        let pending = self.client.prepare_request(&query, &ctx).map_err(py_err)?;
+        Ok(NativePending { pending })
+    }
+
+    /// Verifies (without the GIL) and parses the answer to `query_json`.
+    fn parse_query(
+        &self,
+        py: Python<'_>,
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: PyBackedBytes,
+        query_json: &str,
+        now: i64,
+    ) -> PyResult<ResultOut> {
+        let query = self.order_query(query_json)?;
+        let response = response(status, headers, &body);
+        let result = py
+            .detach(|| {
+                self.client.parse_query_response(
+                    Some(&query),
+                    &response,
+                    &ResponseContext::new(now),
+                )
+            })
+            .map_err(py_err)?;
+        result_out(result)
+    }
+
+    /// The same request for the backup host, or `None`.
+    fn failover_request<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        url: String,
+        headers: Vec<(String, String)>,
+        body: Option<Vec<u8>>,
+    ) -> PyResult<Option<RequestOut<'py>>> {
+        let request = HttpRequest {
+            method: Method::parse(method).map_err(py_err)?,
+            url,
+            headers,
+            body,
+        };
+        Ok(self
+            .client
+            .failover_request(&request)
+            .map(|r| request_out(py, r)))
+    }
+
+    /// A Mini Program access-token request.
+    fn build_token_request<'py>(
+        &self,
+        py: Python<'py>,
+        kind: &str,
+        force_refresh: bool,
+    ) -> PyResult<RequestOut<'py>> {
+        let kind = TokenKind::parse(kind).map_err(py_err)?;
+        let request = self
+            .client
+            .token_request(kind, force_refresh)
+            .map_err(py_err)?;
+        Ok(request_out(py, request))
+    }
+
+    /// `(access_token, expires_in, expires_at, refresh_at)`.
+    fn parse_token_response(
+        &self,
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: PyBackedBytes,
+        now: i64,
+    ) -> PyResult<(String, i64, i64, i64)> {
+        let token = self
+            .client
+            .parse_token_response(
+                &response(status, headers, &body),
+                &ResponseContext::new(now),
+            )
+            .map_err(py_err)?;
+        Ok((
+            token.access_token.expose().to_owned(),
+            token.expires_in,
+            token.expires_at,
+            token.refresh_at,
+        ))
+    }
+}
+
+/// A WeChat Pay request waiting for its signature.
+#[pyclass(frozen, module = "payquery._native")]
+struct NativePending {
+    pending: PendingRequest,
+}
+
+#[pymethods]
+impl NativePending {
+    /// Reads a parked pending request back (re-validated by the core).
+    #[staticmethod]
+    fn from_json(json: &str) -> PyResult<Self> {
+        Ok(NativePending {
+            pending: PendingRequest::from_json(json).map_err(py_err)?,
+        })
+    }
+
+    #[getter]
+    fn string_to_sign(&self) -> &str {
+        self.pending.string_to_sign()
+    }
+
+    #[getter]
+    fn timestamp(&self) -> i64 {
+        self.pending.timestamp()
+    }
+
+    #[getter]
+    fn nonce(&self) -> &str {
+        self.pending.nonce()
+    }
+
+    fn to_json(&self) -> String {
+        self.pending.to_json()
+    }
+
+    /// Phase two: the request with the base64 signature attached.
+    fn finish<'py>(&self, py: Python<'py>, signature_base64: &str) -> PyResult<RequestOut<'py>> {
+        let request = self
+            .pending
+            .clone()
+            .finish(signature_base64)
+            .map_err(py_err)?;
+        Ok(request_out(py, request))
+    }
+}
+
+/// payquery's compiled core.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("NativeError", m.py().get_type::<NativeError>())?;
+    m.add_class::<NativeClient>()?;
+    m.add_class::<NativePending>()?;
+    m.add_function(wrap_pyfunction!(error_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(order_statuses, m)?)?;
+    m.add_function(wrap_pyfunction!(redact_request, m)?)?;
+    m.add("USER_AGENT", payquery_core::USER_AGENT)?;
+    Ok(())
+}
