@@ -5,7 +5,7 @@ CARGO ?= cargo
 PYTHON ?= python3
 PAYQUERY := target/debug/payquery
 
-.PHONY: demo test setup lint rust-test vectors-check python-test build bench fuzz npm npm-tools node-test
+.PHONY: demo test setup lint rust-test vectors-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test
 
 ## The main job: start the built-in sandbox and query all five providers through it.
 demo: build
@@ -15,7 +15,7 @@ build:
 	$(CARGO) build -p payquery-cli
 
 ## Every test in every language (what CI runs).
-test: setup lint vectors-check rust-test python-test node-test
+test: setup lint vectors-check rust-test python-test node-test python-binding-test
 	@echo "make test: all green"
 
 setup:
@@ -32,8 +32,8 @@ lint:
 	$(CARGO) clippy -p payquery-core --target wasm32-unknown-unknown --no-default-features --features pure-rust-rsa -- -D warnings
 	$(CARGO) clippy -p payquery-wasm --target wasm32-unknown-unknown -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
-	$(PYTHON) -m ruff check tests fuzz
-	$(PYTHON) -m ruff format --check tests fuzz
+	$(PYTHON) -m ruff check tests fuzz bindings-python
+	$(PYTHON) -m ruff format --check tests fuzz bindings-python
 
 vectors-check:
 	$(PYTHON) tests/vectors/generate.py --check
@@ -82,6 +82,36 @@ node-test: npm build
 	$(NPM_TOOLS)/tsc --allowJs --checkJs --noEmit --strict --target es2022 --module nodenext \
 		--types node --typeRoots bindings-wasm/tools/node_modules/@types $(NPM_PKG)/index.cjs
 	cd bindings-wasm/test && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) node --test $(NODE_TESTS:%=%.test.mjs)
+
+## The Python wheel `payquery` (pyo3 abi3 + maturin) in target/wheels/.
+MATURIN_VERSION := 1.16.0
+WHEELS := $(CURDIR)/target/wheels
+wheel:
+	@$(PYTHON) -m maturin --version 2>/dev/null | grep -q ' $(MATURIN_VERSION)' || $(PYTHON) -m pip install --quiet 'maturin==$(MATURIN_VERSION)'
+	$(PYTHON) bindings-python/readme.py
+	rm -f $(WHEELS)/payquery-*.whl
+	cd bindings-python && $(PYTHON) -m maturin build --release --out $(WHEELS)
+	@echo "wheel: $$(ls $(WHEELS)/payquery-*.whl) $$(wc -c < $$(ls $(WHEELS)/payquery-*.whl)) bytes"
+
+# The wheel as users get it: installed into a venv of its own (absolute path, so it works from
+# any directory), tested with pytest against the vectors and the sandbox, the stub and the tests
+# checked by mypy --strict and stubtest; and installed alone into a fresh venv, where it imports.
+PY_VENV := $(CURDIR)/target/py-venv
+# The fresh-venv check runs on the oldest CPython the abi3 wheel supports when the machine has it.
+PY_OLDEST := $(or $(firstword $(wildcard /root/.pyenv/versions/3.9.*/bin/python3.9)),$(PYTHON))
+PY := $(PY_VENV)/bin/python
+PY_TEST_DEPS := 'pytest==9.2.0' 'httpx==0.28.1' 'requests==2.34.2' 'types-requests==2.33.0.20261030' \
+	'cryptography==50.0.2' 'wechatpayv3==2.0.4' 'mypy==2.4.1'
+python-binding-test: wheel build
+	@test -x $(PY) || $(PYTHON) -m venv $(PY_VENV)
+	@$(PY) -c 'import pytest, httpx, requests, cryptography, wechatpayv3, mypy' 2>/dev/null || $(PY) -m pip install --quiet $(PY_TEST_DEPS)
+	$(PY) -m pip install --quiet --force-reinstall --no-deps $(WHEELS)/payquery-*.whl
+	cd bindings-python/tests && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $(PY) -m pytest -q -p no:cacheprovider .
+	cd bindings-python/tests && $(PY) -m mypy --strict --no-incremental .
+	$(PY) -m mypy.stubtest payquery --allowlist bindings-python/stubtest-allowlist.txt
+	rm -rf $(CURDIR)/target/py-fresh && $(PY_OLDEST) -m venv $(CURDIR)/target/py-fresh
+	$(CURDIR)/target/py-fresh/bin/python -m pip install --quiet --no-index $(WHEELS)/payquery-*.whl
+	$(CURDIR)/target/py-fresh/bin/python -c 'import payquery; c = payquery.Client({"provider": "fubei", "app_id": "1", "app_secret": "s"}); print("fresh venv:", c, len(payquery.ERROR_CODES), "error codes")'
 
 ## Benchmarks (release build; numbers move with load, compare the ratios). Report: BENCHMARKS.md
 bench:

@@ -1,6 +1,6 @@
 //! # payquery-python
 //!
-//! `payquery._native`, the compiled half of the Python package: [`NativeClient`] wraps one
+//! `payquery._native`, the compiled half of the Python package: `NativeClient` wraps one
 //! `payquery_core::Client` and converts types and errors, nothing else. The Python half
 //! (`python/payquery/__init__.py`) checks argument types, fills in `time.time()` and
 //! `secrets.token_bytes(32)`, builds the public dataclasses, and raises the exception class that

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import Enum
-from typing import Any, Literal, Optional, Union, cast
+from typing import Any, Literal, Union, cast
 
 from . import _native
 from ._details import (
@@ -80,10 +80,10 @@ class PayqueryError(Exception):
         self,
         message: str,
         *,
-        field: Optional[str] = None,
-        provider_code: Optional[str] = None,
-        provider_message: Optional[str] = None,
-        http_status: Optional[int] = None,
+        field: str | None = None,
+        provider_code: str | None = None,
+        provider_message: str | None = None,
+        http_status: int | None = None,
         retryable: bool = False,
         backup_host_applies: bool = False,
     ) -> None:
@@ -196,15 +196,12 @@ class Money:
     minor: int
     currency: str
 
-    def __str__(self) -> str:
-        return f"{self.minor} {self.currency} minor units"
 
-
-def _money(value: Optional[tuple[int, str]]) -> Optional[Money]:
+def _money(value: tuple[int, str] | None) -> Money | None:
     return None if value is None else Money(value[0], value[1])
 
 
-def _datetime(value: Optional[tuple[int, int]]) -> Optional[datetime]:
+def _datetime(value: tuple[int, int] | None) -> datetime | None:
     if value is None:
         return None
     seconds, nanos = value
@@ -216,17 +213,17 @@ class Order:
     """The normalized view of one provider order. Times are timezone-aware UTC datetimes."""
 
     provider: str
-    provider_order_id: Optional[str]
-    merchant_order_no: Optional[str]
+    provider_order_id: str | None
+    merchant_order_no: str | None
     status: OrderStatus
     #: The provider's own status value, verbatim (numbers as decimal text).
     raw_status: str
     #: The total price; None when the provider did not state the amount and its currency.
-    amount: Optional[Money]
+    amount: Money | None
     #: What the payer paid; only in PAID, REFUNDING and REFUNDED.
-    paid_amount: Optional[Money]
-    paid_at: Optional[datetime]
-    created_at: Optional[datetime]
+    paid_amount: Money | None
+    paid_at: datetime | None
+    created_at: datetime | None
     flags: tuple[OrderFlag, ...]
     _result_json: str = field(repr=False, compare=False)
 
@@ -241,7 +238,7 @@ class QueryResult:
 
     order: Order
     #: The serial of the key that verified the answer (WeChat Pay), else None.
-    signature_serial: Optional[str]
+    signature_serial: str | None
     _json: str = field(repr=False, compare=False)
 
     @property
@@ -254,7 +251,7 @@ class QueryResult:
         return cast("dict[str, Any]", json.loads(self._json))
 
 
-def _result(native: tuple[Any, Optional[str], str]) -> QueryResult:
+def _result(native: tuple[Any, str | None, str]) -> QueryResult:
     order, serial, text = native
     provider, provider_id, merchant_no, status, raw, amount, paid, paid_at, created_at, flags = order
     return QueryResult(
@@ -283,7 +280,7 @@ class HttpRequest:
     method: Literal["GET", "POST"]
     url: str
     headers: list[tuple[str, str]]
-    body: Optional[bytes]
+    body: bytes | None
 
     def __repr__(self) -> str:
         method, url, headers, body_len = _native.redact_request(self.method, self.url, self.headers, self.body)
@@ -291,7 +288,7 @@ class HttpRequest:
         return f"HttpRequest(method={method!r}, url={url!r}, headers={headers!r}, body={body})"
 
 
-def _request(native: tuple[str, str, list[tuple[str, str]], Optional[bytes]]) -> HttpRequest:
+def _request(native: tuple[str, str, list[tuple[str, str]], bytes | None]) -> HttpRequest:
     method, url, headers, body = native
     return HttpRequest(cast("Literal['GET', 'POST']", method), url, headers, body)
 
@@ -421,7 +418,7 @@ def _status(value: object) -> int:
     return value
 
 
-def _context(timestamp: Optional[int], nonce: Optional[str]) -> tuple[int, Optional[str], Optional[bytes]]:
+def _context(timestamp: int | None, nonce: str | None) -> tuple[int, str | None, bytes | None]:
     ts = int(time.time()) if timestamp is None else _int64(timestamp, "timestamp")
     if nonce is None:
         return ts, None, secrets.token_bytes(32)
@@ -430,7 +427,7 @@ def _context(timestamp: Optional[int], nonce: Optional[str]) -> tuple[int, Optio
     return ts, nonce, None
 
 
-def _now(now: Optional[int]) -> int:
+def _now(now: int | None) -> int:
     return int(time.time()) if now is None else _int64(now, "now")
 
 
@@ -446,7 +443,7 @@ class Client:
 
     __slots__ = ("_native",)
 
-    def __init__(self, config: Document, base_dir: Union[str, os.PathLike[str], None] = None) -> None:
+    def __init__(self, config: Document, base_dir: str | os.PathLike[str] | None = None) -> None:
         text = _document(config, "config", InvalidConfigError)
         if base_dir is not None and not isinstance(base_dir, (str, os.PathLike)):
             raise InvalidConfigError("`base_dir` must be a path", field="base_dir")
@@ -456,7 +453,7 @@ class Client:
             raise _raise_from_native(e) from None
 
     @classmethod
-    def from_config_file(cls, path: Union[str, os.PathLike[str]]) -> Client:
+    def from_config_file(cls, path: str | os.PathLike[str]) -> Client:
         """Reads a config file; its ``*_path`` keys are relative to the file, as the CLI does."""
         try:
             with open(path, encoding="utf-8") as f:
@@ -470,7 +467,7 @@ class Client:
         """The provider id, e.g. ``"wechatpay_edu_papay"``."""
         return self._native.provider
 
-    def build_query(self, query: Document, timestamp: Optional[int] = None, nonce: Optional[str] = None) -> HttpRequest:
+    def build_query(self, query: Document, timestamp: int | None = None, nonce: str | None = None) -> HttpRequest:
         """The signed request for an order query (now, with a fresh CSPRNG nonce, by default)."""
         text = _document(query, "query", InvalidInputError)
         ts, nonce_text, random = _context(timestamp, nonce)
@@ -479,9 +476,7 @@ class Client:
         except _native.NativeError as e:
             raise _raise_from_native(e) from None
 
-    def prepare_query(
-        self, query: Document, timestamp: Optional[int] = None, nonce: Optional[str] = None
-    ) -> PendingRequest:
+    def prepare_query(self, query: Document, timestamp: int | None = None, nonce: str | None = None) -> PendingRequest:
         """Two-phase signing, phase one (WeChat Pay): sign ``string_to_sign`` elsewhere, then ``finish``."""
         text = _document(query, "query", InvalidInputError)
         ts, nonce_text, random = _context(timestamp, nonce)
@@ -497,7 +492,7 @@ class Client:
         headers: HeadersInput,
         body: BodyInput,
         query: Document,
-        now: Optional[int] = None,
+        now: int | None = None,
     ) -> QueryResult:
         """Verifies and parses the answer to ``query``; an answer for another order is refused."""
         text = _document(query, "query", InvalidInputError)
@@ -507,7 +502,7 @@ class Client:
         except _native.NativeError as e:
             raise _raise_from_native(e) from None
 
-    def failover_request(self, request: HttpRequest) -> Optional[HttpRequest]:
+    def failover_request(self, request: HttpRequest) -> HttpRequest | None:
         """The same request for the provider's backup host, or None when this client has none."""
         if not isinstance(request, HttpRequest):
             raise _invalid("request", "`request` must be an HttpRequest this client built")
@@ -517,7 +512,9 @@ class Client:
             raise _raise_from_native(e) from None
         return None if backup is None else _request(backup)
 
-    def build_token_request(self, kind: Literal["stable", "classic"] = "stable", force_refresh: bool = False) -> HttpRequest:
+    def build_token_request(
+        self, kind: Literal["stable", "classic"] = "stable", force_refresh: bool = False
+    ) -> HttpRequest:
         """A Mini Program access-token request (``stable`` is recommended)."""
         if not isinstance(kind, str):
             raise _invalid("kind", "`kind` must be 'stable' or 'classic'")
@@ -529,7 +526,7 @@ class Client:
             raise _raise_from_native(e) from None
 
     def parse_token_response(
-        self, *, status: int, headers: HeadersInput, body: BodyInput, now: Optional[int] = None
+        self, *, status: int, headers: HeadersInput, body: BodyInput, now: int | None = None
     ) -> AccessToken:
         """Parses an access-token answer."""
         args = (_status(status), _headers(headers), _body(body), _now(now))
@@ -542,8 +539,9 @@ class Client:
                 token, expires_in, _EPOCH + timedelta(seconds=expires_at), _EPOCH + timedelta(seconds=refresh_at)
             )
         except OverflowError:
-            raise DecodeError("the token's expiry is beyond the dates Python can represent", field="expires_in") from None
+            raise DecodeError(
+                "the token's expiry is beyond the dates Python can represent", field="expires_in"
+            ) from None
 
     def __repr__(self) -> str:
         return f"Client(provider={self.provider!r})"
-

@@ -8,7 +8,7 @@ subclass.
 
 from __future__ import annotations
 
-from typing import List, Optional, TypedDict, Union
+from typing import TypedDict, Union
 
 
 class MoneyDict(TypedDict):
@@ -46,7 +46,7 @@ class WechatPayPromotion(_PromotionRequired, total=False):
     merchant_contribute: int
     other_contribute: int
     currency: str
-    goods_detail: List[WechatPayGoodsDetail]
+    goods_detail: list[WechatPayGoodsDetail]
 
 
 # --------------------------------------------------------------------- edu-papay
@@ -98,7 +98,7 @@ class EduPapayTransaction(_EduPapayRequired, total=False):
     trade_state_description: str
     payer: EduPapayPayer
     device_information: EduPapayDeviceInformation
-    promotion_detail: List[WechatPayPromotion]
+    promotion_detail: list[WechatPayPromotion]
 
 
 # --------------------------------------------------------------------- Pay Score oversea
@@ -139,7 +139,7 @@ class CollectionDetail(TypedDict, total=False):
     paid_type: str
     paid_time: str
     transaction_id: str
-    promotion_detail: List[WechatPayPromotion]
+    promotion_detail: list[WechatPayPromotion]
 
 
 class _CollectionRequired(TypedDict):
@@ -151,7 +151,7 @@ class Collection(_CollectionRequired, total=False):
     paying_amount: int
     paid_amount: int
     bank_type: str
-    details: List[CollectionDetail]
+    details: list[CollectionDetail]
 
 
 class TimeRange(TypedDict, total=False):
@@ -185,8 +185,8 @@ class PayscoreServiceOrder(_PayscoreRequired, total=False):
 
     sub_appid: str
     state_description: str
-    post_payments: List[PostPayment]
-    post_discounts: List[PostDiscount]
+    post_payments: list[PostPayment]
+    post_discounts: list[PostDiscount]
     total_amount: int
     need_collection: bool
     collection: Collection
@@ -285,9 +285,9 @@ class FubeiOrder(_FubeiRequired, total=False):
 
 
 class _RecordRequired(TypedDict):
-    id: Optional[int]
-    product_id: Optional[int]
-    quantity: Optional[int]
+    id: int | None
+    product_id: int | None
+    quantity: int | None
     notify_sent: bool
 
 
@@ -299,7 +299,7 @@ class DingshangRecord(_RecordRequired, total=False):
 class _DingshangRequired(TypedDict):
     order_id: str
     status: str
-    records: List[DingshangRecord]
+    records: list[DingshangRecord]
 
 
 class DingshangOrder(_DingshangRequired, total=False):

@@ -1,20 +1,30 @@
 """Stub for payquery._native, the compiled core (bindings-python/src/lib.rs)."""
 
-from typing import Optional
+from typing import final
 
-_Request = tuple[str, str, list[tuple[str, str]], Optional[bytes]]
+__all__ = [
+    "NativeClient",
+    "NativeError",
+    "NativePending",
+    "USER_AGENT",
+    "error_codes",
+    "order_statuses",
+    "redact_request",
+]
+
+_Request = tuple[str, str, list[tuple[str, str]], bytes | None]
 _Money = tuple[int, str]
 _Time = tuple[int, int]
 _Order = tuple[
     str,
-    Optional[str],
-    Optional[str],
+    str | None,
+    str | None,
     str,
     str,
-    Optional[_Money],
-    Optional[_Money],
-    Optional[_Time],
-    Optional[_Time],
+    _Money | None,
+    _Money | None,
+    _Time | None,
+    _Time | None,
     list[str],
 ]
 
@@ -26,30 +36,30 @@ class NativeError(Exception):
 def error_codes() -> list[str]: ...
 def order_statuses() -> list[str]: ...
 def redact_request(
-    method: str, url: str, headers: list[tuple[str, str]], body: Optional[bytes]
-) -> tuple[str, str, list[tuple[str, str]], Optional[int]]: ...
+    method: str, url: str, headers: list[tuple[str, str]], body: bytes | None
+) -> tuple[str, str, list[tuple[str, str]], int | None]: ...
 
+@final
 class NativeClient:
     def __new__(cls, config_json: str, base_dir: str) -> NativeClient: ...
     @property
     def provider(self) -> str: ...
-    def build_query(
-        self, query_json: str, timestamp: int, nonce: Optional[str], random: Optional[bytes]
-    ) -> _Request: ...
+    def build_query(self, query_json: str, timestamp: int, nonce: str | None, random: bytes | None) -> _Request: ...
     def prepare_query(
-        self, query_json: str, timestamp: int, nonce: Optional[str], random: Optional[bytes]
+        self, query_json: str, timestamp: int, nonce: str | None, random: bytes | None
     ) -> NativePending: ...
     def parse_query(
         self, status: int, headers: list[tuple[str, str]], body: bytes, query_json: str, now: int
-    ) -> tuple[_Order, Optional[str], str]: ...
+    ) -> tuple[_Order, str | None, str]: ...
     def failover_request(
-        self, method: str, url: str, headers: list[tuple[str, str]], body: Optional[bytes]
-    ) -> Optional[_Request]: ...
+        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None
+    ) -> _Request | None: ...
     def build_token_request(self, kind: str, force_refresh: bool) -> _Request: ...
     def parse_token_response(
         self, status: int, headers: list[tuple[str, str]], body: bytes, now: int
     ) -> tuple[str, int, int, int]: ...
 
+@final
 class NativePending:
     @staticmethod
     def from_json(json: str) -> NativePending: ...

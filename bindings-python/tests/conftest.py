@@ -1,0 +1,50 @@
+"""Shared fixtures: the shared vectors (read in place) and `payquery sandbox` on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+VECTORS = ROOT / "tests" / "vectors"
+PAYQUERY_BIN = os.environ.get("PAYQUERY_BIN", str(ROOT / "target" / "debug" / "payquery"))
+PROVIDERS = ["wechat_mini_charge", "fubei", "wechatpay_edu_papay", "dingshang_vending", "wechatpay_payscore_oversea"]
+
+
+def vector_files() -> list[tuple[str, dict[str, Any]]]:
+    return [(p.name, json.loads(p.read_text(encoding="utf-8"))) for p in sorted(VECTORS.glob("*.json"))]
+
+
+@dataclass
+class Sandbox:
+    base_url: str
+    configs: Path
+
+    def read(self, name: str) -> Any:
+        return json.loads((self.configs / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    configs = tmp_path_factory.mktemp("sandbox-configs")
+    proc = subprocess.Popen(
+        [PAYQUERY_BIN, "sandbox", "--port", "0", "--write-configs", str(configs)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("payquery sandbox listening on http://127.0.0.1:"), line
+        yield Sandbox(line.split()[-1], configs)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -1,0 +1,264 @@
+"""The package's surface: argument types, defaults, the exception hierarchy, immutability,
+secrets kept out of everything printed, and one client shared by 8 threads."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
+
+import payquery
+import pytest
+from conftest import ROOT, VECTORS
+from payquery import _native
+
+
+def key(name: str) -> str:
+    return (VECTORS / "keys" / name).read_text(encoding="utf-8")
+
+
+SECRETS = {
+    "fubei": "fubei-secret-VALUE-0001",
+    "vending": "vending-secret-VALUE-0002",
+    "sign_key": "sign-key-VALUE-0003",
+    "token": "ACCESS-TOKEN-VALUE-0004",
+    "app_secret": "mini-app-secret-VALUE-0005",
+}
+PRIVATE_KEY_LINE = key("merchant_private_key.pem").splitlines()[1]
+WECHATPAY = {
+    "provider": "wechatpay_edu_papay",
+    "mchid": "1900000001",
+    "merchant_serial_no": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+    "merchant_private_key_pem": key("merchant_private_key.pem"),
+    "wechatpay_public_key_id": "PUB_KEY_ID_0119000000012025010100000000000001",
+    "wechatpay_public_key_pem": key("wechatpay_public_key.pem"),
+}
+CONFIGS: dict[str, dict[str, Any]] = {
+    "fubei": {"provider": "fubei", "app_id": "20160922135339595387", "app_secret": SECRETS["fubei"]},
+    "dingshang_vending": {
+        "provider": "dingshang_vending",
+        "base_url": "https://vending.example",
+        "appid": "ds0001",
+        "app_secret": SECRETS["vending"],
+        "sign_key": SECRETS["sign_key"],
+    },
+    "wechat_mini_charge": {
+        "provider": "wechat_mini_charge",
+        "access_token": SECRETS["token"],
+        "appid": "wx01",
+        "app_secret": SECRETS["app_secret"],
+    },
+    "wechatpay_edu_papay": WECHATPAY,
+}
+QUERIES = {
+    "fubei": {"merchant_order_sn": "A"},
+    "dingshang_vending": {"order_id": "1", "machine_no": "12345678"},
+    "wechat_mini_charge": {"order_id": "DD1"},
+    "wechatpay_edu_papay": {"out_trade_no": "A"},
+}
+
+
+def test_one_exception_class_per_core_code() -> None:
+    assert payquery.ERROR_CODES == tuple(_native.error_codes())
+    classes = {cls.code: cls for cls in payquery.PayqueryError.__subclasses__()}
+    assert sorted(classes) == sorted(payquery.ERROR_CODES)
+    for code, cls in classes.items():
+        assert getattr(payquery, cls.__name__) is cls, code
+        assert cls.__name__ in payquery.__all__
+    assert issubclass(payquery.InvalidInputError, ValueError)
+    assert issubclass(payquery.SignatureInvalidError, payquery.PayqueryError)
+    assert [s.value for s in payquery.OrderStatus] == _native.order_statuses()
+
+
+def test_errors_carry_the_provider_facts() -> None:
+    client = payquery.Client(CONFIGS["fubei"])
+    with pytest.raises(payquery.ProviderError) as error:
+        client.parse_query(
+            status=200, headers={}, body='{"result_code":500,"result_message":"busy"}', query=QUERIES["fubei"]
+        )
+    e = error.value
+    assert (e.code, e.provider_code, e.provider_message, e.http_status, e.retryable) == (
+        "PROVIDER_ERROR",
+        "500",
+        "busy",
+        200,
+        True,
+    )
+    assert "busy" in str(e) and "PROVIDER_ERROR" in repr(e)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.build_query(5),
+        lambda c: c.build_query([]),
+        lambda c: c.build_query({"merchant_order_sn": 5}),
+        lambda c: c.build_query({"merchant_order_sn": b"A"}),
+        lambda c: c.build_query({"merchant_order_sn": "A"}, timestamp=-(2**63) - 1),
+        lambda c: c.build_query({"merchant_order_sn": "A"}, timestamp=2**63),
+        lambda c: c.build_query({"merchant_order_sn": "A"}, timestamp=1.5),
+        lambda c: c.build_query({"merchant_order_sn": "A"}, timestamp=True),
+        lambda c: c.build_query({"merchant_order_sn": "A"}, nonce=12),
+        lambda c: c.build_query({"merchant_order_sn": "A"}, nonce="has space"),
+        lambda c: c.parse_query(status="200", headers={}, body=b"", query={"merchant_order_sn": "A"}),
+        lambda c: c.parse_query(status=200, headers=5, body=b"", query={"merchant_order_sn": "A"}),
+        lambda c: c.parse_query(status=200, headers=[("a",)], body=b"", query={"merchant_order_sn": "A"}),
+        lambda c: c.parse_query(status=200, headers={"a": 1}, body=b"", query={"merchant_order_sn": "A"}),
+        lambda c: c.parse_query(status=200, headers={}, body=5, query={"merchant_order_sn": "A"}),
+        lambda c: c.parse_query(status=200, headers={}, body=b"", query={"merchant_order_sn": "A"}, now=-(2**64)),
+        lambda c: c.failover_request("https://x/y"),
+        lambda c: c.build_token_request("forever"),
+        lambda c: c.build_token_request("stable", force_refresh="yes"),
+    ],
+)
+def test_wrong_argument_types_are_invalid_input(call: Callable[[Any], object]) -> None:
+    client = payquery.Client(CONFIGS["fubei"])
+    with pytest.raises(payquery.InvalidInputError):
+        call(client)
+    # The same client still answers correctly afterwards.
+    assert client.build_query({"merchant_order_sn": "A"}, timestamp=1, nonce="n").method == "POST"
+
+
+@pytest.mark.parametrize("config", [None, 5, [], "{not json", {"provider": "nope"}, {"provider": "fubei"}])
+def test_bad_configs_are_invalid_config(config: Any) -> None:
+    with pytest.raises(payquery.InvalidConfigError):
+        payquery.Client(config)
+    with pytest.raises(payquery.InvalidConfigError):
+        payquery.Client.from_config_file(Path("/no/such/config.json"))
+
+
+def test_defaults_are_the_clock_and_a_csprng_nonce() -> None:
+    client = payquery.Client(WECHATPAY)
+
+    def auth(request: payquery.HttpRequest) -> dict[str, str]:
+        return dict(re.findall(r'(\w+)="([^"]*)"', dict(request.headers)["Authorization"]))
+
+    before = int(time.time())
+    a, b = auth(client.build_query({"out_trade_no": "A1"})), auth(client.build_query({"out_trade_no": "A1"}))
+    assert re.fullmatch(r"[0-9A-Za-z]{32}", a["nonce_str"]) and a["nonce_str"] != b["nonce_str"]
+    assert abs(int(a["timestamp"]) - before) < 5
+    pinned = client.build_query('{"out_trade_no": "A1"}', timestamp=1_700_000_000, nonce="n1")
+    assert pinned == client.build_query({"out_trade_no": "A1"}, timestamp=1_700_000_000, nonce="n1")
+
+
+def test_results_are_immutable_values() -> None:
+    client = payquery.Client(CONFIGS["fubei"])
+    body = '{"result_code":200,"data":{"merchant_order_sn":"A","trade_state":"SUCCESS","total_fee":"0.29"}}'
+    result = client.parse_query(status=200, headers=[], body=body, query={"merchant_order_sn": "A"})
+    again = client.parse_query(status=200, headers=[], body=body.encode(), query='{"merchant_order_sn": "A"}')
+    assert result == again and result.order == again.order
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.order.status = payquery.OrderStatus.FAILED  # type: ignore[misc]
+    assert result.order.amount == payquery.Money(29, "CNY")
+    assert result.order.status == "PAID" and str(result.order.status) == "PAID"
+    assert "status=<OrderStatus.PAID: 'PAID'>" in repr(result.order)
+
+
+def test_headers_in_every_common_shape() -> None:
+    import httpx
+    import requests.structures
+
+    client = payquery.Client(CONFIGS["fubei"])
+    body = '{"result_code":400,"result_message":"x","sub_code":"ORDER_NOT_EXIST"}'
+    for headers in [
+        {"content-type": "application/json"},
+        [("a", "1"), ("a", "2")],
+        httpx.Headers([("a", "1"), ("a", "2")]),
+        requests.structures.CaseInsensitiveDict({"A": "1"}),
+        None,
+    ]:
+        raws: list[payquery.BodyInput] = [body, body.encode(), bytearray(body.encode()), memoryview(body.encode())]
+        for raw in raws:
+            with pytest.raises(payquery.OrderNotFoundError):
+                client.parse_query(status=200, headers=headers, body=raw, query=QUERIES["fubei"])
+
+
+def test_no_secret_in_repr_str_or_traceback() -> None:
+    shown: list[str] = []
+    for provider, config in CONFIGS.items():
+        client = payquery.Client(config)
+        request = client.build_query(QUERIES[provider])
+        shown += [repr(client), str(client), repr(request), str(request), repr([request])]
+        try:
+            client.parse_query(status=500, headers={}, body="<html>", query=QUERIES[provider])
+        except payquery.PayqueryError as e:
+            shown += [str(e), repr(e), "".join(traceback.format_exception(type(e), e, e.__traceback__))]
+    mini = payquery.Client(CONFIGS["wechat_mini_charge"])
+    shown += [repr(mini.build_token_request("classic")), repr(mini.build_token_request("stable"))]
+    token = mini.parse_token_response(
+        status=200, headers={}, body=f'{{"access_token":"{SECRETS["token"]}","expires_in":7200}}', now=1
+    )
+    assert token.access_token == SECRETS["token"]
+    shown.append(repr(token))
+    for bad in [
+        {**CONFIGS["fubei"], "app_secret": SECRETS["fubei"] + "\n"},
+        {**CONFIGS["dingshang_vending"], "extra": SECRETS["vending"]},
+        {
+            **WECHATPAY,
+            "merchant_private_key_pem": f"-----BEGIN PRIVATE KEY-----\n{PRIVATE_KEY_LINE}\n-----END PRIVATE KEY-----",
+        },
+        {**CONFIGS["wechat_mini_charge"], "access_token": [SECRETS["token"]]},
+    ]:
+        try:
+            payquery.Client(bad)
+        except payquery.PayqueryError as e:
+            shown += [str(e), repr(e), "".join(traceback.format_exception(type(e), e, e.__traceback__))]
+        else:
+            raise AssertionError(f"accepted {bad}")
+    text = "\n".join(shown)
+    for secret in [*SECRETS.values(), PRIVATE_KEY_LINE]:
+        assert secret not in text, f"{secret[:12]}… leaked"
+    assert "[redacted]" in text
+
+
+def test_pending_requests_park_as_json_and_are_validated_again() -> None:
+    keyless = {k: v for k, v in WECHATPAY.items() if k != "merchant_private_key_pem"}
+    client = payquery.Client(keyless)
+    pending = client.prepare_query({"out_trade_no": "A1"}, timestamp=1_700_000_000, nonce="abc")
+    assert pending.string_to_sign == "GET\n/v3/edu-papay/transactions/out-trade-no/A1\n1700000000\nabc\n\n"
+    restored = payquery.PendingRequest.from_json(pending.to_json())
+    assert restored.string_to_sign == pending.string_to_sign and restored.timestamp == 1_700_000_000
+    with pytest.raises(payquery.InvalidInputError) as error:
+        payquery.PendingRequest.from_json(pending.to_json().replace('"abc"', '"abd"'))
+    assert error.value.field == "string_to_sign"
+    with pytest.raises(payquery.InvalidInputError):
+        restored.finish("bm90IGEgc2lnbmF0dXJl")
+    with pytest.raises(payquery.InvalidConfigError):
+        client.build_query({"out_trade_no": "A1"})
+    with pytest.raises(payquery.InvalidConfigError):
+        payquery.Client(CONFIGS["fubei"]).prepare_query(QUERIES["fubei"])
+
+
+def test_one_client_shared_by_8_threads_gives_single_thread_results() -> None:
+    """The GIL is released while signing and verifying; the results must not care."""
+    client = payquery.Client(WECHATPAY)
+    fubei = payquery.Client(CONFIGS["fubei"])
+    jobs = [(f"ORDER_{i % 50}", 1_700_000_000 + i, f"n{i}") for i in range(400)]
+
+    def work(job: tuple[str, int, str]) -> tuple[payquery.HttpRequest, payquery.HttpRequest]:
+        no, ts, nonce = job
+        return (
+            client.build_query({"out_trade_no": no}, timestamp=ts, nonce=nonce),
+            fubei.build_query({"merchant_order_sn": no}, timestamp=ts, nonce=nonce),
+        )
+
+    single = [work(j) for j in jobs]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        threaded = list(pool.map(work, jobs))
+    assert threaded == single
+    assert len({r[0].headers[0][1] for r in single}) == len(jobs)
+
+
+def test_the_wheel_has_no_runtime_dependencies_and_ships_types() -> None:
+    from importlib import metadata
+
+    assert metadata.requires("payquery") in (None, [])
+    package = Path(payquery.__file__).parent
+    assert (package / "py.typed").exists() and (package / "_native.pyi").exists()
+    assert not (ROOT / "bindings-python" / "python" / "payquery").samefile(package), (
+        "tests run against the installed wheel"
+    )
