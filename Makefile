@@ -5,7 +5,7 @@ CARGO ?= cargo
 PYTHON ?= python3
 PAYQUERY := target/debug/payquery
 
-.PHONY: demo test setup lint rust-test vectors-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test
+.PHONY: demo test setup lint rust-test vectors-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test uniffi-build kotlin swift swift-check
 
 ## The main job: start the built-in sandbox and query all five providers through it.
 demo: build
@@ -15,7 +15,7 @@ build:
 	$(CARGO) build -p payquery-cli
 
 ## Every test in every language (what CI runs).
-test: setup lint vectors-check rust-test python-test node-test python-binding-test
+test: setup lint vectors-check rust-test python-test node-test python-binding-test kotlin swift-check
 	@echo "make test: all green"
 
 setup:
@@ -112,6 +112,48 @@ python-binding-test: wheel build
 	rm -rf $(CURDIR)/target/py-fresh && $(PY_OLDEST) -m venv $(CURDIR)/target/py-fresh
 	$(CURDIR)/target/py-fresh/bin/python -m pip install --quiet --no-index $(WHEELS)/payquery-*.whl
 	$(CURDIR)/target/py-fresh/bin/python -c 'import payquery; c = payquery.Client({"provider": "fubei", "app_id": "1", "app_secret": "s"}); print("fresh venv:", c, len(payquery.ERROR_CODES), "error codes")'
+
+## Kotlin (JVM, Android) and Swift through UniFFI (bindings-uniffi/).
+UNIFFI_LIB := target/debug/libpayquery_uniffi.so
+UNIFFI_BINDGEN := target/debug/uniffi-bindgen
+KOTLIN_DIR := bindings-uniffi/kotlin
+SWIFT_DIR := bindings-uniffi/swift
+# Absolute and inside the repository (git-ignored), so CI never depends on ~/.m2.
+MVN_REPO := $(CURDIR)/target/m2
+uniffi-build:
+	$(CARGO) build -p payquery-uniffi -p uniffi-bindgen -p payquery-cli
+
+# Generates the Kotlin bindings into the Maven module's target/ and runs the JUnit suite (every
+# shared vector, sandbox round trips with java.net.http, JDK signature checks, 8 threads, the
+# README example). Never `mvn -q`: Surefire's "Tests run:" summary belongs in the log.
+kotlin: uniffi-build
+	rm -rf $(KOTLIN_DIR)/target/generated-sources/uniffi
+	$(UNIFFI_BINDGEN) generate --library $(UNIFFI_LIB) --language kotlin --no-format \
+		--out-dir $(KOTLIN_DIR)/target/generated-sources/uniffi
+	cd $(KOTLIN_DIR) && mvn -B -ntp -Dmaven.repo.local=$(MVN_REPO) -Dpayquery.native.dir=$(CURDIR)/target/debug \
+		-Dpayquery.bin=$(CURDIR)/$(PAYQUERY) -Dpayquery.root=$(CURDIR) test
+
+# The Swift package's generated sources are committed (SwiftPM users build from the tree):
+# `make swift` regenerates them; `make swift-check` (in make test) fails when they are stale, and
+# compiles the C header with clang -Werror (no Swift compiler exists on these machines).
+SWIFT_GEN := $(CURDIR)/target/swift-generated
+swift: uniffi-build
+	rm -rf $(SWIFT_GEN)
+	$(UNIFFI_BINDGEN) generate --library $(UNIFFI_LIB) --language swift --no-format --out-dir $(SWIFT_GEN)
+	cp $(SWIFT_GEN)/Payquery.swift $(SWIFT_DIR)/Sources/Payquery/Payquery.swift
+	cp $(SWIFT_GEN)/PayqueryFFI.h $(SWIFT_DIR)/Sources/PayqueryFFI/include/PayqueryFFI.h
+
+swift-check: uniffi-build
+	rm -rf $(SWIFT_GEN)
+	$(UNIFFI_BINDGEN) generate --library $(UNIFFI_LIB) --language swift --no-format --out-dir $(SWIFT_GEN)
+	@diff -q $(SWIFT_GEN)/Payquery.swift $(SWIFT_DIR)/Sources/Payquery/Payquery.swift && \
+		diff -q $(SWIFT_GEN)/PayqueryFFI.h $(SWIFT_DIR)/Sources/PayqueryFFI/include/PayqueryFFI.h || \
+		(echo "the committed Swift bindings are stale: run make swift"; exit 1)
+	@command -v clang >/dev/null || apt-get install -y -qq --no-install-recommends clang >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq --no-install-recommends clang >/dev/null)
+	clang -fsyntax-only -Werror -Wall -Wextra -x c-header $(SWIFT_DIR)/Sources/PayqueryFFI/include/PayqueryFFI.h
+	clang -fsyntax-only -Werror -Wall -Wextra -I $(SWIFT_DIR)/Sources/PayqueryFFI/include $(SWIFT_DIR)/Sources/PayqueryFFI/PayqueryFFI.c
+	@echo "Swift bindings up to date; C header compiles cleanly"
 
 ## Benchmarks (release build; numbers move with load, compare the ratios). Report: BENCHMARKS.md
 bench:

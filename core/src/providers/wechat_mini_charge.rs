@@ -614,6 +614,10 @@ impl MiniChargeClient {
         )?;
         let margin = TOKEN_REFRESH_MARGIN_SECS.min(expires_in / 2);
         let expires_at = ctx.now.saturating_add(expires_in);
+        // Both times must be ones every host's date type can hold (years 0001-9999), as order
+        // times are; only an absurd `now` or `expires_in` can break that.
+        rfc3339_from_unix_seconds("expires_in", expires_at)?;
+        rfc3339_from_unix_seconds("expires_in", expires_at.saturating_sub(margin))?;
         Ok(AccessToken {
             access_token: Secret::new(token),
             expires_in,

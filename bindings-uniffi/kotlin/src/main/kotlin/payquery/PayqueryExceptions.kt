@@ -1,0 +1,61 @@
+package payquery
+
+// The facts every PayqueryException carries, readable without a `when` over its subclasses.
+// UniFFI generates one subclass per stable code (PayqueryException.SignatureInvalid, …), each
+// with the same fields; these properties read them from the base type. The `when`s are
+// exhaustive over the sealed class, so a new code fails compilation until it is added here.
+
+/** The stable code, e.g. `"SIGNATURE_INVALID"`. */
+val PayqueryException.code: String
+    get() = facts().code
+
+/** A human-readable explanation; it never contains a secret. */
+val PayqueryException.reason: String
+    get() = facts().reason
+
+/** The input or response field concerned (`out_trade_no`, `Wechatpay-Signature`). */
+val PayqueryException.field: String?
+    get() = facts().field
+
+/** The provider's own code (`SYSTEM_ERROR`, `42001`, …). */
+val PayqueryException.providerCode: String?
+    get() = facts().providerCode
+
+/** The provider's own message. */
+val PayqueryException.providerMessage: String?
+    get() = facts().providerMessage
+
+/** The HTTP status of the answer. */
+val PayqueryException.httpStatus: Int?
+    get() = facts().httpStatus
+
+/** Sending the same request again later is safe and may succeed. */
+val PayqueryException.retryable: Boolean
+    get() = facts().retryable
+
+/** The provider's backup host may answer: see [Client.failoverRequest]. */
+val PayqueryException.backupHostApplies: Boolean
+    get() = facts().backupHostApplies
+
+private data class Facts(
+    val code: String,
+    val reason: String,
+    val field: String?,
+    val providerCode: String?,
+    val providerMessage: String?,
+    val httpStatus: Int?,
+    val retryable: Boolean,
+    val backupHostApplies: Boolean,
+)
+
+private fun PayqueryException.facts(): Facts = when (this) {
+    is PayqueryException.InvalidInput -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
+    is PayqueryException.InvalidConfig -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
+    is PayqueryException.SignatureInvalid -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
+    is PayqueryException.TimestampSkew -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
+    is PayqueryException.ProviderException -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
+    is PayqueryException.RateLimited -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
+    is PayqueryException.TokenExpired -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
+    is PayqueryException.OrderNotFound -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
+    is PayqueryException.DecodeException -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
+}
