@@ -1,30 +1,128 @@
 #!/usr/bin/env python3
-"""Seeds the fuzz corpora from the shared vectors (every parse response, every build query)."""
+"""Seeds the fuzz corpora (fuzz/corpus/<target>/) from the shared vectors, in the input layouts
+the entry points in fuzz/harness/src/lib.rs read. `make fuzz` runs it before fuzzing; the
+minimized corpora are committed and replayed by `make test`."""
 
+from __future__ import annotations
+
+import hashlib
 import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "fuzz" / "corpus"
 PROVIDERS = ["wechatpay_edu_papay", "wechatpay_payscore_oversea", "wechat_mini_charge", "fubei", "dingshang_vending"]
+HEADER_NAMES = [
+    "wechatpay-serial",
+    "wechatpay-signature",
+    "wechatpay-timestamp",
+    "wechatpay-nonce",
+    "wechatpay-signature-type",
+    "content-type",
+]
+NOW = 1_700_000_000
+
+
+def write(target: str, data: bytes) -> None:
+    directory = CORPUS / target
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / hashlib.sha1(data).hexdigest()).write_bytes(data)
+
+
+def answer(response: dict, sign: bool, skew: int = 0) -> bytes:
+    """The parse targets' layout: status, flags, skew, headers, body."""
+    headers = response["headers"]
+    pairs = list(headers.items()) if isinstance(headers, dict) else [tuple(p) for p in headers]
+    encoded = b""
+    count = 0
+    if not sign:
+        for name, value in pairs:
+            if name.lower() in HEADER_NAMES and count < 15:
+                value_bytes = value.encode()[:255]
+                encoded += bytes([HEADER_NAMES.index(name.lower()), len(value_bytes)]) + value_bytes
+                count += 1
+    head = response["status"].to_bytes(2, "little") + bytes([1 if sign else 0]) + (skew & 0xFFFF).to_bytes(2, "little")
+    return head + bytes([count]) + encoded + response["body"].encode()
 
 
 def main() -> None:
-    out = {name: ROOT / "fuzz" / "corpus" / name for name in ("parse_response", "build_request")}
-    for path in out.values():
-        path.mkdir(parents=True, exist_ok=True)
+    keys = ROOT / "tests" / "vectors"
     count = 0
-    for selector, provider in enumerate(PROVIDERS):
-        doc = json.loads((ROOT / "tests" / "vectors" / f"{provider}.json").read_text(encoding="utf-8"))
+    for provider in PROVIDERS:
+        doc = json.loads((keys / f"{provider}.json").read_text(encoding="utf-8"))
+        signed_provider = provider.startswith("wechatpay_")
+        for config in doc["configs"].values():
+            config = dict(config)
+            for key in [k for k in config if k.endswith("_path")]:
+                config[key.replace("_path", "_pem")] = (keys / config.pop(key)).read_text()
+            config.pop("platform_certificates", None)
+            write(f"build_{provider}", b"\x01" + json.dumps(config).encode())
+            count += 1
         for case in doc["cases"]:
+            if "build" in case:
+                write(f"build_{provider}", b"\x00" + json.dumps(case["build"]["query"]).encode())
+                count += 1
             if "parse" in case:
                 response = case["parse"]["response"]
-                data = bytes([selector]) + response["status"].to_bytes(2, "little") + response["body"].encode()
-                (out["parse_response"] / f"{provider}-{count}").write_bytes(data)
-            if "build" in case:
-                data = bytes([selector]) + json.dumps(case["build"]["query"]).encode()
-                (out["build_request"] / f"{provider}-{count}").write_bytes(data)
-            count += 1
-    print(f"seeded {count} inputs")
+                signed = signed_provider and "Wechatpay-Signature" in json.dumps(response["headers"])
+                write(f"parse_{provider}", answer(response, sign=signed))
+                write(f"parse_{provider}", answer(response, sign=False))
+                if provider == "wechatpay_edu_papay":
+                    write("wechatpay_headers", answer(response, sign=True))
+                    write("wechatpay_headers", answer(response, sign=False))
+                count += 2
+    for text in [
+        "0.29",
+        "80",
+        "0",
+        "0.01",
+        "20.00",
+        "3.000",
+        "0.29000000000000001",
+        "0.28999999999999998",
+        "0.290000001",
+        "0.2900001",
+        "92233720368547758.07",
+        "92233720368547758.08",
+        "1e2",
+        "-1",
+        "+1",
+        ".5",
+        "5.",
+        "NaN",
+        "1,00",
+        "",
+        "0." + "0" * 40 + "1",
+        "9" * 40,
+    ]:
+        write("money", text.encode())
+        count += 1
+    pending = {
+        "method": "GET",
+        "url": "https://api.mch.weixin.qq.com/v3/edu-papay/transactions/out-trade-no/A1",
+        "headers": [["Wechatpay-Serial", "PUB_KEY_ID_0119000000012025010100000000000001"]],
+        "body": None,
+        "mchid": "1900000001",
+        "serial_no": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+        "timestamp": NOW,
+        "nonce": "abc",
+        "string_to_sign": f"GET\n/v3/edu-papay/transactions/out-trade-no/A1\n{NOW}\nabc\n\n",
+    }
+    for variant in [
+        {},
+        {"nonce": 'abc",signature="X'},
+        {"url": "https://x/a\r\nX: y"},
+        {"timestamp": NOW + 1},
+        {"headers": [["Authorization", "x"]]},
+        {
+            "body": [123, 125],
+            "method": "POST",
+            "string_to_sign": f"POST\n/v3/edu-papay/transactions/out-trade-no/A1\n{NOW}\nabc\n{{}}\n",
+        },
+    ]:
+        write("finish", json.dumps({**pending, **variant}).encode())
+        count += 1
+    print(f"seeded {count} fuzz inputs in {CORPUS}")
 
 
 if __name__ == "__main__":

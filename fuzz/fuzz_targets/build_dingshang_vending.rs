@@ -1,0 +1,7 @@
+//! The dingshang_vending request builder: any config or query document.
+#![no_main]
+
+use payquery_core::ProviderId;
+use payquery_fuzz_harness::Target;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| Target::Build(ProviderId::DingshangVending).run(data));

@@ -1,0 +1,7 @@
+//! The dingshang_vending answer parser: any status, headers and body.
+#![no_main]
+
+use payquery_core::ProviderId;
+use payquery_fuzz_harness::Target;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| Target::Parse(ProviderId::DingshangVending).run(data));
