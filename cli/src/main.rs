@@ -219,7 +219,11 @@ fn load_build_inputs(
         Some(n) => Nonce::new(n.clone())?,
         None => random_nonce()?,
     };
-    let ctx = RequestContext::new(args.timestamp.unwrap_or_else(now_unix), nonce);
+    let ctx = RequestContext::from_host(
+        args.timestamp.unwrap_or_else(now_unix),
+        Some(nonce.as_str()),
+        None,
+    )?;
     Ok((client, query, ctx))
 }
 

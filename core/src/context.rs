@@ -68,6 +68,12 @@ impl RequestContext {
     /// (`crypto.getRandomValues`, `secrets.token_bytes`, the OS). Every binding fills in
     /// defaults the same way through here.
     pub fn from_host(timestamp: i64, nonce: Option<&str>, random: Option<&[u8]>) -> Result<Self> {
+        if timestamp < 0 {
+            return Err(Error::invalid_input(
+                "timestamp",
+                "timestamp must be a non-negative Unix time",
+            ));
+        }
         let nonce = match (nonce, random) {
             (Some(n), _) => Nonce::new(n)?,
             (None, Some(bytes)) => {
@@ -123,6 +129,7 @@ mod tests {
         assert!(RequestContext::from_host(5, None, Some(&[7; 31])).is_err());
         assert!(RequestContext::from_host(5, None, None).is_err());
         assert!(RequestContext::from_host(5, Some("a b"), None).is_err());
+        assert!(RequestContext::from_host(-1, Some("abc"), None).is_err());
     }
 
     #[test]

@@ -450,10 +450,25 @@ impl WechatPayVerifier {
                 .with_field(name)),
             }
         };
+        // The signed message joins timestamp, nonce and body with line feeds, so a nonce holding
+        // one could move bytes between the nonce and the body under the same signature: every
+        // value that enters the message must be visible ASCII.
+        let visible = |name: &str, value: &str| -> Result<()> {
+            if value.bytes().all(|b| b.is_ascii_graphic()) {
+                Ok(())
+            } else {
+                Err(Error::signature(format!(
+                    "`{name}` holds spaces or control characters, so it cannot be verified"
+                ))
+                .with_field(name))
+            }
+        };
         let serial = header("Wechatpay-Serial")?;
         let signature_b64 = header("Wechatpay-Signature")?;
         let timestamp_text = header("Wechatpay-Timestamp")?;
         let nonce = header("Wechatpay-Nonce")?;
+        visible("Wechatpay-Serial", serial)?;
+        visible("Wechatpay-Nonce", nonce)?;
         if let Some(kind) = response.header("Wechatpay-Signature-Type") {
             if kind.trim() != SCHEME {
                 return Err(Error::signature(format!(
@@ -463,10 +478,17 @@ impl WechatPayVerifier {
                 .with_field("Wechatpay-Signature-Type"));
             }
         }
-        let timestamp: i64 = timestamp_text.parse().map_err(|_| {
-            Error::signature("`Wechatpay-Timestamp` is not an integer")
-                .with_field("Wechatpay-Timestamp")
-        })?;
+        // Unix seconds as WeChat Pay writes them: digits only. `i64::from_str` would also take a
+        // sign (`+1700000000`), a form WeChat Pay never sends and no verifier should accept.
+        let timestamp: i64 = timestamp_text
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| timestamp_text.parse().ok())
+            .flatten()
+            .ok_or_else(|| {
+                Error::signature("`Wechatpay-Timestamp` is not Unix seconds (digits only)")
+                    .with_field("Wechatpay-Timestamp")
+            })?;
         let wanted = normalize_serial(serial);
         let registered = self
             .keys
