@@ -13,8 +13,9 @@ from typing import Any, Callable
 
 import payquery
 import pytest
-from conftest import ROOT, VECTORS
+from conftest import ROOT, VECTORS, response_input, vector_files
 from payquery import _native
+from test_vectors import outcome, query_for
 
 
 def key(name: str) -> str:
@@ -234,23 +235,41 @@ def test_pending_requests_park_as_json_and_are_validated_again() -> None:
 
 
 def test_one_client_shared_by_8_threads_gives_single_thread_results() -> None:
-    """The GIL is released while signing and verifying; the results must not care."""
-    client = payquery.Client(WECHATPAY)
-    fubei = payquery.Client(CONFIGS["fubei"])
-    jobs = [(f"ORDER_{i % 50}", 1_700_000_000 + i, f"n{i}") for i in range(400)]
+    """8 threads x 10,000 mixed builds and parses on one client equal one thread's results. The
+    GIL is released while signing and verifying, so the threads really overlap."""
+    edu = dict(vector_files())["wechatpay_edu_papay.json"]
+    client = payquery.Client(edu["configs"]["edu"], base_dir=VECTORS)
+    parses = [
+        (
+            response_input(c["parse"]["response"]),
+            c["parse"].get("query") or query_for(c["parse"]["expect"], client.provider),
+            c["parse"]["now"],
+        )
+        for c in edu["cases"]
+        if c["config"] == "edu" and "parse" in c
+    ]
+    assert len(parses) >= 40
 
-    def work(job: tuple[str, int, str]) -> tuple[payquery.HttpRequest, payquery.HttpRequest]:
-        no, ts, nonce = job
+    def work(i: int) -> tuple[object, object]:
+        built = outcome(
+            lambda: client.build_query({"out_trade_no": f"ORDER_{i % 97}"}, timestamp=1_700_000_000 + i, nonce=f"n{i}")
+        )
+        response, query, now = parses[i % len(parses)]
+        parsed = outcome(lambda: client.parse_query(**response, query=query, now=now))
         return (
-            client.build_query({"out_trade_no": no}, timestamp=ts, nonce=nonce),
-            fubei.build_query({"merchant_order_sn": no}, timestamp=ts, nonce=nonce),
+            (built.method, built.url, tuple(map(tuple, built.headers)), built.body)
+            if isinstance(built, payquery.HttpRequest)
+            else repr(built),
+            parsed.to_dict() if isinstance(parsed, payquery.QueryResult) else (type(parsed), str(parsed), parsed.code),
         )
 
-    single = [work(j) for j in jobs]
+    jobs = range(10_000)
+    single = [work(i) for i in jobs]
     with ThreadPoolExecutor(max_workers=8) as pool:
         threaded = list(pool.map(work, jobs))
     assert threaded == single
-    assert len({r[0].headers[0][1] for r in single}) == len(jobs)
+    assert len({r[0] for r in single}) == len(jobs)
+    assert any(isinstance(r[1], dict) for r in single) and any(isinstance(r[1], tuple) for r in single)
 
 
 def test_the_wheel_has_no_runtime_dependencies_and_ships_types() -> None:

@@ -8,7 +8,7 @@ from typing import Any, Callable, TypeVar
 
 import payquery
 import pytest
-from conftest import VECTORS, vector_files
+from conftest import VECTORS, response_input, vector_files
 
 T = TypeVar("T")
 
@@ -68,21 +68,25 @@ CASES = [(file, doc, case) for file, doc in vector_files() for case in doc["case
 
 
 def test_the_vectors_are_all_here() -> None:
-    assert len(CASES) >= 200
+    assert len(CASES) >= 500
 
 
 @pytest.mark.parametrize(("file", "doc", "case"), CASES, ids=[f"{f}: {c['name']}" for f, _, c in CASES])
 def test_vector(file: str, doc: dict[str, Any], case: dict[str, Any]) -> None:
     name = f"{file}: {case['name']}"
-    step = case.get("build") or case["parse"]
+    step = case.get("build") or case.get("parse") or case["finish"]
     made = outcome(lambda: payquery.Client(doc["configs"][case["config"]], base_dir=VECTORS))
     if isinstance(made, payquery.PayqueryError):
         check_error(name, made, step["expect"]["error"])
         return
     client = made
+    if "finish" in case:
+        finished = outcome(lambda: payquery.PendingRequest.from_json(step["pending"]).finish(step["signature"]))
+        check_error(name, finished, step["expect"]["error"])
+        return
     if "build" in case:
         query, expect = step["query"], step["expect"]
-        is_token = "token" in query and "order_id" not in query
+        is_token = isinstance(query, dict) and "token" in query and "order_id" not in query
         built = outcome(
             lambda: (
                 client.build_token_request(query["token"], query.get("force_refresh", False))
@@ -102,9 +106,9 @@ def test_vector(file: str, doc: dict[str, Any], case: dict[str, Any]) -> None:
             pending = client.prepare_query(query, timestamp=step["timestamp"], nonce=step["nonce"])
             assert pending.string_to_sign == expect["string_to_sign"]
         return
-    response, expect = step["response"], step["expect"]
+    response, expect = response_input(step["response"]), step["expect"]
     query = step.get("query")
-    if query is not None and "token" in query:
+    if isinstance(query, dict) and "token" in query:
         token = outcome(
             lambda: client.parse_token_response(
                 status=response["status"], headers=response["headers"], body=response["body"], now=step["now"]

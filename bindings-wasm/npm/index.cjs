@@ -160,9 +160,17 @@ function requestContext(options) {
 }
 
 /**
+ * One header part for the joined encoding: `\` as `\\`, a line feed as `\n` (see `headers` in
+ * src/lib.rs). Real header text holds neither, so this costs one scan.
+ * @param {string} text
+ */
+function escapeHeaderText(text) {
+  return text.includes('\n') || text.includes('\\') ? text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n') : text;
+}
+
+/**
  * Any common header shape — a WHATWG Headers, [name, value] pairs, or a plain object — as the
- * core takes it: one string `name\nvalue\nname\nvalue…` and the number of pairs (the core
- * refuses a name or value holding a line feed, which HTTP does not allow).
+ * core takes it: one string `name\nvalue\nname\nvalue…` (parts escaped) and the pair count.
  * @param {unknown} headers
  * @returns {[string, number]}
  */
@@ -174,7 +182,7 @@ function headerLists(headers) {
     if (typeof name !== 'string' || typeof value !== 'string') {
       throw invalidInput('headers', 'header names and values must be strings');
     }
-    parts.push(name, value);
+    parts.push(escapeHeaderText(name), escapeHeaderText(value));
   };
   if (headers === undefined || headers === null) return ['', 0];
   if (typeof headers !== 'object') {

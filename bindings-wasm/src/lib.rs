@@ -216,9 +216,10 @@ impl WasmQueryResult {
 }
 
 /// Headers from the JS layer's one-string encoding: `count` pairs joined as
-/// `name\nvalue\nname\nvalue…` (one string crosses the boundary, not two per header). A name
-/// or value that itself holds a line feed — never valid in HTTP — changes the number of parts
-/// and is refused, so the pairing cannot be shifted.
+/// `name\nvalue\nname\nvalue…`, each part with `\` written `\\` and a line feed written `\n`
+/// (`escapeHeaderText` in `npm/index.cjs`). One string crosses the boundary instead of two
+/// per header; a line feed inside a value (never valid in HTTP, but the core must be the one to
+/// judge it) arrives intact.
 fn headers(joined: &str, count: u32) -> Result<Vec<(String, String)>, JsValue> {
     if count == 0 {
         return if joined.is_empty() {
@@ -227,23 +228,44 @@ fn headers(joined: &str, count: u32) -> Result<Vec<(String, String)>, JsValue> {
             Err(bad_headers())
         };
     }
-    let parts: Vec<&str> = joined.split('\n').collect();
+    let parts: Vec<String> = joined.split('\n').map(unescape).collect();
     if parts.len() != 2 * count as usize {
         return Err(bad_headers());
     }
     Ok(parts
         .chunks_exact(2)
         .filter_map(|pair| match pair {
-            [name, value] => Some(((*name).to_owned(), (*value).to_owned())),
+            [name, value] => Some((name.clone(), value.clone())),
             _ => None,
         })
         .collect())
 }
 
+/// Reverses the JS layer's escaping of one header part.
+fn unescape(part: &str) -> String {
+    if !part.contains('\\') {
+        return part.to_owned();
+    }
+    let mut out = String::with_capacity(part.len());
+    let mut chars = part.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 fn bad_headers() -> JsValue {
     js_err(Error::invalid_input(
         "headers",
-        "a header name or value contains a line feed, which HTTP does not allow",
+        "the header list is malformed (the JS layer's encoding was not followed)",
     ))
 }
 

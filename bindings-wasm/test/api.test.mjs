@@ -221,3 +221,58 @@ test('PendingRequest: parked as JSON, read back validated, finished', () => {
   const md5 = new Client(configs.fubei);
   assertCode(() => md5.prepareQuery({ merchant_order_sn: 'A' }), 'INVALID_CONFIG');
 });
+
+/** tests/vectors/host_types.json: a tagged value as the JS value it stands for. */
+function hostValue(value) {
+  if (Array.isArray(value)) return value.map(hostValue);
+  if (value === null || typeof value !== 'object') return value;
+  switch (value.$) {
+    case 'undefined':
+      return undefined;
+    case 'bytes':
+      return new TextEncoder().encode(value.value);
+    case 'float':
+      return value.value;
+    case 'unsafe_integer':
+      return Number(value.value);
+    case 'bigint':
+      return BigInt(value.value);
+    default:
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hostValue(v)]));
+  }
+}
+
+test('the shared host-type cases: every wrong JS type is the expected PayqueryError', () => {
+  const { cases } = JSON.parse(readFileSync(join(VECTORS, 'host_types.json'), 'utf8'));
+  let ran = 0;
+  for (const { name, config, call, args: raw, expect } of cases) {
+    if (!('js' in expect)) continue;
+    const args = hostValue(raw);
+    const client = new Client(config, { baseDir: VECTORS });
+    const run = {
+      build_query: () => client.buildQuery(args.query, { timestamp: args.timestamp, nonce: args.nonce }),
+      parse_query: () => client.parseQuery(args.response, { query: args.query, now: args.now }),
+      client: () => new Client(args.config),
+      failover_request: () => client.failoverRequest(args.request),
+      finish: () => client.prepareQuery({ out_trade_no: 'A1' }).finish(args.signature),
+    }[call];
+    if (expect.js === null) {
+      run();
+    } else {
+      let threw;
+      try {
+        run();
+      } catch (error) {
+        threw = error;
+      }
+      assert.ok(isPayqueryError(threw), `${name}: expected ${expect.js}, got ${threw}`);
+      assert.equal(threw.code, expect.js, `${name}: ${threw.message}`);
+    }
+    ran++;
+    // The same client still answers a good request afterwards: the wasm instance is not poisoned.
+    assert.ok(client.buildQuery(client.provider === 'fubei' ? QUERIES.fubei : { out_trade_no: 'A1' }), name);
+  }
+  assert.ok(ran >= 40, `${ran} host-type cases`);
+});
+
+const QUERIES = { fubei: { merchant_order_sn: 'A' } };

@@ -460,8 +460,13 @@ def wechatpay_edu_papay() -> dict:
     )
     P(
         "parse: extreme timestamp does not overflow",
-        signed_response(EDU_PAID_BODY, timestamp=-9223372036854775808),
+        signed_response(EDU_PAID_BODY, timestamp=9223372036854775807),
         err("TIMESTAMP_SKEW"),
+    )
+    P(
+        "parse: a negative timestamp is not Unix seconds",
+        signed_response(EDU_PAID_BODY, timestamp=-9223372036854775808),
+        err("SIGNATURE_INVALID", field="Wechatpay-Timestamp"),
     )
     P("parse: non-numeric timestamp", signed_response(EDU_PAID_BODY, timestamp="soon"), err("SIGNATURE_INVALID"))
     P("parse: malformed JSON (signed)", signed_response('{"sp_mchid": '), err("DECODE_ERROR"))
@@ -1869,12 +1874,689 @@ def dingshang_vending() -> dict:
     }
 
 
+# ---------------------------------------------------------------- The shared bad-input corpus
+
+WECHATPAY_INLINE = {k: v for k, v in WECHATPAY_CONFIG.items() if k != "platform_certificates"}
+
+
+def bad_inputs() -> dict:
+    """Hostile and broken inputs for every provider, each with the exact error code every
+    language must report (the Rust core, and the npm, Python and Kotlin bindings run them all).
+    Nothing here may panic, trap or hang, and the client must answer the next good input."""
+    cases = []
+    add = cases.append
+
+    def build(name, config, query, code, field=None, timestamp=NOW, nonce=NONCE):
+        expect = {"code": code, **({"field": field} if field else {})}
+        add(
+            {
+                "name": name,
+                "config": config,
+                "build": {"query": query, "timestamp": timestamp, "nonce": nonce, "expect": {"error": expect}},
+            }
+        )
+
+    def parse(name, config, query, response, code, field=None, now=NOW):
+        expect = {"code": code, **({"field": field} if field else {})}
+        add(
+            {
+                "name": name,
+                "config": config,
+                "parse": {"now": now, "query": query, "response": response, "expect": {"error": expect}},
+            }
+        )
+
+    def raw(status, body, headers=None):
+        response = {
+            "status": status,
+            "headers": headers if headers is not None else {"Content-Type": "application/json"},
+        }
+        if isinstance(body, bytes):
+            response["body_base64"] = base64.b64encode(body).decode()
+        else:
+            response["body"] = body
+        return response
+
+    queries = {
+        "edu": {"out_trade_no": "201407033233368018"},
+        "payscore": {
+            "service_id": "2002000000000558128851361561536",
+            "sub_mchid": "1900000109",
+            "out_order_no": "1234323JKHDFE1243252",
+        },
+        "mini": {"order_id": "DD2981741311549200000"},
+        "fubei": {"merchant_order_sn": "201706011496325244549"},
+        "ds": {"order_id": "54", "machine_no": "16327129"},
+    }
+    seeds = {
+        "edu": compact(EDU_PAID),
+        "payscore": compact(PAYSCORE_SEED),
+        "mini": compact(MINI_SEED),
+        "fubei": compact(FUBEI_SEED),
+        "ds": compact(json.loads(DS_SEED_TEXT)),
+    }
+    signed_configs = {"edu", "payscore"}
+
+    def answer(config, body, **kw):
+        """The body as that provider would carry it: signed for WeChat Pay, plain otherwise."""
+        if isinstance(body, bytes):
+            if config in signed_configs:
+                # Sign the exact bytes (the signature covers bytes, not text).
+                ts, nonce = str(NOW), "fdasflkja484w"
+                sig = base64.b64encode(
+                    WECHATPAY_KEY.sign(f"{ts}\n{nonce}\n".encode() + body + b"\n", padding.PKCS1v15(), hashes.SHA256())
+                ).decode()
+                headers = {
+                    "Wechatpay-Nonce": nonce,
+                    "Wechatpay-Serial": PUB_KEY_ID,
+                    "Wechatpay-Signature": sig,
+                    "Wechatpay-Timestamp": ts,
+                }
+                return raw(200, body, headers)
+            return raw(200, body)
+        return signed_response(body, **kw) if config in signed_configs else plain_response(body)
+
+    # -- Malformed and truncated JSON: every provider, several cuts of its seed answer.
+    for config, body in seeds.items():
+        for cut in (0, 1, len(body) // 3, len(body) // 2, len(body) - 1):
+            parse(
+                f"{config}: answer truncated to {cut} bytes",
+                config,
+                queries[config],
+                answer(config, body[:cut]),
+                "DECODE_ERROR",
+            )
+        for name, text in [
+            ("trailing garbage", body + "x"),
+            ("two documents", body + body),
+            ("a JSON array", "[" + body + "]"),
+            ("a bare string", json.dumps(body)),
+            ("null", "null"),
+            ("an HTML page", "<html><body>502</body></html>"),
+            ("a BOM before the JSON", "\ufeff" + body),
+            ("single quotes", body.replace('"', "'")),
+            ("a trailing comma", body[:-1] + ",}"),
+            ("a comment", "/* x */" + body),
+        ]:
+            parse(f"{config}: {name}", config, queries[config], answer(config, text), "DECODE_ERROR")
+
+    # -- Invalid UTF-8 in the body (bytes, carried as base64 in this file).
+    for config, body in seeds.items():
+        data = body.encode()
+        for name, bad in [
+            ("a lone continuation byte", data[:20] + b"\x80" + data[20:]),
+            ("an overlong encoding", data[:20] + b"\xc0\xaf" + data[20:]),
+            ("a truncated 3-byte sequence", data[:20] + b"\xe4\xb8" + data[20:]),
+            ("a UTF-16 surrogate as UTF-8", data[:20] + b"\xed\xa0\x80" + data[20:]),
+            ("0xff", data[:20] + b"\xff" + data[20:]),
+        ]:
+            parse(f"{config}: invalid UTF-8 ({name})", config, queries[config], answer(config, bad), "DECODE_ERROR")
+
+    # -- Numbers: huge, NaN/Infinity text, exponents, negatives where money is expected.
+    number_cases = {
+        "edu": [("amount.total", lambda v: edu_variant(amount={"total": v}))],
+        "payscore": [("total_amount", lambda v: payscore_variant("CREATED", total_amount=v))],
+        "mini": [("orderPrice", lambda v: mini_variant(orderPrice=v))],
+        "fubei": [("total_fee", lambda v: fubei_variant(total_fee=v))],
+        "ds": [("amount", lambda v: ds_variant(amount=v))],
+    }
+    hostile_numbers = [
+        ("1e400", Raw("1e400")),
+        ("a 40-digit integer", Raw("9" * 40)),
+        ("NaN text", Raw("NaN")),
+        ("Infinity text", Raw("Infinity")),
+        ("-Infinity text", Raw("-Infinity")),
+        ("an exponent", Raw("1e2")),
+        ("a negative number", Raw("-1")),
+        ("a float with 3 decimals", Raw("0.291")),
+        ("a boolean", True),
+        ("an object", {"v": 1}),
+        ("2^63", Raw("9223372036854775808")),
+    ]
+    for config, fields in number_cases.items():
+        for field_name, variant in fields:
+            for name, value in hostile_numbers:
+                parse(
+                    f"{config}: {field_name} is {name}",
+                    config,
+                    queries[config],
+                    answer(config, variant(value)),
+                    "DECODE_ERROR",
+                )
+
+    # -- Duplicate keys and deep nesting.
+    for config, body in seeds.items():
+        first_key = next(iter(json.loads(body)))
+        dup = "{" + json.dumps(first_key) + ":null," + body[1:]
+        parse(f"{config}: a duplicated key", config, queries[config], answer(config, dup), "DECODE_ERROR")
+        parse(
+            f"{config}: nested 40 levels deep",
+            config,
+            queries[config],
+            answer(config, '{"a":' * 40 + "1" + "}" * 40),
+            "DECODE_ERROR",
+        )
+        parse(
+            f"{config}: 100000 opening brackets", config, queries[config], answer(config, "[" * 100000), "DECODE_ERROR"
+        )
+
+    # -- Oversized bodies (over each client's configured max_response_bytes).
+    for config in seeds:
+        big = seeds[config][:-1] + ',"padding":"' + "x" * 2048 + '"}'
+        parse(
+            f"{config}: a body over max_response_bytes",
+            f"{config}_small",
+            queries[config],
+            answer(config, big),
+            "DECODE_ERROR",
+        )
+
+    # -- Signature headers: missing, duplicated, empty, malformed.
+    body = compact(EDU_PAID)
+    good = signed_response(body)
+    for header in ["Wechatpay-Serial", "Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce"]:
+        dropped = {k: v for k, v in good["headers"].items() if k != header}
+        parse(
+            f"edu: {header} missing", "edu", queries["edu"], {**good, "headers": dropped}, "SIGNATURE_INVALID", header
+        )
+        parse(
+            f"edu: {header} empty",
+            "edu",
+            queries["edu"],
+            {**good, "headers": {**good["headers"], header: ""}},
+            "SIGNATURE_INVALID",
+            header,
+        )
+        parse(
+            f"edu: {header} repeated with the same value",
+            "edu",
+            queries["edu"],
+            repeat_header(good, header, good["headers"][header]),
+            "SIGNATURE_INVALID",
+            header,
+        )
+        parse(
+            f"edu: {header} repeated with another value",
+            "edu",
+            queries["edu"],
+            repeat_header(good, header, "x"),
+            "SIGNATURE_INVALID",
+            header,
+        )
+    for name, value in [
+        ("not base64", "***"),
+        ("base64 of 10 bytes", base64.b64encode(b"0123456789").decode()),
+        (
+            "base64 with a line feed",
+            good["headers"]["Wechatpay-Signature"][:20] + "\n" + good["headers"]["Wechatpay-Signature"][20:],
+        ),
+        ("a SIGNTEST probe", "WECHATPAY/SIGNTEST/" + "A" * 300),
+    ]:
+        parse(
+            f"edu: Wechatpay-Signature {name}",
+            "edu",
+            queries["edu"],
+            {**good, "headers": {**good["headers"], "Wechatpay-Signature": value}},
+            "SIGNATURE_INVALID",
+        )
+    for name, value in [
+        ("a float", "1700000000.5"),
+        ("hex", "0x65"),
+        ("with a plus", "+1700000000"),
+        ("20 digits", "9" * 20),
+    ]:
+        # The timestamp is signed as sent; a malformed one is refused before anything else.
+        parse(
+            f"edu: Wechatpay-Timestamp {name}",
+            "edu",
+            queries["edu"],
+            signed_response(body, timestamp=value),
+            "SIGNATURE_INVALID",
+            "Wechatpay-Timestamp",
+        )
+    parse(
+        "edu: Wechatpay-Signature-Type of another scheme",
+        "edu",
+        queries["edu"],
+        {**good, "headers": {**good["headers"], "Wechatpay-Signature-Type": "WECHATPAY2-SM2-WITH-SM3"}},
+        "SIGNATURE_INVALID",
+    )
+    parse(
+        "edu: a CR/LF in Wechatpay-Nonce",
+        "edu",
+        queries["edu"],
+        signed_response(body, nonce="a\r\nb"),
+        "SIGNATURE_INVALID",
+    )
+
+    # -- Query ids: CR/LF/NUL, path separators, URL metacharacters, dots, empty, too long.
+    id_fields = {
+        "edu": ("out_trade_no", 32),
+        "payscore": ("out_order_no", 32),
+        "mini": ("order_id", 64),
+        "ds": ("order_id", 64),
+    }
+    for config, (field_name, max_len) in id_fields.items():
+        for name, value in [
+            ("CR/LF", "A1\r\nX-Evil: 1"),
+            ("a NUL", "A1\u0000"),
+            ("a slash", "A1/B2"),
+            ("a question mark", "A1?x=1"),
+            ("a hash", "A1#x"),
+            ("a dot-dot segment", ".."),
+            ("a dot-dot path", "../../v3/other"),
+            ("a space", "A 1"),
+            ("a percent", "A%2F1"),
+            ("an empty string", ""),
+            ("one character too many", "1" * (max_len + 1)),
+            ("non-ASCII", "订单"),
+            ("a tab", "A\t1"),
+        ]:
+            query = {**queries[config], field_name: value}
+            build(f"{config}: {field_name} with {name}", config, query, "INVALID_INPUT", field_name)
+    for name, value in [
+        ("a number", 5),
+        ("null", None),
+        ("a list", ["A1"]),
+        ("an object", {"a": 1}),
+        ("a boolean", True),
+    ]:
+        for config in seeds:
+            field_name = {
+                "edu": "out_trade_no",
+                "payscore": "out_order_no",
+                "mini": "order_id",
+                "fubei": "merchant_order_sn",
+                "ds": "order_id",
+            }[config]
+            build(f"{config}: {field_name} is {name}", config, {**queries[config], field_name: value}, "INVALID_INPUT")
+    for name, value in [
+        ("a NUL", "FB\u00001"),
+        ("CR/LF", "FB\r\n1"),
+        ("DEL", "FB\u007f"),
+        ("a C1 control", "FB\u0085"),
+        ("empty", ""),
+        ("33 characters", "x" * 33),
+    ]:
+        build(
+            f"fubei: merchant_order_sn with {name}",
+            "fubei",
+            {"merchant_order_sn": value},
+            "INVALID_INPUT",
+            "merchant_order_sn",
+        )
+    for name, query in [
+        ("not an object", "5"),
+        ("an unknown key", {**queries["edu"], "extra": "1"}),
+        ("sub_mchid with letters", {**queries["edu"], "sub_mchid": "19x"}),
+        ("sub_mchid with CR/LF", {**queries["edu"], "sub_mchid": "19\r\n"}),
+    ]:
+        build(f"edu: a query with {name}", "edu", query, "INVALID_INPUT")
+    for name, nonce in [
+        ("a quote", 'ab"c'),
+        ("a comma", "a,signature=x"),
+        ("33 characters", "a" * 33),
+        ("empty", ""),
+        ("CR/LF", "a\r\nb"),
+        ("non-ASCII", "随机"),
+    ]:
+        build(f"edu: a nonce with {name}", "edu", queries["edu"], "INVALID_INPUT", "nonce", nonce=nonce)
+    build("edu: a negative timestamp", "edu", queries["edu"], "INVALID_INPUT", "timestamp", timestamp=-1)
+    build(
+        "ds: machine_no of 9 digits", "ds", {"order_id": "54", "machine_no": "163271290"}, "INVALID_INPUT", "machine_no"
+    )
+    build("ds: a negative timestamp", "ds", queries["ds"], "INVALID_INPUT", "timestamp", timestamp=-5)
+
+    # -- Configs: PEM garbage, the wrong PEM kinds, weak keys, header smuggling, wrong types.
+    configs = {
+        "edu": {"provider": "wechatpay_edu_papay", **WECHATPAY_INLINE},
+        "payscore": {"provider": "wechatpay_payscore_oversea", **WECHATPAY_INLINE},
+        "mini": {
+            "provider": "wechat_mini_charge",
+            "access_token": MINI_TOKEN,
+            "appid": "wx1234567890abcdef",
+            "app_secret": "test-app-secret-not-real",
+        },
+        "fubei": {"provider": "fubei", "app_id": FUBEI_APP_ID, "app_secret": FUBEI_SECRET},
+        "ds": {
+            "provider": "dingshang_vending",
+            "base_url": "https://www.awish.vip",
+            "appid": DS_APPID,
+            "app_secret": DS_SECRET,
+            "sign_key": DS_SIGN_KEY,
+        },
+    }
+    for name in list(configs):
+        configs[f"{name}_small"] = {**configs[name], "max_response_bytes": 1024}
+    garbage_pem = "-----BEGIN PRIVATE KEY-----\nnot base64 at all!\n-----END PRIVATE KEY-----\n"
+    bad_configs = [
+        (
+            "a private key that is PEM garbage",
+            {"merchant_private_key_pem": garbage_pem, "merchant_private_key_path": None},
+        ),
+        ("a private key that is not PEM", {"merchant_private_key_pem": "hello", "merchant_private_key_path": None}),
+        ("a public key given as the private key", {"merchant_private_key_path": "keys/merchant_public_key.pem"}),
+        ("a certificate given as the private key", {"merchant_private_key_path": "keys/platform_certificate.pem"}),
+        ("a 1024-bit private key", {"merchant_private_key_path": "keys/weak_1024_private_key.pem"}),
+        ("a 1024-bit WeChat Pay public key", {"wechatpay_public_key_path": "keys/weak_1024_public_key.pem"}),
+        ("a private key as the WeChat Pay public key", {"wechatpay_public_key_path": "keys/merchant_private_key.pem"}),
+        ("a public key id without its key", {"wechatpay_public_key_path": None}),
+        ("no verification key at all", {"wechatpay_public_key_path": None, "wechatpay_public_key_id": None}),
+        ("a public key id with CR/LF", {"wechatpay_public_key_id": "PUB_KEY_ID_1\r\nX: y"}),
+        ("an mchid with letters", {"mchid": "19000a"}),
+        ("a serial with CR/LF", {"merchant_serial_no": "5157F09E\r\n"}),
+        ("a base_url with a query", {"base_url": "https://api.mch.weixin.qq.com/?x=1"}),
+        ("a base_url with CR/LF", {"base_url": "https://api.mch.weixin.qq.com\r\nX: y"}),
+        ("a base_url that is not http", {"base_url": "ftp://api.mch.weixin.qq.com"}),
+        ("an unknown key", {"merchant_private_key_passphrase": "x"}),
+        ("max_response_bytes as a string", {"max_response_bytes": "1024"}),
+        ("max_response_bytes negative", {"max_response_bytes": -1}),
+        ("mchid as a number", {"mchid": 1900000001}),
+    ]
+    for name, changes in bad_configs:
+        config = dict(configs["edu"])
+        apply_changes(config, changes)
+        key = f"edu_bad_{len(configs)}"
+        configs[key] = config
+        build(f"config: {name}", key, queries["edu"], "INVALID_CONFIG")
+    for provider, name, changes in [
+        ("fubei", "an app_secret with CR/LF", {"app_secret": "s\r\nX: y"}),
+        ("fubei", "an app_secret that is empty", {"app_secret": ""}),
+        ("fubei", "an app_secret that is a list", {"app_secret": ["s"]}),
+        ("fubei", "an app_id with a slash", {"app_id": "1/2"}),
+        ("ds", "an AppSecret with a NUL", {"app_secret": "s\u0000"}),
+        ("ds", "a sign_key with CR/LF", {"sign_key": "k\r\n"}),
+        ("ds", "no base_url", {"base_url": None}),
+        ("mini", "an access_token with CR/LF", {"access_token": "T\r\nX: y"}),
+        ("mini", "an access_token with a space", {"access_token": "T T"}),
+        ("mini", "an appid with a quote", {"appid": 'wx"1'}),
+    ]:
+        config = dict(configs[provider])
+        apply_changes(config, changes)
+        key = f"{provider}_bad_{len(configs)}"
+        configs[key] = config
+        build(f"config ({provider}): {name}", key, queries[provider], "INVALID_CONFIG")
+    # A PKCS#1 private key is accepted: its signature equals the PKCS#8 key's.
+    configs["edu_pkcs1"] = {**configs["edu"], "merchant_private_key_path": "keys/merchant_private_key_pkcs1.pem"}
+    add(
+        {
+            "name": "config: a PKCS#1 private key signs like its PKCS#8 form",
+            "config": "edu_pkcs1",
+            "build": {
+                "query": queries["edu"],
+                "timestamp": NOW,
+                "nonce": NONCE,
+                "expect": wechatpay_request(
+                    "https://api.mch.weixin.qq.com", "/v3/edu-papay/transactions/out-trade-no/201407033233368018"
+                ),
+            },
+        }
+    )
+
+    # -- Error answers with hostile bodies are still typed errors.
+    for config in seeds:
+        for status, body_text, code in [
+            (500, "x" * 10, "PROVIDER_ERROR"),
+            (429, "", "RATE_LIMITED"),
+            (502, "<html>bad gateway</html>", "PROVIDER_ERROR"),
+            (200, "", "DECODE_ERROR" if config not in signed_configs else "SIGNATURE_INVALID"),
+            (204, "", "DECODE_ERROR" if config not in signed_configs else "SIGNATURE_INVALID"),
+        ]:
+            parse(
+                f"{config}: HTTP {status} with {len(body_text)} bytes",
+                config,
+                queries[config],
+                raw(status, body_text, {}),
+                code,
+            )
+
+    # -- Parked two-phase requests that were tampered with.
+    pending = {
+        "method": "GET",
+        "url": "https://api.mch.weixin.qq.com/v3/edu-papay/transactions/out-trade-no/A1",
+        "headers": [["Wechatpay-Serial", PUB_KEY_ID]],
+        "body": None,
+        "mchid": MCHID,
+        "serial_no": MERCHANT_SERIAL,
+        "timestamp": NOW,
+        "nonce": "abc",
+        "string_to_sign": f"GET\n/v3/edu-papay/transactions/out-trade-no/A1\n{NOW}\nabc\n\n",
+    }
+    signature = base64.b64encode(bytes(256)).decode()
+    for name, changes, field in [
+        ("a url with CR/LF", {"url": "https://api.mch.weixin.qq.com/v3/a\r\nX-Evil: 1"}, "url"),
+        ("a url with a fragment", {"url": "https://api.mch.weixin.qq.com/v3/a#b"}, "url"),
+        (
+            "a url that changed after signing",
+            {"url": "https://api.mch.weixin.qq.com/v3/edu-papay/transactions/out-trade-no/A2"},
+            "string_to_sign",
+        ),
+        ("a timestamp that changed after signing", {"timestamp": NOW + 1}, "string_to_sign"),
+        ("a body added after signing", {"body": [123, 125]}, "string_to_sign"),
+        ("a nonce that smuggles a second signature", {"nonce": 'abc",signature="X'}, "nonce"),
+        ("a nonce that changed after signing", {"nonce": "abd"}, "string_to_sign"),
+        ("an Authorization header of its own", {"headers": [["Authorization", "x"]]}, "headers"),
+        ("a header with CR/LF", {"headers": [["Wechatpay-Serial", "x\r\ny: z"]]}, "Wechatpay-Serial"),
+        ("a header name with a space", {"headers": [["Bad Name", "x"]]}, "headers"),
+        ("an mchid with a quote", {"mchid": '19"00'}, "mchid"),
+        ("a serial_no with a quote", {"serial_no": '51"57'}, "serial_no"),
+        ("a negative timestamp", {"timestamp": -1}, "timestamp"),
+        ("an unknown member", {"extra": 1}, "pending"),
+        ("the method PUT", {"method": "PUT"}, "pending"),
+    ]:
+        doc = dict(pending)
+        doc.update(changes)
+        add(
+            {
+                "name": f"finish: {name}",
+                "config": "edu",
+                "finish": {
+                    "pending": compact(doc),
+                    "signature": signature,
+                    "expect": {"error": {"code": "INVALID_INPUT", "field": field}},
+                },
+            }
+        )
+    for name, sig in [
+        ("not base64", "***"),
+        ("255 bytes", base64.b64encode(bytes(255)).decode()),
+        ("1025 bytes", base64.b64encode(bytes(1025)).decode()),
+        ("empty", ""),
+    ]:
+        add(
+            {
+                "name": f"finish: a signature of {name}",
+                "config": "edu",
+                "finish": {
+                    "pending": compact(pending),
+                    "signature": sig,
+                    "expect": {"error": {"code": "INVALID_INPUT", "field": "signature"}},
+                },
+            }
+        )
+    for name, text in [("not JSON", "{"), ("a JSON array", "[]"), ("JSON null", "null")]:
+        add(
+            {
+                "name": f"finish: a pending document that is {name}",
+                "config": "edu",
+                "finish": {"pending": text, "signature": signature, "expect": {"error": {"code": "INVALID_INPUT"}}},
+            }
+        )
+
+    # The good inputs each language must still answer after all of the above.
+    for config in seeds:
+        if config in signed_configs:
+            response = signed_response(seeds[config])
+        else:
+            response = plain_response(seeds[config])
+        expected = {
+            "edu": edu_order("PAID", "SUCCESS"),
+            "payscore": payscore_order("PENDING", "CREATED"),
+            "mini": mini_order("PAID", "2"),
+            "fubei": fubei_order("PAID", "SUCCESS"),
+            "ds": ds_order("PAID", "SUCCESS"),
+        }[config]
+        add(
+            {
+                "name": f"{config}: the seed answer still parses after every bad input",
+                "config": config,
+                "parse": {"now": NOW, "query": queries[config], "response": response, "expect": {"order": expected}},
+            }
+        )
+    return {"provider": None, "configs": configs, "cases": cases}
+
+
+# ---------------------------------------------------------------- Host types, per binding
+
+
+def host_types() -> dict:
+    """Arguments of the wrong *host* type for each binding's API (a number where a string
+    belongs, null, undefined, a JS number above 2^53, a negative or huge Python int, bytes vs
+    str …). Values tagged {"$": kind} stand for host values JSON cannot carry; `expect` maps
+    each host ("js", "python", "kotlin") to the error code it must raise, or to null where the
+    value is a valid one there. A host not named does not have the argument's shape."""
+    fubei = {"provider": "fubei", "app_id": FUBEI_APP_ID, "app_secret": FUBEI_SECRET}
+    edu = {"provider": "wechatpay_edu_papay", **WECHATPAY_CONFIG}
+    query = {"merchant_order_sn": "201706011496325244549"}
+    cases = []
+
+    def case(name, call, args, expect, config=fubei):
+        cases.append({"name": name, "config": config, "call": call, "args": args, "expect": expect})
+
+    everywhere = {"js": "INVALID_INPUT", "python": "INVALID_INPUT", "kotlin": "INVALID_INPUT"}
+    scripting = {"js": "INVALID_INPUT", "python": "INVALID_INPUT"}
+    for name, value in [
+        ("a number", 5),
+        ("null", None),
+        ("a list", [query]),
+        ("a boolean", True),
+        ("undefined", {"$": "undefined"}),
+        ("bytes", {"$": "bytes", "value": json.dumps(query)}),
+    ]:
+        case(f"build_query: the query is {name}", "build_query", {"query": value}, scripting)
+    for name, value in [
+        ("text that is not JSON", "{"),
+        ("JSON text of a number", "5"),
+        ("JSON with a number for an id", '{"merchant_order_sn": 5}'),
+        ("JSON with null for an id", '{"merchant_order_sn": null}'),
+    ]:
+        case(f"build_query: the query is {name}", "build_query", {"query": value}, everywhere)
+    for name, value, expect in [
+        ("a float", {"$": "float", "value": 1.5}, scripting),
+        ("a string", "1700000000", scripting),
+        ("a boolean", True, scripting),
+        ("a JS number above 2^53", {"$": "unsafe_integer", "value": "9007199254740993"}, {"js": "INVALID_INPUT"}),
+        (
+            "2^53 + 1 as a bigint / int",
+            {"$": "bigint", "value": "9007199254740993"},
+            {"js": None, "python": None, "kotlin": None},
+        ),
+        ("2^63", {"$": "bigint", "value": "9223372036854775808"}, {"js": "INVALID_INPUT", "python": "INVALID_INPUT"}),
+        ("-1", -1, everywhere),
+        (
+            "-2^63 - 1",
+            {"$": "bigint", "value": "-9223372036854775809"},
+            {"js": "INVALID_INPUT", "python": "INVALID_INPUT"},
+        ),
+    ]:
+        case(f"build_query: the timestamp is {name}", "build_query", {"query": query, "timestamp": value}, expect)
+    for name, value, expect in [
+        ("a number", 12345, scripting),
+        ("bytes", {"$": "bytes", "value": "abc"}, {"python": "INVALID_INPUT"}),
+        ("with a space", "a b", everywhere),
+        ("empty", "", everywhere),
+    ]:
+        case(f"build_query: the nonce is {name}", "build_query", {"query": query, "nonce": value}, expect)
+    response = {"status": 200, "headers": {}, "body": '{"result_code":200}'}
+    for name, changes, expect in [
+        ("a status that is a string", {"status": "200"}, scripting),
+        ("a status of -1", {"status": -1}, everywhere),
+        ("a status of 1000", {"status": 1000}, everywhere),
+        ("a status of 2^32", {"status": 4294967296}, scripting),
+        ("a fractional status", {"status": {"$": "float", "value": 200.5}}, scripting),
+        ("headers that are a number", {"headers": 5}, scripting),
+        ("a header value that is a number", {"headers": {"a": 1}}, scripting),
+        ("a header pair of one element", {"headers": [["a"]]}, scripting),
+        ("a body that is a number", {"body": 5}, scripting),
+        ("a body that is null", {"body": None}, scripting),
+    ]:
+        case(f"parse_query: {name}", "parse_query", {"response": {**response, **changes}, "query": query}, expect)
+    case("parse_query: no query", "parse_query", {"response": response, "query": None}, scripting)
+    case(
+        "parse_query: now above 2^53 as a JS number",
+        "parse_query",
+        {"response": response, "query": query, "now": {"$": "unsafe_integer", "value": "9007199254740993"}},
+        {"js": "INVALID_INPUT"},
+    )
+    case(
+        "parse_query: now is a string",
+        "parse_query",
+        {"response": response, "query": query, "now": "1700000000"},
+        scripting,
+    )
+    for name, value in [("a number", 5), ("null", None), ("a list", []), ("undefined", {"$": "undefined"})]:
+        case(
+            f"client: the config is {name}",
+            "client",
+            {"config": value},
+            {"js": "INVALID_CONFIG", "python": "INVALID_CONFIG"},
+        )
+    for name, value in [
+        ("text that is not JSON", "{"),
+        ("JSON text of a list", "[]"),
+        ("an unknown provider", '{"provider":"nope"}'),
+    ]:
+        case(
+            f"client: the config is {name}",
+            "client",
+            {"config": value},
+            {"js": "INVALID_CONFIG", "python": "INVALID_CONFIG", "kotlin": "INVALID_CONFIG"},
+        )
+    case(
+        "client: a config holding a bigint",
+        "client",
+        {"config": {**fubei, "max_response_bytes": {"$": "bigint", "value": "5"}}},
+        {"js": "INVALID_CONFIG"},
+    )
+    case(
+        "client: a config holding bytes",
+        "client",
+        {"config": {**fubei, "app_secret": {"$": "bytes", "value": "s"}}},
+        {"python": "INVALID_CONFIG"},
+    )
+    case(
+        "failover_request: not a request",
+        "failover_request",
+        {"request": "https://api.mch.weixin.qq.com/v3/x"},
+        scripting,
+        edu,
+    )
+    case(
+        "failover_request: a PATCH request",
+        "failover_request",
+        {"request": {"method": "PATCH", "url": "https://api.mch.weixin.qq.com/v3/x", "headers": [], "body": None}},
+        everywhere,
+        edu,
+    )
+    case("finish: a signature that is a number", "finish", {"signature": 5}, scripting, edu)
+    case(
+        "finish: a signature that is bytes",
+        "finish",
+        {"signature": {"$": "bytes", "value": "AAAA"}},
+        {"python": "INVALID_INPUT"},
+        edu,
+    )
+    return {"provider": None, "cases": cases}
+
+
 GENERATORS = {
     "wechatpay_edu_papay.json": wechatpay_edu_papay,
     "wechatpay_payscore_oversea.json": wechatpay_payscore_oversea,
     "wechat_mini_charge.json": wechat_mini_charge,
     "fubei.json": fubei,
     "dingshang_vending.json": dingshang_vending,
+    "bad_inputs.json": bad_inputs,
+    "host_types.json": host_types,
 }
 
 

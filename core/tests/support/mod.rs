@@ -61,9 +61,19 @@ pub fn response_from(doc: &Value) -> HttpResponse {
             .collect(),
         _ => Vec::new(),
     };
+    // `body` is text; `body_base64` carries bytes that are not UTF-8.
+    let body = match doc.get("body_base64").and_then(Value::as_str) {
+        Some(b64) => {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap()
+        }
+        None => doc["body"].as_str().unwrap().as_bytes().to_vec(),
+    };
     HttpResponse::new(
         u16::try_from(doc["status"].as_u64().unwrap()).unwrap(),
         headers,
-        doc["body"].as_str().unwrap().as_bytes().to_vec(),
+        body,
     )
 }

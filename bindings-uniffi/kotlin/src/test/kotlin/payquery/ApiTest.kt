@@ -1,5 +1,7 @@
 package payquery
 
+import kotlinx.serialization.json.jsonArray
+import kotlinx.serialization.json.jsonObject
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotEquals
@@ -18,23 +20,32 @@ import java.util.concurrent.TimeUnit
 /** The surface: errors, defaults, secrets in toString, JDK signature checks, threads. */
 class ApiTest {
     private fun key(name: String) = File(VECTORS, "keys/$name").readText()
-    private fun pemDer(pem: String): ByteArray =
-        Base64.getMimeDecoder().decode(pem.lines().filter { !it.startsWith("-----") }.joinToString(""))
 
-    private val secrets = listOf("fubei-secret-VALUE-0001", "vending-secret-VALUE-0002", "sign-key-VALUE-0003", "ACCESS-TOKEN-VALUE-0004", "mini-app-secret-VALUE-0005")
+    private fun pemDer(pem: String): ByteArray = Base64.getMimeDecoder().decode(pem.lines().filter { !it.startsWith("-----") }.joinToString(""))
+
+    private val secrets =
+        listOf(
+            "fubei-secret-VALUE-0001",
+            "vending-secret-VALUE-0002",
+            "sign-key-VALUE-0003",
+            "ACCESS-TOKEN-VALUE-0004",
+            "mini-app-secret-VALUE-0005",
+        )
     private val privateKeyLine = key("merchant_private_key.pem").lines()[1]
     private val wechatpay = """{"provider":"wechatpay_edu_papay","mchid":"1900000001",
         "merchant_serial_no":"5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
         "merchant_private_key_path":"keys/merchant_private_key.pem",
         "wechatpay_public_key_id":"PUB_KEY_ID_0119000000012025010100000000000001",
         "wechatpay_public_key_path":"keys/wechatpay_public_key.pem"}"""
-    private val configs = mapOf(
-        """{"order_id":"DD1"}""" to """{"provider":"wechat_mini_charge","access_token":"${secrets[3]}","appid":"wx01","app_secret":"${secrets[4]}"}""",
-        """{"merchant_order_sn":"A"}""" to """{"provider":"fubei","app_id":"20160922135339595387","app_secret":"${secrets[0]}"}""",
-        """{"order_id":"1","machine_no":"12345678"}""" to
-            """{"provider":"dingshang_vending","base_url":"https://vending.example","appid":"ds0001","app_secret":"${secrets[1]}","sign_key":"${secrets[2]}"}""",
-        """{"out_trade_no":"A"}""" to wechatpay,
-    )
+    private val configs =
+        mapOf(
+            """{"order_id":"DD1"}""" to
+                """{"provider":"wechat_mini_charge","access_token":"${secrets[3]}","appid":"wx01","app_secret":"${secrets[4]}"}""",
+            """{"merchant_order_sn":"A"}""" to """{"provider":"fubei","app_id":"20160922135339595387","app_secret":"${secrets[0]}"}""",
+            """{"order_id":"1","machine_no":"12345678"}""" to
+                """{"provider":"dingshang_vending","base_url":"https://vending.example","appid":"ds0001","app_secret":"${secrets[1]}","sign_key":"${secrets[2]}"}""",
+            """{"out_trade_no":"A"}""" to wechatpay,
+        )
 
     @Test
     fun `signatures verify with the JDK's SHA256withRSA`() {
@@ -66,29 +77,45 @@ class ApiTest {
         assertEquals(Client(wechatpay, VECTORS.path).buildQuery("""{"out_trade_no":"K1"}""", 1_700_000_000, "k1"), finished)
         val parked = PendingRequest.fromJson(pending.toJson())
         assertEquals(pending.stringToSign(), parked.stringToSign())
-        val tampered = assertThrows<PayqueryException.InvalidInput> { PendingRequest.fromJson(pending.toJson().replace("\"k1\"", "\"k2\"")) }
+        val tampered =
+            assertThrows<PayqueryException.InvalidInput> { PendingRequest.fromJson(pending.toJson().replace("\"k1\"", "\"k2\"")) }
         assertEquals("string_to_sign", tampered.field)
     }
 
     @Test
     fun `bad inputs are typed exceptions and the client keeps working`() {
         val client = Client(configs.getValue("""{"merchant_order_sn":"A"}"""))
-        for (query in listOf("5", "{", "[]", """{"merchant_order_sn":5}""", """{"merchant_order_sn":null}""", """{"order_sn":"A","merchant_order_sn":"B"}""")) {
+        for (query in listOf(
+            "5",
+            "{",
+            "[]",
+            """{"merchant_order_sn":5}""",
+            """{"merchant_order_sn":null}""",
+            """{"order_sn":"A","merchant_order_sn":"B"}""",
+        )) {
             val e = assertThrows<PayqueryException.InvalidInput> { client.buildQuery(query) }
             assertEquals("INVALID_INPUT", e.code)
         }
         assertThrows<PayqueryException.InvalidInput> { client.buildQuery("""{"merchant_order_sn":"A"}""", nonce = "has space") }
-        assertThrows<PayqueryException.InvalidInput> { client.parseQuery(HttpResponse(-1, emptyList(), ByteArray(0)), """{"merchant_order_sn":"A"}""") }
-        assertThrows<PayqueryException.InvalidInput> { client.parseQuery(HttpResponse(70000, emptyList(), ByteArray(0)), """{"merchant_order_sn":"A"}""") }
+        assertThrows<PayqueryException.InvalidInput> {
+            client.parseQuery(HttpResponse(-1, emptyList(), ByteArray(0)), """{"merchant_order_sn":"A"}""")
+        }
+        assertThrows<PayqueryException.InvalidInput> {
+            client.parseQuery(HttpResponse(70000, emptyList(), ByteArray(0)), """{"merchant_order_sn":"A"}""")
+        }
         assertThrows<PayqueryException.InvalidInput> { client.failoverRequest(HttpRequest("PATCH", "https://x/", emptyList(), null)) }
         assertThrows<PayqueryException.InvalidConfig> { client.buildTokenRequest(TokenKind.STABLE) }
         for (bad in listOf("", "{}", """{"provider":"nope"}""", """{"provider":"fubei"}""")) {
             assertThrows<PayqueryException.InvalidConfig> { Client(bad) }
         }
         assertThrows<PayqueryException.InvalidConfig> { Client.fromConfigFile("/no/such/config.json") }
-        val provider = assertThrows<PayqueryException.ProviderException> {
-            client.parseQuery(HttpResponse(200, emptyList(), """{"result_code":500,"result_message":"busy"}""".toByteArray()), """{"merchant_order_sn":"A"}""")
-        }
+        val provider =
+            assertThrows<PayqueryException.ProviderException> {
+                client.parseQuery(
+                    HttpResponse(200, emptyList(), """{"result_code":500,"result_message":"busy"}""".toByteArray()),
+                    """{"merchant_order_sn":"A"}""",
+                )
+            }
         assertEquals(listOf("PROVIDER_ERROR", "500", "busy"), listOf(provider.code, provider.providerCode, provider.providerMessage))
         assertEquals(200, provider.httpStatus)
         assertTrue(provider.retryable)
@@ -98,7 +125,11 @@ class ApiTest {
     @Test
     fun `defaults are the clock and a CSPRNG nonce`() {
         val client = Client(wechatpay, VECTORS.path)
-        fun auth(r: HttpRequest) = Regex("""(\w+)="([^"]*)"""").findAll(r.headers[0].value).associate { it.groupValues[1] to it.groupValues[2] }
+
+        fun auth(r: HttpRequest) = Regex("""(\w+)="([^"]*)"""").findAll(r.headers[0].value).associate {
+            it.groupValues[1] to
+                it.groupValues[2]
+        }
         val before = System.currentTimeMillis() / 1000
         val a = auth(client.buildQuery("""{"out_trade_no":"A1"}"""))
         val b = auth(client.buildQuery("""{"out_trade_no":"A1"}"""))
@@ -119,13 +150,20 @@ class ApiTest {
         }
         val mini = Client(configs.getValue("""{"order_id":"DD1"}"""))
         shown.append(mini.buildTokenRequest(TokenKind.CLASSIC)).append(mini.buildTokenRequest(TokenKind.STABLE))
-        val token = mini.parseTokenResponse(HttpResponse(200, emptyList(), """{"access_token":"${secrets[3]}","expires_in":7200}""".toByteArray()), 1)
+        val token =
+            mini.parseTokenResponse(
+                HttpResponse(200, emptyList(), """{"access_token":"${secrets[3]}","expires_in":7200}""".toByteArray()),
+                1,
+            )
         assertEquals(secrets[3], token.accessToken)
         shown.append(token)
         for (bad in listOf(
             configs.getValue("""{"merchant_order_sn":"A"}""").replace(secrets[0], secrets[0] + "\\n"),
             configs.getValue("""{"order_id":"DD1"}""").replace("\"${secrets[3]}\"", "[\"${secrets[3]}\"]"),
-            wechatpay.replace(""""merchant_private_key_path":"keys/merchant_private_key.pem"""", """"merchant_private_key_pem":"-----BEGIN PRIVATE KEY-----\n$privateKeyLine\n-----END PRIVATE KEY-----""""),
+            wechatpay.replace(
+                """"merchant_private_key_path":"keys/merchant_private_key.pem"""",
+                """"merchant_private_key_pem":"-----BEGIN PRIVATE KEY-----\n$privateKeyLine\n-----END PRIVATE KEY-----"""",
+            ),
         )) {
             val e = assertThrows<PayqueryException> { Client(bad, VECTORS.path) }
             shown.append(e.message).append(e.stackTraceToString())
@@ -134,18 +172,51 @@ class ApiTest {
         assertTrue("[redacted]" in shown)
     }
 
+    /** Every parse vector of the edu-papay file made with its main config: signed, forged, stale answers. */
+    private fun eduParses(): List<Triple<HttpResponse, String, Long>> {
+        val doc = readJson(File(VECTORS, "wechatpay_edu_papay.json")).jsonObject
+        return doc["cases"]!!
+            .jsonArray
+            .map { it.jsonObject }
+            .filter { it["config"]!!.str == "edu" && "parse" in it }
+            .map { it["parse"]!!.jsonObject }
+            .map { p ->
+                val order = p["expect"]!!.jsonObject.opt("order")?.jsonObject
+                val query =
+                    p.opt("query")?.toString()
+                        ?: """{"out_trade_no":"${order?.opt("merchant_order_no")?.str ?: "201407033233368018"}"}"""
+                Triple(responseFrom(p["response"]!!.jsonObject), query, p["now"]!!.str.toLong())
+            }
+    }
+
     @Test
-    fun `one client shared by 8 threads gives single-thread results`() {
+    fun `one client shared by 8 threads x 10k builds and parses gives single-thread results`() {
         val client = Client(wechatpay, VECTORS.path)
-        val jobs = (0 until 400).map { i -> Triple("ORDER_${i % 50}", 1_700_000_000L + i, "n$i") }
-        fun work(job: Triple<String, Long, String>) = client.buildQuery("""{"out_trade_no":"${job.first}"}""", job.second, job.third)
+        val parses = eduParses()
+        assertTrue(parses.size >= 40)
+
+        fun work(i: Int): Pair<String, String> {
+            val built =
+                runCatching { client.buildQuery("""{"out_trade_no":"ORDER_${i % 97}"}""", 1_700_000_000L + i, "n$i") }
+                    .fold(
+                        { r -> "${r.method} ${r.url} ${r.headers} ${r.body?.decodeToString()}" },
+                        { e -> "${e::class.simpleName}: ${e.message}" },
+                    )
+            val (response, query, now) = parses[i % parses.size]
+            val parsed =
+                runCatching { client.parseQuery(response, query, now) }
+                    .fold({ r -> "ok ${r.json} ${r.detailJson}" }, { e -> "${e::class.simpleName}: ${e.message}" })
+            return built to parsed
+        }
+        val jobs = 0 until 10_000
         val single = jobs.map(::work)
         val pool = Executors.newFixedThreadPool(8)
-        val threaded = jobs.map { job -> pool.submit<HttpRequest> { work(job) } }.map { it.get() }
+        val threaded = jobs.map { i -> pool.submit<Pair<String, String>> { work(i) } }.map { it.get() }
         pool.shutdown()
-        assertTrue(pool.awaitTermination(30, TimeUnit.SECONDS))
+        assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS))
         assertEquals(single, threaded)
-        assertEquals(jobs.size, single.map { it.headers[0].value }.toSet().size)
+        assertEquals(jobs.count(), single.map { it.first }.toSet().size)
+        assertTrue(single.any { it.second.startsWith("ok ") } && single.any { !it.second.startsWith("ok ") })
     }
 
     @Test

@@ -1,5 +1,6 @@
 package payquery
 
+import example.readmeExample
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.jsonObject
 import org.junit.jupiter.api.AfterAll
@@ -13,7 +14,6 @@ import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.params.ParameterizedTest
 import org.junit.jupiter.params.provider.ValueSource
-import example.readmeExample
 import java.net.ConnectException
 
 /** Real HTTP round trips with java.net.http.HttpClient against `payquery sandbox` on 127.0.0.1. */

@@ -11,10 +11,11 @@ import kotlinx.serialization.json.jsonPrimitive
 import java.io.File
 import java.net.URI
 import java.net.http.HttpClient
-import java.net.http.HttpRequest as JdkRequest
-import java.net.http.HttpResponse as JdkResponse
 import java.nio.file.Files
 import java.time.Duration
+import java.util.Base64
+import java.net.http.HttpRequest as JdkRequest
+import java.net.http.HttpResponse as JdkResponse
 
 /** Where the repository is (set by the Makefile through Surefire). */
 val ROOT: File = File(System.getProperty("payquery.root") ?: "../..").canonicalFile
@@ -25,16 +26,22 @@ fun readJson(file: File): JsonElement = Json.parseToJsonElement(file.readText())
 
 val JsonElement.str: String get() = jsonPrimitive.content
 val JsonElement.strOrNull: String? get() = if (this is JsonNull) null else jsonPrimitive.content
+
 fun JsonObject.opt(key: String): JsonElement? = this[key]?.takeUnless { it is JsonNull }
 
-/** A vector's `{"status", "headers", "body"}` as a payquery HttpResponse; headers as an object or pairs. */
+/**
+ * A vector's `{"status", "headers", "body"}` as a payquery HttpResponse; headers as an object or
+ * pairs; `body_base64` carries bytes that are not UTF-8.
+ */
 fun responseFrom(doc: JsonObject): HttpResponse {
-    val headers = when (val h = doc["headers"]) {
-        is JsonObject -> h.map { (k, v) -> Header(k, v.str) }
-        is JsonArray -> h.map { pair -> (pair as JsonArray).let { Header(it[0].str, it[1].str) } }
-        else -> emptyList()
-    }
-    return HttpResponse(doc["status"]!!.str.toInt(), headers, doc["body"]!!.str.toByteArray())
+    val headers =
+        when (val h = doc["headers"]) {
+            is JsonObject -> h.map { (k, v) -> Header(k, v.str) }
+            is JsonArray -> h.map { pair -> (pair as JsonArray).let { Header(it[0].str, it[1].str) } }
+            else -> emptyList()
+        }
+    val body = doc["body_base64"]?.let { Base64.getDecoder().decode(it.str) } ?: doc["body"]!!.str.toByteArray()
+    return HttpResponse(doc["status"]!!.str.toInt(), headers, body)
 }
 
 /** A config document with its `*_path` keys made absolute (the vectors' paths are relative to tests/vectors). */
@@ -64,9 +71,10 @@ fun send(request: HttpRequest, extra: Map<String, String> = emptyMap()): HttpRes
 /** `payquery sandbox` on 127.0.0.1, with the configs it writes. */
 class Sandbox : AutoCloseable {
     val configs: File = Files.createTempDirectory("payquery-sandbox").toFile()
-    private val process: Process = ProcessBuilder(PAYQUERY_BIN, "sandbox", "--port", "0", "--write-configs", configs.path)
-        .redirectError(ProcessBuilder.Redirect.DISCARD)
-        .start()
+    private val process: Process =
+        ProcessBuilder(PAYQUERY_BIN, "sandbox", "--port", "0", "--write-configs", configs.path)
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start()
     val baseUrl: String
 
     init {
@@ -76,6 +84,7 @@ class Sandbox : AutoCloseable {
     }
 
     fun read(name: String): JsonObject = readJson(File(configs, name)).jsonObject
+
     fun configPath(provider: String): String = File(configs, "$provider.json").path
 
     override fun close() {
@@ -84,5 +93,4 @@ class Sandbox : AutoCloseable {
     }
 }
 
-fun JsonObject.with(key: String, value: String?): JsonObject =
-    JsonObject(if (value == null) this - key else this + (key to JsonPrimitive(value)))
+fun JsonObject.with(key: String, value: String?): JsonObject = JsonObject(if (value == null) this - key else this + (key to JsonPrimitive(value)))
