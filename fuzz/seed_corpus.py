@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Seeds the fuzz corpora (fuzz/corpus/<target>/) from the shared vectors, in the input layouts
-the entry points in fuzz/harness/src/lib.rs read. `make fuzz` runs it before fuzzing; the
+the entry points in fuzz-harness/src/lib.rs read. `make fuzz` runs it before fuzzing; the
 minimized corpora are committed and replayed by `make test`."""
 
 from __future__ import annotations

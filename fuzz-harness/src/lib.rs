@@ -28,10 +28,10 @@ use payquery_core::{
     RequestContext, ResponseContext,
 };
 
-const MERCHANT_KEY: &str = include_str!("../../../tests/vectors/keys/merchant_private_key.pem");
-const WECHATPAY_KEY: &str = include_str!("../../../tests/vectors/keys/wechatpay_private_key.pem");
+const MERCHANT_KEY: &str = include_str!("../../tests/vectors/keys/merchant_private_key.pem");
+const WECHATPAY_KEY: &str = include_str!("../../tests/vectors/keys/wechatpay_private_key.pem");
 const WECHATPAY_PUBLIC_KEY: &str =
-    include_str!("../../../tests/vectors/keys/wechatpay_public_key.pem");
+    include_str!("../../tests/vectors/keys/wechatpay_public_key.pem");
 const PUB_KEY_ID: &str = "PUB_KEY_ID_0119000000012025010100000000000001";
 const NOW: i64 = 1_700_000_000;
 

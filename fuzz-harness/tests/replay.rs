@@ -8,7 +8,7 @@ use payquery_fuzz_harness::Target;
 
 #[test]
 fn every_corpus_and_regression_input_runs_clean() {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
     let mut total = 0;
     for target in Target::all() {
         let mut count = 0;
