@@ -1,6 +1,6 @@
 """Stub for payquery._native, the compiled core (bindings-python/src/lib.rs)."""
 
-from typing import final
+from typing import Any, final
 
 __all__ = [
     "NativeClient",
@@ -41,15 +41,15 @@ def redact_request(
 
 @final
 class NativeClient:
-    def __new__(cls, config_json: str, base_dir: str) -> NativeClient: ...
+    def __new__(cls, config: str | dict[str, Any], base_dir: str) -> NativeClient: ...
     @property
     def provider(self) -> str: ...
-    def build_query(self, query_json: str, timestamp: int, nonce: str | None, random: bytes | None) -> _Request: ...
+    def build_query(self, query: str | dict[str, Any], timestamp: int, nonce: str | None, random: bytes | None) -> _Request: ...
     def prepare_query(
-        self, query_json: str, timestamp: int, nonce: str | None, random: bytes | None
+        self, query: str | dict[str, Any], timestamp: int, nonce: str | None, random: bytes | None
     ) -> NativePending: ...
     def parse_query(
-        self, status: int, headers: list[tuple[str, str]], body: bytes, query_json: str, now: int
+        self, status: int, headers: list[tuple[str, str]], body: bytes, query: str | dict[str, Any], now: int
     ) -> tuple[_Order, str | None, str]: ...
     def failover_request(
         self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None
