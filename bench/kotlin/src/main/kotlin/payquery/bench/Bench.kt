@@ -1,0 +1,174 @@
+package payquery.bench
+
+import com.wechat.pay.java.core.auth.WechatPay2Credential
+import com.wechat.pay.java.core.cipher.RSASigner
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.buildJsonArray
+import kotlinx.serialization.json.buildJsonObject
+import kotlinx.serialization.json.jsonArray
+import kotlinx.serialization.json.jsonObject
+import kotlinx.serialization.json.jsonPrimitive
+import kotlinx.serialization.json.put
+import payquery.Client
+import payquery.Header
+import payquery.HttpResponse
+import java.io.File
+import java.net.URI
+import java.security.KeyFactory
+import java.security.PrivateKey
+import java.security.PublicKey
+import java.security.Signature
+import java.security.spec.PKCS8EncodedKeySpec
+import java.security.spec.X509EncodedKeySpec
+import java.util.Base64
+
+/**
+ * `make bench`, Kotlin/JVM part: payquery's UniFFI bindings against the floor
+ * (java.security.Signature alone; a JSON parse + Signature verify) and the official
+ * wechatpay-java SDK building the same Authorization header. Paths compared with each other are
+ * measured round-robin after a JIT warm-up, so their ratio can be taken round by round.
+ * Arguments: the repository root, the JSON file to write.
+ */
+private const val ROUNDS = 15
+
+private class Row(val id: String, val label: String) {
+    val roundsUs = mutableListOf<Double>()
+    fun median(): Double = roundsUs.sorted()[roundsUs.size / 2]
+}
+
+private fun group(iters: Int, paths: List<Triple<String, String, () -> Any?>>): List<Row> {
+    // Warm-up long enough for C2 to compile the hot paths.
+    repeat(3) { for ((_, _, fn) in paths) repeat(iters) { fn() } }
+    val rows = paths.map { Row(it.first, it.second) }
+    repeat(ROUNDS) {
+        paths.forEachIndexed { i, (_, _, fn) ->
+            val start = System.nanoTime()
+            repeat(iters) { fn() }
+            rows[i].roundsUs += (System.nanoTime() - start) / 1000.0 / iters
+        }
+    }
+    return rows
+}
+
+private fun pemDer(pem: String): ByteArray = Base64.getMimeDecoder().decode(pem.lines().filter { !it.startsWith("-----") }.joinToString(""))
+
+/** The floor: the JDK's own RSA-2048 PKCS#1 v1.5 SHA-256 signature. */
+private fun jdkSign(key: PrivateKey, message: ByteArray): ByteArray {
+    val signer = Signature.getInstance("SHA256withRSA")
+    signer.initSign(key)
+    signer.update(message)
+    return signer.sign()
+}
+
+private fun jdkVerify(key: PublicKey, message: ByteArray, signature: ByteArray): Boolean {
+    val verifier = Signature.getInstance("SHA256withRSA")
+    verifier.initVerify(key)
+    verifier.update(message)
+    return verifier.verify(signature)
+}
+
+private fun fields(authorization: String): Map<String, String> =
+    Regex("""(\w+)="([^"]*)"""").findAll(authorization).associate { it.groupValues[1] to it.groupValues[2] }
+
+fun main(args: Array<String>) {
+    val vectors = File(args[0], "tests/vectors")
+    fun case(file: String, prefix: String): Pair<JsonObject, JsonObject> {
+        val doc = Json.parseToJsonElement(File(vectors, file).readText()).jsonObject
+        val found = doc["cases"]!!.jsonArray.map { it.jsonObject }.first { it["name"]!!.jsonPrimitive.content.startsWith(prefix) }
+        return doc["configs"]!!.jsonObject[found["config"]!!.jsonPrimitive.content]!!.jsonObject to found
+    }
+    fun key(name: String) = File(vectors, "keys/$name").readText()
+
+    val (config, build) = case("wechatpay_edu_papay.json", "build: seed example")
+    val step = build["build"]!!.jsonObject
+    val client = Client(config.toString(), vectors.path)
+    val query = step["query"]!!.toString()
+    val timestamp = step["timestamp"]!!.jsonPrimitive.content.toLong()
+    val nonce = step["nonce"]!!.jsonPrimitive.content
+    val message = step["expect"]!!.jsonObject["string_to_sign"]!!.jsonPrimitive.content.toByteArray()
+    val privateKey: PrivateKey = KeyFactory.getInstance("RSA").generatePrivate(PKCS8EncodedKeySpec(pemDer(key("merchant_private_key.pem"))))
+    val outTradeNo = step["query"]!!.jsonObject["out_trade_no"]!!.jsonPrimitive.content
+    val uri = URI("https://api.mch.weixin.qq.com/v3/edu-papay/transactions/out-trade-no/$outTradeNo")
+
+    val mchid = config["mchid"]!!.jsonPrimitive.content
+    val credential = WechatPay2Credential(mchid, RSASigner(config["merchant_serial_no"]!!.jsonPrimitive.content, privateKey))
+    // Both build the same Authorization for the same timestamp and nonce (the SDK picks its own,
+    // so ours is built for the ones it used).
+    val theirs = credential.getAuthorization(uri, "GET", null)
+    val theirFields = fields(theirs)
+    val ours = client.buildQuery(query, theirFields.getValue("timestamp").toLong(), theirFields.getValue("nonce_str"))
+        .headers.first { it.name == "Authorization" }.value
+    check(fields(ours) == theirFields && ours.substringBefore(' ') == theirs.substringBefore(' ')) { "$ours\n$theirs" }
+
+    val (_, parse) = case("wechatpay_edu_papay.json", "parse: seed example")
+    val response = parse["parse"]!!.jsonObject["response"]!!.jsonObject
+    val headers = response["headers"]!!.jsonObject.mapValues { it.value.jsonPrimitive.content }
+    val text = response["body"]!!.jsonPrimitive.content
+    val body = text.toByteArray()
+    val publicKey: PublicKey = KeyFactory.getInstance("RSA").generatePublic(X509EncodedKeySpec(pemDer(key("wechatpay_public_key.pem"))))
+    val signed = "${headers["Wechatpay-Timestamp"]}\n${headers["Wechatpay-Nonce"]}\n$text\n".toByteArray()
+    val signature = Base64.getDecoder().decode(headers["Wechatpay-Signature"])
+    val httpResponse = HttpResponse(200, headers.map { Header(it.key, it.value) }, body)
+    val parseQuery = """{"out_trade_no":"201407033233368018"}"""
+    client.parseQuery(httpResponse, parseQuery, 1_700_000_000)
+
+    val (fubeiConfig, fubeiBuild) = case("fubei.json", "build: seed request")
+    val fubei = Client(fubeiConfig.toString(), null)
+    val fubeiStep = fubeiBuild["build"]!!.jsonObject
+    val fubeiQuery = fubeiStep["query"]!!.toString()
+    val fubeiTimestamp = fubeiStep["timestamp"]!!.jsonPrimitive.content.toLong()
+    val fubeiNonce = fubeiStep["nonce"]!!.jsonPrimitive.content
+
+    val rows = group(
+        60,
+        listOf(
+            Triple("sign_floor", "java.security.Signature SHA256withRSA sign (bare, loaded key)", {
+                Base64.getEncoder().encodeToString(jdkSign(privateKey, message))
+            }),
+            Triple("build_edu", "client.buildQuery edu-papay (given timestamp, nonce)", { client.buildQuery(query, timestamp, nonce) }),
+            Triple("build_edu_default", "client.buildQuery edu-papay (clock + CSPRNG nonce)", { client.buildQuery(query, null, null) }),
+            Triple("peer_build", "wechatpay-java WechatPay2Credential.getAuthorization", { credential.getAuthorization(uri, "GET", null) }),
+        ),
+    ) + group(
+        1000,
+        listOf(
+            Triple("parse_floor", "kotlinx Json.parseToJsonElement + Signature verify (bare)", {
+                Json.parseToJsonElement(text)
+                jdkVerify(publicKey, signed, signature)
+            }),
+            Triple("parse_edu", "client.parseQuery edu-papay (verify, decode, normalize)", { client.parseQuery(httpResponse, parseQuery, 1_700_000_000) }),
+        ),
+    ) + group(
+        10_000,
+        listOf(
+            Triple("build_fubei", "client.buildQuery fubei (MD5)", { fubei.buildQuery(fubeiQuery, fubeiTimestamp, fubeiNonce) }),
+            Triple("noop_call", "client.provider() (one call across the boundary, no work)", { fubei.provider() }),
+        ),
+    )
+
+    val doc = buildJsonObject {
+        put("language", "kotlin")
+        put(
+            "runtime",
+            "JVM ${System.getProperty("java.vm.name")} ${System.getProperty("java.version")}, payquery UniFFI bindings (release library), " +
+                "wechatpay-java 0.2.17",
+        )
+        put(
+            "rows",
+            buildJsonArray {
+                for (row in rows) {
+                    add(
+                        buildJsonObject {
+                            put("id", row.id)
+                            put("label", row.label)
+                            put("rounds_us", buildJsonArray { row.roundsUs.forEach { add(kotlinx.serialization.json.JsonPrimitive(it)) } })
+                        },
+                    )
+                }
+            },
+        )
+    }
+    File(args[1]).apply { parentFile.mkdirs() }.writeText(doc.toString())
+    for (row in rows) println("%-20s %-62s %10.2f µs".format(row.id, row.label, row.median()))
+}

@@ -1,0 +1,116 @@
+// `make bench`, Node part: the npm package (bindings-wasm/pkg, as built by `make npm`) against
+// the floor (node:crypto's bare sign with a cached KeyObject; JSON.parse + crypto.verify) and the
+// npm peer wechatpay-node-v3 building the same Authorization header. Paths compared with each
+// other are measured round-robin in one process, so their ratio can be taken round by round.
+// Writes JSON rows to process.argv[2].
+import assert from 'node:assert/strict';
+import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import WechatPay from 'wechatpay-node-v3';
+import { Client } from '../../bindings-wasm/pkg/index.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const VECTORS = join(ROOT, 'tests', 'vectors');
+const ROUNDS = 15;
+
+/** Times every path once per round (`iters` calls each), ROUNDS rounds, after a warm-up. */
+function group(iters, paths) {
+  for (const [, , fn] of paths) for (let i = 0; i < Math.min(iters, 100); i++) fn();
+  const rows = paths.map(([id, label]) => ({ id, label, rounds_us: [] }));
+  for (let r = 0; r < ROUNDS; r++) {
+    paths.forEach(([, , fn], i) => {
+      const start = process.hrtime.bigint();
+      for (let n = 0; n < iters; n++) fn();
+      rows[i].rounds_us.push(Number(process.hrtime.bigint() - start) / iters / 1000);
+    });
+  }
+  return rows;
+}
+
+function vectorCase(file, prefix) {
+  const doc = JSON.parse(readFileSync(join(VECTORS, file), 'utf8'));
+  const found = doc.cases.find((c) => c.name.startsWith(prefix));
+  return { config: doc.configs[found.config], step: found.build ?? found.parse };
+}
+
+const fields = (auth) => Object.fromEntries([...auth.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+
+const edu = vectorCase('wechatpay_edu_papay.json', 'build: seed example');
+const client = new Client(edu.config, { baseDir: VECTORS });
+const keyPem = readFileSync(join(VECTORS, 'keys', 'merchant_private_key.pem'));
+const key = createPrivateKey(keyPem);
+const message = Buffer.from(edu.step.expect.string_to_sign);
+const { query, nonce } = edu.step;
+const timestamp = BigInt(edu.step.timestamp);
+const path = `/v3/edu-papay/transactions/out-trade-no/${query.out_trade_no}`;
+
+// The peer, configured as its README shows (it wants a certificate only to read a serial number
+// it is given here); its private key is the PEM, which it hands to node:crypto on every call.
+const peer = new WechatPay({
+  appid: 'wx8888888888888888',
+  mchid: edu.config.mchid,
+  serial_no: edu.config.merchant_serial_no,
+  publicKey: readFileSync(join(VECTORS, 'keys', 'platform_certificate.pem')),
+  privateKey: keyPem,
+});
+const peerAuthorization = (ts, n) =>
+  `WECHATPAY2-SHA256-RSA2048 ${peer.getAuthorization(n, ts, peer.getSignature('GET', n, ts, path))}`;
+// Both build the same Authorization for the same timestamp and nonce.
+const ours = new Map(client.buildQuery(query, { timestamp, nonce }).headers).get('Authorization');
+const theirs = peerAuthorization(String(timestamp), nonce);
+assert.deepEqual(fields(ours), fields(theirs));
+assert.equal(ours.split(' ')[0], theirs.split(' ')[0]);
+
+const parse = vectorCase('wechatpay_edu_papay.json', 'parse: seed example').step;
+const { headers, body: text } = parse.response;
+const body = new TextEncoder().encode(text);
+const publicKey = createPublicKey(readFileSync(join(VECTORS, 'keys', 'wechatpay_public_key.pem')));
+const signed = Buffer.from(`${headers['Wechatpay-Timestamp']}\n${headers['Wechatpay-Nonce']}\n${text}\n`);
+const signature = Buffer.from(headers['Wechatpay-Signature'], 'base64');
+assert.ok(verify('sha256', signed, publicKey, signature));
+const parseOptions = { query: { out_trade_no: '201407033233368018' }, now: 1_700_000_000n };
+client.parseQuery({ status: 200, headers, body }, parseOptions);
+
+const fubeiCase = vectorCase('fubei.json', 'build: seed request');
+const fubei = new Client(fubeiCase.config);
+const fubeiOptions = { timestamp: BigInt(fubeiCase.step.timestamp), nonce: fubeiCase.step.nonce };
+
+const rows = [
+  ...group(60, [
+    ['sign_floor', 'crypto.sign RSA-2048 (bare, cached KeyObject)', () => sign('sha256', message, key)],
+    ['build_edu', 'client.buildQuery edu-papay (given timestamp, nonce)', () => client.buildQuery(query, { timestamp, nonce })],
+    ['build_edu_default', 'client.buildQuery edu-papay (clock + CSPRNG nonce)', () => client.buildQuery(query)],
+    [
+      'peer_build',
+      'wechatpay-node-v3 getSignature + getAuthorization',
+      () => peerAuthorization(String(Math.floor(Date.now() / 1000)), Math.random().toString(36).slice(2, 18)),
+    ],
+  ]),
+  ...group(1000, [
+    ['parse_floor', 'JSON.parse + crypto.verify (bare, cached KeyObject)', () => {
+      JSON.parse(text);
+      verify('sha256', signed, publicKey, signature);
+    }],
+    ['parse_edu', 'client.parseQuery edu-papay (verify, decode, normalize)', () => client.parseQuery({ status: 200, headers, body }, parseOptions)],
+  ]),
+  ...group(10_000, [
+    ['build_fubei', 'client.buildQuery fubei (MD5)', () => fubei.buildQuery(fubeiCase.step.query, fubeiOptions)],
+    ['noop_call', 'client.provider (one call across the boundary, no work)', () => fubei.provider],
+  ]),
+];
+
+const require = createRequire(import.meta.url);
+const payqueryVersion = JSON.parse(readFileSync(join(ROOT, 'bindings-wasm', 'pkg', 'package.json'), 'utf8')).version;
+const peerVersion = require('wechatpay-node-v3/package.json').version;
+writeFileSync(process.argv[2], JSON.stringify({
+  language: 'node',
+  runtime: `Node ${process.version}, payquery ${payqueryVersion} (npm package, wasm + node:crypto), wechatpay-node-v3 ${peerVersion}`,
+  rows,
+}, null, 1));
+for (const row of rows) {
+  const median = [...row.rounds_us].sort((a, b) => a - b)[Math.floor(ROUNDS / 2)];
+  console.log(`${row.id.padEnd(20)} ${row.label.padEnd(60)} ${median.toFixed(2).padStart(10)} µs`);
+}
