@@ -32,8 +32,8 @@ lint:
 	$(CARGO) clippy -p payquery-core --target wasm32-unknown-unknown --no-default-features --features pure-rust-rsa -- -D warnings
 	$(CARGO) clippy -p payquery-wasm --target wasm32-unknown-unknown -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
-	$(PYTHON) -m ruff check tests fuzz bindings-python
-	$(PYTHON) -m ruff format --check tests fuzz bindings-python
+	$(PYTHON) -m ruff check tests fuzz bindings-python bench
+	$(PYTHON) -m ruff format --check tests fuzz bindings-python bench
 
 # Dependency policy (deny.toml): licenses, banned crates, sources. Advisories: SECURITY.md.
 DENY_VENV := $(CURDIR)/target/deny-venv
