@@ -4,6 +4,7 @@ secrets kept out of everything printed, and one client shared by 8 threads."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import time
 import traceback
@@ -122,6 +123,45 @@ def test_wrong_argument_types_are_invalid_input(call: Callable[[Any], object]) -
         call(client)
     # The same client still answers correctly afterwards.
     assert client.build_query({"merchant_order_sn": "A"}, timestamp=1, nonce="n").method == "POST"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"merchant_order_sn": '订单-1 "quoted" \\ back\tslash'},
+        {"merchant_order_sn": "A", "device_no": "\u2028\u00e9\U0001f600"},
+        {"merchant_order_sn": 2**70},
+        {"merchant_order_sn": 1.5e300},
+        {"merchant_order_sn": -0.0},
+        {"merchant_order_sn": None},
+        {"merchant_order_sn": True},
+        {"merchant_order_sn": ["A", (1, None), {"k": False}]},
+        {},
+    ],
+)
+def test_a_dict_query_is_the_same_document_as_its_json_dumps(query: dict[str, Any]) -> None:
+    """The native half writes a dict as JSON itself; the result must be what json.dumps gives."""
+    client = payquery.Client(CONFIGS["fubei"])
+    text = json.dumps(query, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    from_dict = outcome(lambda: client.build_query(query, timestamp=1_700_000_000, nonce="abc"))
+    from_text = outcome(lambda: client.build_query(text, timestamp=1_700_000_000, nonce="abc"))
+    if isinstance(from_text, payquery.PayqueryError):
+        assert isinstance(from_dict, payquery.PayqueryError)
+        assert (type(from_dict), str(from_dict)) == (type(from_text), str(from_text))
+    else:
+        assert from_dict == from_text
+
+
+@pytest.mark.parametrize("value", [b"x", {1, 2}, float("nan"), float("inf"), object(), {1: "int key"}])
+def test_a_dict_query_holding_a_non_json_value_is_invalid_input(value: object) -> None:
+    client = payquery.Client(CONFIGS["fubei"])
+    with pytest.raises(payquery.InvalidInputError, match="not JSON") as error:
+        client.build_query({"merchant_order_sn": value})
+    assert error.value.field == "query"
+    cyclic: dict[str, Any] = {}
+    cyclic["self"] = cyclic
+    with pytest.raises(payquery.InvalidInputError, match="nested too deeply"):
+        client.build_query(cyclic)
 
 
 @pytest.mark.parametrize("config", [None, 5, [], "{not json", {"provider": "nope"}, {"provider": "fubei"}])
