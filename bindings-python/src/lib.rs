@@ -10,10 +10,10 @@
 //! so threads sharing one client sign in parallel.
 //!
 //! Boundary conventions: documents (config, query) cross as JSON text or as a `dict`, which
-//! `document_json` writes as JSON text here (2 µs less than `json.dumps` per call); a request is `(method, url, [(name,
-//! value)], body: bytes | None)`; a time is `(unix_seconds, nanoseconds)`; money is `(minor,
-//! currency)`; errors are `NativeError(code, message, field, provider_code, provider_message,
-//! http_status, retryable, backup_host_applies)`.
+//! `document_json` writes as JSON text here (2 µs less than `json.dumps` per call); a request
+//! is `(method, url, [(name, value)], body: bytes | None)`; a time is `(unix_seconds,
+//! nanoseconds)`; money is `(minor, currency)`; errors are `NativeError(code, message, field,
+//! provider_code, provider_message, http_status, retryable, backup_host_applies)`.
 
 use payquery_core::providers::wechat_mini_charge::TokenKind;
 use payquery_core::providers::wechatpay::PendingRequest;
