@@ -49,7 +49,7 @@ def target_row(log_path: Path) -> tuple[str, list[str], bool]:
 
 
 def main() -> int:
-    logs = sorted(p for p in (FUZZ / "logs").glob("*.log") if not p.name.endswith(".cmin.log"))
+    logs = sorted(p for p in (FUZZ / "logs").glob("*.log") if ".cmin" not in p.name)
     if not logs:
         print("no fuzz logs; run fuzz/run.sh first", file=sys.stderr)
         return 1
