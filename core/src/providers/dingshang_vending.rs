@@ -258,7 +258,9 @@ pub fn dingshang_sign(params: &[(&str, &str)], sign_key: &Secret) -> String {
         .copied()
         .filter(|(_, v)| *v != "NULL")
         .collect();
-    let text = format!("{}&key={}", sorted_sign_string(&kept), sign_key.expose());
+    let mut text = sorted_sign_string(&kept);
+    text.push_str("&key=");
+    text.push_str(sign_key.expose());
     md5_upper_hex(text.as_bytes())
 }
 
