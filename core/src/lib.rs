@@ -35,6 +35,7 @@ pub mod crypto;
 mod error;
 mod http;
 mod json;
+mod json_object;
 mod money;
 mod open_enum;
 mod order;

@@ -25,6 +25,7 @@ mod rsa_pure_rust;
 
 use std::fmt;
 
+pub(crate) use self::md5::hex_digit;
 pub use self::md5::{md5_upper_hex, secure_eq};
 pub use self::rsa::{normalize_serial, CertificateInfo, RsaPrivateKey, RsaPublicKey, RSA_KEY_BITS};
 #[cfg(feature = "aws-lc-rs")]

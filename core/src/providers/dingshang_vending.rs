@@ -28,6 +28,7 @@ use crate::http::{
     check_header_value, encode_component, BaseUrl, HttpRequest, HttpResponse, Method,
 };
 use crate::json::{self, de_id, de_opt_i64_lenient, de_opt_id, ResponseLimits};
+use crate::json_object::JsonObject;
 use crate::money::Money;
 use crate::order::{Order, OrderFlag, OrderStatus};
 use crate::provider::ProviderId;
@@ -243,13 +244,6 @@ struct Envelope<'a> {
     data: Option<&'a RawValue>,
 }
 
-#[derive(Serialize)]
-struct Payload<'a> {
-    machine_no: &'a str,
-    sign: &'a str,
-    timestamp: &'a str,
-}
-
 /// The vendor's payload signature: MD5 (upper-case hex) of the sorted non-empty `k=v` pairs
 /// (excluding `sign` and `"NULL"` values) joined by `&`, plus `&key=<sign_key>`.
 pub fn dingshang_sign(params: &[(&str, &str)], sign_key: &Secret) -> String {
@@ -324,13 +318,14 @@ impl DingshangClient {
             &[("machine_no", &query.machine_no), ("timestamp", &timestamp)],
             &self.sign_key,
         );
-        let payload = serde_json::to_vec(&Payload {
-            machine_no: &query.machine_no,
-            sign: &sign,
-            timestamp: &timestamp,
-        })
-        .map_err(|e| Error::invalid_input("query", format!("cannot encode payload: {e}")))?;
-        let body = serde_json::json!({ "payload": BASE64.encode(payload) }).to_string();
+        let payload = JsonObject::with_capacity(64 + sign.len())
+            .member("machine_no", &query.machine_no)
+            .member("sign", &sign)
+            .member("timestamp", &timestamp)
+            .finish();
+        let body = JsonObject::with_capacity(payload.len() * 4 / 3 + 16)
+            .member("payload", &BASE64.encode(payload))
+            .finish();
         let headers = vec![
             ("Appid".to_owned(), self.appid.clone()),
             ("AppSecret".to_owned(), self.app_secret.expose().to_owned()),

@@ -25,6 +25,7 @@ use crate::crypto::{md5_upper_hex, secure_eq};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{BaseUrl, HttpRequest, HttpResponse, Method};
 use crate::json::{self, de_opt_i64_lenient, de_opt_id, de_opt_yuan, ResponseLimits};
+use crate::json_object::JsonObject;
 use crate::money::Money;
 use crate::order::{rfc3339_from_unix_seconds, Order, OrderStatus};
 use crate::provider::ProviderId;
@@ -284,27 +285,6 @@ struct Envelope<'a> {
     sub_code: Option<String>,
 }
 
-#[derive(Serialize)]
-struct BizContent<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    merchant_order_sn: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    order_sn: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    device_no: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct RequestEnvelope<'a> {
-    app_id: &'a str,
-    method: &'a str,
-    format: &'a str,
-    sign_method: &'a str,
-    nonce: &'a str,
-    biz_content: &'a str,
-    sign: &'a str,
-}
-
 /// Fubei's MD5 signature over `params` (every non-empty parameter except `sign`, sorted, `k=v`
 /// joined by `&`, the secret appended directly), upper-case hex.
 pub fn fubei_sign(params: &[(&str, &str)], app_secret: &Secret) -> String {
@@ -359,14 +339,11 @@ impl FubeiClient {
         if let Some(d) = &query.device_no {
             input_text_id("device_no", d, 18)?;
         }
-        let biz = BizContent {
-            merchant_order_sn: query.merchant_order_sn.as_deref(),
-            order_sn: query.order_sn.as_deref(),
-            device_no: query.device_no.as_deref(),
-        };
-        let biz_content = serde_json::to_string(&biz).map_err(|e| {
-            Error::invalid_input("query", format!("cannot encode biz_content: {e}"))
-        })?;
+        let biz_content = JsonObject::with_capacity(64)
+            .optional_member("merchant_order_sn", query.merchant_order_sn.as_deref())
+            .optional_member("order_sn", query.order_sn.as_deref())
+            .optional_member("device_no", query.device_no.as_deref())
+            .finish();
         let nonce = ctx.nonce.as_str();
         let params = [
             ("app_id", self.app_id.as_str()),
@@ -377,17 +354,19 @@ impl FubeiClient {
             ("biz_content", biz_content.as_str()),
         ];
         let sign = fubei_sign(&params, &self.app_secret);
-        let envelope = RequestEnvelope {
-            app_id: &self.app_id,
-            method: METHOD,
-            format: "json",
-            sign_method: "md5",
-            nonce,
-            biz_content: &biz_content,
-            sign: &sign,
-        };
-        let body = serde_json::to_vec(&envelope)
-            .map_err(|e| Error::invalid_input("query", format!("cannot encode request: {e}")))?;
+        // The envelope, its members in a fixed order (the vectors pin the exact bytes).
+        let body = JsonObject::with_capacity(
+            self.app_id.len() + nonce.len() + 2 * biz_content.len() + METHOD.len() + 128,
+        )
+        .member("app_id", &self.app_id)
+        .member("method", METHOD)
+        .member("format", "json")
+        .member("sign_method", "md5")
+        .member("nonce", nonce)
+        .member("biz_content", &biz_content)
+        .member("sign", &sign)
+        .finish()
+        .into_bytes();
         Ok(HttpRequest {
             method: Method::Post,
             url: self.base_url.as_str().to_owned(),
