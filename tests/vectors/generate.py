@@ -964,6 +964,12 @@ def plain_response(body, status=200) -> dict:
 
 
 MINI_TOKEN = "ACCESS_TOKEN_TEST_0001"
+MINI_CONFIG = {
+    "provider": "wechat_mini_charge",
+    "access_token": MINI_TOKEN,
+    "appid": "wx1234567890abcdef",
+    "app_secret": "test-app-secret-not-real",
+}
 MINI_SEED = {
     "errcode": 0,
     "order": {
@@ -1252,12 +1258,7 @@ def wechat_mini_charge() -> dict:
         err("DECODE_ERROR"),
         query={"token": "stable"},
     )
-    base = {
-        "provider": "wechat_mini_charge",
-        "access_token": MINI_TOKEN,
-        "appid": "wx1234567890abcdef",
-        "app_secret": "test-app-secret-not-real",
-    }
+    base = MINI_CONFIG
     return {
         "provider": "wechat_mini_charge",
         "configs": {
@@ -1273,6 +1274,7 @@ def wechat_mini_charge() -> dict:
 
 FUBEI_APP_ID = "20160922135339595387"
 FUBEI_SECRET = "fubei-test-secret-not-real"
+FUBEI_CONFIG = {"provider": "fubei", "app_id": FUBEI_APP_ID, "app_secret": FUBEI_SECRET}
 
 
 def fubei_body(biz: dict, nonce: str) -> str:
@@ -1606,13 +1608,8 @@ def fubei() -> dict:
     return {
         "provider": "fubei",
         "configs": {
-            "fubei": {"provider": "fubei", "app_id": FUBEI_APP_ID, "app_secret": FUBEI_SECRET},
-            "fubei_small": {
-                "provider": "fubei",
-                "app_id": FUBEI_APP_ID,
-                "app_secret": FUBEI_SECRET,
-                "max_response_bytes": 256,
-            },
+            "fubei": FUBEI_CONFIG,
+            "fubei_small": FUBEI_CONFIG | {"max_response_bytes": 256},
         },
         "cases": cases,
     }
@@ -1623,6 +1620,13 @@ def fubei() -> dict:
 DS_APPID = "ds069ed4223ac1660f"
 DS_SECRET = "dingshang-app-secret-not-real"
 DS_SIGN_KEY = "1000123"
+DS_CONFIG = {
+    "provider": "dingshang_vending",
+    "base_url": "https://www.awish.vip",
+    "appid": DS_APPID,
+    "app_secret": DS_SECRET,
+    "sign_key": DS_SIGN_KEY,
+}
 
 
 def dingshang_body(machine_no: str, timestamp: int) -> str:
@@ -1855,20 +1859,8 @@ def dingshang_vending() -> dict:
     return {
         "provider": "dingshang_vending",
         "configs": {
-            "ds": {
-                "provider": "dingshang_vending",
-                "base_url": "https://www.awish.vip",
-                "appid": DS_APPID,
-                "app_secret": DS_SECRET,
-                "sign_key": DS_SIGN_KEY,
-            },
-            "ds_bad_secret": {
-                "provider": "dingshang_vending",
-                "base_url": "https://www.awish.vip",
-                "appid": DS_APPID,
-                "app_secret": "x\r\nEvil: 1",
-                "sign_key": DS_SIGN_KEY,
-            },
+            "ds": DS_CONFIG,
+            "ds_bad_secret": DS_CONFIG | {"app_secret": "x\r\nEvil: 1"},
         },
         "cases": cases,
     }
@@ -2211,20 +2203,9 @@ def bad_inputs() -> dict:
     configs = {
         "edu": {"provider": "wechatpay_edu_papay", **WECHATPAY_INLINE},
         "payscore": {"provider": "wechatpay_payscore_oversea", **WECHATPAY_INLINE},
-        "mini": {
-            "provider": "wechat_mini_charge",
-            "access_token": MINI_TOKEN,
-            "appid": "wx1234567890abcdef",
-            "app_secret": "test-app-secret-not-real",
-        },
-        "fubei": {"provider": "fubei", "app_id": FUBEI_APP_ID, "app_secret": FUBEI_SECRET},
-        "ds": {
-            "provider": "dingshang_vending",
-            "base_url": "https://www.awish.vip",
-            "appid": DS_APPID,
-            "app_secret": DS_SECRET,
-            "sign_key": DS_SIGN_KEY,
-        },
+        "mini": MINI_CONFIG,
+        "fubei": FUBEI_CONFIG,
+        "ds": DS_CONFIG,
     }
     for name in list(configs):
         configs[f"{name}_small"] = {**configs[name], "max_response_bytes": 1024}
@@ -2415,7 +2396,7 @@ def host_types() -> dict:
     str …). Values tagged {"$": kind} stand for host values JSON cannot carry; `expect` maps
     each host ("js", "python", "kotlin") to the error code it must raise, or to null where the
     value is a valid one there. A host not named does not have the argument's shape."""
-    fubei = {"provider": "fubei", "app_id": FUBEI_APP_ID, "app_secret": FUBEI_SECRET}
+    fubei = FUBEI_CONFIG
     edu = {"provider": "wechatpay_edu_papay", **WECHATPAY_CONFIG}
     query = {"merchant_order_sn": "201706011496325244549"}
     cases = []
