@@ -24,182 +24,103 @@ uniffi::setup_scaffolding!();
 
 // ------------------------------------------------------------------------------------ errors
 
-/// Every failure payquery reports: one variant per stable code (Kotlin: `PayqueryException`
-/// subclasses; Swift: `PayqueryError` cases). Every variant carries the same facts. (The
-/// explanation is `reason`: a field named `message` does not compile in Kotlin.)
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Error)]
-pub enum PayqueryError {
+/// Declares [`PayqueryError`] with one variant per stable code, every variant carrying the same
+/// facts, and its conversion from the core's error. A UniFFI error with fields is a flat enum;
+/// one macro keeps the nine variants' fields from drifting apart (a shared record instead
+/// would make Kotlin and Swift users write `e.details.code`).
+macro_rules! payquery_error {
+    ($($(#[doc = $doc:literal])* $variant:ident,)*) => {
+        /// Every failure payquery reports: one variant per stable code (Kotlin: `PayqueryException`
+        /// subclasses; Swift: `PayqueryError` cases). Every variant carries the same facts. (The
+        /// explanation is `reason`: a field named `message` does not compile in Kotlin.)
+        #[derive(Debug, Clone, PartialEq, Eq, uniffi::Error)]
+        pub enum PayqueryError {
+            $(
+                $(#[doc = $doc])*
+                $variant {
+                    /// The stable code: the variant's name in upper snake case
+                    /// (`InvalidInput`: `INVALID_INPUT`).
+                    code: String,
+                    /// A human-readable explanation (never contains a secret).
+                    reason: String,
+                    /// The input or response field concerned.
+                    field: Option<String>,
+                    /// The provider's own code.
+                    provider_code: Option<String>,
+                    /// The provider's own message.
+                    provider_message: Option<String>,
+                    /// The HTTP status of the answer.
+                    http_status: Option<i32>,
+                    /// Sending the same request again later is safe and may succeed.
+                    retryable: bool,
+                    /// The provider's backup host may answer (`Client.failoverRequest`).
+                    backup_host_applies: bool,
+                },
+            )*
+        }
+
+        impl PayqueryError {
+            fn code_and_reason(&self) -> (&str, &str) {
+                match self {
+                    $(PayqueryError::$variant { code, reason, .. })|* => (code, reason),
+                }
+            }
+        }
+
+        impl From<payquery_core::Error> for PayqueryError {
+            fn from(e: payquery_core::Error) -> Self {
+                let code = e.code().as_str().to_owned();
+                let reason = e.message().to_owned();
+                let field = e.field().map(str::to_owned);
+                let provider_code = e.provider_code().map(str::to_owned);
+                let provider_message = e.provider_message().map(str::to_owned);
+                let http_status = e.http_status().map(i32::from);
+                let retryable = e.is_retryable();
+                let backup_host_applies = e.backup_host_applies();
+                macro_rules! variant {
+                    ($v:ident) => {
+                        PayqueryError::$v {
+                            code,
+                            reason,
+                            field,
+                            provider_code,
+                            provider_message,
+                            http_status,
+                            retryable,
+                            backup_host_applies,
+                        }
+                    };
+                }
+                match e.code() {
+                    $(ErrorCode::$variant => variant!($variant),)*
+                    // A code added to the core without a variant here surfaces as a decode error
+                    // with its own code string; the test below fails until the variant exists.
+                    _ => variant!(DecodeError),
+                }
+            }
+        }
+    };
+}
+
+payquery_error! {
     /// A query parameter or argument is malformed.
-    InvalidInput {
-        /// The stable code, `INVALID_INPUT`.
-        code: String,
-        /// A human-readable explanation (never contains a secret).
-        reason: String,
-        /// The input or response field concerned.
-        field: Option<String>,
-        /// The provider's own code.
-        provider_code: Option<String>,
-        /// The provider's own message.
-        provider_message: Option<String>,
-        /// The HTTP status of the answer.
-        http_status: Option<i32>,
-        /// Sending the same request again later is safe and may succeed.
-        retryable: bool,
-        /// The provider's backup host may answer (`Client.failoverRequest`).
-        backup_host_applies: bool,
-    },
+    InvalidInput,
     /// The configuration is unusable.
-    InvalidConfig {
-        /// `INVALID_CONFIG`.
-        code: String,
-        /// Explanation.
-        reason: String,
-        /// Field.
-        field: Option<String>,
-        /// Provider code.
-        provider_code: Option<String>,
-        /// Provider message.
-        provider_message: Option<String>,
-        /// HTTP status.
-        http_status: Option<i32>,
-        /// Retry is safe.
-        retryable: bool,
-        /// Backup host applies.
-        backup_host_applies: bool,
-    },
+    InvalidConfig,
     /// A response signature is missing, malformed or does not verify.
-    SignatureInvalid {
-        /// `SIGNATURE_INVALID`.
-        code: String,
-        /// Explanation.
-        reason: String,
-        /// Field.
-        field: Option<String>,
-        /// Provider code.
-        provider_code: Option<String>,
-        /// Provider message.
-        provider_message: Option<String>,
-        /// HTTP status.
-        http_status: Option<i32>,
-        /// Retry is safe.
-        retryable: bool,
-        /// Backup host applies.
-        backup_host_applies: bool,
-    },
+    SignatureInvalid,
     /// A signed response is outside the freshness window.
-    TimestampSkew {
-        /// `TIMESTAMP_SKEW`.
-        code: String,
-        /// Explanation.
-        reason: String,
-        /// Field.
-        field: Option<String>,
-        /// Provider code.
-        provider_code: Option<String>,
-        /// Provider message.
-        provider_message: Option<String>,
-        /// HTTP status.
-        http_status: Option<i32>,
-        /// Retry is safe.
-        retryable: bool,
-        /// Backup host applies.
-        backup_host_applies: bool,
-    },
+    TimestampSkew,
     /// The provider answered with an error of its own.
-    ProviderError {
-        /// `PROVIDER_ERROR`.
-        code: String,
-        /// Explanation.
-        reason: String,
-        /// Field.
-        field: Option<String>,
-        /// Provider code.
-        provider_code: Option<String>,
-        /// Provider message.
-        provider_message: Option<String>,
-        /// HTTP status.
-        http_status: Option<i32>,
-        /// Retry is safe.
-        retryable: bool,
-        /// Backup host applies.
-        backup_host_applies: bool,
-    },
+    ProviderError,
     /// The provider asked to slow down.
-    RateLimited {
-        /// `RATE_LIMITED`.
-        code: String,
-        /// Explanation.
-        reason: String,
-        /// Field.
-        field: Option<String>,
-        /// Provider code.
-        provider_code: Option<String>,
-        /// Provider message.
-        provider_message: Option<String>,
-        /// HTTP status.
-        http_status: Option<i32>,
-        /// Retry is safe.
-        retryable: bool,
-        /// Backup host applies.
-        backup_host_applies: bool,
-    },
+    RateLimited,
     /// The access token was rejected: fetch a new one and retry once.
-    TokenExpired {
-        /// `TOKEN_EXPIRED`.
-        code: String,
-        /// Explanation.
-        reason: String,
-        /// Field.
-        field: Option<String>,
-        /// Provider code.
-        provider_code: Option<String>,
-        /// Provider message.
-        provider_message: Option<String>,
-        /// HTTP status.
-        http_status: Option<i32>,
-        /// Retry is safe.
-        retryable: bool,
-        /// Backup host applies.
-        backup_host_applies: bool,
-    },
+    TokenExpired,
     /// The provider says (in a verified answer) that the order does not exist.
-    OrderNotFound {
-        /// `ORDER_NOT_FOUND`.
-        code: String,
-        /// Explanation.
-        reason: String,
-        /// Field.
-        field: Option<String>,
-        /// Provider code.
-        provider_code: Option<String>,
-        /// Provider message.
-        provider_message: Option<String>,
-        /// HTTP status.
-        http_status: Option<i32>,
-        /// Retry is safe.
-        retryable: bool,
-        /// Backup host applies.
-        backup_host_applies: bool,
-    },
+    OrderNotFound,
     /// The response could not be decoded.
-    DecodeError {
-        /// `DECODE_ERROR`.
-        code: String,
-        /// Explanation.
-        reason: String,
-        /// Field.
-        field: Option<String>,
-        /// Provider code.
-        provider_code: Option<String>,
-        /// Provider message.
-        provider_message: Option<String>,
-        /// HTTP status.
-        http_status: Option<i32>,
-        /// Retry is safe.
-        retryable: bool,
-        /// Backup host applies.
-        backup_host_applies: bool,
-    },
+    DecodeError,
 }
 
 impl std::fmt::Display for PayqueryError {
@@ -210,63 +131,6 @@ impl std::fmt::Display for PayqueryError {
 }
 
 impl std::error::Error for PayqueryError {}
-
-impl PayqueryError {
-    fn code_and_reason(&self) -> (&str, &str) {
-        match self {
-            PayqueryError::InvalidInput { code, reason, .. }
-            | PayqueryError::InvalidConfig { code, reason, .. }
-            | PayqueryError::SignatureInvalid { code, reason, .. }
-            | PayqueryError::TimestampSkew { code, reason, .. }
-            | PayqueryError::ProviderError { code, reason, .. }
-            | PayqueryError::RateLimited { code, reason, .. }
-            | PayqueryError::TokenExpired { code, reason, .. }
-            | PayqueryError::OrderNotFound { code, reason, .. }
-            | PayqueryError::DecodeError { code, reason, .. } => (code, reason),
-        }
-    }
-}
-
-impl From<payquery_core::Error> for PayqueryError {
-    fn from(e: payquery_core::Error) -> Self {
-        let code = e.code().as_str().to_owned();
-        let reason = e.message().to_owned();
-        let field = e.field().map(str::to_owned);
-        let provider_code = e.provider_code().map(str::to_owned);
-        let provider_message = e.provider_message().map(str::to_owned);
-        let http_status = e.http_status().map(i32::from);
-        let retryable = e.is_retryable();
-        let backup_host_applies = e.backup_host_applies();
-        macro_rules! variant {
-            ($v:ident) => {
-                PayqueryError::$v {
-                    code,
-                    reason,
-                    field,
-                    provider_code,
-                    provider_message,
-                    http_status,
-                    retryable,
-                    backup_host_applies,
-                }
-            };
-        }
-        match e.code() {
-            ErrorCode::InvalidInput => variant!(InvalidInput),
-            ErrorCode::InvalidConfig => variant!(InvalidConfig),
-            ErrorCode::SignatureInvalid => variant!(SignatureInvalid),
-            ErrorCode::TimestampSkew => variant!(TimestampSkew),
-            ErrorCode::ProviderError => variant!(ProviderError),
-            ErrorCode::RateLimited => variant!(RateLimited),
-            ErrorCode::TokenExpired => variant!(TokenExpired),
-            ErrorCode::OrderNotFound => variant!(OrderNotFound),
-            ErrorCode::DecodeError => variant!(DecodeError),
-            // A code added to the core without a variant here surfaces as a decode error with
-            // its own code string; the test below fails until the variant exists.
-            _ => variant!(DecodeError),
-        }
-    }
-}
 
 type Result<T, E = PayqueryError> = std::result::Result<T, E>;
 

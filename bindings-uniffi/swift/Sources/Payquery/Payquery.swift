@@ -2075,7 +2075,8 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
      */
     case InvalidInput(
         /**
-         * The stable code, `INVALID_INPUT`.
+         * The stable code: the variant's name in upper snake case
+         * (`InvalidInput`: `INVALID_INPUT`).
          */code: String, 
         /**
          * A human-readable explanation (never contains a secret).
@@ -2104,28 +2105,29 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
      */
     case InvalidConfig(
         /**
-         * `INVALID_CONFIG`.
+         * The stable code: the variant's name in upper snake case
+         * (`InvalidInput`: `INVALID_INPUT`).
          */code: String, 
         /**
-         * Explanation.
+         * A human-readable explanation (never contains a secret).
          */reason: String, 
         /**
-         * Field.
+         * The input or response field concerned.
          */field: String?, 
         /**
-         * Provider code.
+         * The provider's own code.
          */providerCode: String?, 
         /**
-         * Provider message.
+         * The provider's own message.
          */providerMessage: String?, 
         /**
-         * HTTP status.
+         * The HTTP status of the answer.
          */httpStatus: Int32?, 
         /**
-         * Retry is safe.
+         * Sending the same request again later is safe and may succeed.
          */retryable: Bool, 
         /**
-         * Backup host applies.
+         * The provider's backup host may answer (`Client.failoverRequest`).
          */backupHostApplies: Bool
     )
     /**
@@ -2133,28 +2135,29 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
      */
     case SignatureInvalid(
         /**
-         * `SIGNATURE_INVALID`.
+         * The stable code: the variant's name in upper snake case
+         * (`InvalidInput`: `INVALID_INPUT`).
          */code: String, 
         /**
-         * Explanation.
+         * A human-readable explanation (never contains a secret).
          */reason: String, 
         /**
-         * Field.
+         * The input or response field concerned.
          */field: String?, 
         /**
-         * Provider code.
+         * The provider's own code.
          */providerCode: String?, 
         /**
-         * Provider message.
+         * The provider's own message.
          */providerMessage: String?, 
         /**
-         * HTTP status.
+         * The HTTP status of the answer.
          */httpStatus: Int32?, 
         /**
-         * Retry is safe.
+         * Sending the same request again later is safe and may succeed.
          */retryable: Bool, 
         /**
-         * Backup host applies.
+         * The provider's backup host may answer (`Client.failoverRequest`).
          */backupHostApplies: Bool
     )
     /**
@@ -2162,28 +2165,29 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
      */
     case TimestampSkew(
         /**
-         * `TIMESTAMP_SKEW`.
+         * The stable code: the variant's name in upper snake case
+         * (`InvalidInput`: `INVALID_INPUT`).
          */code: String, 
         /**
-         * Explanation.
+         * A human-readable explanation (never contains a secret).
          */reason: String, 
         /**
-         * Field.
+         * The input or response field concerned.
          */field: String?, 
         /**
-         * Provider code.
+         * The provider's own code.
          */providerCode: String?, 
         /**
-         * Provider message.
+         * The provider's own message.
          */providerMessage: String?, 
         /**
-         * HTTP status.
+         * The HTTP status of the answer.
          */httpStatus: Int32?, 
         /**
-         * Retry is safe.
+         * Sending the same request again later is safe and may succeed.
          */retryable: Bool, 
         /**
-         * Backup host applies.
+         * The provider's backup host may answer (`Client.failoverRequest`).
          */backupHostApplies: Bool
     )
     /**
@@ -2191,28 +2195,29 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
      */
     case ProviderError(
         /**
-         * `PROVIDER_ERROR`.
+         * The stable code: the variant's name in upper snake case
+         * (`InvalidInput`: `INVALID_INPUT`).
          */code: String, 
         /**
-         * Explanation.
+         * A human-readable explanation (never contains a secret).
          */reason: String, 
         /**
-         * Field.
+         * The input or response field concerned.
          */field: String?, 
         /**
-         * Provider code.
+         * The provider's own code.
          */providerCode: String?, 
         /**
-         * Provider message.
+         * The provider's own message.
          */providerMessage: String?, 
         /**
-         * HTTP status.
+         * The HTTP status of the answer.
          */httpStatus: Int32?, 
         /**
-         * Retry is safe.
+         * Sending the same request again later is safe and may succeed.
          */retryable: Bool, 
         /**
-         * Backup host applies.
+         * The provider's backup host may answer (`Client.failoverRequest`).
          */backupHostApplies: Bool
     )
     /**
@@ -2220,28 +2225,29 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
      */
     case RateLimited(
         /**
-         * `RATE_LIMITED`.
+         * The stable code: the variant's name in upper snake case
+         * (`InvalidInput`: `INVALID_INPUT`).
          */code: String, 
         /**
-         * Explanation.
+         * A human-readable explanation (never contains a secret).
          */reason: String, 
         /**
-         * Field.
+         * The input or response field concerned.
          */field: String?, 
         /**
-         * Provider code.
+         * The provider's own code.
          */providerCode: String?, 
         /**
-         * Provider message.
+         * The provider's own message.
          */providerMessage: String?, 
         /**
-         * HTTP status.
+         * The HTTP status of the answer.
          */httpStatus: Int32?, 
         /**
-         * Retry is safe.
+         * Sending the same request again later is safe and may succeed.
          */retryable: Bool, 
         /**
-         * Backup host applies.
+         * The provider's backup host may answer (`Client.failoverRequest`).
          */backupHostApplies: Bool
     )
     /**
@@ -2249,28 +2255,29 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
      */
     case TokenExpired(
         /**
-         * `TOKEN_EXPIRED`.
+         * The stable code: the variant's name in upper snake case
+         * (`InvalidInput`: `INVALID_INPUT`).
          */code: String, 
         /**
-         * Explanation.
+         * A human-readable explanation (never contains a secret).
          */reason: String, 
         /**
-         * Field.
+         * The input or response field concerned.
          */field: String?, 
         /**
-         * Provider code.
+         * The provider's own code.
          */providerCode: String?, 
         /**
-         * Provider message.
+         * The provider's own message.
          */providerMessage: String?, 
         /**
-         * HTTP status.
+         * The HTTP status of the answer.
          */httpStatus: Int32?, 
         /**
-         * Retry is safe.
+         * Sending the same request again later is safe and may succeed.
          */retryable: Bool, 
         /**
-         * Backup host applies.
+         * The provider's backup host may answer (`Client.failoverRequest`).
          */backupHostApplies: Bool
     )
     /**
@@ -2278,28 +2285,29 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
      */
     case OrderNotFound(
         /**
-         * `ORDER_NOT_FOUND`.
+         * The stable code: the variant's name in upper snake case
+         * (`InvalidInput`: `INVALID_INPUT`).
          */code: String, 
         /**
-         * Explanation.
+         * A human-readable explanation (never contains a secret).
          */reason: String, 
         /**
-         * Field.
+         * The input or response field concerned.
          */field: String?, 
         /**
-         * Provider code.
+         * The provider's own code.
          */providerCode: String?, 
         /**
-         * Provider message.
+         * The provider's own message.
          */providerMessage: String?, 
         /**
-         * HTTP status.
+         * The HTTP status of the answer.
          */httpStatus: Int32?, 
         /**
-         * Retry is safe.
+         * Sending the same request again later is safe and may succeed.
          */retryable: Bool, 
         /**
-         * Backup host applies.
+         * The provider's backup host may answer (`Client.failoverRequest`).
          */backupHostApplies: Bool
     )
     /**
@@ -2307,28 +2315,29 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
      */
     case DecodeError(
         /**
-         * `DECODE_ERROR`.
+         * The stable code: the variant's name in upper snake case
+         * (`InvalidInput`: `INVALID_INPUT`).
          */code: String, 
         /**
-         * Explanation.
+         * A human-readable explanation (never contains a secret).
          */reason: String, 
         /**
-         * Field.
+         * The input or response field concerned.
          */field: String?, 
         /**
-         * Provider code.
+         * The provider's own code.
          */providerCode: String?, 
         /**
-         * Provider message.
+         * The provider's own message.
          */providerMessage: String?, 
         /**
-         * HTTP status.
+         * The HTTP status of the answer.
          */httpStatus: Int32?, 
         /**
-         * Retry is safe.
+         * Sending the same request again later is safe and may succeed.
          */retryable: Bool, 
         /**
-         * Backup host applies.
+         * The provider's backup host may answer (`Client.failoverRequest`).
          */backupHostApplies: Bool
     )
 
