@@ -175,7 +175,7 @@ impl Serialize for Timestamp {
 }
 
 /// Unix seconds → a timestamp.
-pub(crate) fn rfc3339_from_unix_seconds(field: &str, secs: i64) -> Result<Timestamp> {
+pub(crate) fn timestamp_from_unix_seconds(field: &str, secs: i64) -> Result<Timestamp> {
     let t = OffsetDateTime::from_unix_timestamp(secs).map_err(|_| {
         Error::decode(format!("`{field}` is not a valid Unix time: {secs}")).with_field(field)
     })?;
@@ -183,7 +183,7 @@ pub(crate) fn rfc3339_from_unix_seconds(field: &str, secs: i64) -> Result<Timest
 }
 
 /// Unix milliseconds → a timestamp.
-pub(crate) fn rfc3339_from_unix_millis(field: &str, millis: i64) -> Result<Timestamp> {
+pub(crate) fn timestamp_from_unix_millis(field: &str, millis: i64) -> Result<Timestamp> {
     let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).map_err(
         |_| {
             Error::decode(format!(
@@ -196,7 +196,7 @@ pub(crate) fn rfc3339_from_unix_millis(field: &str, millis: i64) -> Result<Times
 }
 
 /// An RFC 3339 timestamp from a provider (any offset) → a timestamp in UTC.
-pub(crate) fn rfc3339_to_utc(field: &str, value: &str) -> Result<Timestamp> {
+pub(crate) fn timestamp_from_rfc3339(field: &str, value: &str) -> Result<Timestamp> {
     let t = OffsetDateTime::parse(value, &Rfc3339).map_err(|_| {
         Error::decode(format!(
             "`{field}` is not an RFC 3339 timestamp: `{}`",
@@ -215,28 +215,28 @@ mod tests {
     fn times_normalize_to_utc() {
         let text = |t: Result<Timestamp>| t.unwrap().to_string();
         assert_eq!(
-            text(rfc3339_from_unix_seconds("t", 1_496_325_236)),
+            text(timestamp_from_unix_seconds("t", 1_496_325_236)),
             "2017-06-01T13:53:56Z"
         );
         assert_eq!(
-            text(rfc3339_from_unix_millis("t", 1_687_265_841_964)),
+            text(timestamp_from_unix_millis("t", 1_687_265_841_964)),
             "2023-06-20T12:57:21.964Z"
         );
         assert_eq!(
-            text(rfc3339_from_unix_millis("t", 1_687_265_841_000)),
+            text(timestamp_from_unix_millis("t", 1_687_265_841_000)),
             "2023-06-20T12:57:21Z"
         );
         assert_eq!(
-            text(rfc3339_to_utc("t", "2020-03-26T10:43:39+08:00")),
+            text(timestamp_from_rfc3339("t", "2020-03-26T10:43:39+08:00")),
             "2020-03-26T02:43:39Z"
         );
-        let t = rfc3339_to_utc("t", "2020-03-26T10:43:39.123456789+08:00").unwrap();
+        let t = timestamp_from_rfc3339("t", "2020-03-26T10:43:39.123456789+08:00").unwrap();
         assert_eq!((t.unix_seconds(), t.nanos()), (1_585_190_619, 123_456_789));
-        assert!(rfc3339_to_utc("t", "2020-03-26 10:43:39").is_err());
-        assert!(rfc3339_from_unix_seconds("t", i64::MAX).is_err());
-        assert!(rfc3339_from_unix_millis("t", i64::MIN).is_err());
+        assert!(timestamp_from_rfc3339("t", "2020-03-26 10:43:39").is_err());
+        assert!(timestamp_from_unix_seconds("t", i64::MAX).is_err());
+        assert!(timestamp_from_unix_millis("t", i64::MIN).is_err());
         // Year 0 parses as RFC 3339 but no host date type holds it.
-        assert!(rfc3339_to_utc("t", "0000-06-01T00:00:00Z").is_err());
-        assert!(rfc3339_to_utc("t", "0001-01-01T00:00:00Z").is_ok());
+        assert!(timestamp_from_rfc3339("t", "0000-06-01T00:00:00Z").is_err());
+        assert!(timestamp_from_rfc3339("t", "0001-01-01T00:00:00Z").is_ok());
     }
 }

@@ -27,7 +27,7 @@ use crate::http::{BaseUrl, HttpRequest, HttpResponse, Method};
 use crate::json::{self, de_opt_i64_lenient, de_opt_id, de_opt_yuan, ResponseLimits};
 use crate::json_object::JsonObject;
 use crate::money::Money;
-use crate::order::{rfc3339_from_unix_seconds, Order, OrderStatus};
+use crate::order::{timestamp_from_unix_seconds, Order, OrderStatus};
 use crate::provider::ProviderId;
 use crate::secret::Secret;
 use crate::validate::{config_id, input_text_id, Charset};
@@ -265,7 +265,7 @@ impl FubeiOrder {
             paid_at: self
                 .pay_time
                 .filter(|t| *t > 0)
-                .map(|t| rfc3339_from_unix_seconds("data.pay_time", t))
+                .map(|t| timestamp_from_unix_seconds("data.pay_time", t))
                 .transpose()?,
             created_at: None,
             flags: Vec::new(),

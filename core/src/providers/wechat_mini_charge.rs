@@ -27,7 +27,7 @@ use crate::http::{encode_component, BaseUrl, HttpRequest, HttpResponse, Method};
 use crate::json::{de_i64_lenient, ResponseLimits};
 use crate::money::Money;
 use crate::order::{
-    rfc3339_from_unix_millis, rfc3339_from_unix_seconds, Order, OrderFlag, OrderStatus,
+    timestamp_from_unix_millis, timestamp_from_unix_seconds, Order, OrderFlag, OrderStatus,
 };
 use crate::provider::ProviderId;
 use crate::secret::Secret;
@@ -372,11 +372,11 @@ impl MiniChargeOrder {
                 .as_ref()
                 .and_then(|p| p.finish_pay_time)
                 .filter(|t| *t > 0)
-                .map(|t| rfc3339_from_unix_seconds("order.payInfo.finishPayTime", t))
+                .map(|t| timestamp_from_unix_seconds("order.payInfo.finishPayTime", t))
                 .transpose()?,
             created_at: self
                 .create_time
-                .map(|t| rfc3339_from_unix_millis("order.createTime", t))
+                .map(|t| timestamp_from_unix_millis("order.createTime", t))
                 .transpose()?,
             flags,
         })
@@ -616,8 +616,8 @@ impl MiniChargeClient {
         let expires_at = ctx.now.saturating_add(expires_in);
         // Both times must be ones every host's date type can hold (years 0001-9999), as order
         // times are; only an absurd `now` or `expires_in` can break that.
-        rfc3339_from_unix_seconds("expires_in", expires_at)?;
-        rfc3339_from_unix_seconds("expires_in", expires_at.saturating_sub(margin))?;
+        timestamp_from_unix_seconds("expires_in", expires_at)?;
+        timestamp_from_unix_seconds("expires_in", expires_at.saturating_sub(margin))?;
         Ok(AccessToken {
             access_token: Secret::new(token),
             expires_in,

@@ -16,7 +16,7 @@ use crate::crypto::RsaBackend;
 use crate::error::Result;
 use crate::http::{encode_component, HttpRequest, HttpResponse};
 use crate::money::{Currency, Money};
-use crate::order::{rfc3339_to_utc, Order, OrderStatus};
+use crate::order::{timestamp_from_rfc3339, Order, OrderStatus};
 use crate::provider::ProviderId;
 use crate::validate::{input_id, Charset};
 use crate::QueryResult;
@@ -224,7 +224,7 @@ impl EduPapayTransaction {
             paid_at: self
                 .success_time
                 .as_deref()
-                .map(|t| rfc3339_to_utc("success_time", t))
+                .map(|t| timestamp_from_rfc3339("success_time", t))
                 .transpose()?,
             created_at: None,
             flags: Vec::new(),

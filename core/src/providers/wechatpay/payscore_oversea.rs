@@ -26,7 +26,7 @@ use crate::crypto::RsaBackend;
 use crate::error::{Error, Result};
 use crate::http::{encode_component, HttpRequest, HttpResponse};
 use crate::money::{Currency, Money};
-use crate::order::{rfc3339_to_utc, Order, OrderStatus};
+use crate::order::{timestamp_from_rfc3339, Order, OrderStatus};
 use crate::provider::ProviderId;
 use crate::validate::{input_id, Charset};
 use crate::QueryResult;
@@ -305,7 +305,7 @@ impl PayscoreServiceOrder {
                 .as_ref()
                 .and_then(|c| c.details.as_ref())
                 .and_then(|d| d.iter().filter_map(|x| x.paid_time.as_deref()).next_back())
-                .map(|t| rfc3339_to_utc("collection.details.paid_time", t))
+                .map(|t| timestamp_from_rfc3339("collection.details.paid_time", t))
                 .transpose()?,
             _ => None,
         };
