@@ -2,7 +2,7 @@
 //!
 //! The native half of the npm package `payquery`: [`WasmClient`] wraps one
 //! `payquery_core::Client` for wasm-bindgen. It converts types and errors and nothing else —
-//! every provider rule lives in the core. The hand-written JavaScript layer (`js/index.cjs`)
+//! every provider rule lives in the core. The hand-written JavaScript layer (`npm/index.cjs`)
 //! turns these plain values into the package's public API: argument checks and defaults (clock,
 //! CSPRNG bytes), `PayqueryError`, and the node:crypto RSA backend ([`JsRsaBackend`]).
 //!
@@ -85,7 +85,7 @@ fn js_err(error: Error) -> JsValue {
     error_to_js(&error)
 }
 
-/// A request in one string, for the JS layer to split (`decodeRequest` in `npm/index.cjs`):
+/// A request in one string, for the JS layer to split (`request` in `npm/index.cjs`):
 /// `METHOD\nURL\nCOUNT\nname₁\nvalue₁…\n` then `-` (no body) or `+` and the body's UTF-8
 /// text. One string crosses the boundary instead of a dozen values, which roughly halves the
 /// cost of a build; it is unambiguous because the core never puts CR or LF in a method, URL,
@@ -228,17 +228,18 @@ fn headers(joined: &str, count: u32) -> Result<Vec<(String, String)>, JsValue> {
             Err(bad_headers())
         };
     }
-    let parts: Vec<String> = joined.split('\n').map(unescape).collect();
-    if parts.len() != 2 * count as usize {
-        return Err(bad_headers());
+    let mut parts = joined.split('\n').map(unescape);
+    // `count` comes from the caller: bounded by the text's length before it sizes an allocation.
+    let mut pairs = Vec::with_capacity((count as usize).min(joined.len()));
+    while let Some(name) = parts.next() {
+        let value = parts.next().ok_or_else(bad_headers)?;
+        pairs.push((name, value));
     }
-    Ok(parts
-        .chunks_exact(2)
-        .filter_map(|pair| match pair {
-            [name, value] => Some((name.clone(), value.clone())),
-            _ => None,
-        })
-        .collect())
+    if pairs.len() == count as usize {
+        Ok(pairs)
+    } else {
+        Err(bad_headers())
+    }
 }
 
 /// Reverses the JS layer's escaping of one header part.
@@ -269,17 +270,18 @@ fn bad_headers() -> JsValue {
     ))
 }
 
-/// A response from the parts the JS layer normalized.
+/// A response from the parts the JS layer normalized. The body is taken by value: wasm-bindgen
+/// has already copied it into wasm memory, and that copy becomes the response's body.
 fn response(
     status: u16,
     joined_headers: &str,
     header_count: u32,
-    body: &[u8],
+    body: Vec<u8>,
 ) -> Result<HttpResponse, JsValue> {
     Ok(HttpResponse::new(
         status,
         headers(joined_headers, header_count)?,
-        body.to_vec(),
+        body,
     ))
 }
 
@@ -410,7 +412,7 @@ impl WasmClient {
         status: u16,
         headers: &str,
         header_count: u32,
-        body: &[u8],
+        body: Vec<u8>,
         query_json: &str,
         now: i64,
     ) -> Result<WasmQueryResult, JsValue> {
@@ -463,7 +465,7 @@ impl WasmClient {
         status: u16,
         headers: &str,
         header_count: u32,
-        body: &[u8],
+        body: Vec<u8>,
         now: i64,
     ) -> Result<JsValue, JsValue> {
         let response = response(status, headers, header_count, body)?;
