@@ -101,15 +101,7 @@ fn result_out(result: QueryResult) -> PyResult<ResultOut> {
     let json = serde_json::to_string(&result)
         .map_err(|e| py_err(Error::new(ErrorCode::DecodeError, e.to_string())))?;
     let order = result.order;
-    let flags = order
-        .flags
-        .iter()
-        .map(|f| match f {
-            payquery_core::OrderFlag::RefundFailed => "refund_failed",
-            payquery_core::OrderFlag::PickupCode => "pickup_code",
-            payquery_core::OrderFlag::TestOrder => "test_order",
-        })
-        .collect();
+    let flags = order.flags.iter().map(|f| f.as_str()).collect();
     Ok((
         (
             order.provider.as_str(),

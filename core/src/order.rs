@@ -8,9 +8,9 @@ use crate::error::{Error, Result};
 use crate::money::Money;
 use crate::provider::ProviderId;
 
-/// The unified order status (mapping per provider in `PROVIDERS.md` §6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+/// The unified order status (mapping per provider in `PROVIDERS.md` §6). Serializes as
+/// [`OrderStatus::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OrderStatus {
     /// Created, not paid yet.
     Pending,
@@ -77,9 +77,8 @@ impl OrderStatus {
     }
 }
 
-/// Facts that qualify a status without being one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Facts that qualify a status without being one. Serializes as [`OrderFlag::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OrderFlag {
     /// Paid, and a refund was attempted and failed (Mini Program charge status 7).
     RefundFailed,
@@ -89,10 +88,33 @@ pub enum OrderFlag {
     TestOrder,
 }
 
+impl OrderFlag {
+    /// The stable string form, e.g. `"refund_failed"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderFlag::RefundFailed => "refund_failed",
+            OrderFlag::PickupCode => "pickup_code",
+            OrderFlag::TestOrder => "test_order",
+        }
+    }
+}
+
+impl Serialize for OrderStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Serialize for OrderFlag {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// The normalized view of one provider order.
 ///
-/// Times are RFC 3339 strings in UTC (`2020-03-26T02:43:39Z`); the provider's own form (epoch
-/// seconds/ms, local offsets) stays in the detail.
+/// Times are [`Timestamp`]s in UTC (serialized as RFC 3339, `2020-03-26T02:43:39Z`); the
+/// provider's own form (epoch seconds/ms, local offsets) stays in the detail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Order {
     /// Which provider answered.
