@@ -33,7 +33,7 @@ create_exception!(
     "A core error; payquery re-raises it as the PayqueryError subclass of its code."
 );
 
-fn native_error(error: &Error) -> PyErr {
+fn py_err(error: Error) -> PyErr {
     NativeError::new_err((
         error.code().as_str(),
         error.message().to_owned(),
@@ -44,10 +44,6 @@ fn native_error(error: &Error) -> PyErr {
         error.is_retryable(),
         error.backup_host_applies(),
     ))
-}
-
-fn py_err(error: Error) -> PyErr {
-    native_error(&error)
 }
 
 /// `(method, url, [(name, value)], body)`.

@@ -36,7 +36,7 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
         .serialize_missing_as_null(true);
     value
         .serialize(&serializer)
-        .map_err(|e| error_to_js(&Error::new(ErrorCode::DecodeError, e.to_string())))
+        .map_err(|e| js_err(Error::new(ErrorCode::DecodeError, e.to_string())))
 }
 
 fn set(object: &Object, key: &str, value: &JsValue) {
@@ -49,7 +49,7 @@ fn opt_str(value: Option<&str>) -> JsValue {
 }
 
 /// A core error as the plain object the JS layer turns into a `PayqueryError`.
-fn error_to_js(error: &Error) -> JsValue {
+fn js_err(error: Error) -> JsValue {
     let object = Object::new();
     set(&object, "code", &JsValue::from_str(error.code().as_str()));
     set(&object, "message", &JsValue::from_str(error.message()));
@@ -79,10 +79,6 @@ fn error_to_js(error: &Error) -> JsValue {
     );
     set(&object, "payqueryError", &JsValue::TRUE);
     object.into()
-}
-
-fn js_err(error: Error) -> JsValue {
-    error_to_js(&error)
 }
 
 /// A request in one string, for the JS layer to split (`request` in `npm/index.cjs`):
