@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use payquery_core::{resolve_pem_paths, Client, Error, ErrorCode, HttpResponse, Nonce, Query};
+use payquery_core::{
+    read_limited, Client, ClientConfig, Error, ErrorCode, HttpResponse, Nonce, Query,
+};
 use serde::Deserialize;
 
 fn read_text(path: &Path, what: &str) -> Result<String, Error> {
@@ -15,20 +17,29 @@ fn read_text(path: &Path, what: &str) -> Result<String, Error> {
     })
 }
 
+/// Reads a config file, or a file a config names, through the core's size cap
+/// ([`payquery_core::MAX_DOCUMENT_BYTES`]): `/dev/zero` is refused, not read forever.
+pub fn read_config_file(path: &Path, field: &str) -> Result<String, Error> {
+    let read = std::fs::File::open(path)
+        .map_err(|e| Error::invalid_config(field, e.to_string()))
+        .and_then(|mut file| read_limited(&mut file, field));
+    read.map_err(|e| {
+        Error::invalid_config(
+            field,
+            format!("cannot read {}: {}", path.display(), e.message()),
+        )
+    })
+}
+
 /// Loads a config document, resolving `*_path` keys relative to the document's directory.
 pub fn load_client(path: &Path) -> Result<Client, Error> {
-    let text = read_text(path, "config")?;
-    let mut doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        Error::new(
-            ErrorCode::InvalidConfig,
-            format!("config {} is not JSON: {e}", path.display()),
-        )
-    })?;
+    let text = read_config_file(path, "config")?;
     let base = path.parent().unwrap_or(Path::new("."));
-    resolve_pem_paths(&mut doc, &mut |p| {
-        std::fs::read_to_string(base.join(p)).map_err(|e| e.to_string())
+    let config = ClientConfig::from_json_with_files(&text, &mut |p| {
+        let mut file = std::fs::File::open(base.join(p)).map_err(|e| e.to_string())?;
+        read_limited(&mut file, "path").map_err(|e| e.message().to_owned())
     })?;
-    Client::from_config_json(&doc.to_string())
+    Client::new(&config)
 }
 
 /// Loads a query document for `client`'s provider.

@@ -178,7 +178,7 @@ fn parse(
     let client = load_client(config)?;
     let query = query.map(|q| load_query(&client, q)).transpose()?;
     let response = load_response(response)?;
-    let ctx = ResponseContext::new(now.unwrap_or_else(now_unix));
+    let ctx = ResponseContext::from_host(now.unwrap_or_else(now_unix))?;
     let parsed = client.parse_response(query.as_ref(), &response, &ctx)?;
     serde_json::to_string_pretty(&parsed)
         .map_err(|e| Error::new(ErrorCode::DecodeError, format!("cannot print result: {e}")))

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::{default_rsa_backend, RsaBackend};
+use crate::document::{self, DocumentKind};
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::provider::ProviderId;
@@ -36,24 +37,12 @@ pub enum ClientConfig {
     DingshangVending(DingshangConfig),
 }
 
-fn config_error(e: &serde_json::Error) -> Error {
-    Error::new(
-        crate::ErrorCode::InvalidConfig,
-        format!(
-            "invalid config document: {}",
-            crate::secret::hide_values_in_serde_message(&e.to_string())
-        ),
-    )
-}
-
 impl ClientConfig {
     /// Parses a config document. `*_path` keys must already have been replaced by `*_pem`
     /// (see [`resolve_pem_paths`]). Unknown keys are rejected: a typo in a payment config
     /// should fail loudly, not fall back to a default.
     pub fn from_json(json: &str) -> Result<Self> {
-        let document: serde_json::Value =
-            serde_json::from_slice(json.as_bytes()).map_err(|e| config_error(&e))?;
-        ClientConfig::from_document(document)
+        ClientConfig::from_document(document::parse(DocumentKind::Config, json)?)
     }
 
     /// Reads the `provider` member, then the rest as that provider's settings (unknown keys
@@ -75,7 +64,7 @@ impl ClientConfig {
             }
         };
         fn settings<T: serde::de::DeserializeOwned>(document: serde_json::Value) -> Result<T> {
-            serde_json::from_value(document).map_err(|e| config_error(&e))
+            document::typed(DocumentKind::Config, document)
         }
         Ok(match provider.as_str() {
             "wechatpay_edu_papay" => ClientConfig::WechatpayEduPapay(settings(document)?),
@@ -104,8 +93,7 @@ impl ClientConfig {
         json: &str,
         load: &mut dyn FnMut(&str) -> std::result::Result<String, String>,
     ) -> Result<Self> {
-        let mut document: serde_json::Value =
-            serde_json::from_slice(json.as_bytes()).map_err(|e| config_error(&e))?;
+        let mut document = document::parse(DocumentKind::Config, json)?;
         resolve_pem_paths(&mut document, load)?;
         ClientConfig::from_document(document)
     }
@@ -223,8 +211,7 @@ impl Client {
     /// (Mini Program) an access-token query `{"token": "stable" | "classic"}`.
     pub fn query_from_json(&self, json: &str) -> Result<Query> {
         fn typed<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
-            serde_json::from_slice(json.as_bytes())
-                .map_err(|e| Error::invalid_input("query", format!("invalid query document: {e}")))
+            document::typed_from_text(DocumentKind::Query, json)
         }
         Ok(match self {
             Client::WechatpayEduPapay(_) => Query::WechatpayEduPapay(typed(json)?),
@@ -240,10 +227,11 @@ impl Client {
     /// Parses an *order* query document: like [`Client::query_from_json`], but a token query
     /// is refused (`INVALID_INPUT`), since it has its own pair, [`Client::token_request`] and
     /// [`Client::parse_token_response`]. This is what the bindings' `build_query` takes.
-    pub fn order_query_from_json(&self, json: &str) -> Result<Query> {
+    /// `naming` is how the calling language spells the token methods the refusal points to.
+    pub fn order_query_from_json(&self, json: &str, naming: ApiNaming) -> Result<Query> {
         let query = self.query_from_json(json)?;
         if query.is_token_query() {
-            return Err(token_query_refused());
+            return Err(token_query_refused(naming));
         }
         Ok(query)
     }
@@ -302,11 +290,11 @@ impl Client {
         ctx: &ResponseContext,
     ) -> Result<QueryResult> {
         if query.is_some_and(Query::is_token_query) {
-            return Err(token_query_refused());
+            return Err(token_query_refused(ApiNaming::SnakeCase));
         }
         match self.parse_response(query, response, ctx)? {
             ParsedResponse::Order(result) => Ok(result),
-            ParsedResponse::AccessToken { .. } => Err(token_query_refused()),
+            ParsedResponse::AccessToken { .. } => Err(token_query_refused(ApiNaming::SnakeCase)),
         }
     }
 
@@ -399,10 +387,49 @@ impl Query {
     }
 }
 
-fn token_query_refused() -> Error {
+/// How a host language spells payquery's method names, for the few errors that point to a
+/// method: a Python user must read `build_token_request`, a Node or Kotlin user
+/// `buildTokenRequest`, never the name of a Rust function they cannot call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiNaming {
+    /// `build_token_request` (Rust, Python).
+    SnakeCase,
+    /// `buildTokenRequest` (JavaScript, Kotlin, Swift).
+    CamelCase,
+}
+
+impl ApiNaming {
+    /// `snake_name` (a method name in snake case) as this language spells it.
+    pub fn method(self, snake_name: &str) -> String {
+        match self {
+            ApiNaming::SnakeCase => snake_name.to_owned(),
+            ApiNaming::CamelCase => {
+                let mut out = String::with_capacity(snake_name.len());
+                let mut upper = false;
+                for c in snake_name.chars() {
+                    if c == '_' {
+                        upper = true;
+                    } else if upper {
+                        out.extend(c.to_uppercase());
+                        upper = false;
+                    } else {
+                        out.push(c);
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
+fn token_query_refused(naming: ApiNaming) -> Error {
     Error::invalid_input(
-        "query",
-        "an access-token query is not an order query: use build_token_request / parse_token_response",
+        "token",
+        format!(
+            "an access-token query is not an order query: get tokens with {} and {}",
+            naming.method("build_token_request"),
+            naming.method("parse_token_response")
+        ),
     )
 }
 
@@ -482,6 +509,7 @@ pub fn resolve_pem_paths(
                 let contents = load(&path).map_err(|e| {
                     Error::invalid_config(&key, format!("cannot read `{key}` ({path}): {e}"))
                 })?;
+                document::check_size(DocumentKind::Config, &key, &contents)?;
                 map.insert(pem_key, serde_json::Value::String(contents));
             }
             for value in map.values_mut() {

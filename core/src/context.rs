@@ -68,12 +68,7 @@ impl RequestContext {
     /// (`crypto.getRandomValues`, `secrets.token_bytes`, the OS). Every binding fills in
     /// defaults the same way through here.
     pub fn from_host(timestamp: i64, nonce: Option<&str>, random: Option<&[u8]>) -> Result<Self> {
-        if timestamp < 0 {
-            return Err(Error::invalid_input(
-                "timestamp",
-                "timestamp must be a non-negative Unix time",
-            ));
-        }
+        check_unix_seconds("timestamp", timestamp)?;
         let nonce = match (nonce, random) {
             (Some(n), _) => Nonce::new(n)?,
             (None, Some(bytes)) => {
@@ -105,6 +100,41 @@ impl ResponseContext {
     pub fn new(now: i64) -> Self {
         ResponseContext { now }
     }
+
+    /// The context a binding builds from its host's `now` argument (or clock), checked like a
+    /// request timestamp ([`check_unix_seconds`]).
+    pub fn from_host(now: i64) -> Result<Self> {
+        check_unix_seconds("now", now)?;
+        Ok(ResponseContext { now })
+    }
+}
+
+/// The last second of the year 9999 (`9999-12-31T23:59:59Z`): the latest time every host's
+/// date type can hold, and far beyond any real clock.
+pub const MAX_UNIX_SECONDS: i64 = 253_402_300_799;
+
+/// Checks a Unix time in seconds a host passes in (`timestamp`, `now`): from 1970 to the end of
+/// the year 9999. A value that is a plausible time in *milliseconds* (JavaScript's `Date.now()`,
+/// Java's `System.currentTimeMillis()`) is the likeliest mistake, and the error says so.
+pub fn check_unix_seconds(field: &str, value: i64) -> Result<()> {
+    if value < 0 {
+        return Err(Error::invalid_input(
+            field,
+            format!("`{field}` must be a non-negative Unix time in seconds"),
+        ));
+    }
+    if value > MAX_UNIX_SECONDS {
+        let hint = if value / 1000 <= MAX_UNIX_SECONDS {
+            " — it looks like milliseconds; give seconds, not milliseconds"
+        } else {
+            ""
+        };
+        return Err(Error::invalid_input(
+            field,
+            format!("`{field}` is after the year 9999 as Unix seconds{hint}"),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -130,6 +160,24 @@ mod tests {
         assert!(RequestContext::from_host(5, None, None).is_err());
         assert!(RequestContext::from_host(5, Some("a b"), None).is_err());
         assert!(RequestContext::from_host(-1, Some("abc"), None).is_err());
+    }
+
+    #[test]
+    fn host_times_are_seconds_until_the_year_9999() {
+        assert!(check_unix_seconds("now", MAX_UNIX_SECONDS).is_ok());
+        assert!(check_unix_seconds("now", 0).is_ok());
+        let millis = check_unix_seconds("timestamp", 1_764_576_000_000).unwrap_err();
+        assert_eq!(millis.field(), Some("timestamp"));
+        assert!(
+            millis.message().contains("seconds, not milliseconds"),
+            "{millis}"
+        );
+        let huge = check_unix_seconds("timestamp", i64::MAX).unwrap_err();
+        assert!(huge.message().contains("after the year 9999"), "{huge}");
+        assert!(!huge.message().contains("milliseconds"), "{huge}");
+        assert!(ResponseContext::from_host(MAX_UNIX_SECONDS + 1).is_err());
+        assert!(ResponseContext::from_host(-1).is_err());
+        assert!(RequestContext::from_host(i64::MAX, Some("abc"), None).is_err());
     }
 
     #[test]

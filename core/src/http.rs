@@ -69,6 +69,14 @@ pub struct HttpRequest {
 /// Header names whose values are credentials and must not be printed by `Debug`.
 const SENSITIVE_HEADERS: [&str; 2] = ["authorization", "appsecret"];
 
+/// True for a header whose value is a credential (`Authorization`, `AppSecret`): what every
+/// binding's rendering of a single header (Kotlin `Header.toString()`) redacts.
+pub fn is_sensitive_header(name: &str) -> bool {
+    SENSITIVE_HEADERS
+        .iter()
+        .any(|s| name.eq_ignore_ascii_case(s))
+}
+
 impl HttpRequest {
     /// The first value of header `name` (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -108,7 +116,7 @@ impl HttpRequest {
                 .headers
                 .iter()
                 .map(|(n, v)| {
-                    let shown = if SENSITIVE_HEADERS.iter().any(|s| n.eq_ignore_ascii_case(s)) {
+                    let shown = if is_sensitive_header(n) {
                         "[redacted]".to_owned()
                     } else {
                         v.clone()
@@ -225,7 +233,18 @@ pub(crate) fn encode_component(value: &str) -> String {
 pub(crate) struct BaseUrl(String);
 
 impl BaseUrl {
+    /// Accepts `http(s)://host[:port][/path]`: a host name (letters, digits, `-`, `_`, dots
+    /// between non-empty labels), an IPv4 address or a bracketed IPv6 address; a port from 1 to
+    /// 65535; a path of unreserved characters, `/` and `%XX` escapes; no user info, query or
+    /// fragment. Checked when the client is configured, so a typo such as `http://[::1` fails
+    /// there, naming `field`, instead of later inside the host's HTTP client.
     pub(crate) fn parse(field: &str, value: &str) -> Result<Self> {
+        let bad = |why: &str| {
+            Error::invalid_config(
+                field,
+                format!("`{field}` is not a valid base URL ({why}; expected http(s)://host[:port][/path])"),
+            )
+        };
         let trimmed = value.trim_end_matches('/');
         let rest = trimmed
             .strip_prefix("https://")
@@ -236,15 +255,67 @@ impl BaseUrl {
                     format!("`{field}` must start with https:// or http://"),
                 )
             })?;
-        let host = rest.split('/').next().unwrap_or_default();
-        let ok_chars = trimmed
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~:/%[]".contains(&b));
-        if host.is_empty() || !ok_chars {
-            return Err(Error::invalid_config(
-                field,
-                format!("`{field}` is not a valid base URL (expected scheme://host[:port][/path], no query or fragment)"),
-            ));
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let (host, port) = if let Some(inside) = authority.strip_prefix('[') {
+            let (address, after) = inside
+                .split_once(']')
+                .ok_or_else(|| bad("an IPv6 address without its closing `]`"))?;
+            if address.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(bad("the bracketed host is not an IPv6 address"));
+            }
+            match after {
+                "" => (authority, None),
+                _ => (
+                    authority,
+                    Some(
+                        after
+                            .strip_prefix(':')
+                            .ok_or_else(|| bad("text after the IPv6 address"))?,
+                    ),
+                ),
+            }
+        } else {
+            match authority.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            }
+        };
+        if host.is_empty() {
+            return Err(bad("no host"));
+        }
+        if !host.starts_with('[') {
+            let label_ok = |l: &str| {
+                !l.is_empty()
+                    && l.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            };
+            if !host.split('.').all(label_ok) {
+                return Err(bad("the host is not a host name or IP address"));
+            }
+        }
+        if let Some(port) = port {
+            let valid = !port.is_empty()
+                && port.len() <= 5
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && port.parse::<u32>().is_ok_and(|p| (1..=65535).contains(&p));
+            if !valid {
+                return Err(bad("the port is not a number from 1 to 65535"));
+            }
+        }
+        let mut bytes = path.bytes();
+        while let Some(b) = bytes.next() {
+            let ok = match b {
+                b'%' => {
+                    bytes.next().is_some_and(|h| h.is_ascii_hexdigit())
+                        && bytes.next().is_some_and(|h| h.is_ascii_hexdigit())
+                }
+                _ => b.is_ascii_alphanumeric() || b"-._~/".contains(&b),
+            };
+            if !ok {
+                return Err(bad(
+                    "the path holds a query, a fragment, spaces or characters that need percent-encoding",
+                ));
+            }
         }
         Ok(BaseUrl(trimmed.to_owned()))
     }
@@ -346,6 +417,36 @@ mod tests {
         assert!(BaseUrl::parse("base_url", "https://x/?q=1").is_err());
         assert!(BaseUrl::parse("base_url", "https://x\r\n").is_err());
         assert!(BaseUrl::parse("base_url", "https://").is_err());
+        for good in [
+            "http://127.0.0.1:8080",
+            "http://[::1]:8080/sandbox",
+            "https://[2001:db8::1]",
+            "https://shq-api.51fubei.com/gateway",
+            "http://localhost:1/a%2Fb/c_d",
+        ] {
+            assert!(BaseUrl::parse("base_url", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://[::1",
+            "http://[::1]x",
+            "http://[nothex]",
+            "http://host:0",
+            "http://host:65536",
+            "http://host:",
+            "http://host:8o",
+            "http://user@host",
+            "http://ho st",
+            "http://host..com",
+            "http://.host",
+            "http://host/a b",
+            "http://host/a#f",
+            "http://host/%zz",
+            "http://host/%2",
+            "http://ho%41st",
+        ] {
+            let e = BaseUrl::parse("base_url", bad).unwrap_err();
+            assert_eq!(e.field(), Some("base_url"), "{bad}");
+        }
         assert_eq!(
             request_target("https://api.mch.weixin.qq.com/v3/a?b=c"),
             "/v3/a?b=c"

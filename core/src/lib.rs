@@ -32,6 +32,7 @@
 mod client;
 mod context;
 pub mod crypto;
+mod document;
 mod error;
 mod http;
 mod json;
@@ -46,10 +47,11 @@ mod validate;
 
 use serde::Serialize;
 
-pub use client::{resolve_pem_paths, Client, ClientConfig, ParsedResponse, Query};
-pub use context::{Nonce, RequestContext, ResponseContext};
+pub use client::{resolve_pem_paths, ApiNaming, Client, ClientConfig, ParsedResponse, Query};
+pub use context::{check_unix_seconds, Nonce, RequestContext, ResponseContext, MAX_UNIX_SECONDS};
+pub use document::{read_limited, MAX_DOCUMENT_BYTES};
 pub use error::{Error, ErrorCode, Result};
-pub use http::{HttpRequest, HttpResponse, Method, RedactedRequest};
+pub use http::{is_sensitive_header, HttpRequest, HttpResponse, Method, RedactedRequest};
 pub use json::ResponseLimits;
 pub use money::{yuan_text_to_fen, Currency, Money};
 pub use order::{Order, OrderFlag, OrderStatus, Timestamp};

@@ -168,6 +168,12 @@ impl Timestamp {
         }
     }
 
+    /// The timestamp `secs` seconds after 1970-01-01T00:00:00Z, when it is within the years
+    /// 0001–9999 (bindings render token times with it).
+    pub fn from_unix_seconds(secs: i64) -> Option<Self> {
+        timestamp_from_unix_seconds("time", secs).ok()
+    }
+
     /// Whole seconds since 1970-01-01T00:00:00Z (negative before).
     pub fn unix_seconds(&self) -> i64 {
         self.0.unix_timestamp()

@@ -93,6 +93,28 @@ pub(crate) fn config_id(field: &str, value: &str, max_len: usize, charset: Chars
     })
 }
 
+/// Checks an identifier documented as an integer (the vending vendor's `order_id`): a positive
+/// decimal integer of at most 64 bits (1 to 9223372036854775807), written canonically — no
+/// sign, no leading zeros — since it is echoed back as that integer and compared with it.
+pub(crate) fn input_positive_int_id(field: &str, value: &str) -> Result<()> {
+    let canonical = !value.is_empty()
+        && value.bytes().all(|b| b.is_ascii_digit())
+        && !value.starts_with('0')
+        && value.parse::<i64>().is_ok();
+    if canonical {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(
+            field,
+            format!(
+                "`{field}` must be a positive integer from 1 to {} in decimal digits, without a sign or leading zeros (got {} bytes)",
+                i64::MAX,
+                value.len()
+            ),
+        ))
+    }
+}
+
 /// Checks a free-text identifier that travels inside a JSON document (Fubei's `biz_content`):
 /// 1 to `max_chars` Unicode characters, none of them a control character (Unicode `Cc`: C0,
 /// DEL, C1). JSON encoding makes every other character safe, and the signature covers its
@@ -129,6 +151,28 @@ mod tests {
                 .code(),
             crate::ErrorCode::DecodeError
         );
+    }
+
+    #[test]
+    fn integer_ids_are_positive_canonical_int64() {
+        for good in ["1", "54", "9223372036854775807"] {
+            assert!(input_positive_int_id("order_id", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "0",
+            "-1",
+            "+1",
+            "054",
+            "9223372036854775808",
+            "99999999999999999999999",
+            "1.0",
+            "1 ",
+            "a1",
+        ] {
+            let e = input_positive_int_id("order_id", bad).unwrap_err();
+            assert_eq!(e.field(), Some("order_id"), "{bad}");
+        }
     }
 
     #[test]

@@ -16,13 +16,22 @@ use std::path::PathBuf;
 
 use payquery_core::crypto::{compiled_rsa_backends, RsaBackend};
 use payquery_core::providers::wechatpay::PendingRequest;
-use payquery_core::{Nonce, RequestContext, ResponseContext};
+use payquery_core::{RequestContext, ResponseContext};
 use serde_json::{json, Value};
-use support::{client_with_backend, response_from, vectors_dir};
+use support::{client_with_backend, document_text, response_from, vectors_dir};
 
-/// Every key in `expected` must equal the same key in `actual`.
+/// Every key in `expected` must equal the same key in `actual`; `message_contains` is a
+/// substring the message must hold.
 fn assert_subset(case: &str, expected: &Value, actual: &Value) {
     for (key, want) in expected.as_object().expect("expected error is an object") {
+        if key == "message_contains" {
+            let message = actual["message"].as_str().unwrap_or_default();
+            assert!(
+                message.contains(want.as_str().unwrap()),
+                "{case}: the message lacks {want}: {actual}"
+            );
+            continue;
+        }
         assert_eq!(
             actual.get(key),
             Some(want),
@@ -53,10 +62,14 @@ fn run_case(file: &str, configs: &Value, case: &Value, backend: &dyn RsaBackend)
     if let Some(build) = case.get("build") {
         let expect = &build["expect"];
         let result = client
-            .query_from_json(&build["query"].to_string())
+            .query_from_json(&document_text(&build["query"]))
             .and_then(|q| {
-                let nonce = Nonce::new(build["nonce"].as_str().unwrap())?;
-                let ctx = RequestContext::new(build["timestamp"].as_i64().unwrap(), nonce);
+                // As every host builds it: the timestamp checked, the nonce validated.
+                let ctx = RequestContext::from_host(
+                    build["timestamp"].as_i64().unwrap(),
+                    build["nonce"].as_str(),
+                    None,
+                )?;
                 let request = client.build_request(&q, &ctx)?;
                 let string_to_sign = client
                     .prepare_request(&q, &ctx)
@@ -103,9 +116,9 @@ fn run_case(file: &str, configs: &Value, case: &Value, backend: &dyn RsaBackend)
         let query = parse
             .get("query")
             .map(|q| client.query_from_json(&q.to_string()).unwrap());
-        let ctx = ResponseContext::new(parse["now"].as_i64().unwrap());
-        let result =
-            client.parse_response(query.as_ref(), &response_from(&parse["response"]), &ctx);
+        let result = ResponseContext::from_host(parse["now"].as_i64().unwrap()).and_then(|ctx| {
+            client.parse_response(query.as_ref(), &response_from(&parse["response"]), &ctx)
+        });
         match (result, expect.get("error")) {
             (Ok(parsed), None) => {
                 let actual = serde_json::to_value(&parsed).unwrap();

@@ -2126,7 +2126,7 @@ def bad_inputs() -> dict:
         "edu": ("out_trade_no", 32),
         "payscore": ("out_order_no", 32),
         "mini": ("order_id", 64),
-        "ds": ("order_id", 64),
+        "ds": ("order_id", 19),
     }
     for config, (field_name, max_len) in id_fields.items():
         for name, value in [
@@ -2161,7 +2161,14 @@ def bad_inputs() -> dict:
                 "fubei": "merchant_order_sn",
                 "ds": "order_id",
             }[config]
-            build(f"{config}: {field_name} is {name}", config, {**queries[config], field_name: value}, "INVALID_INPUT")
+            # The error names the key, whatever the wrong type (null is "absent" for optional ids).
+            build(
+                f"{config}: {field_name} is {name}",
+                config,
+                {**queries[config], field_name: value},
+                "INVALID_INPUT",
+                None if value is None else field_name,
+            )
     for name, value in [
         ("a NUL", "FB\u00001"),
         ("CR/LF", "FB\r\n1"),
@@ -2364,6 +2371,117 @@ def bad_inputs() -> dict:
             }
         )
 
+    # -- Documents typed by people: every error names its key and says what is wrong, in words,
+    # without quoting the value. A config or query given as a string is JSON text, for what an
+    # object cannot hold (a key given twice, a lone surrogate escape).
+    def message(code, field, contains):
+        return {"code": code, "field": field, "message_contains": contains}
+
+    def config_case(name, provider, config, expect):
+        key = f"{provider}_doc_{len(configs)}"
+        configs[key] = config
+        add(
+            {
+                "name": f"config ({provider}): {name}",
+                "config": key,
+                "build": {"query": queries[provider], "timestamp": NOW, "nonce": NONCE, "expect": {"error": expect}},
+            }
+        )
+
+    for provider, name, changes, field, words in [
+        ("fubei", "app_id as a number", {"app_id": 123}, "app_id", "must be a string, not a number"),
+        ("fubei", "app_secret as a number", {"app_secret": 12345}, "app_secret", "must be a string, not a number"),
+        ("ds", "sign_key as a number", {"sign_key": 100001}, "sign_key", "must be a string, not a number"),
+        ("edu", "mchid as a number", {"mchid": 1900000001}, "mchid", "must be a string, not a number"),
+        ("edu", "max_response_bytes of -1", {"max_response_bytes": -1}, "max_response_bytes", "non-negative integer"),
+        ("edu", "max_response_bytes as text", {"max_response_bytes": "1024"}, "max_response_bytes", "not a string"),
+        ("fubei", "an unknown key", {"app_key": "x"}, "app_key", "unknown key `app_key`"),
+        ("mini", "appid as a list", {"appid": ["wx1"]}, "appid", "must be a string, not a list"),
+        (
+            "edu",
+            "a platform certificate serial as a number",
+            {"platform_certificates": [{"serial_no": 1, "public_key_pem": "x"}]},
+            "platform_certificates[0].serial_no",
+            "must be a string",
+        ),
+        (
+            "edu",
+            "an unknown key in a platform certificate",
+            {"platform_certificates": [{"serial": "1"}]},
+            "platform_certificates[0].serial",
+            "unknown key `serial`",
+        ),
+        ("fubei", "a base_url with an unclosed IPv6 bracket", {"base_url": "http://[::1"}, "base_url", "IPv6"),
+        ("fubei", "a base_url with port 0", {"base_url": "http://127.0.0.1:0"}, "base_url", "port"),
+        ("fubei", "a base_url with user info", {"base_url": "https://user@example.com"}, "base_url", "host"),
+        (
+            "edu",
+            "a PEM with backslash-n sequences for line breaks",
+            {
+                "merchant_private_key_path": None,
+                "merchant_private_key_pem": (KEYS / "merchant_private_key.pem").read_text().replace("\n", "\\n"),
+            },
+            "merchant_private_key_pem",
+            "backslash-n",
+        ),
+    ]:
+        config = dict(configs[provider])
+        apply_changes(config, changes)
+        config_case(name, provider, config, message("INVALID_CONFIG", field, words))
+    for provider, name, text, field, words in [
+        (
+            "fubei",
+            "a key given twice",
+            '{"provider":"fubei","app_id":"1","app_secret":"a","app_secret":"b"}',
+            "app_secret",
+            "more than once",
+        ),
+        (
+            "fubei",
+            "a lone surrogate escape",
+            '{"provider":"fubei","app_id":"1","app_secret":"a\\ud800"}',
+            "config",
+            "lone UTF-16 surrogate",
+        ),
+        ("fubei", "not JSON", '{"provider":"fubei",', "config", "not valid JSON"),
+    ]:
+        config_case(name, provider, text, message("INVALID_CONFIG", field, words))
+    for config, query, field, words in [
+        ("edu", '{"out_trade_no":"A\\ud800"}', "query", "lone UTF-16 surrogate"),
+        ("edu", '{"out_trade_no":"A1","out_trade_no":"A2"}', "query", "out_trade_no"),
+        ("fubei", '{"merchant_order_sn":123}', "merchant_order_sn", "must be a string, not a number"),
+        ("edu", '{"out_trade":"A1"}', "out_trade", "unknown key `out_trade`"),
+        ("edu", "{}", "out_trade_no", "needs `out_trade_no`"),
+    ]:
+        build(f"{config}: a query document with {words}", config, query, "INVALID_INPUT", field)
+        cases[-1]["build"]["expect"]["error"]["message_contains"] = words
+    for name, order_id in [("-1", "-1"), ("0", "0"), ("a leading zero", "054"), ("beyond 64 bits", "9" * 23)]:
+        build(f"ds: order_id {name}", "ds", {**queries["ds"], "order_id": order_id}, "INVALID_INPUT", "order_id")
+    for config in ["edu", "fubei", "ds", "mini"]:
+        for name, timestamp, words in [
+            ("in milliseconds", NOW * 1000, "seconds, not milliseconds"),
+            ("of 2^63 - 1", 2**63 - 1, "after the year 9999"),
+        ]:
+            build(
+                f"{config}: a timestamp {name}",
+                config,
+                queries[config],
+                "INVALID_INPUT",
+                "timestamp",
+                timestamp=timestamp,
+            )
+            cases[-1]["build"]["expect"]["error"]["message_contains"] = words
+        parse(
+            f"{config}: now in milliseconds",
+            config,
+            queries[config],
+            plain_response(seeds[config]),
+            "INVALID_INPUT",
+            "now",
+            now=NOW * 1000,
+        )
+        cases[-1]["parse"]["expect"]["error"]["message_contains"] = "seconds, not milliseconds"
+
     # The good inputs each language must still answer after all of the above.
     for config in seeds:
         if config in signed_configs:
@@ -2427,9 +2545,13 @@ def host_types() -> dict:
         ("a string", "1700000000", scripting),
         ("a boolean", True, scripting),
         ("a JS number above 2^53", {"$": "unsafe_integer", "value": "9007199254740993"}, {"js": "INVALID_INPUT"}),
+        # Exact 64-bit integers reach the core, which refuses times after the year 9999.
+        ("2^53 + 1 as a bigint / int", {"$": "bigint", "value": "9007199254740993"}, everywhere),
+        ("2^63 - 1 (Long.MAX_VALUE)", {"$": "bigint", "value": "9223372036854775807"}, everywhere),
+        ("milliseconds (Date.now())", {"$": "bigint", "value": "1700000000000"}, everywhere),
         (
-            "2^53 + 1 as a bigint / int",
-            {"$": "bigint", "value": "9007199254740993"},
+            "the last second of 9999",
+            {"$": "bigint", "value": "253402300799"},
             {"js": None, "python": None, "kotlin": None},
         ),
         ("2^63", {"$": "bigint", "value": "9223372036854775808"}, {"js": "INVALID_INPUT", "python": "INVALID_INPUT"}),

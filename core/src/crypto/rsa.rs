@@ -71,7 +71,16 @@ fn check_pkcs8_private(pkcs8_der: &[u8]) -> Result<(), String> {
 fn decode_pem(field: &str, pem: &str) -> Result<(String, Vec<u8>)> {
     pem_rfc7468::decode_vec(pem.trim().as_bytes())
         .map(|(label, der)| (label.to_owned(), der))
-        .map_err(|_| Error::invalid_config(field, format!("`{field}` is not a PEM document")))
+        .map_err(|_| {
+            // The commonest broken PEM: one copied out of a JSON or .env file with its line
+            // breaks still written as the two characters `\` `n`.
+            let hint = if pem.contains("\\n") {
+                ": it contains backslash-n sequences (\\n) where its line breaks should be; replace each with a real line break"
+            } else {
+                ""
+            };
+            Error::invalid_config(field, format!("`{field}` is not a PEM document{hint}"))
+        })
 }
 
 fn backend_or_error(field: &str) -> Result<&'static dyn RsaBackend> {
@@ -364,6 +373,10 @@ mod tests {
         let err = RsaPrivateKey::from_pem("k", MERCHANT_PUB).unwrap_err();
         assert!(err.message().contains("PUBLIC KEY"));
         assert!(RsaPublicKey::from_pem("k", MERCHANT_KEY).is_err());
+        let escaped = MERCHANT_KEY.replace('\n', "\\n");
+        let err = RsaPrivateKey::from_pem("merchant_private_key_pem", &escaped).unwrap_err();
+        assert!(err.message().contains("backslash-n"), "{err}");
+        assert!(!err.message().contains("MII"), "{err}");
     }
 
     #[test]

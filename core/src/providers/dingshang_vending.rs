@@ -33,7 +33,7 @@ use crate::money::Money;
 use crate::order::{Order, OrderFlag, OrderStatus};
 use crate::provider::ProviderId;
 use crate::secret::Secret;
-use crate::validate::{config_id, input_id, Charset};
+use crate::validate::{config_id, input_positive_int_id, Charset};
 use crate::{ProviderDetail, QueryResult};
 
 /// Config document for `dingshang_vending`.
@@ -57,7 +57,8 @@ pub struct DingshangConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DingshangQuery {
-    /// The order id from order creation (a path segment: 1–64 of `[0-9A-Za-z_-]`).
+    /// The order id from order creation: documented as an integer, so a positive 64-bit
+    /// integer in decimal (`"54"`), kept as text so that no host rounds it.
     pub order_id: String,
     /// The machine number: exactly 8 digits.
     pub machine_no: String,
@@ -300,7 +301,7 @@ impl DingshangClient {
         query: &DingshangQuery,
         ctx: &RequestContext,
     ) -> Result<HttpRequest> {
-        input_id("order_id", &query.order_id, 64, Charset::Token)?;
+        input_positive_int_id("order_id", &query.order_id)?;
         if query.machine_no.len() != 8 || !query.machine_no.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Error::invalid_input(
                 "machine_no",

@@ -142,8 +142,8 @@ impl MiniChargeQuery {
 
     /// Parses `{"order_id": …}` or `{"token": "stable"|"classic", "force_refresh"?: bool}`.
     pub fn from_json(json: &str) -> Result<Self> {
-        let doc: QueryDocument = serde_json::from_slice(json.as_bytes())
-            .map_err(|e| Error::invalid_input("query", format!("invalid query document: {e}")))?;
+        let doc: QueryDocument =
+            crate::document::typed_from_text(crate::document::DocumentKind::Query, json)?;
         match (doc.order_id, doc.token) {
             (Some(order_id), None) if doc.force_refresh.is_none() => Ok(MiniChargeQuery::Order { order_id }),
             (None, Some(token)) => MiniChargeQuery::token(token, doc.force_refresh.unwrap_or(false)),

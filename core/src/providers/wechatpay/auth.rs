@@ -188,12 +188,7 @@ impl PendingRequest {
         input_id("mchid", &parts.mchid, 32, Charset::Digits)?;
         input_id("serial_no", &parts.serial_no, 64, Charset::Hex)?;
         let nonce = Nonce::new(parts.nonce)?;
-        if parts.timestamp < 0 {
-            return Err(Error::invalid_input(
-                "timestamp",
-                "timestamp must be a non-negative Unix time",
-            ));
-        }
+        crate::context::check_unix_seconds("timestamp", parts.timestamp)?;
         check_request_url("url", &parts.url)?;
         for (i, (name, value)) in parts.headers.iter().enumerate() {
             check_header_name(name)?;
