@@ -128,6 +128,71 @@ function int64(value, field) {
   );
 }
 
+/** The largest config document or key file the core accepts, in bytes. */
+const MAX_DOCUMENT_BYTES = native.maxDocumentBytes();
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A buffer for one config or key file, and the check of what was read into it: at most one
+ * byte more than the core's cap is ever read, so `/dev/zero` or a huge file is refused, not read
+ * whole.
+ */
+function configFileBuffer() {
+  const buffer = Buffer.allocUnsafe(MAX_DOCUMENT_BYTES + 1);
+  /** @param {number} total bytes read into `buffer` */
+  const text = (total) => {
+    if (total > MAX_DOCUMENT_BYTES) {
+      throw fail('INVALID_CONFIG', 'path', `it is larger than ${MAX_DOCUMENT_BYTES} bytes, which no config or key file is`);
+    }
+    try {
+      return utf8Strict.decode(buffer.subarray(0, total));
+    } catch {
+      throw fail('INVALID_CONFIG', 'path', 'it is not UTF-8 text');
+    }
+  };
+  return { buffer, text };
+}
+
+/**
+ * Reads a file named by a config's `*_path` key (synchronously: the core asks while it parses).
+ * @param {string} file
+ * @returns {string}
+ */
+function readConfigFileSync(file) {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const { buffer, text } = configFileBuffer();
+    let total = 0;
+    for (;;) {
+      const n = fs.readSync(fd, buffer, total, buffer.length - total, null);
+      if (n === 0 || (total += n) === buffer.length) break;
+    }
+    return text(total);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Reads a config file.
+ * @param {string} file
+ * @returns {Promise<string>}
+ */
+async function readConfigFile(file) {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const { buffer, text } = configFileBuffer();
+    let total = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, total, buffer.length - total, null);
+      if (bytesRead === 0 || (total += bytesRead) === buffer.length) break;
+    }
+    return text(total);
+  } finally {
+    await handle.close();
+  }
+}
+
 function nowSeconds() {
   return BigInt(Math.floor(Date.now() / 1000));
 }
@@ -169,8 +234,8 @@ function escapeHeaderText(text) {
 }
 
 /**
- * Any common header shape — a WHATWG Headers, [name, value] pairs, or a plain object — as the
- * core takes it: one string `name\nvalue\nname\nvalue…` (parts escaped) and the pair count.
+ * Any common header shape — a WHATWG Headers, any iterable of [name, value] pairs, or a plain
+ * object — as the core takes it: one string `name\nvalue\nname\nvalue…` (parts escaped) and the pair count.
  * @param {unknown} headers
  * @returns {[string, number]}
  */
@@ -188,10 +253,9 @@ function headerLists(headers) {
   if (typeof headers !== 'object') {
     throw invalidInput('headers', '`headers` must be a Headers object, [name, value] pairs or a plain object');
   }
-  if (typeof Headers !== 'undefined' && headers instanceof Headers) {
-    for (const [name, value] of headers) add(name, value);
-  } else if (Array.isArray(headers)) {
-    for (const pair of headers) {
+  if (Symbol.iterator in headers) {
+    // [name, value] pairs, a WHATWG Headers, a Map, or any other iterable of pairs.
+    for (const pair of /** @type {Iterable<unknown>} */ (headers)) {
       if (!Array.isArray(pair) || pair.length !== 2) {
         throw invalidInput('headers', 'header pairs must be [name, value] arrays');
       }
@@ -250,12 +314,25 @@ class HttpRequest {
     this.body = fields.body;
   }
 
-  [util.inspect.custom](/** @type {number} */ depth, /** @type {util.InspectOptions} */ options) {
+  /**
+   * What may be shown of the request: credentials (`Authorization`, `AppSecret`, an
+   * `access_token` or `secret` in the URL) replaced by `[redacted]` by the core, the body as its
+   * length. `JSON.stringify` (and so every JSON logger) and `util.inspect` print this; the fields
+   * a program reads to send the request stay as they are.
+   * @returns {{ method: string, url: string, headers: [string, string][], body: string | null }}
+   */
+  toJSON() {
     const [joined, count] = headerLists(this.headers);
     const body = this.body instanceof Uint8Array ? this.body : undefined;
-    const shown = /** @type {HttpRequest} */ (request(native.redactRequest(String(this.method), String(this.url), joined, count, body)));
+    const shown = /** @type {HttpRequest} */ (
+      request(native.redactRequest(String(this.method), String(this.url), joined, count, body))
+    );
     const bodyText = shown.body === null ? null : new TextDecoder().decode(shown.body);
-    return `HttpRequest ${util.inspect({ method: shown.method, url: shown.url, headers: shown.headers, body: bodyText }, options)}`;
+    return { method: shown.method, url: shown.url, headers: shown.headers, body: bodyText };
+  }
+
+  [util.inspect.custom](/** @type {number} */ depth, /** @type {util.InspectOptions} */ options) {
+    return `HttpRequest ${util.inspect(this.toJSON(), options)}`;
   }
 }
 
@@ -285,47 +362,23 @@ function request(encoded) {
 }
 
 /**
- * A parsed, verified answer. `order` and `signatureSerial` are plain data; `detail`, the
- * provider's typed response, is built from the core the first time it is read (then kept):
- * most callers need the order alone, and the detail is the larger part of the work.
+ * A parsed, verified answer: plain data, nothing held in wasm memory (so a synchronous loop of
+ * parses leaves the module's memory where it was).
  */
 class QueryResult {
-  /** @type {import('./native/payquery_wasm.js').WasmQueryResult | null} */
-  #handle;
-  /** @type {unknown} */
-  #detail;
-
-  /** @param {import('./native/payquery_wasm.js').WasmQueryResult} handle */
-  constructor(handle) {
-    const head = JSON.parse(handle.head());
+  /** @param {[string, unknown]} parts the core's `[head JSON, detail]` */
+  constructor([headJson, detail]) {
+    const head = JSON.parse(headJson);
     const { order } = head;
     // Money crosses as decimal text: a JSON number would lose digits above 2^53.
     if (order.amount !== null) order.amount.minor = BigInt(order.amount.minor);
     if (order.paidAmount !== null) order.paidAmount.minor = BigInt(order.paidAmount.minor);
     /** The normalized order. */
     this.order = order;
+    /** The provider's typed response, every 64-bit integer a bigint. */
+    this.detail = detail;
     /** The serial of the key that verified the answer (WeChat Pay), else null. */
     this.signatureSerial = head.signatureSerial;
-    this.#handle = handle;
-  }
-
-  /** The provider's typed response, every 64-bit integer a bigint. */
-  get detail() {
-    const handle = this.#handle;
-    if (handle !== null) {
-      this.#detail = call(() => handle.detail());
-      this.#handle = null;
-      handle.free();
-    }
-    return this.#detail;
-  }
-
-  toJSON() {
-    return { order: this.order, detail: this.detail, signatureSerial: this.signatureSerial };
-  }
-
-  [util.inspect.custom](/** @type {number} */ depth, /** @type {util.InspectOptions} */ options) {
-    return `QueryResult ${util.inspect({ order: this.order, detail: this.detail, signatureSerial: this.signatureSerial }, { ...options, depth: options.depth === null ? null : (options.depth ?? 2) - 1 })}`;
   }
 }
 
@@ -425,7 +478,7 @@ class Client {
     const { baseDir = process.cwd() } = optionsObject(options, 'options');
     if (typeof baseDir !== 'string') throw fail('INVALID_CONFIG', 'baseDir', '`baseDir` must be a string');
     /** @param {string} relative */
-    const loadFile = (relative) => fs.readFileSync(path.resolve(baseDir, relative), 'utf8');
+    const loadFile = (relative) => readConfigFileSync(path.resolve(baseDir, relative));
     this.#native = call(() => new native.WasmClient(json, loadFile, nodeCryptoBackend));
   }
 
@@ -435,10 +488,11 @@ class Client {
     if (typeof file !== 'string') throw fail('INVALID_CONFIG', 'path', 'the config path must be a string');
     let text;
     try {
-      text = await fs.promises.readFile(file, 'utf8');
+      text = await readConfigFile(file);
     } catch (error) {
       const why = /** @type {NodeJS.ErrnoException} */ (error);
-      throw fail('INVALID_CONFIG', 'path', `cannot read config file ${file}: ${why.code ?? why.message}`);
+      const reason = isPayqueryError(why) ? why.message : (why.code ?? why.message);
+      throw fail('INVALID_CONFIG', 'path', `cannot read config file ${file}: ${reason}`);
     }
     return new Client(text, { baseDir: path.dirname(path.resolve(file)) });
   }
@@ -476,7 +530,9 @@ class Client {
     const text = documentText(query, 'query', 'INVALID_INPUT');
     const at = now === undefined ? nowSeconds() : int64(now, 'now');
     const [status, joined, count, body] = responseParts(response);
-    return new QueryResult(call(() => this.#native.parseQuery(status, joined, count, body, text, at)));
+    return new QueryResult(
+      /** @type {[string, unknown]} */ (call(() => this.#native.parseQuery(status, joined, count, body, text, at))),
+    );
   }
 
   /** The same request for the provider's backup host, or null when this client has none. */
@@ -504,7 +560,15 @@ class Client {
     const at = now === undefined ? nowSeconds() : int64(now, 'now');
     const [status, joined, count, body] = responseParts(response);
     const token = call(() => this.#native.parseTokenResponse(status, joined, count, body, at));
-    // The token is a credential: keep it out of util.inspect / console.log output.
+    // The token is a credential: keep it out of util.inspect, console.log and JSON.stringify
+    // (JSON loggers); `token.accessToken` still reads it.
+    const shown = () => ({
+      accessToken: '[redacted]',
+      expiresIn: token.expiresIn,
+      expiresAt: token.expiresAt,
+      refreshAt: token.refreshAt,
+    });
+    Object.defineProperty(token, 'toJSON', { value: shown });
     Object.defineProperty(token, util.inspect.custom, {
       value: () => `AccessToken { accessToken: [redacted], expiresAt: ${token.expiresAt}n, refreshAt: ${token.refreshAt}n }`,
     });

@@ -243,10 +243,7 @@ export type ProviderDetail =
   | FubeiOrder
   | DingshangOrder;
 
-/**
- * A parsed, verified order answer. `detail` is built the first time it is read (most callers
- * need `order` alone); `toJSON()` gives all three.
- */
+/** A parsed, verified order answer: plain data. */
 export declare class QueryResult {
   private constructor();
   readonly order: Order;
@@ -254,22 +251,31 @@ export declare class QueryResult {
   readonly detail: ProviderDetail;
   /** The serial of the key that verified the answer (WeChat Pay), else null. */
   readonly signatureSerial: string | null;
-  toJSON(): { order: Order; detail: ProviderDetail; signatureSerial: string | null };
 }
 
-/** A signed request to send unchanged (`fetch(req.url, { method, headers, body })`). */
+/**
+ * A signed request to send unchanged (`fetch(req.url, { method, headers, body })`). `url`,
+ * `headers` and `body` hold live credentials; `JSON.stringify` and `util.inspect` show the
+ * redacted form (`toJSON()`).
+ */
 export declare class HttpRequest {
   private constructor();
   readonly method: 'GET' | 'POST';
   readonly url: string;
   readonly headers: [string, string][];
-  readonly body: Uint8Array | null;
+  /** The exact bytes that were signed (TypeScript ≥ 5.7: `fetch` takes this as a body as is). */
+  readonly body: Uint8Array<ArrayBuffer> | null;
+  /** Credentials replaced by `[redacted]`, the body as its length: what may be logged. */
+  toJSON(): { method: 'GET' | 'POST'; url: string; headers: [string, string][]; body: string | null };
 }
 
-/** A response as received. */
+/**
+ * A response as received. `headers`: a WHATWG `Headers` (it is an iterable of pairs), any
+ * iterable of `[name, value]` pairs, or a plain object (Node's `IncomingHttpHeaders` included).
+ */
 export interface ResponseInput {
   status: number;
-  headers?: Headers | [string, string][] | Record<string, string | string[] | undefined>;
+  headers?: Iterable<readonly [string, string]> | Record<string, string | readonly string[] | undefined>;
   body: Uint8Array | ArrayBuffer | string;
 }
 

@@ -20,8 +20,8 @@ use js_sys::{Object, Reflect};
 use payquery_core::providers::wechat_mini_charge::TokenKind;
 use payquery_core::providers::wechatpay::PendingRequest;
 use payquery_core::{
-    Client, ClientConfig, Error, ErrorCode, HttpRequest, HttpResponse, Method, Money, Order,
-    OrderFlag, Query, QueryResult, RequestContext, ResponseContext, Timestamp,
+    ApiNaming, Client, ClientConfig, Error, ErrorCode, HttpRequest, HttpResponse, Method, Money,
+    Order, OrderFlag, Query, QueryResult, RequestContext, ResponseContext, Timestamp,
 };
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -183,32 +183,22 @@ impl<'a> From<&'a QueryResult> for JsHead<'a> {
     }
 }
 
-/// A parsed answer held on the wasm side: the JS layer reads the order at once (one JSON
-/// string, [`WasmQueryResult::head`]) and the provider's detail only when the program asks for
-/// it ([`WasmQueryResult::detail`]) — most callers need the order alone, and building a detail
-/// object field by field across the boundary costs more than the rest of a parse.
-#[wasm_bindgen]
-#[derive(Debug)]
-pub struct WasmQueryResult {
-    result: QueryResult,
-}
-
-#[wasm_bindgen]
-impl WasmQueryResult {
-    /// The order and `signatureSerial` as JSON (money `minor` as decimal text).
-    pub fn head(&self) -> Result<String, JsValue> {
-        // Sized once: growing from serde_json's default 128 bytes costs three reallocations.
-        let mut out = Vec::with_capacity(768);
-        serde_json::to_writer(&mut out, &JsHead::from(&self.result))
-            .map_err(|e| js_err(Error::new(ErrorCode::DecodeError, e.to_string())))?;
-        String::from_utf8(out)
-            .map_err(|e| js_err(Error::new(ErrorCode::DecodeError, e.to_string())))
-    }
-
-    /// The provider's typed response as a JS object, every 64-bit integer a `BigInt`.
-    pub fn detail(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.result.detail)
-    }
+/// A parsed answer as `[head, detail]`: the order and `signatureSerial` as JSON text (money
+/// `minor` as decimal text) and the provider's detail as a JS object, every 64-bit integer a
+/// `BigInt`. Everything is copied out at once: a wasm-side value kept alive until a JS
+/// finalizer ran would grow wasm memory without bound in a synchronous loop (finalizers never
+/// run inside one), and wasm memory never shrinks.
+fn result_to_js(result: &QueryResult) -> Result<JsValue, JsValue> {
+    // Sized once: growing from serde_json's default 128 bytes costs three reallocations.
+    let mut head = Vec::with_capacity(768);
+    serde_json::to_writer(&mut head, &JsHead::from(result))
+        .map_err(|e| js_err(Error::new(ErrorCode::DecodeError, e.to_string())))?;
+    let head = String::from_utf8(head)
+        .map_err(|e| js_err(Error::new(ErrorCode::DecodeError, e.to_string())))?;
+    let pair = js_sys::Array::new_with_length(2);
+    pair.set(0, JsValue::from_str(&head));
+    pair.set(1, to_js(&result.detail)?);
+    Ok(pair.into())
 }
 
 /// Headers from the JS layer's one-string encoding: `count` pairs joined as
@@ -317,6 +307,24 @@ pub fn redact_request(
     }))
 }
 
+/// The largest config document or key file, in bytes (the JS layer's file reads stop there).
+#[wasm_bindgen(js_name = maxDocumentBytes)]
+pub fn max_document_bytes() -> u32 {
+    u32::try_from(payquery_core::MAX_DOCUMENT_BYTES).unwrap_or(u32::MAX)
+}
+
+/// The size of this module's linear memory in bytes, for the package's leak test (wasm memory
+/// only ever grows, so a value kept alive between calls shows here).
+#[wasm_bindgen(js_name = wasmMemoryBytes)]
+pub fn wasm_memory_bytes() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    let pages = core::arch::wasm32::memory_size::<0>();
+    #[cfg(not(target_arch = "wasm32"))]
+    let pages = 0usize;
+    // Pages of 64 KiB; an f64 holds any wasm32 memory size exactly.
+    pages as f64 * 65_536.0
+}
+
 /// The core's stable error codes, for the JS layer's checks and the package's tests.
 #[wasm_bindgen(js_name = errorCodes)]
 pub fn error_codes() -> Vec<String> {
@@ -367,7 +375,7 @@ impl WasmClient {
 
     fn order_query(&self, query_json: &str) -> Result<Query, JsValue> {
         self.client
-            .order_query_from_json(query_json)
+            .order_query_from_json(query_json, ApiNaming::CamelCase)
             .map_err(js_err)
     }
 
@@ -411,14 +419,15 @@ impl WasmClient {
         body: Vec<u8>,
         query_json: &str,
         now: i64,
-    ) -> Result<WasmQueryResult, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let query = self.order_query(query_json)?;
         let response = response(status, headers, header_count, body)?;
+        let ctx = ResponseContext::from_host(now).map_err(js_err)?;
         let result = self
             .client
-            .parse_query_response(Some(&query), &response, &ResponseContext::new(now))
+            .parse_query_response(Some(&query), &response, &ctx)
             .map_err(js_err)?;
-        Ok(WasmQueryResult { result })
+        result_to_js(&result)
     }
 
     /// The same request for the backup host, or `null`.
@@ -465,9 +474,10 @@ impl WasmClient {
         now: i64,
     ) -> Result<JsValue, JsValue> {
         let response = response(status, headers, header_count, body)?;
+        let ctx = ResponseContext::from_host(now).map_err(js_err)?;
         let token = self
             .client
-            .parse_token_response(&response, &ResponseContext::new(now))
+            .parse_token_response(&response, &ctx)
             .map_err(js_err)?;
         let object = Object::new();
         set(

@@ -1,7 +1,8 @@
 // The package's surface: argument types, defaults, the 64-bit rule, errors, and secrets kept
 // out of everything a program prints.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
@@ -176,15 +177,20 @@ test('no secret in util.inspect, messages or stacks', () => {
       wechatpay_edu_papay: { out_trade_no: 'A' },
     };
     const request = client.buildQuery(queries[client.provider]);
-    shown.push(inspect(request), inspect([request]));
+    // What JSON loggers (pino, winston) print: JSON.stringify of the request and of objects
+    // holding it.
+    shown.push(inspect(request), inspect([request]), JSON.stringify(request), JSON.stringify({ request }));
     const error = thrown(() => client.parseQuery({ status: 500, headers: {}, body: '<html>' }, { query: queries[client.provider] }));
     shown.push(error.message, error.stack, inspect(error));
   }
   const mini = new Client(configs.mini);
-  shown.push(inspect(mini.buildTokenRequest({ kind: 'classic' })), inspect(mini.buildTokenRequest({ kind: 'stable' })));
+  for (const tokenRequest of [mini.buildTokenRequest({ kind: 'classic' }), mini.buildTokenRequest({ kind: 'stable' })]) {
+    shown.push(inspect(tokenRequest), JSON.stringify(tokenRequest));
+  }
   const token = mini.parseTokenResponse({ status: 200, headers: {}, body: `{"access_token":"${SECRETS.token}","expires_in":7200}` }, { now: 1 });
   assert.equal(token.accessToken, SECRETS.token, 'the token itself is returned');
-  shown.push(inspect(token));
+  const bigintsAsText = (_key, value) => (typeof value === 'bigint' ? value.toString() : value);
+  shown.push(inspect(token), JSON.stringify(token, bigintsAsText), JSON.stringify({ token }, bigintsAsText));
   for (const bad of [
     { ...configs.fubei, app_secret: `${SECRETS.fubei}\n` },
     { ...configs.vending, extra_key: SECRETS.vending },
@@ -199,6 +205,46 @@ test('no secret in util.inspect, messages or stacks', () => {
     assert.ok(!text.includes(secret), `secret ${secret.slice(0, 12)}… leaked:\n${text}`);
   }
   assert.match(text, /redacted/);
+});
+
+test('the fields a program sends stay raw; only what is printed or serialized is redacted', () => {
+  const vending = new Client(configs.vending).buildQuery({ order_id: '1', machine_no: '12345678' });
+  assert.equal(new Map(vending.headers).get('AppSecret'), SECRETS.vending);
+  assert.deepEqual(JSON.parse(JSON.stringify(vending)).headers.find(([name]) => name === 'AppSecret'), ['AppSecret', '[redacted]']);
+  const mini = new Client(configs.mini).buildQuery({ order_id: 'DD1' });
+  assert.ok(mini.url.includes(`access_token=${SECRETS.token}`));
+  assert.ok(JSON.stringify(mini).includes('access_token=[redacted]'));
+});
+
+test('any iterable of header pairs is taken (Headers, Map, a generator)', () => {
+  const client = new Client(configs.fubei);
+  const body = '{"result_code":400,"result_message":"x","sub_code":"ORDER_NOT_EXIST"}';
+  const query = { merchant_order_sn: 'A' };
+  function* pairs() {
+    yield ['content-type', 'application/json'];
+  }
+  for (const headers of [new Map([['a', 'b']]), pairs(), new Headers([['a', 'b']])]) {
+    assertCode(() => client.parseQuery({ status: 200, headers, body }, { query }), 'ORDER_NOT_FOUND');
+  }
+  assertCode(() => client.parseQuery({ status: 200, headers: new Set(['a']), body }, { query }), 'INVALID_INPUT', 'headers');
+});
+
+test('the token query refusal names the JavaScript method', () => {
+  const error = assertCode(() => new Client(configs.mini).buildQuery({ token: 'stable' }), 'INVALID_INPUT', 'token');
+  assert.match(error.message, /buildTokenRequest/);
+  assert.doesNotMatch(error.message, /build_token_request/);
+});
+
+test('config and key files are read up to 1 MiB, never whole', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'payquery-files-'));
+  const big = join(dir, 'big.pem');
+  writeFileSync(big, Buffer.alloc(1024 * 1024 + 1, 'a'));
+  const { merchant_private_key_pem: _key, ...keyless } = wechatpay;
+  for (const file of ['/dev/zero', big]) {
+    const error = assertCode(() => new Client({ ...keyless, merchant_private_key_path: file }), 'INVALID_CONFIG', 'merchant_private_key_path');
+    assert.match(error.message, /larger than 1048576 bytes/);
+    await assert.rejects(Client.fromConfigFile(file), (e) => isPayqueryError(e) && e.field === 'path' && /larger than 1048576 bytes/.test(e.message));
+  }
 });
 
 test('PendingRequest: parked as JSON, read back validated, finished', () => {

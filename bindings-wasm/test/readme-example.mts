@@ -6,7 +6,8 @@ const client = await Client.fromConfigFile('sandbox-configs/wechatpay_edu_papay.
 const query = { out_trade_no: 'EDU_PAID_001' };
 
 async function send(request: HttpRequest) {
-  const res = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
+  const { method, url, headers, body } = request;
+  const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(10_000) });
   return { status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) };
 }
 
@@ -15,8 +16,10 @@ let result: QueryResult;
 try {
   result = client.parseQuery(await send(request), { query }); // verified, for this order only
 } catch (error) {
+  // A network failure or timeout (fetch throws a TypeError or a TimeoutError), or an answer that
+  // says so, may be tried once on the provider's backup host; anything else is the answer.
   const backup = client.failoverRequest(request);
-  if (!isPayqueryError(error) || !error.backupHostApplies || backup === null) throw error;
+  if (backup === null || (isPayqueryError(error) && !error.backupHostApplies)) throw error;
   result = client.parseQuery(await send(backup), { query });
 }
 

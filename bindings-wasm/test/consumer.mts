@@ -1,0 +1,35 @@
+// A consumer of the package as users write one, type-checked under `tsc --init`'s defaults
+// (DOM lib, no @types/node, exactOptionalPropertyTypes) and with @types/node (make test):
+// every header shape a program has at hand, bodies as fetch returns them, errors, tokens.
+import { Client, isPayqueryError, type AccessToken, type HttpRequest, type QueryResult } from 'payquery';
+
+const fubei = new Client({ provider: 'fubei', app_id: '1', app_secret: 's' });
+const request: HttpRequest = fubei.buildQuery({ merchant_order_sn: 'A1' }, { timestamp: 1_700_000_000n });
+const init: RequestInit = { method: request.method, headers: request.headers, body: request.body };
+
+export async function roundTrip(): Promise<QueryResult> {
+  const res = await fetch(request.url, { ...init, signal: AbortSignal.timeout(5_000) });
+  const body = new Uint8Array(await res.arrayBuffer());
+  const query = { merchant_order_sn: 'A1' };
+  try {
+    return fubei.parseQuery({ status: res.status, headers: res.headers, body }, { query });
+  } catch (error) {
+    if (isPayqueryError(error) && error.retryable) {
+      return fubei.parseQuery({ status: res.status, headers: new Map([['content-type', 'application/json']]), body: await res.text() }, { query });
+    }
+    throw error;
+  }
+}
+
+export function shapes(res: Response): void {
+  const query = { merchant_order_sn: 'A1' };
+  fubei.parseQuery({ status: 200, headers: [['Content-Type', 'application/json']], body: '{}' }, { query, now: 1_700_000_000 });
+  fubei.parseQuery({ status: 200, headers: { 'content-type': 'application/json', 'set-cookie': ['a', 'b'] }, body: new ArrayBuffer(0) }, { query });
+  fubei.parseQuery({ status: res.status, headers: res.headers, body: new Uint8Array() }, { query });
+}
+
+export function tokens(mini: Client, res: { status: number; body: string }): bigint {
+  const token: AccessToken = mini.parseTokenResponse(res);
+  const logged: string = JSON.stringify(request.toJSON());
+  return logged.length > 0 ? token.refreshAt : token.expiresAt;
+}
