@@ -18,8 +18,8 @@
 use payquery_core::providers::wechat_mini_charge::TokenKind;
 use payquery_core::providers::wechatpay::PendingRequest;
 use payquery_core::{
-    Client, ClientConfig, Error, ErrorCode, HttpRequest, HttpResponse, Method, Money, Query,
-    QueryResult, RequestContext, ResponseContext, Timestamp,
+    read_limited, ApiNaming, Client, ClientConfig, Error, ErrorCode, HttpRequest, HttpResponse,
+    Method, Money, Query, QueryResult, RequestContext, ResponseContext, Timestamp,
 };
 use pyo3::create_exception;
 use pyo3::prelude::*;
@@ -116,6 +116,14 @@ fn result_out(result: QueryResult) -> PyResult<ResultOut> {
     ))
 }
 
+/// What a Python `str` that cannot become UTF-8 holds (`"A\ud800"` is a valid `str`).
+macro_rules! lone_surrogate {
+    () => {
+        "a lone UTF-16 surrogate (\\ud800-\\udfff), which is not Unicode text"
+    };
+}
+const LONE_SURROGATE: &str = lone_surrogate!();
+
 /// How deep a document given as a `dict` may nest (the core refuses deeper JSON anyway; this
 /// bound only keeps a self-referencing dict from recursing forever).
 const MAX_DOCUMENT_DEPTH: usize = 64;
@@ -130,7 +138,12 @@ fn document_json(
     error: fn(&str, String) -> Error,
 ) -> PyResult<String> {
     if let Ok(text) = value.cast::<PyString>() {
-        return Ok(text.to_cow()?.into_owned());
+        return text.to_cow().map(|t| t.into_owned()).map_err(|_| {
+            py_err(error(
+                field,
+                format!("`{field}` is a str that holds {LONE_SURROGATE}"),
+            ))
+        });
     }
     let mut out = Vec::with_capacity(128);
     write_json(value, &mut out, 0)
@@ -159,7 +172,7 @@ fn write_json(
     } else if let Ok(text) = value.cast::<PyString>() {
         let text = text
             .to_cow()
-            .map_err(|_| "a str that is not valid Unicode")?;
+            .map_err(|_| concat!("a str that holds ", lone_surrogate!()))?;
         serde_json::to_writer(&mut *out, &*text).map_err(|_| "a str")?;
     } else if let Ok(int) = value.cast::<PyInt>() {
         match int.extract::<i64>() {
@@ -190,7 +203,7 @@ fn write_json(
                 .map_err(|_| "a key that is not a str")?;
             let key = key
                 .to_cow()
-                .map_err(|_| "a key that is not valid Unicode")?;
+                .map_err(|_| concat!("a key that holds ", lone_surrogate!()))?;
             serde_json::to_writer(&mut *out, &*key).map_err(|_| "a key")?;
             out.push(b':');
             write_json(&item, out, depth + 1)?;
@@ -275,7 +288,9 @@ impl NativeClient {
     /// The query argument (JSON text or a dict) as the core's typed query.
     fn order_query(&self, query: &Bound<'_, PyAny>) -> PyResult<Query> {
         let json = document_json(query, "query", Error::invalid_input)?;
-        self.client.order_query_from_json(&json).map_err(py_err)
+        self.client
+            .order_query_from_json(&json, ApiNaming::SnakeCase)
+            .map_err(py_err)
     }
 }
 
@@ -286,7 +301,8 @@ impl NativeClient {
     fn new(config: &Bound<'_, PyAny>, base_dir: std::path::PathBuf) -> PyResult<Self> {
         let config_json = document_json(config, "config", Error::invalid_config)?;
         let config = ClientConfig::from_json_with_files(&config_json, &mut |path| {
-            std::fs::read_to_string(base_dir.join(path)).map_err(|e| e.to_string())
+            let mut file = std::fs::File::open(base_dir.join(path)).map_err(|e| e.to_string())?;
+            read_limited(&mut file, "path").map_err(|e| e.message().to_owned())
         })
         .map_err(py_err)?;
         let client = Client::new(&config).map_err(py_err)?;
@@ -345,13 +361,11 @@ impl NativeClient {
     ) -> PyResult<ResultOut> {
         let query = self.order_query(query)?;
         let response = response(status, headers, &body);
+        let ctx = ResponseContext::from_host(now).map_err(py_err)?;
         let result = py
             .detach(|| {
-                self.client.parse_query_response(
-                    Some(&query),
-                    &response,
-                    &ResponseContext::new(now),
-                )
+                self.client
+                    .parse_query_response(Some(&query), &response, &ctx)
             })
             .map_err(py_err)?;
         result_out(result)
@@ -401,12 +415,10 @@ impl NativeClient {
         body: PyBackedBytes,
         now: i64,
     ) -> PyResult<(String, i64, i64, i64)> {
+        let ctx = ResponseContext::from_host(now).map_err(py_err)?;
         let token = self
             .client
-            .parse_token_response(
-                &response(status, headers, &body),
-                &ResponseContext::new(now),
-            )
+            .parse_token_response(&response(status, headers, &body), &ctx)
             .map_err(py_err)?;
         Ok((
             token.access_token.expose().to_owned(),
@@ -473,5 +485,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(order_statuses, m)?)?;
     m.add_function(wrap_pyfunction!(redact_request, m)?)?;
     m.add("USER_AGENT", payquery_core::USER_AGENT)?;
+    m.add("MAX_DOCUMENT_BYTES", payquery_core::MAX_DOCUMENT_BYTES)?;
     Ok(())
 }

@@ -8,7 +8,8 @@ query = {"out_trade_no": "EDU_PAID_001"}
 
 
 def send(request: payquery.HttpRequest) -> httpx.Response:
-    return httpx.request(request.method, request.url, headers=request.headers, content=request.body)
+    # request.headers is a mapping httpx and requests both take as is (repr redacts secrets).
+    return httpx.request(request.method, request.url, headers=request.headers, content=request.body, timeout=10)
 
 
 request = client.build_query(query)  # signed now, with a fresh CSPRNG nonce

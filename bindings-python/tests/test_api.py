@@ -8,6 +8,8 @@ import json
 import re
 import time
 import traceback
+import typing
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable
@@ -210,7 +212,9 @@ def test_headers_in_every_common_shape() -> None:
         [("a", "1"), ("a", "2")],
         httpx.Headers([("a", "1"), ("a", "2")]),
         requests.structures.CaseInsensitiveDict({"A": "1"}),
-        None,
+        ((name, value) for name, value in [("a", "1"), ("b", "2")]),
+        payquery.Headers([("a", "1")]),
+        {},
     ]:
         raws: list[payquery.BodyInput] = [body, body.encode(), bytearray(body.encode()), memoryview(body.encode())]
         for raw in raws:
@@ -228,8 +232,11 @@ def test_no_secret_in_repr_str_or_traceback() -> None:
             client.parse_query(status=500, headers={}, body="<html>", query=QUERIES[provider])
         except payquery.PayqueryError as e:
             shown += [str(e), repr(e), "".join(traceback.format_exception(type(e), e, e.__traceback__))]
+        # What loggers print: the headers alone, and the redacted form as JSON.
+        shown += [repr(request.headers), json.dumps(request.redacted()), str(request.redacted())]
     mini = payquery.Client(CONFIGS["wechat_mini_charge"])
-    shown += [repr(mini.build_token_request("classic")), repr(mini.build_token_request("stable"))]
+    for token_request in [mini.build_token_request("classic"), mini.build_token_request("stable")]:
+        shown += [repr(token_request), repr(token_request.headers), json.dumps(token_request.redacted())]
     token = mini.parse_token_response(
         status=200, headers={}, body=f'{{"access_token":"{SECRETS["token"]}","expires_in":7200}}', now=1
     )
@@ -297,7 +304,7 @@ def test_one_client_shared_by_8_threads_gives_single_thread_results() -> None:
         response, query, now = parses[i % len(parses)]
         parsed = outcome(lambda: client.parse_query(**response, query=query, now=now))
         return (
-            (built.method, built.url, tuple(map(tuple, built.headers)), built.body)
+            (built.method, built.url, built.headers.pairs(), built.body)
             if isinstance(built, payquery.HttpRequest)
             else repr(built),
             parsed.to_dict() if isinstance(parsed, payquery.QueryResult) else (type(parsed), str(parsed), parsed.code),
@@ -321,3 +328,82 @@ def test_the_wheel_has_no_runtime_dependencies_and_ships_types() -> None:
     assert not (ROOT / "bindings-python" / "python" / "payquery").samefile(package), (
         "tests run against the installed wheel"
     )
+
+
+def test_headers_none_is_refused_not_taken_for_no_headers() -> None:
+    client = payquery.Client(CONFIGS["fubei"])
+    for bad in [None, "content-type: x", b"a", 5, [("a",)], [("a", 1)]]:
+        with pytest.raises(payquery.InvalidInputError) as error:
+            client.parse_query(status=200, headers=bad, body="{}", query=QUERIES["fubei"])
+        assert error.value.field == "headers"
+
+
+def test_requests_are_frozen_hashable_values_whose_headers_are_a_mapping() -> None:
+    client = payquery.Client(CONFIGS["dingshang_vending"])
+    request = client.build_query(QUERIES["dingshang_vending"], timestamp=1_700_000_000, nonce="n")
+    again = client.build_query(QUERIES["dingshang_vending"], timestamp=1_700_000_000, nonce="n")
+    assert request == again and hash(request) == hash(again) and len({request, again}) == 1
+    assert isinstance(request.headers, Mapping) and isinstance(request.headers, payquery.Headers)
+    assert request.headers["appsecret"] == request.headers["AppSecret"] == SECRETS["vending"]
+    assert [name for name, _ in request.headers.pairs()] == list(request.headers)
+    assert len(set(name.lower() for name in request.headers)) == len(request.headers), "names never repeat"
+    with pytest.raises(TypeError):
+        request.headers["AppSecret"] = "x"  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        request.headers = payquery.Headers()  # type: ignore[misc]
+    # Built from pairs, a dict or Headers alike (a program re-routing a request).
+    for headers in [list(request.headers.pairs()), dict(request.headers), request.headers]:
+        copy = payquery.HttpRequest(request.method, request.url, headers, request.body)  # type: ignore[arg-type]
+        assert copy == request
+
+
+def test_detail_is_parsed_once() -> None:
+    client = payquery.Client(CONFIGS["fubei"])
+    body = '{"result_code":200,"data":{"merchant_order_sn":"A","trade_state":"SUCCESS","total_fee":"0.29"}}'
+    result = client.parse_query(status=200, headers={}, body=body, query=QUERIES["fubei"])
+    assert result.detail is result.detail
+    assert typing.cast(payquery.FubeiOrder, result.detail)["trade_state"] == "SUCCESS"
+
+
+@pytest.mark.parametrize(
+    "cls", [payquery.Order, payquery.QueryResult, payquery.HttpRequest, payquery.Money, payquery.AccessToken]
+)
+def test_type_hints_resolve_at_run_time(cls: type) -> None:
+    """pydantic-style introspection evaluates the annotations: they must resolve on 3.9 too
+    (the fresh-venv check runs this module's hints on the oldest CPython)."""
+    hints = typing.get_type_hints(cls)
+    assert hints, cls
+
+
+def test_the_token_query_refusal_names_the_python_method() -> None:
+    mini = payquery.Client(CONFIGS["wechat_mini_charge"])
+    with pytest.raises(payquery.InvalidInputError) as error:
+        mini.build_query({"token": "stable"})
+    assert "build_token_request" in error.value.message and "buildTokenRequest" not in error.value.message
+    assert error.value.field == "token"
+
+
+def test_a_str_with_a_lone_surrogate_is_invalid_input_that_says_so() -> None:
+    client = payquery.Client(CONFIGS["fubei"])
+    queries: list[Any] = [{"merchant_order_sn": "A\ud800"}, '{"merchant_order_sn": "A\ud800"}', {"A\udc00": "x"}]
+    for query in queries:
+        with pytest.raises(payquery.InvalidInputError) as error:
+            client.build_query(query)
+        assert "lone UTF-16 surrogate" in error.value.message, error.value.message
+    with pytest.raises(payquery.InvalidConfigError) as config_error:
+        payquery.Client({**CONFIGS["fubei"], "app_secret": "s\ud800"})
+    assert "lone UTF-16 surrogate" in config_error.value.message
+
+
+def test_config_and_key_files_are_read_up_to_1_mib(tmp_path: Path) -> None:
+    big = tmp_path / "big.pem"
+    big.write_bytes(b"a" * (1024 * 1024 + 1))
+    for path in ["/dev/zero", str(big)]:
+        with pytest.raises(payquery.InvalidConfigError) as error:
+            payquery.Client.from_config_file(path)
+        assert error.value.field == "path" and "larger than 1048576 bytes" in error.value.message
+        config = {k: v for k, v in WECHATPAY.items() if k != "merchant_private_key_pem"}
+        with pytest.raises(payquery.InvalidConfigError) as key_error:
+            payquery.Client({**config, "merchant_private_key_path": path})
+        assert key_error.value.field == "merchant_private_key_path"
+        assert "larger than 1048576 bytes" in key_error.value.message

@@ -7,17 +7,21 @@ defaults, immutable result types and the :class:`PayqueryError` hierarchy. Send 
 with ``httpx``, ``requests`` or ``urllib``; payquery never opens a socket.
 """
 
+# The public dataclasses' field annotations are written so that Python 3.9 can evaluate them
+# (`Optional[str]`, not `str | None`): `typing.get_type_hints` and pydantic-style introspection
+# must work on every supported version (ruff.toml exempts this package from UP007/UP045).
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import Enum
-from typing import Any, Literal, Union, cast
+from typing import Any, Literal, Optional, Union, cast
 
 from . import _native
 from ._details import (
@@ -37,6 +41,7 @@ __all__ = [
     "EduPapayTransaction",
     "ERROR_CODES",
     "FubeiOrder",
+    "Headers",
     "HttpRequest",
     "InvalidConfigError",
     "InvalidInputError",
@@ -104,36 +109,75 @@ class PayqueryError(Exception):
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, field={self.field!r})"
 
 
-def _class_name(code: str) -> str:
-    name = "".join(part.capitalize() for part in code.split("_"))
-    return name if name.endswith("Error") else name + "Error"
+class InvalidInputError(PayqueryError, ValueError):
+    """``INVALID_INPUT``: a query parameter or argument is malformed (also a ``ValueError``)."""
+
+    code = "INVALID_INPUT"
 
 
-# A wrong argument is also a ValueError, as Python code expects of a bad value.
-_EXTRA_BASES: dict[str, tuple[type, ...]] = {"INVALID_INPUT": (ValueError,), "INVALID_CONFIG": (ValueError,)}
+class InvalidConfigError(PayqueryError, ValueError):
+    """``INVALID_CONFIG``: the configuration is unusable (also a ``ValueError``)."""
 
-# One subclass per stable code, generated from the core's list so they cannot drift; the names
-# below are what the package exports (the stub and a test check both against ERROR_CODES).
+    code = "INVALID_CONFIG"
+
+
+class SignatureInvalidError(PayqueryError):
+    """``SIGNATURE_INVALID``: a response signature is missing, malformed or does not verify."""
+
+    code = "SIGNATURE_INVALID"
+
+
+class TimestampSkewError(PayqueryError):
+    """``TIMESTAMP_SKEW``: a signed response is outside the freshness window."""
+
+    code = "TIMESTAMP_SKEW"
+
+
+class ProviderError(PayqueryError):
+    """``PROVIDER_ERROR``: the provider answered with an error of its own."""
+
+    code = "PROVIDER_ERROR"
+
+
+class RateLimitedError(PayqueryError):
+    """``RATE_LIMITED``: the provider asked to slow down."""
+
+    code = "RATE_LIMITED"
+
+
+class TokenExpiredError(PayqueryError):
+    """``TOKEN_EXPIRED``: the access token was rejected; fetch a new one and retry once."""
+
+    code = "TOKEN_EXPIRED"
+
+
+class OrderNotFoundError(PayqueryError):
+    """``ORDER_NOT_FOUND``: the provider says (in a verified answer) that the order does not exist."""
+
+    code = "ORDER_NOT_FOUND"
+
+
+class DecodeError(PayqueryError):
+    """``DECODE_ERROR``: the response could not be decoded."""
+
+    code = "DECODE_ERROR"
+
+
+# One class per stable code; a test checks this table against the core's list.
 _ERROR_CLASSES: dict[str, type[PayqueryError]] = {
-    code: cast(
-        "type[PayqueryError]",
-        type(
-            _class_name(code),
-            (PayqueryError, *_EXTRA_BASES.get(code, ())),
-            {"code": code, "__module__": __name__, "__doc__": f"A PayqueryError with code ``{code}``."},
-        ),
+    cls.code: cls
+    for cls in (
+        InvalidInputError,
+        InvalidConfigError,
+        SignatureInvalidError,
+        TimestampSkewError,
+        ProviderError,
+        RateLimitedError,
+        TokenExpiredError,
+        OrderNotFoundError,
+        DecodeError,
     )
-    for code in ERROR_CODES
 }
-InvalidInputError = _ERROR_CLASSES["INVALID_INPUT"]
-InvalidConfigError = _ERROR_CLASSES["INVALID_CONFIG"]
-SignatureInvalidError = _ERROR_CLASSES["SIGNATURE_INVALID"]
-TimestampSkewError = _ERROR_CLASSES["TIMESTAMP_SKEW"]
-ProviderError = _ERROR_CLASSES["PROVIDER_ERROR"]
-RateLimitedError = _ERROR_CLASSES["RATE_LIMITED"]
-TokenExpiredError = _ERROR_CLASSES["TOKEN_EXPIRED"]
-OrderNotFoundError = _ERROR_CLASSES["ORDER_NOT_FOUND"]
-DecodeError = _ERROR_CLASSES["DECODE_ERROR"]
 
 
 def _raise_from_native(error: _native.NativeError) -> PayqueryError:
@@ -197,11 +241,11 @@ class Money:
     currency: str
 
 
-def _money(value: tuple[int, str] | None) -> Money | None:
+def _money(value: Optional[tuple[int, str]]) -> Optional[Money]:
     return None if value is None else Money(value[0], value[1])
 
 
-def _datetime(value: tuple[int, int] | None) -> datetime | None:
+def _datetime(value: Optional[tuple[int, int]]) -> Optional[datetime]:
     if value is None:
         return None
     seconds, nanos = value
@@ -213,17 +257,17 @@ class Order:
     """The normalized view of one provider order. Times are timezone-aware UTC datetimes."""
 
     provider: str
-    provider_order_id: str | None
-    merchant_order_no: str | None
+    provider_order_id: Optional[str]
+    merchant_order_no: Optional[str]
     status: OrderStatus
     #: The provider's own status value, verbatim (numbers as decimal text).
     raw_status: str
     #: The total price; None when the provider did not state the amount and its currency.
-    amount: Money | None
+    amount: Optional[Money]
     #: What the payer paid; only in PAID, REFUNDING and REFUNDED.
-    paid_amount: Money | None
-    paid_at: datetime | None
-    created_at: datetime | None
+    paid_amount: Optional[Money]
+    paid_at: Optional[datetime]
+    created_at: Optional[datetime]
     flags: tuple[OrderFlag, ...]
     _result_json: str = field(repr=False, compare=False)
 
@@ -238,12 +282,13 @@ class QueryResult:
 
     order: Order
     #: The serial of the key that verified the answer (WeChat Pay), else None.
-    signature_serial: str | None
+    signature_serial: Optional[str]
     _json: str = field(repr=False, compare=False)
 
-    @property
+    @functools.cached_property
     def detail(self) -> ProviderDetail:
-        """The provider's full typed response (``order.provider`` says which TypedDict)."""
+        """The provider's full typed response (``order.provider`` says which TypedDict), parsed
+        on first access and kept: the same dict every time."""
         return cast("ProviderDetail", json.loads(self._json)["detail"])
 
     def to_dict(self) -> dict[str, Any]:
@@ -251,7 +296,7 @@ class QueryResult:
         return cast("dict[str, Any]", json.loads(self._json))
 
 
-def _result(native: tuple[Any, str | None, str]) -> QueryResult:
+def _result(native: tuple[Any, Optional[str], str]) -> QueryResult:
     order, serial, text = native
     provider, provider_id, merchant_no, status, raw, amount, paid, paid_at, created_at, flags = order
     return QueryResult(
@@ -273,24 +318,89 @@ def _result(native: tuple[Any, str | None, str]) -> QueryResult:
     )
 
 
+class Headers(Mapping[str, str]):
+    """A request's headers in send order: a read-only mapping with case-insensitive lookup.
+
+    ``httpx`` and ``requests`` (and ``urllib``) take it as ``headers=`` as it is, without loss:
+    payquery never builds a request that repeats a header name. It holds **live credentials**
+    (``Authorization``, ``AppSecret``) — ``request.headers["AppSecret"]`` is the value that is
+    sent — but its ``repr()`` redacts them, so printing or logging it shows ``[redacted]``.
+    ``dict(headers)`` and ``headers.items()`` are the raw values; :meth:`pairs` the tuple of pairs.
+    """
+
+    __slots__ = ("_pairs",)
+
+    def __init__(self, pairs: Union[Mapping[str, str], Iterable[tuple[str, str]]] = ()) -> None:
+        self._pairs: tuple[tuple[str, str], ...] = _header_pairs(pairs)
+
+    def __getitem__(self, name: str) -> str:
+        if isinstance(name, str):
+            folded = name.lower()
+            for key, value in self._pairs:
+                if key.lower() == folded:
+                    return value
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._pairs)
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def __hash__(self) -> int:
+        return hash(self._pairs)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Headers):
+            return self._pairs == other._pairs
+        return super().__eq__(other)
+
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """The headers as ``(name, value)`` pairs, in send order."""
+        return self._pairs
+
+    def __repr__(self) -> str:
+        return f"Headers({_native.redact_request('GET', 'http://h/', list(self._pairs), None)[2]!r})"
+
+
 @dataclass(frozen=True)
 class HttpRequest:
-    """A signed request to send unchanged. ``repr()`` redacts credentials."""
+    """A signed request to send unchanged.
+
+    ``url``, ``headers`` and ``body`` hold live credentials (an ``access_token`` in a Mini
+    Program URL, the vending ``AppSecret`` header, the AppSecret in a token request's body):
+    they are what is sent. ``repr()`` redacts them, and :meth:`redacted` gives the form that may
+    be logged. ``headers`` may be given as any pairs; it is always kept as :class:`Headers`.
+    """
 
     method: Literal["GET", "POST"]
     url: str
-    headers: list[tuple[str, str]]
-    body: bytes | None
+    headers: Headers
+    body: Optional[bytes]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.headers, Headers):
+            object.__setattr__(self, "headers", Headers(self.headers))
+
+    def redacted(self) -> dict[str, Any]:
+        """What may be logged: credentials replaced by ``[redacted]`` (by the core), the body as
+        its length. A plain dict, so structured loggers and ``json.dumps`` take it as it is."""
+        method, url, headers, body_len = _native.redact_request(
+            self.method, self.url, list(self.headers.pairs()), self.body
+        )
+        body = None if body_len is None else f"<{body_len} bytes>"
+        return {"method": method, "url": url, "headers": [list(pair) for pair in headers], "body": body}
 
     def __repr__(self) -> str:
-        method, url, headers, body_len = _native.redact_request(self.method, self.url, self.headers, self.body)
-        body = "None" if body_len is None else f"<{body_len} bytes>"
-        return f"HttpRequest(method={method!r}, url={url!r}, headers={headers!r}, body={body})"
+        shown = self.redacted()
+        body = "None" if shown["body"] is None else shown["body"]
+        headers = [tuple(pair) for pair in shown["headers"]]
+        return f"HttpRequest(method={shown['method']!r}, url={shown['url']!r}, headers={headers!r}, body={body})"
 
 
-def _request(native: tuple[str, str, list[tuple[str, str]], bytes | None]) -> HttpRequest:
+def _request(native: tuple[str, str, list[tuple[str, str]], Optional[bytes]]) -> HttpRequest:
     method, url, headers, body = native
-    return HttpRequest(cast("Literal['GET', 'POST']", method), url, headers, body)
+    return HttpRequest(cast("Literal['GET', 'POST']", method), url, Headers(headers), body)
 
 
 @dataclass(frozen=True)
@@ -356,6 +466,7 @@ class PendingRequest:
 
 Document = Union[Mapping[str, Any], str]
 HeadersInput = Union[Mapping[str, str], Iterable[tuple[str, str]], Any]
+"""Response headers: httpx's ``Headers``, requests' dict, any Mapping, or (name, value) pairs."""
 BodyInput = Union[bytes, bytearray, memoryview, str]
 
 
@@ -380,19 +491,23 @@ def _int64(value: object, name: str) -> int:
     return value
 
 
-def _headers(value: object) -> list[tuple[str, str]]:
-    """Any common header shape: httpx.Headers (repeats kept), requests' dict, a Mapping, pairs."""
-    if value is None:
-        return []
-    multi_items = getattr(value, "multi_items", None)  # httpx.Headers: one pair per header line
+def _header_pairs(value: object) -> tuple[tuple[str, str], ...]:
+    """Any common header shape as pairs: httpx.Headers (one pair per header line, repeats kept),
+    requests' dict, any Mapping, or any iterable of (name, value) pairs, a generator included.
+    ``None`` is refused, not taken for "no headers": pass ``{}`` for that."""
+    if value is None or isinstance(value, (str, bytes, bytearray)):
+        raise _invalid("headers", "`headers` must be a mapping or an iterable of (name, value) pairs")
+    multi_items = getattr(value, "multi_items", None)  # httpx.Headers
+    if isinstance(value, Headers):
+        return value.pairs()
     if callable(multi_items):
-        pairs = multi_items()
+        pairs: Iterable[object] = multi_items()
     elif isinstance(value, Mapping):
         pairs = value.items()
-    elif isinstance(value, (list, tuple)):
+    elif isinstance(value, Iterable):
         pairs = value
     else:
-        raise _invalid("headers", "`headers` must be a mapping or a list of (name, value) pairs")
+        raise _invalid("headers", "`headers` must be a mapping or an iterable of (name, value) pairs")
     out: list[tuple[str, str]] = []
     for pair in pairs:
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
@@ -401,7 +516,11 @@ def _headers(value: object) -> list[tuple[str, str]]:
         if not isinstance(name, str) or not isinstance(text, str):
             raise _invalid("headers", "header names and values must be str")
         out.append((name, text))
-    return out
+    return tuple(out)
+
+
+def _headers(value: object) -> list[tuple[str, str]]:
+    return list(_header_pairs(value))
 
 
 def _body(value: object) -> bytes:
@@ -457,9 +576,18 @@ class Client:
     @classmethod
     def from_config_file(cls, path: str | os.PathLike[str]) -> Client:
         """Reads a config file; its ``*_path`` keys are relative to the file, as the CLI does."""
+        # Read through the core's cap: one byte more than it at most, so /dev/zero or a huge
+        # file is refused, not read whole.
+        limit = _native.MAX_DOCUMENT_BYTES
         try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
+            with open(path, "rb") as f:
+                data = f.read(limit + 1)
+            if len(data) > limit:
+                raise InvalidConfigError(
+                    f"cannot read config file {path}: it is larger than {limit} bytes, which no config file is",
+                    field="path",
+                )
+            text = data.decode("utf-8")
         except (OSError, TypeError, UnicodeDecodeError) as e:
             raise InvalidConfigError(f"cannot read config file {path}: {e}", field="path") from None
         return cls(text, base_dir=os.path.dirname(os.path.abspath(path)))
@@ -509,7 +637,9 @@ class Client:
         if not isinstance(request, HttpRequest):
             raise _invalid("request", "`request` must be an HttpRequest this client built")
         try:
-            backup = self._native.failover_request(request.method, request.url, request.headers, request.body)
+            backup = self._native.failover_request(
+                request.method, request.url, list(request.headers.pairs()), request.body
+            )
         except _native.NativeError as e:
             raise _raise_from_native(e) from None
         return None if backup is None else _request(backup)

@@ -6,6 +6,7 @@ __all__ = [
     "NativeClient",
     "NativeError",
     "NativePending",
+    "MAX_DOCUMENT_BYTES",
     "USER_AGENT",
     "error_codes",
     "order_statuses",
@@ -29,6 +30,7 @@ _Order = tuple[
 ]
 
 USER_AGENT: str
+MAX_DOCUMENT_BYTES: int
 
 class NativeError(Exception):
     """A core error; payquery re-raises it as the PayqueryError subclass of its code."""
