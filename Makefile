@@ -81,11 +81,13 @@ npm-tools:
 
 # The npm package, installed as users install it: every shared vector, sandbox round trips with
 # fetch, the API surface, the README example compiled by tsc --strict, and npm pack + install.
-NODE_TESTS := vectors api sandbox example package
+NODE_TESTS := vectors api sandbox example package memory
 node-test: npm build
 	mkdir -p bindings-wasm/test/node_modules && ln -sfn ../../pkg bindings-wasm/test/node_modules/payquery
 	$(NPM_TOOLS)/eslint -c bindings-wasm/tools/eslint.config.mjs --max-warnings 0 bindings-wasm bench/node
 	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.json --noEmit
+	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.init.json
+	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.init-node.json
 	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.json
 	$(NPM_TOOLS)/tsc --allowJs --checkJs --noEmit --strict --target es2022 --module nodenext \
 		--types node --typeRoots bindings-wasm/tools/node_modules/@types $(NPM_PKG)/index.cjs
@@ -119,7 +121,9 @@ python-binding-test: wheel build
 	$(PY) -m mypy.stubtest payquery --allowlist bindings-python/stubtest-allowlist.txt
 	rm -rf $(CURDIR)/target/py-fresh && $(PY_OLDEST) -m venv $(CURDIR)/target/py-fresh
 	$(CURDIR)/target/py-fresh/bin/python -m pip install --quiet --no-index $(WHEELS)/payquery-*.whl
-	$(CURDIR)/target/py-fresh/bin/python -c 'import payquery; c = payquery.Client({"provider": "fubei", "app_id": "1", "app_secret": "s"}); print("fresh venv:", c, len(payquery.ERROR_CODES), "error codes")'
+	$(CURDIR)/target/py-fresh/bin/python -c 'import typing, payquery; c = payquery.Client({"provider": "fubei", "app_id": "1", "app_secret": "s"}); \
+		hints = [typing.get_type_hints(t) for t in (payquery.Order, payquery.QueryResult, payquery.HttpRequest, payquery.Money, payquery.AccessToken)]; \
+		print("fresh venv:", c, len(payquery.ERROR_CODES), "error codes,", sum(map(len, hints)), "type hints resolved")'
 
 ## Kotlin (JVM, Android) and Swift through UniFFI (bindings-uniffi/).
 UNIFFI_LIB := target/debug/libpayquery_uniffi.so
@@ -135,6 +139,7 @@ kotlin-sources: uniffi-build
 	rm -rf $(KOTLIN_DIR)/target/generated-sources/uniffi
 	$(UNIFFI_BINDGEN) generate --library $(UNIFFI_LIB) --language kotlin --no-format \
 		--out-dir $(KOTLIN_DIR)/target/generated-sources/uniffi
+	$(PYTHON) tools/patch_kotlin_strings.py $(KOTLIN_DIR)/target/generated-sources/uniffi/payquery/payquery_uniffi.kt
 
 # Generates the Kotlin bindings into the Maven module's target/ and runs the JUnit suite (every
 # shared vector, sandbox round trips with java.net.http, JDK signature checks, 8 threads, the

@@ -18,7 +18,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use payquery_core::providers::wechat_mini_charge::TokenKind as CoreTokenKind;
 use payquery_core::providers::wechatpay::PendingRequest as CorePendingRequest;
-use payquery_core::{ClientConfig, ErrorCode, Method, Query, RequestContext, ResponseContext};
+use payquery_core::{
+    read_limited, ApiNaming, ClientConfig, ErrorCode, Method, Query, RequestContext,
+    ResponseContext,
+};
 
 uniffi::setup_scaffolding!();
 
@@ -145,13 +148,33 @@ pub fn error_codes() -> Vec<String> {
 
 // ------------------------------------------------------------------------------------ values
 
-/// One HTTP header.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
+/// One HTTP header. Its `toString()` / `description` redacts a credential's value
+/// (`Authorization`, `AppSecret`), so printing `request.headers` never leaks one; `value` itself
+/// is what is sent.
+#[derive(Clone, PartialEq, Eq, Hash, uniffi::Record)]
+#[uniffi::export(Display, Eq, Hash)]
 pub struct Header {
     /// Name.
     pub name: String,
     /// Value.
     pub value: String,
+}
+
+impl std::fmt::Display for Header {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = if payquery_core::is_sensitive_header(&self.name) {
+            "[redacted]"
+        } else {
+            &self.value
+        };
+        write!(f, "Header(name={}, value={value})", self.name)
+    }
+}
+
+impl std::fmt::Debug for Header {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 fn headers_out(headers: Vec<(String, String)>) -> Vec<Header> {
@@ -452,13 +475,20 @@ impl std::fmt::Debug for AccessToken {
 
 impl std::fmt::Display for AccessToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let unix = |t: &SystemTime| t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        // As the instants Kotlin and Swift print (`2024-05-20T05:14:15Z`), not epoch seconds.
+        let shown = |t: &SystemTime| {
+            let secs = t
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+            payquery_core::Timestamp::from_unix_seconds(secs)
+                .map_or_else(|| secs.to_string(), |t| t.to_rfc3339())
+        };
         write!(
             f,
             "AccessToken(accessToken=[redacted], expiresIn={}, expiresAt={}, refreshAt={})",
             self.expires_in,
-            unix(&self.expires_at),
-            unix(&self.refresh_at)
+            shown(&self.expires_at),
+            shown(&self.refresh_at)
         )
     }
 }
@@ -517,7 +547,8 @@ impl Client {
     pub fn new(config_json: String, base_dir: Option<String>) -> Result<Arc<Self>> {
         let base = std::path::PathBuf::from(base_dir.unwrap_or_else(|| ".".to_owned()));
         let config = ClientConfig::from_json_with_files(&config_json, &mut |path| {
-            std::fs::read_to_string(base.join(path)).map_err(|e| e.to_string())
+            let mut file = std::fs::File::open(base.join(path)).map_err(|e| e.to_string())?;
+            read_limited(&mut file, "path").map_err(|e| e.message().to_owned())
         })?;
         Ok(Arc::new(Client {
             client: payquery_core::Client::new(&config)?,
@@ -527,9 +558,15 @@ impl Client {
     /// Reads a config file; its `*_path` keys are relative to the file, as the CLI does.
     #[uniffi::constructor]
     pub fn from_config_file(path: String) -> Result<Arc<Self>> {
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            payquery_core::Error::invalid_config("path", format!("cannot read {path}: {e}"))
-        })?;
+        let text = std::fs::File::open(&path)
+            .map_err(|e| payquery_core::Error::invalid_config("path", e.to_string()))
+            .and_then(|mut file| read_limited(&mut file, "path"))
+            .map_err(|e| {
+                payquery_core::Error::invalid_config(
+                    "path",
+                    format!("cannot read {path}: {}", e.message()),
+                )
+            })?;
         let base = std::path::Path::new(&path)
             .parent()
             .map(|p| p.to_string_lossy().into_owned())
@@ -580,7 +617,7 @@ impl Client {
         now: Option<i64>,
     ) -> Result<QueryResult> {
         let query = self.order_query(&query_json)?;
-        let ctx = ResponseContext::new(now.unwrap_or_else(now_unix));
+        let ctx = ResponseContext::from_host(now.unwrap_or_else(now_unix))?;
         self.client
             .parse_query_response(Some(&query), &response.try_into()?, &ctx)?
             .try_into()
@@ -617,7 +654,7 @@ impl Client {
         response: HttpResponse,
         now: Option<i64>,
     ) -> Result<AccessToken> {
-        let ctx = ResponseContext::new(now.unwrap_or_else(now_unix));
+        let ctx = ResponseContext::from_host(now.unwrap_or_else(now_unix))?;
         let token = self
             .client
             .parse_token_response(&response.try_into()?, &ctx)?;
@@ -642,14 +679,31 @@ impl Client {
 
 impl Client {
     fn order_query(&self, query_json: &str) -> Result<Query> {
-        Ok(self.client.order_query_from_json(query_json)?)
+        Ok(self
+            .client
+            .order_query_from_json(query_json, ApiNaming::CamelCase)?)
     }
 }
 
-/// A WeChat Pay request waiting for its signature.
+/// A WeChat Pay request waiting for its signature. Its `toString()` / `description` shows what
+/// it is for (the URL, the time and nonce it is signed with), never a credential: a pending
+/// request holds none.
 #[derive(Debug, uniffi::Object)]
+#[uniffi::export(Display)]
 pub struct PendingRequest {
     pending: CorePendingRequest,
+}
+
+impl std::fmt::Display for PendingRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "PendingRequest(url={}, timestamp={}, nonce={})",
+            self.pending.url(),
+            self.pending.timestamp(),
+            self.pending.nonce()
+        )
+    }
 }
 
 #[uniffi::export]

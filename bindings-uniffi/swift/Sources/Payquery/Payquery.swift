@@ -931,7 +931,9 @@ public func FfiConverterTypeClient_lower(_ value: Client) -> UInt64 {
 
 
 /**
- * A WeChat Pay request waiting for its signature.
+ * A WeChat Pay request waiting for its signature. Its `toString()` / `description` shows what
+ * it is for (the URL, the time and nonce it is signed with), never a credential: a pending
+ * request holds none.
  */
 public protocol PendingRequestProtocol: AnyObject, Sendable {
     
@@ -962,9 +964,11 @@ public protocol PendingRequestProtocol: AnyObject, Sendable {
     
 }
 /**
- * A WeChat Pay request waiting for its signature.
+ * A WeChat Pay request waiting for its signature. Its `toString()` / `description` shows what
+ * it is for (the URL, the time and nonce it is signed with), never a credential: a pending
+ * request holds none.
  */
-open class PendingRequest: PendingRequestProtocol, @unchecked Sendable {
+open class PendingRequest: PendingRequestProtocol, @unchecked Sendable, CustomStringConvertible {
     fileprivate let handle: UInt64
 
     /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
@@ -1092,6 +1096,17 @@ open func toJson() -> String  {
     
 
     
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_payquery_uniffi_fn_method_pendingrequest_uniffi_trait_display(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
 }
 
 
@@ -1239,9 +1254,11 @@ public func FfiConverterTypeAccessToken_lower(_ value: AccessToken) -> RustBuffe
 
 
 /**
- * One HTTP header.
+ * One HTTP header. Its `toString()` / `description` redacts a credential's value
+ * (`Authorization`, `AppSecret`), so printing `request.headers` never leaks one; `value` itself
+ * is what is sent.
  */
-public struct Header: Equatable, Hashable {
+public struct Header: Equatable, Hashable, CustomStringConvertible {
     /**
      * Name.
      */
@@ -1267,6 +1284,41 @@ public struct Header: Equatable, Hashable {
     
 
     
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_payquery_uniffi_fn_method_header_uniffi_trait_display(
+            FfiConverterTypeHeader_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: Header, other: Header) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_payquery_uniffi_fn_method_header_uniffi_trait_eq_eq(
+            FfiConverterTypeHeader_lower(self),
+        FfiConverterTypeHeader_lower(other),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Hash` implementation
+public func hash(into hasher: inout Hasher) {
+    let val = try!  FfiConverterUInt64.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_payquery_uniffi_fn_method_header_uniffi_trait_hash(
+            FfiConverterTypeHeader_lower(self),uniffiCallStatus
+    )
+}
+    )
+    hasher.combine(val)
+}
 }
 
 #if compiler(>=6)

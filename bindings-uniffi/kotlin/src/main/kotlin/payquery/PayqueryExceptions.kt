@@ -59,3 +59,31 @@ private fun PayqueryException.facts(): Facts = when (this) {
     is PayqueryException.OrderNotFound -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
     is PayqueryException.DecodeException -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
 }
+
+/**
+ * The error for a string argument that is not Unicode text: it holds a lone UTF-16 surrogate,
+ * which Kotlin strings allow and UTF-8 cannot encode. Thrown from the generated string lowering
+ * (tools/patch_kotlin_strings.py) instead of a java.nio.charset.MalformedInputException.
+ */
+fun loneSurrogate(value: String): PayqueryException {
+    val index =
+        value.indices.firstOrNull { i ->
+            val c = value[i]
+            when {
+                c.isHighSurrogate() -> i + 1 >= value.length || !value[i + 1].isLowSurrogate()
+                c.isLowSurrogate() -> i == 0 || !value[i - 1].isHighSurrogate()
+                else -> false
+            }
+        }
+    val where = index?.let { " (U+%04X at index %d)".format(value[it].code, it) } ?: ""
+    return PayqueryException.InvalidInput(
+        code = "INVALID_INPUT",
+        reason = "a string argument holds a lone UTF-16 surrogate$where, which is not Unicode text",
+        field = null,
+        providerCode = null,
+        providerMessage = null,
+        httpStatus = null,
+        retryable = false,
+        backupHostApplies = false,
+    )
+}

@@ -6,16 +6,18 @@ import payquery.HttpRequest
 import payquery.HttpResponse
 import payquery.PayqueryException
 import payquery.backupHostApplies
+import java.io.IOException
 import java.net.URI
 import java.net.http.HttpClient
 import java.net.http.HttpRequest.BodyPublishers
 import java.net.http.HttpResponse.BodyHandlers
+import java.time.Duration
 
-private val http: HttpClient = HttpClient.newHttpClient()
+private val http: HttpClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
 
 /** Sends a payquery request with the JDK's client (OkHttp works the same way). */
 fun sendWithJdk(request: HttpRequest): HttpResponse {
-    val builder = java.net.http.HttpRequest.newBuilder(URI.create(request.url))
+    val builder = java.net.http.HttpRequest.newBuilder(URI.create(request.url)).timeout(Duration.ofSeconds(10))
     builder.method(request.method, request.body?.let(BodyPublishers::ofByteArray) ?: BodyPublishers.noBody())
     request.headers.forEach { builder.header(it.name, it.value) }
     val response = http.send(builder.build(), BodyHandlers.ofByteArray())
@@ -30,9 +32,11 @@ fun readmeExample(configDir: String): String {
     val request = client.buildQuery(query) // signed now, with a fresh CSPRNG nonce
     val result = try {
         client.parseQuery(sendWithJdk(request), query) // verified, for this order only
-    } catch (e: PayqueryException) {
+    } catch (e: Exception) {
+        // A network failure or timeout (java.io.IOException), or an answer that says so, may be
+        // tried once on the provider's backup host; anything else is the answer.
         val backup = client.failoverRequest(request)
-        if (!e.backupHostApplies || backup == null) throw e
+        if (backup == null || (e is PayqueryException && !e.backupHostApplies) || (e !is PayqueryException && e !is IOException)) throw e
         client.parseQuery(sendWithJdk(backup), query)
     }
     val order = result.order

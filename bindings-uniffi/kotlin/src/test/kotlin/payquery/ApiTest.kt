@@ -144,12 +144,16 @@ class ApiTest {
         for ((query, config) in configs) {
             val client = Client(config, VECTORS.path)
             val request = client.buildQuery(query)
-            shown.append(client).append(request).append(listOf(request))
+            // Each header prints redacted on its own too (a list of headers is what gets logged).
+            shown.append(client).append(request).append(listOf(request)).append(request.headers)
+            request.headers.forEach { shown.append(it).append(it.hashCode()) }
             val e = assertThrows<PayqueryException> { client.parseQuery(HttpResponse(500, emptyList(), "<html>".toByteArray()), query) }
             shown.append(e.message).append(e).append(e.stackTraceToString())
         }
         val mini = Client(configs.getValue("""{"order_id":"DD1"}"""))
-        shown.append(mini.buildTokenRequest(TokenKind.CLASSIC)).append(mini.buildTokenRequest(TokenKind.STABLE))
+        for (tokenRequest in listOf(mini.buildTokenRequest(TokenKind.CLASSIC), mini.buildTokenRequest(TokenKind.STABLE))) {
+            shown.append(tokenRequest).append(tokenRequest.headers)
+        }
         val token =
             mini.parseTokenResponse(
                 HttpResponse(200, emptyList(), """{"access_token":"${secrets[3]}","expires_in":7200}""".toByteArray()),
@@ -170,6 +174,54 @@ class ApiTest {
         }
         for (secret in secrets + privateKeyLine) assertFalse(secret in shown, "leaked ${secret.take(12)}…")
         assertTrue("[redacted]" in shown)
+    }
+
+    @Test
+    fun `a string with a lone surrogate is an InvalidInput that says so`() {
+        val client = Client(configs.getValue("""{"merchant_order_sn":"A"}"""))
+        for (text in listOf("{\"merchant_order_sn\":\"A\uD800\"}", "{\"merchant_order_sn\":\"\uDC00B\"}")) {
+            val e = assertThrows<PayqueryException.InvalidInput> { client.buildQuery(text) }
+            assertTrue("lone UTF-16 surrogate" in e.reason, e.reason)
+        }
+        val e = assertThrows<PayqueryException.InvalidInput> { Client("{\"provider\":\"fubei\",\"app_id\":\"\uD800\"}") }
+        assertTrue("U+D800 at index 30" in e.reason, e.reason)
+        // A surrogate *pair* is fine (an emoji in a Fubei order number is text).
+        assertEquals("POST", client.buildQuery("{\"merchant_order_sn\":\"A\uD83D\uDE00\"}").method)
+    }
+
+    @Test
+    fun `tokens and pending requests print as instants and without secrets`() {
+        val mini = Client(configs.getValue("""{"order_id":"DD1"}"""))
+        val body = """{"access_token":"${secrets[3]}","expires_in":7200}""".toByteArray()
+        val token = mini.parseTokenResponse(HttpResponse(200, emptyList(), body), 1_716_182_055)
+        assertEquals(
+            "AccessToken(accessToken=[redacted], expiresIn=7200, expiresAt=2024-05-20T07:14:15Z, refreshAt=2024-05-20T07:09:15Z)",
+            token.toString(),
+        )
+        val keyless = Client(wechatpay.replace(""""merchant_private_key_path":"keys/merchant_private_key.pem",""", ""), VECTORS.path)
+        val pending = keyless.prepareQuery("""{"out_trade_no":"K1"}""", 1_700_000_000, "k1")
+        assertEquals(
+            "PendingRequest(url=https://api.mch.weixin.qq.com/v3/edu-papay/transactions/out-trade-no/K1, timestamp=1700000000, nonce=k1)",
+            pending.toString(),
+        )
+        val e = assertThrows<PayqueryException.InvalidInput> { mini.buildQuery("""{"token":"stable"}""") }
+        assertTrue("buildTokenRequest" in e.reason && "build_token_request" !in e.reason, e.reason)
+    }
+
+    @Test
+    fun `config and key files are read up to 1 MiB only`() {
+        val dir = kotlin.io.path.createTempDirectory("payquery-files").toFile()
+        val big = File(dir, "big.pem").apply { writeBytes(ByteArray(1024 * 1024 + 1) { 'a'.code.toByte() }) }
+        for (path in listOf("/dev/zero", big.path)) {
+            val e =
+                assertThrows<PayqueryException.InvalidConfig> {
+                    Client(wechatpay.replace("keys/merchant_private_key.pem", path), VECTORS.path)
+                }
+            assertEquals("merchant_private_key_path", e.field, e.reason)
+            assertTrue("larger than 1048576 bytes" in e.reason, e.reason)
+            val file = assertThrows<PayqueryException.InvalidConfig> { Client.fromConfigFile(path) }
+            assertEquals("path", file.field, file.reason)
+        }
     }
 
     /** Every parse vector of the edu-papay file made with its main config: signed, forged, stale answers. */
@@ -199,7 +251,7 @@ class ApiTest {
             val built =
                 runCatching { client.buildQuery("""{"out_trade_no":"ORDER_${i % 97}"}""", 1_700_000_000L + i, "n$i") }
                     .fold(
-                        { r -> "${r.method} ${r.url} ${r.headers} ${r.body?.decodeToString()}" },
+                        { r -> "${r.method} ${r.url} ${r.headers.map { it.name to it.value }} ${r.body?.decodeToString()}" },
                         { e -> "${e::class.simpleName}: ${e.message}" },
                     )
             val (response, query, now) = parses[i % parses.size]

@@ -44,8 +44,8 @@ fun responseFrom(doc: JsonObject): HttpResponse {
     return HttpResponse(doc["status"]!!.str.toInt(), headers, body)
 }
 
-/** A config document with its `*_path` keys made absolute (the vectors' paths are relative to tests/vectors). */
-fun configJson(config: JsonElement): String = config.toString()
+/** A vector's config document as JSON text: an object serialized, a string already JSON text. */
+fun configJson(config: JsonElement): String = if (config is JsonPrimitive && config.isString) config.content else config.toString()
 
 private val http: HttpClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
 
