@@ -3,9 +3,7 @@
 
 use std::path::Path;
 
-use payquery_core::{
-    read_limited, Client, ClientConfig, Error, ErrorCode, HttpResponse, Nonce, Query,
-};
+use payquery_core::{read_limited, Client, Config, Error, ErrorCode, HttpResponse, Nonce, Query};
 use serde::Deserialize;
 
 fn read_text(path: &Path, what: &str) -> Result<String, Error> {
@@ -35,7 +33,7 @@ pub fn read_config_file(path: &Path, field: &str) -> Result<String, Error> {
 pub fn load_client(path: &Path) -> Result<Client, Error> {
     let text = read_config_file(path, "config")?;
     let base = path.parent().unwrap_or(Path::new("."));
-    let config = ClientConfig::from_json_with_files(&text, &mut |p| {
+    let config = Config::from_json_with_files(&text, &mut |p| {
         let mut file = std::fs::File::open(base.join(p)).map_err(|e| e.to_string())?;
         read_limited(&mut file, "path").map_err(|e| e.message().to_owned())
     })?;

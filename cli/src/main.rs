@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use payquery_core::providers::wechatpay::PendingRequest;
+use payquery_core::PendingRequest;
 use payquery_core::{Error, ErrorCode, HttpRequest, Nonce, RequestContext, ResponseContext};
 use serde_json::json;
 

@@ -4,129 +4,22 @@
 //! This is the surface every binding wraps, so that a config document, a query document and a
 //! response mean the same thing in Rust, the CLI, Node, Python and Kotlin.
 
-use serde::Serialize;
-
+use crate::config::Config;
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::{default_rsa_backend, RsaBackend};
-use crate::document::{self, DocumentKind};
 use crate::error::{Error, Result};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::provider::ProviderId;
-use crate::providers::dingshang_vending::{DingshangClient, DingshangConfig, DingshangQuery};
-use crate::providers::fubei::{FubeiClient, FubeiConfig, FubeiQuery};
+use crate::providers::dingshang_vending::DingshangClient;
+use crate::providers::fubei::FubeiClient;
 use crate::providers::wechat_mini_charge::{
-    AccessToken, MiniChargeClient, MiniChargeConfig, MiniChargeQuery, TokenKind,
+    AccessToken, MiniChargeClient, MiniChargeQuery, TokenKind,
 };
-use crate::providers::wechatpay::edu_papay::{EduPapayClient, EduPapayQuery};
-use crate::providers::wechatpay::payscore_oversea::{PayscoreOverseaClient, PayscoreOverseaQuery};
-use crate::providers::wechatpay::{PendingRequest, WechatPayConfig};
-use crate::QueryResult;
-
-/// A client configuration document: `{"provider": "<id>", …provider settings}`.
-#[derive(Debug, Clone)]
-pub enum ClientConfig {
-    /// `wechatpay_edu_papay`
-    WechatpayEduPapay(WechatPayConfig),
-    /// `wechatpay_payscore_oversea`
-    WechatpayPayscoreOversea(WechatPayConfig),
-    /// `wechat_mini_charge`
-    WechatMiniCharge(MiniChargeConfig),
-    /// `fubei`
-    Fubei(FubeiConfig),
-    /// `dingshang_vending`
-    DingshangVending(DingshangConfig),
-}
-
-impl ClientConfig {
-    /// Parses a config document. `*_path` keys must already have been replaced by `*_pem`
-    /// (see [`resolve_pem_paths`]). Unknown keys are rejected: a typo in a payment config
-    /// should fail loudly, not fall back to a default.
-    pub fn from_json(json: &str) -> Result<Self> {
-        ClientConfig::from_document(document::parse(DocumentKind::Config, json)?)
-    }
-
-    /// Reads the `provider` member, then the rest as that provider's settings (unknown keys
-    /// refused by each settings type).
-    fn from_document(mut document: serde_json::Value) -> Result<Self> {
-        let provider = match document.as_object_mut().map(|o| o.remove("provider")) {
-            Some(Some(serde_json::Value::String(p))) => p,
-            Some(_) => {
-                return Err(Error::invalid_config(
-                    "provider",
-                    "the config document needs a `provider` string",
-                ))
-            }
-            None => {
-                return Err(Error::invalid_config(
-                    "provider",
-                    "the config document must be a JSON object",
-                ))
-            }
-        };
-        fn settings<T: serde::de::DeserializeOwned>(document: serde_json::Value) -> Result<T> {
-            document::typed(DocumentKind::Config, document)
-        }
-        Ok(match provider.as_str() {
-            "wechatpay_edu_papay" => ClientConfig::WechatpayEduPapay(settings(document)?),
-            "wechatpay_payscore_oversea" => {
-                ClientConfig::WechatpayPayscoreOversea(settings(document)?)
-            }
-            "wechat_mini_charge" => ClientConfig::WechatMiniCharge(settings(document)?),
-            "fubei" => ClientConfig::Fubei(settings(document)?),
-            "dingshang_vending" => ClientConfig::DingshangVending(settings(document)?),
-            _ => {
-                return Err(Error::invalid_config(
-                    "provider",
-                    format!(
-                        "unknown provider; expected one of {}",
-                        ProviderId::ALL.map(ProviderId::as_str).join(", ")
-                    ),
-                ))
-            }
-        })
-    }
-
-    /// Parses a config document that may still hold `*_path` keys: each is replaced by the
-    /// `*_pem` text `load` returns for its path. The host decides what a path is relative to
-    /// (the CLI and the bindings' `from_config_file` use the config file's directory).
-    pub fn from_json_with_files(
-        json: &str,
-        load: &mut dyn FnMut(&str) -> std::result::Result<String, String>,
-    ) -> Result<Self> {
-        let mut document = document::parse(DocumentKind::Config, json)?;
-        resolve_pem_paths(&mut document, load)?;
-        ClientConfig::from_document(document)
-    }
-}
-
-/// A typed query for one provider.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum Query {
-    /// edu-papay order query.
-    WechatpayEduPapay(EduPapayQuery),
-    /// Pay Score oversea service-order query.
-    WechatpayPayscoreOversea(PayscoreOverseaQuery),
-    /// Mini Program charge order or access-token query.
-    WechatMiniCharge(MiniChargeQuery),
-    /// Fubei order query.
-    Fubei(FubeiQuery),
-    /// Vending order query.
-    DingshangVending(DingshangQuery),
-}
-
-/// What a response turned out to be.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum ParsedResponse {
-    /// An order: `{"order": …, "detail": …}`.
-    Order(QueryResult),
-    /// A WeChat access token: `{"access_token": {…}}`.
-    AccessToken {
-        /// The token and its computed lifetime.
-        access_token: AccessToken,
-    },
-}
+use crate::providers::wechatpay::edu_papay::EduPapayClient;
+use crate::providers::wechatpay::payscore_oversea::PayscoreOverseaClient;
+use crate::providers::wechatpay::PendingRequest;
+use crate::query::Query;
+use crate::result::{ParsedResponse, QueryResult};
 
 /// A configured client for one provider. Keys are parsed once, here.
 #[derive(Debug)]
@@ -157,11 +50,11 @@ fn no_backend() -> Error {
 impl Client {
     /// Builds a client from a parsed config, with the default RSA backend (aws-lc-rs on
     /// native targets; see [`crate::crypto::default_rsa_backend`]).
-    pub fn new(config: &ClientConfig) -> Result<Self> {
+    pub fn new(config: &Config) -> Result<Self> {
         match default_rsa_backend() {
             Some(backend) => Client::with_rsa_backend(config, backend),
             None => match config {
-                ClientConfig::WechatpayEduPapay(_) | ClientConfig::WechatpayPayscoreOversea(_) => {
+                Config::WechatpayEduPapay { .. } | Config::WechatpayPayscoreOversea { .. } => {
                     Err(no_backend())
                 }
                 other => Client::build(other, None),
@@ -171,29 +64,31 @@ impl Client {
 
     /// Builds a client whose WeChat Pay keys are loaded into `backend` (e.g. the host's own
     /// crypto). Providers signed with MD5 ignore it.
-    pub fn with_rsa_backend(config: &ClientConfig, backend: &dyn RsaBackend) -> Result<Self> {
+    pub fn with_rsa_backend(config: &Config, backend: &dyn RsaBackend) -> Result<Self> {
         Client::build(config, Some(backend))
     }
 
-    fn build(config: &ClientConfig, backend: Option<&dyn RsaBackend>) -> Result<Self> {
+    fn build(config: &Config, backend: Option<&dyn RsaBackend>) -> Result<Self> {
         Ok(match config {
-            ClientConfig::WechatpayEduPapay(c) => {
+            Config::WechatpayEduPapay { config: c } => {
                 Client::WechatpayEduPapay(EduPapayClient::new(c, backend.ok_or_else(no_backend)?)?)
             }
-            ClientConfig::WechatpayPayscoreOversea(c) => Client::WechatpayPayscoreOversea(
+            Config::WechatpayPayscoreOversea { config: c } => Client::WechatpayPayscoreOversea(
                 PayscoreOverseaClient::new(c, backend.ok_or_else(no_backend)?)?,
             ),
-            ClientConfig::WechatMiniCharge(c) => {
+            Config::WechatMiniCharge { config: c } => {
                 Client::WechatMiniCharge(MiniChargeClient::new(c)?)
             }
-            ClientConfig::Fubei(c) => Client::Fubei(FubeiClient::new(c)?),
-            ClientConfig::DingshangVending(c) => Client::DingshangVending(DingshangClient::new(c)?),
+            Config::Fubei { config: c } => Client::Fubei(FubeiClient::new(c)?),
+            Config::DingshangVending { config: c } => {
+                Client::DingshangVending(DingshangClient::new(c)?)
+            }
         })
     }
 
     /// Builds a client from a config document (JSON text).
     pub fn from_config_json(json: &str) -> Result<Self> {
-        Client::new(&ClientConfig::from_json(json)?)
+        Client::new(&Config::from_json(json)?)
     }
 
     /// Which provider this client talks to.
@@ -210,18 +105,21 @@ impl Client {
     /// Parses a query document (JSON text) for this client's provider: an order query, or
     /// (Mini Program) an access-token query `{"token": "stable" | "classic"}`.
     pub fn query_from_json(&self, json: &str) -> Result<Query> {
-        fn typed<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
-            document::typed_from_text(DocumentKind::Query, json)
+        Query::from_json(self.provider(), json)
+    }
+
+    /// A typed query as an *order* query for this client: a query for another provider, or an
+    /// access-token query (it has its own pair, [`Client::token_request`] and
+    /// [`Client::parse_token_response`]), is refused (`INVALID_INPUT`). `naming` is how the
+    /// calling language spells the token methods the refusal points to.
+    pub fn order_query(&self, query: Query, naming: ApiNaming) -> Result<Query> {
+        if query.provider() != self.provider() {
+            return Err(wrong_query(self.provider()));
         }
-        Ok(match self {
-            Client::WechatpayEduPapay(_) => Query::WechatpayEduPapay(typed(json)?),
-            Client::WechatpayPayscoreOversea(_) => Query::WechatpayPayscoreOversea(typed(json)?),
-            Client::WechatMiniCharge(_) => {
-                Query::WechatMiniCharge(MiniChargeQuery::from_json(json)?)
-            }
-            Client::Fubei(_) => Query::Fubei(typed(json)?),
-            Client::DingshangVending(_) => Query::DingshangVending(typed(json)?),
-        })
+        if query.is_token_query() {
+            return Err(token_query_refused(naming));
+        }
+        Ok(query)
     }
 
     /// Parses an *order* query document: like [`Client::query_from_json`], but a token query
@@ -229,29 +127,29 @@ impl Client {
     /// [`Client::parse_token_response`]. This is what the bindings' `build_query` takes.
     /// `naming` is how the calling language spells the token methods the refusal points to.
     pub fn order_query_from_json(&self, json: &str, naming: ApiNaming) -> Result<Query> {
-        let query = self.query_from_json(json)?;
-        if query.is_token_query() {
-            return Err(token_query_refused(naming));
-        }
-        Ok(query)
+        self.order_query(self.query_from_json(json)?, naming)
     }
 
     /// Builds the signed request for `query`.
     pub fn build_request(&self, query: &Query, ctx: &RequestContext) -> Result<HttpRequest> {
         match (self, query) {
-            (Client::WechatpayEduPapay(c), Query::WechatpayEduPapay(q)) => c.query_request(q, ctx),
-            (Client::WechatpayPayscoreOversea(c), Query::WechatpayPayscoreOversea(q)) => {
+            (Client::WechatpayEduPapay(c), Query::WechatpayEduPapay { query: q }) => {
                 c.query_request(q, ctx)
             }
-            (Client::WechatMiniCharge(c), Query::WechatMiniCharge(q)) => match q {
+            (Client::WechatpayPayscoreOversea(c), Query::WechatpayPayscoreOversea { query: q }) => {
+                c.query_request(q, ctx)
+            }
+            (Client::WechatMiniCharge(c), Query::WechatMiniCharge { query: q }) => match q {
                 MiniChargeQuery::Order { order_id } => c.query_request(order_id),
                 MiniChargeQuery::Token {
                     token,
                     force_refresh,
                 } => c.token_request(*token, *force_refresh),
             },
-            (Client::Fubei(c), Query::Fubei(q)) => c.query_request(q, ctx),
-            (Client::DingshangVending(c), Query::DingshangVending(q)) => c.query_request(q, ctx),
+            (Client::Fubei(c), Query::Fubei { query: q }) => c.query_request(q, ctx),
+            (Client::DingshangVending(c), Query::DingshangVending { query: q }) => {
+                c.query_request(q, ctx)
+            }
             _ => Err(wrong_query(self.provider())),
         }
     }
@@ -262,10 +160,10 @@ impl Client {
     /// cannot be produced outside the process that holds the secret anyway.
     pub fn prepare_request(&self, query: &Query, ctx: &RequestContext) -> Result<PendingRequest> {
         match (self, query) {
-            (Client::WechatpayEduPapay(c), Query::WechatpayEduPapay(q)) => {
+            (Client::WechatpayEduPapay(c), Query::WechatpayEduPapay { query: q }) => {
                 c.prepare_query_request(q, ctx)
             }
-            (Client::WechatpayPayscoreOversea(c), Query::WechatpayPayscoreOversea(q)) => {
+            (Client::WechatpayPayscoreOversea(c), Query::WechatpayPayscoreOversea { query: q }) => {
                 c.prepare_query_request(q, ctx)
             }
             (Client::WechatpayEduPapay(_) | Client::WechatpayPayscoreOversea(_), _) => {
@@ -353,7 +251,9 @@ impl Client {
             }
             (
                 Client::WechatMiniCharge(c),
-                Some(Query::WechatMiniCharge(MiniChargeQuery::Token { .. })),
+                Some(Query::WechatMiniCharge {
+                    query: MiniChargeQuery::Token { .. },
+                }),
             ) => ParsedResponse::AccessToken {
                 access_token: c.parse_token_response(response, ctx)?,
             },
@@ -377,13 +277,6 @@ impl Client {
             Client::WechatpayPayscoreOversea(c) => c.failover_request(request),
             _ => None,
         }
-    }
-}
-
-impl Query {
-    /// True for a Mini Program access-token query.
-    pub fn is_token_query(&self) -> bool {
-        matches!(self, Query::WechatMiniCharge(MiniChargeQuery::Token { .. }))
     }
 }
 
@@ -448,21 +341,25 @@ fn check_answers_query(query: &Query, order: &crate::Order) -> Result<()> {
     let merchant = order.merchant_order_no.as_deref();
     let provider = order.provider_order_id.as_deref();
     let (field, wanted, got) = match query {
-        Query::WechatpayEduPapay(q) => ("out_trade_no", q.out_trade_no.as_str(), merchant),
-        Query::WechatpayPayscoreOversea(q) => match &q.out_order_no {
+        Query::WechatpayEduPapay { query: q } => {
+            ("out_trade_no", q.out_trade_no.as_str(), merchant)
+        }
+        Query::WechatpayPayscoreOversea { query: q } => match &q.out_order_no {
             Some(no) => ("out_order_no", no.as_str(), merchant),
             None => return Ok(()),
         },
-        Query::WechatMiniCharge(MiniChargeQuery::Order { order_id }) => {
-            ("order_id", order_id.as_str(), provider)
-        }
-        Query::WechatMiniCharge(MiniChargeQuery::Token { .. }) => return Ok(()),
-        Query::Fubei(q) => match (&q.merchant_order_sn, &q.order_sn) {
+        Query::WechatMiniCharge {
+            query: MiniChargeQuery::Order { order_id },
+        } => ("order_id", order_id.as_str(), provider),
+        Query::WechatMiniCharge {
+            query: MiniChargeQuery::Token { .. },
+        } => return Ok(()),
+        Query::Fubei { query: q } => match (&q.merchant_order_sn, &q.order_sn) {
             (Some(sn), _) => ("merchant_order_sn", sn.as_str(), merchant),
             (None, Some(sn)) => ("order_sn", sn.as_str(), provider),
             (None, None) => return Ok(()),
         },
-        Query::DingshangVending(q) => ("order_id", q.order_id.as_str(), provider),
+        Query::DingshangVending { query: q } => ("order_id", q.order_id.as_str(), provider),
     };
     match got {
         Some(got) if got != wanted => Err(Error::decode(format!(
@@ -472,56 +369,4 @@ fn check_answers_query(query: &Query, order: &crate::Order) -> Result<()> {
         .with_field(field)),
         _ => Ok(()),
     }
-}
-
-/// Replaces every `X_path` key of a config document (at any depth) by `X_pem`, with the file's
-/// contents as returned by `load`. The core does no I/O: the host supplies `load` (the CLI reads
-/// the file system; tests read the vector directory).
-pub fn resolve_pem_paths(
-    document: &mut serde_json::Value,
-    load: &mut dyn FnMut(&str) -> std::result::Result<String, String>,
-) -> Result<()> {
-    match document {
-        serde_json::Value::Object(map) => {
-            let path_keys: Vec<String> = map
-                .keys()
-                .filter(|k| k.ends_with("_path"))
-                .cloned()
-                .collect();
-            for key in path_keys {
-                let stem = key.trim_end_matches("_path");
-                let pem_key = format!("{stem}_pem");
-                if map.contains_key(&pem_key) {
-                    return Err(Error::invalid_config(
-                        &key,
-                        format!("give `{key}` or `{pem_key}`, not both"),
-                    ));
-                }
-                let path = match map.remove(&key) {
-                    Some(serde_json::Value::String(p)) => p,
-                    _ => {
-                        return Err(Error::invalid_config(
-                            &key,
-                            format!("`{key}` must be a string"),
-                        ))
-                    }
-                };
-                let contents = load(&path).map_err(|e| {
-                    Error::invalid_config(&key, format!("cannot read `{key}` ({path}): {e}"))
-                })?;
-                document::check_size(DocumentKind::Config, &key, &contents)?;
-                map.insert(pem_key, serde_json::Value::String(contents));
-            }
-            for value in map.values_mut() {
-                resolve_pem_paths(value, load)?;
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for value in items {
-                resolve_pem_paths(value, load)?;
-            }
-        }
-        _ => {}
-    }
-    Ok(())
 }

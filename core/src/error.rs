@@ -13,62 +13,133 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// Stable, machine-readable error codes. The `SCREAMING_SNAKE_CASE` string form (see
-/// [`ErrorCode::as_str`]) never changes meaning between releases.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[non_exhaustive]
-pub enum ErrorCode {
+/// Declares [`ErrorCode`] from one list of codes, and (feature `uniffi`) the flat error enum
+/// Kotlin and Swift see, one variant per code with the same facts in each: one list, so a code
+/// added here is a new `PayqueryException` subclass and a new Swift case without another edit.
+macro_rules! error_codes {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $text:literal, )*) => {
+        /// Stable, machine-readable error codes. A code's `SCREAMING_SNAKE_CASE` text never
+        /// changes meaning between releases.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $( $(#[doc = $doc])* $variant, )*
+        }
+
+        impl ErrorCode {
+            /// The stable string form, e.g. `"SIGNATURE_INVALID"`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( ErrorCode::$variant => $text, )*
+                }
+            }
+
+            /// Every code, for bindings that generate one exception class per code.
+            pub const ALL: [ErrorCode; [$($text),*].len()] = [$(ErrorCode::$variant),*];
+        }
+
+        /// Every failure payquery reports, as Kotlin and Swift see it: one variant per stable
+        /// code (Kotlin: `PayqueryException` subclasses; Swift: `PayqueryError` cases), every
+        /// variant carrying the same facts. (The explanation is `reason`: a field named
+        /// `message` does not compile in Kotlin.)
+        #[cfg(feature = "uniffi")]
+        #[derive(Debug, Clone, PartialEq, Eq, uniffi::Error)]
+        pub enum PayqueryError {
+            $(
+                $(#[doc = $doc])*
+                $variant {
+                    /// The stable code, e.g. `INVALID_INPUT`.
+                    code: String,
+                    /// A human-readable explanation (never contains a secret).
+                    reason: String,
+                    /// The input or response field concerned.
+                    field: Option<String>,
+                    /// The provider's own code.
+                    provider_code: Option<String>,
+                    /// The provider's own message.
+                    provider_message: Option<String>,
+                    /// The HTTP status of the answer.
+                    http_status: Option<i32>,
+                    /// Sending the same request again later is safe and may succeed.
+                    retryable: bool,
+                    /// The provider's backup host may answer.
+                    backup_host_applies: bool,
+                },
+            )*
+        }
+
+        #[cfg(feature = "uniffi")]
+        impl PayqueryError {
+            /// The code and the explanation, whatever the variant.
+            pub fn code_and_reason(&self) -> (&str, &str) {
+                match self {
+                    $(PayqueryError::$variant { code, reason, .. })|* => (code, reason),
+                }
+            }
+        }
+
+        #[cfg(feature = "uniffi")]
+        impl From<Error> for PayqueryError {
+            fn from(e: Error) -> Self {
+                let code = e.code().as_str().to_owned();
+                let reason = e.message().to_owned();
+                let field = e.field().map(str::to_owned);
+                let provider_code = e.provider_code().map(str::to_owned);
+                let provider_message = e.provider_message().map(str::to_owned);
+                let http_status = e.http_status().map(i32::from);
+                let retryable = e.is_retryable();
+                let backup_host_applies = e.backup_host_applies();
+                match e.code() {
+                    $(ErrorCode::$variant => PayqueryError::$variant {
+                        code,
+                        reason,
+                        field,
+                        provider_code,
+                        provider_message,
+                        http_status,
+                        retryable,
+                        backup_host_applies,
+                    },)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
     /// A query parameter the caller supplied is malformed (charset, length, missing, both given).
-    InvalidInput,
+    InvalidInput = "INVALID_INPUT",
     /// The client configuration is unusable (bad key, bad URL, missing credential).
-    InvalidConfig,
+    InvalidConfig = "INVALID_CONFIG",
     /// A response signature the provider defines is missing, malformed or does not verify.
-    SignatureInvalid,
+    SignatureInvalid = "SIGNATURE_INVALID",
     /// A signed response's timestamp is outside the freshness window.
-    TimestampSkew,
+    TimestampSkew = "TIMESTAMP_SKEW",
     /// The provider answered with an error of its own (see `provider_code`).
-    ProviderError,
+    ProviderError = "PROVIDER_ERROR",
     /// The provider asked us to slow down (HTTP 429 / a quota error code). Retry later.
-    RateLimited,
+    RateLimited = "RATE_LIMITED",
     /// The access token was rejected as expired or invalid: fetch a new one and retry once.
-    TokenExpired,
+    TokenExpired = "TOKEN_EXPIRED",
     /// The provider says the order does not exist.
-    OrderNotFound,
+    OrderNotFound = "ORDER_NOT_FOUND",
     /// The response could not be decoded: malformed JSON, wrong types, missing required fields,
     /// money that is not an exact amount, a body that is too large or nested too deeply.
-    DecodeError,
+    DecodeError = "DECODE_ERROR",
 }
 
-impl ErrorCode {
-    /// The stable string form, e.g. `"SIGNATURE_INVALID"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidInput => "INVALID_INPUT",
-            ErrorCode::InvalidConfig => "INVALID_CONFIG",
-            ErrorCode::SignatureInvalid => "SIGNATURE_INVALID",
-            ErrorCode::TimestampSkew => "TIMESTAMP_SKEW",
-            ErrorCode::ProviderError => "PROVIDER_ERROR",
-            ErrorCode::RateLimited => "RATE_LIMITED",
-            ErrorCode::TokenExpired => "TOKEN_EXPIRED",
-            ErrorCode::OrderNotFound => "ORDER_NOT_FOUND",
-            ErrorCode::DecodeError => "DECODE_ERROR",
-        }
+#[cfg(feature = "uniffi")]
+impl fmt::Display for PayqueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (code, reason) = self.code_and_reason();
+        write!(f, "{code}: {reason}")
     }
-
-    /// Every code, for bindings that generate one exception class per code.
-    pub const ALL: [ErrorCode; 9] = [
-        ErrorCode::InvalidInput,
-        ErrorCode::InvalidConfig,
-        ErrorCode::SignatureInvalid,
-        ErrorCode::TimestampSkew,
-        ErrorCode::ProviderError,
-        ErrorCode::RateLimited,
-        ErrorCode::TokenExpired,
-        ErrorCode::OrderNotFound,
-        ErrorCode::DecodeError,
-    ];
 }
+
+#[cfg(feature = "uniffi")]
+impl std::error::Error for PayqueryError {}
 
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

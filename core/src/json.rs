@@ -33,10 +33,11 @@ impl Default for ResponseLimits {
 
 impl ResponseLimits {
     /// The defaults, with the body limit replaced when a config sets `max_response_bytes`.
-    pub(crate) fn with_max_body(max_response_bytes: Option<usize>) -> Self {
+    pub(crate) fn with_max_body(max_response_bytes: Option<u64>) -> Self {
         let mut limits = ResponseLimits::default();
         if let Some(max) = max_response_bytes {
-            limits.max_body_bytes = max;
+            // Beyond the address space is "no limit this machine could reach": saturate.
+            limits.max_body_bytes = usize::try_from(max).unwrap_or(usize::MAX);
         }
         limits
     }

@@ -29,7 +29,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// The Kotlin and Swift component (see `uniffi_api`): the scaffolding belongs at the crate root.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("payquery");
+
 mod client;
+mod config;
 mod context;
 pub mod crypto;
 mod document;
@@ -42,12 +47,15 @@ mod open_enum;
 mod order;
 mod provider;
 pub mod providers;
+mod query;
+mod result;
 mod secret;
+#[cfg(feature = "uniffi")]
+pub mod uniffi_api;
 mod validate;
 
-use serde::Serialize;
-
-pub use client::{resolve_pem_paths, ApiNaming, Client, ClientConfig, ParsedResponse, Query};
+pub use client::{ApiNaming, Client};
+pub use config::{resolve_pem_paths, Config};
 pub use context::{check_unix_seconds, Nonce, RequestContext, ResponseContext, MAX_UNIX_SECONDS};
 pub use document::{read_limited, MAX_DOCUMENT_BYTES};
 pub use error::{Error, ErrorCode, Result};
@@ -56,47 +64,35 @@ pub use json::ResponseLimits;
 pub use money::{yuan_text_to_fen, Currency, Money};
 pub use order::{Order, OrderFlag, OrderStatus, Timestamp};
 pub use provider::ProviderId;
+pub use query::Query;
+pub use result::{ParsedResponse, ProviderDetail, QueryResult};
 pub use secret::Secret;
 
-use providers::dingshang_vending::DingshangOrder;
-use providers::fubei::FubeiOrder;
-use providers::wechat_mini_charge::MiniChargeOrder;
-use providers::wechatpay::edu_papay::EduPapayTransaction;
-use providers::wechatpay::payscore_oversea::PayscoreServiceOrder;
+// Every provider's config, query and answer types, at the root: bindings and the CLI import
+// only from here, never from inside `providers`.
+pub use providers::dingshang_vending::{
+    DingshangConfig, DingshangDeliveryStatus, DingshangOrder, DingshangOrderStatus, DingshangQuery,
+    DingshangRecord,
+};
+pub use providers::fubei::{FubeiConfig, FubeiOrder, FubeiQuery, FubeiTradeState};
+pub use providers::wechat_mini_charge::{
+    AccessToken, MiniChargeConfig, MiniChargeInvoiceInfo, MiniChargeInvoiceStatus, MiniChargeOrder,
+    MiniChargeOrderStatus, MiniChargePayInfo, MiniChargeProductInfo, MiniChargeQuery,
+    MiniChargeUsage, TokenKind,
+};
+pub use providers::wechatpay::edu_papay::{
+    EduPapayAmount, EduPapayDeviceInformation, EduPapayPayer, EduPapayQuery, EduPapayTradeState,
+    EduPapayTransaction, WechatPayGoodsDetail, WechatPayPromotion,
+};
+pub use providers::wechatpay::payscore_oversea::{
+    PayscoreCollection, PayscoreCollectionDetail, PayscoreCollectionState, PayscoreLocation,
+    PayscoreOverseaQuery, PayscorePostDiscount, PayscorePostPayment, PayscoreRiskFund,
+    PayscoreServiceOrder, PayscoreServiceOrderState, PayscoreTimeRange,
+};
+pub use providers::wechatpay::{PendingRequest, PlatformCertificateConfig, WechatPayConfig};
 
 /// The `User-Agent` payquery sends where a provider asks for one.
 pub const USER_AGENT: &str = concat!("payquery/", env!("CARGO_PKG_VERSION"));
-
-/// A parsed order answer: the normalized order and the provider's full typed response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct QueryResult {
-    /// The normalized order.
-    pub order: Order,
-    /// Everything the provider said, typed.
-    pub detail: ProviderDetail,
-    /// The serial (`PUB_KEY_ID_…` or platform certificate serial) of the key whose signature
-    /// over this response was verified; `None` for providers that define no response signature
-    /// (their answers are trusted only as far as TLS to the provider's host).
-    pub signature_serial: Option<String>,
-}
-
-/// The provider's own typed response (serializes as the provider's object, untagged; the
-/// provider is in `order.provider`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-#[non_exhaustive]
-pub enum ProviderDetail {
-    /// edu-papay transaction.
-    WechatpayEduPapay(Box<EduPapayTransaction>),
-    /// Pay Score service order.
-    WechatpayPayscoreOversea(Box<PayscoreServiceOrder>),
-    /// Mini Program charge order.
-    WechatMiniCharge(Box<MiniChargeOrder>),
-    /// Fubei order.
-    Fubei(Box<FubeiOrder>),
-    /// Vending order.
-    DingshangVending(Box<DingshangOrder>),
-}
 
 #[cfg(test)]
 mod tests {

@@ -60,8 +60,29 @@ impl Serialize for Currency {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Currency {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Currency".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[A-Z]{3}$",
+            "description": "An ISO 4217 currency code, e.g. `CNY`.",
+        })
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+}
+
 /// An exact amount of money: `minor` units (fen, cents) of `currency`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Money {
     /// Amount in minor units (1 CNY = 100 fen). Non-negative for every amount payquery parses.
     pub minor: i64,

@@ -8,9 +8,16 @@ use crate::error::{Error, Result};
 use crate::money::Money;
 use crate::provider::ProviderId;
 
-/// The unified order status (mapping per provider in `PROVIDERS.md` §6). Serializes as
-/// [`OrderStatus::as_str`].
+/// The unified order status: one set of states for every provider.
+// Each provider's own states map onto it as PROVIDERS.md §6 says. Serialized as `as_str`; the
+// schema's names come from `rename_all`, and tools/typegen checks that the two agree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename_all = "SCREAMING_SNAKE_CASE")
+)]
 pub enum OrderStatus {
     /// Created, not paid yet.
     Pending,
@@ -77,8 +84,15 @@ impl OrderStatus {
     }
 }
 
-/// Facts that qualify a status without being one. Serializes as [`OrderFlag::as_str`].
+/// Facts that qualify a status without being one.
+// Serialized as `as_str`; tools/typegen checks that the schema's names agree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(rename_all = "snake_case")
+)]
 pub enum OrderFlag {
     /// Paid, and a refund was attempted and failed (Mini Program charge status 7).
     RefundFailed,
@@ -97,6 +111,13 @@ impl OrderFlag {
             OrderFlag::TestOrder => "test_order",
         }
     }
+
+    /// Every flag, in declaration order.
+    pub const ALL: [OrderFlag; 3] = [
+        OrderFlag::RefundFailed,
+        OrderFlag::PickupCode,
+        OrderFlag::TestOrder,
+    ];
 }
 
 impl Serialize for OrderStatus {
@@ -113,9 +134,11 @@ impl Serialize for OrderFlag {
 
 /// The normalized view of one provider order.
 ///
-/// Times are [`Timestamp`]s in UTC (serialized as RFC 3339, `2020-03-26T02:43:39Z`); the
-/// provider's own form (epoch seconds/ms, local offsets) stays in the detail.
+/// Times are instants in UTC (RFC 3339 text in JSON, `2020-03-26T02:43:39Z`); the provider's
+/// own form (epoch seconds/ms, local offsets) stays in the detail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Order {
     /// Which provider answered.
     pub provider: ProviderId,
@@ -132,7 +155,7 @@ pub struct Order {
     /// `total_amount`, a vending answer may omit its `amount` (protobuf drops empty strings).
     pub amount: Option<Money>,
     /// What the payer actually paid, when the provider says so and the status is one in which
-    /// money was received (see [`OrderStatus::money_received`]).
+    /// money was received: `PAID`, `REFUNDING` or `REFUNDED`.
     pub paid_amount: Option<Money>,
     /// When payment completed.
     pub paid_at: Option<Timestamp>,
@@ -184,6 +207,31 @@ impl Timestamp {
         self.0.nanosecond()
     }
 
+    /// The same instant as a [`std::time::SystemTime`] (what UniFFI hands Kotlin as an
+    /// `Instant` and Swift as a `Date`). A pure conversion: no clock is read.
+    pub fn to_system_time(&self) -> std::time::SystemTime {
+        let (seconds, nanos) = (self.unix_seconds(), self.nanos());
+        let whole = std::time::Duration::new(seconds.unsigned_abs(), 0);
+        let at = if seconds >= 0 {
+            std::time::UNIX_EPOCH.checked_add(whole)
+        } else {
+            std::time::UNIX_EPOCH.checked_sub(whole)
+        };
+        // Years 0001-9999 always fit in a SystemTime.
+        at.and_then(|t| t.checked_add(std::time::Duration::new(0, nanos)))
+            .unwrap_or(std::time::UNIX_EPOCH)
+    }
+
+    /// The timestamp of a [`std::time::SystemTime`], when it is within the years 0001–9999.
+    pub fn from_system_time(t: std::time::SystemTime) -> Option<Self> {
+        let nanos: i128 = match t.duration_since(std::time::UNIX_EPOCH) {
+            Ok(after) => i128::try_from(after.as_nanos()).ok()?,
+            Err(before) => -i128::try_from(before.duration().as_nanos()).ok()?,
+        };
+        let t = OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?;
+        Timestamp::new("time", t).ok()
+    }
+
     /// RFC 3339 in UTC.
     pub fn to_rfc3339(&self) -> String {
         self.0.format(&Rfc3339).unwrap_or_default()
@@ -199,6 +247,60 @@ impl std::fmt::Display for Timestamp {
 impl Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         s.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl Timestamp {
+    /// Serializes as whole Unix seconds (an integer), for the few times the wire shape states
+    /// that way (access-token expiry): `#[serde(serialize_with = "Timestamp::serialize_unix_seconds")]`.
+    pub(crate) fn serialize_unix_seconds<S: serde::Serializer>(
+        t: &Timestamp,
+        s: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_i64(t.unix_seconds())
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date-time",
+            "description": "A point in time in UTC, RFC 3339 (`2020-03-26T02:43:39Z`).",
+        })
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+}
+
+/// The schema of a [`Timestamp`] written as whole Unix seconds (`format: unix-time`: an int64
+/// on the wire, a date type in every host that has one).
+#[cfg(feature = "schema")]
+pub(crate) struct UnixSecondsSchema;
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for UnixSecondsSchema {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "UnixSeconds".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "integer",
+            "format": "unix-time",
+            "description": "A point in time, as whole Unix seconds.",
+        })
+    }
+
+    fn inline_schema() -> bool {
+        true
     }
 }
 
@@ -266,5 +368,12 @@ mod tests {
         // Year 0 parses as RFC 3339 but no host date type holds it.
         assert!(timestamp_from_rfc3339("t", "0000-06-01T00:00:00Z").is_err());
         assert!(timestamp_from_rfc3339("t", "0001-01-01T00:00:00Z").is_ok());
+        for t in [
+            timestamp_from_rfc3339("t", "2020-03-26T10:43:39.123456789+08:00").unwrap(),
+            timestamp_from_rfc3339("t", "0001-01-01T00:00:00Z").unwrap(),
+            timestamp_from_rfc3339("t", "9999-12-31T23:59:59.999999999Z").unwrap(),
+        ] {
+            assert_eq!(Timestamp::from_system_time(t.to_system_time()), Some(t));
+        }
     }
 }

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 /// The five supported provider APIs (ids as used in config documents and vectors).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ProviderId {
     /// WeChat Mini Program service-provider charge `getOrder`.
     WechatMiniCharge,
@@ -46,4 +48,22 @@ impl fmt::Display for ProviderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// The JSON Schema of a type that is one thing per provider ([`crate::Config`],
+/// [`crate::Query`], [`crate::ProviderDetail`]): `anyOf` the providers' schemas, each marked
+/// with `x-provider`, the id it belongs to. tools/typegen turns it into a discriminated union
+/// (TypeScript, Python) keyed by that id.
+#[cfg(feature = "schema")]
+pub(crate) fn per_provider_schema(
+    description: &str,
+    alternatives: Vec<(ProviderId, schemars::Schema)>,
+) -> schemars::Schema {
+    let alternatives: Vec<serde_json::Value> = alternatives
+        .into_iter()
+        .map(|(provider, schema)| {
+            serde_json::json!({ "allOf": [schema.to_value()], "x-provider": provider.as_str() })
+        })
+        .collect();
+    schemars::json_schema!({ "description": description, "anyOf": alternatives })
 }

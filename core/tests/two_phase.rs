@@ -53,8 +53,7 @@ fn prepare_then_finish_equals_the_one_call_path() {
     ));
     // The pending request survives a trip through JSON (a host may park it while a KMS signs).
     let parked = serde_json::to_string(&pending).unwrap();
-    let pending: payquery_core::providers::wechatpay::PendingRequest =
-        serde_json::from_str(&parked).unwrap();
+    let pending: payquery_core::PendingRequest = serde_json::from_str(&parked).unwrap();
     let signature = external_signer()
         .sign_sha256_base64(pending.string_to_sign().as_bytes())
         .unwrap();

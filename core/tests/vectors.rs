@@ -15,7 +15,7 @@ mod support;
 use std::path::PathBuf;
 
 use payquery_core::crypto::{compiled_rsa_backends, RsaBackend};
-use payquery_core::providers::wechatpay::PendingRequest;
+use payquery_core::PendingRequest;
 use payquery_core::{RequestContext, ResponseContext};
 use serde_json::{json, Value};
 use support::{client_with_backend, document_text, response_from, vectors_dir};

@@ -22,10 +22,10 @@ use std::sync::OnceLock;
 
 use base64::Engine as _;
 use payquery_core::crypto::{RsaPrivateKey, RsaPublicKey};
-use payquery_core::providers::wechatpay::PendingRequest;
+use payquery_core::PendingRequest;
 use payquery_core::{
-    yuan_text_to_fen, Client, ClientConfig, HttpRequest, HttpResponse, Nonce, ProviderId,
-    RequestContext, ResponseContext,
+    yuan_text_to_fen, Client, Config, HttpRequest, HttpResponse, Nonce, ProviderId, RequestContext,
+    ResponseContext,
 };
 
 const MERCHANT_KEY: &str = include_str!("../../tests/vectors/keys/merchant_private_key.pem");
@@ -293,7 +293,7 @@ fn build(provider: ProviderId, data: &[u8]) {
             }
         }
     }
-    let Ok(config) = ClientConfig::from_json(&document.to_string()) else {
+    let Ok(config) = Config::from_json(&document.to_string()) else {
         return;
     };
     let Ok(client) = Client::new(&config) else {

@@ -32,12 +32,14 @@ use crate::json_object::JsonObject;
 use crate::money::Money;
 use crate::order::{Order, OrderFlag, OrderStatus};
 use crate::provider::ProviderId;
+use crate::result::{ProviderDetail, QueryResult};
 use crate::secret::Secret;
 use crate::validate::{config_id, input_positive_int_id, Charset};
-use crate::{ProviderDetail, QueryResult};
 
 /// Config document for `dingshang_vending`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct DingshangConfig {
     /// The vendor's service URL, e.g. `https://www.awish.vip` (no default: it is per deployment).
@@ -49,12 +51,15 @@ pub struct DingshangConfig {
     /// The payload signing key (the vendor's docs say: your merchant id).
     pub sign_key: Secret,
     /// Largest accepted response body in bytes (default 1 MiB).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
-    pub max_response_bytes: Option<usize>,
+    pub max_response_bytes: Option<u64>,
 }
 
 /// The query.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct DingshangQuery {
     /// The order id from order creation: documented as an integer, so a positive 64-bit
@@ -90,7 +95,7 @@ open_enum! {
 
 open_enum! {
     /// Delivery status of one order record.
-    pub enum DeliveryStatus {
+    pub enum DingshangDeliveryStatus {
         /// Waiting to be dispensed.
         WaitingPickedUp = "WAITING_PICKED_UP",
         /// Dispensing.
@@ -127,6 +132,8 @@ fn de_flag_string<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result
 
 /// One line of the order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DingshangRecord {
     /// Record id.
     #[serde(default, deserialize_with = "de_opt_i64_lenient")]
@@ -146,7 +153,7 @@ pub struct DingshangRecord {
     pub price: Option<Money>,
     /// Delivery status (shown once paid).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<DeliveryStatus>,
+    pub status: Option<DingshangDeliveryStatus>,
     /// Whether the dispensing notification was sent (`"1"`).
     #[serde(default, deserialize_with = "de_flag_string")]
     pub notify_sent: bool,
@@ -154,6 +161,8 @@ pub struct DingshangRecord {
 
 /// `data` of a successful query.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DingshangOrder {
     /// The vendor's order id (an integer, kept as its exact text).
     #[serde(deserialize_with = "de_id")]
@@ -218,7 +227,7 @@ impl DingshangOrder {
             S::PayError => (OrderStatus::Failed, vec![]),
             S::PickupCode => (OrderStatus::Paid, vec![OrderFlag::PickupCode]),
             S::TestPay => (OrderStatus::Paid, vec![OrderFlag::TestOrder]),
-            S::Other(_) => (OrderStatus::Unknown, vec![]),
+            S::Other { .. } => (OrderStatus::Unknown, vec![]),
         };
         Ok(Order {
             provider: ProviderId::DingshangVending,
@@ -393,7 +402,9 @@ impl DingshangClient {
         let order: DingshangOrder = json::decode_raw("vending order", data)?;
         Ok(QueryResult {
             order: order.to_order()?,
-            detail: ProviderDetail::DingshangVending(Box::new(order)),
+            detail: ProviderDetail::DingshangVending {
+                order: Box::new(order),
+            },
             signature_serial: None,
         })
     }

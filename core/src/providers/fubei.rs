@@ -29,9 +29,9 @@ use crate::json_object::JsonObject;
 use crate::money::Money;
 use crate::order::{timestamp_from_unix_seconds, Order, OrderStatus};
 use crate::provider::ProviderId;
+use crate::result::{ProviderDetail, QueryResult};
 use crate::secret::Secret;
 use crate::validate::{config_id, input_text_id, Charset};
-use crate::{ProviderDetail, QueryResult};
 
 /// The production gateway.
 pub const DEFAULT_BASE_URL: &str = "https://shq-api.51fubei.com/gateway";
@@ -39,7 +39,9 @@ pub const DEFAULT_BASE_URL: &str = "https://shq-api.51fubei.com/gateway";
 pub const METHOD: &str = "openapi.payment.order.query";
 
 /// Config document for `fubei`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct FubeiConfig {
     /// The open-platform app id.
@@ -47,24 +49,36 @@ pub struct FubeiConfig {
     /// The app secret (MD5 signing key).
     pub app_secret: Secret,
     /// Gateway URL override (the test gateway is `https://shq-api-test.51fubei.com/gateway`).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub base_url: Option<String>,
     /// Largest accepted response body in bytes (default 1 MiB).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
-    pub max_response_bytes: Option<usize>,
+    pub max_response_bytes: Option<u64>,
 }
 
 /// The query: exactly one of `merchant_order_sn` / `order_sn`, and optionally `device_no`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+// The "exactly one of" rule as a schema marker: TypeScript's type refuses both and neither.
+#[cfg_attr(
+    feature = "schema",
+    schemars(extend("x-exactly-one-of" = ["merchant_order_sn", "order_sn"]))
+)]
 #[serde(deny_unknown_fields)]
 pub struct FubeiQuery {
     /// The merchant's (third-party) order number.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_order_sn: Option<String>,
     /// Fubei's order number.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_sn: Option<String>,
     /// Device terminal number.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_no: Option<String>,
 }
@@ -97,6 +111,8 @@ fn de_opt_cny<'de, D: serde::Deserializer<'de>>(
 /// strings like `"20.00"`) and are held here as exact [`Money`] in fen. Ids arrive as numbers
 /// or strings and are kept as their exact text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct FubeiOrder {
     /// Merchant order number.
     #[serde(
@@ -247,7 +263,7 @@ impl FubeiOrder {
             FubeiTradeState::Revoking => OrderStatus::Refunding,
             FubeiTradeState::Revoked => OrderStatus::Cancelled,
             FubeiTradeState::Closed => OrderStatus::Closed,
-            FubeiTradeState::RevokedError | FubeiTradeState::Other(_) => OrderStatus::Unknown,
+            FubeiTradeState::RevokedError | FubeiTradeState::Other { .. } => OrderStatus::Unknown,
         };
         let amount = self.order_price.clone().or_else(|| self.total_fee.clone());
         let paid = self
@@ -431,7 +447,9 @@ impl FubeiClient {
         let order: FubeiOrder = json::decode_raw("Fubei order", data)?;
         Ok(QueryResult {
             order: order.to_order()?,
-            detail: ProviderDetail::Fubei(Box::new(order)),
+            detail: ProviderDetail::Fubei {
+                order: Box::new(order),
+            },
             signature_serial: None,
         })
     }

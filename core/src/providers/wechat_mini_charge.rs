@@ -26,13 +26,15 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::http::{encode_component, BaseUrl, HttpRequest, HttpResponse, Method};
 use crate::json::{de_i64_lenient, ResponseLimits};
 use crate::money::Money;
+use crate::open_enum::open_int_enum;
 use crate::order::{
     timestamp_from_unix_millis, timestamp_from_unix_seconds, Order, OrderFlag, OrderStatus,
+    Timestamp,
 };
 use crate::provider::ProviderId;
+use crate::result::{ProviderDetail, QueryResult};
 use crate::secret::Secret;
 use crate::validate::{config_id, input_id, response_id, Charset};
-use crate::{ProviderDetail, QueryResult};
 
 /// The default API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.weixin.qq.com";
@@ -44,28 +46,37 @@ pub const ACCESS_TOKEN_MAX_LEN: usize = 2048;
 pub const TOKEN_REFRESH_MARGIN_SECS: i64 = 300;
 
 /// Config document for `wechat_mini_charge`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct MiniChargeConfig {
     /// The access token for `getOrder` (from a token query, or your token service).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub access_token: Option<Secret>,
     /// The Mini Program app id (for token queries).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub appid: Option<String>,
     /// The Mini Program AppSecret (for token queries).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub app_secret: Option<Secret>,
     /// API host override.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub base_url: Option<String>,
     /// Largest accepted response body in bytes (default 1 MiB).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
-    pub max_response_bytes: Option<usize>,
+    pub max_response_bytes: Option<u64>,
 }
 
 /// Which token endpoint to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum TokenKind {
     /// `POST /cgi-bin/stable_token` (recommended).
@@ -76,6 +87,7 @@ pub enum TokenKind {
 
 /// A query for this provider: an order, or an access token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(untagged)]
 pub enum MiniChargeQuery {
     /// `{"order_id": "DD…"}`
@@ -90,6 +102,40 @@ pub enum MiniChargeQuery {
         /// Stable tokens only: invalidate the current token (20 calls a day).
         force_refresh: bool,
     },
+}
+
+/// The query document's shape (what [`MiniChargeQuery::from_json`] reads), for the generated
+/// host types: an order id, or a token kind with an optional `force_refresh`.
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for MiniChargeQuery {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MiniChargeQuery".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let token = generator.subschema_for::<TokenKind>();
+        schemars::json_schema!({
+            "description": "An order query, or an access-token query.",
+            "anyOf": [
+                {
+                    "type": "object",
+                    "properties": { "order_id": { "type": "string", "description": "The service-provider order id." } },
+                    "required": ["order_id"],
+                    "additionalProperties": false,
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "token": token,
+                        "force_refresh": { "type": "boolean", "description": "Stable tokens only: invalidate the current token (20 calls a day)." },
+                    },
+                    "required": ["token"],
+                    "additionalProperties": false,
+                    "x-token-query": true,
+                },
+            ],
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -155,103 +201,47 @@ impl MiniChargeQuery {
     }
 }
 
-/// Order status (`status`): 1 awaiting payment, 2 paid, 3 timed out, 5 refunding, 6 refunded,
-/// 7 refund failed, 9 cancelled; 4 and 8 are undefined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "i64", into = "i64")]
-pub enum MiniChargeOrderStatus {
-    /// 1
-    AwaitingPayment,
-    /// 2
-    Paid,
-    /// 3
-    TimedOut,
-    /// 5
-    Refunding,
-    /// 6
-    Refunded,
-    /// 7
-    RefundFailed,
-    /// 9
-    Cancelled,
-    /// Anything else, verbatim.
-    Other(i64),
-}
-
-impl From<i64> for MiniChargeOrderStatus {
-    fn from(v: i64) -> Self {
-        match v {
-            1 => Self::AwaitingPayment,
-            2 => Self::Paid,
-            3 => Self::TimedOut,
-            5 => Self::Refunding,
-            6 => Self::Refunded,
-            7 => Self::RefundFailed,
-            9 => Self::Cancelled,
-            other => Self::Other(other),
-        }
+open_int_enum! {
+    /// Order status (`status`): 1 awaiting payment, 2 paid, 3 timed out, 5 refunding, 6
+    /// refunded, 7 refund failed, 9 cancelled; 4 and 8 are undefined.
+    pub enum MiniChargeOrderStatus {
+        /// 1
+        AwaitingPayment = 1,
+        /// 2
+        Paid = 2,
+        /// 3
+        TimedOut = 3,
+        /// 5
+        Refunding = 5,
+        /// 6
+        Refunded = 6,
+        /// 7
+        RefundFailed = 7,
+        /// 9
+        Cancelled = 9,
     }
 }
 
-impl From<MiniChargeOrderStatus> for i64 {
-    fn from(s: MiniChargeOrderStatus) -> i64 {
-        match s {
-            MiniChargeOrderStatus::AwaitingPayment => 1,
-            MiniChargeOrderStatus::Paid => 2,
-            MiniChargeOrderStatus::TimedOut => 3,
-            MiniChargeOrderStatus::Refunding => 5,
-            MiniChargeOrderStatus::Refunded => 6,
-            MiniChargeOrderStatus::RefundFailed => 7,
-            MiniChargeOrderStatus::Cancelled => 9,
-            MiniChargeOrderStatus::Other(v) => v,
-        }
-    }
-}
-
-/// Invoice status: 1 issuing, 2 issued, 3 cancelled, 4 failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "i64", into = "i64")]
-pub enum InvoiceStatus {
-    /// 1
-    Issuing,
-    /// 2
-    Issued,
-    /// 3
-    Cancelled,
-    /// 4
-    Failed,
-    /// Anything else, verbatim.
-    Other(i64),
-}
-
-impl From<i64> for InvoiceStatus {
-    fn from(v: i64) -> Self {
-        match v {
-            1 => Self::Issuing,
-            2 => Self::Issued,
-            3 => Self::Cancelled,
-            4 => Self::Failed,
-            other => Self::Other(other),
-        }
-    }
-}
-
-impl From<InvoiceStatus> for i64 {
-    fn from(s: InvoiceStatus) -> i64 {
-        match s {
-            InvoiceStatus::Issuing => 1,
-            InvoiceStatus::Issued => 2,
-            InvoiceStatus::Cancelled => 3,
-            InvoiceStatus::Failed => 4,
-            InvoiceStatus::Other(v) => v,
-        }
+open_int_enum! {
+    /// Invoice status: 1 issuing, 2 issued, 3 cancelled, 4 failed.
+    pub enum MiniChargeInvoiceStatus {
+        /// 1
+        Issuing = 1,
+        /// 2
+        Issued = 2,
+        /// 3
+        Cancelled = 3,
+        /// 4
+        Failed = 4,
     }
 }
 
 /// `payInfo` (Unix seconds).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
-pub struct PayInfo {
+pub struct MiniChargePayInfo {
     /// When payment was requested.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_pay_time: Option<i64>,
@@ -262,8 +252,10 @@ pub struct PayInfo {
 
 /// `orderProductInfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
-pub struct OrderProductInfo {
+pub struct MiniChargeProductInfo {
     /// Wholesale SPU id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sp_spu_id: Option<String>,
@@ -292,18 +284,22 @@ pub struct OrderProductInfo {
 
 /// `invoiceInfo` (absent when no invoice was requested).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
-pub struct InvoiceInfo {
+pub struct MiniChargeInvoiceInfo {
     /// When the invoice was requested, Unix seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_apply_time: Option<i64>,
     /// Invoice status.
-    pub invoice_status: InvoiceStatus,
+    pub invoice_status: MiniChargeInvoiceStatus,
 }
 
 /// `usage`: resource-pack usage, int64 values sent as strings (absent until paid).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Usage {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct MiniChargeUsage {
     /// Used.
     #[serde(deserialize_with = "de_i64_lenient")]
     pub used: i64,
@@ -315,6 +311,8 @@ pub struct Usage {
 /// `order`: every documented field. `orderPrice` is int64 fen sent as a string; it is kept
 /// exact (a price of "9007199254740993" stays that integer).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(rename_all = "camelCase")]
 pub struct MiniChargeOrder {
     /// Order id.
@@ -332,16 +330,16 @@ pub struct MiniChargeOrder {
     pub order_price: i64,
     /// Payment info.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pay_info: Option<PayInfo>,
+    pub pay_info: Option<MiniChargePayInfo>,
     /// Product info.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub order_product_info: Option<OrderProductInfo>,
+    pub order_product_info: Option<MiniChargeProductInfo>,
     /// Invoice info.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub invoice_info: Option<InvoiceInfo>,
+    pub invoice_info: Option<MiniChargeInvoiceInfo>,
     /// Usage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub usage: Option<Usage>,
+    pub usage: Option<MiniChargeUsage>,
 }
 
 impl MiniChargeOrder {
@@ -357,14 +355,14 @@ impl MiniChargeOrder {
             S::Refunded => (OrderStatus::Refunded, vec![]),
             S::RefundFailed => (OrderStatus::Paid, vec![OrderFlag::RefundFailed]),
             S::Cancelled => (OrderStatus::Cancelled, vec![]),
-            S::Other(_) => (OrderStatus::Unknown, vec![]),
+            S::Other { .. } => (OrderStatus::Unknown, vec![]),
         };
         Ok(Order {
             provider: ProviderId::WechatMiniCharge,
             provider_order_id: Some(self.order_id.clone()),
             merchant_order_no: None,
             status,
-            raw_status: i64::from(self.status).to_string(),
+            raw_status: self.status.code().to_string(),
             amount: Some(Money::cny(self.order_price)),
             paid_amount: None,
             paid_at: self
@@ -394,40 +392,45 @@ struct OrderEnvelope {
     order: Option<MiniChargeOrder>,
 }
 
-/// A WeChat access token with its computed lifetime. `Debug` hides the token; serializing it
-/// (as the CLI's token output does) exposes it on purpose.
-#[derive(Clone, PartialEq, Eq)]
+/// A WeChat access token with its computed lifetime. Printed or logged, in every language, it
+/// hides the token; serialized (as the CLI's token output is) it shows it, on purpose, with
+/// the times as Unix seconds.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Display))]
 pub struct AccessToken {
     /// The token.
+    #[serde(serialize_with = "expose_secret")]
     pub access_token: Secret,
     /// Lifetime in seconds, as WeChat said.
     pub expires_in: i64,
-    /// `now + expires_in` (Unix seconds).
-    pub expires_at: i64,
+    /// `now + expires_in`.
+    #[serde(serialize_with = "Timestamp::serialize_unix_seconds")]
+    #[cfg_attr(feature = "schema", schemars(with = "crate::order::UnixSecondsSchema"))]
+    pub expires_at: Timestamp,
     /// When to fetch a new one: `expires_at - 300` (or halfway, for lifetimes under 10 min).
-    pub refresh_at: i64,
+    #[serde(serialize_with = "Timestamp::serialize_unix_seconds")]
+    #[cfg_attr(feature = "schema", schemars(with = "crate::order::UnixSecondsSchema"))]
+    pub refresh_at: Timestamp,
+}
+
+fn expose_secret<S: Serializer>(secret: &Secret, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(secret.expose())
+}
+
+impl fmt::Display for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "AccessToken(access_token=[redacted], expires_in={}, expires_at={}, refresh_at={})",
+            self.expires_in, self.expires_at, self.refresh_at
+        )
+    }
 }
 
 impl fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AccessToken")
-            .field("access_token", &self.access_token)
-            .field("expires_in", &self.expires_in)
-            .field("expires_at", &self.expires_at)
-            .field("refresh_at", &self.refresh_at)
-            .finish()
-    }
-}
-
-impl Serialize for AccessToken {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("AccessToken", 4)?;
-        st.serialize_field("access_token", self.access_token.expose())?;
-        st.serialize_field("expires_in", &self.expires_in)?;
-        st.serialize_field("expires_at", &self.expires_at)?;
-        st.serialize_field("refresh_at", &self.refresh_at)?;
-        st.end()
+        fmt::Display::fmt(self, f)
     }
 }
 
@@ -517,7 +520,9 @@ impl MiniChargeClient {
         match (envelope.errcode.unwrap_or(0), envelope.order) {
             (0, Some(order)) if response.is_success() => Ok(QueryResult {
                 order: order.to_order()?,
-                detail: ProviderDetail::WechatMiniCharge(Box::new(order)),
+                detail: ProviderDetail::WechatMiniCharge {
+                    order: Box::new(order),
+                },
                 signature_serial: None,
             }),
             (0, _) if !response.is_success() => {
@@ -616,13 +621,14 @@ impl MiniChargeClient {
         let expires_at = ctx.now.saturating_add(expires_in);
         // Both times must be ones every host's date type can hold (years 0001-9999), as order
         // times are; only an absurd `now` or `expires_in` can break that.
-        timestamp_from_unix_seconds("expires_in", expires_at)?;
-        timestamp_from_unix_seconds("expires_in", expires_at.saturating_sub(margin))?;
         Ok(AccessToken {
             access_token: Secret::new(token),
             expires_in,
-            expires_at,
-            refresh_at: expires_at.saturating_sub(margin),
+            expires_at: timestamp_from_unix_seconds("expires_in", expires_at)?,
+            refresh_at: timestamp_from_unix_seconds(
+                "expires_in",
+                expires_at.saturating_sub(margin),
+            )?,
         })
     }
 }

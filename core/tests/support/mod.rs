@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use payquery_core::crypto::RsaBackend;
-use payquery_core::{Client, ClientConfig, Error, HttpResponse};
+use payquery_core::{Client, Config, Error, HttpResponse};
 use serde_json::Value;
 
 /// The shared vector directory.
@@ -35,9 +35,9 @@ pub fn client_with_backend(config: &Value, backend: &dyn RsaBackend) -> Result<C
     Client::with_rsa_backend(&config_for(config)?, backend)
 }
 
-fn config_for(config: &Value) -> Result<ClientConfig, Error> {
+fn config_for(config: &Value) -> Result<Config, Error> {
     let dir = vectors_dir();
-    ClientConfig::from_json_with_files(&document_text(config), &mut |p| {
+    Config::from_json_with_files(&document_text(config), &mut |p| {
         std::fs::read_to_string(dir.join(p)).map_err(|e| e.to_string())
     })
 }

@@ -18,22 +18,27 @@ use crate::http::{encode_component, HttpRequest, HttpResponse};
 use crate::money::{Currency, Money};
 use crate::order::{timestamp_from_rfc3339, Order, OrderStatus};
 use crate::provider::ProviderId;
+use crate::result::QueryResult;
 use crate::validate::{input_id, Charset};
-use crate::QueryResult;
 
 /// The query: the merchant order number, and `sub_mchid` in partner (service provider) mode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct EduPapayQuery {
     /// The merchant order number: 1–32 of `[0-9A-Za-z_\-|*]`.
     pub out_trade_no: String,
     /// The sub-merchant id (partner mode only).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_mchid: Option<String>,
 }
 
 /// `payer`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EduPapayPayer {
     /// The payer's openid under `appid`.
     pub openid: String,
@@ -44,6 +49,8 @@ pub struct EduPapayPayer {
 
 /// `amount` (all integers in fen).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EduPapayAmount {
     /// Order total, fen.
     pub total: i64,
@@ -60,6 +67,8 @@ pub struct EduPapayAmount {
 
 /// `device_information`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EduPapayDeviceInformation {
     /// Device id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,6 +80,8 @@ pub struct EduPapayDeviceInformation {
 /// One `promotion_detail` entry. `scope` and `type` stay open strings: the doc's example uses
 /// `"DISCOUNT"` where the reference says `CASH|NOCASH`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct WechatPayPromotion {
     /// Coupon id.
     pub coupon_id: String,
@@ -107,6 +118,8 @@ pub struct WechatPayPromotion {
 
 /// One `goods_detail` entry of a promotion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct WechatPayGoodsDetail {
     /// Goods id.
     pub goods_id: String,
@@ -140,6 +153,8 @@ open_enum! {
 
 /// The 200 response of the edu-papay query, every documented field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct EduPapayTransaction {
     /// Service provider / merchant id.
     pub sp_mchid: String,
@@ -192,7 +207,7 @@ impl EduPapayTransaction {
             EduPapayTradeState::Refund => (OrderStatus::Refunding, "REFUND"),
             EduPapayTradeState::Accepted => (OrderStatus::Pending, "ACCEPTED"),
             EduPapayTradeState::PayFail => (OrderStatus::Failed, "PAY_FAIL"),
-            EduPapayTradeState::Other(s) => (OrderStatus::Unknown, s.as_str()),
+            EduPapayTradeState::Other { value } => (OrderStatus::Unknown, value.as_str()),
         };
         let currency = match &self.amount.currency {
             Some(c) => Currency::parse(c).map_err(|e| e.with_field("amount.currency"))?,
@@ -294,7 +309,9 @@ impl EduPapayClient {
                 .parse("WeChat Pay edu-papay transaction", response, ctx)?;
         Ok(QueryResult {
             order: detail.to_order()?,
-            detail: crate::ProviderDetail::WechatpayEduPapay(Box::new(detail)),
+            detail: crate::result::ProviderDetail::WechatpayEduPapay {
+                transaction: Box::new(detail),
+            },
             signature_serial: Some(serial),
         })
     }

@@ -26,22 +26,28 @@ pub const BACKUP_HOST: &str = "https://api2.mch.weixin.qq.com";
 pub const GLOBAL_HK_HOST: &str = "https://apihk.mch.weixin.qq.com";
 
 /// A platform certificate or public key registered under a serial, for response verification.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct PlatformCertificateConfig {
     /// The serial WeChat Pay sends in `Wechatpay-Serial` for responses signed with this key.
     pub serial_no: String,
     /// The public key as PEM (`PUBLIC KEY`).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub public_key_pem: Option<String>,
     /// Or the whole platform certificate as PEM (`CERTIFICATE`).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub certificate_pem: Option<String>,
 }
 
 /// Configuration shared by both WeChat Pay providers (the JSON config document minus
 /// `provider`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct WechatPayConfig {
     /// The merchant (or service provider) id, `mchid`.
@@ -50,24 +56,30 @@ pub struct WechatPayConfig {
     pub merchant_serial_no: String,
     /// The merchant API private key (PKCS#8 or PKCS#1 PEM). Optional: without it, only the
     /// two-phase `prepare` / `finish` signing path (KMS, HSM, host crypto) is available.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub merchant_private_key_pem: Option<Secret>,
     /// The WeChat Pay public key id (`PUB_KEY_ID_…`), in public-key mode.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub wechatpay_public_key_id: Option<String>,
     /// The WeChat Pay public key (PEM), in public-key mode.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub wechatpay_public_key_pem: Option<String>,
     /// Platform certificates / keys by serial, in certificate mode (may be combined with the
     /// public key, as WeChat Pay does while merchants migrate).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub platform_certificates: Vec<PlatformCertificateConfig>,
     /// Override of the API host (e.g. the backup host, a regional Global host, or the sandbox).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub base_url: Option<String>,
     /// Largest accepted response body in bytes (default 1 MiB).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
-    pub max_response_bytes: Option<usize>,
+    pub max_response_bytes: Option<u64>,
 }
 
 /// The parts common to both WeChat Pay clients: base URL, backup host, signer, verifier,

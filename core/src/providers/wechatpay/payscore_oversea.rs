@@ -28,11 +28,18 @@ use crate::http::{encode_component, HttpRequest, HttpResponse};
 use crate::money::{Currency, Money};
 use crate::order::{timestamp_from_rfc3339, Order, OrderStatus};
 use crate::provider::ProviderId;
+use crate::result::QueryResult;
 use crate::validate::{input_id, Charset};
-use crate::QueryResult;
 
 /// The query: `service_id`, `sub_mchid`, and exactly one of `out_order_no` / `query_id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+// The "exactly one of" rule as a schema marker: TypeScript's type refuses both and neither.
+#[cfg_attr(
+    feature = "schema",
+    schemars(extend("x-exactly-one-of" = ["out_order_no", "query_id"]))
+)]
 #[serde(deny_unknown_fields)]
 pub struct PayscoreOverseaQuery {
     /// Service id (1–32).
@@ -40,16 +47,20 @@ pub struct PayscoreOverseaQuery {
     /// Sub-merchant id (1–32 digits).
     pub sub_mchid: String,
     /// Merchant service-order number (1–32 of `[0-9A-Za-z_\-|*]`).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_order_no: Option<String>,
     /// Query id handed back by WeChat after user confirmation (1–512).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_id: Option<String>,
 }
 
 /// One post-payment item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PostPayment {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PayscorePostPayment {
     /// Item name.
     pub name: String,
     /// Amount, minor units.
@@ -65,7 +76,9 @@ pub struct PostPayment {
 
 /// One merchant discount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PostDiscount {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PayscorePostDiscount {
     /// Discount name.
     pub name: String,
     /// Description.
@@ -80,7 +93,9 @@ pub struct PostDiscount {
 
 /// `risk_fund`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RiskFund {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PayscoreRiskFund {
     /// e.g. `DEPOSIT`.
     pub name: String,
     /// Amount, minor units.
@@ -92,7 +107,9 @@ pub struct RiskFund {
 
 /// One collection detail (a payment towards the order).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CollectionDetail {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PayscoreCollectionDetail {
     /// Sequence number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<i64>,
@@ -115,7 +132,7 @@ pub struct CollectionDetail {
 
 open_enum! {
     /// `collection.state`.
-    pub enum CollectionState {
+    pub enum PayscoreCollectionState {
         /// Payment in progress.
         UserPaying = "USER_PAYING",
         /// Paid.
@@ -125,9 +142,11 @@ open_enum! {
 
 /// `collection`: present once collection started.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Collection {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PayscoreCollection {
     /// Collection state.
-    pub state: CollectionState,
+    pub state: PayscoreCollectionState,
     /// Total to collect, minor units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_amount: Option<i64>,
@@ -142,12 +161,14 @@ pub struct Collection {
     pub bank_type: Option<String>,
     /// Individual payments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub details: Option<Vec<CollectionDetail>>,
+    pub details: Option<Vec<PayscoreCollectionDetail>>,
 }
 
 /// `time_range`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TimeRange {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PayscoreTimeRange {
     /// Service start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_time: Option<String>,
@@ -164,7 +185,9 @@ pub struct TimeRange {
 
 /// `location`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Location {
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PayscoreLocation {
     /// Start location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_location: Option<String>,
@@ -175,7 +198,7 @@ pub struct Location {
 
 open_enum! {
     /// `state`.
-    pub enum ServiceOrderState {
+    pub enum PayscoreServiceOrderState {
         /// Created.
         Created = "CREATED",
         /// In progress.
@@ -191,6 +214,8 @@ open_enum! {
 
 /// The 200 response, every documented field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PayscoreServiceOrder {
     /// Merchant service-order number.
     pub out_order_no: String,
@@ -208,18 +233,18 @@ pub struct PayscoreServiceOrder {
     /// Service description.
     pub service_introduction: String,
     /// State.
-    pub state: ServiceOrderState,
+    pub state: PayscoreServiceOrderState,
     /// `USER_CONFIRM` / `MCH_COMPLETE`, while DOING.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_description: Option<String>,
     /// Post-payment items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub post_payments: Option<Vec<PostPayment>>,
+    pub post_payments: Option<Vec<PayscorePostPayment>>,
     /// Merchant discounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub post_discounts: Option<Vec<PostDiscount>>,
+    pub post_discounts: Option<Vec<PayscorePostDiscount>>,
     /// Risk fund.
-    pub risk_fund: RiskFund,
+    pub risk_fund: PayscoreRiskFund,
     /// Total amount, minor units of `currency` (may be absent before the order is confirmed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_amount: Option<i64>,
@@ -228,12 +253,12 @@ pub struct PayscoreServiceOrder {
     pub need_collection: Option<bool>,
     /// Collection info.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub collection: Option<Collection>,
+    pub collection: Option<PayscoreCollection>,
     /// Service time range (the object is required; every field in it is optional).
-    pub time_range: TimeRange,
+    pub time_range: PayscoreTimeRange,
     /// Service location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<Location>,
+    pub location: Option<PayscoreLocation>,
     /// Merchant data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attach: Option<String>,
@@ -268,16 +293,22 @@ impl PayscoreServiceOrder {
     pub fn to_order(&self) -> Result<Order> {
         let collection_state = self.collection.as_ref().map(|c| &c.state);
         let status = match (&self.state, collection_state) {
-            (ServiceOrderState::Created, _) => OrderStatus::Pending,
-            (ServiceOrderState::Doing, Some(CollectionState::UserPaying)) => OrderStatus::Paying,
-            (ServiceOrderState::Doing, _) => OrderStatus::Pending,
-            (ServiceOrderState::Done, Some(CollectionState::UserPaid)) => OrderStatus::Paid,
-            (ServiceOrderState::Done, Some(CollectionState::UserPaying)) => OrderStatus::Paying,
-            (ServiceOrderState::Done, None) if self.need_collection == Some(false) => {
+            (PayscoreServiceOrderState::Created, _) => OrderStatus::Pending,
+            (PayscoreServiceOrderState::Doing, Some(PayscoreCollectionState::UserPaying)) => {
+                OrderStatus::Paying
+            }
+            (PayscoreServiceOrderState::Doing, _) => OrderStatus::Pending,
+            (PayscoreServiceOrderState::Done, Some(PayscoreCollectionState::UserPaid)) => {
+                OrderStatus::Paid
+            }
+            (PayscoreServiceOrderState::Done, Some(PayscoreCollectionState::UserPaying)) => {
+                OrderStatus::Paying
+            }
+            (PayscoreServiceOrderState::Done, None) if self.need_collection == Some(false) => {
                 OrderStatus::Closed
             }
-            (ServiceOrderState::Revoked, _) => OrderStatus::Cancelled,
-            (ServiceOrderState::Expired, _) => OrderStatus::Expired,
+            (PayscoreServiceOrderState::Revoked, _) => OrderStatus::Cancelled,
+            (PayscoreServiceOrderState::Expired, _) => OrderStatus::Expired,
             _ => OrderStatus::Unknown,
         };
         let currency = self
@@ -400,7 +431,9 @@ impl PayscoreOverseaClient {
                 .parse("WeChat Pay Pay Score service order", response, ctx)?;
         Ok(QueryResult {
             order: detail.to_order()?,
-            detail: crate::ProviderDetail::WechatpayPayscoreOversea(Box::new(detail)),
+            detail: crate::result::ProviderDetail::WechatpayPayscoreOversea {
+                service_order: Box::new(detail),
+            },
             signature_serial: Some(serial),
         })
     }

@@ -1,0 +1,253 @@
+//! Config documents: `{"provider": "<id>", …that provider's settings}`.
+//!
+//! One [`Config`] per provider, each variant holding that provider's settings type (which
+//! refuses unknown keys). The same type is what every language's config type is generated
+//! from (TypeScript's discriminated union on `provider`, Python's `TypedDict`s, Kotlin's and
+//! Swift's sealed `Config`), so a config means the same thing everywhere.
+
+use crate::document::{self, DocumentKind};
+use crate::error::{Error, Result};
+use crate::provider::ProviderId;
+use crate::providers::dingshang_vending::DingshangConfig;
+use crate::providers::fubei::FubeiConfig;
+use crate::providers::wechat_mini_charge::MiniChargeConfig;
+use crate::providers::wechatpay::WechatPayConfig;
+
+/// A client configuration, for one provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum Config {
+    /// `wechatpay_edu_papay`
+    WechatpayEduPapay {
+        /// The settings.
+        config: WechatPayConfig,
+    },
+    /// `wechatpay_payscore_oversea`
+    WechatpayPayscoreOversea {
+        /// The settings.
+        config: WechatPayConfig,
+    },
+    /// `wechat_mini_charge`
+    WechatMiniCharge {
+        /// The settings.
+        config: MiniChargeConfig,
+    },
+    /// `fubei`
+    Fubei {
+        /// The settings.
+        config: FubeiConfig,
+    },
+    /// `dingshang_vending`
+    DingshangVending {
+        /// The settings.
+        config: DingshangConfig,
+    },
+}
+
+impl Config {
+    /// The provider this config is for.
+    pub fn provider(&self) -> ProviderId {
+        match self {
+            Config::WechatpayEduPapay { .. } => ProviderId::WechatpayEduPapay,
+            Config::WechatpayPayscoreOversea { .. } => ProviderId::WechatpayPayscoreOversea,
+            Config::WechatMiniCharge { .. } => ProviderId::WechatMiniCharge,
+            Config::Fubei { .. } => ProviderId::Fubei,
+            Config::DingshangVending { .. } => ProviderId::DingshangVending,
+        }
+    }
+
+    /// Parses a config document. `*_path` keys must already have been replaced by `*_pem`
+    /// (see [`resolve_pem_paths`]). Unknown keys are rejected: a typo in a payment config
+    /// should fail loudly, not fall back to a default.
+    pub fn from_json(json: &str) -> Result<Self> {
+        Config::from_document(document::parse(DocumentKind::Config, json)?)
+    }
+
+    /// Parses a config document that may still hold `*_path` keys: each is replaced by the
+    /// `*_pem` text `load` returns for its path. The host decides what a path is relative to
+    /// (the CLI and the bindings' `from_config_file` use the config file's directory).
+    pub fn from_json_with_files(
+        json: &str,
+        load: &mut dyn FnMut(&str) -> std::result::Result<String, String>,
+    ) -> Result<Self> {
+        let mut document = document::parse(DocumentKind::Config, json)?;
+        resolve_pem_paths(&mut document, load)?;
+        Config::from_document(document)
+    }
+
+    /// The `(key, path)` of every `*_path` key of a config document, in document order: what
+    /// a host that reads files itself (Kotlin, Swift) reads before
+    /// [`Config::from_json_with_files`], naming the key when a file cannot be read.
+    pub fn file_paths(json: &str) -> Result<Vec<(String, String)>> {
+        let mut document = document::parse(DocumentKind::Config, json)?;
+        let mut paths = Vec::new();
+        resolve_paths(&mut document, &mut |key, path| {
+            paths.push((key.to_owned(), path.to_owned()));
+            Ok(String::new())
+        })?;
+        Ok(paths)
+    }
+
+    /// Reads the `provider` member, then the rest as that provider's settings (unknown keys
+    /// refused by each settings type).
+    fn from_document(mut document: serde_json::Value) -> Result<Self> {
+        let provider = match document.as_object_mut().map(|o| o.remove("provider")) {
+            Some(Some(serde_json::Value::String(p))) => p,
+            Some(_) => {
+                return Err(Error::invalid_config(
+                    "provider",
+                    "the config document needs a `provider` string",
+                ))
+            }
+            None => {
+                return Err(Error::invalid_config(
+                    "provider",
+                    "the config document must be a JSON object",
+                ))
+            }
+        };
+        fn settings<T: serde::de::DeserializeOwned>(document: serde_json::Value) -> Result<T> {
+            document::typed(DocumentKind::Config, document)
+        }
+        Ok(match provider.as_str() {
+            "wechatpay_edu_papay" => Config::WechatpayEduPapay {
+                config: settings(document)?,
+            },
+            "wechatpay_payscore_oversea" => Config::WechatpayPayscoreOversea {
+                config: settings(document)?,
+            },
+            "wechat_mini_charge" => Config::WechatMiniCharge {
+                config: settings(document)?,
+            },
+            "fubei" => Config::Fubei {
+                config: settings(document)?,
+            },
+            "dingshang_vending" => Config::DingshangVending {
+                config: settings(document)?,
+            },
+            _ => {
+                return Err(Error::invalid_config(
+                    "provider",
+                    format!(
+                        "unknown provider; expected one of {}",
+                        ProviderId::ALL.map(ProviderId::as_str).join(", ")
+                    ),
+                ))
+            }
+        })
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Config {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Config".into()
+    }
+
+    /// The document's shape: the settings of the provider `provider` names, with `provider`
+    /// (tools/typegen adds the `provider` member and the `*_path` alternatives to `*_pem` keys).
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        crate::provider::per_provider_schema(
+            "A client config document: `provider` and that provider's settings.",
+            vec![
+                (
+                    ProviderId::WechatpayEduPapay,
+                    generator.subschema_for::<WechatPayConfig>(),
+                ),
+                (
+                    ProviderId::WechatpayPayscoreOversea,
+                    generator.subschema_for::<WechatPayConfig>(),
+                ),
+                (
+                    ProviderId::WechatMiniCharge,
+                    generator.subschema_for::<MiniChargeConfig>(),
+                ),
+                (ProviderId::Fubei, generator.subschema_for::<FubeiConfig>()),
+                (
+                    ProviderId::DingshangVending,
+                    generator.subschema_for::<DingshangConfig>(),
+                ),
+            ],
+        )
+    }
+}
+
+/// Replaces every `X_path` key of a config document (at any depth) by `X_pem`, with the file's
+/// contents as returned by `load`. The core does no I/O: the host supplies `load` (the CLI reads
+/// the file system; tests read the vector directory).
+pub fn resolve_pem_paths(
+    document: &mut serde_json::Value,
+    load: &mut dyn FnMut(&str) -> std::result::Result<String, String>,
+) -> Result<()> {
+    resolve_paths(document, &mut |_, path| load(path))
+}
+
+/// [`resolve_pem_paths`], telling `load` the key as well as the path.
+fn resolve_paths(
+    document: &mut serde_json::Value,
+    load: &mut dyn FnMut(&str, &str) -> std::result::Result<String, String>,
+) -> Result<()> {
+    match document {
+        serde_json::Value::Object(map) => {
+            let path_keys: Vec<String> = map
+                .keys()
+                .filter(|k| k.ends_with("_path"))
+                .cloned()
+                .collect();
+            for key in path_keys {
+                let stem = key.trim_end_matches("_path");
+                let pem_key = format!("{stem}_pem");
+                if map.contains_key(&pem_key) {
+                    return Err(Error::invalid_config(
+                        &key,
+                        format!("give `{key}` or `{pem_key}`, not both"),
+                    ));
+                }
+                let path = match map.remove(&key) {
+                    Some(serde_json::Value::String(p)) => p,
+                    _ => {
+                        return Err(Error::invalid_config(
+                            &key,
+                            format!("`{key}` must be a string"),
+                        ))
+                    }
+                };
+                let contents = load(&key, &path).map_err(|e| {
+                    Error::invalid_config(&key, format!("cannot read `{key}` ({path}): {e}"))
+                })?;
+                document::check_size(DocumentKind::Config, &key, &contents)?;
+                map.insert(pem_key, serde_json::Value::String(contents));
+            }
+            for value in map.values_mut() {
+                resolve_paths(value, load)?;
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for value in items {
+                resolve_paths(value, load)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_paths_lists_every_path_key_in_order() {
+        let json = r#"{"provider":"wechatpay_edu_papay","merchant_private_key_path":"a.pem",
+            "platform_certificates":[{"serial_no":"1","certificate_path":"b.pem"}]}"#;
+        let paths = Config::file_paths(json).unwrap();
+        assert_eq!(
+            paths,
+            [
+                ("merchant_private_key_path".to_owned(), "a.pem".to_owned()),
+                ("certificate_path".to_owned(), "b.pem".to_owned())
+            ]
+        );
+        assert!(Config::file_paths("[").is_err());
+    }
+}

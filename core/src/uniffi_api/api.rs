@@ -1,0 +1,442 @@
+//! The objects and functions Kotlin and Swift call. The model types they take and return
+//! (`Config`, `Query`, `QueryResult`, `AccessToken`, …) are the core's own, derived; what is
+//! declared here is the transport (requests and responses in the shapes those languages'
+//! HTTP clients use: a `String` method, an `Int` status, `Header` records) and the entry points.
+//! Time, randomness and file contents come in as arguments (see the module docs).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::PayqueryError;
+use crate::{
+    ApiNaming, Config, Method, ProviderId, Query, QueryResult, RequestContext, ResponseContext,
+    TokenKind,
+};
+
+type Result<T, E = PayqueryError> = std::result::Result<T, E>;
+
+/// The core's stable error codes, in its order.
+#[uniffi::export]
+pub fn error_codes() -> Vec<String> {
+    crate::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str().to_owned())
+        .collect()
+}
+
+/// The largest config document or key file, in bytes: the Kotlin and Swift file reads stop there.
+#[uniffi::export]
+pub fn max_document_bytes() -> u64 {
+    u64::try_from(crate::MAX_DOCUMENT_BYTES).unwrap_or(u64::MAX)
+}
+
+/// A file a config document names: its `*_path` key and the path as written.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ConfigFile {
+    /// The key, e.g. `merchant_private_key_path`.
+    pub key: String,
+    /// The path, as written (relative to the config file).
+    pub path: String,
+}
+
+/// The files a config document's `*_path` keys name, in document order: what the host reads
+/// (relative to the config file) before `Client.fromJson`.
+#[uniffi::export]
+pub fn config_file_paths(config_json: String) -> Result<Vec<ConfigFile>> {
+    Ok(Config::file_paths(&config_json)?
+        .into_iter()
+        .map(|(key, path)| ConfigFile { key, path })
+        .collect())
+}
+
+/// A config document (JSON text, the CLI's format) as the typed config. `files` holds the text
+/// of every file its `*_path` keys name (`configFilePaths`), keyed by the path as written; the
+/// host reads them, so the core opens no file. `Client.fromJson` in Kotlin and Swift goes
+/// through here, so every config, file or literal, reaches `Client(config)` as the same type.
+#[uniffi::export]
+pub fn config_from_json(config_json: String, files: HashMap<String, String>) -> Result<Config> {
+    Ok(Config::from_json_with_files(&config_json, &mut |path| {
+        files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| "the file was not read".to_owned())
+    })?)
+}
+
+/// A query document (JSON text, as the CLI takes it) as the typed query for `provider`.
+#[uniffi::export]
+pub fn query_from_json(provider: ProviderId, query_json: String) -> Result<Query> {
+    Ok(crate::query::Query::from_json(provider, &query_json)?)
+}
+
+/// A result in the CLI's JSON shape (`{"order", "detail", "signature_serial"}`), for storing or
+/// logging it as text.
+#[uniffi::export]
+pub fn query_result_json(result: QueryResult) -> Result<String> {
+    serde_json::to_string(&result)
+        .map_err(|e| crate::Error::new(crate::ErrorCode::DecodeError, e.to_string()).into())
+}
+
+/// One HTTP header. Its `toString()` / `description` redacts a credential's value
+/// (`Authorization`, `AppSecret`), so printing `request.headers` never leaks one; `value` itself
+/// is what is sent.
+#[derive(Clone, PartialEq, Eq, Hash, uniffi::Record)]
+#[uniffi::export(Display, Eq, Hash)]
+pub struct Header {
+    /// Name.
+    pub name: String,
+    /// Value.
+    pub value: String,
+}
+
+impl std::fmt::Display for Header {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = if crate::is_sensitive_header(&self.name) {
+            "[redacted]"
+        } else {
+            &self.value
+        };
+        write!(f, "Header(name={}, value={value})", self.name)
+    }
+}
+
+impl std::fmt::Debug for Header {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+fn headers_out(headers: Vec<(String, String)>) -> Vec<Header> {
+    headers
+        .into_iter()
+        .map(|(name, value)| Header { name, value })
+        .collect()
+}
+
+fn headers_in(headers: Vec<Header>) -> Vec<(String, String)> {
+    headers.into_iter().map(|h| (h.name, h.value)).collect()
+}
+
+/// A signed request to send unchanged. Its `toString()` / `description` is the core's redacted
+/// form (credentials replaced by `[redacted]`), so logging one never leaks a secret.
+#[derive(Clone, PartialEq, Eq, Hash, uniffi::Record)]
+#[uniffi::export(Display, Eq, Hash)]
+pub struct HttpRequest {
+    /// `GET` or `POST`.
+    pub method: String,
+    /// The absolute URL, already percent-encoded: send it as is.
+    pub url: String,
+    /// Headers in send order.
+    pub headers: Vec<Header>,
+    /// The body (UTF-8 JSON), when the request has one.
+    pub body: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::fmt::Display for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = crate::HttpRequest {
+            method: Method::parse(&self.method).unwrap_or(Method::Get),
+            url: self.url.clone(),
+            headers: self
+                .headers
+                .iter()
+                .map(|h| (h.name.clone(), h.value.clone()))
+                .collect(),
+            body: self.body.clone(),
+        }
+        .redacted();
+        let headers: Vec<String> = shown
+            .headers
+            .iter()
+            .map(|(n, v)| format!("{n}: {v}"))
+            .collect();
+        let body = shown
+            .body_len
+            .map_or_else(|| "null".to_owned(), |n| format!("<{n} bytes>"));
+        write!(
+            f,
+            "HttpRequest(method={}, url={}, headers=[{}], body={body})",
+            shown.method,
+            shown.url,
+            headers.join(", ")
+        )
+    }
+}
+
+impl From<crate::HttpRequest> for HttpRequest {
+    fn from(r: crate::HttpRequest) -> Self {
+        HttpRequest {
+            method: r.method.as_str().to_owned(),
+            url: r.url,
+            headers: headers_out(r.headers),
+            body: r.body,
+        }
+    }
+}
+
+impl TryFrom<HttpRequest> for crate::HttpRequest {
+    type Error = PayqueryError;
+
+    fn try_from(r: HttpRequest) -> Result<Self> {
+        Ok(crate::HttpRequest {
+            method: Method::parse(&r.method)?,
+            url: r.url,
+            headers: headers_in(r.headers),
+            body: r.body,
+        })
+    }
+}
+
+/// A response as received.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HttpResponse {
+    /// HTTP status code (0 to 999).
+    pub status: i32,
+    /// Headers as received (repeats kept; lookups are case-insensitive).
+    pub headers: Vec<Header>,
+    /// The raw body bytes.
+    pub body: Vec<u8>,
+}
+
+impl TryFrom<HttpResponse> for crate::HttpResponse {
+    type Error = PayqueryError;
+
+    fn try_from(r: HttpResponse) -> Result<Self> {
+        let status = u16::try_from(r.status)
+            .ok()
+            .filter(|s| *s <= 999)
+            .ok_or_else(|| {
+                crate::Error::invalid_input("status", "`status` must be an HTTP status")
+            })?;
+        Ok(crate::HttpResponse::new(
+            status,
+            headers_in(r.headers),
+            r.body,
+        ))
+    }
+}
+
+/// One configured provider client. Keys are parsed once; share it across threads.
+/// `toString()` / `description` shows the provider only.
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Display)]
+pub struct Client {
+    client: crate::Client,
+}
+
+impl std::fmt::Display for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Client(provider={})", self.client.provider())
+    }
+}
+
+/// The request context from the host's clock and CSPRNG: `nonce` when the caller pinned one,
+/// else one derived from `random` (32 bytes).
+fn request_context(
+    timestamp: i64,
+    nonce: Option<String>,
+    random: Vec<u8>,
+) -> Result<RequestContext> {
+    let random = nonce.is_none().then_some(random.as_slice());
+    Ok(RequestContext::from_host(
+        timestamp,
+        nonce.as_deref(),
+        random,
+    )?)
+}
+
+#[uniffi::export]
+impl Client {
+    /// A client from a typed config.
+    #[uniffi::constructor]
+    pub fn new(config: Config) -> Result<Arc<Self>> {
+        Ok(Arc::new(Client {
+            client: crate::Client::new(&config)?,
+        }))
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> ProviderId {
+        self.client.provider()
+    }
+
+    /// The signed request for an order query, at Unix time `timestamp` with `nonce`, or with a
+    /// nonce derived from `random` (32 CSPRNG bytes).
+    pub fn build_query(
+        &self,
+        query: Query,
+        timestamp: i64,
+        nonce: Option<String>,
+        random: Vec<u8>,
+    ) -> Result<HttpRequest> {
+        let query = self.order_query(query)?;
+        let ctx = request_context(timestamp, nonce, random)?;
+        Ok(self.client.build_request(&query, &ctx)?.into())
+    }
+
+    /// Two-phase signing, phase one (WeChat Pay): sign `stringToSign()` elsewhere (Android
+    /// Keystore, a KMS), then `finish`.
+    pub fn prepare_query(
+        &self,
+        query: Query,
+        timestamp: i64,
+        nonce: Option<String>,
+        random: Vec<u8>,
+    ) -> Result<Arc<PendingRequest>> {
+        let query = self.order_query(query)?;
+        let ctx = request_context(timestamp, nonce, random)?;
+        Ok(Arc::new(PendingRequest {
+            pending: self.client.prepare_request(&query, &ctx)?,
+        }))
+    }
+
+    /// Verifies and parses the answer to `query` at Unix time `now`; an answer for another
+    /// order is refused.
+    pub fn parse_query(
+        &self,
+        response: HttpResponse,
+        query: Query,
+        now: i64,
+    ) -> Result<QueryResult> {
+        let query = self.order_query(query)?;
+        let ctx = ResponseContext::from_host(now)?;
+        Ok(self
+            .client
+            .parse_query_response(Some(&query), &response.try_into()?, &ctx)?)
+    }
+
+    /// The same request for the provider's backup host, or null when this client has none.
+    pub fn failover_request(&self, request: HttpRequest) -> Result<Option<HttpRequest>> {
+        let request = crate::HttpRequest::try_from(request)?;
+        Ok(self
+            .client
+            .failover_request(&request)
+            .map(HttpRequest::from))
+    }
+
+    /// A Mini Program access-token request.
+    #[uniffi::method(default(force_refresh = false))]
+    pub fn build_token_request(&self, kind: TokenKind, force_refresh: bool) -> Result<HttpRequest> {
+        Ok(self.client.token_request(kind, force_refresh)?.into())
+    }
+
+    /// Parses an access-token answer at Unix time `now`.
+    pub fn parse_token_response(
+        &self,
+        response: HttpResponse,
+        now: i64,
+    ) -> Result<crate::AccessToken> {
+        let ctx = ResponseContext::from_host(now)?;
+        Ok(self
+            .client
+            .parse_token_response(&response.try_into()?, &ctx)?)
+    }
+}
+
+impl Client {
+    /// The query, for this client's provider, as an order query.
+    fn order_query(&self, query: Query) -> Result<Query> {
+        Ok(self.client.order_query(query, ApiNaming::CamelCase)?)
+    }
+}
+
+/// A WeChat Pay request waiting for its signature. Its `toString()` / `description` shows what
+/// it is for (the URL, the time and nonce it is signed with), never a credential: a pending
+/// request holds none.
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Display)]
+pub struct PendingRequest {
+    pending: crate::PendingRequest,
+}
+
+impl std::fmt::Display for PendingRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "PendingRequest(url={}, timestamp={}, nonce={})",
+            self.pending.url(),
+            self.pending.timestamp(),
+            self.pending.nonce()
+        )
+    }
+}
+
+#[uniffi::export]
+impl PendingRequest {
+    /// Reads a parked pending request (the output of `toJson()`); it is validated again.
+    #[uniffi::constructor]
+    pub fn from_json(json: String) -> Result<Arc<Self>> {
+        Ok(Arc::new(PendingRequest {
+            pending: crate::PendingRequest::from_json(&json)?,
+        }))
+    }
+
+    /// The exact UTF-8 message to sign with RSASSA-PKCS1-v1_5 / SHA-256.
+    pub fn string_to_sign(&self) -> String {
+        self.pending.string_to_sign().to_owned()
+    }
+
+    /// The Unix time (seconds) the request is signed for.
+    pub fn timestamp(&self) -> i64 {
+        self.pending.timestamp()
+    }
+
+    /// The nonce the request is signed with.
+    pub fn nonce(&self) -> String {
+        self.pending.nonce().to_owned()
+    }
+
+    /// The pending request as JSON, to park while an external signer works.
+    pub fn to_json(&self) -> String {
+        self.pending.to_json()
+    }
+
+    /// Attaches the standard-base64 signature of `stringToSign()`.
+    pub fn finish(&self, signature_base64: String) -> Result<HttpRequest> {
+        Ok(self.pending.clone().finish(&signature_base64)?.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_core_code_has_its_own_variant() {
+        for code in crate::ErrorCode::ALL {
+            let error = PayqueryError::from(crate::Error::new(code, "x"));
+            assert_eq!(error.code_and_reason().0, code.as_str());
+            let variant = format!("{error:?}");
+            let expected: String = code
+                .as_str()
+                .split('_')
+                .map(|w| {
+                    w.get(..1).unwrap_or_default().to_owned()
+                        + &w.get(1..).unwrap_or_default().to_lowercase()
+                })
+                .collect();
+            assert!(variant.starts_with(&expected), "{variant} for {code}");
+        }
+    }
+
+    #[test]
+    fn requests_and_headers_print_redacted() {
+        let request = HttpRequest {
+            method: "POST".into(),
+            url: "https://x/y?access_token=SECRET1".into(),
+            headers: vec![Header {
+                name: "AppSecret".into(),
+                value: "SECRET2".into(),
+            }],
+            body: Some(b"{\"secret\":\"SECRET3\"}".to_vec()),
+        };
+        let shown = format!("{request} {request:?} {:?}", request.headers);
+        assert!(!shown.contains("SECRET"), "{shown}");
+    }
+}
