@@ -1,0 +1,138 @@
+//! # payquery-typegen
+//!
+//! One model, every language: reads the JSON Schemas of payquery-core's public types (feature
+//! `schema`, schemars derives beside each type) and writes the host types that are not derived
+//! directly (Kotlin and Swift are: UniFFI derives on the same types):
+//!
+//! - `bindings-wasm/npm/models.d.ts`: the TypeScript declarations;
+//! - `bindings-wasm/npm/models.cjs`: the shapes the npm package converts answers with;
+//! - `bindings-python/python/payquery/_models.py`: TypedDicts, dataclasses, enums, exceptions.
+//!
+//! `payquery-typegen` writes them (`make types`); `payquery-typegen --check` fails when a
+//! committed file differs from what it would write (`make types-check`, part of `make test`).
+
+mod ir;
+mod py;
+mod ts;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use payquery_core::{AccessToken, Config, ErrorCode, OrderFlag, OrderStatus, Query, QueryResult};
+use schemars::generate::SchemaSettings;
+
+/// payquery's own types: their members follow each language's naming (camelCase in
+/// JavaScript), where configs, queries and provider details keep the wire's names.
+pub const HOST_NAMED: &[&str] = &["Order", "Money", "QueryResult", "AccessToken"];
+
+/// The input models (what users write: deserialize contracts) and the output models (what
+/// payquery returns: serialize contracts).
+#[derive(Debug)]
+pub struct Models {
+    /// Configs and queries.
+    pub input: ir::Model,
+    /// Results, tokens and error codes.
+    pub output: ir::Model,
+}
+
+fn models() -> Result<Models, String> {
+    let mut input = SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .into_generator();
+    input.subschema_for::<Config>();
+    input.subschema_for::<Query>();
+    let mut output = SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator();
+    output.subschema_for::<QueryResult>();
+    output.subschema_for::<AccessToken>();
+    output.subschema_for::<ErrorCode>();
+    let models = Models {
+        input: ir::Model::read(&input.take_definitions(true))?,
+        output: ir::Model::read(&output.take_definitions(true))?,
+    };
+    // These serialize through `as_str`, not serde's derive: their schema names must agree.
+    let names = |all: &[&'static str]| all.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    same_names(
+        &models.output,
+        "OrderStatus",
+        names(&OrderStatus::ALL.map(OrderStatus::as_str)),
+    )?;
+    same_names(
+        &models.output,
+        "OrderFlag",
+        names(&OrderFlag::ALL.map(OrderFlag::as_str)),
+    )?;
+    same_names(
+        &models.output,
+        "ErrorCode",
+        names(&ErrorCode::ALL.map(ErrorCode::as_str)),
+    )?;
+    Ok(models)
+}
+
+fn same_names(model: &ir::Model, name: &str, serialized: Vec<String>) -> Result<(), String> {
+    match model.get(name) {
+        Some(ir::Def::Enum { values, .. }) => {
+            let schema: Vec<String> = values.iter().map(|(v, _)| v.clone()).collect();
+            if schema == serialized {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{name}: the schema says {schema:?}, serialization {serialized:?}"
+                ))
+            }
+        }
+        _ => Err(format!("{name}: not a closed enum in the schema")),
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn main() -> ExitCode {
+    let check = std::env::args().any(|a| a == "--check");
+    let files = models().and_then(|m| {
+        Ok(vec![
+            ("bindings-wasm/npm/models.d.ts", ts::declarations(&m)?),
+            ("bindings-wasm/npm/models.cjs", ts::shapes(&m)?),
+            (
+                "bindings-python/python/payquery/_models.py",
+                py::module(&m)?,
+            ),
+        ])
+    });
+    let files = match files {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("payquery-typegen: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stale = Vec::new();
+    for (path, text) in &files {
+        let full = root().join(path);
+        if check {
+            if std::fs::read_to_string(&full).ok().as_deref() != Some(text.as_str()) {
+                stale.push(*path);
+            }
+        } else if let Err(e) = std::fs::write(&full, text) {
+            eprintln!("payquery-typegen: cannot write {path}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if !stale.is_empty() {
+        eprintln!(
+            "payquery-typegen: stale generated files (run `make types`): {}",
+            stale.join(", ")
+        );
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "payquery-typegen: {} files {}",
+        files.len(),
+        if check { "up to date" } else { "written" }
+    );
+    ExitCode::SUCCESS
+}
