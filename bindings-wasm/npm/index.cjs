@@ -10,6 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const util = require('node:util');
 const native = require('./native/payquery_wasm.js');
+const { SHAPES, DETAILS } = require('./models.cjs');
 
 /** The core's stable error codes, in its order. */
 const ERROR_CODES = Object.freeze(native.errorCodes());
@@ -362,24 +363,54 @@ function request(encoded) {
 }
 
 /**
- * A parsed, verified answer: plain data, nothing held in wasm memory (so a synchronous loop of
- * parses leaves the module's memory where it was).
+ * One of the core's answers (JSON text, 64-bit integers as decimal text) as the package's
+ * objects, by the shapes generated from the core's types (models.cjs): 64-bit members become
+ * bigints, payquery's own types get camelCase names, a provider's detail keeps its wire names.
+ * @param {any} value the parsed JSON
+ * @param {string} shape a SHAPES key
+ * @param {string} provider the answering provider (picks the detail's shape)
+ * @param {any} [into] the object to fill (renamed shapes only)
+ * @returns {any}
  */
-class QueryResult {
-  /** @param {[string, unknown]} parts the core's `[head JSON, detail]` */
-  constructor([headJson, detail]) {
-    const head = JSON.parse(headJson);
-    const { order } = head;
-    // Money crosses as decimal text: a JSON number would lose digits above 2^53.
-    if (order.amount !== null) order.amount.minor = BigInt(order.amount.minor);
-    if (order.paidAmount !== null) order.paidAmount.minor = BigInt(order.paidAmount.minor);
-    /** The normalized order. */
-    this.order = order;
-    /** The provider's typed response, every 64-bit integer a bigint. */
-    this.detail = detail;
-    /** The serial of the key that verified the answer (WeChat Pay), else null. */
-    this.signatureSerial = head.signatureSerial;
+function fromCore(value, shape, provider, into) {
+  const [renamed, members] = /** @type {[boolean, [string, string, any][]]} */ (
+    /** @type {Record<string, unknown>} */ (SHAPES)[shape]
+  );
+  const out = renamed ? (into ?? {}) : value;
+  for (const [wire, js, kind] of members) {
+    const member = value[wire];
+    if (member === undefined) continue;
+    out[js] = kind === 0 ? member : convertMember(member, kind, provider);
   }
+  return out;
+}
+
+/**
+ * @param {any} value
+ * @param {any} kind 'i', 'p', a shape name, or ['a', kind]
+ * @param {string} provider
+ * @returns {any}
+ */
+function convertMember(value, kind, provider) {
+  if (value === null) return null;
+  if (kind === 'i') return BigInt(value);
+  if (kind === 'p') {
+    const shape = /** @type {Record<string, string>} */ (DETAILS)[provider];
+    return shape === undefined ? value : fromCore(value, shape, provider);
+  }
+  if (Array.isArray(kind)) return value.map((/** @type {unknown} */ item) => convertMember(item, kind[1], provider));
+  return fromCore(value, kind, provider);
+}
+
+/**
+ * A parsed, verified answer (plain data; nothing stays in wasm memory): `{ provider, order,
+ * detail, signatureSerial }`.
+ * @param {string} text the core's QueryResult as JSON
+ */
+function queryResult(text) {
+  const parsed = JSON.parse(text);
+  const provider = parsed.order.provider;
+  return fromCore(parsed, 'QueryResult', provider, { provider });
 }
 
 /** node:crypto as the core's RSA backend: keys parsed once into KeyObjects. */
@@ -530,9 +561,7 @@ class Client {
     const text = documentText(query, 'query', 'INVALID_INPUT');
     const at = now === undefined ? nowSeconds() : int64(now, 'now');
     const [status, joined, count, body] = responseParts(response);
-    return new QueryResult(
-      /** @type {[string, unknown]} */ (call(() => this.#native.parseQuery(status, joined, count, body, text, at))),
-    );
+    return queryResult(call(() => this.#native.parseQuery(status, joined, count, body, text, at)));
   }
 
   /** The same request for the provider's backup host, or null when this client has none. */
@@ -559,7 +588,8 @@ class Client {
     const { now } = optionsObject(options, 'options');
     const at = now === undefined ? nowSeconds() : int64(now, 'now');
     const [status, joined, count, body] = responseParts(response);
-    const token = call(() => this.#native.parseTokenResponse(status, joined, count, body, at));
+    const text = call(() => this.#native.parseTokenResponse(status, joined, count, body, at));
+    const token = fromCore(JSON.parse(text), 'AccessToken', this.provider);
     // The token is a credential: keep it out of util.inspect, console.log and JSON.stringify
     // (JSON loggers); `token.accessToken` still reads it.
     const shown = () => ({
@@ -580,4 +610,4 @@ class Client {
   }
 }
 
-module.exports = { Client, HttpRequest, PendingRequest, QueryResult, PayqueryError, isPayqueryError, ERROR_CODES };
+module.exports = { Client, HttpRequest, PendingRequest, PayqueryError, isPayqueryError, ERROR_CODES };

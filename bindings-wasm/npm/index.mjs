@@ -2,6 +2,6 @@
 // package hazard).
 import payquery from './index.cjs';
 
-export const { Client, HttpRequest, PendingRequest, QueryResult, PayqueryError, isPayqueryError, ERROR_CODES } =
+export const { Client, HttpRequest, PendingRequest, PayqueryError, isPayqueryError, ERROR_CODES } =
   payquery;
 export default payquery;

@@ -6,38 +6,28 @@
 //! turns these plain values into the package's public API: argument checks and defaults (clock,
 //! CSPRNG bytes), `PayqueryError`, and the node:crypto RSA backend ([`JsRsaBackend`]).
 //!
-//! Conventions at this boundary: documents cross as JSON text; every 64-bit integer in an
-//! output is a `BigInt` (money, ms timestamps, int64 ids and counts); HTTP statuses are
-//! numbers; errors are thrown as plain objects `{ code, message, field, providerCode,
-//! providerMessage, httpStatus, retryable, backupHostApplies }` that the JS layer re-throws as
-//! `PayqueryError`.
+//! Conventions at this boundary: documents cross as JSON text both ways; answers are the core's
+//! own serialized types with every 64-bit integer as decimal text, which the JS layer turns
+//! into `BigInt`s and camelCase names with the shapes generated from the same types
+//! (`npm/models.cjs`, tools/typegen); HTTP statuses are numbers; errors are thrown as plain
+//! objects `{ code, message, field, providerCode, providerMessage, httpStatus, retryable,
+//! backupHostApplies }` that the JS layer re-throws as `PayqueryError`.
 
 #![forbid(unsafe_code)]
 
 mod backend;
 
 use js_sys::{Object, Reflect};
-use payquery_core::providers::wechat_mini_charge::TokenKind;
-use payquery_core::providers::wechatpay::PendingRequest;
+use payquery_core::PendingRequest;
+use payquery_core::TokenKind;
 use payquery_core::{
-    ApiNaming, Client, ClientConfig, Error, ErrorCode, HttpRequest, HttpResponse, Method, Money,
-    Order, OrderFlag, Query, QueryResult, RequestContext, ResponseContext, Timestamp,
+    ApiNaming, Client, Config, Error, ErrorCode, HttpRequest, HttpResponse, Method, Query,
+    RequestContext, ResponseContext,
 };
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 pub use backend::JsRsaBackend;
-
-/// Serializes with every 64-bit integer as a `BigInt` and maps as plain objects.
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    let serializer = serde_wasm_bindgen::Serializer::new()
-        .serialize_large_number_types_as_bigints(true)
-        .serialize_maps_as_objects(true)
-        .serialize_missing_as_null(true);
-    value
-        .serialize(&serializer)
-        .map_err(|e| js_err(Error::new(ErrorCode::DecodeError, e.to_string())))
-}
 
 fn set(object: &Object, key: &str, value: &JsValue) {
     // Setting a property on a fresh plain object cannot fail.
@@ -120,85 +110,33 @@ fn request_to_js(request: &HttpRequest) -> JsValue {
     JsValue::from_str(&out)
 }
 
-/// Money for the JS layer: `minor` as decimal text (it becomes a `BigInt` there; JSON numbers
-/// would lose digits above 2^53).
-#[derive(Serialize)]
-struct JsMoney<'a> {
-    minor: String,
-    currency: &'a str,
-}
+/// Writes every 64-bit integer as decimal text (`"9007199254740993"`): a JSON number above
+/// 2^53 loses digits in `JSON.parse`. The JS layer turns exactly those members back into
+/// `BigInt`s with the shapes generated from the same types (`npm/models.cjs`).
+struct Int64AsText;
 
-impl<'a> From<&'a Money> for JsMoney<'a> {
-    fn from(money: &'a Money) -> Self {
-        JsMoney {
-            minor: money.minor.to_string(),
-            currency: money.currency.as_str(),
-        }
+impl serde_json::ser::Formatter for Int64AsText {
+    fn write_i64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, v: i64) -> std::io::Result<()> {
+        write!(w, "\"{v}\"")
+    }
+
+    fn write_u64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, v: u64) -> std::io::Result<()> {
+        write!(w, "\"{v}\"")
     }
 }
 
-/// The normalized order with the package's camelCase names.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsOrder<'a> {
-    provider: &'a str,
-    provider_order_id: Option<&'a str>,
-    merchant_order_no: Option<&'a str>,
-    status: &'a str,
-    raw_status: &'a str,
-    amount: Option<JsMoney<'a>>,
-    paid_amount: Option<JsMoney<'a>>,
-    paid_at: Option<Timestamp>,
-    created_at: Option<Timestamp>,
-    flags: &'a [OrderFlag],
-}
-
-/// `{ order, signatureSerial }`: what `parseQuery` returns at once.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsHead<'a> {
-    order: JsOrder<'a>,
-    signature_serial: Option<&'a str>,
-}
-
-impl<'a> From<&'a QueryResult> for JsHead<'a> {
-    fn from(result: &'a QueryResult) -> Self {
-        let order: &'a Order = &result.order;
-        let order = JsOrder {
-            provider: order.provider.as_str(),
-            provider_order_id: order.provider_order_id.as_deref(),
-            merchant_order_no: order.merchant_order_no.as_deref(),
-            status: order.status.as_str(),
-            raw_status: &order.raw_status,
-            amount: order.amount.as_ref().map(JsMoney::from),
-            paid_amount: order.paid_amount.as_ref().map(JsMoney::from),
-            paid_at: order.paid_at,
-            created_at: order.created_at,
-            flags: &order.flags,
-        };
-        JsHead {
-            order,
-            signature_serial: result.signature_serial.as_deref(),
-        }
-    }
-}
-
-/// A parsed answer as `[head, detail]`: the order and `signatureSerial` as JSON text (money
-/// `minor` as decimal text) and the provider's detail as a JS object, every 64-bit integer a
-/// `BigInt`. Everything is copied out at once: a wasm-side value kept alive until a JS
-/// finalizer ran would grow wasm memory without bound in a synchronous loop (finalizers never
-/// run inside one), and wasm memory never shrinks.
-fn result_to_js(result: &QueryResult) -> Result<JsValue, JsValue> {
-    // Sized once: growing from serde_json's default 128 bytes costs three reallocations.
-    let mut head = Vec::with_capacity(768);
-    serde_json::to_writer(&mut head, &JsHead::from(result))
+/// A value as the JSON text the JS layer reads (64-bit integers as text). Everything is copied
+/// out at once: a wasm-side value kept alive until a JS finalizer ran would grow wasm memory
+/// without bound in a synchronous loop (finalizers never run inside one), and wasm memory never
+/// shrinks.
+fn to_json_text<T: Serialize + ?Sized>(value: &T) -> Result<String, JsValue> {
+    // Sized once: a parsed answer is a few hundred bytes to a few KiB.
+    let mut out = Vec::with_capacity(1024);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, Int64AsText);
+    value
+        .serialize(&mut serializer)
         .map_err(|e| js_err(Error::new(ErrorCode::DecodeError, e.to_string())))?;
-    let head = String::from_utf8(head)
-        .map_err(|e| js_err(Error::new(ErrorCode::DecodeError, e.to_string())))?;
-    let pair = js_sys::Array::new_with_length(2);
-    pair.set(0, JsValue::from_str(&head));
-    pair.set(1, to_js(&result.detail)?);
-    Ok(pair.into())
+    String::from_utf8(out).map_err(|e| js_err(Error::new(ErrorCode::DecodeError, e.to_string())))
 }
 
 /// Headers from the JS layer's one-string encoding: `count` pairs joined as
@@ -362,7 +300,7 @@ impl WasmClient {
                     .unwrap_or_else(|| "unreadable".to_owned())),
             }
         };
-        let config = ClientConfig::from_json_with_files(config_json, &mut load).map_err(js_err)?;
+        let config = Config::from_json_with_files(config_json, &mut load).map_err(js_err)?;
         let client = Client::with_rsa_backend(&config, &backend).map_err(js_err)?;
         Ok(WasmClient { client })
     }
@@ -419,7 +357,7 @@ impl WasmClient {
         body: Vec<u8>,
         query_json: &str,
         now: i64,
-    ) -> Result<JsValue, JsValue> {
+    ) -> Result<String, JsValue> {
         let query = self.order_query(query_json)?;
         let response = response(status, headers, header_count, body)?;
         let ctx = ResponseContext::from_host(now).map_err(js_err)?;
@@ -427,7 +365,7 @@ impl WasmClient {
             .client
             .parse_query_response(Some(&query), &response, &ctx)
             .map_err(js_err)?;
-        result_to_js(&result)
+        to_json_text(&result)
     }
 
     /// The same request for the backup host, or `null`.
@@ -463,7 +401,7 @@ impl WasmClient {
         Ok(request_to_js(&request))
     }
 
-    /// A parsed access token: `{ accessToken, expiresIn, expiresAt, refreshAt }`.
+    /// A parsed access token as JSON text (the CLI's shape, 64-bit integers as text).
     #[wasm_bindgen(js_name = parseTokenResponse)]
     pub fn parse_token_response(
         &self,
@@ -472,35 +410,14 @@ impl WasmClient {
         header_count: u32,
         body: Vec<u8>,
         now: i64,
-    ) -> Result<JsValue, JsValue> {
+    ) -> Result<String, JsValue> {
         let response = response(status, headers, header_count, body)?;
         let ctx = ResponseContext::from_host(now).map_err(js_err)?;
         let token = self
             .client
             .parse_token_response(&response, &ctx)
             .map_err(js_err)?;
-        let object = Object::new();
-        set(
-            &object,
-            "accessToken",
-            &JsValue::from_str(token.access_token.expose()),
-        );
-        set(
-            &object,
-            "expiresIn",
-            &JsValue::bigint_from_str(&token.expires_in.to_string()),
-        );
-        set(
-            &object,
-            "expiresAt",
-            &JsValue::bigint_from_str(&token.expires_at.to_string()),
-        );
-        set(
-            &object,
-            "refreshAt",
-            &JsValue::bigint_from_str(&token.refresh_at.to_string()),
-        );
-        Ok(object.into())
+        to_json_text(&token)
     }
 }
 

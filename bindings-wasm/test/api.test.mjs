@@ -74,8 +74,8 @@ test('ESM default and named exports are the same objects', () => {
   ]);
 });
 
-test('the ErrorCode union in index.d.ts is exactly the core list', () => {
-  const dts = readFileSync(new URL('./node_modules/payquery/index.d.ts', import.meta.url), 'utf8');
+test('the ErrorCode union in the generated models.d.ts is exactly the core list', () => {
+  const dts = readFileSync(new URL('./node_modules/payquery/models.d.ts', import.meta.url), 'utf8');
   const union = /export type ErrorCode =([^;]+);/.exec(dts)[1];
   assert.deepEqual([...union.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]), [...ERROR_CODES]);
 });

@@ -30,6 +30,8 @@ test('npm pack → npm install → require and import', () => {
     'index.d.mts',
     'index.d.ts',
     'index.mjs',
+    'models.cjs',
+    'models.d.ts',
     'native/payquery_wasm.js',
     'native/payquery_wasm_bg.wasm',
     'package.json',

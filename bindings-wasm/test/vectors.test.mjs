@@ -9,7 +9,7 @@ import { test } from 'node:test';
 
 import { Client, PendingRequest, isPayqueryError } from 'payquery';
 
-import { VECTORS, bigints, errorFields, expectedOrder, responseInput, vectorFiles } from './support.mjs';
+import { VECTORS, bigints, errorFields, expectedOrder, queryFor, responseInput, vectorFiles } from './support.mjs';
 
 const merchantPublicKey = createPublicKey(readFileSync(join(VECTORS, 'keys', 'merchant_public_key.pem')));
 const decoder = new TextDecoder();
@@ -141,39 +141,6 @@ for (const { file, doc } of vectorFiles()) {
       }
     }
   });
-}
-
-/**
- * The package always checks that an answer is for the queried order (the query is required);
- * vectors without a query are answered for the order their expectation names, or for their
- * file's seed order when they expect an error, so the same check runs.
- */
-const SEED_IDS = {
-  wechatpay_edu_papay: '201407033233368018',
-  wechatpay_payscore_oversea: '1234323JKHDFE1243252',
-  wechat_mini_charge: 'DD2981741311549200000',
-  fubei: '201706011496325244549',
-  dingshang_vending: '54',
-};
-
-function queryFor(expect, provider) {
-  const order = expect.order ?? {};
-  const merchant = order.merchant_order_no ?? SEED_IDS[provider];
-  const providers = order.provider_order_id ?? SEED_IDS[provider];
-  switch (provider) {
-    case 'wechatpay_edu_papay':
-      return { out_trade_no: merchant };
-    case 'wechatpay_payscore_oversea':
-      return { service_id: '2002000000000558128851361561536', sub_mchid: '1900000109', out_order_no: merchant };
-    case 'wechat_mini_charge':
-      return { order_id: providers };
-    case 'fubei':
-      return { merchant_order_sn: merchant };
-    case 'dingshang_vending':
-      return { order_id: providers, machine_no: '16327129' };
-    default:
-      throw new Error(provider);
-  }
 }
 
 test('vectors: every case ran, WeChat Pay signatures checked with crypto.verify', () => {

@@ -12,7 +12,7 @@ const cargo = readFileSync(join(here, '..', '..', 'Cargo.toml'), 'utf8');
 const version = /\[workspace\.package\][^[]*?\nversion\s*=\s*"([^"]+)"/.exec(cargo)?.[1];
 if (!version) throw new Error('no [workspace.package] version in Cargo.toml');
 
-for (const file of ['index.cjs', 'index.mjs', 'index.d.ts']) {
+for (const file of ['index.cjs', 'index.mjs', 'index.d.ts', 'models.cjs', 'models.d.ts']) {
   copyFileSync(join(source, file), join(target, file));
 }
 // The package README is the repository README's Node section: one text, never two.

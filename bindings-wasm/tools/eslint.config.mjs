@@ -6,7 +6,7 @@ import js from "@eslint/js";
 import globals from "globals";
 
 export default [
-  { ignores: ["**/pkg/", "**/node_modules/", "**/test/.build/", "**/target/"] },
+  { ignores: ["**/pkg/", "**/node_modules/", "**/test/.build/", "**/test/.generated/", "**/target/"] },
   js.configs.recommended,
   {
     files: ["**/*.cjs"],
