@@ -3,23 +3,21 @@
 //! `payquery._native`, the compiled half of the Python package: `NativeClient` wraps one
 //! `payquery_core::Client` and converts types and errors, nothing else. The Python half
 //! (`python/payquery/__init__.py`) checks argument types, fills in `time.time()` and
-//! `secrets.token_bytes(32)`, builds the public dataclasses, and raises the exception class that
-//! matches each error's code.
+//! `secrets.token_bytes(32)`, decodes answers into the models generated from the core's types
+//! (`payquery._models`, tools/typegen), and raises the exception class of each error's code.
 //!
 //! Signing and verification (RSA on aws-lc-rs) run with the GIL released (`Python::detach`),
 //! so threads sharing one client sign in parallel.
 //!
 //! Boundary conventions: documents (config, query) cross as JSON text or as a `dict`, which
 //! `document_json` writes as JSON text here (2 µs less than `json.dumps` per call); a request
-//! is `(method, url, [(name, value)], body: bytes | None)`; a time is `(unix_seconds,
-//! nanoseconds)`; money is `(minor, currency)`; errors are `NativeError(code, message, field,
-//! provider_code, provider_message, http_status, retryable, backup_host_applies)`.
+//! is `(method, url, [(name, value)], body: bytes | None)`; an answer (a query result, a token)
+//! is the core's JSON text; errors are `NativeError(code, message, field, provider_code,
+//! provider_message, http_status, retryable, backup_host_applies)`.
 
-use payquery_core::providers::wechat_mini_charge::TokenKind;
-use payquery_core::providers::wechatpay::PendingRequest;
 use payquery_core::{
-    read_limited, ApiNaming, Client, ClientConfig, Error, ErrorCode, HttpRequest, HttpResponse,
-    Method, Money, Query, QueryResult, RequestContext, ResponseContext, Timestamp,
+    read_limited, ApiNaming, Client, Config, Error, ErrorCode, HttpRequest, HttpResponse, Method,
+    PendingRequest, Query, RequestContext, ResponseContext, TokenKind,
 };
 use pyo3::create_exception;
 use pyo3::prelude::*;
@@ -63,57 +61,11 @@ fn request_out(py: Python<'_>, request: HttpRequest) -> RequestOut<'_> {
     )
 }
 
-type MoneyOut = (i64, String);
-type TimeOut = (i64, u32);
-
-fn money_out(money: Option<&Money>) -> Option<MoneyOut> {
-    money.map(|m| (m.minor, m.currency.as_str().to_owned()))
-}
-
-fn time_out(time: Option<Timestamp>) -> Option<TimeOut> {
-    time.map(|t| (t.unix_seconds(), t.nanos()))
-}
-
-/// `(provider, provider_order_id, merchant_order_no, status, raw_status, amount, paid_amount,
-/// paid_at, created_at, flags)`.
-type OrderOut = (
-    &'static str,
-    Option<String>,
-    Option<String>,
-    &'static str,
-    String,
-    Option<MoneyOut>,
-    Option<MoneyOut>,
-    Option<TimeOut>,
-    Option<TimeOut>,
-    Vec<&'static str>,
-);
-
-/// `(order, signature_serial, result_json)`: the JSON is the CLI's shape, for `to_dict()` and
-/// the provider `detail`.
-type ResultOut = (OrderOut, Option<String>, String);
-
-fn result_out(result: QueryResult) -> PyResult<ResultOut> {
-    let json = serde_json::to_string(&result)
-        .map_err(|e| py_err(Error::new(ErrorCode::DecodeError, e.to_string())))?;
-    let order = result.order;
-    let flags = order.flags.iter().map(|f| f.as_str()).collect();
-    Ok((
-        (
-            order.provider.as_str(),
-            order.provider_order_id,
-            order.merchant_order_no,
-            order.status.as_str(),
-            order.raw_status,
-            money_out(order.amount.as_ref()),
-            money_out(order.paid_amount.as_ref()),
-            time_out(order.paid_at),
-            time_out(order.created_at),
-            flags,
-        ),
-        result.signature_serial,
-        json,
-    ))
+/// A result as the JSON text the Python layer decodes (`payquery._models`, generated from the
+/// same types): one string crosses, the models are built in Python.
+fn json_out<T: serde::Serialize>(value: &T) -> PyResult<String> {
+    serde_json::to_string(value)
+        .map_err(|e| py_err(Error::new(ErrorCode::DecodeError, e.to_string())))
 }
 
 /// What a Python `str` that cannot become UTF-8 holds (`"A\ud800"` is a valid `str`).
@@ -300,7 +252,7 @@ impl NativeClient {
     #[new]
     fn new(config: &Bound<'_, PyAny>, base_dir: std::path::PathBuf) -> PyResult<Self> {
         let config_json = document_json(config, "config", Error::invalid_config)?;
-        let config = ClientConfig::from_json_with_files(&config_json, &mut |path| {
+        let config = Config::from_json_with_files(&config_json, &mut |path| {
             let mut file = std::fs::File::open(base_dir.join(path)).map_err(|e| e.to_string())?;
             read_limited(&mut file, "path").map_err(|e| e.message().to_owned())
         })
@@ -358,7 +310,7 @@ impl NativeClient {
         body: PyBackedBytes,
         query: &Bound<'_, PyAny>,
         now: i64,
-    ) -> PyResult<ResultOut> {
+    ) -> PyResult<String> {
         let query = self.order_query(query)?;
         let response = response(status, headers, &body);
         let ctx = ResponseContext::from_host(now).map_err(py_err)?;
@@ -368,7 +320,7 @@ impl NativeClient {
                     .parse_query_response(Some(&query), &response, &ctx)
             })
             .map_err(py_err)?;
-        result_out(result)
+        json_out(&result)
     }
 
     /// The same request for the backup host, or `None`.
@@ -407,25 +359,20 @@ impl NativeClient {
         Ok(request_out(py, request))
     }
 
-    /// `(access_token, expires_in, expires_at, refresh_at)`.
+    /// The token as JSON text (the CLI's shape: times in Unix seconds).
     fn parse_token_response(
         &self,
         status: u16,
         headers: Vec<(String, String)>,
         body: PyBackedBytes,
         now: i64,
-    ) -> PyResult<(String, i64, i64, i64)> {
+    ) -> PyResult<String> {
         let ctx = ResponseContext::from_host(now).map_err(py_err)?;
         let token = self
             .client
             .parse_token_response(&response(status, headers, &body), &ctx)
             .map_err(py_err)?;
-        Ok((
-            token.access_token.expose().to_owned(),
-            token.expires_in,
-            token.expires_at,
-            token.refresh_at,
-        ))
+        json_out(&token)
     }
 }
 

@@ -12,7 +12,7 @@ import typing
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import payquery
 import pytest
@@ -33,7 +33,7 @@ SECRETS = {
     "app_secret": "mini-app-secret-VALUE-0005",
 }
 PRIVATE_KEY_LINE = key("merchant_private_key.pem").splitlines()[1]
-WECHATPAY = {
+WECHATPAY: Any = {
     "provider": "wechatpay_edu_papay",
     "mchid": "1900000001",
     "merchant_serial_no": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
@@ -41,7 +41,8 @@ WECHATPAY = {
     "wechatpay_public_key_id": "PUB_KEY_ID_0119000000012025010100000000000001",
     "wechatpay_public_key_pem": key("wechatpay_public_key.pem"),
 }
-CONFIGS: dict[str, dict[str, Any]] = {
+# Any: the tests build broken configs from these on purpose (test_typing.py checks the types).
+CONFIGS: dict[str, Any] = {
     "fubei": {"provider": "fubei", "app_id": "20160922135339595387", "app_secret": SECRETS["fubei"]},
     "dingshang_vending": {
         "provider": "dingshang_vending",
@@ -58,7 +59,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     },
     "wechatpay_edu_papay": WECHATPAY,
 }
-QUERIES = {
+QUERIES: dict[str, Any] = {
     "fubei": {"merchant_order_sn": "A"},
     "dingshang_vending": {"order_id": "1", "machine_no": "12345678"},
     "wechat_mini_charge": {"order_id": "DD1"},
@@ -75,7 +76,7 @@ def test_one_exception_class_per_core_code() -> None:
         assert cls.__name__ in payquery.__all__
     assert issubclass(payquery.InvalidInputError, ValueError)
     assert issubclass(payquery.SignatureInvalidError, payquery.PayqueryError)
-    assert [s.value for s in payquery.OrderStatus] == _native.order_statuses()
+    assert list(typing.get_args(payquery.OrderStatus)) == _native.order_statuses()
 
 
 def test_errors_carry_the_provider_facts() -> None:
@@ -141,7 +142,7 @@ def test_wrong_argument_types_are_invalid_input(call: Callable[[Any], object]) -
         {},
     ],
 )
-def test_a_dict_query_is_the_same_document_as_its_json_dumps(query: dict[str, Any]) -> None:
+def test_a_dict_query_is_the_same_document_as_its_json_dumps(query: Any) -> None:
     """The native half writes a dict as JSON itself; the result must be what json.dumps gives."""
     client = payquery.Client(CONFIGS["fubei"])
     text = json.dumps(query, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -158,9 +159,9 @@ def test_a_dict_query_is_the_same_document_as_its_json_dumps(query: dict[str, An
 def test_a_dict_query_holding_a_non_json_value_is_invalid_input(value: object) -> None:
     client = payquery.Client(CONFIGS["fubei"])
     with pytest.raises(payquery.InvalidInputError, match="not JSON") as error:
-        client.build_query({"merchant_order_sn": value})
+        client.build_query(cast(Any, {"merchant_order_sn": value}))
     assert error.value.field == "query"
-    cyclic: dict[str, Any] = {}
+    cyclic: Any = {}
     cyclic["self"] = cyclic
     with pytest.raises(payquery.InvalidInputError, match="nested too deeply"):
         client.build_query(cyclic)
@@ -195,10 +196,10 @@ def test_results_are_immutable_values() -> None:
     again = client.parse_query(status=200, headers=[], body=body.encode(), query='{"merchant_order_sn": "A"}')
     assert result == again and result.order == again.order
     with pytest.raises(dataclasses.FrozenInstanceError):
-        result.order.status = payquery.OrderStatus.FAILED  # type: ignore[misc]
+        result.order.status = "FAILED"  # type: ignore[misc]
     assert result.order.amount == payquery.Money(29, "CNY")
     assert result.order.status == "PAID" and str(result.order.status) == "PAID"
-    assert "status=<OrderStatus.PAID: 'PAID'>" in repr(result.order)
+    assert "status='PAID'" in repr(result.order)
 
 
 def test_headers_in_every_common_shape() -> None:
@@ -242,6 +243,7 @@ def test_no_secret_in_repr_str_or_traceback() -> None:
     )
     assert token.access_token == SECRETS["token"]
     shown.append(repr(token))
+    bad: Any
     for bad in [
         {**CONFIGS["fubei"], "app_secret": SECRETS["fubei"] + "\n"},
         {**CONFIGS["dingshang_vending"], "extra": SECRETS["vending"]},
@@ -264,7 +266,7 @@ def test_no_secret_in_repr_str_or_traceback() -> None:
 
 
 def test_pending_requests_park_as_json_and_are_validated_again() -> None:
-    keyless = {k: v for k, v in WECHATPAY.items() if k != "merchant_private_key_pem"}
+    keyless: Any = {k: v for k, v in WECHATPAY.items() if k != "merchant_private_key_pem"}
     client = payquery.Client(keyless)
     pending = client.prepare_query({"out_trade_no": "A1"}, timestamp=1_700_000_000, nonce="abc")
     assert pending.string_to_sign == "GET\n/v3/edu-papay/transactions/out-trade-no/A1\n1700000000\nabc\n\n"
@@ -302,7 +304,7 @@ def test_one_client_shared_by_8_threads_gives_single_thread_results() -> None:
             lambda: client.build_query({"out_trade_no": f"ORDER_{i % 97}"}, timestamp=1_700_000_000 + i, nonce=f"n{i}")
         )
         response, query, now = parses[i % len(parses)]
-        parsed = outcome(lambda: client.parse_query(**response, query=query, now=now))
+        parsed = outcome(lambda: client.parse_query(**response, query=cast(Any, query), now=now))
         return (
             (built.method, built.url, built.headers.pairs(), built.body)
             if isinstance(built, payquery.HttpRequest)
@@ -378,7 +380,7 @@ def test_type_hints_resolve_at_run_time(cls: type) -> None:
 def test_the_token_query_refusal_names_the_python_method() -> None:
     mini = payquery.Client(CONFIGS["wechat_mini_charge"])
     with pytest.raises(payquery.InvalidInputError) as error:
-        mini.build_query({"token": "stable"})
+        mini.build_query({"token": "stable"})  # type: ignore[arg-type]
     assert "build_token_request" in error.value.message and "buildTokenRequest" not in error.value.message
     assert error.value.field == "token"
 
@@ -391,7 +393,7 @@ def test_a_str_with_a_lone_surrogate_is_invalid_input_that_says_so() -> None:
             client.build_query(query)
         assert "lone UTF-16 surrogate" in error.value.message, error.value.message
     with pytest.raises(payquery.InvalidConfigError) as config_error:
-        payquery.Client({**CONFIGS["fubei"], "app_secret": "s\ud800"})
+        payquery.Client(cast(Any, {**CONFIGS["fubei"], "app_secret": "s\ud800"}))
     assert "lone UTF-16 surrogate" in config_error.value.message
 
 
@@ -402,8 +404,8 @@ def test_config_and_key_files_are_read_up_to_1_mib(tmp_path: Path) -> None:
         with pytest.raises(payquery.InvalidConfigError) as error:
             payquery.Client.from_config_file(path)
         assert error.value.field == "path" and "larger than 1048576 bytes" in error.value.message
-        config = {k: v for k, v in WECHATPAY.items() if k != "merchant_private_key_pem"}
+        config: Any = {k: v for k, v in WECHATPAY.items() if k != "merchant_private_key_pem"}
         with pytest.raises(payquery.InvalidConfigError) as key_error:
-            payquery.Client({**config, "merchant_private_key_path": path})
+            payquery.Client(cast(Any, {**config, "merchant_private_key_path": path}))
         assert key_error.value.field == "merchant_private_key_path"
         assert "larger than 1048576 bytes" in key_error.value.message

@@ -67,5 +67,5 @@ def test_host_type(case: dict[str, Any]) -> None:
         with pytest.raises(payquery.PayqueryError) as error:
             run()
         assert error.value.code == expected, error.value
-    good = {"merchant_order_sn": "A"} if client.provider == "fubei" else {"out_trade_no": "A1"}
+    good: Any = {"merchant_order_sn": "A"} if client.provider == "fubei" else {"out_trade_no": "A1"}
     assert client.build_query(good).url

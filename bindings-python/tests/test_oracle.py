@@ -34,7 +34,7 @@ def rsa_private_key(pem: bytes) -> rsa.RSAPrivateKey:
 
 PUBLIC_KEY = rsa_public_key((KEYS / "merchant_public_key.pem").read_bytes())
 PRIVATE_KEY = rsa_private_key(PRIVATE_PEM.encode())
-CONFIG = {
+CONFIG: payquery.WechatPayConfig = {
     "provider": "wechatpay_edu_papay",
     "mchid": "1900000001",
     "merchant_serial_no": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
@@ -63,7 +63,7 @@ def test_cryptography_verifies_every_authorization(out_trade_no: str) -> None:
 
 
 def test_wechatpayv3_builds_the_same_authorization(monkeypatch: pytest.MonkeyPatch) -> None:
-    query = {"out_trade_no": "ORDER|2024*01", "sub_mchid": "1900000109"}
+    query: payquery.EduPapayQuery = {"out_trade_no": "ORDER|2024*01", "sub_mchid": "1900000109"}
     request = payquery.Client(CONFIG).build_query(query, timestamp=1_700_000_000, nonce="ABCDEF0123456789")
     monkeypatch.setattr(wechatpayv3_utils.time, "time", lambda: 1_700_000_000.5)
     target = urlsplit(request.url)
@@ -79,7 +79,8 @@ def test_wechatpayv3_builds_the_same_authorization(monkeypatch: pytest.MonkeyPat
 
 
 def test_two_phase_with_a_cryptography_signer_equals_build() -> None:
-    keyless = {k: v for k, v in CONFIG.items() if k != "merchant_private_key_pem"}
+    keyless = CONFIG.copy()
+    del keyless["merchant_private_key_pem"]
     pending = payquery.Client(keyless).prepare_query({"out_trade_no": "KMS_1"}, timestamp=1_700_000_000, nonce="k1")
     signature = PRIVATE_KEY.sign(pending.string_to_sign.encode(), padding.PKCS1v15(), hashes.SHA256())
     finished = pending.finish(base64.b64encode(signature).decode())

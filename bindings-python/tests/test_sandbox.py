@@ -3,7 +3,7 @@ all five providers, every fault, access tokens, and a backup-host retry."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, cast
 
 import httpx
 import payquery
@@ -41,7 +41,7 @@ CLIENTS = pytest.mark.parametrize("send", [send_httpx, send_requests], ids=["htt
 
 
 def round_trip(
-    client: payquery.Client, query: dict[str, str], send: Send, extra: dict[str, str] | None = None
+    client: payquery.Client, query: Any, send: Send, extra: dict[str, str] | None = None
 ) -> payquery.QueryResult:
     return client.parse_query(**send(client.build_query(query), extra), query=query)
 
@@ -52,7 +52,7 @@ def test_a_paid_order_round_trips(sandbox: Sandbox, provider: str, send: Send) -
     client = payquery.Client.from_config_file(sandbox.configs / f"{provider}.json")
     assert client.provider == provider
     result = round_trip(client, sandbox.read(f"{provider}.query.json"), send)
-    assert result.order.status is payquery.OrderStatus.PAID
+    assert result.order.status == "PAID"
     assert result.order.provider == provider
     assert result.order.amount is not None and isinstance(result.order.amount.minor, int)
     assert result.signature_serial == (PUB_KEY_ID if provider.startswith("wechatpay_") else None)
@@ -97,16 +97,16 @@ def test_unknown_orders(sandbox: Sandbox) -> None:
 
 
 def test_access_tokens(sandbox: Sandbox) -> None:
-    config = sandbox.read("wechat_mini_charge.json")
+    config: Any = sandbox.read("wechat_mini_charge.json")
     client = payquery.Client(config)
     for kind in ("stable", "classic"):
         token = client.parse_token_response(**send_httpx(client.build_token_request(kind)))
         assert token.expires_in == 7200
         assert (token.expires_at - token.refresh_at).total_seconds() == 300
         assert token.access_token not in repr(token)
-        with_token = payquery.Client({**config, "access_token": token.access_token})
+        with_token = payquery.Client(cast(Any, {**config, "access_token": token.access_token}))
         assert round_trip(with_token, {"order_id": "DD_PAID_001"}, send_httpx).order.status == "PAID"
-    expired = payquery.Client({**config, "access_token": "SANDBOX_EXPIRED_TOKEN_0001"})
+    expired = payquery.Client(cast(Any, {**config, "access_token": "SANDBOX_EXPIRED_TOKEN_0001"}))
     with pytest.raises(payquery.TokenExpiredError) as error:
         round_trip(expired, {"order_id": "DD_PAID_001"}, send_httpx)
     assert error.value.provider_code == "42001"
@@ -131,7 +131,7 @@ def test_backup_host_retry(sandbox: Sandbox) -> None:
         )
         return send_httpx(rerouted, extra)
 
-    query = {"out_trade_no": "EDU_PAID_001"}
+    query: payquery.EduPapayQuery = {"out_trade_no": "EDU_PAID_001"}
     request = client.build_query(query)
     backup = client.failover_request(request)
     assert backup is not None and backup.url.startswith(hosts[1] + "/")

@@ -12,177 +12,49 @@ with ``httpx``, ``requests`` or ``urllib``; payquery never opens a socket.
 # must work on every supported version (ruff.toml exempts this package from UP007/UP045).
 from __future__ import annotations
 
-import functools
 import json
 import os
 import secrets
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from enum import Enum
+from dataclasses import dataclass
 from typing import Any, Literal, Optional, Union, cast
 
-from . import _native
-from ._details import (
-    DingshangOrder,
-    EduPapayTransaction,
-    FubeiOrder,
-    MiniChargeOrder,
-    PayscoreServiceOrder,
-    ProviderDetail,
+from . import _models, _native
+from ._errors import PayqueryError
+from ._models import *  # noqa: F403 (every generated model is public, as _models.__all__ lists)
+from ._models import (
+    ERROR_CLASSES,
+    AccessToken,
+    Config,
+    DecodeError,
+    InvalidConfigError,
+    InvalidInputError,
+    OrderQuery,
+    ProviderId,
+    QueryResult,
+    TokenKind,
 )
 
 __all__ = [
-    "AccessToken",
     "Client",
-    "DecodeError",
-    "DingshangOrder",
-    "EduPapayTransaction",
     "ERROR_CODES",
-    "FubeiOrder",
     "Headers",
     "HttpRequest",
-    "InvalidConfigError",
-    "InvalidInputError",
-    "MiniChargeOrder",
-    "Money",
-    "Order",
-    "OrderFlag",
-    "OrderNotFoundError",
-    "OrderStatus",
     "PayqueryError",
-    "PayscoreServiceOrder",
     "PendingRequest",
-    "ProviderDetail",
-    "ProviderError",
-    "QueryResult",
-    "RateLimitedError",
-    "SignatureInvalidError",
-    "TimestampSkewError",
-    "TokenExpiredError",
 ]
+__all__ += _models.__all__
 
 ERROR_CODES: tuple[str, ...] = tuple(_native.error_codes())
 """The core's stable error codes, in its order."""
 
 _INT64 = range(-(2**63), 2**63)
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-# ---------------------------------------------------------------------------------- errors
-
-
-class PayqueryError(Exception):
-    """Every failure payquery reports: a stable ``code`` and what is needed to react to it.
-
-    Catch a subclass (``SignatureInvalidError``, ``RateLimitedError`` …) or switch on
-    ``code``. Messages never contain a secret.
-    """
-
-    code: str = ""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        field: str | None = None,
-        provider_code: str | None = None,
-        provider_message: str | None = None,
-        http_status: int | None = None,
-        retryable: bool = False,
-        backup_host_applies: bool = False,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        #: The input or response field concerned (``out_trade_no``, ``Wechatpay-Signature``).
-        self.field = field
-        #: The provider's own code (``SYSTEM_ERROR``, ``42001``, …).
-        self.provider_code = provider_code
-        self.provider_message = provider_message
-        self.http_status = http_status
-        #: Sending the same request again later is safe and may succeed.
-        self.retryable = retryable
-        #: The provider's backup host may answer: see :meth:`Client.failover_request`.
-        self.backup_host_applies = backup_host_applies
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, field={self.field!r})"
-
-
-class InvalidInputError(PayqueryError, ValueError):
-    """``INVALID_INPUT``: a query parameter or argument is malformed (also a ``ValueError``)."""
-
-    code = "INVALID_INPUT"
-
-
-class InvalidConfigError(PayqueryError, ValueError):
-    """``INVALID_CONFIG``: the configuration is unusable (also a ``ValueError``)."""
-
-    code = "INVALID_CONFIG"
-
-
-class SignatureInvalidError(PayqueryError):
-    """``SIGNATURE_INVALID``: a response signature is missing, malformed or does not verify."""
-
-    code = "SIGNATURE_INVALID"
-
-
-class TimestampSkewError(PayqueryError):
-    """``TIMESTAMP_SKEW``: a signed response is outside the freshness window."""
-
-    code = "TIMESTAMP_SKEW"
-
-
-class ProviderError(PayqueryError):
-    """``PROVIDER_ERROR``: the provider answered with an error of its own."""
-
-    code = "PROVIDER_ERROR"
-
-
-class RateLimitedError(PayqueryError):
-    """``RATE_LIMITED``: the provider asked to slow down."""
-
-    code = "RATE_LIMITED"
-
-
-class TokenExpiredError(PayqueryError):
-    """``TOKEN_EXPIRED``: the access token was rejected; fetch a new one and retry once."""
-
-    code = "TOKEN_EXPIRED"
-
-
-class OrderNotFoundError(PayqueryError):
-    """``ORDER_NOT_FOUND``: the provider says (in a verified answer) that the order does not exist."""
-
-    code = "ORDER_NOT_FOUND"
-
-
-class DecodeError(PayqueryError):
-    """``DECODE_ERROR``: the response could not be decoded."""
-
-    code = "DECODE_ERROR"
-
-
-# One class per stable code; a test checks this table against the core's list.
-_ERROR_CLASSES: dict[str, type[PayqueryError]] = {
-    cls.code: cls
-    for cls in (
-        InvalidInputError,
-        InvalidConfigError,
-        SignatureInvalidError,
-        TimestampSkewError,
-        ProviderError,
-        RateLimitedError,
-        TokenExpiredError,
-        OrderNotFoundError,
-        DecodeError,
-    )
-}
 
 
 def _raise_from_native(error: _native.NativeError) -> PayqueryError:
     code, message, field_name, provider_code, provider_message, http_status, retryable, backup = error.args
-    return _ERROR_CLASSES[code](
+    return ERROR_CLASSES[code](
         message,
         field=field_name,
         provider_code=provider_code,
@@ -198,124 +70,6 @@ def _invalid(field_name: str, message: str) -> PayqueryError:
 
 
 # ---------------------------------------------------------------------------------- values
-
-
-class OrderStatus(str, Enum):
-    """The unified order status (a ``str``: ``OrderStatus.PAID == "PAID"``)."""
-
-    PENDING = "PENDING"
-    PAYING = "PAYING"
-    PAID = "PAID"
-    REFUNDING = "REFUNDING"
-    REFUNDED = "REFUNDED"
-    CLOSED = "CLOSED"
-    CANCELLED = "CANCELLED"
-    FAILED = "FAILED"
-    EXPIRED = "EXPIRED"
-    UNKNOWN = "UNKNOWN"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-class OrderFlag(str, Enum):
-    """Qualifiers of a status."""
-
-    REFUND_FAILED = "refund_failed"
-    PICKUP_CODE = "pickup_code"
-    TEST_ORDER = "test_order"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-_STATUSES = {s.value: s for s in OrderStatus}
-_FLAGS = {f.value: f for f in OrderFlag}
-
-
-@dataclass(frozen=True)
-class Money:
-    """An exact amount: integer minor units (fen, cents) of an ISO 4217 currency."""
-
-    minor: int
-    currency: str
-
-
-def _money(value: Optional[tuple[int, str]]) -> Optional[Money]:
-    return None if value is None else Money(value[0], value[1])
-
-
-def _datetime(value: Optional[tuple[int, int]]) -> Optional[datetime]:
-    if value is None:
-        return None
-    seconds, nanos = value
-    return _EPOCH + timedelta(seconds=seconds, microseconds=nanos // 1000)
-
-
-@dataclass(frozen=True)
-class Order:
-    """The normalized view of one provider order. Times are timezone-aware UTC datetimes."""
-
-    provider: str
-    provider_order_id: Optional[str]
-    merchant_order_no: Optional[str]
-    status: OrderStatus
-    #: The provider's own status value, verbatim (numbers as decimal text).
-    raw_status: str
-    #: The total price; None when the provider did not state the amount and its currency.
-    amount: Optional[Money]
-    #: What the payer paid; only in PAID, REFUNDING and REFUNDED.
-    paid_amount: Optional[Money]
-    paid_at: Optional[datetime]
-    created_at: Optional[datetime]
-    flags: tuple[OrderFlag, ...]
-    _result_json: str = field(repr=False, compare=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The order in the CLI's JSON shape (times as RFC 3339 text, money as dicts)."""
-        return cast("dict[str, Any]", json.loads(self._result_json)["order"])
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    """A parsed, verified order answer."""
-
-    order: Order
-    #: The serial of the key that verified the answer (WeChat Pay), else None.
-    signature_serial: Optional[str]
-    _json: str = field(repr=False, compare=False)
-
-    @functools.cached_property
-    def detail(self) -> ProviderDetail:
-        """The provider's full typed response (``order.provider`` says which TypedDict), parsed
-        on first access and kept: the same dict every time."""
-        return cast("ProviderDetail", json.loads(self._json)["detail"])
-
-    def to_dict(self) -> dict[str, Any]:
-        """``{"order", "detail", "signature_serial"}`` in the CLI's JSON shape."""
-        return cast("dict[str, Any]", json.loads(self._json))
-
-
-def _result(native: tuple[Any, Optional[str], str]) -> QueryResult:
-    order, serial, text = native
-    provider, provider_id, merchant_no, status, raw, amount, paid, paid_at, created_at, flags = order
-    return QueryResult(
-        Order(
-            provider,
-            provider_id,
-            merchant_no,
-            _STATUSES[status],
-            raw,
-            _money(amount),
-            _money(paid),
-            _datetime(paid_at),
-            _datetime(created_at),
-            tuple(_FLAGS[f] for f in flags),
-            text,
-        ),
-        serial,
-        text,
-    )
 
 
 class Headers(Mapping[str, str]):
@@ -403,17 +157,6 @@ def _request(native: tuple[str, str, list[tuple[str, str]], Optional[bytes]]) ->
     return HttpRequest(cast("Literal['GET', 'POST']", method), url, Headers(headers), body)
 
 
-@dataclass(frozen=True)
-class AccessToken:
-    """A WeChat Mini Program access token; ``repr()`` hides the token."""
-
-    access_token: str = field(repr=False)
-    expires_in: int
-    expires_at: datetime
-    #: When to fetch a new one.
-    refresh_at: datetime
-
-
 class PendingRequest:
     """A WeChat Pay request waiting for its signature (keys in a KMS, an HSM, elsewhere)."""
 
@@ -464,7 +207,10 @@ class PendingRequest:
 
 # ---------------------------------------------------------------------------------- inputs
 
-Document = Union[Mapping[str, Any], str]
+#: A config: a dict (checked key by key by mypy against the provider's ``TypedDict``) or JSON text.
+ConfigDocument = Union[Config, str]
+#: An order query: a dict (checked against the provider's ``TypedDict``) or JSON text.
+QueryDocument = Union[OrderQuery, str]
 HeadersInput = Union[Mapping[str, str], Iterable[tuple[str, str]], Any]
 """Response headers: httpx's ``Headers``, requests' dict, any Mapping, or (name, value) pairs."""
 BodyInput = Union[bytes, bytearray, memoryview, str]
@@ -564,7 +310,7 @@ class Client:
 
     __slots__ = ("_native",)
 
-    def __init__(self, config: Document, base_dir: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, config: ConfigDocument, base_dir: str | os.PathLike[str] | None = None) -> None:
         text = _document(config, "config", InvalidConfigError)
         if base_dir is not None and not isinstance(base_dir, (str, os.PathLike)):
             raise InvalidConfigError("`base_dir` must be a path", field="base_dir")
@@ -593,11 +339,11 @@ class Client:
         return cls(text, base_dir=os.path.dirname(os.path.abspath(path)))
 
     @property
-    def provider(self) -> str:
-        """The provider id, e.g. ``"wechatpay_edu_papay"``."""
-        return self._native.provider
+    def provider(self) -> ProviderId:
+        """The provider id, e.g. ``"wechatpay_edu_papay"`` (a ``ProviderId``: mypy checks comparisons)."""
+        return cast(ProviderId, self._native.provider)
 
-    def build_query(self, query: Document, timestamp: int | None = None, nonce: str | None = None) -> HttpRequest:
+    def build_query(self, query: QueryDocument, timestamp: int | None = None, nonce: str | None = None) -> HttpRequest:
         """The signed request for an order query (now, with a fresh CSPRNG nonce, by default)."""
         text = _document(query, "query", InvalidInputError)
         ts, nonce_text, random = _context(timestamp, nonce)
@@ -606,7 +352,9 @@ class Client:
         except _native.NativeError as e:
             raise _raise_from_native(e) from None
 
-    def prepare_query(self, query: Document, timestamp: int | None = None, nonce: str | None = None) -> PendingRequest:
+    def prepare_query(
+        self, query: QueryDocument, timestamp: int | None = None, nonce: str | None = None
+    ) -> PendingRequest:
         """Two-phase signing, phase one (WeChat Pay): sign ``string_to_sign`` elsewhere, then ``finish``."""
         text = _document(query, "query", InvalidInputError)
         ts, nonce_text, random = _context(timestamp, nonce)
@@ -621,16 +369,17 @@ class Client:
         status: int,
         headers: HeadersInput,
         body: BodyInput,
-        query: Document,
+        query: QueryDocument,
         now: int | None = None,
     ) -> QueryResult:
         """Verifies and parses the answer to ``query``; an answer for another order is refused."""
         text = _document(query, "query", InvalidInputError)
         args = (_status(status), _headers(headers), _body(body), text, _now(now))
         try:
-            return _result(self._native.parse_query(*args))
+            result_json = self._native.parse_query(*args)
         except _native.NativeError as e:
             raise _raise_from_native(e) from None
+        return QueryResult._from_json(json.loads(result_json), result_json)
 
     def failover_request(self, request: HttpRequest) -> HttpRequest | None:
         """The same request for the provider's backup host, or None when this client has none."""
@@ -644,9 +393,7 @@ class Client:
             raise _raise_from_native(e) from None
         return None if backup is None else _request(backup)
 
-    def build_token_request(
-        self, kind: Literal["stable", "classic"] = "stable", force_refresh: bool = False
-    ) -> HttpRequest:
+    def build_token_request(self, kind: TokenKind = "stable", force_refresh: bool = False) -> HttpRequest:
         """A Mini Program access-token request (``stable`` is recommended)."""
         if not isinstance(kind, str):
             raise _invalid("kind", "`kind` must be 'stable' or 'classic'")
@@ -663,13 +410,11 @@ class Client:
         """Parses an access-token answer."""
         args = (_status(status), _headers(headers), _body(body), _now(now))
         try:
-            token, expires_in, expires_at, refresh_at = self._native.parse_token_response(*args)
+            token_json = self._native.parse_token_response(*args)
         except _native.NativeError as e:
             raise _raise_from_native(e) from None
         try:
-            return AccessToken(
-                token, expires_in, _EPOCH + timedelta(seconds=expires_at), _EPOCH + timedelta(seconds=refresh_at)
-            )
+            return AccessToken._from_json(json.loads(token_json))
         except OverflowError:
             raise DecodeError(
                 "the token's expiry is beyond the dates Python can represent", field="expires_in"

@@ -14,21 +14,6 @@ __all__ = [
 ]
 
 _Request = tuple[str, str, list[tuple[str, str]], bytes | None]
-_Money = tuple[int, str]
-_Time = tuple[int, int]
-_Order = tuple[
-    str,
-    str | None,
-    str | None,
-    str,
-    str,
-    _Money | None,
-    _Money | None,
-    _Time | None,
-    _Time | None,
-    list[str],
-]
-
 USER_AGENT: str
 MAX_DOCUMENT_BYTES: int
 
@@ -54,14 +39,12 @@ class NativeClient:
     ) -> NativePending: ...
     def parse_query(
         self, status: int, headers: list[tuple[str, str]], body: bytes, query: str | dict[str, Any], now: int
-    ) -> tuple[_Order, str | None, str]: ...
+    ) -> str: ...
     def failover_request(
         self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None
     ) -> _Request | None: ...
     def build_token_request(self, kind: str, force_refresh: bool) -> _Request: ...
-    def parse_token_response(
-        self, status: int, headers: list[tuple[str, str]], body: bytes, now: int
-    ) -> tuple[str, int, int, int]: ...
+    def parse_token_response(self, status: int, headers: list[tuple[str, str]], body: bytes, now: int) -> str: ...
 
 @final
 class NativePending:

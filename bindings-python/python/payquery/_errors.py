@@ -1,0 +1,43 @@
+"""The base of payquery's exceptions; one subclass per error code is generated from the core's
+list (``_models.py``)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+
+class PayqueryError(Exception):
+    """Every failure payquery reports: a stable ``code`` and what is needed to react to it.
+
+    Catch a subclass (``SignatureInvalidError``, ``RateLimitedError`` …) or switch on
+    ``code``. Messages never contain a secret.
+    """
+
+    code: str = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: Optional[str] = None,
+        provider_code: Optional[str] = None,
+        provider_message: Optional[str] = None,
+        http_status: Optional[int] = None,
+        retryable: bool = False,
+        backup_host_applies: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        #: The input or response field concerned (``out_trade_no``, ``Wechatpay-Signature``).
+        self.field = field
+        #: The provider's own code (``SYSTEM_ERROR``, ``42001``, …).
+        self.provider_code = provider_code
+        self.provider_message = provider_message
+        self.http_status = http_status
+        #: Sending the same request again later is safe and may succeed.
+        self.retryable = retryable
+        #: The provider's backup host may answer: see :meth:`Client.failover_request`.
+        self.backup_host_applies = backup_host_applies
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, field={self.field!r})"

@@ -1,0 +1,48 @@
+"""Mistakes the generated types must catch, checked by mypy --strict (make test), which warns
+about an unused `# type: ignore`: each ignore below must still have its error to silence, so a
+type that got looser fails make test. The unmarked lines are the correct forms. Not a test
+module: pytest never imports it."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import payquery
+
+fubei = payquery.Client({"provider": "fubei", "app_id": "1", "app_secret": "s"})
+
+# A misspelt config key, a required key left out, a provider that does not exist, a number
+# where the config takes text.
+payquery.Client({"provider": "fubei", "app_id": "1", "app_secret": "s", "app_secert": "s"})  # type: ignore[arg-type]
+payquery.Client({"provider": "fubei", "app_id": "1"})  # type: ignore[arg-type]
+payquery.Client({"provider": "alipay", "app_id": "1", "app_secret": "s"})  # type: ignore[arg-type]
+payquery.Client({"provider": "fubei", "app_id": 1, "app_secret": "s"})  # type: ignore[arg-type]
+
+fubei.build_query({"merchant_order_sn": "A1"})
+fubei.build_query({"order_sn": "F1", "device_no": "D1"})
+# A number for an order id; both of Fubei's order numbers, or neither (it takes exactly one);
+# the vending order id as a number (it is text, so no host rounds it); a misspelt query key.
+fubei.build_query({"merchant_order_sn": 1})  # type: ignore[arg-type]
+fubei.build_query({"merchant_order_sn": "A1", "order_sn": "F1"})  # type: ignore[arg-type]
+fubei.build_query({"device_no": "D1"})  # type: ignore[arg-type]
+fubei.build_query({"order_id": 54, "machine_no": "16327129"})  # type: ignore[arg-type]
+fubei.build_query({"out_trade_no": "A1", "sub_mchidd": "1"})  # type: ignore[arg-type]
+
+
+def detail_without_narrowing(result: payquery.QueryResult) -> object:
+    # `detail` is one TypedDict per provider: a member only some have needs the provider's type.
+    return result.detail["trade_state"]  # type: ignore[typeddict-item]
+
+
+def detail_of_a_provider(result: payquery.QueryResult) -> payquery.FubeiTradeState | None:
+    if result.provider == "fubei":
+        detail = cast(payquery.FubeiOrder, result.detail)  # the provider says which TypedDict it is
+        return detail["trade_state"]
+    return None
+
+
+def money(order: payquery.Order) -> int:
+    status: payquery.OrderStatus = "SUCCESS"  # type: ignore[assignment]
+    assert status
+    payquery.Money(minor=1.5, currency="CNY")  # type: ignore[arg-type]
+    return order.amount.minor if order.amount else 0
