@@ -25,13 +25,13 @@ fileprivate extension RustBuffer {
     }
 
     static func from(_ ptr: UnsafeBufferPointer<UInt8>) -> RustBuffer {
-        try! rustCall { ffi_payquery_uniffi_rustbuffer_from_bytes(ForeignBytes(bufferPointer: ptr), $0) }
+        try! rustCall { ffi_payquery_core_rustbuffer_from_bytes(ForeignBytes(bufferPointer: ptr), $0) }
     }
 
     // Frees the buffer in place.
     // The buffer must not be used after this is called.
     func deallocate() {
-        try! rustCall { ffi_payquery_uniffi_rustbuffer_free(self, $0) }
+        try! rustCall { ffi_payquery_core_rustbuffer_free(self, $0) }
     }
 }
 
@@ -327,7 +327,7 @@ private func makeRustCall<T, E: Swift.Error>(
     _ callback: (UnsafeMutablePointer<RustCallStatus>) -> T,
     errorHandler: ((RustBuffer) throws -> E)?
 ) throws -> T {
-    uniffiEnsurePayqueryUniffiInitialized()
+    uniffiEnsurePayqueryCoreInitialized()
     var callStatus = RustCallStatus.init()
     let returnedVal = callback(&callStatus)
     try uniffiCheckCallStatus(callStatus: callStatus, errorHandler: errorHandler)
@@ -651,9 +651,10 @@ fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
 public protocol ClientProtocol: AnyObject, Sendable {
     
     /**
-     * The signed request for an order query (now, with a fresh nonce, by default).
+     * The signed request for an order query, at Unix time `timestamp` with `nonce`, or with a
+     * nonce derived from `random` (32 CSPRNG bytes).
      */
-    func buildQuery(queryJson: String, timestamp: Int64?, nonce: String?) throws  -> HttpRequest
+    func buildQuery(query: Query, timestamp: Int64, nonce: String?, random: Data) throws  -> HttpRequest
     
     /**
      * A Mini Program access-token request.
@@ -666,25 +667,26 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func failoverRequest(request: HttpRequest) throws  -> HttpRequest?
     
     /**
-     * Verifies and parses the answer to `query_json`; an answer for another order is refused.
+     * Verifies and parses the answer to `query` at Unix time `now`; an answer for another
+     * order is refused.
      */
-    func parseQuery(response: HttpResponse, queryJson: String, now: Int64?) throws  -> QueryResult
+    func parseQuery(response: HttpResponse, query: Query, now: Int64) throws  -> QueryResult
     
     /**
-     * Parses an access-token answer.
+     * Parses an access-token answer at Unix time `now`.
      */
-    func parseTokenResponse(response: HttpResponse, now: Int64?) throws  -> AccessToken
+    func parseTokenResponse(response: HttpResponse, now: Int64) throws  -> AccessToken
     
     /**
      * Two-phase signing, phase one (WeChat Pay): sign `stringToSign()` elsewhere (Android
      * Keystore, a KMS), then `finish`.
      */
-    func prepareQuery(queryJson: String, timestamp: Int64?, nonce: String?) throws  -> PendingRequest
+    func prepareQuery(query: Query, timestamp: Int64, nonce: String?, random: Data) throws  -> PendingRequest
     
     /**
-     * The provider id, e.g. `wechatpay_edu_papay`.
+     * The provider.
      */
-    func provider()  -> String
+    func provider()  -> ProviderId
     
 }
 /**
@@ -728,19 +730,17 @@ open class Client: ClientProtocol, @unchecked Sendable, CustomStringConvertible 
     @_documentation(visibility: private)
 #endif
     public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_payquery_uniffi_fn_clone_client(self.handle, $0) }
+        return try! rustCall { uniffi_payquery_core_fn_clone_client(self.handle, $0) }
     }
     /**
-     * A client from a config document (JSON text, the CLI's format); `*_path` keys are read
-     * relative to `base_dir` (default: the working directory).
+     * A client from a typed config.
      */
-public convenience init(configJson: String, baseDir: String? = nil)throws  {
+public convenience init(config: Config)throws  {
     let handle =
         try rustCallWithError(FfiConverterTypePayqueryError_lift) {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_constructor_client_new(
-        FfiConverterString.lower(configJson),
-        FfiConverterOptionString.lower(baseDir),uniffiCallStatus
+    uniffi_payquery_core_fn_constructor_client_new(
+        FfiConverterTypeConfig_lower(config),uniffiCallStatus
     )
 }
     self.init(unsafeFromHandle: handle)
@@ -752,35 +752,25 @@ public convenience init(configJson: String, baseDir: String? = nil)throws  {
             return
         }
 
-        try! rustCall { uniffi_payquery_uniffi_fn_free_client(handle, $0) }
+        try! rustCall { uniffi_payquery_core_fn_free_client(handle, $0) }
     }
 
     
-    /**
-     * Reads a config file; its `*_path` keys are relative to the file, as the CLI does.
-     */
-public static func fromConfigFile(path: String)throws  -> Client  {
-    return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
-        uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_constructor_client_from_config_file(
-        FfiConverterString.lower(path),uniffiCallStatus
-    )
-})
-}
-    
 
     
     /**
-     * The signed request for an order query (now, with a fresh nonce, by default).
+     * The signed request for an order query, at Unix time `timestamp` with `nonce`, or with a
+     * nonce derived from `random` (32 CSPRNG bytes).
      */
-open func buildQuery(queryJson: String, timestamp: Int64? = nil, nonce: String? = nil)throws  -> HttpRequest  {
+open func buildQuery(query: Query, timestamp: Int64, nonce: String?, random: Data)throws  -> HttpRequest  {
     return try  FfiConverterTypeHttpRequest_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_client_build_query(
+    uniffi_payquery_core_fn_method_client_build_query(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(queryJson),
-        FfiConverterOptionInt64.lower(timestamp),
-        FfiConverterOptionString.lower(nonce),uniffiCallStatus
+        FfiConverterTypeQuery_lower(query),
+        FfiConverterInt64.lower(timestamp),
+        FfiConverterOptionString.lower(nonce),
+        FfiConverterData.lower(random),uniffiCallStatus
     )
 })
 }
@@ -791,7 +781,7 @@ open func buildQuery(queryJson: String, timestamp: Int64? = nil, nonce: String? 
 open func buildTokenRequest(kind: TokenKind, forceRefresh: Bool = false)throws  -> HttpRequest  {
     return try  FfiConverterTypeHttpRequest_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_client_build_token_request(
+    uniffi_payquery_core_fn_method_client_build_token_request(
             self.uniffiCloneHandle(),
         FfiConverterTypeTokenKind_lower(kind),
         FfiConverterBool.lower(forceRefresh),uniffiCallStatus
@@ -805,7 +795,7 @@ open func buildTokenRequest(kind: TokenKind, forceRefresh: Bool = false)throws  
 open func failoverRequest(request: HttpRequest)throws  -> HttpRequest?  {
     return try  FfiConverterOptionTypeHttpRequest.lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_client_failover_request(
+    uniffi_payquery_core_fn_method_client_failover_request(
             self.uniffiCloneHandle(),
         FfiConverterTypeHttpRequest_lower(request),uniffiCallStatus
     )
@@ -813,30 +803,31 @@ open func failoverRequest(request: HttpRequest)throws  -> HttpRequest?  {
 }
     
     /**
-     * Verifies and parses the answer to `query_json`; an answer for another order is refused.
+     * Verifies and parses the answer to `query` at Unix time `now`; an answer for another
+     * order is refused.
      */
-open func parseQuery(response: HttpResponse, queryJson: String, now: Int64? = nil)throws  -> QueryResult  {
+open func parseQuery(response: HttpResponse, query: Query, now: Int64)throws  -> QueryResult  {
     return try  FfiConverterTypeQueryResult_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_client_parse_query(
+    uniffi_payquery_core_fn_method_client_parse_query(
             self.uniffiCloneHandle(),
         FfiConverterTypeHttpResponse_lower(response),
-        FfiConverterString.lower(queryJson),
-        FfiConverterOptionInt64.lower(now),uniffiCallStatus
+        FfiConverterTypeQuery_lower(query),
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Parses an access-token answer.
+     * Parses an access-token answer at Unix time `now`.
      */
-open func parseTokenResponse(response: HttpResponse, now: Int64? = nil)throws  -> AccessToken  {
+open func parseTokenResponse(response: HttpResponse, now: Int64)throws  -> AccessToken  {
     return try  FfiConverterTypeAccessToken_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_client_parse_token_response(
+    uniffi_payquery_core_fn_method_client_parse_token_response(
             self.uniffiCloneHandle(),
         FfiConverterTypeHttpResponse_lower(response),
-        FfiConverterOptionInt64.lower(now),uniffiCallStatus
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -845,25 +836,26 @@ open func parseTokenResponse(response: HttpResponse, now: Int64? = nil)throws  -
      * Two-phase signing, phase one (WeChat Pay): sign `stringToSign()` elsewhere (Android
      * Keystore, a KMS), then `finish`.
      */
-open func prepareQuery(queryJson: String, timestamp: Int64? = nil, nonce: String? = nil)throws  -> PendingRequest  {
+open func prepareQuery(query: Query, timestamp: Int64, nonce: String?, random: Data)throws  -> PendingRequest  {
     return try  FfiConverterTypePendingRequest_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_client_prepare_query(
+    uniffi_payquery_core_fn_method_client_prepare_query(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(queryJson),
-        FfiConverterOptionInt64.lower(timestamp),
-        FfiConverterOptionString.lower(nonce),uniffiCallStatus
+        FfiConverterTypeQuery_lower(query),
+        FfiConverterInt64.lower(timestamp),
+        FfiConverterOptionString.lower(nonce),
+        FfiConverterData.lower(random),uniffiCallStatus
     )
 })
 }
     
     /**
-     * The provider id, e.g. `wechatpay_edu_papay`.
+     * The provider.
      */
-open func provider() -> String  {
-    return try!  FfiConverterString.lift(try! rustCall() {
+open func provider() -> ProviderId  {
+    return try!  FfiConverterTypeProviderId_lift(try! rustCall() {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_client_provider(
+    uniffi_payquery_core_fn_method_client_provider(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -876,7 +868,7 @@ public var description: String {
     return try!  FfiConverterString.lift(
         try! rustCall() {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_client_uniffi_trait_display(
+    uniffi_payquery_core_fn_method_client_uniffi_trait_display(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 }
@@ -1005,7 +997,7 @@ open class PendingRequest: PendingRequestProtocol, @unchecked Sendable, CustomSt
     @_documentation(visibility: private)
 #endif
     public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_payquery_uniffi_fn_clone_pendingrequest(self.handle, $0) }
+        return try! rustCall { uniffi_payquery_core_fn_clone_pendingrequest(self.handle, $0) }
     }
     // No primary constructor declared for this class.
 
@@ -1015,7 +1007,7 @@ open class PendingRequest: PendingRequestProtocol, @unchecked Sendable, CustomSt
             return
         }
 
-        try! rustCall { uniffi_payquery_uniffi_fn_free_pendingrequest(handle, $0) }
+        try! rustCall { uniffi_payquery_core_fn_free_pendingrequest(handle, $0) }
     }
 
     
@@ -1025,7 +1017,7 @@ open class PendingRequest: PendingRequestProtocol, @unchecked Sendable, CustomSt
 public static func fromJson(json: String)throws  -> PendingRequest  {
     return try  FfiConverterTypePendingRequest_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_constructor_pendingrequest_from_json(
+    uniffi_payquery_core_fn_constructor_pendingrequest_from_json(
         FfiConverterString.lower(json),uniffiCallStatus
     )
 })
@@ -1039,7 +1031,7 @@ public static func fromJson(json: String)throws  -> PendingRequest  {
 open func finish(signatureBase64: String)throws  -> HttpRequest  {
     return try  FfiConverterTypeHttpRequest_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_pendingrequest_finish(
+    uniffi_payquery_core_fn_method_pendingrequest_finish(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(signatureBase64),uniffiCallStatus
     )
@@ -1052,7 +1044,7 @@ open func finish(signatureBase64: String)throws  -> HttpRequest  {
 open func nonce() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_pendingrequest_nonce(
+    uniffi_payquery_core_fn_method_pendingrequest_nonce(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -1064,7 +1056,7 @@ open func nonce() -> String  {
 open func stringToSign() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_pendingrequest_string_to_sign(
+    uniffi_payquery_core_fn_method_pendingrequest_string_to_sign(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -1076,7 +1068,7 @@ open func stringToSign() -> String  {
 open func timestamp() -> Int64  {
     return try!  FfiConverterInt64.lift(try! rustCall() {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_pendingrequest_timestamp(
+    uniffi_payquery_core_fn_method_pendingrequest_timestamp(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -1088,7 +1080,7 @@ open func timestamp() -> Int64  {
 open func toJson() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_pendingrequest_to_json(
+    uniffi_payquery_core_fn_method_pendingrequest_to_json(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -1101,7 +1093,7 @@ public var description: String {
     return try!  FfiConverterString.lift(
         try! rustCall() {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_pendingrequest_uniffi_trait_display(
+    uniffi_payquery_core_fn_method_pendingrequest_uniffi_trait_display(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 }
@@ -1154,41 +1146,43 @@ public func FfiConverterTypePendingRequest_lower(_ value: PendingRequest) -> UIn
 
 
 /**
- * A WeChat Mini Program access token. Its `toString()` / `description` hides the token.
+ * A WeChat access token with its computed lifetime. Printed or logged, in every language, it
+ * hides the token; serialized (as the CLI's token output is) it shows it, on purpose, with
+ * the times as Unix seconds.
  */
 public struct AccessToken: Equatable, Hashable, CustomStringConvertible {
     /**
-     * The token (a credential).
+     * The token.
      */
-    public let accessToken: String
+    public let accessToken: Secret
     /**
      * Lifetime in seconds, as WeChat said.
      */
     public let expiresIn: Int64
     /**
-     * When it expires.
+     * `now + expires_in`.
      */
-    public let expiresAt: Date
+    public let expiresAt: Timestamp
     /**
-     * When to fetch a new one.
+     * When to fetch a new one: `expires_at - 300` (or halfway, for lifetimes under 10 min).
      */
-    public let refreshAt: Date
+    public let refreshAt: Timestamp
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(
         /**
-         * The token (a credential).
-         */accessToken: String, 
+         * The token.
+         */accessToken: Secret, 
         /**
          * Lifetime in seconds, as WeChat said.
          */expiresIn: Int64, 
         /**
-         * When it expires.
-         */expiresAt: Date, 
+         * `now + expires_in`.
+         */expiresAt: Timestamp, 
         /**
-         * When to fetch a new one.
-         */refreshAt: Date) {
+         * When to fetch a new one: `expires_at - 300` (or halfway, for lifetimes under 10 min).
+         */refreshAt: Timestamp) {
         self.accessToken = accessToken
         self.expiresIn = expiresIn
         self.expiresAt = expiresAt
@@ -1203,7 +1197,7 @@ public var description: String {
     return try!  FfiConverterString.lift(
         try! rustCall() {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_accesstoken_uniffi_trait_display(
+    uniffi_payquery_core_fn_method_accesstoken_uniffi_trait_display(
             FfiConverterTypeAccessToken_lower(self),uniffiCallStatus
     )
 }
@@ -1222,18 +1216,18 @@ public struct FfiConverterTypeAccessToken: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AccessToken {
         return
             try AccessToken(
-                accessToken: FfiConverterString.read(from: &buf), 
+                accessToken: FfiConverterTypeSecret.read(from: &buf), 
                 expiresIn: FfiConverterInt64.read(from: &buf), 
-                expiresAt: FfiConverterTimestamp.read(from: &buf), 
-                refreshAt: FfiConverterTimestamp.read(from: &buf)
+                expiresAt: FfiConverterTypeTimestamp.read(from: &buf), 
+                refreshAt: FfiConverterTypeTimestamp.read(from: &buf)
         )
     }
 
     public static func write(_ value: AccessToken, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.accessToken, into: &buf)
+        FfiConverterTypeSecret.write(value.accessToken, into: &buf)
         FfiConverterInt64.write(value.expiresIn, into: &buf)
-        FfiConverterTimestamp.write(value.expiresAt, into: &buf)
-        FfiConverterTimestamp.write(value.refreshAt, into: &buf)
+        FfiConverterTypeTimestamp.write(value.expiresAt, into: &buf)
+        FfiConverterTypeTimestamp.write(value.refreshAt, into: &buf)
     }
 }
 
@@ -1250,6 +1244,1417 @@ public func FfiConverterTypeAccessToken_lift(_ buf: RustBuffer) throws -> Access
 #endif
 public func FfiConverterTypeAccessToken_lower(_ value: AccessToken) -> RustBuffer {
     return FfiConverterTypeAccessToken.lower(value)
+}
+
+
+/**
+ * A file a config document names: its `*_path` key and the path as written.
+ */
+public struct ConfigFile: Equatable, Hashable {
+    /**
+     * The key, e.g. `merchant_private_key_path`.
+     */
+    public let key: String
+    /**
+     * The path, as written (relative to the config file).
+     */
+    public let path: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The key, e.g. `merchant_private_key_path`.
+         */key: String, 
+        /**
+         * The path, as written (relative to the config file).
+         */path: String) {
+        self.key = key
+        self.path = path
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ConfigFile: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConfigFile: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConfigFile {
+        return
+            try ConfigFile(
+                key: FfiConverterString.read(from: &buf), 
+                path: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ConfigFile, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.key, into: &buf)
+        FfiConverterString.write(value.path, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConfigFile_lift(_ buf: RustBuffer) throws -> ConfigFile {
+    return try FfiConverterTypeConfigFile.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConfigFile_lower(_ value: ConfigFile) -> RustBuffer {
+    return FfiConverterTypeConfigFile.lower(value)
+}
+
+
+/**
+ * Config document for `dingshang_vending`.
+ */
+public struct DingshangConfig: Equatable, Hashable {
+    /**
+     * The vendor's service URL, e.g. `https://www.awish.vip` (no default: it is per deployment).
+     */
+    public let baseUrl: String
+    /**
+     * The `Appid` header value (`ds…`).
+     */
+    public let appid: String
+    /**
+     * The `AppSecret` header value.
+     */
+    public let appSecret: Secret
+    /**
+     * The payload signing key (the vendor's docs say: your merchant id).
+     */
+    public let signKey: Secret
+    /**
+     * Largest accepted response body in bytes (default 1 MiB).
+     */
+    public let maxResponseBytes: UInt64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The vendor's service URL, e.g. `https://www.awish.vip` (no default: it is per deployment).
+         */baseUrl: String, 
+        /**
+         * The `Appid` header value (`ds…`).
+         */appid: String, 
+        /**
+         * The `AppSecret` header value.
+         */appSecret: Secret, 
+        /**
+         * The payload signing key (the vendor's docs say: your merchant id).
+         */signKey: Secret, 
+        /**
+         * Largest accepted response body in bytes (default 1 MiB).
+         */maxResponseBytes: UInt64? = nil) {
+        self.baseUrl = baseUrl
+        self.appid = appid
+        self.appSecret = appSecret
+        self.signKey = signKey
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DingshangConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDingshangConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DingshangConfig {
+        return
+            try DingshangConfig(
+                baseUrl: FfiConverterString.read(from: &buf), 
+                appid: FfiConverterString.read(from: &buf), 
+                appSecret: FfiConverterTypeSecret.read(from: &buf), 
+                signKey: FfiConverterTypeSecret.read(from: &buf), 
+                maxResponseBytes: FfiConverterOptionUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DingshangConfig, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.baseUrl, into: &buf)
+        FfiConverterString.write(value.appid, into: &buf)
+        FfiConverterTypeSecret.write(value.appSecret, into: &buf)
+        FfiConverterTypeSecret.write(value.signKey, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxResponseBytes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDingshangConfig_lift(_ buf: RustBuffer) throws -> DingshangConfig {
+    return try FfiConverterTypeDingshangConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDingshangConfig_lower(_ value: DingshangConfig) -> RustBuffer {
+    return FfiConverterTypeDingshangConfig.lower(value)
+}
+
+
+/**
+ * `data` of a successful query.
+ */
+public struct DingshangOrder: Equatable, Hashable {
+    /**
+     * The vendor's order id (an integer, kept as its exact text).
+     */
+    public let orderId: String
+    /**
+     * The merchant's own order number (`trade_id`).
+     */
+    public let tradeId: String?
+    /**
+     * Order date, `YYYY-MM-DD`.
+     */
+    public let date: String?
+    /**
+     * Order total (yuan text → exact fen; absent when not stated).
+     */
+    public let amount: Money?
+    /**
+     * Order status.
+     */
+    public let status: DingshangOrderStatus
+    /**
+     * Number of dispensing notifications sent.
+     */
+    public let notifySendCount: Int64?
+    /**
+     * Pickup code id.
+     */
+    public let pickupCodeId: Int64?
+    /**
+     * Order lines.
+     */
+    public let records: [DingshangRecord]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The vendor's order id (an integer, kept as its exact text).
+         */orderId: String, 
+        /**
+         * The merchant's own order number (`trade_id`).
+         */tradeId: String?, 
+        /**
+         * Order date, `YYYY-MM-DD`.
+         */date: String?, 
+        /**
+         * Order total (yuan text → exact fen; absent when not stated).
+         */amount: Money?, 
+        /**
+         * Order status.
+         */status: DingshangOrderStatus, 
+        /**
+         * Number of dispensing notifications sent.
+         */notifySendCount: Int64?, 
+        /**
+         * Pickup code id.
+         */pickupCodeId: Int64?, 
+        /**
+         * Order lines.
+         */records: [DingshangRecord]) {
+        self.orderId = orderId
+        self.tradeId = tradeId
+        self.date = date
+        self.amount = amount
+        self.status = status
+        self.notifySendCount = notifySendCount
+        self.pickupCodeId = pickupCodeId
+        self.records = records
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DingshangOrder: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDingshangOrder: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DingshangOrder {
+        return
+            try DingshangOrder(
+                orderId: FfiConverterString.read(from: &buf), 
+                tradeId: FfiConverterOptionString.read(from: &buf), 
+                date: FfiConverterOptionString.read(from: &buf), 
+                amount: FfiConverterOptionTypeMoney.read(from: &buf), 
+                status: FfiConverterTypeDingshangOrderStatus.read(from: &buf), 
+                notifySendCount: FfiConverterOptionInt64.read(from: &buf), 
+                pickupCodeId: FfiConverterOptionInt64.read(from: &buf), 
+                records: FfiConverterSequenceTypeDingshangRecord.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DingshangOrder, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.orderId, into: &buf)
+        FfiConverterOptionString.write(value.tradeId, into: &buf)
+        FfiConverterOptionString.write(value.date, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.amount, into: &buf)
+        FfiConverterTypeDingshangOrderStatus.write(value.status, into: &buf)
+        FfiConverterOptionInt64.write(value.notifySendCount, into: &buf)
+        FfiConverterOptionInt64.write(value.pickupCodeId, into: &buf)
+        FfiConverterSequenceTypeDingshangRecord.write(value.records, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDingshangOrder_lift(_ buf: RustBuffer) throws -> DingshangOrder {
+    return try FfiConverterTypeDingshangOrder.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDingshangOrder_lower(_ value: DingshangOrder) -> RustBuffer {
+    return FfiConverterTypeDingshangOrder.lower(value)
+}
+
+
+/**
+ * The query.
+ */
+public struct DingshangQuery: Equatable, Hashable {
+    /**
+     * The order id from order creation: documented as an integer, so a positive 64-bit
+     * integer in decimal (`"54"`), kept as text so that no host rounds it.
+     */
+    public let orderId: String
+    /**
+     * The machine number: exactly 8 digits.
+     */
+    public let machineNo: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The order id from order creation: documented as an integer, so a positive 64-bit
+         * integer in decimal (`"54"`), kept as text so that no host rounds it.
+         */orderId: String, 
+        /**
+         * The machine number: exactly 8 digits.
+         */machineNo: String) {
+        self.orderId = orderId
+        self.machineNo = machineNo
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DingshangQuery: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDingshangQuery: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DingshangQuery {
+        return
+            try DingshangQuery(
+                orderId: FfiConverterString.read(from: &buf), 
+                machineNo: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DingshangQuery, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.orderId, into: &buf)
+        FfiConverterString.write(value.machineNo, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDingshangQuery_lift(_ buf: RustBuffer) throws -> DingshangQuery {
+    return try FfiConverterTypeDingshangQuery.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDingshangQuery_lower(_ value: DingshangQuery) -> RustBuffer {
+    return FfiConverterTypeDingshangQuery.lower(value)
+}
+
+
+/**
+ * One line of the order.
+ */
+public struct DingshangRecord: Equatable, Hashable {
+    /**
+     * Record id.
+     */
+    public let id: Int64?
+    /**
+     * Product id.
+     */
+    public let productId: Int64?
+    /**
+     * Quantity (absent = 0).
+     */
+    public let quantity: Int64?
+    /**
+     * Line total (yuan text → exact fen; absent when not stated).
+     */
+    public let price: Money?
+    /**
+     * Delivery status (shown once paid).
+     */
+    public let status: DingshangDeliveryStatus?
+    /**
+     * Whether the dispensing notification was sent (`"1"`).
+     */
+    public let notifySent: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Record id.
+         */id: Int64?, 
+        /**
+         * Product id.
+         */productId: Int64?, 
+        /**
+         * Quantity (absent = 0).
+         */quantity: Int64?, 
+        /**
+         * Line total (yuan text → exact fen; absent when not stated).
+         */price: Money?, 
+        /**
+         * Delivery status (shown once paid).
+         */status: DingshangDeliveryStatus?, 
+        /**
+         * Whether the dispensing notification was sent (`"1"`).
+         */notifySent: Bool) {
+        self.id = id
+        self.productId = productId
+        self.quantity = quantity
+        self.price = price
+        self.status = status
+        self.notifySent = notifySent
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DingshangRecord: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDingshangRecord: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DingshangRecord {
+        return
+            try DingshangRecord(
+                id: FfiConverterOptionInt64.read(from: &buf), 
+                productId: FfiConverterOptionInt64.read(from: &buf), 
+                quantity: FfiConverterOptionInt64.read(from: &buf), 
+                price: FfiConverterOptionTypeMoney.read(from: &buf), 
+                status: FfiConverterOptionTypeDingshangDeliveryStatus.read(from: &buf), 
+                notifySent: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DingshangRecord, into buf: inout [UInt8]) {
+        FfiConverterOptionInt64.write(value.id, into: &buf)
+        FfiConverterOptionInt64.write(value.productId, into: &buf)
+        FfiConverterOptionInt64.write(value.quantity, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.price, into: &buf)
+        FfiConverterOptionTypeDingshangDeliveryStatus.write(value.status, into: &buf)
+        FfiConverterBool.write(value.notifySent, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDingshangRecord_lift(_ buf: RustBuffer) throws -> DingshangRecord {
+    return try FfiConverterTypeDingshangRecord.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDingshangRecord_lower(_ value: DingshangRecord) -> RustBuffer {
+    return FfiConverterTypeDingshangRecord.lower(value)
+}
+
+
+/**
+ * `amount` (all integers in fen).
+ */
+public struct EduPapayAmount: Equatable, Hashable {
+    /**
+     * Order total, fen.
+     */
+    public let total: Int64
+    /**
+     * What the payer paid, fen.
+     */
+    public let payerTotal: Int64?
+    /**
+     * Total discount, fen.
+     */
+    public let discountTotal: Int64?
+    /**
+     * Currency (CNY when absent).
+     */
+    public let currency: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Order total, fen.
+         */total: Int64, 
+        /**
+         * What the payer paid, fen.
+         */payerTotal: Int64?, 
+        /**
+         * Total discount, fen.
+         */discountTotal: Int64?, 
+        /**
+         * Currency (CNY when absent).
+         */currency: String?) {
+        self.total = total
+        self.payerTotal = payerTotal
+        self.discountTotal = discountTotal
+        self.currency = currency
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EduPapayAmount: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEduPapayAmount: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EduPapayAmount {
+        return
+            try EduPapayAmount(
+                total: FfiConverterInt64.read(from: &buf), 
+                payerTotal: FfiConverterOptionInt64.read(from: &buf), 
+                discountTotal: FfiConverterOptionInt64.read(from: &buf), 
+                currency: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EduPapayAmount, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.total, into: &buf)
+        FfiConverterOptionInt64.write(value.payerTotal, into: &buf)
+        FfiConverterOptionInt64.write(value.discountTotal, into: &buf)
+        FfiConverterOptionString.write(value.currency, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEduPapayAmount_lift(_ buf: RustBuffer) throws -> EduPapayAmount {
+    return try FfiConverterTypeEduPapayAmount.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEduPapayAmount_lower(_ value: EduPapayAmount) -> RustBuffer {
+    return FfiConverterTypeEduPapayAmount.lower(value)
+}
+
+
+/**
+ * `device_information`
+ */
+public struct EduPapayDeviceInformation: Equatable, Hashable {
+    /**
+     * Device id.
+     */
+    public let deviceId: String?
+    /**
+     * Device IP.
+     */
+    public let deviceIp: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Device id.
+         */deviceId: String?, 
+        /**
+         * Device IP.
+         */deviceIp: String) {
+        self.deviceId = deviceId
+        self.deviceIp = deviceIp
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EduPapayDeviceInformation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEduPapayDeviceInformation: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EduPapayDeviceInformation {
+        return
+            try EduPapayDeviceInformation(
+                deviceId: FfiConverterOptionString.read(from: &buf), 
+                deviceIp: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EduPapayDeviceInformation, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.deviceId, into: &buf)
+        FfiConverterString.write(value.deviceIp, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEduPapayDeviceInformation_lift(_ buf: RustBuffer) throws -> EduPapayDeviceInformation {
+    return try FfiConverterTypeEduPapayDeviceInformation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEduPapayDeviceInformation_lower(_ value: EduPapayDeviceInformation) -> RustBuffer {
+    return FfiConverterTypeEduPapayDeviceInformation.lower(value)
+}
+
+
+/**
+ * `payer`
+ */
+public struct EduPapayPayer: Equatable, Hashable {
+    /**
+     * The payer's openid under `appid`.
+     */
+    public let openid: String
+    /**
+     * The payer's openid under `sub_appid` (partner mode).
+     */
+    public let subOpenid: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The payer's openid under `appid`.
+         */openid: String, 
+        /**
+         * The payer's openid under `sub_appid` (partner mode).
+         */subOpenid: String?) {
+        self.openid = openid
+        self.subOpenid = subOpenid
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EduPapayPayer: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEduPapayPayer: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EduPapayPayer {
+        return
+            try EduPapayPayer(
+                openid: FfiConverterString.read(from: &buf), 
+                subOpenid: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EduPapayPayer, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.openid, into: &buf)
+        FfiConverterOptionString.write(value.subOpenid, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEduPapayPayer_lift(_ buf: RustBuffer) throws -> EduPapayPayer {
+    return try FfiConverterTypeEduPapayPayer.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEduPapayPayer_lower(_ value: EduPapayPayer) -> RustBuffer {
+    return FfiConverterTypeEduPapayPayer.lower(value)
+}
+
+
+/**
+ * The query: the merchant order number, and `sub_mchid` in partner (service provider) mode.
+ */
+public struct EduPapayQuery: Equatable, Hashable {
+    /**
+     * The merchant order number: 1–32 of `[0-9A-Za-z_\-|*]`.
+     */
+    public let outTradeNo: String
+    /**
+     * The sub-merchant id (partner mode only).
+     */
+    public let subMchid: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The merchant order number: 1–32 of `[0-9A-Za-z_\-|*]`.
+         */outTradeNo: String, 
+        /**
+         * The sub-merchant id (partner mode only).
+         */subMchid: String? = nil) {
+        self.outTradeNo = outTradeNo
+        self.subMchid = subMchid
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EduPapayQuery: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEduPapayQuery: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EduPapayQuery {
+        return
+            try EduPapayQuery(
+                outTradeNo: FfiConverterString.read(from: &buf), 
+                subMchid: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EduPapayQuery, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.outTradeNo, into: &buf)
+        FfiConverterOptionString.write(value.subMchid, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEduPapayQuery_lift(_ buf: RustBuffer) throws -> EduPapayQuery {
+    return try FfiConverterTypeEduPapayQuery.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEduPapayQuery_lower(_ value: EduPapayQuery) -> RustBuffer {
+    return FfiConverterTypeEduPapayQuery.lower(value)
+}
+
+
+/**
+ * The 200 response of the edu-papay query, every documented field.
+ */
+public struct EduPapayTransaction: Equatable, Hashable {
+    /**
+     * Service provider / merchant id.
+     */
+    public let spMchid: String
+    /**
+     * Sub-merchant id (partner mode).
+     */
+    public let subMchid: String?
+    /**
+     * App id.
+     */
+    public let appid: String
+    /**
+     * Sub app id (partner mode).
+     */
+    public let subAppid: String?
+    /**
+     * Merchant order number.
+     */
+    public let outTradeNo: String
+    /**
+     * WeChat Pay transaction id.
+     */
+    public let transactionId: String?
+    /**
+     * Merchant data echoed back.
+     */
+    public let attach: String?
+    /**
+     * Paying bank type.
+     */
+    public let bankType: String?
+    /**
+     * Payment time, RFC 3339 (as sent).
+     */
+    public let successTime: String?
+    /**
+     * Trade state.
+     */
+    public let tradeState: EduPapayTradeState
+    /**
+     * Human-readable state description.
+     */
+    public let tradeStateDescription: String?
+    /**
+     * Payer.
+     */
+    public let payer: EduPapayPayer?
+    /**
+     * Amounts.
+     */
+    public let amount: EduPapayAmount
+    /**
+     * Device information (required by the reference; tolerated when absent).
+     */
+    public let deviceInformation: EduPapayDeviceInformation?
+    /**
+     * Promotions applied.
+     */
+    public let promotionDetail: [WechatPayPromotion]?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Service provider / merchant id.
+         */spMchid: String, 
+        /**
+         * Sub-merchant id (partner mode).
+         */subMchid: String?, 
+        /**
+         * App id.
+         */appid: String, 
+        /**
+         * Sub app id (partner mode).
+         */subAppid: String?, 
+        /**
+         * Merchant order number.
+         */outTradeNo: String, 
+        /**
+         * WeChat Pay transaction id.
+         */transactionId: String?, 
+        /**
+         * Merchant data echoed back.
+         */attach: String?, 
+        /**
+         * Paying bank type.
+         */bankType: String?, 
+        /**
+         * Payment time, RFC 3339 (as sent).
+         */successTime: String?, 
+        /**
+         * Trade state.
+         */tradeState: EduPapayTradeState, 
+        /**
+         * Human-readable state description.
+         */tradeStateDescription: String?, 
+        /**
+         * Payer.
+         */payer: EduPapayPayer?, 
+        /**
+         * Amounts.
+         */amount: EduPapayAmount, 
+        /**
+         * Device information (required by the reference; tolerated when absent).
+         */deviceInformation: EduPapayDeviceInformation?, 
+        /**
+         * Promotions applied.
+         */promotionDetail: [WechatPayPromotion]?) {
+        self.spMchid = spMchid
+        self.subMchid = subMchid
+        self.appid = appid
+        self.subAppid = subAppid
+        self.outTradeNo = outTradeNo
+        self.transactionId = transactionId
+        self.attach = attach
+        self.bankType = bankType
+        self.successTime = successTime
+        self.tradeState = tradeState
+        self.tradeStateDescription = tradeStateDescription
+        self.payer = payer
+        self.amount = amount
+        self.deviceInformation = deviceInformation
+        self.promotionDetail = promotionDetail
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EduPapayTransaction: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEduPapayTransaction: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EduPapayTransaction {
+        return
+            try EduPapayTransaction(
+                spMchid: FfiConverterString.read(from: &buf), 
+                subMchid: FfiConverterOptionString.read(from: &buf), 
+                appid: FfiConverterString.read(from: &buf), 
+                subAppid: FfiConverterOptionString.read(from: &buf), 
+                outTradeNo: FfiConverterString.read(from: &buf), 
+                transactionId: FfiConverterOptionString.read(from: &buf), 
+                attach: FfiConverterOptionString.read(from: &buf), 
+                bankType: FfiConverterOptionString.read(from: &buf), 
+                successTime: FfiConverterOptionString.read(from: &buf), 
+                tradeState: FfiConverterTypeEduPapayTradeState.read(from: &buf), 
+                tradeStateDescription: FfiConverterOptionString.read(from: &buf), 
+                payer: FfiConverterOptionTypeEduPapayPayer.read(from: &buf), 
+                amount: FfiConverterTypeEduPapayAmount.read(from: &buf), 
+                deviceInformation: FfiConverterOptionTypeEduPapayDeviceInformation.read(from: &buf), 
+                promotionDetail: FfiConverterOptionSequenceTypeWechatPayPromotion.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EduPapayTransaction, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.spMchid, into: &buf)
+        FfiConverterOptionString.write(value.subMchid, into: &buf)
+        FfiConverterString.write(value.appid, into: &buf)
+        FfiConverterOptionString.write(value.subAppid, into: &buf)
+        FfiConverterString.write(value.outTradeNo, into: &buf)
+        FfiConverterOptionString.write(value.transactionId, into: &buf)
+        FfiConverterOptionString.write(value.attach, into: &buf)
+        FfiConverterOptionString.write(value.bankType, into: &buf)
+        FfiConverterOptionString.write(value.successTime, into: &buf)
+        FfiConverterTypeEduPapayTradeState.write(value.tradeState, into: &buf)
+        FfiConverterOptionString.write(value.tradeStateDescription, into: &buf)
+        FfiConverterOptionTypeEduPapayPayer.write(value.payer, into: &buf)
+        FfiConverterTypeEduPapayAmount.write(value.amount, into: &buf)
+        FfiConverterOptionTypeEduPapayDeviceInformation.write(value.deviceInformation, into: &buf)
+        FfiConverterOptionSequenceTypeWechatPayPromotion.write(value.promotionDetail, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEduPapayTransaction_lift(_ buf: RustBuffer) throws -> EduPapayTransaction {
+    return try FfiConverterTypeEduPapayTransaction.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEduPapayTransaction_lower(_ value: EduPapayTransaction) -> RustBuffer {
+    return FfiConverterTypeEduPapayTransaction.lower(value)
+}
+
+
+/**
+ * Config document for `fubei`.
+ */
+public struct FubeiConfig: Equatable, Hashable {
+    /**
+     * The open-platform app id.
+     */
+    public let appId: String
+    /**
+     * The app secret (MD5 signing key).
+     */
+    public let appSecret: Secret
+    /**
+     * Gateway URL override (the test gateway is `https://shq-api-test.51fubei.com/gateway`).
+     */
+    public let baseUrl: String?
+    /**
+     * Largest accepted response body in bytes (default 1 MiB).
+     */
+    public let maxResponseBytes: UInt64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The open-platform app id.
+         */appId: String, 
+        /**
+         * The app secret (MD5 signing key).
+         */appSecret: Secret, 
+        /**
+         * Gateway URL override (the test gateway is `https://shq-api-test.51fubei.com/gateway`).
+         */baseUrl: String? = nil, 
+        /**
+         * Largest accepted response body in bytes (default 1 MiB).
+         */maxResponseBytes: UInt64? = nil) {
+        self.appId = appId
+        self.appSecret = appSecret
+        self.baseUrl = baseUrl
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FubeiConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFubeiConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FubeiConfig {
+        return
+            try FubeiConfig(
+                appId: FfiConverterString.read(from: &buf), 
+                appSecret: FfiConverterTypeSecret.read(from: &buf), 
+                baseUrl: FfiConverterOptionString.read(from: &buf), 
+                maxResponseBytes: FfiConverterOptionUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FubeiConfig, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.appId, into: &buf)
+        FfiConverterTypeSecret.write(value.appSecret, into: &buf)
+        FfiConverterOptionString.write(value.baseUrl, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxResponseBytes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFubeiConfig_lift(_ buf: RustBuffer) throws -> FubeiConfig {
+    return try FfiConverterTypeFubeiConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFubeiConfig_lower(_ value: FubeiConfig) -> RustBuffer {
+    return FfiConverterTypeFubeiConfig.lower(value)
+}
+
+
+/**
+ * `data` of a successful query. Money fields arrive as yuan (JSON numbers like `80`/`0.01` or
+ * strings like `"20.00"`) and are held here as exact [`Money`] in fen. Ids arrive as numbers
+ * or strings and are kept as their exact text.
+ */
+public struct FubeiOrder: Equatable, Hashable {
+    /**
+     * Merchant order number.
+     */
+    public let merchantOrderSn: String?
+    /**
+     * Fubei order number.
+     */
+    public let orderSn: String?
+    /**
+     * Merchant transaction number.
+     */
+    public let tradeNo: String?
+    /**
+     * Channel (WeChat/Alipay/UnionPay) order number.
+     */
+    public let platformOrderNo: String?
+    /**
+     * Trade state.
+     */
+    public let tradeState: FubeiTradeState
+    /**
+     * Amount received (实收金额).
+     */
+    public let totalFee: Money?
+    /**
+     * Order amount.
+     */
+    public let orderPrice: Money?
+    /**
+     * Fee.
+     */
+    public let fee: Money?
+    /**
+     * Net amount (total_fee − fee).
+     */
+    public let netMoney: Money?
+    /**
+     * Payment time, Unix seconds.
+     */
+    public let payTime: Int64?
+    /**
+     * Store id ("0" = none); documented as int, sent as a string.
+     */
+    public let storeId: String?
+    /**
+     * Cashier id ("0" = none).
+     */
+    public let cashierId: String?
+    /**
+     * Device terminal number.
+     */
+    public let deviceNo: String?
+    /**
+     * Goods description.
+     */
+    public let body: String?
+    /**
+     * Channel: 1 WeChat Pay, 2 Alipay, 5 UnionPay.
+     */
+    public let payType: Int64?
+    /**
+     * Merchant discount.
+     */
+    public let discountMoney: Money?
+    /**
+     * What the buyer paid.
+     */
+    public let buyerPayAmount: Money?
+    /**
+     * Merchant data.
+     */
+    public let attach: String?
+    /**
+     * Payer id (WeChat openid / Alipay buyer_user_id).
+     */
+    public let userId: String?
+    /**
+     * Alipay account.
+     */
+    public let userLogonId: String?
+    /**
+     * Pre-funded coupon amount.
+     */
+    public let cashCouponFee: Money?
+    /**
+     * Non-pre-funded coupon amount.
+     */
+    public let noCashCouponFee: Money?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Merchant order number.
+         */merchantOrderSn: String?, 
+        /**
+         * Fubei order number.
+         */orderSn: String?, 
+        /**
+         * Merchant transaction number.
+         */tradeNo: String?, 
+        /**
+         * Channel (WeChat/Alipay/UnionPay) order number.
+         */platformOrderNo: String?, 
+        /**
+         * Trade state.
+         */tradeState: FubeiTradeState, 
+        /**
+         * Amount received (实收金额).
+         */totalFee: Money?, 
+        /**
+         * Order amount.
+         */orderPrice: Money?, 
+        /**
+         * Fee.
+         */fee: Money?, 
+        /**
+         * Net amount (total_fee − fee).
+         */netMoney: Money?, 
+        /**
+         * Payment time, Unix seconds.
+         */payTime: Int64?, 
+        /**
+         * Store id ("0" = none); documented as int, sent as a string.
+         */storeId: String?, 
+        /**
+         * Cashier id ("0" = none).
+         */cashierId: String?, 
+        /**
+         * Device terminal number.
+         */deviceNo: String?, 
+        /**
+         * Goods description.
+         */body: String?, 
+        /**
+         * Channel: 1 WeChat Pay, 2 Alipay, 5 UnionPay.
+         */payType: Int64?, 
+        /**
+         * Merchant discount.
+         */discountMoney: Money?, 
+        /**
+         * What the buyer paid.
+         */buyerPayAmount: Money?, 
+        /**
+         * Merchant data.
+         */attach: String?, 
+        /**
+         * Payer id (WeChat openid / Alipay buyer_user_id).
+         */userId: String?, 
+        /**
+         * Alipay account.
+         */userLogonId: String?, 
+        /**
+         * Pre-funded coupon amount.
+         */cashCouponFee: Money?, 
+        /**
+         * Non-pre-funded coupon amount.
+         */noCashCouponFee: Money?) {
+        self.merchantOrderSn = merchantOrderSn
+        self.orderSn = orderSn
+        self.tradeNo = tradeNo
+        self.platformOrderNo = platformOrderNo
+        self.tradeState = tradeState
+        self.totalFee = totalFee
+        self.orderPrice = orderPrice
+        self.fee = fee
+        self.netMoney = netMoney
+        self.payTime = payTime
+        self.storeId = storeId
+        self.cashierId = cashierId
+        self.deviceNo = deviceNo
+        self.body = body
+        self.payType = payType
+        self.discountMoney = discountMoney
+        self.buyerPayAmount = buyerPayAmount
+        self.attach = attach
+        self.userId = userId
+        self.userLogonId = userLogonId
+        self.cashCouponFee = cashCouponFee
+        self.noCashCouponFee = noCashCouponFee
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FubeiOrder: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFubeiOrder: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FubeiOrder {
+        return
+            try FubeiOrder(
+                merchantOrderSn: FfiConverterOptionString.read(from: &buf), 
+                orderSn: FfiConverterOptionString.read(from: &buf), 
+                tradeNo: FfiConverterOptionString.read(from: &buf), 
+                platformOrderNo: FfiConverterOptionString.read(from: &buf), 
+                tradeState: FfiConverterTypeFubeiTradeState.read(from: &buf), 
+                totalFee: FfiConverterOptionTypeMoney.read(from: &buf), 
+                orderPrice: FfiConverterOptionTypeMoney.read(from: &buf), 
+                fee: FfiConverterOptionTypeMoney.read(from: &buf), 
+                netMoney: FfiConverterOptionTypeMoney.read(from: &buf), 
+                payTime: FfiConverterOptionInt64.read(from: &buf), 
+                storeId: FfiConverterOptionString.read(from: &buf), 
+                cashierId: FfiConverterOptionString.read(from: &buf), 
+                deviceNo: FfiConverterOptionString.read(from: &buf), 
+                body: FfiConverterOptionString.read(from: &buf), 
+                payType: FfiConverterOptionInt64.read(from: &buf), 
+                discountMoney: FfiConverterOptionTypeMoney.read(from: &buf), 
+                buyerPayAmount: FfiConverterOptionTypeMoney.read(from: &buf), 
+                attach: FfiConverterOptionString.read(from: &buf), 
+                userId: FfiConverterOptionString.read(from: &buf), 
+                userLogonId: FfiConverterOptionString.read(from: &buf), 
+                cashCouponFee: FfiConverterOptionTypeMoney.read(from: &buf), 
+                noCashCouponFee: FfiConverterOptionTypeMoney.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FubeiOrder, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.merchantOrderSn, into: &buf)
+        FfiConverterOptionString.write(value.orderSn, into: &buf)
+        FfiConverterOptionString.write(value.tradeNo, into: &buf)
+        FfiConverterOptionString.write(value.platformOrderNo, into: &buf)
+        FfiConverterTypeFubeiTradeState.write(value.tradeState, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.totalFee, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.orderPrice, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.fee, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.netMoney, into: &buf)
+        FfiConverterOptionInt64.write(value.payTime, into: &buf)
+        FfiConverterOptionString.write(value.storeId, into: &buf)
+        FfiConverterOptionString.write(value.cashierId, into: &buf)
+        FfiConverterOptionString.write(value.deviceNo, into: &buf)
+        FfiConverterOptionString.write(value.body, into: &buf)
+        FfiConverterOptionInt64.write(value.payType, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.discountMoney, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.buyerPayAmount, into: &buf)
+        FfiConverterOptionString.write(value.attach, into: &buf)
+        FfiConverterOptionString.write(value.userId, into: &buf)
+        FfiConverterOptionString.write(value.userLogonId, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.cashCouponFee, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.noCashCouponFee, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFubeiOrder_lift(_ buf: RustBuffer) throws -> FubeiOrder {
+    return try FfiConverterTypeFubeiOrder.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFubeiOrder_lower(_ value: FubeiOrder) -> RustBuffer {
+    return FfiConverterTypeFubeiOrder.lower(value)
+}
+
+
+/**
+ * The query: exactly one of `merchant_order_sn` / `order_sn`, and optionally `device_no`.
+ */
+public struct FubeiQuery: Equatable, Hashable {
+    /**
+     * The merchant's (third-party) order number.
+     */
+    public let merchantOrderSn: String?
+    /**
+     * Fubei's order number.
+     */
+    public let orderSn: String?
+    /**
+     * Device terminal number.
+     */
+    public let deviceNo: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The merchant's (third-party) order number.
+         */merchantOrderSn: String? = nil, 
+        /**
+         * Fubei's order number.
+         */orderSn: String? = nil, 
+        /**
+         * Device terminal number.
+         */deviceNo: String? = nil) {
+        self.merchantOrderSn = merchantOrderSn
+        self.orderSn = orderSn
+        self.deviceNo = deviceNo
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FubeiQuery: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFubeiQuery: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FubeiQuery {
+        return
+            try FubeiQuery(
+                merchantOrderSn: FfiConverterOptionString.read(from: &buf), 
+                orderSn: FfiConverterOptionString.read(from: &buf), 
+                deviceNo: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FubeiQuery, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.merchantOrderSn, into: &buf)
+        FfiConverterOptionString.write(value.orderSn, into: &buf)
+        FfiConverterOptionString.write(value.deviceNo, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFubeiQuery_lift(_ buf: RustBuffer) throws -> FubeiQuery {
+    return try FfiConverterTypeFubeiQuery.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFubeiQuery_lower(_ value: FubeiQuery) -> RustBuffer {
+    return FfiConverterTypeFubeiQuery.lower(value)
 }
 
 
@@ -1289,7 +2694,7 @@ public var description: String {
     return try!  FfiConverterString.lift(
         try! rustCall() {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_header_uniffi_trait_display(
+    uniffi_payquery_core_fn_method_header_uniffi_trait_display(
             FfiConverterTypeHeader_lower(self),uniffiCallStatus
     )
 }
@@ -1300,7 +2705,7 @@ public static func == (self: Header, other: Header) -> Bool {
     return try!  FfiConverterBool.lift(
         try! rustCall() {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_header_uniffi_trait_eq_eq(
+    uniffi_payquery_core_fn_method_header_uniffi_trait_eq_eq(
             FfiConverterTypeHeader_lower(self),
         FfiConverterTypeHeader_lower(other),uniffiCallStatus
     )
@@ -1312,7 +2717,7 @@ public func hash(into hasher: inout Hasher) {
     let val = try!  FfiConverterUInt64.lift(
         try! rustCall() {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_header_uniffi_trait_hash(
+    uniffi_payquery_core_fn_method_header_uniffi_trait_hash(
             FfiConverterTypeHeader_lower(self),uniffiCallStatus
     )
 }
@@ -1410,7 +2815,7 @@ public var description: String {
     return try!  FfiConverterString.lift(
         try! rustCall() {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_httprequest_uniffi_trait_display(
+    uniffi_payquery_core_fn_method_httprequest_uniffi_trait_display(
             FfiConverterTypeHttpRequest_lower(self),uniffiCallStatus
     )
 }
@@ -1421,7 +2826,7 @@ public static func == (self: HttpRequest, other: HttpRequest) -> Bool {
     return try!  FfiConverterBool.lift(
         try! rustCall() {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_httprequest_uniffi_trait_eq_eq(
+    uniffi_payquery_core_fn_method_httprequest_uniffi_trait_eq_eq(
             FfiConverterTypeHttpRequest_lower(self),
         FfiConverterTypeHttpRequest_lower(other),uniffiCallStatus
     )
@@ -1433,7 +2838,7 @@ public func hash(into hasher: inout Hasher) {
     let val = try!  FfiConverterUInt64.lift(
         try! rustCall() {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_method_httprequest_uniffi_trait_hash(
+    uniffi_payquery_core_fn_method_httprequest_uniffi_trait_hash(
             FfiConverterTypeHttpRequest_lower(self),uniffiCallStatus
     )
 }
@@ -1564,27 +2969,602 @@ public func FfiConverterTypeHttpResponse_lower(_ value: HttpResponse) -> RustBuf
 
 
 /**
- * An exact amount: integer minor units (fen, cents) of an ISO 4217 currency.
+ * Config document for `wechat_mini_charge`.
  */
-public struct Money: Equatable, Hashable {
+public struct MiniChargeConfig: Equatable, Hashable {
     /**
-     * Minor units.
+     * The access token for `getOrder` (from a token query, or your token service).
      */
-    public let minor: Int64
+    public let accessToken: Secret?
     /**
-     * Currency code, e.g. `CNY`.
+     * The Mini Program app id (for token queries).
      */
-    public let currency: String
+    public let appid: String?
+    /**
+     * The Mini Program AppSecret (for token queries).
+     */
+    public let appSecret: Secret?
+    /**
+     * API host override.
+     */
+    public let baseUrl: String?
+    /**
+     * Largest accepted response body in bytes (default 1 MiB).
+     */
+    public let maxResponseBytes: UInt64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(
         /**
-         * Minor units.
+         * The access token for `getOrder` (from a token query, or your token service).
+         */accessToken: Secret? = nil, 
+        /**
+         * The Mini Program app id (for token queries).
+         */appid: String? = nil, 
+        /**
+         * The Mini Program AppSecret (for token queries).
+         */appSecret: Secret? = nil, 
+        /**
+         * API host override.
+         */baseUrl: String? = nil, 
+        /**
+         * Largest accepted response body in bytes (default 1 MiB).
+         */maxResponseBytes: UInt64? = nil) {
+        self.accessToken = accessToken
+        self.appid = appid
+        self.appSecret = appSecret
+        self.baseUrl = baseUrl
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MiniChargeConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMiniChargeConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MiniChargeConfig {
+        return
+            try MiniChargeConfig(
+                accessToken: FfiConverterOptionTypeSecret.read(from: &buf), 
+                appid: FfiConverterOptionString.read(from: &buf), 
+                appSecret: FfiConverterOptionTypeSecret.read(from: &buf), 
+                baseUrl: FfiConverterOptionString.read(from: &buf), 
+                maxResponseBytes: FfiConverterOptionUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MiniChargeConfig, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeSecret.write(value.accessToken, into: &buf)
+        FfiConverterOptionString.write(value.appid, into: &buf)
+        FfiConverterOptionTypeSecret.write(value.appSecret, into: &buf)
+        FfiConverterOptionString.write(value.baseUrl, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxResponseBytes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeConfig_lift(_ buf: RustBuffer) throws -> MiniChargeConfig {
+    return try FfiConverterTypeMiniChargeConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeConfig_lower(_ value: MiniChargeConfig) -> RustBuffer {
+    return FfiConverterTypeMiniChargeConfig.lower(value)
+}
+
+
+/**
+ * `invoiceInfo` (absent when no invoice was requested).
+ */
+public struct MiniChargeInvoiceInfo: Equatable, Hashable {
+    /**
+     * When the invoice was requested, Unix seconds.
+     */
+    public let invoiceApplyTime: Int64?
+    /**
+     * Invoice status.
+     */
+    public let invoiceStatus: MiniChargeInvoiceStatus
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When the invoice was requested, Unix seconds.
+         */invoiceApplyTime: Int64?, 
+        /**
+         * Invoice status.
+         */invoiceStatus: MiniChargeInvoiceStatus) {
+        self.invoiceApplyTime = invoiceApplyTime
+        self.invoiceStatus = invoiceStatus
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MiniChargeInvoiceInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMiniChargeInvoiceInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MiniChargeInvoiceInfo {
+        return
+            try MiniChargeInvoiceInfo(
+                invoiceApplyTime: FfiConverterOptionInt64.read(from: &buf), 
+                invoiceStatus: FfiConverterTypeMiniChargeInvoiceStatus.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MiniChargeInvoiceInfo, into buf: inout [UInt8]) {
+        FfiConverterOptionInt64.write(value.invoiceApplyTime, into: &buf)
+        FfiConverterTypeMiniChargeInvoiceStatus.write(value.invoiceStatus, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeInvoiceInfo_lift(_ buf: RustBuffer) throws -> MiniChargeInvoiceInfo {
+    return try FfiConverterTypeMiniChargeInvoiceInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeInvoiceInfo_lower(_ value: MiniChargeInvoiceInfo) -> RustBuffer {
+    return FfiConverterTypeMiniChargeInvoiceInfo.lower(value)
+}
+
+
+/**
+ * `order`: every documented field. `orderPrice` is int64 fen sent as a string; it is kept
+ * exact (a price of "9007199254740993" stays that integer).
+ */
+public struct MiniChargeOrder: Equatable, Hashable {
+    /**
+     * Order id.
+     */
+    public let orderId: String
+    /**
+     * Status.
+     */
+    public let status: MiniChargeOrderStatus
+    /**
+     * Created, Unix **milliseconds**.
+     */
+    public let createTime: Int64?
+    /**
+     * Updated, Unix **milliseconds**.
+     */
+    public let updateTime: Int64?
+    /**
+     * Price in fen.
+     */
+    public let orderPrice: Int64
+    /**
+     * Payment info.
+     */
+    public let payInfo: MiniChargePayInfo?
+    /**
+     * Product info.
+     */
+    public let orderProductInfo: MiniChargeProductInfo?
+    /**
+     * Invoice info.
+     */
+    public let invoiceInfo: MiniChargeInvoiceInfo?
+    /**
+     * Usage.
+     */
+    public let usage: MiniChargeUsage?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Order id.
+         */orderId: String, 
+        /**
+         * Status.
+         */status: MiniChargeOrderStatus, 
+        /**
+         * Created, Unix **milliseconds**.
+         */createTime: Int64?, 
+        /**
+         * Updated, Unix **milliseconds**.
+         */updateTime: Int64?, 
+        /**
+         * Price in fen.
+         */orderPrice: Int64, 
+        /**
+         * Payment info.
+         */payInfo: MiniChargePayInfo?, 
+        /**
+         * Product info.
+         */orderProductInfo: MiniChargeProductInfo?, 
+        /**
+         * Invoice info.
+         */invoiceInfo: MiniChargeInvoiceInfo?, 
+        /**
+         * Usage.
+         */usage: MiniChargeUsage?) {
+        self.orderId = orderId
+        self.status = status
+        self.createTime = createTime
+        self.updateTime = updateTime
+        self.orderPrice = orderPrice
+        self.payInfo = payInfo
+        self.orderProductInfo = orderProductInfo
+        self.invoiceInfo = invoiceInfo
+        self.usage = usage
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MiniChargeOrder: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMiniChargeOrder: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MiniChargeOrder {
+        return
+            try MiniChargeOrder(
+                orderId: FfiConverterString.read(from: &buf), 
+                status: FfiConverterTypeMiniChargeOrderStatus.read(from: &buf), 
+                createTime: FfiConverterOptionInt64.read(from: &buf), 
+                updateTime: FfiConverterOptionInt64.read(from: &buf), 
+                orderPrice: FfiConverterInt64.read(from: &buf), 
+                payInfo: FfiConverterOptionTypeMiniChargePayInfo.read(from: &buf), 
+                orderProductInfo: FfiConverterOptionTypeMiniChargeProductInfo.read(from: &buf), 
+                invoiceInfo: FfiConverterOptionTypeMiniChargeInvoiceInfo.read(from: &buf), 
+                usage: FfiConverterOptionTypeMiniChargeUsage.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MiniChargeOrder, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.orderId, into: &buf)
+        FfiConverterTypeMiniChargeOrderStatus.write(value.status, into: &buf)
+        FfiConverterOptionInt64.write(value.createTime, into: &buf)
+        FfiConverterOptionInt64.write(value.updateTime, into: &buf)
+        FfiConverterInt64.write(value.orderPrice, into: &buf)
+        FfiConverterOptionTypeMiniChargePayInfo.write(value.payInfo, into: &buf)
+        FfiConverterOptionTypeMiniChargeProductInfo.write(value.orderProductInfo, into: &buf)
+        FfiConverterOptionTypeMiniChargeInvoiceInfo.write(value.invoiceInfo, into: &buf)
+        FfiConverterOptionTypeMiniChargeUsage.write(value.usage, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeOrder_lift(_ buf: RustBuffer) throws -> MiniChargeOrder {
+    return try FfiConverterTypeMiniChargeOrder.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeOrder_lower(_ value: MiniChargeOrder) -> RustBuffer {
+    return FfiConverterTypeMiniChargeOrder.lower(value)
+}
+
+
+/**
+ * `payInfo` (Unix seconds).
+ */
+public struct MiniChargePayInfo: Equatable, Hashable {
+    /**
+     * When payment was requested.
+     */
+    public let applyPayTime: Int64?
+    /**
+     * When payment completed (absent until paid).
+     */
+    public let finishPayTime: Int64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When payment was requested.
+         */applyPayTime: Int64?, 
+        /**
+         * When payment completed (absent until paid).
+         */finishPayTime: Int64?) {
+        self.applyPayTime = applyPayTime
+        self.finishPayTime = finishPayTime
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MiniChargePayInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMiniChargePayInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MiniChargePayInfo {
+        return
+            try MiniChargePayInfo(
+                applyPayTime: FfiConverterOptionInt64.read(from: &buf), 
+                finishPayTime: FfiConverterOptionInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MiniChargePayInfo, into buf: inout [UInt8]) {
+        FfiConverterOptionInt64.write(value.applyPayTime, into: &buf)
+        FfiConverterOptionInt64.write(value.finishPayTime, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargePayInfo_lift(_ buf: RustBuffer) throws -> MiniChargePayInfo {
+    return try FfiConverterTypeMiniChargePayInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargePayInfo_lower(_ value: MiniChargePayInfo) -> RustBuffer {
+    return FfiConverterTypeMiniChargePayInfo.lower(value)
+}
+
+
+/**
+ * `orderProductInfo`.
+ */
+public struct MiniChargeProductInfo: Equatable, Hashable {
+    /**
+     * Wholesale SPU id.
+     */
+    public let spSpuId: String?
+    /**
+     * Wholesale SKU id.
+     */
+    public let spSkuId: String?
+    /**
+     * Business id.
+     */
+    public let spBizId: Int64?
+    /**
+     * SPU name.
+     */
+    public let spuName: String?
+    /**
+     * SKU name.
+     */
+    public let skuName: String?
+    /**
+     * SKU count.
+     */
+    public let skuCnt: Int64?
+    /**
+     * Validity start, Unix seconds.
+     */
+    public let validityBeginTime: Int64?
+    /**
+     * Validity end, Unix seconds.
+     */
+    public let validityEndTime: Int64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Wholesale SPU id.
+         */spSpuId: String?, 
+        /**
+         * Wholesale SKU id.
+         */spSkuId: String?, 
+        /**
+         * Business id.
+         */spBizId: Int64?, 
+        /**
+         * SPU name.
+         */spuName: String?, 
+        /**
+         * SKU name.
+         */skuName: String?, 
+        /**
+         * SKU count.
+         */skuCnt: Int64?, 
+        /**
+         * Validity start, Unix seconds.
+         */validityBeginTime: Int64?, 
+        /**
+         * Validity end, Unix seconds.
+         */validityEndTime: Int64?) {
+        self.spSpuId = spSpuId
+        self.spSkuId = spSkuId
+        self.spBizId = spBizId
+        self.spuName = spuName
+        self.skuName = skuName
+        self.skuCnt = skuCnt
+        self.validityBeginTime = validityBeginTime
+        self.validityEndTime = validityEndTime
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MiniChargeProductInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMiniChargeProductInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MiniChargeProductInfo {
+        return
+            try MiniChargeProductInfo(
+                spSpuId: FfiConverterOptionString.read(from: &buf), 
+                spSkuId: FfiConverterOptionString.read(from: &buf), 
+                spBizId: FfiConverterOptionInt64.read(from: &buf), 
+                spuName: FfiConverterOptionString.read(from: &buf), 
+                skuName: FfiConverterOptionString.read(from: &buf), 
+                skuCnt: FfiConverterOptionInt64.read(from: &buf), 
+                validityBeginTime: FfiConverterOptionInt64.read(from: &buf), 
+                validityEndTime: FfiConverterOptionInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MiniChargeProductInfo, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.spSpuId, into: &buf)
+        FfiConverterOptionString.write(value.spSkuId, into: &buf)
+        FfiConverterOptionInt64.write(value.spBizId, into: &buf)
+        FfiConverterOptionString.write(value.spuName, into: &buf)
+        FfiConverterOptionString.write(value.skuName, into: &buf)
+        FfiConverterOptionInt64.write(value.skuCnt, into: &buf)
+        FfiConverterOptionInt64.write(value.validityBeginTime, into: &buf)
+        FfiConverterOptionInt64.write(value.validityEndTime, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeProductInfo_lift(_ buf: RustBuffer) throws -> MiniChargeProductInfo {
+    return try FfiConverterTypeMiniChargeProductInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeProductInfo_lower(_ value: MiniChargeProductInfo) -> RustBuffer {
+    return FfiConverterTypeMiniChargeProductInfo.lower(value)
+}
+
+
+/**
+ * `usage`: resource-pack usage, int64 values sent as strings (absent until paid).
+ */
+public struct MiniChargeUsage: Equatable, Hashable {
+    /**
+     * Used.
+     */
+    public let used: Int64
+    /**
+     * Total.
+     */
+    public let all: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Used.
+         */used: Int64, 
+        /**
+         * Total.
+         */all: Int64) {
+        self.used = used
+        self.all = all
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MiniChargeUsage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMiniChargeUsage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MiniChargeUsage {
+        return
+            try MiniChargeUsage(
+                used: FfiConverterInt64.read(from: &buf), 
+                all: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MiniChargeUsage, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.used, into: &buf)
+        FfiConverterInt64.write(value.all, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeUsage_lift(_ buf: RustBuffer) throws -> MiniChargeUsage {
+    return try FfiConverterTypeMiniChargeUsage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeUsage_lower(_ value: MiniChargeUsage) -> RustBuffer {
+    return FfiConverterTypeMiniChargeUsage.lower(value)
+}
+
+
+/**
+ * An exact amount of money: `minor` units (fen, cents) of `currency`.
+ */
+public struct Money: Equatable, Hashable {
+    /**
+     * Amount in minor units (1 CNY = 100 fen). Non-negative for every amount payquery parses.
+     */
+    public let minor: Int64
+    /**
+     * The currency.
+     */
+    public let currency: Currency
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Amount in minor units (1 CNY = 100 fen). Non-negative for every amount payquery parses.
          */minor: Int64, 
         /**
-         * Currency code, e.g. `CNY`.
-         */currency: String) {
+         * The currency.
+         */currency: Currency) {
         self.minor = minor
         self.currency = currency
     }
@@ -1606,13 +3586,13 @@ public struct FfiConverterTypeMoney: FfiConverterRustBuffer {
         return
             try Money(
                 minor: FfiConverterInt64.read(from: &buf), 
-                currency: FfiConverterString.read(from: &buf)
+                currency: FfiConverterTypeCurrency.read(from: &buf)
         )
     }
 
     public static func write(_ value: Money, into buf: inout [UInt8]) {
         FfiConverterInt64.write(value.minor, into: &buf)
-        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterTypeCurrency.write(value.currency, into: &buf)
     }
 }
 
@@ -1634,18 +3614,21 @@ public func FfiConverterTypeMoney_lower(_ value: Money) -> RustBuffer {
 
 /**
  * The normalized view of one provider order.
+ *
+ * Times are instants in UTC (RFC 3339 text in JSON, `2020-03-26T02:43:39Z`); the provider's
+ * own form (epoch seconds/ms, local offsets) stays in the detail.
  */
 public struct Order: Equatable, Hashable {
     /**
-     * The provider id, e.g. `wechatpay_edu_papay`.
+     * Which provider answered.
      */
-    public let provider: String
+    public let provider: ProviderId
     /**
-     * The provider's id for the order.
+     * The provider's id for the order (transaction id, order_sn, orderId, order_id).
      */
     public let providerOrderId: String?
     /**
-     * The merchant's own order number, when the provider echoes it.
+     * The merchant's own order number, when the provider echoes one.
      */
     public let merchantOrderNo: String?
     /**
@@ -1653,25 +3636,28 @@ public struct Order: Equatable, Hashable {
      */
     public let status: OrderStatus
     /**
-     * The provider's status value, verbatim.
+     * The provider's status value, verbatim (numbers as their decimal text).
      */
     public let rawStatus: String
     /**
-     * The total price; null when the provider did not state the amount and its currency.
+     * The order's total price, when the provider stated both the amount and its currency.
+     * Never a guessed 0 or a guessed currency: a Pay Score order in `CREATED` may come without
+     * `total_amount`, a vending answer may omit its `amount` (protobuf drops empty strings).
      */
     public let amount: Money?
     /**
-     * What the payer paid; only in PAID, REFUNDING and REFUNDED.
+     * What the payer actually paid, when the provider says so and the status is one in which
+     * money was received: `PAID`, `REFUNDING` or `REFUNDED`.
      */
     public let paidAmount: Money?
     /**
      * When payment completed.
      */
-    public let paidAt: Date?
+    public let paidAt: Timestamp?
     /**
      * When the order was created.
      */
-    public let createdAt: Date?
+    public let createdAt: Timestamp?
     /**
      * Qualifiers of the status.
      */
@@ -1681,32 +3667,35 @@ public struct Order: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * The provider id, e.g. `wechatpay_edu_papay`.
-         */provider: String, 
+         * Which provider answered.
+         */provider: ProviderId, 
         /**
-         * The provider's id for the order.
+         * The provider's id for the order (transaction id, order_sn, orderId, order_id).
          */providerOrderId: String?, 
         /**
-         * The merchant's own order number, when the provider echoes it.
+         * The merchant's own order number, when the provider echoes one.
          */merchantOrderNo: String?, 
         /**
          * The unified status.
          */status: OrderStatus, 
         /**
-         * The provider's status value, verbatim.
+         * The provider's status value, verbatim (numbers as their decimal text).
          */rawStatus: String, 
         /**
-         * The total price; null when the provider did not state the amount and its currency.
+         * The order's total price, when the provider stated both the amount and its currency.
+         * Never a guessed 0 or a guessed currency: a Pay Score order in `CREATED` may come without
+         * `total_amount`, a vending answer may omit its `amount` (protobuf drops empty strings).
          */amount: Money?, 
         /**
-         * What the payer paid; only in PAID, REFUNDING and REFUNDED.
+         * What the payer actually paid, when the provider says so and the status is one in which
+         * money was received: `PAID`, `REFUNDING` or `REFUNDED`.
          */paidAmount: Money?, 
         /**
          * When payment completed.
-         */paidAt: Date?, 
+         */paidAt: Timestamp?, 
         /**
          * When the order was created.
-         */createdAt: Date?, 
+         */createdAt: Timestamp?, 
         /**
          * Qualifiers of the status.
          */flags: [OrderFlag]) {
@@ -1738,29 +3727,29 @@ public struct FfiConverterTypeOrder: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Order {
         return
             try Order(
-                provider: FfiConverterString.read(from: &buf), 
+                provider: FfiConverterTypeProviderId.read(from: &buf), 
                 providerOrderId: FfiConverterOptionString.read(from: &buf), 
                 merchantOrderNo: FfiConverterOptionString.read(from: &buf), 
                 status: FfiConverterTypeOrderStatus.read(from: &buf), 
                 rawStatus: FfiConverterString.read(from: &buf), 
                 amount: FfiConverterOptionTypeMoney.read(from: &buf), 
                 paidAmount: FfiConverterOptionTypeMoney.read(from: &buf), 
-                paidAt: FfiConverterOptionTimestamp.read(from: &buf), 
-                createdAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                paidAt: FfiConverterOptionTypeTimestamp.read(from: &buf), 
+                createdAt: FfiConverterOptionTypeTimestamp.read(from: &buf), 
                 flags: FfiConverterSequenceTypeOrderFlag.read(from: &buf)
         )
     }
 
     public static func write(_ value: Order, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.provider, into: &buf)
+        FfiConverterTypeProviderId.write(value.provider, into: &buf)
         FfiConverterOptionString.write(value.providerOrderId, into: &buf)
         FfiConverterOptionString.write(value.merchantOrderNo, into: &buf)
         FfiConverterTypeOrderStatus.write(value.status, into: &buf)
         FfiConverterString.write(value.rawStatus, into: &buf)
         FfiConverterOptionTypeMoney.write(value.amount, into: &buf)
         FfiConverterOptionTypeMoney.write(value.paidAmount, into: &buf)
-        FfiConverterOptionTimestamp.write(value.paidAt, into: &buf)
-        FfiConverterOptionTimestamp.write(value.createdAt, into: &buf)
+        FfiConverterOptionTypeTimestamp.write(value.paidAt, into: &buf)
+        FfiConverterOptionTypeTimestamp.write(value.createdAt, into: &buf)
         FfiConverterSequenceTypeOrderFlag.write(value.flags, into: &buf)
     }
 }
@@ -1782,7 +3771,1107 @@ public func FfiConverterTypeOrder_lower(_ value: Order) -> RustBuffer {
 
 
 /**
- * A parsed, verified order answer.
+ * `collection`: present once collection started.
+ */
+public struct PayscoreCollection: Equatable, Hashable {
+    /**
+     * Collection state.
+     */
+    public let state: PayscoreCollectionState
+    /**
+     * Total to collect, minor units.
+     */
+    public let totalAmount: Int64?
+    /**
+     * Still being paid, minor units.
+     */
+    public let payingAmount: Int64?
+    /**
+     * Paid so far, minor units.
+     */
+    public let paidAmount: Int64?
+    /**
+     * Paying bank type.
+     */
+    public let bankType: String?
+    /**
+     * Individual payments.
+     */
+    public let details: [PayscoreCollectionDetail]?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Collection state.
+         */state: PayscoreCollectionState, 
+        /**
+         * Total to collect, minor units.
+         */totalAmount: Int64?, 
+        /**
+         * Still being paid, minor units.
+         */payingAmount: Int64?, 
+        /**
+         * Paid so far, minor units.
+         */paidAmount: Int64?, 
+        /**
+         * Paying bank type.
+         */bankType: String?, 
+        /**
+         * Individual payments.
+         */details: [PayscoreCollectionDetail]?) {
+        self.state = state
+        self.totalAmount = totalAmount
+        self.payingAmount = payingAmount
+        self.paidAmount = paidAmount
+        self.bankType = bankType
+        self.details = details
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PayscoreCollection: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePayscoreCollection: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PayscoreCollection {
+        return
+            try PayscoreCollection(
+                state: FfiConverterTypePayscoreCollectionState.read(from: &buf), 
+                totalAmount: FfiConverterOptionInt64.read(from: &buf), 
+                payingAmount: FfiConverterOptionInt64.read(from: &buf), 
+                paidAmount: FfiConverterOptionInt64.read(from: &buf), 
+                bankType: FfiConverterOptionString.read(from: &buf), 
+                details: FfiConverterOptionSequenceTypePayscoreCollectionDetail.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PayscoreCollection, into buf: inout [UInt8]) {
+        FfiConverterTypePayscoreCollectionState.write(value.state, into: &buf)
+        FfiConverterOptionInt64.write(value.totalAmount, into: &buf)
+        FfiConverterOptionInt64.write(value.payingAmount, into: &buf)
+        FfiConverterOptionInt64.write(value.paidAmount, into: &buf)
+        FfiConverterOptionString.write(value.bankType, into: &buf)
+        FfiConverterOptionSequenceTypePayscoreCollectionDetail.write(value.details, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreCollection_lift(_ buf: RustBuffer) throws -> PayscoreCollection {
+    return try FfiConverterTypePayscoreCollection.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreCollection_lower(_ value: PayscoreCollection) -> RustBuffer {
+    return FfiConverterTypePayscoreCollection.lower(value)
+}
+
+
+/**
+ * One collection detail (a payment towards the order).
+ */
+public struct PayscoreCollectionDetail: Equatable, Hashable {
+    /**
+     * Sequence number.
+     */
+    public let seq: Int64?
+    /**
+     * Amount, minor units.
+     */
+    public let amount: Int64?
+    /**
+     * `NEWTON` (Pay Score deduction) or `MCH` (merchant collected).
+     */
+    public let paidType: String?
+    /**
+     * Payment time, RFC 3339.
+     */
+    public let paidTime: String?
+    /**
+     * WeChat Pay transaction id.
+     */
+    public let transactionId: String?
+    /**
+     * Promotions.
+     */
+    public let promotionDetail: [WechatPayPromotion]?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Sequence number.
+         */seq: Int64?, 
+        /**
+         * Amount, minor units.
+         */amount: Int64?, 
+        /**
+         * `NEWTON` (Pay Score deduction) or `MCH` (merchant collected).
+         */paidType: String?, 
+        /**
+         * Payment time, RFC 3339.
+         */paidTime: String?, 
+        /**
+         * WeChat Pay transaction id.
+         */transactionId: String?, 
+        /**
+         * Promotions.
+         */promotionDetail: [WechatPayPromotion]?) {
+        self.seq = seq
+        self.amount = amount
+        self.paidType = paidType
+        self.paidTime = paidTime
+        self.transactionId = transactionId
+        self.promotionDetail = promotionDetail
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PayscoreCollectionDetail: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePayscoreCollectionDetail: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PayscoreCollectionDetail {
+        return
+            try PayscoreCollectionDetail(
+                seq: FfiConverterOptionInt64.read(from: &buf), 
+                amount: FfiConverterOptionInt64.read(from: &buf), 
+                paidType: FfiConverterOptionString.read(from: &buf), 
+                paidTime: FfiConverterOptionString.read(from: &buf), 
+                transactionId: FfiConverterOptionString.read(from: &buf), 
+                promotionDetail: FfiConverterOptionSequenceTypeWechatPayPromotion.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PayscoreCollectionDetail, into buf: inout [UInt8]) {
+        FfiConverterOptionInt64.write(value.seq, into: &buf)
+        FfiConverterOptionInt64.write(value.amount, into: &buf)
+        FfiConverterOptionString.write(value.paidType, into: &buf)
+        FfiConverterOptionString.write(value.paidTime, into: &buf)
+        FfiConverterOptionString.write(value.transactionId, into: &buf)
+        FfiConverterOptionSequenceTypeWechatPayPromotion.write(value.promotionDetail, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreCollectionDetail_lift(_ buf: RustBuffer) throws -> PayscoreCollectionDetail {
+    return try FfiConverterTypePayscoreCollectionDetail.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreCollectionDetail_lower(_ value: PayscoreCollectionDetail) -> RustBuffer {
+    return FfiConverterTypePayscoreCollectionDetail.lower(value)
+}
+
+
+/**
+ * `location`
+ */
+public struct PayscoreLocation: Equatable, Hashable {
+    /**
+     * Start location.
+     */
+    public let startLocation: String?
+    /**
+     * End location.
+     */
+    public let endLocation: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Start location.
+         */startLocation: String?, 
+        /**
+         * End location.
+         */endLocation: String?) {
+        self.startLocation = startLocation
+        self.endLocation = endLocation
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PayscoreLocation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePayscoreLocation: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PayscoreLocation {
+        return
+            try PayscoreLocation(
+                startLocation: FfiConverterOptionString.read(from: &buf), 
+                endLocation: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PayscoreLocation, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.startLocation, into: &buf)
+        FfiConverterOptionString.write(value.endLocation, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreLocation_lift(_ buf: RustBuffer) throws -> PayscoreLocation {
+    return try FfiConverterTypePayscoreLocation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreLocation_lower(_ value: PayscoreLocation) -> RustBuffer {
+    return FfiConverterTypePayscoreLocation.lower(value)
+}
+
+
+/**
+ * The query: `service_id`, `sub_mchid`, and exactly one of `out_order_no` / `query_id`.
+ */
+public struct PayscoreOverseaQuery: Equatable, Hashable {
+    /**
+     * Service id (1–32).
+     */
+    public let serviceId: String
+    /**
+     * Sub-merchant id (1–32 digits).
+     */
+    public let subMchid: String
+    /**
+     * Merchant service-order number (1–32 of `[0-9A-Za-z_\-|*]`).
+     */
+    public let outOrderNo: String?
+    /**
+     * Query id handed back by WeChat after user confirmation (1–512).
+     */
+    public let queryId: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Service id (1–32).
+         */serviceId: String, 
+        /**
+         * Sub-merchant id (1–32 digits).
+         */subMchid: String, 
+        /**
+         * Merchant service-order number (1–32 of `[0-9A-Za-z_\-|*]`).
+         */outOrderNo: String? = nil, 
+        /**
+         * Query id handed back by WeChat after user confirmation (1–512).
+         */queryId: String? = nil) {
+        self.serviceId = serviceId
+        self.subMchid = subMchid
+        self.outOrderNo = outOrderNo
+        self.queryId = queryId
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PayscoreOverseaQuery: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePayscoreOverseaQuery: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PayscoreOverseaQuery {
+        return
+            try PayscoreOverseaQuery(
+                serviceId: FfiConverterString.read(from: &buf), 
+                subMchid: FfiConverterString.read(from: &buf), 
+                outOrderNo: FfiConverterOptionString.read(from: &buf), 
+                queryId: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PayscoreOverseaQuery, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.serviceId, into: &buf)
+        FfiConverterString.write(value.subMchid, into: &buf)
+        FfiConverterOptionString.write(value.outOrderNo, into: &buf)
+        FfiConverterOptionString.write(value.queryId, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreOverseaQuery_lift(_ buf: RustBuffer) throws -> PayscoreOverseaQuery {
+    return try FfiConverterTypePayscoreOverseaQuery.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreOverseaQuery_lower(_ value: PayscoreOverseaQuery) -> RustBuffer {
+    return FfiConverterTypePayscoreOverseaQuery.lower(value)
+}
+
+
+/**
+ * One merchant discount.
+ */
+public struct PayscorePostDiscount: Equatable, Hashable {
+    /**
+     * Discount name.
+     */
+    public let name: String
+    /**
+     * Description.
+     */
+    public let description: String
+    /**
+     * Amount, minor units.
+     */
+    public let amount: Int64?
+    /**
+     * Count.
+     */
+    public let count: Int64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Discount name.
+         */name: String, 
+        /**
+         * Description.
+         */description: String, 
+        /**
+         * Amount, minor units.
+         */amount: Int64?, 
+        /**
+         * Count.
+         */count: Int64?) {
+        self.name = name
+        self.description = description
+        self.amount = amount
+        self.count = count
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PayscorePostDiscount: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePayscorePostDiscount: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PayscorePostDiscount {
+        return
+            try PayscorePostDiscount(
+                name: FfiConverterString.read(from: &buf), 
+                description: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterOptionInt64.read(from: &buf), 
+                count: FfiConverterOptionInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PayscorePostDiscount, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.description, into: &buf)
+        FfiConverterOptionInt64.write(value.amount, into: &buf)
+        FfiConverterOptionInt64.write(value.count, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscorePostDiscount_lift(_ buf: RustBuffer) throws -> PayscorePostDiscount {
+    return try FfiConverterTypePayscorePostDiscount.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscorePostDiscount_lower(_ value: PayscorePostDiscount) -> RustBuffer {
+    return FfiConverterTypePayscorePostDiscount.lower(value)
+}
+
+
+/**
+ * One post-payment item.
+ */
+public struct PayscorePostPayment: Equatable, Hashable {
+    /**
+     * Item name.
+     */
+    public let name: String
+    /**
+     * Amount, minor units.
+     */
+    public let amount: Int64?
+    /**
+     * Description.
+     */
+    public let description: String?
+    /**
+     * Count.
+     */
+    public let count: Int64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Item name.
+         */name: String, 
+        /**
+         * Amount, minor units.
+         */amount: Int64?, 
+        /**
+         * Description.
+         */description: String?, 
+        /**
+         * Count.
+         */count: Int64?) {
+        self.name = name
+        self.amount = amount
+        self.description = description
+        self.count = count
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PayscorePostPayment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePayscorePostPayment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PayscorePostPayment {
+        return
+            try PayscorePostPayment(
+                name: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterOptionInt64.read(from: &buf), 
+                description: FfiConverterOptionString.read(from: &buf), 
+                count: FfiConverterOptionInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PayscorePostPayment, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterOptionInt64.write(value.amount, into: &buf)
+        FfiConverterOptionString.write(value.description, into: &buf)
+        FfiConverterOptionInt64.write(value.count, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscorePostPayment_lift(_ buf: RustBuffer) throws -> PayscorePostPayment {
+    return try FfiConverterTypePayscorePostPayment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscorePostPayment_lower(_ value: PayscorePostPayment) -> RustBuffer {
+    return FfiConverterTypePayscorePostPayment.lower(value)
+}
+
+
+/**
+ * `risk_fund`
+ */
+public struct PayscoreRiskFund: Equatable, Hashable {
+    /**
+     * e.g. `DEPOSIT`.
+     */
+    public let name: String
+    /**
+     * Amount, minor units.
+     */
+    public let amount: Int64
+    /**
+     * Description.
+     */
+    public let description: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * e.g. `DEPOSIT`.
+         */name: String, 
+        /**
+         * Amount, minor units.
+         */amount: Int64, 
+        /**
+         * Description.
+         */description: String?) {
+        self.name = name
+        self.amount = amount
+        self.description = description
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PayscoreRiskFund: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePayscoreRiskFund: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PayscoreRiskFund {
+        return
+            try PayscoreRiskFund(
+                name: FfiConverterString.read(from: &buf), 
+                amount: FfiConverterInt64.read(from: &buf), 
+                description: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PayscoreRiskFund, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterInt64.write(value.amount, into: &buf)
+        FfiConverterOptionString.write(value.description, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreRiskFund_lift(_ buf: RustBuffer) throws -> PayscoreRiskFund {
+    return try FfiConverterTypePayscoreRiskFund.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreRiskFund_lower(_ value: PayscoreRiskFund) -> RustBuffer {
+    return FfiConverterTypePayscoreRiskFund.lower(value)
+}
+
+
+/**
+ * The 200 response, every documented field.
+ */
+public struct PayscoreServiceOrder: Equatable, Hashable {
+    /**
+     * Merchant service-order number.
+     */
+    public let outOrderNo: String
+    /**
+     * Service id.
+     */
+    public let serviceId: String
+    /**
+     * Service provider app id.
+     */
+    public let appid: String
+    /**
+     * Service provider merchant id.
+     */
+    public let mchid: String
+    /**
+     * Sub-merchant app id.
+     */
+    public let subAppid: String?
+    /**
+     * Sub-merchant id.
+     */
+    public let subMchid: String
+    /**
+     * Service description.
+     */
+    public let serviceIntroduction: String
+    /**
+     * State.
+     */
+    public let state: PayscoreServiceOrderState
+    /**
+     * `USER_CONFIRM` / `MCH_COMPLETE`, while DOING.
+     */
+    public let stateDescription: String?
+    /**
+     * Post-payment items.
+     */
+    public let postPayments: [PayscorePostPayment]?
+    /**
+     * Merchant discounts.
+     */
+    public let postDiscounts: [PayscorePostDiscount]?
+    /**
+     * Risk fund.
+     */
+    public let riskFund: PayscoreRiskFund
+    /**
+     * Total amount, minor units of `currency` (may be absent before the order is confirmed).
+     */
+    public let totalAmount: Int64?
+    /**
+     * Whether Pay Score collects the money.
+     */
+    public let needCollection: Bool?
+    /**
+     * Collection info.
+     */
+    public let collection: PayscoreCollection?
+    /**
+     * Service time range (the object is required; every field in it is optional).
+     */
+    public let timeRange: PayscoreTimeRange
+    /**
+     * Service location.
+     */
+    public let location: PayscoreLocation?
+    /**
+     * Merchant data.
+     */
+    public let attach: String?
+    /**
+     * Notification URL.
+     */
+    public let notifyUrl: String
+    /**
+     * User openid under appid.
+     */
+    public let openid: String?
+    /**
+     * User openid under sub_appid.
+     */
+    public let subOpenid: String?
+    /**
+     * WeChat Pay service-order id.
+     */
+    public let orderId: String
+    /**
+     * Settlement currency (e.g. HKD).
+     */
+    public let currency: String?
+    /**
+     * Locked exchange rate × 10^8 (90000000 ↔ 1 HKD = 0.90 CNY).
+     */
+    public let currencyPrice: Int64?
+    /**
+     * The locked rate as text.
+     */
+    public let currencyRateInfo: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Merchant service-order number.
+         */outOrderNo: String, 
+        /**
+         * Service id.
+         */serviceId: String, 
+        /**
+         * Service provider app id.
+         */appid: String, 
+        /**
+         * Service provider merchant id.
+         */mchid: String, 
+        /**
+         * Sub-merchant app id.
+         */subAppid: String?, 
+        /**
+         * Sub-merchant id.
+         */subMchid: String, 
+        /**
+         * Service description.
+         */serviceIntroduction: String, 
+        /**
+         * State.
+         */state: PayscoreServiceOrderState, 
+        /**
+         * `USER_CONFIRM` / `MCH_COMPLETE`, while DOING.
+         */stateDescription: String?, 
+        /**
+         * Post-payment items.
+         */postPayments: [PayscorePostPayment]?, 
+        /**
+         * Merchant discounts.
+         */postDiscounts: [PayscorePostDiscount]?, 
+        /**
+         * Risk fund.
+         */riskFund: PayscoreRiskFund, 
+        /**
+         * Total amount, minor units of `currency` (may be absent before the order is confirmed).
+         */totalAmount: Int64?, 
+        /**
+         * Whether Pay Score collects the money.
+         */needCollection: Bool?, 
+        /**
+         * Collection info.
+         */collection: PayscoreCollection?, 
+        /**
+         * Service time range (the object is required; every field in it is optional).
+         */timeRange: PayscoreTimeRange, 
+        /**
+         * Service location.
+         */location: PayscoreLocation?, 
+        /**
+         * Merchant data.
+         */attach: String?, 
+        /**
+         * Notification URL.
+         */notifyUrl: String, 
+        /**
+         * User openid under appid.
+         */openid: String?, 
+        /**
+         * User openid under sub_appid.
+         */subOpenid: String?, 
+        /**
+         * WeChat Pay service-order id.
+         */orderId: String, 
+        /**
+         * Settlement currency (e.g. HKD).
+         */currency: String?, 
+        /**
+         * Locked exchange rate × 10^8 (90000000 ↔ 1 HKD = 0.90 CNY).
+         */currencyPrice: Int64?, 
+        /**
+         * The locked rate as text.
+         */currencyRateInfo: String?) {
+        self.outOrderNo = outOrderNo
+        self.serviceId = serviceId
+        self.appid = appid
+        self.mchid = mchid
+        self.subAppid = subAppid
+        self.subMchid = subMchid
+        self.serviceIntroduction = serviceIntroduction
+        self.state = state
+        self.stateDescription = stateDescription
+        self.postPayments = postPayments
+        self.postDiscounts = postDiscounts
+        self.riskFund = riskFund
+        self.totalAmount = totalAmount
+        self.needCollection = needCollection
+        self.collection = collection
+        self.timeRange = timeRange
+        self.location = location
+        self.attach = attach
+        self.notifyUrl = notifyUrl
+        self.openid = openid
+        self.subOpenid = subOpenid
+        self.orderId = orderId
+        self.currency = currency
+        self.currencyPrice = currencyPrice
+        self.currencyRateInfo = currencyRateInfo
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PayscoreServiceOrder: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePayscoreServiceOrder: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PayscoreServiceOrder {
+        return
+            try PayscoreServiceOrder(
+                outOrderNo: FfiConverterString.read(from: &buf), 
+                serviceId: FfiConverterString.read(from: &buf), 
+                appid: FfiConverterString.read(from: &buf), 
+                mchid: FfiConverterString.read(from: &buf), 
+                subAppid: FfiConverterOptionString.read(from: &buf), 
+                subMchid: FfiConverterString.read(from: &buf), 
+                serviceIntroduction: FfiConverterString.read(from: &buf), 
+                state: FfiConverterTypePayscoreServiceOrderState.read(from: &buf), 
+                stateDescription: FfiConverterOptionString.read(from: &buf), 
+                postPayments: FfiConverterOptionSequenceTypePayscorePostPayment.read(from: &buf), 
+                postDiscounts: FfiConverterOptionSequenceTypePayscorePostDiscount.read(from: &buf), 
+                riskFund: FfiConverterTypePayscoreRiskFund.read(from: &buf), 
+                totalAmount: FfiConverterOptionInt64.read(from: &buf), 
+                needCollection: FfiConverterOptionBool.read(from: &buf), 
+                collection: FfiConverterOptionTypePayscoreCollection.read(from: &buf), 
+                timeRange: FfiConverterTypePayscoreTimeRange.read(from: &buf), 
+                location: FfiConverterOptionTypePayscoreLocation.read(from: &buf), 
+                attach: FfiConverterOptionString.read(from: &buf), 
+                notifyUrl: FfiConverterString.read(from: &buf), 
+                openid: FfiConverterOptionString.read(from: &buf), 
+                subOpenid: FfiConverterOptionString.read(from: &buf), 
+                orderId: FfiConverterString.read(from: &buf), 
+                currency: FfiConverterOptionString.read(from: &buf), 
+                currencyPrice: FfiConverterOptionInt64.read(from: &buf), 
+                currencyRateInfo: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PayscoreServiceOrder, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.outOrderNo, into: &buf)
+        FfiConverterString.write(value.serviceId, into: &buf)
+        FfiConverterString.write(value.appid, into: &buf)
+        FfiConverterString.write(value.mchid, into: &buf)
+        FfiConverterOptionString.write(value.subAppid, into: &buf)
+        FfiConverterString.write(value.subMchid, into: &buf)
+        FfiConverterString.write(value.serviceIntroduction, into: &buf)
+        FfiConverterTypePayscoreServiceOrderState.write(value.state, into: &buf)
+        FfiConverterOptionString.write(value.stateDescription, into: &buf)
+        FfiConverterOptionSequenceTypePayscorePostPayment.write(value.postPayments, into: &buf)
+        FfiConverterOptionSequenceTypePayscorePostDiscount.write(value.postDiscounts, into: &buf)
+        FfiConverterTypePayscoreRiskFund.write(value.riskFund, into: &buf)
+        FfiConverterOptionInt64.write(value.totalAmount, into: &buf)
+        FfiConverterOptionBool.write(value.needCollection, into: &buf)
+        FfiConverterOptionTypePayscoreCollection.write(value.collection, into: &buf)
+        FfiConverterTypePayscoreTimeRange.write(value.timeRange, into: &buf)
+        FfiConverterOptionTypePayscoreLocation.write(value.location, into: &buf)
+        FfiConverterOptionString.write(value.attach, into: &buf)
+        FfiConverterString.write(value.notifyUrl, into: &buf)
+        FfiConverterOptionString.write(value.openid, into: &buf)
+        FfiConverterOptionString.write(value.subOpenid, into: &buf)
+        FfiConverterString.write(value.orderId, into: &buf)
+        FfiConverterOptionString.write(value.currency, into: &buf)
+        FfiConverterOptionInt64.write(value.currencyPrice, into: &buf)
+        FfiConverterOptionString.write(value.currencyRateInfo, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreServiceOrder_lift(_ buf: RustBuffer) throws -> PayscoreServiceOrder {
+    return try FfiConverterTypePayscoreServiceOrder.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreServiceOrder_lower(_ value: PayscoreServiceOrder) -> RustBuffer {
+    return FfiConverterTypePayscoreServiceOrder.lower(value)
+}
+
+
+/**
+ * `time_range`
+ */
+public struct PayscoreTimeRange: Equatable, Hashable {
+    /**
+     * Service start.
+     */
+    public let startTime: String?
+    /**
+     * Service end.
+     */
+    public let endTime: String?
+    /**
+     * Start remark.
+     */
+    public let startTimeRemark: String?
+    /**
+     * End remark.
+     */
+    public let endTimeRemark: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Service start.
+         */startTime: String?, 
+        /**
+         * Service end.
+         */endTime: String?, 
+        /**
+         * Start remark.
+         */startTimeRemark: String?, 
+        /**
+         * End remark.
+         */endTimeRemark: String?) {
+        self.startTime = startTime
+        self.endTime = endTime
+        self.startTimeRemark = startTimeRemark
+        self.endTimeRemark = endTimeRemark
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PayscoreTimeRange: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePayscoreTimeRange: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PayscoreTimeRange {
+        return
+            try PayscoreTimeRange(
+                startTime: FfiConverterOptionString.read(from: &buf), 
+                endTime: FfiConverterOptionString.read(from: &buf), 
+                startTimeRemark: FfiConverterOptionString.read(from: &buf), 
+                endTimeRemark: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PayscoreTimeRange, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.startTime, into: &buf)
+        FfiConverterOptionString.write(value.endTime, into: &buf)
+        FfiConverterOptionString.write(value.startTimeRemark, into: &buf)
+        FfiConverterOptionString.write(value.endTimeRemark, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreTimeRange_lift(_ buf: RustBuffer) throws -> PayscoreTimeRange {
+    return try FfiConverterTypePayscoreTimeRange.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreTimeRange_lower(_ value: PayscoreTimeRange) -> RustBuffer {
+    return FfiConverterTypePayscoreTimeRange.lower(value)
+}
+
+
+/**
+ * A platform certificate or public key registered under a serial, for response verification.
+ */
+public struct PlatformCertificateConfig: Equatable, Hashable {
+    /**
+     * The serial WeChat Pay sends in `Wechatpay-Serial` for responses signed with this key.
+     */
+    public let serialNo: String
+    /**
+     * The public key as PEM (`PUBLIC KEY`).
+     */
+    public let publicKeyPem: String?
+    /**
+     * Or the whole platform certificate as PEM (`CERTIFICATE`).
+     */
+    public let certificatePem: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The serial WeChat Pay sends in `Wechatpay-Serial` for responses signed with this key.
+         */serialNo: String, 
+        /**
+         * The public key as PEM (`PUBLIC KEY`).
+         */publicKeyPem: String? = nil, 
+        /**
+         * Or the whole platform certificate as PEM (`CERTIFICATE`).
+         */certificatePem: String? = nil) {
+        self.serialNo = serialNo
+        self.publicKeyPem = publicKeyPem
+        self.certificatePem = certificatePem
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PlatformCertificateConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlatformCertificateConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlatformCertificateConfig {
+        return
+            try PlatformCertificateConfig(
+                serialNo: FfiConverterString.read(from: &buf), 
+                publicKeyPem: FfiConverterOptionString.read(from: &buf), 
+                certificatePem: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PlatformCertificateConfig, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.serialNo, into: &buf)
+        FfiConverterOptionString.write(value.publicKeyPem, into: &buf)
+        FfiConverterOptionString.write(value.certificatePem, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlatformCertificateConfig_lift(_ buf: RustBuffer) throws -> PlatformCertificateConfig {
+    return try FfiConverterTypePlatformCertificateConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlatformCertificateConfig_lower(_ value: PlatformCertificateConfig) -> RustBuffer {
+    return FfiConverterTypePlatformCertificateConfig.lower(value)
+}
+
+
+/**
+ * A parsed order answer: the normalized order and the provider's full typed response.
  */
 public struct QueryResult: Equatable, Hashable {
     /**
@@ -1790,18 +4879,15 @@ public struct QueryResult: Equatable, Hashable {
      */
     public let order: Order
     /**
-     * The provider's full typed response as JSON text (field names as the provider sends them;
-     * integers exact).
+     * Everything the provider said, typed.
      */
-    public let detailJson: String
+    public let detail: ProviderDetail
     /**
-     * The serial of the key that verified the answer (WeChat Pay), else null.
+     * The serial (`PUB_KEY_ID_…` or platform certificate serial) of the key whose signature
+     * over this response was verified; `None` for providers that define no response signature
+     * (their answers are trusted only as far as TLS to the provider's host).
      */
     public let signatureSerial: String?
-    /**
-     * The whole result in the CLI's JSON shape (`{"order", "detail", "signature_serial"}`).
-     */
-    public let json: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1810,19 +4896,16 @@ public struct QueryResult: Equatable, Hashable {
          * The normalized order.
          */order: Order, 
         /**
-         * The provider's full typed response as JSON text (field names as the provider sends them;
-         * integers exact).
-         */detailJson: String, 
+         * Everything the provider said, typed.
+         */detail: ProviderDetail, 
         /**
-         * The serial of the key that verified the answer (WeChat Pay), else null.
-         */signatureSerial: String?, 
-        /**
-         * The whole result in the CLI's JSON shape (`{"order", "detail", "signature_serial"}`).
-         */json: String) {
+         * The serial (`PUB_KEY_ID_…` or platform certificate serial) of the key whose signature
+         * over this response was verified; `None` for providers that define no response signature
+         * (their answers are trusted only as far as TLS to the provider's host).
+         */signatureSerial: String?) {
         self.order = order
-        self.detailJson = detailJson
+        self.detail = detail
         self.signatureSerial = signatureSerial
-        self.json = json
     }
 
     
@@ -1842,17 +4925,15 @@ public struct FfiConverterTypeQueryResult: FfiConverterRustBuffer {
         return
             try QueryResult(
                 order: FfiConverterTypeOrder.read(from: &buf), 
-                detailJson: FfiConverterString.read(from: &buf), 
-                signatureSerial: FfiConverterOptionString.read(from: &buf), 
-                json: FfiConverterString.read(from: &buf)
+                detail: FfiConverterTypeProviderDetail.read(from: &buf), 
+                signatureSerial: FfiConverterOptionString.read(from: &buf)
         )
     }
 
     public static func write(_ value: QueryResult, into buf: inout [UInt8]) {
         FfiConverterTypeOrder.write(value.order, into: &buf)
-        FfiConverterString.write(value.detailJson, into: &buf)
+        FfiConverterTypeProviderDetail.write(value.detail, into: &buf)
         FfiConverterOptionString.write(value.signatureSerial, into: &buf)
-        FfiConverterString.write(value.json, into: &buf)
     }
 }
 
@@ -1873,21 +4954,1437 @@ public func FfiConverterTypeQueryResult_lower(_ value: QueryResult) -> RustBuffe
 
 
 /**
- * Qualifiers of a status.
+ * Configuration shared by both WeChat Pay providers (the JSON config document minus
+ * `provider`).
+ */
+public struct WechatPayConfig: Equatable, Hashable {
+    /**
+     * The merchant (or service provider) id, `mchid`.
+     */
+    public let mchid: String
+    /**
+     * The serial number of the merchant API certificate whose private key signs requests.
+     */
+    public let merchantSerialNo: String
+    /**
+     * The merchant API private key (PKCS#8 or PKCS#1 PEM). Optional: without it, only the
+     * two-phase `prepare` / `finish` signing path (KMS, HSM, host crypto) is available.
+     */
+    public let merchantPrivateKeyPem: Secret?
+    /**
+     * The WeChat Pay public key id (`PUB_KEY_ID_…`), in public-key mode.
+     */
+    public let wechatpayPublicKeyId: String?
+    /**
+     * The WeChat Pay public key (PEM), in public-key mode.
+     */
+    public let wechatpayPublicKeyPem: String?
+    /**
+     * Platform certificates / keys by serial, in certificate mode (may be combined with the
+     * public key, as WeChat Pay does while merchants migrate).
+     */
+    public let platformCertificates: [PlatformCertificateConfig]
+    /**
+     * Override of the API host (e.g. the backup host, a regional Global host, or the sandbox).
+     */
+    public let baseUrl: String?
+    /**
+     * Largest accepted response body in bytes (default 1 MiB).
+     */
+    public let maxResponseBytes: UInt64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The merchant (or service provider) id, `mchid`.
+         */mchid: String, 
+        /**
+         * The serial number of the merchant API certificate whose private key signs requests.
+         */merchantSerialNo: String, 
+        /**
+         * The merchant API private key (PKCS#8 or PKCS#1 PEM). Optional: without it, only the
+         * two-phase `prepare` / `finish` signing path (KMS, HSM, host crypto) is available.
+         */merchantPrivateKeyPem: Secret? = nil, 
+        /**
+         * The WeChat Pay public key id (`PUB_KEY_ID_…`), in public-key mode.
+         */wechatpayPublicKeyId: String? = nil, 
+        /**
+         * The WeChat Pay public key (PEM), in public-key mode.
+         */wechatpayPublicKeyPem: String? = nil, 
+        /**
+         * Platform certificates / keys by serial, in certificate mode (may be combined with the
+         * public key, as WeChat Pay does while merchants migrate).
+         */platformCertificates: [PlatformCertificateConfig] = [], 
+        /**
+         * Override of the API host (e.g. the backup host, a regional Global host, or the sandbox).
+         */baseUrl: String? = nil, 
+        /**
+         * Largest accepted response body in bytes (default 1 MiB).
+         */maxResponseBytes: UInt64? = nil) {
+        self.mchid = mchid
+        self.merchantSerialNo = merchantSerialNo
+        self.merchantPrivateKeyPem = merchantPrivateKeyPem
+        self.wechatpayPublicKeyId = wechatpayPublicKeyId
+        self.wechatpayPublicKeyPem = wechatpayPublicKeyPem
+        self.platformCertificates = platformCertificates
+        self.baseUrl = baseUrl
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WechatPayConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWechatPayConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WechatPayConfig {
+        return
+            try WechatPayConfig(
+                mchid: FfiConverterString.read(from: &buf), 
+                merchantSerialNo: FfiConverterString.read(from: &buf), 
+                merchantPrivateKeyPem: FfiConverterOptionTypeSecret.read(from: &buf), 
+                wechatpayPublicKeyId: FfiConverterOptionString.read(from: &buf), 
+                wechatpayPublicKeyPem: FfiConverterOptionString.read(from: &buf), 
+                platformCertificates: FfiConverterSequenceTypePlatformCertificateConfig.read(from: &buf), 
+                baseUrl: FfiConverterOptionString.read(from: &buf), 
+                maxResponseBytes: FfiConverterOptionUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WechatPayConfig, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.mchid, into: &buf)
+        FfiConverterString.write(value.merchantSerialNo, into: &buf)
+        FfiConverterOptionTypeSecret.write(value.merchantPrivateKeyPem, into: &buf)
+        FfiConverterOptionString.write(value.wechatpayPublicKeyId, into: &buf)
+        FfiConverterOptionString.write(value.wechatpayPublicKeyPem, into: &buf)
+        FfiConverterSequenceTypePlatformCertificateConfig.write(value.platformCertificates, into: &buf)
+        FfiConverterOptionString.write(value.baseUrl, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxResponseBytes, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWechatPayConfig_lift(_ buf: RustBuffer) throws -> WechatPayConfig {
+    return try FfiConverterTypeWechatPayConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWechatPayConfig_lower(_ value: WechatPayConfig) -> RustBuffer {
+    return FfiConverterTypeWechatPayConfig.lower(value)
+}
+
+
+/**
+ * One `goods_detail` entry of a promotion.
+ */
+public struct WechatPayGoodsDetail: Equatable, Hashable {
+    /**
+     * Goods id.
+     */
+    public let goodsId: String
+    /**
+     * Quantity.
+     */
+    public let quantity: Int64?
+    /**
+     * Unit price, minor units.
+     */
+    public let unitPrice: Int64?
+    /**
+     * Discount, minor units.
+     */
+    public let discountAmount: Int64?
+    /**
+     * Remark.
+     */
+    public let goodsRemark: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Goods id.
+         */goodsId: String, 
+        /**
+         * Quantity.
+         */quantity: Int64?, 
+        /**
+         * Unit price, minor units.
+         */unitPrice: Int64?, 
+        /**
+         * Discount, minor units.
+         */discountAmount: Int64?, 
+        /**
+         * Remark.
+         */goodsRemark: String?) {
+        self.goodsId = goodsId
+        self.quantity = quantity
+        self.unitPrice = unitPrice
+        self.discountAmount = discountAmount
+        self.goodsRemark = goodsRemark
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WechatPayGoodsDetail: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWechatPayGoodsDetail: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WechatPayGoodsDetail {
+        return
+            try WechatPayGoodsDetail(
+                goodsId: FfiConverterString.read(from: &buf), 
+                quantity: FfiConverterOptionInt64.read(from: &buf), 
+                unitPrice: FfiConverterOptionInt64.read(from: &buf), 
+                discountAmount: FfiConverterOptionInt64.read(from: &buf), 
+                goodsRemark: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WechatPayGoodsDetail, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.goodsId, into: &buf)
+        FfiConverterOptionInt64.write(value.quantity, into: &buf)
+        FfiConverterOptionInt64.write(value.unitPrice, into: &buf)
+        FfiConverterOptionInt64.write(value.discountAmount, into: &buf)
+        FfiConverterOptionString.write(value.goodsRemark, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWechatPayGoodsDetail_lift(_ buf: RustBuffer) throws -> WechatPayGoodsDetail {
+    return try FfiConverterTypeWechatPayGoodsDetail.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWechatPayGoodsDetail_lower(_ value: WechatPayGoodsDetail) -> RustBuffer {
+    return FfiConverterTypeWechatPayGoodsDetail.lower(value)
+}
+
+
+/**
+ * One `promotion_detail` entry. `scope` and `type` stay open strings: the doc's example uses
+ * `"DISCOUNT"` where the reference says `CASH|NOCASH`.
+ */
+public struct WechatPayPromotion: Equatable, Hashable {
+    /**
+     * Coupon id.
+     */
+    public let couponId: String
+    /**
+     * Coupon name.
+     */
+    public let name: String?
+    /**
+     * `GLOBAL` or `SINGLE`.
+     */
+    public let scope: String?
+    /**
+     * Coupon type (`CASH`, `NOCASH`, `DISCOUNT`, …).
+     */
+    public let kind: String?
+    /**
+     * Coupon amount, minor units.
+     */
+    public let amount: Int64
+    /**
+     * Stock (campaign) id.
+     */
+    public let stockId: String?
+    /**
+     * WeChat Pay's contribution, minor units.
+     */
+    public let wechatpayContribute: Int64?
+    /**
+     * The merchant's contribution, minor units.
+     */
+    public let merchantContribute: Int64?
+    /**
+     * Other contributions, minor units.
+     */
+    public let otherContribute: Int64?
+    /**
+     * Currency of the amounts.
+     */
+    public let currency: String?
+    /**
+     * Goods-level detail (Pay Score).
+     */
+    public let goodsDetail: [WechatPayGoodsDetail]?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Coupon id.
+         */couponId: String, 
+        /**
+         * Coupon name.
+         */name: String?, 
+        /**
+         * `GLOBAL` or `SINGLE`.
+         */scope: String?, 
+        /**
+         * Coupon type (`CASH`, `NOCASH`, `DISCOUNT`, …).
+         */kind: String?, 
+        /**
+         * Coupon amount, minor units.
+         */amount: Int64, 
+        /**
+         * Stock (campaign) id.
+         */stockId: String?, 
+        /**
+         * WeChat Pay's contribution, minor units.
+         */wechatpayContribute: Int64?, 
+        /**
+         * The merchant's contribution, minor units.
+         */merchantContribute: Int64?, 
+        /**
+         * Other contributions, minor units.
+         */otherContribute: Int64?, 
+        /**
+         * Currency of the amounts.
+         */currency: String?, 
+        /**
+         * Goods-level detail (Pay Score).
+         */goodsDetail: [WechatPayGoodsDetail]?) {
+        self.couponId = couponId
+        self.name = name
+        self.scope = scope
+        self.kind = kind
+        self.amount = amount
+        self.stockId = stockId
+        self.wechatpayContribute = wechatpayContribute
+        self.merchantContribute = merchantContribute
+        self.otherContribute = otherContribute
+        self.currency = currency
+        self.goodsDetail = goodsDetail
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WechatPayPromotion: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWechatPayPromotion: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WechatPayPromotion {
+        return
+            try WechatPayPromotion(
+                couponId: FfiConverterString.read(from: &buf), 
+                name: FfiConverterOptionString.read(from: &buf), 
+                scope: FfiConverterOptionString.read(from: &buf), 
+                kind: FfiConverterOptionString.read(from: &buf), 
+                amount: FfiConverterInt64.read(from: &buf), 
+                stockId: FfiConverterOptionString.read(from: &buf), 
+                wechatpayContribute: FfiConverterOptionInt64.read(from: &buf), 
+                merchantContribute: FfiConverterOptionInt64.read(from: &buf), 
+                otherContribute: FfiConverterOptionInt64.read(from: &buf), 
+                currency: FfiConverterOptionString.read(from: &buf), 
+                goodsDetail: FfiConverterOptionSequenceTypeWechatPayGoodsDetail.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WechatPayPromotion, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.couponId, into: &buf)
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterOptionString.write(value.scope, into: &buf)
+        FfiConverterOptionString.write(value.kind, into: &buf)
+        FfiConverterInt64.write(value.amount, into: &buf)
+        FfiConverterOptionString.write(value.stockId, into: &buf)
+        FfiConverterOptionInt64.write(value.wechatpayContribute, into: &buf)
+        FfiConverterOptionInt64.write(value.merchantContribute, into: &buf)
+        FfiConverterOptionInt64.write(value.otherContribute, into: &buf)
+        FfiConverterOptionString.write(value.currency, into: &buf)
+        FfiConverterOptionSequenceTypeWechatPayGoodsDetail.write(value.goodsDetail, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWechatPayPromotion_lift(_ buf: RustBuffer) throws -> WechatPayPromotion {
+    return try FfiConverterTypeWechatPayPromotion.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWechatPayPromotion_lower(_ value: WechatPayPromotion) -> RustBuffer {
+    return FfiConverterTypeWechatPayPromotion.lower(value)
+}
+
+
+/**
+ * A client configuration, for one provider.
+ */
+
+public enum Config: Equatable, Hashable {
+    
+    /**
+     * `wechatpay_edu_papay`
+     */
+    case wechatpayEduPapay(
+        /**
+         * The settings.
+         */config: WechatPayConfig
+    )
+    /**
+     * `wechatpay_payscore_oversea`
+     */
+    case wechatpayPayscoreOversea(
+        /**
+         * The settings.
+         */config: WechatPayConfig
+    )
+    /**
+     * `wechat_mini_charge`
+     */
+    case wechatMiniCharge(
+        /**
+         * The settings.
+         */config: MiniChargeConfig
+    )
+    /**
+     * `fubei`
+     */
+    case fubei(
+        /**
+         * The settings.
+         */config: FubeiConfig
+    )
+    /**
+     * `dingshang_vending`
+     */
+    case dingshangVending(
+        /**
+         * The settings.
+         */config: DingshangConfig
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Config: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConfig: FfiConverterRustBuffer {
+    typealias SwiftType = Config
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Config {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .wechatpayEduPapay(config: try FfiConverterTypeWechatPayConfig.read(from: &buf)
+        )
+        
+        case 2: return .wechatpayPayscoreOversea(config: try FfiConverterTypeWechatPayConfig.read(from: &buf)
+        )
+        
+        case 3: return .wechatMiniCharge(config: try FfiConverterTypeMiniChargeConfig.read(from: &buf)
+        )
+        
+        case 4: return .fubei(config: try FfiConverterTypeFubeiConfig.read(from: &buf)
+        )
+        
+        case 5: return .dingshangVending(config: try FfiConverterTypeDingshangConfig.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Config, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .wechatpayEduPapay(config):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeWechatPayConfig.write(config, into: &buf)
+            
+        
+        case let .wechatpayPayscoreOversea(config):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeWechatPayConfig.write(config, into: &buf)
+            
+        
+        case let .wechatMiniCharge(config):
+            writeInt(&buf, Int32(3))
+            FfiConverterTypeMiniChargeConfig.write(config, into: &buf)
+            
+        
+        case let .fubei(config):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeFubeiConfig.write(config, into: &buf)
+            
+        
+        case let .dingshangVending(config):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypeDingshangConfig.write(config, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConfig_lift(_ buf: RustBuffer) throws -> Config {
+    return try FfiConverterTypeConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConfig_lower(_ value: Config) -> RustBuffer {
+    return FfiConverterTypeConfig.lower(value)
+}
+
+
+
+/**
+ * Delivery status of one order record.
+ */
+
+public enum DingshangDeliveryStatus: Equatable, Hashable {
+    
+    /**
+     * Waiting to be dispensed.
+     */
+    case waitingPickedUp
+    /**
+     * Dispensing.
+     */
+    case isDelivering
+    /**
+     * Dispensed.
+     */
+    case isSuccess
+    /**
+     * Picked up.
+     */
+    case isPickedUp
+    /**
+     * Dispensing failed.
+     */
+    case isFailed
+    /**
+     * Dispensing timed out.
+     */
+    case isTimeout
+    /**
+     * Cancelled and refunded.
+     */
+    case isRefund
+    /**
+     * A value the provider does not document, verbatim.
+     */
+    case other(
+        /**
+         * The provider's value.
+         */value: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension DingshangDeliveryStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDingshangDeliveryStatus: FfiConverterRustBuffer {
+    typealias SwiftType = DingshangDeliveryStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DingshangDeliveryStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .waitingPickedUp
+        
+        case 2: return .isDelivering
+        
+        case 3: return .isSuccess
+        
+        case 4: return .isPickedUp
+        
+        case 5: return .isFailed
+        
+        case 6: return .isTimeout
+        
+        case 7: return .isRefund
+        
+        case 8: return .other(value: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: DingshangDeliveryStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .waitingPickedUp:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .isDelivering:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .isSuccess:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .isPickedUp:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .isFailed:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .isTimeout:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .isRefund:
+            writeInt(&buf, Int32(7))
+        
+        
+        case let .other(value):
+            writeInt(&buf, Int32(8))
+            FfiConverterString.write(value, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDingshangDeliveryStatus_lift(_ buf: RustBuffer) throws -> DingshangDeliveryStatus {
+    return try FfiConverterTypeDingshangDeliveryStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDingshangDeliveryStatus_lower(_ value: DingshangDeliveryStatus) -> RustBuffer {
+    return FfiConverterTypeDingshangDeliveryStatus.lower(value)
+}
+
+
+
+/**
+ * Order `status`.
+ */
+
+public enum DingshangOrderStatus: Equatable, Hashable {
+    
+    /**
+     * Paid.
+     */
+    case success
+    /**
+     * Transferred to refund.
+     */
+    case refund
+    /**
+     * Closed.
+     */
+    case closed
+    /**
+     * Revoked (payment-code payments).
+     */
+    case revoked
+    /**
+     * Paying (payment-code payments).
+     */
+    case userPaying
+    /**
+     * Payment failed.
+     */
+    case payError
+    /**
+     * Pickup-code order.
+     */
+    case pickupCode
+    /**
+     * Not paid.
+     */
+    case notPay
+    /**
+     * Test order.
+     */
+    case testPay
+    /**
+     * A value the provider does not document, verbatim.
+     */
+    case other(
+        /**
+         * The provider's value.
+         */value: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension DingshangOrderStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDingshangOrderStatus: FfiConverterRustBuffer {
+    typealias SwiftType = DingshangOrderStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DingshangOrderStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .success
+        
+        case 2: return .refund
+        
+        case 3: return .closed
+        
+        case 4: return .revoked
+        
+        case 5: return .userPaying
+        
+        case 6: return .payError
+        
+        case 7: return .pickupCode
+        
+        case 8: return .notPay
+        
+        case 9: return .testPay
+        
+        case 10: return .other(value: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: DingshangOrderStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .success:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .refund:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .closed:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .revoked:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .userPaying:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .payError:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .pickupCode:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .notPay:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .testPay:
+            writeInt(&buf, Int32(9))
+        
+        
+        case let .other(value):
+            writeInt(&buf, Int32(10))
+            FfiConverterString.write(value, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDingshangOrderStatus_lift(_ buf: RustBuffer) throws -> DingshangOrderStatus {
+    return try FfiConverterTypeDingshangOrderStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDingshangOrderStatus_lower(_ value: DingshangOrderStatus) -> RustBuffer {
+    return FfiConverterTypeDingshangOrderStatus.lower(value)
+}
+
+
+
+/**
+ * `trade_state`.
+ */
+
+public enum EduPapayTradeState: Equatable, Hashable {
+    
+    /**
+     * Paid.
+     */
+    case success
+    /**
+     * Transferred to refund.
+     */
+    case refund
+    /**
+     * Accepted, not paid yet.
+     */
+    case accepted
+    /**
+     * Payment failed (e.g. the bank declined).
+     */
+    case payFail
+    /**
+     * A value the provider does not document, verbatim.
+     */
+    case other(
+        /**
+         * The provider's value.
+         */value: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension EduPapayTradeState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEduPapayTradeState: FfiConverterRustBuffer {
+    typealias SwiftType = EduPapayTradeState
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EduPapayTradeState {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .success
+        
+        case 2: return .refund
+        
+        case 3: return .accepted
+        
+        case 4: return .payFail
+        
+        case 5: return .other(value: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: EduPapayTradeState, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .success:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .refund:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .accepted:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .payFail:
+            writeInt(&buf, Int32(4))
+        
+        
+        case let .other(value):
+            writeInt(&buf, Int32(5))
+            FfiConverterString.write(value, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEduPapayTradeState_lift(_ buf: RustBuffer) throws -> EduPapayTradeState {
+    return try FfiConverterTypeEduPapayTradeState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEduPapayTradeState_lower(_ value: EduPapayTradeState) -> RustBuffer {
+    return FfiConverterTypeEduPapayTradeState.lower(value)
+}
+
+
+
+/**
+ * `trade_state`.
+ */
+
+public enum FubeiTradeState: Equatable, Hashable {
+    
+    /**
+     * Awaiting payment.
+     */
+    case userPaying
+    /**
+     * Paid.
+     */
+    case success
+    /**
+     * Revoked.
+     */
+    case revoked
+    /**
+     * Being revoked.
+     */
+    case revoking
+    /**
+     * Revocation failed.
+     */
+    case revokedError
+    /**
+     * Closed.
+     */
+    case closed
+    /**
+     * A value the provider does not document, verbatim.
+     */
+    case other(
+        /**
+         * The provider's value.
+         */value: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension FubeiTradeState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFubeiTradeState: FfiConverterRustBuffer {
+    typealias SwiftType = FubeiTradeState
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FubeiTradeState {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .userPaying
+        
+        case 2: return .success
+        
+        case 3: return .revoked
+        
+        case 4: return .revoking
+        
+        case 5: return .revokedError
+        
+        case 6: return .closed
+        
+        case 7: return .other(value: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: FubeiTradeState, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .userPaying:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .success:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .revoked:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .revoking:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .revokedError:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .closed:
+            writeInt(&buf, Int32(6))
+        
+        
+        case let .other(value):
+            writeInt(&buf, Int32(7))
+            FfiConverterString.write(value, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFubeiTradeState_lift(_ buf: RustBuffer) throws -> FubeiTradeState {
+    return try FfiConverterTypeFubeiTradeState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFubeiTradeState_lower(_ value: FubeiTradeState) -> RustBuffer {
+    return FfiConverterTypeFubeiTradeState.lower(value)
+}
+
+
+
+/**
+ * Invoice status: 1 issuing, 2 issued, 3 cancelled, 4 failed.
+ */
+
+public enum MiniChargeInvoiceStatus: Equatable, Hashable {
+    
+    /**
+     * 1
+     */
+    case issuing
+    /**
+     * 2
+     */
+    case issued
+    /**
+     * 3
+     */
+    case cancelled
+    /**
+     * 4
+     */
+    case failed
+    /**
+     * A value the provider does not document, verbatim.
+     */
+    case other(
+        /**
+         * The provider's value.
+         */value: Int64
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension MiniChargeInvoiceStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMiniChargeInvoiceStatus: FfiConverterRustBuffer {
+    typealias SwiftType = MiniChargeInvoiceStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MiniChargeInvoiceStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .issuing
+        
+        case 2: return .issued
+        
+        case 3: return .cancelled
+        
+        case 4: return .failed
+        
+        case 5: return .other(value: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: MiniChargeInvoiceStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .issuing:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .issued:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .cancelled:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .failed:
+            writeInt(&buf, Int32(4))
+        
+        
+        case let .other(value):
+            writeInt(&buf, Int32(5))
+            FfiConverterInt64.write(value, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeInvoiceStatus_lift(_ buf: RustBuffer) throws -> MiniChargeInvoiceStatus {
+    return try FfiConverterTypeMiniChargeInvoiceStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeInvoiceStatus_lower(_ value: MiniChargeInvoiceStatus) -> RustBuffer {
+    return FfiConverterTypeMiniChargeInvoiceStatus.lower(value)
+}
+
+
+
+/**
+ * Order status (`status`): 1 awaiting payment, 2 paid, 3 timed out, 5 refunding, 6
+ * refunded, 7 refund failed, 9 cancelled; 4 and 8 are undefined.
+ */
+
+public enum MiniChargeOrderStatus: Equatable, Hashable {
+    
+    /**
+     * 1
+     */
+    case awaitingPayment
+    /**
+     * 2
+     */
+    case paid
+    /**
+     * 3
+     */
+    case timedOut
+    /**
+     * 5
+     */
+    case refunding
+    /**
+     * 6
+     */
+    case refunded
+    /**
+     * 7
+     */
+    case refundFailed
+    /**
+     * 9
+     */
+    case cancelled
+    /**
+     * A value the provider does not document, verbatim.
+     */
+    case other(
+        /**
+         * The provider's value.
+         */value: Int64
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension MiniChargeOrderStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMiniChargeOrderStatus: FfiConverterRustBuffer {
+    typealias SwiftType = MiniChargeOrderStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MiniChargeOrderStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .awaitingPayment
+        
+        case 2: return .paid
+        
+        case 3: return .timedOut
+        
+        case 4: return .refunding
+        
+        case 5: return .refunded
+        
+        case 6: return .refundFailed
+        
+        case 7: return .cancelled
+        
+        case 8: return .other(value: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: MiniChargeOrderStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .awaitingPayment:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .paid:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .timedOut:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .refunding:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .refunded:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .refundFailed:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .cancelled:
+            writeInt(&buf, Int32(7))
+        
+        
+        case let .other(value):
+            writeInt(&buf, Int32(8))
+            FfiConverterInt64.write(value, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeOrderStatus_lift(_ buf: RustBuffer) throws -> MiniChargeOrderStatus {
+    return try FfiConverterTypeMiniChargeOrderStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeOrderStatus_lower(_ value: MiniChargeOrderStatus) -> RustBuffer {
+    return FfiConverterTypeMiniChargeOrderStatus.lower(value)
+}
+
+
+
+/**
+ * A query for this provider: an order, or an access token.
+ */
+
+public enum MiniChargeQuery: Equatable, Hashable {
+    
+    /**
+     * `{"order_id": "DD…"}`
+     */
+    case order(
+        /**
+         * The service-provider order id.
+         */orderId: String
+    )
+    /**
+     * `{"token": "stable" | "classic", "force_refresh": false}`
+     */
+    case token(
+        /**
+         * Which endpoint.
+         */token: TokenKind, 
+        /**
+         * Stable tokens only: invalidate the current token (20 calls a day).
+         */forceRefresh: Bool
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension MiniChargeQuery: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMiniChargeQuery: FfiConverterRustBuffer {
+    typealias SwiftType = MiniChargeQuery
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MiniChargeQuery {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .order(orderId: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .token(token: try FfiConverterTypeTokenKind.read(from: &buf), forceRefresh: try FfiConverterBool.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: MiniChargeQuery, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .order(orderId):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(orderId, into: &buf)
+            
+        
+        case let .token(token,forceRefresh):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeTokenKind.write(token, into: &buf)
+            FfiConverterBool.write(forceRefresh, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeQuery_lift(_ buf: RustBuffer) throws -> MiniChargeQuery {
+    return try FfiConverterTypeMiniChargeQuery.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeQuery_lower(_ value: MiniChargeQuery) -> RustBuffer {
+    return FfiConverterTypeMiniChargeQuery.lower(value)
+}
+
+
+
+/**
+ * Facts that qualify a status without being one.
  */
 
 public enum OrderFlag: Equatable, Hashable, CaseIterable {
     
     /**
-     * Paid, and a refund attempt failed.
+     * Paid, and a refund was attempted and failed (Mini Program charge status 7).
      */
     case refundFailed
     /**
-     * Paid through a pickup code.
+     * Paid through a pickup code (vending `PICKUPCODE`).
      */
     case pickupCode
     /**
-     * A test order, not real money.
+     * A test order, not real money (vending `TESTPAY`).
      */
     case testOrder
 
@@ -1958,7 +6455,7 @@ public func FfiConverterTypeOrderFlag_lower(_ value: OrderFlag) -> RustBuffer {
 
 
 /**
- * The unified order status.
+ * The unified order status: one set of states for every provider.
  */
 
 public enum OrderStatus: Equatable, Hashable, CaseIterable {
@@ -1968,7 +6465,7 @@ public enum OrderStatus: Equatable, Hashable, CaseIterable {
      */
     case pending
     /**
-     * Payment in progress.
+     * Payment in progress (e.g. the payer is entering a password).
      */
     case paying
     /**
@@ -1976,7 +6473,7 @@ public enum OrderStatus: Equatable, Hashable, CaseIterable {
      */
     case paid
     /**
-     * A refund is in progress.
+     * A refund was started and is in progress.
      */
     case refunding
     /**
@@ -2000,7 +6497,7 @@ public enum OrderStatus: Equatable, Hashable, CaseIterable {
      */
     case expired
     /**
-     * A value the provider does not document (see `rawStatus`).
+     * A value the provider does not document: see `raw_status`; payquery never guesses.
      */
     case unknown
 
@@ -2113,9 +6610,10 @@ public func FfiConverterTypeOrderStatus_lower(_ value: OrderStatus) -> RustBuffe
 
 
 /**
- * Every failure payquery reports: one variant per stable code (Kotlin: `PayqueryException`
- * subclasses; Swift: `PayqueryError` cases). Every variant carries the same facts. (The
- * explanation is `reason`: a field named `message` does not compile in Kotlin.)
+ * Every failure payquery reports, as Kotlin and Swift see it: one variant per stable
+ * code (Kotlin: `PayqueryException` subclasses; Swift: `PayqueryError` cases), every
+ * variant carrying the same facts. (The explanation is `reason`: a field named
+ * `message` does not compile in Kotlin.)
  */
 public 
 enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
@@ -2123,12 +6621,11 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
     
     
     /**
-     * A query parameter or argument is malformed.
+     * A query parameter the caller supplied is malformed (charset, length, missing, both given).
      */
     case InvalidInput(
         /**
-         * The stable code: the variant's name in upper snake case
-         * (`InvalidInput`: `INVALID_INPUT`).
+         * The stable code, e.g. `INVALID_INPUT`.
          */code: String, 
         /**
          * A human-readable explanation (never contains a secret).
@@ -2149,16 +6646,15 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          * Sending the same request again later is safe and may succeed.
          */retryable: Bool, 
         /**
-         * The provider's backup host may answer (`Client.failoverRequest`).
+         * The provider's backup host may answer.
          */backupHostApplies: Bool
     )
     /**
-     * The configuration is unusable.
+     * The client configuration is unusable (bad key, bad URL, missing credential).
      */
     case InvalidConfig(
         /**
-         * The stable code: the variant's name in upper snake case
-         * (`InvalidInput`: `INVALID_INPUT`).
+         * The stable code, e.g. `INVALID_INPUT`.
          */code: String, 
         /**
          * A human-readable explanation (never contains a secret).
@@ -2179,16 +6675,15 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          * Sending the same request again later is safe and may succeed.
          */retryable: Bool, 
         /**
-         * The provider's backup host may answer (`Client.failoverRequest`).
+         * The provider's backup host may answer.
          */backupHostApplies: Bool
     )
     /**
-     * A response signature is missing, malformed or does not verify.
+     * A response signature the provider defines is missing, malformed or does not verify.
      */
     case SignatureInvalid(
         /**
-         * The stable code: the variant's name in upper snake case
-         * (`InvalidInput`: `INVALID_INPUT`).
+         * The stable code, e.g. `INVALID_INPUT`.
          */code: String, 
         /**
          * A human-readable explanation (never contains a secret).
@@ -2209,16 +6704,15 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          * Sending the same request again later is safe and may succeed.
          */retryable: Bool, 
         /**
-         * The provider's backup host may answer (`Client.failoverRequest`).
+         * The provider's backup host may answer.
          */backupHostApplies: Bool
     )
     /**
-     * A signed response is outside the freshness window.
+     * A signed response's timestamp is outside the freshness window.
      */
     case TimestampSkew(
         /**
-         * The stable code: the variant's name in upper snake case
-         * (`InvalidInput`: `INVALID_INPUT`).
+         * The stable code, e.g. `INVALID_INPUT`.
          */code: String, 
         /**
          * A human-readable explanation (never contains a secret).
@@ -2239,16 +6733,15 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          * Sending the same request again later is safe and may succeed.
          */retryable: Bool, 
         /**
-         * The provider's backup host may answer (`Client.failoverRequest`).
+         * The provider's backup host may answer.
          */backupHostApplies: Bool
     )
     /**
-     * The provider answered with an error of its own.
+     * The provider answered with an error of its own (see `provider_code`).
      */
     case ProviderError(
         /**
-         * The stable code: the variant's name in upper snake case
-         * (`InvalidInput`: `INVALID_INPUT`).
+         * The stable code, e.g. `INVALID_INPUT`.
          */code: String, 
         /**
          * A human-readable explanation (never contains a secret).
@@ -2269,16 +6762,15 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          * Sending the same request again later is safe and may succeed.
          */retryable: Bool, 
         /**
-         * The provider's backup host may answer (`Client.failoverRequest`).
+         * The provider's backup host may answer.
          */backupHostApplies: Bool
     )
     /**
-     * The provider asked to slow down.
+     * The provider asked us to slow down (HTTP 429 / a quota error code). Retry later.
      */
     case RateLimited(
         /**
-         * The stable code: the variant's name in upper snake case
-         * (`InvalidInput`: `INVALID_INPUT`).
+         * The stable code, e.g. `INVALID_INPUT`.
          */code: String, 
         /**
          * A human-readable explanation (never contains a secret).
@@ -2299,16 +6791,15 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          * Sending the same request again later is safe and may succeed.
          */retryable: Bool, 
         /**
-         * The provider's backup host may answer (`Client.failoverRequest`).
+         * The provider's backup host may answer.
          */backupHostApplies: Bool
     )
     /**
-     * The access token was rejected: fetch a new one and retry once.
+     * The access token was rejected as expired or invalid: fetch a new one and retry once.
      */
     case TokenExpired(
         /**
-         * The stable code: the variant's name in upper snake case
-         * (`InvalidInput`: `INVALID_INPUT`).
+         * The stable code, e.g. `INVALID_INPUT`.
          */code: String, 
         /**
          * A human-readable explanation (never contains a secret).
@@ -2329,16 +6820,15 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          * Sending the same request again later is safe and may succeed.
          */retryable: Bool, 
         /**
-         * The provider's backup host may answer (`Client.failoverRequest`).
+         * The provider's backup host may answer.
          */backupHostApplies: Bool
     )
     /**
-     * The provider says (in a verified answer) that the order does not exist.
+     * The provider says the order does not exist.
      */
     case OrderNotFound(
         /**
-         * The stable code: the variant's name in upper snake case
-         * (`InvalidInput`: `INVALID_INPUT`).
+         * The stable code, e.g. `INVALID_INPUT`.
          */code: String, 
         /**
          * A human-readable explanation (never contains a secret).
@@ -2359,16 +6849,16 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          * Sending the same request again later is safe and may succeed.
          */retryable: Bool, 
         /**
-         * The provider's backup host may answer (`Client.failoverRequest`).
+         * The provider's backup host may answer.
          */backupHostApplies: Bool
     )
     /**
-     * The response could not be decoded.
+     * The response could not be decoded: malformed JSON, wrong types, missing required fields,
+     * money that is not an exact amount, a body that is too large or nested too deeply.
      */
     case DecodeError(
         /**
-         * The stable code: the variant's name in upper snake case
-         * (`InvalidInput`: `INVALID_INPUT`).
+         * The stable code, e.g. `INVALID_INPUT`.
          */code: String, 
         /**
          * A human-readable explanation (never contains a secret).
@@ -2389,7 +6879,7 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          * Sending the same request again later is safe and may succeed.
          */retryable: Bool, 
         /**
-         * The provider's backup host may answer (`Client.failoverRequest`).
+         * The provider's backup host may answer.
          */backupHostApplies: Bool
     )
 
@@ -2651,17 +7141,606 @@ public func FfiConverterTypePayqueryError_lower(_ value: PayqueryError) -> RustB
 
 
 /**
- * Which Mini Program token endpoint.
+ * `collection.state`.
+ */
+
+public enum PayscoreCollectionState: Equatable, Hashable {
+    
+    /**
+     * Payment in progress.
+     */
+    case userPaying
+    /**
+     * Paid.
+     */
+    case userPaid
+    /**
+     * A value the provider does not document, verbatim.
+     */
+    case other(
+        /**
+         * The provider's value.
+         */value: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PayscoreCollectionState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePayscoreCollectionState: FfiConverterRustBuffer {
+    typealias SwiftType = PayscoreCollectionState
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PayscoreCollectionState {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .userPaying
+        
+        case 2: return .userPaid
+        
+        case 3: return .other(value: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PayscoreCollectionState, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .userPaying:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .userPaid:
+            writeInt(&buf, Int32(2))
+        
+        
+        case let .other(value):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(value, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreCollectionState_lift(_ buf: RustBuffer) throws -> PayscoreCollectionState {
+    return try FfiConverterTypePayscoreCollectionState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreCollectionState_lower(_ value: PayscoreCollectionState) -> RustBuffer {
+    return FfiConverterTypePayscoreCollectionState.lower(value)
+}
+
+
+
+/**
+ * `state`.
+ */
+
+public enum PayscoreServiceOrderState: Equatable, Hashable {
+    
+    /**
+     * Created.
+     */
+    case created
+    /**
+     * In progress.
+     */
+    case doing
+    /**
+     * Done.
+     */
+    case done
+    /**
+     * Revoked by the merchant.
+     */
+    case revoked
+    /**
+     * Expired (CREATED for over an hour).
+     */
+    case expired
+    /**
+     * A value the provider does not document, verbatim.
+     */
+    case other(
+        /**
+         * The provider's value.
+         */value: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PayscoreServiceOrderState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePayscoreServiceOrderState: FfiConverterRustBuffer {
+    typealias SwiftType = PayscoreServiceOrderState
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PayscoreServiceOrderState {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .created
+        
+        case 2: return .doing
+        
+        case 3: return .done
+        
+        case 4: return .revoked
+        
+        case 5: return .expired
+        
+        case 6: return .other(value: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PayscoreServiceOrderState, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .created:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .doing:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .done:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .revoked:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .expired:
+            writeInt(&buf, Int32(5))
+        
+        
+        case let .other(value):
+            writeInt(&buf, Int32(6))
+            FfiConverterString.write(value, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreServiceOrderState_lift(_ buf: RustBuffer) throws -> PayscoreServiceOrderState {
+    return try FfiConverterTypePayscoreServiceOrderState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreServiceOrderState_lower(_ value: PayscoreServiceOrderState) -> RustBuffer {
+    return FfiConverterTypePayscoreServiceOrderState.lower(value)
+}
+
+
+
+/**
+ * The provider's own typed response. Serializes as the provider's object alone (untagged: the
+ * provider is in `order.provider`); each host's type is a union (TypeScript, Python) or a
+ * sealed class (Kotlin, Swift) over the five.
+ */
+
+public enum ProviderDetail: Equatable, Hashable {
+    
+    /**
+     * edu-papay transaction.
+     */
+    case wechatpayEduPapay(
+        /**
+         * The transaction.
+         */transaction: EduPapayTransaction
+    )
+    /**
+     * Pay Score service order.
+     */
+    case wechatpayPayscoreOversea(
+        /**
+         * The service order.
+         */serviceOrder: PayscoreServiceOrder
+    )
+    /**
+     * Mini Program charge order.
+     */
+    case wechatMiniCharge(
+        /**
+         * The order.
+         */order: MiniChargeOrder
+    )
+    /**
+     * Fubei order.
+     */
+    case fubei(
+        /**
+         * The order.
+         */order: FubeiOrder
+    )
+    /**
+     * Vending order.
+     */
+    case dingshangVending(
+        /**
+         * The order.
+         */order: DingshangOrder
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ProviderDetail: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProviderDetail: FfiConverterRustBuffer {
+    typealias SwiftType = ProviderDetail
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProviderDetail {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .wechatpayEduPapay(transaction: try FfiConverterTypeEduPapayTransaction.read(from: &buf)
+        )
+        
+        case 2: return .wechatpayPayscoreOversea(serviceOrder: try FfiConverterTypePayscoreServiceOrder.read(from: &buf)
+        )
+        
+        case 3: return .wechatMiniCharge(order: try FfiConverterTypeMiniChargeOrder.read(from: &buf)
+        )
+        
+        case 4: return .fubei(order: try FfiConverterTypeFubeiOrder.read(from: &buf)
+        )
+        
+        case 5: return .dingshangVending(order: try FfiConverterTypeDingshangOrder.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ProviderDetail, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .wechatpayEduPapay(transaction):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeEduPapayTransaction.write(transaction, into: &buf)
+            
+        
+        case let .wechatpayPayscoreOversea(serviceOrder):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypePayscoreServiceOrder.write(serviceOrder, into: &buf)
+            
+        
+        case let .wechatMiniCharge(order):
+            writeInt(&buf, Int32(3))
+            FfiConverterTypeMiniChargeOrder.write(order, into: &buf)
+            
+        
+        case let .fubei(order):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeFubeiOrder.write(order, into: &buf)
+            
+        
+        case let .dingshangVending(order):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypeDingshangOrder.write(order, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProviderDetail_lift(_ buf: RustBuffer) throws -> ProviderDetail {
+    return try FfiConverterTypeProviderDetail.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProviderDetail_lower(_ value: ProviderDetail) -> RustBuffer {
+    return FfiConverterTypeProviderDetail.lower(value)
+}
+
+
+
+/**
+ * The five supported provider APIs (ids as used in config documents and vectors).
+ */
+
+public enum ProviderId: Equatable, Hashable, CaseIterable {
+    
+    /**
+     * WeChat Mini Program service-provider charge `getOrder`.
+     */
+    case wechatMiniCharge
+    /**
+     * Fubei (付呗) `openapi.payment.order.query`.
+     */
+    case fubei
+    /**
+     * WeChat Pay APIv3 education fee (edu-papay) query by `out_trade_no`.
+     */
+    case wechatpayEduPapay
+    /**
+     * Vending-machine vendor 广州鼎商 (dsjsdz) order query.
+     */
+    case dingshangVending
+    /**
+     * WeChat Pay Global Pay Score oversea partner service-order query.
+     */
+    case wechatpayPayscoreOversea
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ProviderId: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProviderId: FfiConverterRustBuffer {
+    typealias SwiftType = ProviderId
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProviderId {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .wechatMiniCharge
+        
+        case 2: return .fubei
+        
+        case 3: return .wechatpayEduPapay
+        
+        case 4: return .dingshangVending
+        
+        case 5: return .wechatpayPayscoreOversea
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ProviderId, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .wechatMiniCharge:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .fubei:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .wechatpayEduPapay:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .dingshangVending:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .wechatpayPayscoreOversea:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProviderId_lift(_ buf: RustBuffer) throws -> ProviderId {
+    return try FfiConverterTypeProviderId.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProviderId_lower(_ value: ProviderId) -> RustBuffer {
+    return FfiConverterTypeProviderId.lower(value)
+}
+
+
+
+/**
+ * A typed query for one provider.
+ */
+
+public enum Query: Equatable, Hashable {
+    
+    /**
+     * edu-papay order query.
+     */
+    case wechatpayEduPapay(
+        /**
+         * The query.
+         */query: EduPapayQuery
+    )
+    /**
+     * Pay Score oversea service-order query.
+     */
+    case wechatpayPayscoreOversea(
+        /**
+         * The query.
+         */query: PayscoreOverseaQuery
+    )
+    /**
+     * Mini Program charge order or access-token query.
+     */
+    case wechatMiniCharge(
+        /**
+         * The query.
+         */query: MiniChargeQuery
+    )
+    /**
+     * Fubei order query.
+     */
+    case fubei(
+        /**
+         * The query.
+         */query: FubeiQuery
+    )
+    /**
+     * Vending order query.
+     */
+    case dingshangVending(
+        /**
+         * The query.
+         */query: DingshangQuery
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Query: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQuery: FfiConverterRustBuffer {
+    typealias SwiftType = Query
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Query {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .wechatpayEduPapay(query: try FfiConverterTypeEduPapayQuery.read(from: &buf)
+        )
+        
+        case 2: return .wechatpayPayscoreOversea(query: try FfiConverterTypePayscoreOverseaQuery.read(from: &buf)
+        )
+        
+        case 3: return .wechatMiniCharge(query: try FfiConverterTypeMiniChargeQuery.read(from: &buf)
+        )
+        
+        case 4: return .fubei(query: try FfiConverterTypeFubeiQuery.read(from: &buf)
+        )
+        
+        case 5: return .dingshangVending(query: try FfiConverterTypeDingshangQuery.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Query, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .wechatpayEduPapay(query):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeEduPapayQuery.write(query, into: &buf)
+            
+        
+        case let .wechatpayPayscoreOversea(query):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypePayscoreOverseaQuery.write(query, into: &buf)
+            
+        
+        case let .wechatMiniCharge(query):
+            writeInt(&buf, Int32(3))
+            FfiConverterTypeMiniChargeQuery.write(query, into: &buf)
+            
+        
+        case let .fubei(query):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeFubeiQuery.write(query, into: &buf)
+            
+        
+        case let .dingshangVending(query):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypeDingshangQuery.write(query, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuery_lift(_ buf: RustBuffer) throws -> Query {
+    return try FfiConverterTypeQuery.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQuery_lower(_ value: Query) -> RustBuffer {
+    return FfiConverterTypeQuery.lower(value)
+}
+
+
+
+/**
+ * Which token endpoint to use.
  */
 
 public enum TokenKind: Equatable, Hashable, CaseIterable {
     
     /**
-     * `cgi-bin/stable_token` (recommended).
+     * `POST /cgi-bin/stable_token` (recommended).
      */
     case stable
     /**
-     * `cgi-bin/token`.
+     * `GET /cgi-bin/token` (every call invalidates the previous token after 5 minutes).
      */
     case classic
 
@@ -2751,6 +7830,30 @@ fileprivate struct FfiConverterOptionInt32: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = UInt64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
     typealias SwiftType = Int64?
 
@@ -2767,6 +7870,30 @@ fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
+    typealias SwiftType = Bool?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterBool.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterBool.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2823,8 +7950,8 @@ fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTimestamp: FfiConverterRustBuffer {
-    typealias SwiftType = Date?
+fileprivate struct FfiConverterOptionTypeEduPapayDeviceInformation: FfiConverterRustBuffer {
+    typealias SwiftType = EduPapayDeviceInformation?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -2832,13 +7959,37 @@ fileprivate struct FfiConverterOptionTimestamp: FfiConverterRustBuffer {
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterTimestamp.write(value, into: &buf)
+        FfiConverterTypeEduPapayDeviceInformation.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterTimestamp.read(from: &buf)
+        case 1: return try FfiConverterTypeEduPapayDeviceInformation.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeEduPapayPayer: FfiConverterRustBuffer {
+    typealias SwiftType = EduPapayPayer?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeEduPapayPayer.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeEduPapayPayer.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2871,6 +8022,102 @@ fileprivate struct FfiConverterOptionTypeHttpRequest: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeMiniChargeInvoiceInfo: FfiConverterRustBuffer {
+    typealias SwiftType = MiniChargeInvoiceInfo?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMiniChargeInvoiceInfo.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMiniChargeInvoiceInfo.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeMiniChargePayInfo: FfiConverterRustBuffer {
+    typealias SwiftType = MiniChargePayInfo?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMiniChargePayInfo.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMiniChargePayInfo.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeMiniChargeProductInfo: FfiConverterRustBuffer {
+    typealias SwiftType = MiniChargeProductInfo?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMiniChargeProductInfo.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMiniChargeProductInfo.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeMiniChargeUsage: FfiConverterRustBuffer {
+    typealias SwiftType = MiniChargeUsage?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMiniChargeUsage.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMiniChargeUsage.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeMoney: FfiConverterRustBuffer {
     typealias SwiftType = Money?
 
@@ -2887,6 +8134,246 @@ fileprivate struct FfiConverterOptionTypeMoney: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeMoney.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypePayscoreCollection: FfiConverterRustBuffer {
+    typealias SwiftType = PayscoreCollection?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePayscoreCollection.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePayscoreCollection.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypePayscoreLocation: FfiConverterRustBuffer {
+    typealias SwiftType = PayscoreLocation?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePayscoreLocation.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePayscoreLocation.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeDingshangDeliveryStatus: FfiConverterRustBuffer {
+    typealias SwiftType = DingshangDeliveryStatus?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeDingshangDeliveryStatus.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeDingshangDeliveryStatus.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypePayscoreCollectionDetail: FfiConverterRustBuffer {
+    typealias SwiftType = [PayscoreCollectionDetail]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypePayscoreCollectionDetail.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypePayscoreCollectionDetail.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypePayscorePostDiscount: FfiConverterRustBuffer {
+    typealias SwiftType = [PayscorePostDiscount]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypePayscorePostDiscount.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypePayscorePostDiscount.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypePayscorePostPayment: FfiConverterRustBuffer {
+    typealias SwiftType = [PayscorePostPayment]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypePayscorePostPayment.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypePayscorePostPayment.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypeWechatPayGoodsDetail: FfiConverterRustBuffer {
+    typealias SwiftType = [WechatPayGoodsDetail]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypeWechatPayGoodsDetail.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypeWechatPayGoodsDetail.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypeWechatPayPromotion: FfiConverterRustBuffer {
+    typealias SwiftType = [WechatPayPromotion]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypeWechatPayPromotion.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypeWechatPayPromotion.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSecret: FfiConverterRustBuffer {
+    typealias SwiftType = Secret?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSecret.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSecret.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeTimestamp: FfiConverterRustBuffer {
+    typealias SwiftType = Timestamp?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeTimestamp.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeTimestamp.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -2920,6 +8407,56 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeConfigFile: FfiConverterRustBuffer {
+    typealias SwiftType = [ConfigFile]
+
+    public static func write(_ value: [ConfigFile], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeConfigFile.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ConfigFile] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ConfigFile]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeConfigFile.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeDingshangRecord: FfiConverterRustBuffer {
+    typealias SwiftType = [DingshangRecord]
+
+    public static func write(_ value: [DingshangRecord], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeDingshangRecord.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [DingshangRecord] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [DingshangRecord]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeDingshangRecord.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeHeader: FfiConverterRustBuffer {
     typealias SwiftType = [Header]
 
@@ -2937,6 +8474,156 @@ fileprivate struct FfiConverterSequenceTypeHeader: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeHeader.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePayscoreCollectionDetail: FfiConverterRustBuffer {
+    typealias SwiftType = [PayscoreCollectionDetail]
+
+    public static func write(_ value: [PayscoreCollectionDetail], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePayscoreCollectionDetail.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PayscoreCollectionDetail] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PayscoreCollectionDetail]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePayscoreCollectionDetail.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePayscorePostDiscount: FfiConverterRustBuffer {
+    typealias SwiftType = [PayscorePostDiscount]
+
+    public static func write(_ value: [PayscorePostDiscount], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePayscorePostDiscount.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PayscorePostDiscount] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PayscorePostDiscount]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePayscorePostDiscount.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePayscorePostPayment: FfiConverterRustBuffer {
+    typealias SwiftType = [PayscorePostPayment]
+
+    public static func write(_ value: [PayscorePostPayment], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePayscorePostPayment.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PayscorePostPayment] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PayscorePostPayment]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePayscorePostPayment.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePlatformCertificateConfig: FfiConverterRustBuffer {
+    typealias SwiftType = [PlatformCertificateConfig]
+
+    public static func write(_ value: [PlatformCertificateConfig], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePlatformCertificateConfig.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PlatformCertificateConfig] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PlatformCertificateConfig]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePlatformCertificateConfig.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeWechatPayGoodsDetail: FfiConverterRustBuffer {
+    typealias SwiftType = [WechatPayGoodsDetail]
+
+    public static func write(_ value: [WechatPayGoodsDetail], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeWechatPayGoodsDetail.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [WechatPayGoodsDetail] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [WechatPayGoodsDetail]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeWechatPayGoodsDetail.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeWechatPayPromotion: FfiConverterRustBuffer {
+    typealias SwiftType = [WechatPayPromotion]
+
+    public static func write(_ value: [WechatPayPromotion], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeWechatPayPromotion.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [WechatPayPromotion] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [WechatPayPromotion]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeWechatPayPromotion.read(from: &buf))
         }
         return seq
     }
@@ -2966,13 +8653,226 @@ fileprivate struct FfiConverterSequenceTypeOrderFlag: FfiConverterRustBuffer {
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
+    public static func write(_ value: [String: String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterString.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String: String] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [String: String]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterString.read(from: &buf)
+            let value = try FfiConverterString.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
+    }
+}
+
+
+public typealias Currency = String
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCurrency: FfiConverter {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Currency {
+        return try FfiConverterString.read(from: &buf)
+    }
+
+    public static func write(_ value: Currency, into buf: inout [UInt8]) {
+        return FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> Currency {
+        return try FfiConverterString.lift(value)
+    }
+
+    public static func lower(_ value: Currency) -> RustBuffer {
+        return FfiConverterString.lower(value)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCurrency_lift(_ value: RustBuffer) throws -> Currency {
+    return try FfiConverterTypeCurrency.lift(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCurrency_lower(_ value: Currency) -> RustBuffer {
+    return FfiConverterTypeCurrency.lower(value)
+}
+
+
+
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSecret: FfiConverter {
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Secret {
+        let builtinValue = try FfiConverterString.read(from: &buf)
+        return Secret(builtinValue)
+    }
+
+    public static func write(_ value: Secret, into buf: inout [UInt8]) {
+        let builtinValue = value.text
+        return FfiConverterString.write(builtinValue, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> Secret {
+        let builtinValue = try FfiConverterString.lift(value)
+        return Secret(builtinValue)
+    }
+
+    public static func lower(_ value: Secret) -> RustBuffer {
+        let builtinValue = value.text
+        return FfiConverterString.lower(builtinValue)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSecret_lift(_ value: RustBuffer) throws -> Secret {
+    return try FfiConverterTypeSecret.lift(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSecret_lower(_ value: Secret) -> RustBuffer {
+    return FfiConverterTypeSecret.lower(value)
+}
+
+
+
+public typealias Timestamp = Date
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTimestamp: FfiConverter {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Timestamp {
+        return try FfiConverterTimestamp.read(from: &buf)
+    }
+
+    public static func write(_ value: Timestamp, into buf: inout [UInt8]) {
+        return FfiConverterTimestamp.write(value, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> Timestamp {
+        return try FfiConverterTimestamp.lift(value)
+    }
+
+    public static func lower(_ value: Timestamp) -> RustBuffer {
+        return FfiConverterTimestamp.lower(value)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTimestamp_lift(_ value: RustBuffer) throws -> Timestamp {
+    return try FfiConverterTypeTimestamp.lift(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTimestamp_lower(_ value: Timestamp) -> RustBuffer {
+    return FfiConverterTypeTimestamp.lower(value)
+}
+
+/**
+ * The files a config document's `*_path` keys name, in document order: what the host reads
+ * (relative to the config file) before `Client.fromJson`.
+ */
+public func configFilePaths(configJson: String)throws  -> [ConfigFile]  {
+    return try  FfiConverterSequenceTypeConfigFile.lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_func_config_file_paths(
+        FfiConverterString.lower(configJson),uniffiCallStatus
+    )
+})
+}
+/**
+ * A config document (JSON text, the CLI's format) as the typed config. `files` holds the text
+ * of every file its `*_path` keys name (`configFilePaths`), keyed by the path as written; the
+ * host reads them, so the core opens no file. `Client.fromJson` in Kotlin and Swift goes
+ * through here, so every config, file or literal, reaches `Client(config)` as the same type.
+ */
+public func configFromJson(configJson: String, files: [String: String])throws  -> Config  {
+    return try  FfiConverterTypeConfig_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_func_config_from_json(
+        FfiConverterString.lower(configJson),
+        FfiConverterDictionaryStringString.lower(files),uniffiCallStatus
+    )
+})
+}
 /**
  * The core's stable error codes, in its order.
  */
 public func errorCodes() -> [String]  {
     return try!  FfiConverterSequenceString.lift(try! rustCall() {
         uniffiCallStatus in
-    uniffi_payquery_uniffi_fn_func_error_codes(uniffiCallStatus
+    uniffi_payquery_core_fn_func_error_codes(uniffiCallStatus
+    )
+})
+}
+/**
+ * The largest config document or key file, in bytes: the Kotlin and Swift file reads stop there.
+ */
+public func maxDocumentBytes() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_func_max_document_bytes(uniffiCallStatus
+    )
+})
+}
+/**
+ * A query document (JSON text, as the CLI takes it) as the typed query for `provider`.
+ */
+public func queryFromJson(provider: ProviderId, queryJson: String)throws  -> Query  {
+    return try  FfiConverterTypeQuery_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_func_query_from_json(
+        FfiConverterTypeProviderId_lower(provider),
+        FfiConverterString.lower(queryJson),uniffiCallStatus
+    )
+})
+}
+/**
+ * A result in the CLI's JSON shape (`{"order", "detail", "signature_serial"}`), for storing or
+ * logging it as text.
+ */
+public func queryResultJson(result: QueryResult)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_func_query_result_json(
+        FfiConverterTypeQueryResult_lower(result),uniffiCallStatus
     )
 })
 }
@@ -2988,56 +8888,68 @@ private let initializationResult: InitializationResult = {
     // Get the bindings contract version from our ComponentInterface
     let bindings_contract_version = 30
     // Get the scaffolding contract version by calling the into the dylib
-    let scaffolding_contract_version = ffi_payquery_uniffi_uniffi_contract_version()
+    let scaffolding_contract_version = ffi_payquery_core_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_payquery_uniffi_checksum_func_error_codes() != 39873) {
+    if (uniffi_payquery_core_checksum_func_config_file_paths() != 42631) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_uniffi_checksum_method_client_build_query() != 49278) {
+    if (uniffi_payquery_core_checksum_func_config_from_json() != 10938) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_uniffi_checksum_method_client_build_token_request() != 60564) {
+    if (uniffi_payquery_core_checksum_func_error_codes() != 18980) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_uniffi_checksum_method_client_failover_request() != 30463) {
+    if (uniffi_payquery_core_checksum_func_max_document_bytes() != 63480) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_uniffi_checksum_method_client_parse_query() != 33787) {
+    if (uniffi_payquery_core_checksum_func_query_from_json() != 10683) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_uniffi_checksum_method_client_parse_token_response() != 25136) {
+    if (uniffi_payquery_core_checksum_func_query_result_json() != 4139) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_uniffi_checksum_method_client_prepare_query() != 53496) {
+    if (uniffi_payquery_core_checksum_method_client_build_query() != 60956) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_uniffi_checksum_method_client_provider() != 63112) {
+    if (uniffi_payquery_core_checksum_method_client_build_token_request() != 18042) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_uniffi_checksum_method_pendingrequest_finish() != 13589) {
+    if (uniffi_payquery_core_checksum_method_client_failover_request() != 55703) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_uniffi_checksum_method_pendingrequest_nonce() != 61182) {
+    if (uniffi_payquery_core_checksum_method_client_parse_query() != 49164) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_uniffi_checksum_method_pendingrequest_string_to_sign() != 3498) {
+    if (uniffi_payquery_core_checksum_method_client_parse_token_response() != 20176) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_uniffi_checksum_method_pendingrequest_timestamp() != 37271) {
+    if (uniffi_payquery_core_checksum_method_client_prepare_query() != 2297) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_uniffi_checksum_method_pendingrequest_to_json() != 37192) {
+    if (uniffi_payquery_core_checksum_method_client_provider() != 24981) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_uniffi_checksum_constructor_client_from_config_file() != 6709) {
+    if (uniffi_payquery_core_checksum_method_pendingrequest_finish() != 60335) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_uniffi_checksum_constructor_client_new() != 11982) {
+    if (uniffi_payquery_core_checksum_method_pendingrequest_nonce() != 3604) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_uniffi_checksum_constructor_pendingrequest_from_json() != 14974) {
+    if (uniffi_payquery_core_checksum_method_pendingrequest_string_to_sign() != 7708) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_method_pendingrequest_timestamp() != 8392) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_method_pendingrequest_to_json() != 47948) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_constructor_client_new() != 63189) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_constructor_pendingrequest_from_json() != 17739) {
         return InitializationResult.apiChecksumMismatch
     }
 
@@ -3046,7 +8958,7 @@ private let initializationResult: InitializationResult = {
 
 // Make the ensure init function public so that other modules which have external type references to
 // our types can call it.
-public func uniffiEnsurePayqueryUniffiInitialized() {
+public func uniffiEnsurePayqueryCoreInitialized() {
     switch initializationResult {
     case .ok:
         break

@@ -50,10 +50,10 @@ final class VectorTests: XCTestCase {
                 let query = build["query"] as! [String: Any]
                 if query["token"] != nil { continue }
                 do {
-                    let client = try Client(configJson: config, baseDir: vectors.path)
+                    let client = try Client.fromJson(config, baseDirectory: vectors)
                     let request = try client.buildQuery(
-                        queryJson: jsonText(query), timestamp: Int64(build["timestamp"] as! Int),
-                        nonce: build["nonce"] as? String)
+                        query: try client.query(fromJson: jsonText(query)), timestamp: Int64(build["timestamp"] as! Int),
+                        nonce: build["nonce"] as? String, random: Data(count: 32))
                     XCTAssertNil(expect["error"], name)
                     XCTAssertEqual(request.method, expect["method"] as? String, name)
                     XCTAssertEqual(request.url, expect["url"] as? String, name)
@@ -70,7 +70,7 @@ final class VectorTests: XCTestCase {
 
     func testErrorCasesMatchTheCoreCodes() {
         XCTAssertEqual(errorCodes().count, 9)
-        XCTAssertThrowsError(try Client(configJson: "{\"provider\":\"nope\"}")) { error in
+        XCTAssertThrowsError(try Client.fromJson("{\"provider\":\"nope\"}")) { error in
             guard let error = error as? PayqueryError, case .InvalidConfig = error else {
                 return XCTFail("\(error)")
             }
@@ -79,11 +79,13 @@ final class VectorTests: XCTestCase {
     }
 
     func testRequestsAndTokensPrintRedacted() throws {
-        let client = try Client(configJson: """
-            {"provider":"dingshang_vending","base_url":"https://v.example","appid":"ds1",
-             "app_secret":"SECRET-VALUE-1","sign_key":"k"}
-            """)
-        let request = try client.buildQuery(queryJson: "{\"order_id\":\"1\",\"machine_no\":\"12345678\"}")
+        let config = Config.dingshangVending(config: DingshangConfig(
+            baseUrl: "https://v.example", appid: "ds1", appSecret: "SECRET-VALUE-1", signKey: "k"))
+        // A config prints every member, its credentials (`Secret`) as [redacted].
+        XCTAssertFalse("\(config)".contains("SECRET-VALUE-1"))
+        XCTAssertFalse(String(reflecting: config).contains("SECRET-VALUE-1"))
+        let client = try Client(config: config)
+        let request = try client.buildQuery(.dingshangVending(query: DingshangQuery(orderId: "1", machineNo: "12345678")))
         XCTAssertFalse("\(request)".contains("SECRET-VALUE-1"))
         XCTAssertTrue("\(request)".contains("[redacted]"))
     }
@@ -129,25 +131,25 @@ final class SandboxTests: XCTestCase {
 
     func testEveryProviderRoundTrips() throws {
         for provider in ["wechat_mini_charge", "fubei", "wechatpay_edu_papay", "dingshang_vending", "wechatpay_payscore_oversea"] {
-            let client = try Client.fromConfigFile(path: configs.appendingPathComponent("\(provider).json").path)
-            let query = jsonText(try json(configs.appendingPathComponent("\(provider).query.json")))
-            let result = try client.parseQuery(response: send(try client.buildQuery(queryJson: query)), queryJson: query)
+            let client = try Client.fromConfigFile(configs.appendingPathComponent("\(provider).json").path)
+            let query = try client.query(fromJson: jsonText(try json(configs.appendingPathComponent("\(provider).query.json"))))
+            let result = try client.parseQuery(send(try client.buildQuery(query)), query: query)
             XCTAssertEqual(result.order.status, .paid, provider)
             XCTAssertNotNil(result.order.amount, provider)
         }
     }
 
     func testFaultsAreTypedErrors() throws {
-        let client = try Client.fromConfigFile(path: configs.appendingPathComponent("wechatpay_edu_papay.json").path)
+        let client = try Client.fromConfigFile(configs.appendingPathComponent("wechatpay_edu_papay.json").path)
         let faults = try json(configs.appendingPathComponent("wechatpay_edu_papay.faults.json"))
-        let query = jsonText(faults["bad_signature"]!)
-        XCTAssertThrowsError(try client.parseQuery(response: send(try client.buildQuery(queryJson: query)), queryJson: query)) {
+        let query = try client.query(fromJson: jsonText(faults["bad_signature"]!))
+        XCTAssertThrowsError(try client.parseQuery(send(try client.buildQuery(query)), query: query)) {
             XCTAssertEqual(($0 as? PayqueryError)?.code, "SIGNATURE_INVALID")
         }
     }
 
     func testTheReadmeExample() async throws {
         let output = try await readmeExample(configDir: configs.path)
-        XCTAssertEqual(output, "paid 888 CNY PUB_KEY_ID_0119000000012025010100000000000001")
+        XCTAssertEqual(output, "paid 888 CNY 42000000000000000012 PUB_KEY_ID_0119000000012025010100000000000001")
     }
 }

@@ -3,23 +3,28 @@ import Payquery
 
 /// `configDir`: where `payquery sandbox --write-configs` wrote its config documents.
 func readmeExample(configDir: String) async throws -> String {
-    let client = try Client.fromConfigFile(path: "\(configDir)/wechatpay_edu_papay.json") // *_path keys: relative to it
-    let query = #"{"out_trade_no": "EDU_PAID_001"}"#
-    let request = try client.buildQuery(queryJson: query) // signed now, with a fresh CSPRNG nonce
+    let client = try Client.fromConfigFile("\(configDir)/wechatpay_edu_papay.json") // *_path keys: relative to it
+    let query = Query.wechatpayEduPapay(query: EduPapayQuery(outTradeNo: "EDU_PAID_001"))
+    let request = try client.buildQuery(query) // signed now, with a fresh CSPRNG nonce
     let result: QueryResult
     do {
-        result = try client.parseQuery(response: try await sendWithURLSession(request), queryJson: query)
-    } catch let error as PayqueryError where error.backupHostApplies {
+        result = try client.parseQuery(try await sendWithURLSession(request), query: query) // verified, for this order only
+    } catch let error as PayqueryError where !error.backupHostApplies {
+        throw error
+    } catch {
+        // A network failure (URLError) or an answer that says so may be tried once on the
+        // provider's backup host; anything else is the answer.
         guard let backup = try client.failoverRequest(request: request) else { throw error }
-        result = try client.parseQuery(response: try await sendWithURLSession(backup), queryJson: query)
+        result = try client.parseQuery(try await sendWithURLSession(backup), query: query)
     }
     let order = result.order
-    return "\(order.status) \(order.amount?.minor ?? 0) \(order.amount?.currency ?? "-") \(result.signatureSerial ?? "-")"
+    guard case let .wechatpayEduPapay(transaction) = result.detail else { return "-" } // the provider's answer, typed
+    return "\(order.status) \(order.amount?.minor ?? 0) \(order.amount?.currency ?? "-") \(transaction.transactionId ?? "-") \(result.signatureSerial ?? "-")"
 }
 
 /// Sends a payquery request with URLSession and returns what came back, unchanged.
 func sendWithURLSession(_ request: HttpRequest) async throws -> HttpResponse {
-    var urlRequest = URLRequest(url: URL(string: request.url)!)
+    var urlRequest = URLRequest(url: URL(string: request.url)!, timeoutInterval: 10)
     urlRequest.httpMethod = request.method
     urlRequest.httpBody = request.body
     for header in request.headers { urlRequest.addValue(header.value, forHTTPHeaderField: header.name) }

@@ -87,3 +87,15 @@ fun loneSurrogate(value: String): PayqueryException {
         backupHostApplies = false,
     )
 }
+
+/** An `INVALID_CONFIG` raised on the Kotlin side (a config file that cannot be read). */
+internal fun invalidConfig(field: String, reason: String): PayqueryException = PayqueryException.InvalidConfig(
+    code = "INVALID_CONFIG",
+    reason = reason,
+    field = field,
+    providerCode = null,
+    providerMessage = null,
+    httpStatus = null,
+    retryable = false,
+    backupHostApplies = false,
+)

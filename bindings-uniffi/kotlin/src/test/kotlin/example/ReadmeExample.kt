@@ -1,11 +1,17 @@
 package example
 
 import payquery.Client
+import payquery.EduPapayQuery
 import payquery.Header
 import payquery.HttpRequest
 import payquery.HttpResponse
 import payquery.PayqueryException
+import payquery.ProviderDetail
+import payquery.Query
 import payquery.backupHostApplies
+import payquery.buildQuery
+import payquery.fromConfigFile
+import payquery.parseQuery
 import java.io.IOException
 import java.net.URI
 import java.net.http.HttpClient
@@ -28,7 +34,7 @@ fun sendWithJdk(request: HttpRequest): HttpResponse {
 /** `configDir`: where `payquery sandbox --write-configs` wrote its config documents. */
 fun readmeExample(configDir: String): String {
     val client = Client.fromConfigFile("$configDir/wechatpay_edu_papay.json") // *_path keys: relative to it
-    val query = """{"out_trade_no": "EDU_PAID_001"}"""
+    val query = Query.WechatpayEduPapay(EduPapayQuery(outTradeNo = "EDU_PAID_001"))
     val request = client.buildQuery(query) // signed now, with a fresh CSPRNG nonce
     val result = try {
         client.parseQuery(sendWithJdk(request), query) // verified, for this order only
@@ -40,5 +46,6 @@ fun readmeExample(configDir: String): String {
         client.parseQuery(sendWithJdk(backup), query)
     }
     val order = result.order
-    return "${order.status} ${order.amount?.minor} ${order.amount?.currency} ${order.paidAt} ${result.signatureSerial}"
+    val transaction = (result.detail as ProviderDetail.WechatpayEduPapay).transaction // the provider's own answer, typed
+    return "${order.status} ${order.amount?.minor} ${order.amount?.currency} ${order.paidAt} ${transaction.transactionId} ${result.signatureSerial}"
 }

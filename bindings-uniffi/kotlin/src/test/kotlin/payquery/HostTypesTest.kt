@@ -37,12 +37,12 @@ class HostTypesTest {
     private fun run(client: Client, call: String, args: JsonObject): Any? = when (call) {
         "build_query" -> {
             val query = args["query"]!!
-            client.buildQuery(if (query is JsonObject) query.toString() else query.str, long(args["timestamp"]), args.opt("nonce")?.str)
+            client.buildJson(if (query is JsonObject) query.toString() else query.str, long(args["timestamp"]), args.opt("nonce")?.str)
         }
 
         "parse_query" -> {
             val response = args["response"]!!.jsonObject
-            client.parseQuery(
+            client.parseJson(
                 HttpResponse(long(response["status"])!!.toInt(), emptyList(), response["body"]!!.str.toByteArray()),
                 args["query"]!!.toString(),
                 long(args["now"]),
@@ -50,7 +50,7 @@ class HostTypesTest {
         }
 
         "client" -> {
-            Client(args["config"]!!.str)
+            Client.fromJson(args["config"]!!.str)
         }
 
         "failover_request" -> {
@@ -68,7 +68,7 @@ class HostTypesTest {
         assertTrue(cases.size >= 12, "${cases.size} Kotlin cases")
         return cases.map { case ->
             DynamicTest.dynamicTest(case["name"]!!.str) {
-                val client = Client(case["config"]!!.toString(), VECTORS.path)
+                val client = vectorClient(case["config"]!!.toString())
                 val args = case["args"]!!.jsonObject
                 val expected = case["expect"]!!.jsonObject["kotlin"]!!.strOrNull
                 if (expected == null) {
@@ -77,8 +77,8 @@ class HostTypesTest {
                     val error = assertThrows<PayqueryException>(case["name"]!!.str) { run(client, case["call"]!!.str, args) }
                     assertEquals(expected, error.code, error.reason)
                 }
-                val good = if (client.provider() == "fubei") """{"merchant_order_sn":"A"}""" else """{"out_trade_no":"A1"}"""
-                assertTrue(client.buildQuery(good, null, null).url.startsWith("https://"))
+                val good = if (client.provider() == ProviderId.FUBEI) """{"merchant_order_sn":"A"}""" else """{"out_trade_no":"A1"}"""
+                assertTrue(client.buildJson(good).url.startsWith("https://"))
             }
         }
     }

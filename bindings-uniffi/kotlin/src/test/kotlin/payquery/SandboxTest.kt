@@ -29,20 +29,24 @@ class SandboxTest {
     @AfterAll
     fun stop() = sandbox.close()
 
-    private fun roundTrip(client: Client, query: String, extra: Map<String, String> = emptyMap()): QueryResult =
+    private fun roundTrip(client: Client, query: Query, extra: Map<String, String> = emptyMap()): QueryResult =
         client.parseQuery(send(client.buildQuery(query), extra), query)
+
+    /** A query document the sandbox wrote, as this client's typed query. */
+    private fun roundTrip(client: Client, queryJson: String, extra: Map<String, String> = emptyMap()): QueryResult =
+        roundTrip(client, client.queryFromJson(queryJson), extra)
 
     @ParameterizedTest
     @ValueSource(strings = ["wechat_mini_charge", "fubei", "wechatpay_edu_papay", "dingshang_vending", "wechatpay_payscore_oversea"])
     fun `a paid order round trips`(provider: String) {
         val client = Client.fromConfigFile(sandbox.configPath(provider))
-        assertEquals(provider, client.provider())
+        assertEquals(provider, client.provider().id)
         val result = roundTrip(client, sandbox.read("$provider.query.json").toString())
         assertEquals(OrderStatus.PAID, result.order.status)
         assertNotNull(result.order.amount)
         val signed = provider.startsWith("wechatpay_")
         assertEquals(if (signed) "PUB_KEY_ID_0119000000012025010100000000000001" else null, result.signatureSerial)
-        assertTrue(readJsonText(result.detailJson) is JsonObject)
+        assertTrue(readJsonText(queryResultJson(result)).jsonObject["detail"] is JsonObject)
     }
 
     @ParameterizedTest
@@ -74,24 +78,29 @@ class SandboxTest {
     @Test
     fun `big amounts and yuan stay exact`() {
         val edu = Client.fromConfigFile(sandbox.configPath("wechatpay_edu_papay"))
-        assertEquals(Money(9007199254740993, "CNY"), roundTrip(edu, """{"out_trade_no":"EDU_BIG_AMOUNT_001"}""").order.amount)
+        val big = roundTrip(edu, Query.WechatpayEduPapay(EduPapayQuery(outTradeNo = "EDU_BIG_AMOUNT_001")))
+        assertEquals(Money(9007199254740993, "CNY"), big.order.amount)
+        val transaction = (big.detail as ProviderDetail.WechatpayEduPapay).transaction
+        assertEquals(9007199254740993, transaction.amount.total)
         val fubei = Client.fromConfigFile(sandbox.configPath("fubei"))
-        assertEquals(Money(29, "CNY"), roundTrip(fubei, """{"merchant_order_sn":"FB_PAID_001"}""").order.amount)
+        val paid = roundTrip(fubei, Query.Fubei(FubeiQuery(merchantOrderSn = "FB_PAID_001")))
+        assertEquals(Money(29, "CNY"), paid.order.amount)
+        assertEquals(FubeiTradeState.Success, (paid.detail as ProviderDetail.Fubei).order.tradeState)
     }
 
     @Test
     fun `access tokens are issued and used`() {
         val config = sandbox.read("wechat_mini_charge.json")
-        val client = Client(config.toString())
+        val client = Client.fromJson(config.toString())
         for (kind in TokenKind.values()) {
             val token = client.parseTokenResponse(send(client.buildTokenRequest(kind)))
             assertEquals(7200, token.expiresIn)
             assertEquals(token.expiresAt.minusSeconds(300), token.refreshAt)
-            assertTrue(token.accessToken !in token.toString())
-            val withToken = Client(config.with("access_token", token.accessToken).toString())
+            assertTrue(token.accessToken.text !in token.toString())
+            val withToken = Client.fromJson(config.with("access_token", token.accessToken.text).toString())
             assertEquals(OrderStatus.PAID, roundTrip(withToken, """{"order_id":"DD_PAID_001"}""").order.status)
         }
-        val expired = Client(config.with("access_token", "SANDBOX_EXPIRED_TOKEN_0001").toString())
+        val expired = Client.fromJson(config.with("access_token", "SANDBOX_EXPIRED_TOKEN_0001").toString())
         val error = assertThrows<PayqueryException.TokenExpired> { roundTrip(expired, """{"order_id":"DD_PAID_001"}""") }
         assertEquals("42001", error.providerCode)
     }
@@ -101,7 +110,7 @@ class SandboxTest {
         // A client on WeChat Pay's real main host, behind a fake network that routes both hosts
         // to the sandbox, the main one only while it is up. The host is not signed, so the
         // sandbox verifies the failover request's signature unchanged.
-        val client = Client(sandbox.read("wechatpay_edu_papay.json").with("base_url", null).toString())
+        val client = Client.fromJson(sandbox.read("wechatpay_edu_papay.json").with("base_url", null).toString())
         val hosts = listOf("https://api.mch.weixin.qq.com", "https://api2.mch.weixin.qq.com")
         var mainUp = false
         fun route(request: HttpRequest, extra: Map<String, String> = emptyMap()): HttpResponse {
@@ -109,7 +118,7 @@ class SandboxTest {
             if (host == hosts[0] && !mainUp) throw ConnectException("main host unreachable")
             return send(request.copy(url = sandbox.baseUrl + request.url.removePrefix(host)), extra)
         }
-        val query = """{"out_trade_no":"EDU_PAID_001"}"""
+        val query = Query.WechatpayEduPapay(EduPapayQuery(outTradeNo = "EDU_PAID_001"))
         val request = client.buildQuery(query)
         val backup = client.failoverRequest(request)!!
         assertTrue(backup.url.startsWith(hosts[1]))
@@ -133,6 +142,6 @@ class SandboxTest {
     @Test
     fun `the README example runs against the sandbox`() {
         val output = readmeExample(sandbox.configs.path)
-        assertEquals("PAID 888 CNY 2024-05-20T05:14:15Z PUB_KEY_ID_0119000000012025010100000000000001", output)
+        assertEquals("PAID 888 CNY 2024-05-20T05:14:15Z 42000000000000000012 PUB_KEY_ID_0119000000012025010100000000000001", output)
     }
 }

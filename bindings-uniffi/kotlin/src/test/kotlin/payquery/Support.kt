@@ -44,6 +44,27 @@ fun responseFrom(doc: JsonObject): HttpResponse {
     return HttpResponse(doc["status"]!!.str.toInt(), headers, body)
 }
 
+/** The provider id as the core spells it, e.g. `fubei`. */
+val ProviderId.id: String get() = name.lowercase()
+
+/** A client from a config document, its `*_path` keys relative to tests/vectors. */
+fun vectorClient(configJson: String): Client = Client.fromJson(configJson, VECTORS.path)
+
+/**
+ * A query document's request, through the typed API (`queryFromJson` → `Query`), at Unix time
+ * `timestamp` exactly (a Long: vectors hold times no Instant can, to check they are refused).
+ */
+fun Client.buildJson(queryJson: String, timestamp: Long? = null, nonce: String? = null): HttpRequest =
+    buildQuery(queryFromJson(queryJson), timestamp ?: java.time.Instant.now().epochSecond, nonce, ByteArray(32) { it.toByte() })
+
+/** [buildJson] for phase one of two-phase signing. */
+fun Client.prepareJson(queryJson: String, timestamp: Long? = null, nonce: String? = null): PendingRequest =
+    prepareQuery(queryFromJson(queryJson), timestamp ?: java.time.Instant.now().epochSecond, nonce, ByteArray(32) { it.toByte() })
+
+/** Parses the answer to a query document at Unix time `now`, through the typed API. */
+fun Client.parseJson(response: HttpResponse, queryJson: String, now: Long? = null): QueryResult =
+    parseQuery(response, queryFromJson(queryJson), now ?: java.time.Instant.now().epochSecond)
+
 /** A vector's config document as JSON text: an object serialized, a string already JSON text. */
 fun configJson(config: JsonElement): String = if (config is JsonPrimitive && config.isString) config.content else config.toString()
 
