@@ -5,7 +5,7 @@ CARGO ?= cargo
 PYTHON ?= python3
 PAYQUERY := target/debug/payquery
 
-.PHONY: demo test setup lint deny rust-test vectors-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test uniffi-build kotlin-sources kotlin swift swift-check
+.PHONY: demo test setup lint deny rust-test vectors-check types types-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test uniffi-build kotlin-sources kotlin swift swift-check
 
 ## The main job: start the built-in sandbox and query all five providers through it.
 demo: build
@@ -15,7 +15,7 @@ build:
 	$(CARGO) build -p payquery-cli
 
 ## Every test in every language (what CI runs).
-test: setup lint deny vectors-check rust-test python-test node-test python-binding-test kotlin swift-check
+test: setup lint deny vectors-check types-check rust-test python-test node-test python-binding-test kotlin swift-check
 	@echo "make test: all green"
 
 setup:
@@ -31,7 +31,10 @@ lint:
 	$(CARGO) clippy -p payquery-core --all-targets --features pure-rust-rsa -- -D warnings
 	$(CARGO) clippy -p payquery-core --target wasm32-unknown-unknown --no-default-features --features pure-rust-rsa -- -D warnings
 	$(CARGO) clippy -p payquery-wasm --target wasm32-unknown-unknown -- -D warnings
+	$(CARGO) clippy -p payquery-core --all-targets --features uniffi,schema -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
+	$(TYPEGEN) fmt -- --check
+	$(TYPEGEN) clippy --all-targets -- -D warnings
 	$(PYTHON) -m ruff check tests fuzz bindings-python bench
 	$(PYTHON) -m ruff format --check tests fuzz bindings-python bench
 
@@ -44,6 +47,15 @@ deny:
 
 vectors-check:
 	$(PYTHON) tests/vectors/generate.py --check
+
+# One model for every language: tools/typegen reads the JSON Schemas of the core's own types and
+# writes the TypeScript declarations, the npm package's conversion shapes and the Python models
+# (Kotlin and Swift come from the same types through UniFFI). `types-check` fails on drift.
+TYPEGEN := cd tools/typegen && CARGO_TARGET_DIR=$(CURDIR)/target/typegen $(CARGO)
+types:
+	$(TYPEGEN) run -q
+types-check:
+	$(TYPEGEN) run -q -- --check
 
 # The second run adds the pure-Rust `rsa` backend: every vector then runs through both backends.
 rust-test:
@@ -81,11 +93,13 @@ npm-tools:
 
 # The npm package, installed as users install it: every shared vector, sandbox round trips with
 # fetch, the API surface, the README example compiled by tsc --strict, and npm pack + install.
+# Types: misuse.mts (mistakes that must not compile) and the vectors' documents and results as
+# literals (vector-types.mjs) are compiled under three tsconfigs, the `tsc --init` ones included.
 NODE_TESTS := vectors api sandbox example package memory
 node-test: npm build
 	mkdir -p bindings-wasm/test/node_modules && ln -sfn ../../pkg bindings-wasm/test/node_modules/payquery
 	$(NPM_TOOLS)/eslint -c bindings-wasm/tools/eslint.config.mjs --max-warnings 0 bindings-wasm bench/node
-	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.json --noEmit
+	cd bindings-wasm/test && node vector-types.mjs
 	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.init.json
 	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.init-node.json
 	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.json
@@ -105,7 +119,9 @@ wheel:
 
 # The wheel as users get it: installed into a venv of its own (absolute path, so it works from
 # any directory), tested with pytest against the vectors and the sandbox, the stub and the tests
-# checked by mypy --strict and stubtest; and installed alone into a fresh venv, where it imports.
+# checked by mypy --strict and stubtest (with tests/typing_misuse.py, mistakes that must not
+# type-check, and the vectors' documents and results as annotated literals, write_vector_types.py);
+# and installed alone into a fresh venv, where it imports.
 PY_VENV := $(CURDIR)/target/py-venv
 # The fresh-venv check runs on the oldest CPython the abi3 wheel supports when the machine has it.
 PY_OLDEST := $(or $(firstword $(wildcard /root/.pyenv/versions/3.9.*/bin/python3.9)),$(PYTHON))
@@ -117,12 +133,12 @@ python-binding-test: wheel build
 	@$(PY) -c 'import pytest, httpx, requests, cryptography, wechatpayv3, mypy' 2>/dev/null || $(PY) -m pip install --quiet $(PY_TEST_DEPS)
 	$(PY) -m pip install --quiet --force-reinstall --no-deps $(WHEELS)/payquery-*.whl
 	cd bindings-python/tests && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $(PY) -m pytest -q -p no:cacheprovider .
-	cd bindings-python/tests && $(PY) -m mypy --strict --no-incremental .
+	cd bindings-python/tests && $(PY) write_vector_types.py && $(PY) -m mypy --strict --no-incremental .
 	$(PY) -m mypy.stubtest payquery --allowlist bindings-python/stubtest-allowlist.txt
 	rm -rf $(CURDIR)/target/py-fresh && $(PY_OLDEST) -m venv $(CURDIR)/target/py-fresh
 	$(CURDIR)/target/py-fresh/bin/python -m pip install --quiet --no-index $(WHEELS)/payquery-*.whl
 	$(CURDIR)/target/py-fresh/bin/python -c 'import typing, payquery; c = payquery.Client({"provider": "fubei", "app_id": "1", "app_secret": "s"}); \
-		hints = [typing.get_type_hints(t) for t in (payquery.Order, payquery.QueryResult, payquery.HttpRequest, payquery.Money, payquery.AccessToken)]; \
+		hints = [typing.get_type_hints(t) for t in (payquery.Order, payquery.QueryResult, payquery.HttpRequest, payquery.Money, payquery.AccessToken, payquery.FubeiConfig, payquery.WechatPayConfig, payquery.EduPapayTransaction, payquery.PayscoreOverseaQueryByQueryId)]; \
 		print("fresh venv:", c, len(payquery.ERROR_CODES), "error codes,", sum(map(len, hints)), "type hints resolved")'
 
 ## Kotlin (JVM, Android) and Swift through UniFFI (bindings-uniffi/).
@@ -139,7 +155,7 @@ kotlin-sources: uniffi-build
 	rm -rf $(KOTLIN_DIR)/target/generated-sources/uniffi
 	$(UNIFFI_BINDGEN) generate --library $(UNIFFI_LIB) --language kotlin --no-format \
 		--out-dir $(KOTLIN_DIR)/target/generated-sources/uniffi
-	$(PYTHON) tools/patch_kotlin_strings.py $(KOTLIN_DIR)/target/generated-sources/uniffi/payquery/payquery_uniffi.kt
+	$(PYTHON) tools/patch_kotlin_strings.py $(KOTLIN_DIR)/target/generated-sources/uniffi/payquery/payquery.kt
 
 # Generates the Kotlin bindings into the Maven module's target/ and runs the JUnit suite (every
 # shared vector, sandbox round trips with java.net.http, JDK signature checks, 8 threads, the
