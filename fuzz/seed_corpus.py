@@ -5,6 +5,7 @@ minimized corpora are committed and replayed by `make test`."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from pathlib import Path
@@ -122,6 +123,18 @@ def main() -> None:
     ]:
         write("finish", json.dumps({**pending, **variant}).encode())
         count += 1
+    # The keys target: every test key and certificate, in every slot, as PEM text and as raw DER
+    # (selector bit 2) under each label (bits 3-4) — PKCS#8, PKCS#1, SPKI and X.509 alike.
+    labels = ["PRIVATE KEY", "RSA PRIVATE KEY", "PUBLIC KEY", "CERTIFICATE"]
+    for pem_file in sorted((keys / "keys").glob("*.pem")):
+        text = pem_file.read_text()
+        body = "".join(line for line in text.splitlines() if not line.startswith("-----"))
+        der = base64.b64decode(body)
+        for slot in range(4):
+            write("keys", bytes([slot]) + text.encode())
+            for label in range(len(labels)):
+                write("keys", bytes([slot | 4 | (label << 3)]) + der)
+            count += 1 + len(labels)
     print(f"seeded {count} fuzz inputs in {CORPUS}")
 
 

@@ -49,6 +49,9 @@ pub enum Target {
     Money,
     /// The `Wechatpay-*` signature headers on an arbitrary answer.
     WechatpayHeaders,
+    /// Config documents holding arbitrary PEM or DER where a key or certificate goes: the
+    /// core's own DER reader (`core/src/crypto/der.rs`) on input from outside.
+    Keys,
 }
 
 impl Target {
@@ -56,7 +59,12 @@ impl Target {
     pub fn all() -> Vec<Target> {
         let mut all: Vec<Target> = ProviderId::ALL.iter().map(|p| Target::Parse(*p)).collect();
         all.extend(ProviderId::ALL.iter().map(|p| Target::Build(*p)));
-        all.extend([Target::Finish, Target::Money, Target::WechatpayHeaders]);
+        all.extend([
+            Target::Finish,
+            Target::Money,
+            Target::WechatpayHeaders,
+            Target::Keys,
+        ]);
         all
     }
 
@@ -68,6 +76,7 @@ impl Target {
             Target::Finish => "finish".to_owned(),
             Target::Money => "money".to_owned(),
             Target::WechatpayHeaders => "wechatpay_headers".to_owned(),
+            Target::Keys => "keys".to_owned(),
         }
     }
 
@@ -79,6 +88,7 @@ impl Target {
             Target::Finish => finish(data),
             Target::Money => money(data),
             Target::WechatpayHeaders => wechatpay_headers(data),
+            Target::Keys => keys(data),
         }
     }
 }
@@ -405,4 +415,122 @@ fn wechatpay_headers(data: &[u8]) {
     assert!(verifying_key().verify_sha256(&message, &signature));
     let ts: i64 = ts.parse().unwrap();
     assert!(NOW.abs_diff(ts) <= 300);
+}
+
+/// PEM labels a raw-DER `keys` input is wrapped in.
+const PEM_LABELS: [&str; 4] = [
+    "PRIVATE KEY",
+    "RSA PRIVATE KEY",
+    "PUBLIC KEY",
+    "CERTIFICATE",
+];
+
+/// The `keys` target's layout: byte 0 picks the slot of an edu-papay config the material goes
+/// into (bits 0-1: `merchant_private_key_pem`, `wechatpay_public_key_pem`,
+/// `platform_certificates[0].certificate_pem`, `platform_certificates[0].public_key_pem`), whether the rest
+/// is raw DER (bit 2) to be wrapped in PEM under a label (bits 3-4, [`PEM_LABELS`]) or PEM text
+/// as it is; the rest is the key material.
+fn keys(data: &[u8]) {
+    let Some((selector, material)) = data.split_first() else {
+        return;
+    };
+    let slot = usize::from(selector & 3);
+    let pem = if selector & 4 != 0 {
+        let label = PEM_LABELS[usize::from((selector >> 3) & 3)];
+        match pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, material) {
+            Ok(pem) => pem,
+            Err(_) => return,
+        }
+    } else {
+        String::from_utf8_lossy(material).into_owned()
+    };
+    check_key_material(slot, &pem);
+    // The same text inside a whole config document, as users give it.
+    let mut config = config(ProviderId::WechatpayEduPapay);
+    match slot {
+        0 => config["merchant_private_key_pem"] = pem.clone().into(),
+        1 => config["wechatpay_public_key_pem"] = pem.clone().into(),
+        _ => {
+            let member = if slot == 2 {
+                "certificate_pem"
+            } else {
+                "public_key_pem"
+            };
+            config["platform_certificates"] = serde_json::json!([{ "serial_no": "7132D72A03E93CDDF8C03BBD1F37EEDF7C8D7F92", member: pem }]);
+        }
+    }
+    let Ok(client) = Client::from_config_json(&config.to_string()) else {
+        return;
+    };
+    // An accepted config builds a signed request that is wire-safe.
+    let query = client.query_from_json(r#"{"out_trade_no":"A1"}"#).unwrap();
+    let ctx = RequestContext::new(NOW, Nonce::new("fuzz").unwrap());
+    check_request(&client.build_request(&query, &ctx).unwrap());
+}
+
+/// What must hold for key material the core accepts: RustCrypto's independent parsers accept
+/// it as a key of 2048 to 8192 bits too, and an accepted private key's signature verifies
+/// under the public key RustCrypto derives from the same bytes.
+fn check_key_material(slot: usize, pem: &str) {
+    use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
+    use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+    use rsa::traits::PublicKeyParts;
+    let bits_ok = |key: &rsa::RsaPublicKey| (2048..=8192).contains(&(key.n().bits()));
+    match slot {
+        0 => {
+            let Ok(key) = RsaPrivateKey::from_pem("k", pem) else {
+                return;
+            };
+            let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes()).unwrap();
+            let theirs = match label {
+                "RSA PRIVATE KEY" => rsa::RsaPrivateKey::from_pkcs1_der(&der).ok(),
+                _ => rsa::RsaPrivateKey::from_pkcs8_der(&der).ok(),
+            }
+            .expect("the core accepted a private key RustCrypto refuses");
+            let public = theirs.to_public_key();
+            assert!(bits_ok(&public), "accepted a {}-bit key", public.n().bits());
+            let signature = base64::engine::general_purpose::STANDARD
+                .decode(key.sign_sha256_base64(b"payquery").unwrap())
+                .unwrap();
+            let verifier = rsa::pkcs1v15::VerifyingKey::<rsa::sha2::Sha256>::new(public);
+            let signature = rsa::pkcs1v15::Signature::try_from(signature.as_slice()).unwrap();
+            use rsa::signature::Verifier as _;
+            verifier
+                .verify(b"payquery", &signature)
+                .expect("the core's signature does not verify under RustCrypto's view of the key");
+        }
+        1 | 3 => {
+            let Ok(key) = RsaPublicKey::from_pem("k", pem) else {
+                return;
+            };
+            let (label, der) = pem_rfc7468::decode_vec(pem.trim().as_bytes()).unwrap();
+            let theirs = match label {
+                "RSA PUBLIC KEY" => rsa::RsaPublicKey::from_pkcs1_der(&der).ok(),
+                // A certificate's key: the certificate path must agree (RustCrypto has no X.509
+                // reader here; slot 2 checks what can be checked of certificates).
+                "CERTIFICATE" => {
+                    assert!(RsaPublicKey::from_certificate_pem("k", pem).is_ok());
+                    return;
+                }
+                _ => rsa::RsaPublicKey::from_public_key_der(&der).ok(),
+            }
+            .expect("the core accepted a public key RustCrypto refuses");
+            assert!(bits_ok(&theirs), "accepted a {}-bit key", theirs.n().bits());
+            assert!(!key.verify_sha256(b"payquery", &[0u8; 256]));
+        }
+        _ => {
+            let Ok((_, info)) = RsaPublicKey::from_certificate_pem("k", pem) else {
+                return;
+            };
+            assert!(
+                !info.serial_hex.is_empty()
+                    && info
+                        .serial_hex
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase()),
+                "serial {:?}",
+                info.serial_hex
+            );
+        }
+    }
 }
