@@ -24,6 +24,16 @@ export type QueryResult<P extends ProviderId = ProviderId> = {
      * (their answers are trusted only as far as TLS to the provider's host).
      */
     signatureSerial: string | null;
+    /**
+     * The requests the one-call query made for this answer, in order (empty for an answer
+     * parsed by hand: payquery made no request).
+     */
+    attempts: Attempt[];
+    /**
+     * False only when a polling query reached its deadline on a status that is not final:
+     * `order` is then the last answer, still pending.
+     */
+    settled: boolean;
   };
 }[P];
 
@@ -586,20 +596,39 @@ export interface DingshangRecord {
 export type DingshangDeliveryStatus = 'WAITING_PICKED_UP' | 'IS_DELIVERING' | 'IS_SUCCESS' | 'IS_PICKED_UP' | 'IS_FAILED' | 'IS_TIMEOUT' | 'IS_REFUND' | (string & {});
 
 /**
- * A WeChat access token with its computed lifetime. Printed or logged, in every language, it
- * hides the token; serialized (as the CLI's token output is) it shows it, on purpose, with
- * the times as Unix seconds.
+ * One request the one-call query sent, and what came of it. The URL is redacted (a Mini
+ * Program access token travels in it), so attempts may be logged as they are.
  */
-export interface AccessToken {
-  /** The token. */
-  accessToken: string;
-  /** Lifetime in seconds, as WeChat said. */
-  expiresIn: bigint;
-  /** `now + expires_in`. */
-  expiresAt: bigint;
-  /** When to fetch a new one: `expires_at - 300` (or halfway, for lifetimes under 10 min). */
-  refreshAt: bigint;
+export interface Attempt {
+  /** What the request was for. */
+  purpose: AttemptPurpose;
+  /** Which host it went to. */
+  host: HostRole;
+  /** The request URL, credentials replaced by `[redacted]`. */
+  url: string;
+  /** The HTTP status of the answer, when one came. */
+  httpStatus: number | null;
+  /** The error the attempt ended in; `null` when it succeeded. */
+  error: ErrorCode | null;
+  /** How the request failed to complete, for a `NETWORK_ERROR`. */
+  transport: TransportFailure | null;
+  /** How long the attempt took, in milliseconds (host clock). */
+  durationMs: number;
 }
+
+/** What a request was for. */
+export type AttemptPurpose =
+  /** The order query. */
+  | 'query'
+  /** A Mini Program access token. */
+  | 'token';
+
+/** Which of a provider's hosts a request went to. */
+export type HostRole =
+  /** The main host (`base_url`). */
+  | 'main'
+  /** The backup host (`backup_base_url`), after a failover. */
+  | 'backup';
 
 /**
  * Stable, machine-readable error codes. A code's `SCREAMING_SNAKE_CASE` text never
@@ -626,14 +655,48 @@ export type ErrorCode =
    * The response could not be decoded: malformed JSON, wrong types, missing required fields,
    * money that is not an exact amount, a body that is too large or nested too deeply.
    */
-  | 'DECODE_ERROR';
+  | 'DECODE_ERROR'
+  /**
+   * The request could not be completed: no connection, no answer within the timeout, a
+   * reset. The host's own error is the cause. Retrying later may succeed.
+   */
+  | 'NETWORK_ERROR';
+
+/**
+ * How a request failed to complete, as the host's HTTP client reported it (the host
+ * classifies its own errors; payquery never sees a socket).
+ */
+export type TransportFailure =
+  /** The connection could not be made (refused, unreachable). */
+  | 'connect'
+  /** The host name did not resolve. */
+  | 'dns'
+  /** The TLS handshake failed. */
+  | 'tls'
+  /** No complete answer within the request's timeout. */
+  | 'timeout'
+  /** The connection was closed or reset before a complete answer. */
+  | 'reset'
+  /** Any other failure to complete the request. */
+  | 'other';
+
+/**
+ * A WeChat access token with its computed lifetime. Printed, logged or turned into JSON by a
+ * binding, it hides the token; the CLI's token output (and a token store's value) holds it,
+ * on purpose, with the times as Unix seconds.
+ */
+export interface AccessToken {
+  /** The token. */
+  accessToken: string;
+  /** Lifetime in seconds, as WeChat said. */
+  expiresIn: bigint;
+  /** `now + expires_in`. */
+  expiresAt: bigint;
+  /** When to fetch a new one: `expires_at - 300` (or halfway, for lifetimes under 10 min). */
+  refreshAt: bigint;
+}
 
 // ---- Inputs: config documents and queries, as the CLI and every language take them.
-
-/** `T` with exactly one of its optional members `K`: TypeScript refuses both, and neither. */
-export type ExactlyOne<T, K extends keyof T> = {
-  [M in K]: Omit<T, K> & Required<Pick<T, M>> & Partial<Record<Exclude<K, M>, never>>;
-}[K];
 
 /** A client config document: `provider` and that provider's settings. */
 export interface ConfigMap {
@@ -645,10 +708,7 @@ export interface ConfigMap {
 }
 export type Config<P extends ProviderId = ProviderId> = ConfigMap[P];
 
-/**
- * Configuration shared by both WeChat Pay providers (the JSON config document minus
- * `provider`).
- */
+/** The config of both WeChat Pay providers (`provider` says which). */
 export interface WechatPayConfig {
   provider: 'wechatpay_edu_papay' | 'wechatpay_payscore_oversea';
   /** The merchant (or service provider) id, `mchid`. */
@@ -675,6 +735,11 @@ export interface WechatPayConfig {
   platform_certificates?: PlatformCertificateConfig[];
   /** Override of the API host (e.g. the backup host, a regional Global host, or the sandbox). */
   base_url?: string;
+  /**
+   * The backup host the one-call query fails over to: absent for the provider's documented
+   * backup (kept only while `base_url` is the default), `null` for none, or a base URL.
+   */
+  backup_base_url?: string | null;
   /** Largest accepted response body in bytes (default 1 MiB). */
   max_response_bytes?: number;
 }
@@ -704,6 +769,11 @@ export interface MiniChargeConfig {
   app_secret?: string;
   /** API host override. */
   base_url?: string;
+  /**
+   * The backup host the one-call query fails over to: absent for the provider's documented
+   * backup (kept only while `base_url` is the default), `null` for none, or a base URL.
+   */
+  backup_base_url?: string | null;
   /** Largest accepted response body in bytes (default 1 MiB). */
   max_response_bytes?: number;
 }
@@ -717,6 +787,11 @@ export interface FubeiConfig {
   app_secret: string;
   /** Gateway URL override (the test gateway is `https://shq-api-test.51fubei.com/gateway`). */
   base_url?: string;
+  /**
+   * The backup host the one-call query fails over to: absent for the provider's documented
+   * backup (kept only while `base_url` is the default), `null` for none, or a base URL.
+   */
+  backup_base_url?: string | null;
   /** Largest accepted response body in bytes (default 1 MiB). */
   max_response_bytes?: number;
 }
@@ -732,6 +807,11 @@ export interface DingshangConfig {
   app_secret: string;
   /** The payload signing key (the vendor's docs say: your merchant id). */
   sign_key: string;
+  /**
+   * The backup host the one-call query fails over to (the vendor documents none): absent
+   * or `null` for none, or a base URL.
+   */
+  backup_base_url?: string | null;
   /** Largest accepted response body in bytes (default 1 MiB). */
   max_response_bytes?: number;
 }
@@ -764,19 +844,32 @@ export interface EduPapayQuery {
   sub_mchid?: string;
 }
 
-/** The members of {@link PayscoreOverseaQuery}; exactly one of `out_order_no` / `query_id` is given. */
-export interface PayscoreOverseaQueryMembers {
+/** {@link PayscoreOverseaQuery} by `out_order_no`. */
+export interface PayscoreOverseaQueryByOutOrderNo {
   /** Service id (1–32). */
   service_id: string;
   /** Sub-merchant id (1–32 digits). */
   sub_mchid: string;
   /** Merchant service-order number (1–32 of `[0-9A-Za-z_\-|*]`). */
-  out_order_no?: string;
-  /** Query id handed back by WeChat after user confirmation (1–512). */
-  query_id?: string;
+  out_order_no: string;
+  /** Give exactly one of `out_order_no` / `query_id`. */
+  query_id?: never;
 }
+
+/** {@link PayscoreOverseaQuery} by `query_id`. */
+export interface PayscoreOverseaQueryByQueryId {
+  /** Service id (1–32). */
+  service_id: string;
+  /** Sub-merchant id (1–32 digits). */
+  sub_mchid: string;
+  /** Query id handed back by WeChat after user confirmation (1–512). */
+  query_id: string;
+  /** Give exactly one of `out_order_no` / `query_id`. */
+  out_order_no?: never;
+}
+
 /** The query: `service_id`, `sub_mchid`, and exactly one of `out_order_no` / `query_id`. */
-export type PayscoreOverseaQuery = ExactlyOne<PayscoreOverseaQueryMembers, 'out_order_no' | 'query_id'>;
+export type PayscoreOverseaQuery = PayscoreOverseaQueryByOutOrderNo | PayscoreOverseaQueryByQueryId;
 
 /** An order query, or an access-token query. */
 export type MiniChargeQuery =
@@ -793,17 +886,28 @@ export type TokenKind =
   /** `GET /cgi-bin/token` (every call invalidates the previous token after 5 minutes). */
   | 'classic';
 
-/** The members of {@link FubeiQuery}; exactly one of `merchant_order_sn` / `order_sn` is given. */
-export interface FubeiQueryMembers {
+/** {@link FubeiQuery} by `merchant_order_sn`. */
+export interface FubeiQueryByMerchantOrderSn {
   /** The merchant's (third-party) order number. */
-  merchant_order_sn?: string;
-  /** Fubei's order number. */
-  order_sn?: string;
+  merchant_order_sn: string;
   /** Device terminal number. */
   device_no?: string;
+  /** Give exactly one of `merchant_order_sn` / `order_sn`. */
+  order_sn?: never;
 }
+
+/** {@link FubeiQuery} by `order_sn`. */
+export interface FubeiQueryByOrderSn {
+  /** Fubei's order number. */
+  order_sn: string;
+  /** Device terminal number. */
+  device_no?: string;
+  /** Give exactly one of `merchant_order_sn` / `order_sn`. */
+  merchant_order_sn?: never;
+}
+
 /** The query: exactly one of `merchant_order_sn` / `order_sn`, and optionally `device_no`. */
-export type FubeiQuery = ExactlyOne<FubeiQueryMembers, 'merchant_order_sn' | 'order_sn'>;
+export type FubeiQuery = FubeiQueryByMerchantOrderSn | FubeiQueryByOrderSn;
 
 /** The query. */
 export interface DingshangQuery {

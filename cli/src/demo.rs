@@ -1,17 +1,24 @@
-//! `payquery demo`: the sandbox in-process, then one real HTTP round trip per provider —
-//! build and sign with the core, send with a real client, verify and parse the answer.
+//! `payquery demo`: the sandbox in-process, then the one-call query (the same driver as
+//! `payquery query`) over real HTTP: every provider's paid showcase order, then the three things
+//! the flow does for the host — a failover, a Mini Program token fetch, and a poll that settles.
 
 use std::time::Duration;
 
-use payquery_core::{Client, OrderStatus, ProviderId, RequestContext, ResponseContext};
-use payquery_sandbox::{client_configs, ProviderSetup};
+use payquery_core::{
+    Attempt, AttemptPurpose, Client, HostRole, OrderStatus, ProviderId, QueryOptions, QueryResult,
+};
+use payquery_sandbox::{
+    client_configs, failover_config, settling_query, ProviderSetup, SandboxUrls,
+};
+use serde_json::Value;
 
-use crate::documents::{now_unix, random_nonce};
 use crate::transport::HttpTransport;
 
 /// One demo row.
 #[derive(Debug)]
 pub struct DemoRow {
+    /// What the row shows.
+    pub label: String,
     /// Provider.
     pub provider: ProviderId,
     /// Order id shown (provider's, else merchant's).
@@ -20,40 +27,51 @@ pub struct DemoRow {
     pub status: OrderStatus,
     /// Amount with currency.
     pub amount: String,
-    /// Paid time.
-    pub paid_at: String,
     /// What was verified about the response.
     pub verification: String,
+    /// The requests the query made.
+    pub attempts: Vec<Attempt>,
 }
 
-/// Queries one provider's showcase order through the sandbox at `setup`.
-pub fn query_one(setup: &ProviderSetup, transport: &HttpTransport) -> Result<DemoRow, String> {
-    let fail = |step: &str, e: payquery_core::Error| format!("{}: {step}: {e}", setup.provider);
-    let client =
-        Client::from_config_json(&setup.config.to_string()).map_err(|e| fail("config", e))?;
+/// A row's check on its attempts: what it is meant to show.
+type Expect = fn(&[Attempt]) -> bool;
+
+fn one_query(attempts: &[Attempt]) -> bool {
+    attempts.len() == 1
+}
+
+fn failed_over(attempts: &[Attempt]) -> bool {
+    matches!(attempts, [main, backup] if main.transport.is_some() && backup.host == HostRole::Backup && backup.error.is_none())
+}
+
+fn fetched_a_token(attempts: &[Attempt]) -> bool {
+    matches!(attempts, [token, query] if token.purpose == AttemptPurpose::Token && query.purpose == AttemptPurpose::Query)
+}
+
+fn settled_on_the_third(attempts: &[Attempt]) -> bool {
+    attempts.len() == 3 && attempts.iter().all(|a| a.error.is_none())
+}
+
+/// Runs one query through the sandbox.
+fn run_row(
+    label: &str,
+    provider: ProviderId,
+    config: &Value,
+    query: &Value,
+    options: &QueryOptions,
+    transport: &HttpTransport,
+) -> Result<DemoRow, String> {
+    let fail = |step: &str, e: payquery_core::Error| format!("{label}: {step}: {e}");
+    let client = Client::from_config_json(&config.to_string()).map_err(|e| fail("config", e))?;
     let query = client
-        .query_from_json(&setup.query.to_string())
+        .query_from_json(&query.to_string())
         .map_err(|e| fail("query", e))?;
-    let ctx = RequestContext::new(now_unix(), random_nonce().map_err(|e| fail("nonce", e))?);
-    let request = client
-        .build_request(&query, &ctx)
-        .map_err(|e| fail("build", e))?;
-    let response = transport
-        .send(&request, &[])
-        .map_err(|e| format!("{}: send: {e}", setup.provider))?;
-    let parsed = client
-        .parse_response(Some(&query), &response, &ResponseContext::new(now_unix()))
-        .map_err(|e| fail("parse", e))?;
-    let payquery_core::ParsedResponse::Order(result) = parsed else {
-        return Err(format!("{}: expected an order", setup.provider));
-    };
+    let result: QueryResult =
+        crate::query::run(&client, query, options, transport, &[]).map_err(|e| fail("query", e))?;
     let order = result.order;
-    let verification = match result.signature_serial {
-        Some(serial) => format!("RSA signature verified ({serial})"),
-        None => "provider signs no response".to_owned(),
-    };
     Ok(DemoRow {
-        provider: order.provider,
+        label: label.to_owned(),
+        provider,
         order_id: order
             .provider_order_id
             .clone()
@@ -64,14 +82,101 @@ pub fn query_one(setup: &ProviderSetup, transport: &HttpTransport) -> Result<Dem
             .amount
             .as_ref()
             .map_or_else(|| "(not stated)".to_owned(), ToString::to_string),
-        paid_at: order
-            .paid_at
-            .map_or_else(|| "-".to_owned(), |t| t.to_string()),
-        verification,
+        verification: match result.signature_serial {
+            Some(serial) => format!("RSA-verified ({serial})"),
+            None => "provider signs none".to_owned(),
+        },
+        attempts: result.attempts,
     })
 }
 
-/// Runs the demo and returns the printed table, or the first failure.
+/// `main 200`, `main ✗ reset → backup 200`, `token 200 → main 200`.
+fn attempts_text(attempts: &[Attempt]) -> String {
+    attempts
+        .iter()
+        .map(|a| {
+            let place = match (a.purpose, a.host) {
+                (AttemptPurpose::Token, HostRole::Main) => "token",
+                (AttemptPurpose::Token, HostRole::Backup) => "token@backup",
+                (AttemptPurpose::Query, HostRole::Main) => "main",
+                (AttemptPurpose::Query, HostRole::Backup) => "backup",
+            };
+            match (a.http_status, a.transport) {
+                (_, Some(kind)) => format!("{place} ✗ {}", kind.as_str()),
+                (Some(status), None) => format!("{place} {status}"),
+                (None, None) => place.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+/// The rows: every provider's paid order, then failover, token and poll.
+fn rows(urls: &SandboxUrls) -> Vec<(String, ProviderSetup, Value, Value, QueryOptions, Expect)> {
+    let setups = client_configs(urls);
+    let mut rows: Vec<(String, ProviderSetup, Value, Value, QueryOptions, Expect)> = setups
+        .iter()
+        .map(|s| {
+            (
+                s.provider.to_string(),
+                s.clone(),
+                s.config.clone(),
+                s.query.clone(),
+                QueryOptions::default(),
+                one_query as Expect,
+            )
+        })
+        .collect();
+    let find = |p: ProviderId| setups.iter().find(|s| s.provider == p).cloned();
+    if let Some(edu) = find(ProviderId::WechatpayEduPapay) {
+        let config = failover_config(urls, &edu);
+        let query = edu.query.clone();
+        rows.push((
+            "failover: main host down".to_owned(),
+            edu,
+            config,
+            query,
+            QueryOptions::default(),
+            failed_over,
+        ));
+    }
+    if let Some(mini) = find(ProviderId::WechatMiniCharge) {
+        let mut config = mini.config.clone();
+        if let Some(object) = config.as_object_mut() {
+            object.remove("access_token");
+        }
+        let query = mini.query.clone();
+        rows.push((
+            "token: fetched by the flow".to_owned(),
+            mini,
+            config,
+            query,
+            QueryOptions::default(),
+            fetched_a_token,
+        ));
+    }
+    if let (Some(fubei), Some(query)) = (find(ProviderId::Fubei), settling_query(ProviderId::Fubei))
+    {
+        let options = QueryOptions {
+            poll: true,
+            poll_intervals_ms: Some(vec![300]),
+            deadline_ms: Some(10_000),
+            ..QueryOptions::default()
+        };
+        let config = fubei.config.clone();
+        rows.push((
+            "poll: settles on the 3rd query".to_owned(),
+            fubei,
+            config,
+            query,
+            options,
+            settled_on_the_third,
+        ));
+    }
+    rows
+}
+
+/// Runs the demo and returns the printed table, or the failures.
 pub fn run() -> Result<String, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -81,40 +186,52 @@ pub fn run() -> Result<String, String> {
     let sandbox = runtime
         .block_on(payquery_sandbox::start(0))
         .map_err(|e| format!("cannot start the sandbox: {e}"))?;
-    let transport = HttpTransport::new(Duration::from_secs(10));
-    let mut rows = Vec::new();
-    let mut failures = Vec::new();
-    for setup in client_configs(&sandbox.base_url()) {
-        match query_one(&setup, &transport) {
-            Ok(row) => rows.push(row),
-            Err(e) => failures.push(e),
-        }
-    }
+    let transport = HttpTransport::new(Duration::from_secs(30));
     let mut out = format!(
-        "payquery demo — sandbox at {} (test credentials, nothing real)\n\n",
+        "payquery demo — the one-call query against the sandbox at {} (test credentials, nothing real)\n\n",
         sandbox.base_url()
     );
     out.push_str(&format!(
-        "{:<28} {:<32} {:<9} {:>14} {:<26} {}\n",
-        "PROVIDER", "ORDER ID", "STATUS", "AMOUNT", "PAID AT (UTC)", "RESPONSE"
+        "{:<32} {:<32} {:<9} {:>12} {:<24} {}\n",
+        "QUERY", "ORDER ID", "STATUS", "AMOUNT", "RESPONSE", "ATTEMPTS"
     ));
-    for r in &rows {
-        out.push_str(&format!(
-            "{:<28} {:<32} {:<9} {:>14} {:<26} {}\n",
-            r.provider.as_str(),
-            r.order_id,
-            r.status.as_str(),
-            r.amount,
-            r.paid_at,
-            r.verification
-        ));
+    let mut failures = Vec::new();
+    let planned = rows(&sandbox.urls());
+    let total = planned.len();
+    for (label, setup, config, query, options, expect) in planned {
+        match run_row(
+            &label,
+            setup.provider,
+            &config,
+            &query,
+            &options,
+            &transport,
+        ) {
+            Ok(row) => {
+                out.push_str(&format!(
+                    "{:<32} {:<32} {:<9} {:>12} {:<24} {}\n",
+                    row.label,
+                    row.order_id,
+                    row.status.as_str(),
+                    row.amount,
+                    truncated(&row.verification, 24),
+                    attempts_text(&row.attempts)
+                ));
+                if row.status != OrderStatus::Paid || !expect(&row.attempts) {
+                    failures.push(format!(
+                        "{label}: {} after {}",
+                        row.status.as_str(),
+                        attempts_text(&row.attempts)
+                    ));
+                }
+            }
+            Err(e) => failures.push(e),
+        }
     }
     runtime.block_on(sandbox.shutdown());
-    if failures.is_empty() && rows.len() == 5 && rows.iter().all(|r| r.status == OrderStatus::Paid)
-    {
+    if failures.is_empty() {
         out.push_str(&format!(
-            "\n{} of 5 providers queried, all PAID.",
-            rows.len()
+            "\n{total} queries, all PAID: 5 providers, one failover, one token fetch, one poll that settled."
         ));
         Ok(out)
     } else {
@@ -124,4 +241,12 @@ pub fn run() -> Result<String, String> {
         }
         Err(out)
     }
+}
+
+fn truncated(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().take(width.saturating_sub(1)).collect();
+    format!("{kept}…")
 }

@@ -106,8 +106,16 @@ pub fn now_unix() -> i64 {
         .unwrap_or(0)
 }
 
-/// A fresh 32-character nonce from the OS CSPRNG.
-pub fn random_nonce() -> Result<Nonce, Error> {
+/// The current Unix time in milliseconds.
+pub fn now_unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// 32 bytes from the OS CSPRNG.
+pub fn random_bytes() -> Result<[u8; 32], Error> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| {
         Error::new(
@@ -115,5 +123,10 @@ pub fn random_nonce() -> Result<Nonce, Error> {
             format!("the OS random number generator failed: {e}"),
         )
     })?;
-    Ok(Nonce::from_random_bytes(&bytes))
+    Ok(bytes)
+}
+
+/// A fresh 32-character nonce from the OS CSPRNG.
+pub fn random_nonce() -> Result<Nonce, Error> {
+    Ok(Nonce::from_random_bytes(&random_bytes()?))
 }

@@ -3,4 +3,5 @@
 
 pub mod demo;
 pub mod documents;
+pub mod query;
 pub mod transport;

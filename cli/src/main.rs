@@ -9,10 +9,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use payquery_core::PendingRequest;
-use payquery_core::{Error, ErrorCode, HttpRequest, Nonce, RequestContext, ResponseContext};
+use payquery_core::{
+    Error, ErrorCode, HttpRequest, Nonce, QueryOptions, RequestContext, ResponseContext,
+};
 use serde_json::json;
 
 use payquery_cli::documents::{load_client, load_query, load_response, now_unix, random_nonce};
+use payquery_cli::transport::HttpTransport;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -76,12 +79,36 @@ enum Command {
         #[arg(long)]
         now: Option<i64>,
     },
+    /// The one-call query: send, verify and parse, failing over, retrying and (Mini Program)
+    /// fetching a token as the policy says; print the result with every attempt.
+    Query {
+        /// Client config document (JSON; `*_path` keys are read relative to it).
+        #[arg(long)]
+        config: PathBuf,
+        /// Query document (JSON).
+        #[arg(long)]
+        query: PathBuf,
+        /// Query again until the order's status is final (or the deadline).
+        #[arg(long)]
+        poll: bool,
+        /// The whole query's deadline in seconds (default 30; with --poll 600). May be
+        /// fractional, e.g. 0.3.
+        #[arg(long, value_parser = seconds)]
+        deadline: Option<u64>,
+        /// Per-request timeout in seconds (default 10); may be fractional.
+        #[arg(long, value_parser = seconds)]
+        timeout: Option<u64>,
+        /// With --poll: the wait between polls in seconds (default 5, 10, 20, 30, then 60).
+        #[arg(long, value_parser = seconds)]
+        poll_interval: Option<u64>,
+    },
     /// Run the local fake of all five provider APIs on 127.0.0.1.
     Sandbox {
         /// Port to listen on (0 = pick a free one; it is printed).
         #[arg(long, default_value_t = 0)]
         port: u16,
-        /// Write `<provider>.json` configs and `<provider>.query.json` queries for it here.
+        /// Write `<provider>.json` configs, `<provider>.query.json` queries and the fault,
+        /// failover, settling and token configs for it here.
         #[arg(long)]
         write_configs: Option<PathBuf>,
     },
@@ -117,7 +144,52 @@ fn main() -> ExitCode {
             query,
             now,
         } => print_json_result(parse(&config, &response, query.as_deref(), now)),
+        Command::Query {
+            config,
+            query,
+            poll,
+            deadline,
+            timeout,
+            poll_interval,
+        } => {
+            let options = QueryOptions {
+                timeout_ms: timeout,
+                deadline_ms: deadline,
+                poll,
+                poll_intervals_ms: poll_interval.map(|i| vec![i]),
+                ..QueryOptions::default()
+            };
+            print_json_result(one_call_query(&config, &query, &options))
+        }
     }
+}
+
+/// `SECS` (e.g. `10`, `0.3`) as whole milliseconds, at least 1.
+fn seconds(text: &str) -> Result<u64, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
+        return Err(format!(
+            "`{text}` is not a number of seconds from 0.001 to 86400"
+        ));
+    }
+    // At most 86 400 000 ms, well inside u64; the cast only drops the fraction of a ms.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(((secs * 1000.0).round() as u64).max(1))
+}
+
+fn one_call_query(
+    config: &std::path::Path,
+    query: &std::path::Path,
+    options: &QueryOptions,
+) -> Result<String, Error> {
+    let client = load_client(config)?;
+    let query = load_query(&client, query)?;
+    let transport = HttpTransport::new(std::time::Duration::from_secs(600));
+    let result = payquery_cli::query::run(&client, query, options, &transport, &[])?;
+    serde_json::to_string_pretty(&result)
+        .map_err(|e| Error::new(ErrorCode::DecodeError, format!("cannot print result: {e}")))
 }
 
 /// Prints the output, or `{"error": …}` and exit status 1.
@@ -151,7 +223,7 @@ fn run_sandbox(port: u16, write_configs: Option<PathBuf>) -> ExitCode {
             }
         };
         if let Some(dir) = write_configs {
-            if let Err(e) = payquery_sandbox::write_configs(&dir, &sandbox.base_url()) {
+            if let Err(e) = payquery_sandbox::write_configs(&dir, &sandbox.urls()) {
                 eprintln!(
                     "payquery sandbox: cannot write configs to {}: {e}",
                     dir.display()

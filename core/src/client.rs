@@ -4,86 +4,56 @@
 //! This is the surface every binding wraps, so that a config document, a query document and a
 //! response mean the same thing in Rust, the CLI, Node, Python and Kotlin.
 
+use std::sync::Arc;
+
 use crate::config::Config;
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::{default_rsa_backend, RsaBackend};
-use crate::error::{Error, Result};
+use crate::error::{ErrorCode, Result};
+use crate::flow::{QueryFlow, QueryOptions, TokenKeeper};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::provider::ProviderId;
-use crate::providers::dingshang_vending::DingshangClient;
-use crate::providers::fubei::FubeiClient;
-use crate::providers::wechat_mini_charge::{
-    AccessToken, MiniChargeClient, MiniChargeQuery, TokenKind,
-};
-use crate::providers::wechatpay::edu_papay::EduPapayClient;
-use crate::providers::wechatpay::payscore_oversea::PayscoreOverseaClient;
+use crate::provider::{wrong_query, ProviderApi, ProviderId};
+use crate::providers::wechat_mini_charge::{AccessToken, TokenKind};
 use crate::providers::wechatpay::PendingRequest;
 use crate::query::Query;
 use crate::result::{ParsedResponse, QueryResult};
+use crate::Error;
 
-/// A configured client for one provider. Keys are parsed once, here.
-#[derive(Debug)]
-pub enum Client {
-    /// edu-papay.
-    WechatpayEduPapay(EduPapayClient),
-    /// Pay Score oversea.
-    WechatpayPayscoreOversea(PayscoreOverseaClient),
-    /// Mini Program charge.
-    WechatMiniCharge(MiniChargeClient),
-    /// Fubei.
-    Fubei(FubeiClient),
-    /// Vending vendor.
-    DingshangVending(DingshangClient),
-}
-
-fn wrong_query(provider: ProviderId) -> Error {
-    Error::invalid_input("query", format!("this query is not a `{provider}` query"))
-}
-
-fn no_backend() -> Error {
-    Error::invalid_config(
-        "provider",
-        "WeChat Pay needs an RSA backend and this build has none compiled in; use Client::with_rsa_backend",
-    )
+/// A configured client for one provider. Keys are parsed once, here; a clone shares them (and
+/// a Mini Program client's access token) with the original.
+#[derive(Debug, Clone)]
+pub struct Client {
+    api: Arc<dyn ProviderApi>,
+    /// The access tokens every query of this client shares (providers with tokens only).
+    tokens: Option<Arc<TokenKeeper>>,
 }
 
 impl Client {
     /// Builds a client from a parsed config, with the default RSA backend (aws-lc-rs on
     /// native targets; see [`crate::crypto::default_rsa_backend`]).
     pub fn new(config: &Config) -> Result<Self> {
-        match default_rsa_backend() {
-            Some(backend) => Client::with_rsa_backend(config, backend),
-            None => match config {
-                Config::WechatpayEduPapay { .. } | Config::WechatpayPayscoreOversea { .. } => {
-                    Err(no_backend())
-                }
-                other => Client::build(other, None),
-            },
-        }
+        Client::from_api(crate::providers::client_for(config, default_rsa_backend())?)
     }
 
     /// Builds a client whose WeChat Pay keys are loaded into `backend` (e.g. the host's own
     /// crypto). Providers signed with MD5 ignore it.
     pub fn with_rsa_backend(config: &Config, backend: &dyn RsaBackend) -> Result<Self> {
-        Client::build(config, Some(backend))
+        Client::from_api(crate::providers::client_for(config, Some(backend))?)
     }
 
-    fn build(config: &Config, backend: Option<&dyn RsaBackend>) -> Result<Self> {
-        Ok(match config {
-            Config::WechatpayEduPapay { config: c } => {
-                Client::WechatpayEduPapay(EduPapayClient::new(c, backend.ok_or_else(no_backend)?)?)
-            }
-            Config::WechatpayPayscoreOversea { config: c } => Client::WechatpayPayscoreOversea(
-                PayscoreOverseaClient::new(c, backend.ok_or_else(no_backend)?)?,
-            ),
-            Config::WechatMiniCharge { config: c } => {
-                Client::WechatMiniCharge(MiniChargeClient::new(c)?)
-            }
-            Config::Fubei { config: c } => Client::Fubei(FubeiClient::new(c)?),
-            Config::DingshangVending { config: c } => {
-                Client::DingshangVending(DingshangClient::new(c)?)
-            }
-        })
+    fn from_api(api: Arc<dyn ProviderApi>) -> Result<Self> {
+        let tokens = api
+            .tokens()
+            .map(|source| Arc::new(TokenKeeper::new(source.fixed_token())));
+        Ok(Client { api, tokens })
+    }
+
+    pub(crate) fn api(&self) -> &dyn ProviderApi {
+        self.api.as_ref()
+    }
+
+    pub(crate) fn token_keeper(&self) -> Option<&TokenKeeper> {
+        self.tokens.as_deref()
     }
 
     /// Builds a client from a config document (JSON text).
@@ -93,13 +63,7 @@ impl Client {
 
     /// Which provider this client talks to.
     pub fn provider(&self) -> ProviderId {
-        match self {
-            Client::WechatpayEduPapay(_) => ProviderId::WechatpayEduPapay,
-            Client::WechatpayPayscoreOversea(_) => ProviderId::WechatpayPayscoreOversea,
-            Client::WechatMiniCharge(_) => ProviderId::WechatMiniCharge,
-            Client::Fubei(_) => ProviderId::Fubei,
-            Client::DingshangVending(_) => ProviderId::DingshangVending,
-        }
+        self.api.id()
     }
 
     /// Parses a query document (JSON text) for this client's provider: an order query, or
@@ -130,28 +94,15 @@ impl Client {
         self.order_query(self.query_from_json(json)?, naming)
     }
 
-    /// Builds the signed request for `query`.
+    /// Builds the signed request for `query` (an order query, or a Mini Program token query).
     pub fn build_request(&self, query: &Query, ctx: &RequestContext) -> Result<HttpRequest> {
-        match (self, query) {
-            (Client::WechatpayEduPapay(c), Query::WechatpayEduPapay { query: q }) => {
-                c.query_request(q, ctx)
-            }
-            (Client::WechatpayPayscoreOversea(c), Query::WechatpayPayscoreOversea { query: q }) => {
-                c.query_request(q, ctx)
-            }
-            (Client::WechatMiniCharge(c), Query::WechatMiniCharge { query: q }) => match q {
-                MiniChargeQuery::Order { order_id } => c.query_request(order_id),
-                MiniChargeQuery::Token {
-                    token,
-                    force_refresh,
-                } => c.token_request(*token, *force_refresh),
-            },
-            (Client::Fubei(c), Query::Fubei { query: q }) => c.query_request(q, ctx),
-            (Client::DingshangVending(c), Query::DingshangVending { query: q }) => {
-                c.query_request(q, ctx)
-            }
-            _ => Err(wrong_query(self.provider())),
+        if query.provider() != self.provider() {
+            return Err(wrong_query(self.provider()));
         }
+        if let Some((kind, force_refresh)) = query.token_query() {
+            return self.token_request(kind, force_refresh);
+        }
+        self.api.build_query(query, ctx, None)
     }
 
     /// Phase one of two-phase signing, for providers signed with an asymmetric key (WeChat Pay):
@@ -159,24 +110,7 @@ impl Client {
     /// Providers signed with a shared secret (MD5) answer `INVALID_CONFIG`: their signature
     /// cannot be produced outside the process that holds the secret anyway.
     pub fn prepare_request(&self, query: &Query, ctx: &RequestContext) -> Result<PendingRequest> {
-        match (self, query) {
-            (Client::WechatpayEduPapay(c), Query::WechatpayEduPapay { query: q }) => {
-                c.prepare_query_request(q, ctx)
-            }
-            (Client::WechatpayPayscoreOversea(c), Query::WechatpayPayscoreOversea { query: q }) => {
-                c.prepare_query_request(q, ctx)
-            }
-            (Client::WechatpayEduPapay(_) | Client::WechatpayPayscoreOversea(_), _) => {
-                Err(wrong_query(self.provider()))
-            }
-            _ => Err(Error::invalid_config(
-                "provider",
-                format!(
-                    "`{}` signs with a shared secret; two-phase signing applies to WeChat Pay only",
-                    self.provider()
-                ),
-            )),
-        }
+        self.api.prepare_query(query, ctx)
     }
 
     /// Parses and verifies the answer to an order query. With `query`, an answer for another
@@ -190,22 +124,49 @@ impl Client {
         if query.is_some_and(Query::is_token_query) {
             return Err(token_query_refused(ApiNaming::SnakeCase));
         }
-        match self.parse_response(query, response, ctx)? {
-            ParsedResponse::Order(result) => Ok(result),
-            ParsedResponse::AccessToken { .. } => Err(token_query_refused(ApiNaming::SnakeCase)),
+        self.parse_order(query, response, ctx)
+    }
+
+    /// The order answer, with the client's hosts taken into account: a server-side failure
+    /// (a retryable provider error) says the backup host applies when this client has one.
+    fn parse_order(
+        &self,
+        query: Option<&Query>,
+        response: &HttpResponse,
+        ctx: &ResponseContext,
+    ) -> Result<QueryResult> {
+        if let Some(q) = query {
+            if q.provider() != self.provider() {
+                return Err(wrong_query(self.provider()));
+            }
         }
+        let has_backup = self.api.hosts().has_backup();
+        self.api.parse_query(query, response, ctx).map_err(|e| {
+            let server_side = e.code() == ErrorCode::ProviderError && e.is_retryable();
+            let applies = e.backup_host_applies() || server_side;
+            e.backup_host(applies && has_backup)
+        })
+    }
+
+    /// The flow's parse: the query is known and is an order query.
+    pub(crate) fn parse_answer(
+        &self,
+        query: &Query,
+        response: &HttpResponse,
+        ctx: &ResponseContext,
+    ) -> Result<QueryResult> {
+        self.parse_order(Some(query), response, ctx)
     }
 
     /// Builds a Mini Program access-token request (`stable` is recommended). Other providers
     /// have no tokens: `INVALID_CONFIG`.
     pub fn token_request(&self, kind: TokenKind, force_refresh: bool) -> Result<HttpRequest> {
-        match self {
-            Client::WechatMiniCharge(c) => {
-                MiniChargeQuery::token(kind, force_refresh)?;
-                c.token_request(kind, force_refresh)
-            }
-            _ => Err(no_tokens(self.provider())),
-        }
+        let source = self
+            .api
+            .tokens()
+            .ok_or_else(|| no_tokens(self.provider()))?;
+        crate::providers::wechat_mini_charge::MiniChargeQuery::token(kind, force_refresh)?;
+        source.token_request(kind, force_refresh)
     }
 
     /// Parses a Mini Program access-token answer; `expires_at`/`refresh_at` are computed from
@@ -215,10 +176,11 @@ impl Client {
         response: &HttpResponse,
         ctx: &ResponseContext,
     ) -> Result<AccessToken> {
-        match self {
-            Client::WechatMiniCharge(c) => c.parse_token_response(response, ctx),
-            _ => Err(no_tokens(self.provider())),
-        }
+        let source = self
+            .api
+            .tokens()
+            .ok_or_else(|| no_tokens(self.provider()))?;
+        source.parse_token_response(response, ctx)
     }
 
     /// Parses and verifies a response to a request this client built. `query` is needed only
@@ -229,54 +191,34 @@ impl Client {
         response: &HttpResponse,
         ctx: &ResponseContext,
     ) -> Result<ParsedResponse> {
-        let parsed = self.parse_unchecked(query, response, ctx)?;
-        if let (Some(query), ParsedResponse::Order(result)) = (query, &parsed) {
-            check_answers_query(query, &result.order)?;
+        if query.is_some_and(Query::is_token_query) {
+            return Ok(ParsedResponse::AccessToken {
+                access_token: self.parse_token_response(response, ctx)?,
+            });
         }
-        Ok(parsed)
-    }
-
-    fn parse_unchecked(
-        &self,
-        query: Option<&Query>,
-        response: &HttpResponse,
-        ctx: &ResponseContext,
-    ) -> Result<ParsedResponse> {
-        Ok(match (self, query) {
-            (Client::WechatpayEduPapay(c), _) => {
-                ParsedResponse::Order(c.parse_query_response(response, ctx)?)
-            }
-            (Client::WechatpayPayscoreOversea(c), _) => {
-                ParsedResponse::Order(c.parse_query_response(response, ctx)?)
-            }
-            (
-                Client::WechatMiniCharge(c),
-                Some(Query::WechatMiniCharge {
-                    query: MiniChargeQuery::Token { .. },
-                }),
-            ) => ParsedResponse::AccessToken {
-                access_token: c.parse_token_response(response, ctx)?,
-            },
-            (Client::WechatMiniCharge(c), _) => {
-                ParsedResponse::Order(c.parse_query_response(response)?)
-            }
-            (Client::Fubei(c), _) => ParsedResponse::Order(c.parse_query_response(response)?),
-            (Client::DingshangVending(c), _) => {
-                ParsedResponse::Order(c.parse_query_response(response)?)
-            }
-        })
+        Ok(ParsedResponse::Order(
+            self.parse_order(query, response, ctx)?,
+        ))
     }
 
     /// The same request for the provider's backup host, when this client has one (WeChat Pay
-    /// domestic `api2.mch.weixin.qq.com`, while the client uses the main host). Use it after a
-    /// network failure or an error whose `backup_host_applies()` is true; the backup host has
-    /// no backup of its own, so failover happens once.
+    /// domestic `api2.mch.weixin.qq.com`, the Mini Program's `api2.weixin.qq.com`, or the
+    /// config's `backup_base_url`), while the request is for the main host. The one-call query
+    /// ([`Client::start_query`]) fails over by itself; this is for hosts that send by hand.
     pub fn failover_request(&self, request: &HttpRequest) -> Option<HttpRequest> {
-        match self {
-            Client::WechatpayEduPapay(c) => c.failover_request(request),
-            Client::WechatpayPayscoreOversea(c) => c.failover_request(request),
-            _ => None,
-        }
+        self.api.hosts().to_backup(request)
+    }
+
+    /// Starts the one-call query for `query` (an order query) at `now_ms` (Unix milliseconds):
+    /// see [`QueryFlow`]. The flow shares this client's keys and tokens.
+    pub fn start_query(
+        &self,
+        query: Query,
+        options: &QueryOptions,
+        now_ms: i64,
+    ) -> Result<QueryFlow> {
+        let query = self.order_query(query, ApiNaming::SnakeCase)?;
+        QueryFlow::start(self.clone(), query, options, now_ms)
     }
 }
 
@@ -331,42 +273,4 @@ fn no_tokens(provider: ProviderId) -> Error {
         "provider",
         format!("`{provider}` has no access tokens; they belong to `wechat_mini_charge`"),
     )
-}
-
-/// When the caller says which query a response answers, the order in it must be that order:
-/// a response for another order (a mixed-up exchange, a misrouted reply) is refused with
-/// `DECODE_ERROR` rather than reported as the queried order's state. Ids the provider does not
-/// echo (Pay Score `query_id`, Fubei ids absent from `data`) cannot be checked.
-fn check_answers_query(query: &Query, order: &crate::Order) -> Result<()> {
-    let merchant = order.merchant_order_no.as_deref();
-    let provider = order.provider_order_id.as_deref();
-    let (field, wanted, got) = match query {
-        Query::WechatpayEduPapay { query: q } => {
-            ("out_trade_no", q.out_trade_no.as_str(), merchant)
-        }
-        Query::WechatpayPayscoreOversea { query: q } => match &q.out_order_no {
-            Some(no) => ("out_order_no", no.as_str(), merchant),
-            None => return Ok(()),
-        },
-        Query::WechatMiniCharge {
-            query: MiniChargeQuery::Order { order_id },
-        } => ("order_id", order_id.as_str(), provider),
-        Query::WechatMiniCharge {
-            query: MiniChargeQuery::Token { .. },
-        } => return Ok(()),
-        Query::Fubei { query: q } => match (&q.merchant_order_sn, &q.order_sn) {
-            (Some(sn), _) => ("merchant_order_sn", sn.as_str(), merchant),
-            (None, Some(sn)) => ("order_sn", sn.as_str(), provider),
-            (None, None) => return Ok(()),
-        },
-        Query::DingshangVending { query: q } => ("order_id", q.order_id.as_str(), provider),
-    };
-    match got {
-        Some(got) if got != wanted => Err(Error::decode(format!(
-            "the response is for order `{}`, not the queried `{wanted}`",
-            got.escape_debug()
-        ))
-        .with_field(field)),
-        _ => Ok(()),
-    }
 }

@@ -270,7 +270,9 @@ fn found_in_words(found: &str) -> &'static str {
     let kind = found.split([' ', '`', '"']).next().unwrap_or_default();
     match kind {
         "boolean" => "a boolean",
-        "integer" | "floating" => "a number",
+        "integer" => "a number",
+        // Where an integer belongs, "not a number" would read as a contradiction.
+        "floating" => "a fractional number",
         "string" | "character" => "a string",
         "null" | "unit" => "null",
         "map" => "an object",

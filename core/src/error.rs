@@ -23,6 +23,7 @@ macro_rules! error_codes {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
         #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
         #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+        #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
         #[non_exhaustive]
         pub enum ErrorCode {
             $( $(#[doc = $doc])* $variant, )*
@@ -66,6 +67,8 @@ macro_rules! error_codes {
                     retryable: bool,
                     /// The provider's backup host may answer.
                     backup_host_applies: bool,
+                    /// The requests the one-call query made before it gave up.
+                    attempts: Vec<crate::result::Attempt>,
                 },
             )*
         }
@@ -91,6 +94,7 @@ macro_rules! error_codes {
                 let http_status = e.http_status().map(i32::from);
                 let retryable = e.is_retryable();
                 let backup_host_applies = e.backup_host_applies();
+                let attempts = e.attempts().to_vec();
                 match e.code() {
                     $(ErrorCode::$variant => PayqueryError::$variant {
                         code,
@@ -101,6 +105,7 @@ macro_rules! error_codes {
                         http_status,
                         retryable,
                         backup_host_applies,
+                        attempts,
                     },)*
                 }
             }
@@ -128,6 +133,9 @@ error_codes! {
     /// The response could not be decoded: malformed JSON, wrong types, missing required fields,
     /// money that is not an exact amount, a body that is too large or nested too deeply.
     DecodeError = "DECODE_ERROR",
+    /// The request could not be completed: no connection, no answer within the timeout, a
+    /// reset. The host's own error is the cause. Retrying later may succeed.
+    NetworkError = "NETWORK_ERROR",
 }
 
 #[cfg(feature = "uniffi")]
@@ -164,6 +172,10 @@ pub struct Error {
     http_status: Option<u16>,
     retryable: bool,
     backup_host_applies: bool,
+    /// The requests the one-call query made before it gave up (empty elsewhere).
+    // A boxed slice, not a Vec: `Error` travels in every `Result` and stays small.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    attempts: Box<[crate::result::Attempt]>,
 }
 
 /// `Result` with payquery's [`Error`].
@@ -181,6 +193,7 @@ impl Error {
             http_status: None,
             retryable: false,
             backup_host_applies: false,
+            attempts: Box::default(),
         }
     }
 
@@ -232,6 +245,24 @@ impl Error {
         self
     }
 
+    pub(crate) fn with_attempts(mut self, attempts: Vec<crate::result::Attempt>) -> Self {
+        self.attempts = attempts.into_boxed_slice();
+        self
+    }
+
+    /// `NETWORK_ERROR`: a request that could not be completed (`kind`, as the host classified
+    /// its own error, and the host's message).
+    pub(crate) fn network(kind: crate::result::TransportFailure, detail: &str) -> Self {
+        Error::new(
+            ErrorCode::NetworkError,
+            format!(
+                "the request could not be completed ({}): {detail}",
+                kind.as_str()
+            ),
+        )
+        .retryable(true)
+    }
+
     /// The stable machine code.
     pub fn code(&self) -> ErrorCode {
         self.code
@@ -264,6 +295,10 @@ impl Error {
     /// `api2.mch.weixin.qq.com`); see `Client::failover_request`.
     pub fn backup_host_applies(&self) -> bool {
         self.backup_host_applies
+    }
+    /// The requests the one-call query made before it gave up (empty for other errors).
+    pub fn attempts(&self) -> &[crate::result::Attempt] {
+        &self.attempts
     }
 }
 

@@ -256,6 +256,11 @@ impl BaseUrl {
                 )
             })?;
         let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        if authority.contains('@') {
+            return Err(bad(
+                "user info (`user:password@`) is not allowed: credentials go in their own keys",
+            ));
+        }
         let (host, port) = if let Some(inside) = authority.strip_prefix('[') {
             let (address, after) = inside
                 .split_once(']')
@@ -322,6 +327,15 @@ impl BaseUrl {
 
     pub(crate) fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The path after the host and port (`/gateway`, or empty).
+    pub(crate) fn path(&self) -> &str {
+        let rest = self
+            .0
+            .split_once("://")
+            .map_or(self.0.as_str(), |(_, rest)| rest);
+        rest.find('/').map_or("", |i| rest.get(i..).unwrap_or(""))
     }
 }
 

@@ -39,6 +39,8 @@ mod context;
 pub mod crypto;
 mod document;
 mod error;
+mod flow;
+mod hosts;
 mod http;
 mod json;
 mod json_object;
@@ -59,13 +61,18 @@ pub use config::{resolve_pem_paths, Config};
 pub use context::{check_unix_seconds, Nonce, RequestContext, ResponseContext, MAX_UNIX_SECONDS};
 pub use document::{read_limited, MAX_DOCUMENT_BYTES};
 pub use error::{Error, ErrorCode, Result};
+pub use flow::{QueryFlow, QueryOptions, Reply, Step, StoreReply, StoreRequest};
+pub use hosts::BackupHost;
 pub use http::{is_sensitive_header, HttpRequest, HttpResponse, Method, RedactedRequest};
 pub use json::ResponseLimits;
 pub use money::{yuan_text_to_fen, Currency, Money};
 pub use order::{Order, OrderFlag, OrderStatus, Timestamp};
 pub use provider::ProviderId;
 pub use query::Query;
-pub use result::{ParsedResponse, ProviderDetail, QueryResult};
+pub use result::{
+    Attempt, AttemptPurpose, HostRole, ParsedResponse, ProviderDetail, QueryResult,
+    TransportFailure,
+};
 pub use secret::Secret;
 
 // Every provider's config, query and answer types, at the root: bindings and the CLI import

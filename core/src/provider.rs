@@ -50,6 +50,78 @@ impl fmt::Display for ProviderId {
     }
 }
 
+/// What the provider-agnostic code (the [`crate::Client`], the query flow) needs from one
+/// provider: its hosts, how to build and parse its order query, and (Mini Program) its access
+/// tokens. Each provider module implements it; `providers::client_for` is the one list that
+/// names them all, so adding a provider touches neither the client, the flow nor a binding.
+pub(crate) trait ProviderApi: crate::crypto::MaybeSendSync + fmt::Debug {
+    /// Which provider.
+    fn id(&self) -> ProviderId;
+    /// Its main and backup hosts.
+    fn hosts(&self) -> &crate::hosts::Hosts;
+    /// The signed request for an order query. `token`: the access token the flow holds, for a
+    /// provider with [`ProviderApi::tokens`] (else the config's own, if any).
+    fn build_query(
+        &self,
+        query: &crate::Query,
+        ctx: &crate::RequestContext,
+        token: Option<&crate::Secret>,
+    ) -> crate::Result<crate::HttpRequest>;
+    /// Phase one of two-phase signing; only providers signed with an asymmetric key have it.
+    fn prepare_query(
+        &self,
+        _query: &crate::Query,
+        _ctx: &crate::RequestContext,
+    ) -> crate::Result<crate::PendingRequest> {
+        Err(crate::Error::invalid_config(
+            "provider",
+            format!(
+                "`{}` signs with a shared secret; two-phase signing applies to WeChat Pay only",
+                self.id()
+            ),
+        ))
+    }
+    /// Verifies and parses the answer to an order query; with `query`, an answer for another
+    /// order is refused (`DECODE_ERROR`).
+    fn parse_query(
+        &self,
+        query: Option<&crate::Query>,
+        response: &crate::HttpResponse,
+        ctx: &crate::ResponseContext,
+    ) -> crate::Result<crate::QueryResult>;
+    /// Access tokens, for the provider that has them.
+    fn tokens(&self) -> Option<&dyn TokenSource> {
+        None
+    }
+}
+
+/// A provider whose order queries need an access token (the Mini Program).
+pub(crate) trait TokenSource: crate::crypto::MaybeSendSync {
+    /// The config's own token, used until the provider rejects it.
+    fn fixed_token(&self) -> Option<&crate::Secret>;
+    /// True when the config has the credentials to fetch tokens.
+    fn can_fetch(&self) -> bool;
+    /// The key a shared token store keeps this app's token under.
+    fn store_key(&self) -> String;
+    /// The token request.
+    fn token_request(
+        &self,
+        kind: crate::TokenKind,
+        force_refresh: bool,
+    ) -> crate::Result<crate::HttpRequest>;
+    /// Parses a token answer; its times are computed from `ctx.now`.
+    fn parse_token_response(
+        &self,
+        response: &crate::HttpResponse,
+        ctx: &crate::ResponseContext,
+    ) -> crate::Result<crate::AccessToken>;
+}
+
+/// The error for a query of another provider than the client's.
+pub(crate) fn wrong_query(provider: ProviderId) -> crate::Error {
+    crate::Error::invalid_input("query", format!("this query is not a `{provider}` query"))
+}
+
 /// The JSON Schema of a type that is one thing per provider ([`crate::Config`],
 /// [`crate::Query`], [`crate::ProviderDetail`]): `anyOf` the providers' schemas, each marked
 /// with `x-provider`, the id it belongs to. tools/typegen turns it into a discriminated union

@@ -83,12 +83,21 @@ impl Query {
 
     /// True for a Mini Program access-token query.
     pub fn is_token_query(&self) -> bool {
-        matches!(
-            self,
+        self.token_query().is_some()
+    }
+
+    /// The kind and `force_refresh` of a Mini Program access-token query.
+    pub fn token_query(&self) -> Option<(crate::TokenKind, bool)> {
+        match self {
             Query::WechatMiniCharge {
-                query: MiniChargeQuery::Token { .. }
-            }
-        )
+                query:
+                    MiniChargeQuery::Token {
+                        token,
+                        force_refresh,
+                    },
+            } => Some((*token, *force_refresh)),
+            _ => None,
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::error::ErrorCode;
 use crate::order::Order;
 use crate::providers::dingshang_vending::DingshangOrder;
 use crate::providers::fubei::FubeiOrder;
@@ -25,6 +26,139 @@ pub struct QueryResult {
     /// over this response was verified; `None` for providers that define no response signature
     /// (their answers are trusted only as far as TLS to the provider's host).
     pub signature_serial: Option<String>,
+    /// The requests the one-call query made for this answer, in order (empty for an answer
+    /// parsed by hand: payquery made no request).
+    pub attempts: Vec<Attempt>,
+    /// False only when a polling query reached its deadline on a status that is not final:
+    /// `order` is then the last answer, still pending.
+    pub settled: bool,
+}
+
+impl QueryResult {
+    /// One answer, as a provider's parser makes it: no attempts yet, settled.
+    pub(crate) fn answered(
+        order: Order,
+        detail: ProviderDetail,
+        signature_serial: Option<String>,
+    ) -> Self {
+        QueryResult {
+            order,
+            detail,
+            signature_serial,
+            attempts: Vec::new(),
+            settled: true,
+        }
+    }
+}
+
+/// One request the one-call query sent, and what came of it. The URL is redacted (a Mini
+/// Program access token travels in it), so attempts may be logged as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Attempt {
+    /// What the request was for.
+    pub purpose: AttemptPurpose,
+    /// Which host it went to.
+    pub host: HostRole,
+    /// The request URL, credentials replaced by `[redacted]`.
+    pub url: String,
+    /// The HTTP status of the answer, when one came.
+    pub http_status: Option<u16>,
+    /// The error the attempt ended in; `None` when it succeeded.
+    pub error: Option<ErrorCode>,
+    /// How the request failed to complete, for a `NETWORK_ERROR`.
+    pub transport: Option<TransportFailure>,
+    /// How long the attempt took, in milliseconds (host clock).
+    pub duration_ms: u64,
+}
+
+/// What a request was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum AttemptPurpose {
+    /// The order query.
+    Query,
+    /// A Mini Program access token.
+    Token,
+}
+
+/// Which of a provider's hosts a request went to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum HostRole {
+    /// The main host (`base_url`).
+    Main,
+    /// The backup host (`backup_base_url`), after a failover.
+    Backup,
+}
+
+/// How a request failed to complete, as the host's HTTP client reported it (the host
+/// classifies its own errors; payquery never sees a socket).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum TransportFailure {
+    /// The connection could not be made (refused, unreachable).
+    Connect,
+    /// The host name did not resolve.
+    Dns,
+    /// The TLS handshake failed.
+    Tls,
+    /// No complete answer within the request's timeout.
+    Timeout,
+    /// The connection was closed or reset before a complete answer.
+    Reset,
+    /// Any other failure to complete the request.
+    Other,
+}
+
+impl TransportFailure {
+    /// The stable string form, e.g. `"timeout"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportFailure::Connect => "connect",
+            TransportFailure::Dns => "dns",
+            TransportFailure::Tls => "tls",
+            TransportFailure::Timeout => "timeout",
+            TransportFailure::Reset => "reset",
+            TransportFailure::Other => "other",
+        }
+    }
+
+    /// Parses the string form; anything else is `Other`.
+    pub fn from_name(name: &str) -> TransportFailure {
+        [
+            TransportFailure::Connect,
+            TransportFailure::Dns,
+            TransportFailure::Tls,
+            TransportFailure::Timeout,
+            TransportFailure::Reset,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+        .unwrap_or(TransportFailure::Other)
+    }
+}
+
+/// When the caller says which query a response answers, the order in it must be that order:
+/// a response for another order (a mixed-up exchange, a misrouted reply) is refused with
+/// `DECODE_ERROR` rather than reported as the queried order's state. `got` is `None` where the
+/// provider does not echo the id (it cannot be checked then).
+pub(crate) fn check_answers(field: &str, wanted: &str, got: Option<&str>) -> crate::Result<()> {
+    match got {
+        Some(got) if got != wanted => Err(crate::Error::decode(format!(
+            "the response is for order `{}`, not the queried `{wanted}`",
+            got.escape_debug()
+        ))
+        .with_field(field)),
+        _ => Ok(()),
+    }
 }
 
 /// The provider's own typed response. Serializes as the provider's object alone (untagged: the

@@ -6,7 +6,7 @@ use std::path::Path;
 use payquery_core::ProviderId;
 use serde_json::{json, Value};
 
-use crate::{seed, Fault};
+use crate::{seed, Fault, SandboxUrls};
 
 /// One provider's client config and a query for its seeded PAID order.
 #[derive(Debug, Clone)]
@@ -19,9 +19,12 @@ pub struct ProviderSetup {
     pub query: Value,
 }
 
-/// Config documents for all five providers against the sandbox at `base_url`
-/// (`http://127.0.0.1:port`). PEMs are inline, so each document stands alone.
-pub fn client_configs(base_url: &str) -> Vec<ProviderSetup> {
+/// Config documents for all five providers against the sandbox: `base_url` its main host,
+/// `backup_base_url` its backup host (same path), so failover can be tried with every provider
+/// (real Fubei and vending hosts document no backup). PEMs are inline, so each document
+/// stands alone.
+pub fn client_configs(urls: &SandboxUrls) -> Vec<ProviderSetup> {
+    let base_url = urls.main.as_str();
     let wechatpay = |provider: &str| {
         json!({
             "provider": provider,
@@ -40,7 +43,7 @@ pub fn client_configs(base_url: &str) -> Vec<ProviderSetup> {
             .map(|o| o.query)
             .unwrap_or(Value::Null)
     };
-    vec![
+    let mut setups = vec![
         ProviderSetup {
             provider: ProviderId::WechatMiniCharge,
             config: json!({
@@ -83,16 +86,62 @@ pub fn client_configs(base_url: &str) -> Vec<ProviderSetup> {
             config: wechatpay("wechatpay_payscore_oversea"),
             query: paid(ProviderId::WechatpayPayscoreOversea),
         },
-    ]
+    ];
+    for setup in &mut setups {
+        let backup = with_host(&setup.config, &urls.main, &urls.backup);
+        if let Some(url) = backup.get("base_url").cloned() {
+            set(&mut setup.config, "backup_base_url", url);
+        }
+    }
+    setups
+}
+
+/// Sets `key` in a config object.
+fn set(config: &mut Value, key: &str, value: Value) {
+    if let Some(object) = config.as_object_mut() {
+        object.insert(key.to_owned(), value);
+    }
+}
+
+/// `config` with the `main` host in its `base_url` replaced by `host` (the path kept).
+fn with_host(config: &Value, main: &str, host: &str) -> Value {
+    let mut out = config.clone();
+    if let Some(base) = config.get("base_url").and_then(Value::as_str) {
+        set(
+            &mut out,
+            "base_url",
+            Value::String(base.replacen(main, host, 1)),
+        );
+    }
+    out
+}
+
+/// A provider's config whose main host fails at the transport level every time (it closes
+/// each connection without an answer) and whose `backup_base_url` is the sandbox's backup:
+/// every query fails over. For providers with no real backup host it exists for tests only.
+pub fn failover_config(urls: &SandboxUrls, setup: &ProviderSetup) -> Value {
+    with_host(&setup.config, &urls.main, &urls.dead)
+}
+
+/// A query for `provider`'s settling order ([`seed::SETTLING`]): pending for two queries, then
+/// paid.
+pub fn settling_query(provider: ProviderId) -> Option<Value> {
+    let (_, id, _, _) = seed::SETTLING.iter().find(|(p, ..)| *p == provider)?;
+    with_order_id(provider, id)
 }
 
 /// The query that selects `fault` by order id for `provider` (the PAID showcase query with its
 /// id replaced by [`Fault::order_id`]), or `None` where the fault does not apply.
 pub fn fault_query(provider: ProviderId, fault: Fault) -> Option<Value> {
-    let id = fault.order_id(provider)?;
-    let mut query = client_configs("http://127.0.0.1")
+    with_order_id(provider, &fault.order_id(provider)?)
+}
+
+/// The PAID showcase query for `provider` with its id replaced by `id`.
+fn with_order_id(provider: ProviderId, id: &str) -> Option<Value> {
+    let id = id.to_owned();
+    let mut query = seed::seeded_orders()
         .into_iter()
-        .find(|s| s.provider == provider)?
+        .find(|o| o.provider == provider && o.expected_status == "PAID")?
         .query;
     let key = match provider {
         ProviderId::WechatpayEduPapay => "out_trade_no",
@@ -115,25 +164,65 @@ pub fn fault_queries(provider: ProviderId) -> serde_json::Map<String, Value> {
         .collect()
 }
 
-/// Writes, for every provider, `DIR/<provider>.json` (config), `DIR/<provider>.query.json` (a
-/// seeded PAID order) and `DIR/<provider>.faults.json` (`{"<fault>": query}`: the queries
-/// whose order ids select each fault). The credentials are sandbox test values, not real
-/// secrets.
-pub fn write_configs(dir: &Path, base_url: &str) -> std::io::Result<()> {
+/// Writes, for every provider:
+/// - `DIR/<provider>.json` (config) and `DIR/<provider>.query.json` (a seeded PAID order);
+/// - `DIR/<provider>.faults.json` (`{"<fault>": query}`: the queries whose order ids select
+///   each fault);
+/// - `DIR/<provider>.failover.json`: a config whose main host always fails at the transport
+///   level and whose backup is the sandbox's backup host;
+/// - `DIR/<provider>.settling.query.json`: an order that answers pending to its first two
+///   queries and paid from the third;
+///
+/// and for the Mini Program `DIR/wechat_mini_charge.no_token.json` (`appid` + `app_secret`, no
+/// `access_token`: the one-call query fetches tokens) and
+/// `DIR/wechat_mini_charge.expired_token.json` (an expired `access_token` and the credentials
+/// to replace it). The credentials are sandbox test values, not real secrets.
+pub fn write_configs(dir: &Path, urls: &SandboxUrls) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    for setup in client_configs(base_url) {
-        let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
+    let pretty =
+        |v: &Value| serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string()) + "\n";
+    for setup in client_configs(urls) {
+        std::fs::write(
+            dir.join(format!("{}.failover.json", setup.provider)),
+            pretty(&failover_config(urls, &setup)),
+        )?;
+        if let Some(query) = settling_query(setup.provider) {
+            std::fs::write(
+                dir.join(format!("{}.settling.query.json", setup.provider)),
+                pretty(&query),
+            )?;
+        }
+        if setup.provider == ProviderId::WechatMiniCharge {
+            let mut no_token = setup.config.clone();
+            if let Some(object) = no_token.as_object_mut() {
+                object.remove("access_token");
+            }
+            std::fs::write(
+                dir.join("wechat_mini_charge.no_token.json"),
+                pretty(&no_token),
+            )?;
+            let mut expired = setup.config.clone();
+            set(
+                &mut expired,
+                "access_token",
+                Value::String(seed::MINI_EXPIRED_ACCESS_TOKEN.to_owned()),
+            );
+            std::fs::write(
+                dir.join("wechat_mini_charge.expired_token.json"),
+                pretty(&expired),
+            )?;
+        }
         std::fs::write(
             dir.join(format!("{}.faults.json", setup.provider)),
-            pretty(&Value::Object(fault_queries(setup.provider))) + "\n",
+            pretty(&Value::Object(fault_queries(setup.provider))),
         )?;
         std::fs::write(
             dir.join(format!("{}.json", setup.provider)),
-            pretty(&setup.config) + "\n",
+            pretty(&setup.config),
         )?;
         std::fs::write(
             dir.join(format!("{}.query.json", setup.provider)),
-            pretty(&setup.query) + "\n",
+            pretty(&setup.query),
         )?;
     }
     Ok(())

@@ -10,8 +10,8 @@ use payquery_core::crypto::{md5_upper_hex, secure_eq};
 use payquery_core::ProviderId;
 use serde_json::{json, Value};
 
-use crate::fault::{truncate, Fault, SLOW_DELAY};
-use crate::{seed, Answer, Received, Routed};
+use crate::fault::{truncate, Fault};
+use crate::{seed, Answer, Received, Routed, SandboxState};
 
 const PROVIDER: ProviderId = ProviderId::DingshangVending;
 
@@ -28,7 +28,7 @@ fn expected_sign(payload: &serde_json::Map<String, Value>) -> String {
     md5_upper_hex(format!("{text}&key={}", seed::DS_SIGN_KEY).as_bytes())
 }
 
-pub(crate) fn handle(r: &Received) -> Routed {
+pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
     let (Some(appid), Some(secret)) = (r.header("Appid"), r.header("AppSecret")) else {
         return Routed::plain(failure(401, 10008, "Appid or AppSecret is missing"));
     };
@@ -58,9 +58,13 @@ pub(crate) fn handle(r: &Received) -> Routed {
     }
     let order_id = crate::percent_decode(r.path.trim_start_matches("/api/openapi/v1/orders/"));
     let fault = Fault::requested(PROVIDER, r.header(crate::FAULT_HEADER), Some(&order_id));
-    let order = match Fault::from_order_id(PROVIDER, &order_id) {
+    let shown = match Fault::from_order_id(PROVIDER, &order_id) {
         // A fault id stands for the PAID showcase order, answered under the requested id.
-        Some(_) => seed::ds_order(seed::DS_SHOWCASE_ORDER_ID).map(|data| {
+        Some(_) => Some(seed::DS_SHOWCASE_ORDER_ID),
+        None => state.settle(PROVIDER, &order_id),
+    };
+    let order = match shown {
+        Some(seeded) => seed::ds_order(seeded).map(|data| {
             let id = order_id
                 .parse::<i64>()
                 .map_or_else(|_| json!(order_id), |n| json!(n));
@@ -77,8 +81,5 @@ pub(crate) fn handle(r: &Received) -> Routed {
     if fault == Some(Fault::Truncated) {
         answer.body = truncate(&answer.body);
     }
-    Routed {
-        answer,
-        delay: (fault == Some(Fault::Slow)).then_some(SLOW_DELAY),
-    }
+    Routed { answer, fault }
 }

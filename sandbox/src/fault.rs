@@ -11,6 +11,9 @@ pub const FAULT_HEADER: &str = "X-Payquery-Sandbox-Fault";
 /// How long the `slow` fault waits before answering.
 pub const SLOW_DELAY: Duration = Duration::from_millis(1500);
 
+/// The `Retry-After` (seconds) sent with a `rate_limit` fault's answer.
+pub const RETRY_AFTER_SECS: u64 = 1;
+
 /// A fault the sandbox can inject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -26,17 +29,21 @@ pub enum Fault {
     BadSignature,
     /// WeChat Pay: a correctly signed response with a `Wechatpay-Timestamp` 10 minutes old.
     StaleTimestamp,
+    /// An unsigned HTTP 503 with an HTML body, as a load balancer sends it, from the main host
+    /// only: the backup host answers normally (it is another data centre).
+    Unavailable,
 }
 
 impl Fault {
     /// Every fault with its wire name.
-    pub const ALL: [(Fault, &'static str); 6] = [
+    pub const ALL: [(Fault, &'static str); 7] = [
         (Fault::RateLimit, "rate_limit"),
         (Fault::SystemError, "system_error"),
         (Fault::Slow, "slow"),
         (Fault::Truncated, "truncated"),
         (Fault::BadSignature, "bad_signature"),
         (Fault::StaleTimestamp, "stale_timestamp"),
+        (Fault::Unavailable, "unavailable"),
     ];
 
     /// The wire name, e.g. `"rate_limit"`.
@@ -67,7 +74,7 @@ impl Fault {
 
     /// The order id that selects this fault for `provider` (for clients that cannot add a
     /// header): `FAULT_RATE_LIMIT`, `FAULT_SYSTEM_ERROR`, …; the vending vendor's ids are
-    /// integers, so there `9001` to `9006` in [`Fault::ALL`] order. The sandbox answers it as the
+    /// integers, so there `9001` to `9007` in [`Fault::ALL`] order. The sandbox answers it as the
     /// provider's PAID showcase order, echoing the requested id, plus the fault. `None` where
     /// the fault does not apply to the provider.
     pub fn order_id(self, provider: ProviderId) -> Option<String> {

@@ -5,8 +5,8 @@ use payquery_core::crypto::{md5_upper_hex, secure_eq};
 use payquery_core::ProviderId;
 use serde_json::{json, Value};
 
-use crate::fault::{truncate, Fault, SLOW_DELAY};
-use crate::{seed, Answer, Received, Routed};
+use crate::fault::{truncate, Fault};
+use crate::{seed, Answer, Received, Routed, SandboxState};
 
 fn failure(code: i64, message: &str, sub_code: Option<&str>) -> Answer {
     let v = match sub_code {
@@ -24,7 +24,7 @@ fn expected_sign(params: &serde_json::Map<String, Value>) -> String {
     md5_upper_hex(text.as_bytes())
 }
 
-pub(crate) fn handle(r: &Received) -> Routed {
+pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
     if r.method != "POST" {
         return Routed::plain(failure(400, "请求方式错误", Some("METHOD_NOT_ALLOWED")));
     }
@@ -69,7 +69,8 @@ pub(crate) fn handle(r: &Received) -> Routed {
         Some(sn) if Fault::from_order_id(ProviderId::Fubei, sn).is_some() => {
             Some(seed::FUBEI_SHOWCASE_ORDER_SN)
         }
-        other => other,
+        Some(sn) => state.settle(ProviderId::Fubei, sn).or(Some(sn)),
+        None => None,
     };
     let data = seed::fubei_order_json(lookup, osn, msn);
     let mut answer = match (fault, data) {
@@ -93,8 +94,5 @@ pub(crate) fn handle(r: &Received) -> Routed {
     if fault == Some(Fault::Truncated) {
         answer.body = truncate(&answer.body);
     }
-    Routed {
-        answer,
-        delay: (fault == Some(Fault::Slow)).then_some(SLOW_DELAY),
-    }
+    Routed { answer, fault }
 }

@@ -23,7 +23,9 @@ mod mini;
 pub mod seed;
 mod wechatpay;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -35,23 +37,79 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-pub use configs::{client_configs, fault_queries, fault_query, write_configs, ProviderSetup};
-pub use fault::{Fault, FAULT_HEADER, SLOW_DELAY};
+pub use configs::{
+    client_configs, failover_config, fault_queries, fault_query, settling_query, write_configs,
+    ProviderSetup,
+};
+pub use fault::{Fault, FAULT_HEADER, RETRY_AFTER_SECS, SLOW_DELAY};
+use payquery_core::ProviderId;
 
 /// Largest request body the sandbox reads.
 const MAX_REQUEST_BYTES: usize = 64 * 1024;
 
-/// The sandbox's state: issued access tokens (the rest is fixed seed data).
+/// The sandbox's state: issued access tokens, token-endpoint calls, how often each settling
+/// order was asked for (the rest is fixed seed data). Shared by its main and backup hosts.
 #[derive(Debug)]
 pub(crate) struct SandboxState {
     /// WeChat access tokens: (token, expires_at).
     pub(crate) tokens: Mutex<Vec<(String, i64)>>,
+    /// Calls to the token endpoints (stable and classic), for `/__sandbox/stats`.
+    token_requests: AtomicU64,
+    /// Queries per settling order id.
+    settling: Mutex<HashMap<(ProviderId, String), u32>>,
+}
+
+impl SandboxState {
+    fn new() -> Self {
+        SandboxState {
+            tokens: Mutex::new(vec![
+                (seed::MINI_ACCESS_TOKEN.to_owned(), i64::MAX),
+                (seed::MINI_EXPIRED_ACCESS_TOKEN.to_owned(), 0),
+            ]),
+            token_requests: AtomicU64::new(0),
+            settling: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn count_token_request(&self) {
+        self.token_requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// For a settling order id ([`seed::SETTLING`]): the seeded order to answer with — the
+    /// pending one for its first two queries, the paid one from the third.
+    pub(crate) fn settle(&self, provider: ProviderId, id: &str) -> Option<&'static str> {
+        let (_, _, pending, paid) = seed::SETTLING
+            .iter()
+            .find(|(p, settling, _, _)| *p == provider && *settling == id)?;
+        let mut counts = self.settling.lock().unwrap_or_else(|e| e.into_inner());
+        let n = counts.entry((provider, id.to_owned())).or_insert(0);
+        *n += 1;
+        Some(if *n <= 2 { pending } else { paid })
+    }
+}
+
+/// Which of the sandbox's hosts a request came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// The main host.
+    Main,
+    /// The backup host: the same API and data, but healthy when the main host is
+    /// `unavailable`.
+    Backup,
+}
+
+#[derive(Debug)]
+struct Host {
+    state: Arc<SandboxState>,
+    role: Role,
 }
 
 /// A running sandbox; dropping it (or calling [`RunningSandbox::shutdown`]) stops the server.
 #[derive(Debug)]
 pub struct RunningSandbox {
     addr: SocketAddr,
+    backup_addr: SocketAddr,
+    dead_addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -65,6 +123,27 @@ impl RunningSandbox {
     /// `http://127.0.0.1:port`
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The backup host: the same provider APIs on another port, healthy when the main host
+    /// answers `unavailable` (what every written config names as `backup_base_url`).
+    pub fn backup_base_url(&self) -> String {
+        format!("http://{}", self.backup_addr)
+    }
+
+    /// A host that accepts connections and closes them without an answer: a main host that
+    /// always fails at the transport level (the `*.failover.json` configs).
+    pub fn dead_base_url(&self) -> String {
+        format!("http://{}", self.dead_addr)
+    }
+
+    /// All three base URLs, for [`write_configs`].
+    pub fn urls(&self) -> SandboxUrls {
+        SandboxUrls {
+            main: self.base_url(),
+            backup: self.backup_base_url(),
+            dead: self.dead_base_url(),
+        }
     }
 
     /// Stops the server and waits for it.
@@ -93,27 +172,59 @@ impl Drop for RunningSandbox {
     }
 }
 
-/// Starts the sandbox on 127.0.0.1:`port` (0 picks a free port).
+/// The sandbox's three base URLs: main, backup and the host that always fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxUrls {
+    /// The main host.
+    pub main: String,
+    /// The backup host.
+    pub backup: String,
+    /// The host that closes every connection without an answer.
+    pub dead: String,
+}
+
+/// Starts the sandbox on 127.0.0.1:`port` (0 picks a free port), with its backup host and its
+/// always-failing host on free ports beside it.
 pub async fn start(port: u16) -> std::io::Result<RunningSandbox> {
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
-    let addr = listener.local_addr()?;
-    let state = Arc::new(SandboxState {
-        tokens: Mutex::new(vec![
-            (seed::MINI_ACCESS_TOKEN.to_owned(), i64::MAX),
-            (seed::MINI_EXPIRED_ACCESS_TOKEN.to_owned(), 0),
-        ]),
-    });
-    let app = Router::new().fallback(dispatch).with_state(state);
+    let backup = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let dead = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let (addr, backup_addr, dead_addr) = (
+        listener.local_addr()?,
+        backup.local_addr()?,
+        dead.local_addr()?,
+    );
+    let state = Arc::new(SandboxState::new());
+    let app = |role| {
+        Router::new().fallback(dispatch).with_state(Arc::new(Host {
+            state: Arc::clone(&state),
+            role,
+        }))
+    };
+    let (main_app, backup_app) = (app(Role::Main), app(Role::Backup));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
+        let backup_task = tokio::spawn(async move {
+            let _ = axum::serve(backup, backup_app).await;
+        });
+        let dead_task = tokio::spawn(async move {
+            // Accept, then drop: the client sees the connection closed without an answer.
+            while let Ok(accepted) = dead.accept().await {
+                drop(accepted);
+            }
+        });
+        let _ = axum::serve(listener, main_app)
             .with_graceful_shutdown(async {
                 let _ = rx.await;
             })
             .await;
+        backup_task.abort();
+        dead_task.abort();
     });
     Ok(RunningSandbox {
         addr,
+        backup_addr,
+        dead_addr,
         shutdown: Some(tx),
         task: Some(task),
     })
@@ -243,7 +354,8 @@ pub(crate) fn random_alphanumeric(len: usize) -> String {
         .collect()
 }
 
-async fn dispatch(State(state): State<Arc<SandboxState>>, request: Request) -> Response {
+async fn dispatch(State(host): State<Arc<Host>>, request: Request) -> Response {
+    let state = host.state.as_ref();
     let (parts, body) = request.into_parts();
     let body = match axum::body::to_bytes(body, MAX_REQUEST_BYTES).await {
         Ok(b) => b.to_vec(),
@@ -278,37 +390,59 @@ async fn dispatch(State(state): State<Arc<SandboxState>>, request: Request) -> R
     };
     let path = received.path.clone();
     let route = if path.starts_with("/v3/") {
-        wechatpay::handle(&received)
+        wechatpay::handle(state, &received)
     } else if path.starts_with("/wxa/") || path.starts_with("/cgi-bin/") {
-        mini::handle(&state, &received)
+        mini::handle(state, &received)
     } else if path == "/gateway" {
-        fubei::handle(&received)
+        fubei::handle(state, &received)
     } else if path.starts_with("/api/openapi/v1/orders/") {
-        dingshang::handle(&received)
+        dingshang::handle(state, &received)
+    } else if path == "/__sandbox/stats" {
+        Routed::plain(Answer::json(
+            200,
+            &serde_json::json!({
+                "token_requests": state.token_requests.load(Ordering::Relaxed),
+            }),
+        ))
     } else {
         Routed::plain(Answer::json(
             404,
             &serde_json::json!({"message": "no such sandbox endpoint"}),
         ))
     };
-    if let Some(delay) = route.delay {
-        tokio::time::sleep(delay).await;
+    // What every provider's faults have in common, applied here once.
+    let mut answer = route.answer;
+    match route.fault {
+        Some(Fault::Slow) => tokio::time::sleep(SLOW_DELAY).await,
+        Some(Fault::RateLimit) => answer
+            .headers
+            .push(("Retry-After".to_owned(), RETRY_AFTER_SECS.to_string())),
+        Some(Fault::Unavailable) if host.role == Role::Main => {
+            answer = Answer {
+                status: 503,
+                headers: vec![("Content-Type".to_owned(), "text/html".to_owned())],
+                body: b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
+                    .to_vec(),
+            };
+        }
+        _ => {}
     }
-    to_response(route.answer)
+    to_response(answer)
 }
 
-/// A handler's result: the answer, and a delay when the `slow` fault was asked for.
+/// A handler's result: the answer, and the fault that was asked for (the dispatcher applies
+/// the parts every provider shares: the `slow` delay, `Retry-After`, `unavailable`).
 #[derive(Debug)]
 pub(crate) struct Routed {
     pub(crate) answer: Answer,
-    pub(crate) delay: Option<std::time::Duration>,
+    pub(crate) fault: Option<Fault>,
 }
 
 impl Routed {
     pub(crate) fn plain(answer: Answer) -> Self {
         Routed {
             answer,
-            delay: None,
+            fault: None,
         }
     }
 }

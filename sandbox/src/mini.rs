@@ -4,7 +4,7 @@
 use payquery_core::ProviderId;
 use serde_json::{json, Value};
 
-use crate::fault::{truncate, Fault, SLOW_DELAY};
+use crate::fault::{truncate, Fault};
 use crate::{now_unix, random_alphanumeric, seed, Answer, Received, Routed, SandboxState};
 
 /// Lifetime of issued tokens.
@@ -84,6 +84,7 @@ fn check_credentials(
 pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
     match (r.method.as_str(), r.path.as_str()) {
         ("POST", "/cgi-bin/stable_token") => {
+            state.count_token_request();
             let body: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
             let s = |k: &str| body.get(k).and_then(Value::as_str);
             if let Err(a) = check_credentials(s("grant_type"), s("appid"), s("secret")) {
@@ -101,6 +102,7 @@ pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
             ))
         }
         ("GET", "/cgi-bin/token") => {
+            state.count_token_request();
             let q = |k: &str| r.query_param(k);
             if let Err(a) = check_credentials(
                 q("grant_type").as_deref(),
@@ -146,9 +148,14 @@ fn get_order(state: &SandboxState, r: &Received) -> Routed {
         r.header(crate::FAULT_HEADER),
         Some(&order_id),
     );
-    let order = match Fault::from_order_id(ProviderId::WechatMiniCharge, &order_id) {
+    let provider = ProviderId::WechatMiniCharge;
+    let shown = match Fault::from_order_id(provider, &order_id) {
         // A fault id stands for the PAID showcase order, answered under the requested id.
-        Some(_) => seed::mini_order(seed::MINI_SHOWCASE_ORDER_ID)
+        Some(_) => Some(seed::MINI_SHOWCASE_ORDER_ID),
+        None => state.settle(provider, &order_id),
+    };
+    let order = match shown {
+        Some(seeded) => seed::mini_order(seeded)
             .map(|order| seed::answered_as(order, "orderId", json!(order_id))),
         None => seed::mini_order(&order_id),
     };
@@ -163,8 +170,5 @@ fn get_order(state: &SandboxState, r: &Received) -> Routed {
     if fault == Some(Fault::Truncated) {
         answer.body = truncate(&answer.body);
     }
-    Routed {
-        answer,
-        delay: (fault == Some(Fault::Slow)).then_some(SLOW_DELAY),
-    }
+    Routed { answer, fault }
 }

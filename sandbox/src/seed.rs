@@ -179,6 +179,37 @@ pub(crate) fn answered_as(mut order: Value, key: &str, id: Value) -> Value {
     order
 }
 
+/// Orders that settle: `(provider, id, pending order, paid order)`. The sandbox answers the id
+/// as the pending order for its first two queries and as the paid one from the third, under the
+/// id asked for (counted per sandbox process), so a polling query can be shown settling.
+pub const SETTLING: &[(ProviderId, &str, &str, &str)] = &[
+    (
+        ProviderId::WechatpayEduPapay,
+        "EDU_SETTLING_001",
+        "EDU_ACCEPTED_001",
+        "EDU_PAID_001",
+    ),
+    (
+        ProviderId::WechatpayPayscoreOversea,
+        "PS_SETTLING_001",
+        "PS_DOING_PAYING_001",
+        "PS_DONE_PAID_001",
+    ),
+    (
+        ProviderId::WechatMiniCharge,
+        "DD_SETTLING_001",
+        "DD_PENDING_001",
+        "DD_PAID_001",
+    ),
+    (
+        ProviderId::Fubei,
+        "FB_SETTLING_001",
+        "FB_USERPAYING_001",
+        "FB_PAID_001",
+    ),
+    (ProviderId::DingshangVending, "8001", "1002", "1001"),
+];
+
 /// The edu-papay order a fault id stands for.
 pub(crate) const EDU_SHOWCASE_ORDER_NO: &str = "EDU_PAID_001";
 /// The Pay Score order a fault id (or the seeded `query_id`) stands for.

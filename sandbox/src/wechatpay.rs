@@ -12,8 +12,8 @@ use payquery_core::crypto::{RsaPrivateKey, RsaPublicKey};
 use payquery_core::ProviderId;
 use serde_json::{json, Value};
 
-use crate::fault::{truncate, Fault, SLOW_DELAY};
-use crate::{now_unix, random_alphanumeric, seed, Answer, Received, Routed};
+use crate::fault::{truncate, Fault};
+use crate::{now_unix, random_alphanumeric, seed, Answer, Received, Routed, SandboxState};
 
 fn merchant_public_key() -> Option<&'static RsaPublicKey> {
     static KEY: OnceLock<Option<RsaPublicKey>> = OnceLock::new();
@@ -133,7 +133,7 @@ fn sign(mut answer: Answer, fault: Option<Fault>) -> Answer {
     answer
 }
 
-pub(crate) fn handle(r: &Received) -> Routed {
+pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
     // WeChat Pay signs its answers to requests it could authenticate; a request it could not
     // (wrong method, bad or missing signature, unknown merchant) gets an unsigned answer.
     if r.method != "GET" {
@@ -149,11 +149,17 @@ pub(crate) fn handle(r: &Received) -> Routed {
         {
             let no = crate::percent_decode(segment);
             let sub = r.query_param("sub_mchid");
-            let order = match Fault::from_order_id(ProviderId::WechatpayEduPapay, &no) {
+            let provider = ProviderId::WechatpayEduPapay;
+            let order = match (
+                Fault::from_order_id(provider, &no),
+                state.settle(provider, &no),
+            ) {
                 // A fault id stands for the PAID showcase order, answered under the requested id.
-                Some(_) => seed::edu_order(seed::EDU_SHOWCASE_ORDER_NO, sub.as_deref())
+                (Some(_), _) => seed::edu_order(seed::EDU_SHOWCASE_ORDER_NO, sub.as_deref())
                     .map(|o| seed::answered_as(o, "out_trade_no", json!(no))),
-                None => seed::edu_order(&no, sub.as_deref()),
+                (None, Some(seeded)) => seed::edu_order(seeded, sub.as_deref())
+                    .map(|o| seed::answered_as(o, "out_trade_no", json!(no))),
+                (None, None) => seed::edu_order(&no, sub.as_deref()),
             };
             (ProviderId::WechatpayEduPapay, order, Some(no))
         } else if r.path == "/v3/payscore/oversea/partner/serviceorder" {
@@ -175,8 +181,13 @@ pub(crate) fn handle(r: &Received) -> Routed {
             }
             let order = match (&out_order_no, &query_id) {
                 (Some(no), _) => {
-                    match Fault::from_order_id(ProviderId::WechatpayPayscoreOversea, no) {
-                        Some(_) => seed::payscore_order(seed::PAYSCORE_SHOWCASE_ORDER_NO)
+                    let provider = ProviderId::WechatpayPayscoreOversea;
+                    let shown = match Fault::from_order_id(provider, no) {
+                        Some(_) => Some(seed::PAYSCORE_SHOWCASE_ORDER_NO),
+                        None => state.settle(provider, no),
+                    };
+                    match shown {
+                        Some(seeded) => seed::payscore_order(seeded)
                             .map(|o| seed::answered_as(o, "out_order_no", json!(no))),
                         None => seed::payscore_order(no),
                     }
@@ -206,6 +217,6 @@ pub(crate) fn handle(r: &Received) -> Routed {
     };
     Routed {
         answer: sign(answer, fault),
-        delay: (fault == Some(Fault::Slow)).then_some(SLOW_DELAY),
+        fault,
     }
 }

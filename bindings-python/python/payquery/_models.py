@@ -634,70 +634,23 @@ class DingshangOrder(_DingshangOrderRequired, total=False):
 ProviderDetail = Union[EduPapayTransaction, PayscoreServiceOrder, MiniChargeOrder, FubeiOrder, DingshangOrder]
 
 
-@dataclass(frozen=True)
-class QueryResult:
-    """A parsed order answer: the normalized order and the provider's full typed response."""
-
-    #: The normalized order.
-    order: Order
-    #: Everything the provider said, typed.
-    detail: ProviderDetail
-    #: The serial (`PUB_KEY_ID_…` or platform certificate serial) of the key whose signature
-    #: over this response was verified; `None` for providers that define no response signature
-    #: (their answers are trusted only as far as TLS to the provider's host).
-    signature_serial: Optional[str]
-    _json: str = field(default="", repr=False, compare=False)
-
-    @classmethod
-    def _from_json(cls, d: Any, text: str = "") -> "QueryResult":
-        return cls(
-            Order._from_json(d["order"]),
-            d["detail"],
-            d["signature_serial"],
-            text,
-        )
-
-    @property
-    def provider(self) -> "ProviderId":
-        """The provider (the same as ``order.provider``)."""
-        return self.order.provider
-
-    def to_dict(self) -> dict[str, Any]:
-        """The result in the CLI's JSON shape (times as RFC 3339 text, money as dicts)."""
-        import json
-
-        return dict(json.loads(self._json))
+#: What a request was for.
+#:
+#: - `query`: The order query.
+#: - `token`: A Mini Program access token.
+AttemptPurpose = Literal["query", "token"]
 
 
-@dataclass(frozen=True)
-class AccessToken:
-    """A WeChat access token with its computed lifetime. Printed or logged, in every language, it
-    hides the token; serialized (as the CLI's token output is) it shows it, on purpose, with
-    the times as Unix seconds.
-    """
-
-    #: The token.
-    access_token: str = field(repr=False)
-    #: Lifetime in seconds, as WeChat said.
-    expires_in: int
-    #: `now + expires_in`.
-    expires_at: datetime
-    #: When to fetch a new one: `expires_at - 300` (or halfway, for lifetimes under 10 min).
-    refresh_at: datetime
-
-    @classmethod
-    def _from_json(cls, d: Any) -> "AccessToken":
-        return cls(
-            d["access_token"],
-            d["expires_in"],
-            _unix(d["expires_at"]),
-            _unix(d["refresh_at"]),
-        )
+#: Which of a provider's hosts a request went to.
+#:
+#: - `main`: The main host (`base_url`).
+#: - `backup`: The backup host (`backup_base_url`), after a failover.
+HostRole = Literal["main", "backup"]
 
 
 #: Stable, machine-readable error codes. A code's `SCREAMING_SNAKE_CASE` text never
 #: changes meaning between releases.
-ErrorCode = Literal["INVALID_INPUT", "INVALID_CONFIG", "SIGNATURE_INVALID", "TIMESTAMP_SKEW", "PROVIDER_ERROR", "RATE_LIMITED", "TOKEN_EXPIRED", "ORDER_NOT_FOUND", "DECODE_ERROR"]
+ErrorCode = Literal["INVALID_INPUT", "INVALID_CONFIG", "SIGNATURE_INVALID", "TIMESTAMP_SKEW", "PROVIDER_ERROR", "RATE_LIMITED", "TOKEN_EXPIRED", "ORDER_NOT_FOUND", "DECODE_ERROR", "NETWORK_ERROR"]
 
 
 class InvalidInputError(PayqueryError, ValueError):
@@ -756,6 +709,14 @@ class DecodeError(PayqueryError):
     code = "DECODE_ERROR"
 
 
+class NetworkError(PayqueryError):
+    """``NETWORK_ERROR``: The request could not be completed: no connection, no answer within the timeout, a
+    reset. The host's own error is the cause. Retrying later may succeed.
+    """
+
+    code = "NETWORK_ERROR"
+
+
 #: The exception class of each code.
 ERROR_CLASSES: dict[str, type[PayqueryError]] = {
     "INVALID_INPUT": InvalidInputError,
@@ -767,7 +728,123 @@ ERROR_CLASSES: dict[str, type[PayqueryError]] = {
     "TOKEN_EXPIRED": TokenExpiredError,
     "ORDER_NOT_FOUND": OrderNotFoundError,
     "DECODE_ERROR": DecodeError,
+    "NETWORK_ERROR": NetworkError,
 }
+
+
+#: How a request failed to complete, as the host's HTTP client reported it (the host
+#: classifies its own errors; payquery never sees a socket).
+#:
+#: - `connect`: The connection could not be made (refused, unreachable).
+#: - `dns`: The host name did not resolve.
+#: - `tls`: The TLS handshake failed.
+#: - `timeout`: No complete answer within the request's timeout.
+#: - `reset`: The connection was closed or reset before a complete answer.
+#: - `other`: Any other failure to complete the request.
+TransportFailure = Literal["connect", "dns", "tls", "timeout", "reset", "other"]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One request the one-call query sent, and what came of it. The URL is redacted (a Mini
+    Program access token travels in it), so attempts may be logged as they are.
+    """
+
+    #: What the request was for.
+    purpose: AttemptPurpose
+    #: Which host it went to.
+    host: HostRole
+    #: The request URL, credentials replaced by `[redacted]`.
+    url: str
+    #: The HTTP status of the answer, when one came.
+    http_status: Optional[int]
+    #: The error the attempt ended in; `None` when it succeeded.
+    error: Optional[ErrorCode]
+    #: How the request failed to complete, for a `NETWORK_ERROR`.
+    transport: Optional[TransportFailure]
+    #: How long the attempt took, in milliseconds (host clock).
+    duration_ms: int
+
+    @classmethod
+    def _from_json(cls, d: Any) -> "Attempt":
+        return cls(
+            d["purpose"],
+            d["host"],
+            d["url"],
+            d["http_status"],
+            d["error"],
+            d["transport"],
+            d["duration_ms"],
+        )
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """A parsed order answer: the normalized order and the provider's full typed response."""
+
+    #: The normalized order.
+    order: Order
+    #: Everything the provider said, typed.
+    detail: ProviderDetail = field(hash=False)
+    #: The serial (`PUB_KEY_ID_…` or platform certificate serial) of the key whose signature
+    #: over this response was verified; `None` for providers that define no response signature
+    #: (their answers are trusted only as far as TLS to the provider's host).
+    signature_serial: Optional[str]
+    #: The requests the one-call query made for this answer, in order (empty for an answer
+    #: parsed by hand: payquery made no request).
+    attempts: tuple[Attempt, ...]
+    #: False only when a polling query reached its deadline on a status that is not final:
+    #: `order` is then the last answer, still pending.
+    settled: bool
+    _json: str = field(default="", repr=False, compare=False)
+
+    @classmethod
+    def _from_json(cls, d: Any, text: str = "") -> "QueryResult":
+        return cls(
+            Order._from_json(d["order"]),
+            d["detail"],
+            d["signature_serial"],
+            tuple(Attempt._from_json(v) for v in d["attempts"]),
+            d["settled"],
+            text,
+        )
+
+    @property
+    def provider(self) -> "ProviderId":
+        """The provider (the same as ``order.provider``)."""
+        return self.order.provider
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result in the CLI's JSON shape (times as RFC 3339 text, money as dicts)."""
+        import json
+
+        return dict(json.loads(self._json))
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    """A WeChat access token with its computed lifetime. Printed, logged or turned into JSON by a
+    binding, it hides the token; the CLI's token output (and a token store's value) holds it,
+    on purpose, with the times as Unix seconds.
+    """
+
+    #: The token.
+    access_token: str = field(repr=False)
+    #: Lifetime in seconds, as WeChat said.
+    expires_in: int
+    #: `now + expires_in`.
+    expires_at: datetime
+    #: When to fetch a new one: `expires_at - 300` (or halfway, for lifetimes under 10 min).
+    refresh_at: datetime
+
+    @classmethod
+    def _from_json(cls, d: Any) -> "AccessToken":
+        return cls(
+            d["access_token"],
+            d["expires_in"],
+            _unix(d["expires_at"]),
+            _unix(d["refresh_at"]),
+        )
 
 
 # ---- Inputs: config documents and queries, as the CLI and every language take them.
@@ -800,9 +877,7 @@ class _WechatPayConfigRequired(TypedDict):
 
 
 class WechatPayConfig(_WechatPayConfigRequired, total=False):
-    """Configuration shared by both WeChat Pay providers (the JSON config document minus
-    `provider`).
-    """
+    """The config of both WeChat Pay providers (`provider` says which)."""
     #: The merchant API private key (PKCS#8 or PKCS#1 PEM). Optional: without it, only the
     #: two-phase `prepare` / `finish` signing path (KMS, HSM, host crypto) is available.
     merchant_private_key_pem: str
@@ -819,6 +894,9 @@ class WechatPayConfig(_WechatPayConfigRequired, total=False):
     platform_certificates: list[PlatformCertificateConfig]
     #: Override of the API host (e.g. the backup host, a regional Global host, or the sandbox).
     base_url: str
+    #: The backup host the one-call query fails over to: absent for the provider's documented
+    #: backup (kept only while `base_url` is the default), `null` for none, or a base URL.
+    backup_base_url: Optional[str]
     #: Largest accepted response body in bytes (default 1 MiB).
     max_response_bytes: int
 
@@ -838,6 +916,9 @@ class MiniChargeConfig(_MiniChargeConfigRequired, total=False):
     app_secret: str
     #: API host override.
     base_url: str
+    #: The backup host the one-call query fails over to: absent for the provider's documented
+    #: backup (kept only while `base_url` is the default), `null` for none, or a base URL.
+    backup_base_url: Optional[str]
     #: Largest accepted response body in bytes (default 1 MiB).
     max_response_bytes: int
 
@@ -855,6 +936,9 @@ class FubeiConfig(_FubeiConfigRequired, total=False):
     """Config document for `fubei`."""
     #: Gateway URL override (the test gateway is `https://shq-api-test.51fubei.com/gateway`).
     base_url: str
+    #: The backup host the one-call query fails over to: absent for the provider's documented
+    #: backup (kept only while `base_url` is the default), `null` for none, or a base URL.
+    backup_base_url: Optional[str]
     #: Largest accepted response body in bytes (default 1 MiB).
     max_response_bytes: int
 
@@ -874,6 +958,9 @@ class _DingshangConfigRequired(TypedDict):
 
 class DingshangConfig(_DingshangConfigRequired, total=False):
     """Config document for `dingshang_vending`."""
+    #: The backup host the one-call query fails over to (the vendor documents none): absent
+    #: or `null` for none, or a base URL.
+    backup_base_url: Optional[str]
     #: Largest accepted response body in bytes (default 1 MiB).
     max_response_bytes: int
 
@@ -979,6 +1066,8 @@ OrderQuery = Union[EduPapayQuery, PayscoreOverseaQuery, MiniChargeOrderQuery, Fu
 
 __all__ = [
     "AccessToken",
+    "Attempt",
+    "AttemptPurpose",
     "Config",
     "DecodeError",
     "DingshangConfig",
@@ -1001,6 +1090,7 @@ __all__ = [
     "FubeiQueryByMerchantOrderSn",
     "FubeiQueryByOrderSn",
     "FubeiTradeState",
+    "HostRole",
     "InvalidConfigError",
     "InvalidInputError",
     "MiniChargeConfig",
@@ -1016,6 +1106,7 @@ __all__ = [
     "MiniChargeUsage",
     "Money",
     "MoneyDict",
+    "NetworkError",
     "Order",
     "OrderFlag",
     "OrderNotFoundError",
@@ -1045,6 +1136,7 @@ __all__ = [
     "TimestampSkewError",
     "TokenExpiredError",
     "TokenKind",
+    "TransportFailure",
     "WechatPayConfig",
     "WechatPayGoodsDetail",
     "WechatPayPromotion",

@@ -21,18 +21,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::{decode_envelope, http_status_error, sorted_sign_string};
-use crate::context::RequestContext;
+use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::md5_upper_hex;
 use crate::error::{Error, ErrorCode, Result};
-use crate::http::{
-    check_header_value, encode_component, BaseUrl, HttpRequest, HttpResponse, Method,
-};
+use crate::hosts::{BackupHost, Hosts};
+use crate::http::{check_header_value, encode_component, HttpRequest, HttpResponse, Method};
 use crate::json::{self, de_id, de_opt_i64_lenient, de_opt_id, ResponseLimits};
 use crate::json_object::JsonObject;
 use crate::money::Money;
 use crate::order::{Order, OrderFlag, OrderStatus};
-use crate::provider::ProviderId;
-use crate::result::{ProviderDetail, QueryResult};
+use crate::provider::{wrong_query, ProviderApi, ProviderId};
+use crate::query::Query;
+use crate::result::{check_answers, ProviderDetail, QueryResult};
 use crate::secret::Secret;
 use crate::validate::{config_id, input_positive_int_id, Charset};
 
@@ -50,6 +50,16 @@ pub struct DingshangConfig {
     pub app_secret: Secret,
     /// The payload signing key (the vendor's docs say: your merchant id).
     pub sign_key: Secret,
+    /// The backup host the one-call query fails over to (the vendor documents none): absent
+    /// or `null` for none, or a base URL.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    // `null` means something here (no backup), so the generated types offer it.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<String>", extend("x-null-allowed" = true))
+    )]
+    #[serde(default, deserialize_with = "crate::hosts::de_backup_host")]
+    pub backup_base_url: Option<BackupHost>,
     /// Largest accepted response body in bytes (default 1 MiB).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
@@ -271,7 +281,7 @@ pub fn dingshang_sign(params: &[(&str, &str)], sign_key: &Secret) -> String {
 /// Client for the vending order query.
 #[derive(Debug)]
 pub struct DingshangClient {
-    base_url: BaseUrl,
+    hosts: Hosts,
     appid: String,
     app_secret: Secret,
     sign_key: Secret,
@@ -296,7 +306,14 @@ impl DingshangClient {
         )?;
         let limits = ResponseLimits::with_max_body(config.max_response_bytes);
         Ok(DingshangClient {
-            base_url: BaseUrl::parse("base_url", &config.base_url)?,
+            // The vendor documents no backup host; the MD5 covers the payload, not the URL.
+            hosts: Hosts::resolve(
+                Some(&config.base_url),
+                config.backup_base_url.as_ref(),
+                &config.base_url,
+                None,
+                false,
+            )?,
             appid: config.appid.clone(),
             app_secret: config.app_secret.clone(),
             sign_key: config.sign_key.clone(),
@@ -350,7 +367,7 @@ impl DingshangClient {
             method: Method::Post,
             url: format!(
                 "{}/api/openapi/v1/orders/{}",
-                self.base_url.as_str(),
+                self.hosts.main().as_str(),
                 encode_component(&query.order_id)
             ),
             headers,
@@ -400,13 +417,53 @@ impl DingshangClient {
             Error::decode("vending vendor answered code 0 without `data`").with_field("data")
         })?;
         let order: DingshangOrder = json::decode_raw("vending order", data)?;
-        Ok(QueryResult {
-            order: order.to_order()?,
-            detail: ProviderDetail::DingshangVending {
+        Ok(QueryResult::answered(
+            order.to_order()?,
+            ProviderDetail::DingshangVending {
                 order: Box::new(order),
             },
-            signature_serial: None,
-        })
+            None,
+        ))
+    }
+}
+
+impl ProviderApi for DingshangClient {
+    fn id(&self) -> ProviderId {
+        ProviderId::DingshangVending
+    }
+
+    fn hosts(&self) -> &Hosts {
+        &self.hosts
+    }
+
+    fn build_query(
+        &self,
+        query: &Query,
+        ctx: &RequestContext,
+        _token: Option<&Secret>,
+    ) -> Result<HttpRequest> {
+        self.query_request(own(query)?, ctx)
+    }
+
+    fn parse_query(
+        &self,
+        query: Option<&Query>,
+        response: &HttpResponse,
+        _ctx: &ResponseContext,
+    ) -> Result<QueryResult> {
+        let result = self.parse_query_response(response)?;
+        if let Some(query) = query.map(own).transpose()? {
+            let got = result.order.provider_order_id.as_deref();
+            check_answers("order_id", &query.order_id, got)?;
+        }
+        Ok(result)
+    }
+}
+
+fn own(query: &Query) -> Result<&DingshangQuery> {
+    match query {
+        Query::DingshangVending { query } => Ok(query),
+        _ => Err(wrong_query(ProviderId::DingshangVending)),
     }
 }
 

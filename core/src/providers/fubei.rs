@@ -20,16 +20,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::{decode_envelope, http_status_error, sorted_sign_string};
-use crate::context::RequestContext;
+use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::{md5_upper_hex, secure_eq};
 use crate::error::{Error, ErrorCode, Result};
-use crate::http::{BaseUrl, HttpRequest, HttpResponse, Method};
+use crate::hosts::{BackupHost, Hosts};
+use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::json::{self, de_opt_i64_lenient, de_opt_id, de_opt_yuan, ResponseLimits};
 use crate::json_object::JsonObject;
 use crate::money::Money;
 use crate::order::{timestamp_from_unix_seconds, Order, OrderStatus};
-use crate::provider::ProviderId;
-use crate::result::{ProviderDetail, QueryResult};
+use crate::provider::{wrong_query, ProviderApi, ProviderId};
+use crate::query::Query;
+use crate::result::{check_answers, ProviderDetail, QueryResult};
 use crate::secret::Secret;
 use crate::validate::{config_id, input_text_id, Charset};
 
@@ -52,6 +54,16 @@ pub struct FubeiConfig {
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub base_url: Option<String>,
+    /// The backup host the one-call query fails over to: absent for the provider's documented
+    /// backup (kept only while `base_url` is the default), `null` for none, or a base URL.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    // `null` means something here (no backup), so the generated types offer it.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<String>", extend("x-null-allowed" = true))
+    )]
+    #[serde(default, deserialize_with = "crate::hosts::de_backup_host")]
+    pub backup_base_url: Option<BackupHost>,
     /// Largest accepted response body in bytes (default 1 MiB).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
@@ -314,7 +326,7 @@ pub fn fubei_sign(params: &[(&str, &str)], app_secret: &Secret) -> String {
 pub struct FubeiClient {
     app_id: String,
     app_secret: Secret,
-    base_url: BaseUrl,
+    hosts: Hosts,
     limits: ResponseLimits,
 }
 
@@ -332,9 +344,13 @@ impl FubeiClient {
         Ok(FubeiClient {
             app_id: config.app_id.clone(),
             app_secret: config.app_secret.clone(),
-            base_url: BaseUrl::parse(
-                "base_url",
-                config.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            // Fubei documents no backup host; MD5 signs the parameters, not the URL.
+            hosts: Hosts::resolve(
+                config.base_url.as_deref(),
+                config.backup_base_url.as_ref(),
+                DEFAULT_BASE_URL,
+                None,
+                false,
             )?,
             limits,
         })
@@ -385,7 +401,7 @@ impl FubeiClient {
         .into_bytes();
         Ok(HttpRequest {
             method: Method::Post,
-            url: self.base_url.as_str().to_owned(),
+            url: self.hosts.main().as_str().to_owned(),
             headers: vec![
                 (
                     "Content-Type".to_owned(),
@@ -445,13 +461,13 @@ impl FubeiClient {
             Error::decode("Fubei answered result_code 200 without `data`").with_field("data")
         })?;
         let order: FubeiOrder = json::decode_raw("Fubei order", data)?;
-        Ok(QueryResult {
-            order: order.to_order()?,
-            detail: ProviderDetail::Fubei {
+        Ok(QueryResult::answered(
+            order.to_order()?,
+            ProviderDetail::Fubei {
                 order: Box::new(order),
             },
-            signature_serial: None,
-        })
+            None,
+        ))
     }
 
     /// Verifies the MD5 `sign` of an asynchronous notification's form fields
@@ -477,6 +493,54 @@ impl FubeiClient {
     }
 }
 
+impl ProviderApi for FubeiClient {
+    fn id(&self) -> ProviderId {
+        ProviderId::Fubei
+    }
+
+    fn hosts(&self) -> &Hosts {
+        &self.hosts
+    }
+
+    fn build_query(
+        &self,
+        query: &Query,
+        ctx: &RequestContext,
+        _token: Option<&Secret>,
+    ) -> Result<HttpRequest> {
+        self.query_request(own(query)?, ctx)
+    }
+
+    fn parse_query(
+        &self,
+        query: Option<&Query>,
+        response: &HttpResponse,
+        _ctx: &ResponseContext,
+    ) -> Result<QueryResult> {
+        let result = self.parse_query_response(response)?;
+        if let Some(query) = query.map(own).transpose()? {
+            let order = &result.order;
+            match (&query.merchant_order_sn, &query.order_sn) {
+                (Some(sn), _) => {
+                    check_answers("merchant_order_sn", sn, order.merchant_order_no.as_deref())?
+                }
+                (None, Some(sn)) => {
+                    check_answers("order_sn", sn, order.provider_order_id.as_deref())?
+                }
+                (None, None) => {}
+            }
+        }
+        Ok(result)
+    }
+}
+
+fn own(query: &Query) -> Result<&FubeiQuery> {
+    match query {
+        Query::Fubei { query } => Ok(query),
+        _ => Err(wrong_query(ProviderId::Fubei)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -486,6 +550,7 @@ mod tests {
             app_id: "20160922135339595387".into(),
             app_secret: Secret::new("secret"),
             base_url: None,
+            backup_base_url: None,
             max_response_bytes: None,
         })
         .unwrap()

@@ -7,6 +7,47 @@ pub mod fubei;
 pub mod wechat_mini_charge;
 pub mod wechatpay;
 
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::crypto::RsaBackend;
+use crate::provider::ProviderApi;
+
+/// The one list of providers: a config's client. Everything else reaches a provider through
+/// [`ProviderApi`]. `backend`: the RSA backend WeChat Pay keys are loaded into (`None` where
+/// the build has none).
+// On wasm32 the RSA keys are JavaScript objects (neither Send nor Sync) and there is one
+// thread: the `Arc` only shares a client with its query flows there.
+#[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
+pub(crate) fn client_for(
+    config: &Config,
+    backend: Option<&dyn RsaBackend>,
+) -> crate::Result<Arc<dyn ProviderApi>> {
+    let rsa = || {
+        backend.ok_or_else(|| {
+            crate::Error::invalid_config(
+                "provider",
+                "WeChat Pay needs an RSA backend and this build has none compiled in; use Client::with_rsa_backend",
+            )
+        })
+    };
+    Ok(match config {
+        Config::WechatpayEduPapay { config } => {
+            Arc::new(wechatpay::edu_papay::EduPapayClient::new(config, rsa()?)?)
+        }
+        Config::WechatpayPayscoreOversea { config } => Arc::new(
+            wechatpay::payscore_oversea::PayscoreOverseaClient::new(config, rsa()?)?,
+        ),
+        Config::WechatMiniCharge { config } => {
+            Arc::new(wechat_mini_charge::MiniChargeClient::new(config)?)
+        }
+        Config::Fubei { config } => Arc::new(fubei::FubeiClient::new(config)?),
+        Config::DingshangVending { config } => {
+            Arc::new(dingshang_vending::DingshangClient::new(config)?)
+        }
+    })
+}
+
 /// The `k1=v1&k2=v2` string both MD5 schemes sign: every parameter except `sign`, empty values
 /// dropped, sorted by key in byte (ASCII) order, no URL-encoding.
 pub(crate) fn sorted_sign_string(params: &[(&str, &str)]) -> String {

@@ -21,9 +21,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::context::ResponseContext;
+use crate::context::{RequestContext, ResponseContext};
 use crate::error::{Error, ErrorCode, Result};
-use crate::http::{encode_component, BaseUrl, HttpRequest, HttpResponse, Method};
+use crate::hosts::{BackupHost, Hosts};
+use crate::http::{encode_component, HttpRequest, HttpResponse, Method};
 use crate::json::{de_i64_lenient, ResponseLimits};
 use crate::money::Money;
 use crate::open_enum::open_int_enum;
@@ -31,13 +32,16 @@ use crate::order::{
     timestamp_from_unix_millis, timestamp_from_unix_seconds, Order, OrderFlag, OrderStatus,
     Timestamp,
 };
-use crate::provider::ProviderId;
-use crate::result::{ProviderDetail, QueryResult};
+use crate::provider::{wrong_query, ProviderApi, ProviderId, TokenSource};
+use crate::query::Query;
+use crate::result::{check_answers, ProviderDetail, QueryResult};
 use crate::secret::Secret;
 use crate::validate::{config_id, input_id, response_id, Charset};
 
 /// The default API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.weixin.qq.com";
+/// WeChat's documented disaster-recovery host for the same APIs (orders and tokens).
+pub const BACKUP_BASE_URL: &str = "https://api2.weixin.qq.com";
 
 /// Longest access token accepted (WeChat says to reserve at least 512 characters).
 pub const ACCESS_TOKEN_MAX_LEN: usize = 2048;
@@ -67,6 +71,16 @@ pub struct MiniChargeConfig {
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub base_url: Option<String>,
+    /// The backup host the one-call query fails over to: absent for the provider's documented
+    /// backup (kept only while `base_url` is the default), `null` for none, or a base URL.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    // `null` means something here (no backup), so the generated types offer it.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<String>", extend("x-null-allowed" = true))
+    )]
+    #[serde(default, deserialize_with = "crate::hosts::de_backup_host")]
+    pub backup_base_url: Option<BackupHost>,
     /// Largest accepted response body in bytes (default 1 MiB).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
@@ -392,9 +406,9 @@ struct OrderEnvelope {
     order: Option<MiniChargeOrder>,
 }
 
-/// A WeChat access token with its computed lifetime. Printed or logged, in every language, it
-/// hides the token; serialized (as the CLI's token output is) it shows it, on purpose, with
-/// the times as Unix seconds.
+/// A WeChat access token with its computed lifetime. Printed, logged or turned into JSON by a
+/// binding, it hides the token; the CLI's token output (and a token store's value) holds it,
+/// on purpose, with the times as Unix seconds.
 #[derive(Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Display))]
@@ -449,7 +463,7 @@ struct TokenEnvelope {
 /// Client for `getOrder` and the token endpoints.
 #[derive(Debug)]
 pub struct MiniChargeClient {
-    base_url: BaseUrl,
+    hosts: Hosts,
     access_token: Option<Secret>,
     appid: Option<String>,
     app_secret: Option<Secret>,
@@ -460,9 +474,12 @@ impl MiniChargeClient {
     /// Validates the config. `access_token` is needed for order queries, `appid` +
     /// `app_secret` for token queries; each is checked when first needed.
     pub fn new(config: &MiniChargeConfig) -> Result<Self> {
-        let base_url = BaseUrl::parse(
-            "base_url",
-            config.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+        let hosts = Hosts::resolve(
+            config.base_url.as_deref(),
+            config.backup_base_url.as_ref(),
+            DEFAULT_BASE_URL,
+            Some(BACKUP_BASE_URL),
+            false,
         )?;
         if let Some(t) = &config.access_token {
             config_id(
@@ -480,7 +497,7 @@ impl MiniChargeClient {
         }
         let limits = ResponseLimits::with_max_body(config.max_response_bytes);
         Ok(MiniChargeClient {
-            base_url,
+            hosts,
             access_token: config.access_token.clone(),
             appid: config.appid.clone(),
             app_secret: config.app_secret.clone(),
@@ -488,20 +505,26 @@ impl MiniChargeClient {
         })
     }
 
-    /// Builds `GET …/wxa/charge/service-provider/order/get?access_token=…&orderId=…`.
+    /// Builds `GET …/wxa/charge/service-provider/order/get?access_token=…&orderId=…` with the
+    /// config's `access_token`.
     pub fn query_request(&self, order_id: &str) -> Result<HttpRequest> {
+        self.query_request_with(order_id, None)
+    }
+
+    /// The same with `token` (one the query flow fetched) in place of the config's.
+    fn query_request_with(&self, order_id: &str, token: Option<&Secret>) -> Result<HttpRequest> {
         input_id("order_id", order_id, 64, Charset::Token)?;
-        let token = self.access_token.as_ref().ok_or_else(|| {
+        let token = token.or(self.access_token.as_ref()).ok_or_else(|| {
             Error::invalid_config(
                 "access_token",
-                "`access_token` is required for order queries (get one with a token query)",
+                "`access_token` is required for order queries sent by hand (get one with a token query; the one-call query fetches one itself)",
             )
         })?;
         Ok(HttpRequest {
             method: Method::Get,
             url: format!(
                 "{}/wxa/charge/service-provider/order/get?access_token={}&orderId={}",
-                self.base_url.as_str(),
+                self.hosts.main().as_str(),
                 encode_component(token.expose()),
                 encode_component(order_id)
             ),
@@ -518,13 +541,13 @@ impl MiniChargeClient {
         let envelope: OrderEnvelope =
             super::decode_envelope("WeChat", "getOrder", response, self.limits)?;
         match (envelope.errcode.unwrap_or(0), envelope.order) {
-            (0, Some(order)) if response.is_success() => Ok(QueryResult {
-                order: order.to_order()?,
-                detail: ProviderDetail::WechatMiniCharge {
+            (0, Some(order)) if response.is_success() => Ok(QueryResult::answered(
+                order.to_order()?,
+                ProviderDetail::WechatMiniCharge {
                     order: Box::new(order),
                 },
-                signature_serial: None,
-            }),
+                None,
+            )),
             (0, _) if !response.is_success() => {
                 Err(super::http_status_error("WeChat", response.status))
             }
@@ -566,7 +589,7 @@ impl MiniChargeClient {
                 headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
                 HttpRequest {
                     method: Method::Post,
-                    url: format!("{}/cgi-bin/stable_token", self.base_url.as_str()),
+                    url: format!("{}/cgi-bin/stable_token", self.hosts.main().as_str()),
                     headers,
                     body: Some(body.to_string().into_bytes()),
                 }
@@ -575,7 +598,7 @@ impl MiniChargeClient {
                 method: Method::Get,
                 url: format!(
                     "{}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
-                    self.base_url.as_str(),
+                    self.hosts.main().as_str(),
                     encode_component(appid),
                     encode_component(secret.expose())
                 ),
@@ -635,11 +658,99 @@ impl MiniChargeClient {
 
 /// Maps a WeChat `errcode`. For token endpoints, 40001 means a bad AppSecret (a config
 /// problem), not an expired token.
+impl ProviderApi for MiniChargeClient {
+    fn id(&self) -> ProviderId {
+        ProviderId::WechatMiniCharge
+    }
+
+    fn hosts(&self) -> &Hosts {
+        &self.hosts
+    }
+
+    fn build_query(
+        &self,
+        query: &Query,
+        _ctx: &RequestContext,
+        token: Option<&Secret>,
+    ) -> Result<HttpRequest> {
+        match query {
+            Query::WechatMiniCharge {
+                query: MiniChargeQuery::Order { order_id },
+            } => self.query_request_with(order_id, token),
+            Query::WechatMiniCharge {
+                query:
+                    MiniChargeQuery::Token {
+                        token,
+                        force_refresh,
+                    },
+            } => self.token_request(*token, *force_refresh),
+            _ => Err(wrong_query(ProviderId::WechatMiniCharge)),
+        }
+    }
+
+    fn parse_query(
+        &self,
+        query: Option<&Query>,
+        response: &HttpResponse,
+        _ctx: &ResponseContext,
+    ) -> Result<QueryResult> {
+        let result = self.parse_query_response(response)?;
+        match query {
+            Some(Query::WechatMiniCharge {
+                query: MiniChargeQuery::Order { order_id },
+            }) => check_answers(
+                "order_id",
+                order_id,
+                result.order.provider_order_id.as_deref(),
+            )?,
+            Some(Query::WechatMiniCharge { .. }) | None => {}
+            Some(_) => return Err(wrong_query(ProviderId::WechatMiniCharge)),
+        }
+        Ok(result)
+    }
+
+    fn tokens(&self) -> Option<&dyn TokenSource> {
+        Some(self)
+    }
+}
+
+impl TokenSource for MiniChargeClient {
+    fn fixed_token(&self) -> Option<&Secret> {
+        self.access_token.as_ref()
+    }
+
+    fn can_fetch(&self) -> bool {
+        self.appid.is_some() && self.app_secret.is_some()
+    }
+
+    fn store_key(&self) -> String {
+        format!(
+            "payquery:wechat_access_token:{}",
+            self.appid.as_deref().unwrap_or("-")
+        )
+    }
+
+    fn token_request(&self, kind: TokenKind, force_refresh: bool) -> Result<HttpRequest> {
+        MiniChargeClient::token_request(self, kind, force_refresh)
+    }
+
+    fn parse_token_response(
+        &self,
+        response: &HttpResponse,
+        ctx: &ResponseContext,
+    ) -> Result<AccessToken> {
+        MiniChargeClient::parse_token_response(self, response, ctx)
+    }
+}
+
 fn errcode_error(code: i64, errmsg: Option<String>, token_endpoint: bool) -> Error {
     let (kind, retryable) = match code {
         40001 | 40014 | 42001 if !token_endpoint => (ErrorCode::TokenExpired, false),
         -1 => (ErrorCode::ProviderError, true),
-        45009 | 45011 => (ErrorCode::RateLimited, true),
+        // 45011: the per-minute quota, worth waiting for; 45009: the daily quota, which no
+        // retry today can help.
+        45011 => (ErrorCode::RateLimited, true),
+        45009 => (ErrorCode::RateLimited, false),
         _ => (ErrorCode::ProviderError, false),
     };
     let hint = match kind {

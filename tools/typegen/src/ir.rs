@@ -37,6 +37,9 @@ pub struct Field {
     pub optional: bool,
     /// May be `null` when present.
     pub nullable: bool,
+    /// An input where `null` is a value with a meaning of its own (`x-null-allowed`), not
+    /// the same as leaving the key out.
+    pub null_allowed: bool,
     /// Its documentation.
     pub doc: String,
 }
@@ -296,6 +299,7 @@ fn read_fields(name: &str, schema: &Value) -> Result<Vec<Field>, String> {
                 ty,
                 optional: !required.contains(&field.as_str()),
                 nullable,
+                null_allowed: property.get("x-null-allowed") == Some(&Value::Bool(true)),
                 doc: doc_of(property),
             })
         })

@@ -23,7 +23,7 @@ use schemars::generate::SchemaSettings;
 
 /// payquery's own types: their members follow each language's naming (camelCase in
 /// JavaScript), where configs, queries and provider details keep the wire's names.
-pub const HOST_NAMED: &[&str] = &["Order", "Money", "QueryResult", "AccessToken"];
+pub const HOST_NAMED: &[&str] = &["Order", "Money", "QueryResult", "AccessToken", "Attempt"];
 
 /// The input models (what users write: deserialize contracts) and the output models (what
 /// payquery returns: serialize contracts).

@@ -127,7 +127,7 @@ fn typed_dict(
     }
     for field in fields {
         let mut t = dict_ty(&field.ty);
-        if field.nullable && !field.optional && !input {
+        if (field.nullable && !field.optional && !input) || field.null_allowed {
             t = format!("Optional[{t}]");
         }
         let entry = (field.name.clone(), t, field.doc.clone());
@@ -487,6 +487,10 @@ fn dataclass(out: &mut String, model: &Model, name: &str, doc: &str, fields: &[F
         // A credential never shows in repr().
         let hidden = if matches!(field.ty, Ty::Str { secret: true }) {
             " = field(repr=False)"
+        } else if matches!(&field.ty, Ty::Ref(r) if matches!(model.get(r), Some(Def::PerProvider { .. })))
+        {
+            // The provider's answer is a dict (its TypedDict): the result hashes without it.
+            " = field(hash=False)"
         } else {
             ""
         };

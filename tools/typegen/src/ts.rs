@@ -62,7 +62,9 @@ fn members(out: &mut String, fields: &[Field], input: bool, host_named: bool) {
             field.name.clone()
         };
         let t = ty(&field.ty);
-        if field.optional {
+        if field.optional && field.null_allowed {
+            let _ = writeln!(out, "  {name}?: {t} | null;");
+        } else if field.optional {
             let _ = writeln!(out, "  {name}?: {t};");
         } else if field.nullable && !input {
             let _ = writeln!(out, "  {name}: {t} | null;");
@@ -116,8 +118,6 @@ pub fn declarations(models: &Models) -> Result<String, String> {
     out.push_str("//\n// The 64-bit rule: every integer payquery returns that is 64-bit in its model is a `bigint`\n// (money, counts, ids, Unix times); only sizes you pass in are `number`s.\n\n");
     emit(&mut out, &models.output, false)?;
     out.push_str("// ---- Inputs: config documents and queries, as the CLI and every language take them.\n\n");
-    out.push_str("/** `T` with exactly one of its optional members `K`: TypeScript refuses both, and neither. */\n");
-    out.push_str("export type ExactlyOne<T, K extends keyof T> = {\n  [M in K]: Omit<T, K> & Required<Pick<T, M>> & Partial<Record<Exclude<K, M>, never>>;\n}[K];\n\n");
     emit(&mut out, &models.input, true)?;
     Ok(out)
 }
@@ -168,26 +168,37 @@ fn emit(out: &mut String, model: &Model, input: bool) -> Result<(), String> {
                 fields,
                 exactly_one_of,
             } if !exactly_one_of.is_empty() => {
-                // The members as an interface of their own (for the docs), then the rule.
-                let _ = writeln!(
-                    out,
-                    "/** The members of {{@link {name}}}; exactly one of {} is given. */",
-                    exactly_one_of
+                // One interface per choice, named as Python names them: the chosen member
+                // required, the other ones `?: never`, so both or neither do not compile and
+                // the compiler's message names the alternatives it tried.
+                let choices: Vec<String> =
+                    exactly_one_of.iter().map(|n| format!("`{n}`")).collect();
+                let mut names = Vec::new();
+                for chosen in exactly_one_of {
+                    let alternative = format!("{name}By{}", crate::ir::pascal(chosen));
+                    let _ = writeln!(out, "/** {{@link {name}}} by `{chosen}`. */");
+                    let _ = writeln!(out, "export interface {alternative} {{");
+                    let kept: Vec<Field> = fields
                         .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(" / ")
-                );
-                let _ = writeln!(out, "export interface {name}Members {{");
-                members(out, fields, input, host_named);
-                let _ = writeln!(out, "}}");
+                        .filter(|f| f.name == *chosen || !exactly_one_of.contains(&f.name))
+                        .map(|f| Field {
+                            optional: f.optional && f.name != *chosen,
+                            ..f.clone()
+                        })
+                        .collect();
+                    members(out, &kept, input, host_named);
+                    for other in exactly_one_of.iter().filter(|o| *o != chosen) {
+                        let _ = writeln!(
+                            out,
+                            "  /** Give exactly one of {}. */\n  {other}?: never;",
+                            choices.join(" / ")
+                        );
+                    }
+                    let _ = writeln!(out, "}}\n");
+                    names.push(alternative);
+                }
                 jsdoc(out, "", doc);
-                let keys: Vec<String> = exactly_one_of.iter().map(|n| format!("'{n}'")).collect();
-                let _ = writeln!(
-                    out,
-                    "export type {name} = ExactlyOne<{name}Members, {}>;\n",
-                    keys.join(" | ")
-                );
+                let _ = writeln!(out, "export type {name} = {};\n", names.join(" | "));
             }
             Def::Object { doc, fields, .. } => {
                 jsdoc(out, "", doc);

@@ -14,11 +14,14 @@ use super::{PendingRequest, WechatPayConfig, WechatPayCore, BACKUP_HOST, MAIN_HO
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::RsaBackend;
 use crate::error::Result;
+use crate::hosts::Hosts;
 use crate::http::{encode_component, HttpRequest, HttpResponse};
 use crate::money::{Currency, Money};
 use crate::order::{timestamp_from_rfc3339, Order, OrderStatus};
-use crate::provider::ProviderId;
-use crate::result::QueryResult;
+use crate::provider::{wrong_query, ProviderApi, ProviderId};
+use crate::query::Query;
+use crate::result::{check_answers, QueryResult};
+use crate::secret::Secret;
 use crate::validate::{input_id, Charset};
 
 /// The query: the merchant order number, and `sub_mchid` in partner (service provider) mode.
@@ -307,18 +310,62 @@ impl EduPapayClient {
         let (detail, serial): (EduPapayTransaction, String) =
             self.core
                 .parse("WeChat Pay edu-papay transaction", response, ctx)?;
-        Ok(QueryResult {
-            order: detail.to_order()?,
-            detail: crate::result::ProviderDetail::WechatpayEduPapay {
+        Ok(QueryResult::answered(
+            detail.to_order()?,
+            crate::result::ProviderDetail::WechatpayEduPapay {
                 transaction: Box::new(detail),
             },
-            signature_serial: Some(serial),
-        })
+            Some(serial),
+        ))
+    }
+}
+
+impl ProviderApi for EduPapayClient {
+    fn id(&self) -> ProviderId {
+        ProviderId::WechatpayEduPapay
     }
 
-    /// The same request for the backup host (`api2.mch.weixin.qq.com`), when this client uses
-    /// the main host. The signature stays valid: the host is not signed.
-    pub fn failover_request(&self, request: &HttpRequest) -> Option<HttpRequest> {
-        self.core.failover_request(request)
+    fn hosts(&self) -> &Hosts {
+        self.core.hosts()
+    }
+
+    fn build_query(
+        &self,
+        query: &Query,
+        ctx: &RequestContext,
+        _token: Option<&Secret>,
+    ) -> Result<HttpRequest> {
+        self.query_request(Self::own(query)?, ctx)
+    }
+
+    fn prepare_query(&self, query: &Query, ctx: &RequestContext) -> Result<PendingRequest> {
+        self.prepare_query_request(Self::own(query)?, ctx)
+    }
+
+    fn parse_query(
+        &self,
+        query: Option<&Query>,
+        response: &HttpResponse,
+        ctx: &ResponseContext,
+    ) -> Result<QueryResult> {
+        let result = self.parse_query_response(response, ctx)?;
+        if let Some(query) = query {
+            let wanted = &Self::own(query)?.out_trade_no;
+            check_answers(
+                "out_trade_no",
+                wanted,
+                result.order.merchant_order_no.as_deref(),
+            )?;
+        }
+        Ok(result)
+    }
+}
+
+impl EduPapayClient {
+    fn own(query: &Query) -> Result<&EduPapayQuery> {
+        match query {
+            Query::WechatpayEduPapay { query } => Ok(query),
+            _ => Err(wrong_query(ProviderId::WechatpayEduPapay)),
+        }
     }
 }

@@ -12,7 +12,8 @@ use serde::Deserialize;
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::RsaBackend;
 use crate::error::{Error, ErrorCode, Result};
-use crate::http::{BaseUrl, HttpRequest, HttpResponse, Method};
+use crate::hosts::{BackupHost, Hosts};
+use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::json::{self, ResponseLimits};
 use crate::secret::Secret;
 use crate::validate::{config_id, Charset};
@@ -43,8 +44,7 @@ pub struct PlatformCertificateConfig {
     pub certificate_pem: Option<String>,
 }
 
-/// Configuration shared by both WeChat Pay providers (the JSON config document minus
-/// `provider`).
+/// The config of both WeChat Pay providers (`provider` says which).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -76,6 +76,16 @@ pub struct WechatPayConfig {
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub base_url: Option<String>,
+    /// The backup host the one-call query fails over to: absent for the provider's documented
+    /// backup (kept only while `base_url` is the default), `null` for none, or a base URL.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    // `null` means something here (no backup), so the generated types offer it.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "Option<String>", extend("x-null-allowed" = true))
+    )]
+    #[serde(default, deserialize_with = "crate::hosts::de_backup_host")]
+    pub backup_base_url: Option<BackupHost>,
     /// Largest accepted response body in bytes (default 1 MiB).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
@@ -86,9 +96,9 @@ pub struct WechatPayConfig {
 /// limits.
 #[derive(Debug)]
 pub(crate) struct WechatPayCore {
-    base_url: BaseUrl,
-    /// The backup host, when this client talks to a main host that has one.
-    backup_host: Option<&'static str>,
+    /// The main host and the backup, if any (a backup keeps the main host's path: WeChat Pay
+    /// signs the path).
+    hosts: Hosts,
     signer: WechatPayV3Signer,
     verifier: WechatPayVerifier,
     limits: ResponseLimits,
@@ -96,7 +106,7 @@ pub(crate) struct WechatPayCore {
 
 impl WechatPayCore {
     /// `default_host` is used unless the config sets `base_url`; `backup` applies only while
-    /// the client talks to `default_host` (a custom `base_url` has no known backup).
+    /// the client talks to `default_host`, unless the config names `backup_base_url`.
     pub(crate) fn new(
         config: &WechatPayConfig,
         default_host: &str,
@@ -110,11 +120,13 @@ impl WechatPayCore {
             64,
             Charset::Hex,
         )?;
-        let base_url = BaseUrl::parse(
-            "base_url",
-            config.base_url.as_deref().unwrap_or(default_host),
+        let hosts = Hosts::resolve(
+            config.base_url.as_deref(),
+            config.backup_base_url.as_ref(),
+            default_host,
+            backup,
+            true,
         )?;
-        let backup_host = backup.filter(|_| base_url.as_str() == default_host);
         let signer = WechatPayV3Signer::new(
             &config.mchid,
             &config.merchant_serial_no,
@@ -124,8 +136,7 @@ impl WechatPayCore {
         let verifier = WechatPayVerifier::from_config(config, backend)?;
         let limits = ResponseLimits::with_max_body(config.max_response_bytes);
         Ok(WechatPayCore {
-            base_url,
-            backup_host,
+            hosts,
             signer,
             verifier,
             limits,
@@ -138,7 +149,7 @@ impl WechatPayCore {
         path_and_query: &str,
         ctx: &RequestContext,
     ) -> Result<PendingRequest> {
-        let url = format!("{}{path_and_query}", self.base_url.as_str());
+        let url = format!("{}{path_and_query}", self.hosts.main().as_str());
         let mut headers = Vec::new();
         if let Some(id) = self.verifier.public_key_id() {
             headers.push(("Wechatpay-Serial".to_owned(), id.to_owned()));
@@ -150,15 +161,8 @@ impl WechatPayCore {
         self.signer.sign(pending)
     }
 
-    /// The same request sent to the backup host, when this client has one. The signature stays
-    /// valid: the host is not part of the signed message.
-    pub(crate) fn failover_request(&self, request: &HttpRequest) -> Option<HttpRequest> {
-        let backup = self.backup_host?;
-        let rest = request.url.strip_prefix(self.base_url.as_str())?;
-        rest.starts_with('/').then(|| HttpRequest {
-            url: format!("{backup}{rest}"),
-            ..request.clone()
-        })
+    pub(crate) fn hosts(&self) -> &Hosts {
+        &self.hosts
     }
 
     /// Verifies the signature, then decodes a 2xx body as `T` (returned with the serial of the
@@ -183,7 +187,7 @@ impl WechatPayCore {
             return Err(error_from_response(
                 response,
                 verified,
-                self.backup_host.is_some(),
+                self.hosts.has_backup(),
             ));
         }
         let serial = self.verifier.verify(response, ctx)?;

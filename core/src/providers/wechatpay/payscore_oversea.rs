@@ -24,11 +24,14 @@ use super::{PendingRequest, WechatPayConfig, WechatPayCore, GLOBAL_HK_HOST};
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::RsaBackend;
 use crate::error::{Error, Result};
+use crate::hosts::Hosts;
 use crate::http::{encode_component, HttpRequest, HttpResponse};
 use crate::money::{Currency, Money};
 use crate::order::{timestamp_from_rfc3339, Order, OrderStatus};
-use crate::provider::ProviderId;
-use crate::result::QueryResult;
+use crate::provider::{wrong_query, ProviderApi, ProviderId};
+use crate::query::Query;
+use crate::result::{check_answers, QueryResult};
+use crate::secret::Secret;
 use crate::validate::{input_id, Charset};
 
 /// The query: `service_id`, `sub_mchid`, and exactly one of `out_order_no` / `query_id`.
@@ -414,12 +417,6 @@ impl PayscoreOverseaClient {
         self.core.sign(self.prepare_query_request(query, ctx)?)
     }
 
-    /// The same request for a backup host: none is known for WeChat Pay Global, so always
-    /// `None` (kept for symmetry with the domestic APIs).
-    pub fn failover_request(&self, request: &HttpRequest) -> Option<HttpRequest> {
-        self.core.failover_request(request)
-    }
-
     /// Verifies and decodes the response.
     pub fn parse_query_response(
         &self,
@@ -429,12 +426,64 @@ impl PayscoreOverseaClient {
         let (detail, serial): (PayscoreServiceOrder, String) =
             self.core
                 .parse("WeChat Pay Pay Score service order", response, ctx)?;
-        Ok(QueryResult {
-            order: detail.to_order()?,
-            detail: crate::result::ProviderDetail::WechatpayPayscoreOversea {
+        Ok(QueryResult::answered(
+            detail.to_order()?,
+            crate::result::ProviderDetail::WechatpayPayscoreOversea {
                 service_order: Box::new(detail),
             },
-            signature_serial: Some(serial),
-        })
+            Some(serial),
+        ))
+    }
+
+    fn own(query: &Query) -> Result<&PayscoreOverseaQuery> {
+        match query {
+            Query::WechatpayPayscoreOversea { query } => Ok(query),
+            _ => Err(wrong_query(ProviderId::WechatpayPayscoreOversea)),
+        }
+    }
+}
+
+impl ProviderApi for PayscoreOverseaClient {
+    fn id(&self) -> ProviderId {
+        ProviderId::WechatpayPayscoreOversea
+    }
+
+    fn hosts(&self) -> &Hosts {
+        self.core.hosts()
+    }
+
+    fn build_query(
+        &self,
+        query: &Query,
+        ctx: &RequestContext,
+        _token: Option<&Secret>,
+    ) -> Result<HttpRequest> {
+        self.query_request(Self::own(query)?, ctx)
+    }
+
+    fn prepare_query(&self, query: &Query, ctx: &RequestContext) -> Result<PendingRequest> {
+        self.prepare_query_request(Self::own(query)?, ctx)
+    }
+
+    fn parse_query(
+        &self,
+        query: Option<&Query>,
+        response: &HttpResponse,
+        ctx: &ResponseContext,
+    ) -> Result<QueryResult> {
+        let result = self.parse_query_response(response, ctx)?;
+        // `query_id` is not echoed in the answer; `out_order_no` is.
+        if let Some(no) = query
+            .map(Self::own)
+            .transpose()?
+            .and_then(|q| q.out_order_no.as_ref())
+        {
+            check_answers(
+                "out_order_no",
+                no,
+                result.order.merchant_order_no.as_deref(),
+            )?;
+        }
+        Ok(result)
     }
 }

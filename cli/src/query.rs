@@ -1,0 +1,43 @@
+//! `payquery query`: the one-call query, driven by the CLI's own blocking HTTP client. Like
+//! every host's driver it is a short loop with no provider branch and no policy: the core's
+//! flow says what to send, when to wait and when it is done.
+
+use std::time::Duration;
+
+use payquery_core::{Client, Error, Query, QueryOptions, QueryResult, Reply, Step, StoreReply};
+
+use crate::documents::{now_unix_ms, random_bytes};
+use crate::transport::HttpTransport;
+
+/// Runs `query` on `client` to its end: the answer or the error, with every attempt.
+pub fn run(
+    client: &Client,
+    query: Query,
+    options: &QueryOptions,
+    transport: &HttpTransport,
+    extra_headers: &[(&str, &str)],
+) -> Result<QueryResult, Error> {
+    let mut flow = client.start_query(query, options, now_unix_ms())?;
+    loop {
+        match flow.next(now_unix_ms(), &random_bytes()?) {
+            Step::Send {
+                request,
+                timeout_ms,
+            } => {
+                let timeout = Duration::from_millis(timeout_ms);
+                let reply = match transport.send_within(&request, extra_headers, Some(timeout)) {
+                    Ok(response) => Reply::Response(response),
+                    Err((kind, detail)) => Reply::Failed { kind, detail },
+                };
+                flow.receive(reply, now_unix_ms())?;
+            }
+            Step::Sleep { until_ms } => {
+                let wait = until_ms.saturating_sub(now_unix_ms());
+                std::thread::sleep(Duration::from_millis(u64::try_from(wait).unwrap_or(0)));
+            }
+            // The CLI plugs in no token store (options.token_store is false): never asked.
+            Step::Store { .. } => flow.store_reply(StoreReply::Failed, now_unix_ms())?,
+            Step::Done => return flow.result(),
+        }
+    }
+}

@@ -1,0 +1,1020 @@
+//! The one-call query (QUERY-FLOW.md): a synchronous, owned-data step machine that decides
+//! what to send, when to wait and when to stop; the host only does the I/O.
+//!
+//! ```text
+//! let mut flow = client.start_query(query, &options, now_ms)?;
+//! loop {
+//!     match flow.next(now_ms, random_32_bytes) {
+//!         Step::Send { request, timeout_ms } => flow.receive(send(request, timeout_ms), now_ms)?,
+//!         Step::Sleep { until_ms } => sleep_until(until_ms),
+//!         Step::Store { request } => flow.store_reply(store(request), now_ms)?,
+//!         Step::Done => return flow.result(),
+//!     }
+//! }
+//! ```
+//!
+//! Why a step machine and not an async function across the FFI: nothing async crosses the
+//! boundary (wasm-bindgen futures and UniFFI async have open cancellation and re-entrancy
+//! bugs), time and randomness stay parameters (the core reads no clock, draws nothing), and
+//! cancelling is dropping the flow. Each host's driver is a short loop with no provider branch
+//! and no policy of its own: every decision below is made once, here, for every language.
+//!
+//! The policy (QUERY-FLOW.md §3), per attempt:
+//! - a transport failure: once to the backup host if there is one (the same request: the host
+//!   is not signed), then re-signed with a fresh nonce after a back-off, at most 2 retries;
+//! - a server-side provider error (`backup_host_applies`): once to the backup, then back off
+//!   1 s · 2ⁿ, at most 3 attempts in all;
+//! - `RATE_LIMITED`: wait `Retry-After` (else 1 s, 2 s, 4 s with jitter), never fail over;
+//! - `TOKEN_EXPIRED`: invalidate the token if it is still the one rejected, fetch one, retry
+//!   once (`force_refresh` only if the same token comes back and the budget allows);
+//! - `SIGNATURE_INVALID`, `TIMESTAMP_SKEW`, `DECODE_ERROR`, `INVALID_*`: stop at once. A forged
+//!   or stale answer never buys a second try elsewhere;
+//! - `ORDER_NOT_FOUND`: done (poll mode: polled again within a grace window);
+//! - poll mode: a non-final status is queried again on the poll schedule until it is final or
+//!   the deadline comes, which returns the last order with `settled = false`.
+
+mod tokens;
+
+pub(crate) use tokens::TokenKeeper;
+
+use serde::Deserialize;
+
+use crate::client::Client;
+use crate::context::{Nonce, RequestContext, ResponseContext};
+use crate::error::{Error, ErrorCode, Result};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::order::OrderStatus;
+use crate::providers::wechat_mini_charge::{AccessToken, TokenKind};
+use crate::query::Query;
+use crate::result::{Attempt, AttemptPurpose, HostRole, QueryResult, TransportFailure};
+use crate::secret::Secret;
+use tokens::HeldToken;
+
+/// Defaults (QUERY-FLOW.md §3): every one is an option.
+const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+const DEFAULT_DEADLINE_MS: u64 = 30_000;
+const DEFAULT_POLL_DEADLINE_MS: u64 = 600_000;
+const DEFAULT_MAX_ATTEMPTS: u32 = 4;
+const DEFAULT_NOT_FOUND_GRACE_MS: u64 = 30_000;
+/// WeChat's guidance for an unknown outcome: query within the first minute, then keep going.
+const DEFAULT_POLL_INTERVALS_MS: [u64; 5] = [5_000, 10_000, 20_000, 30_000, 60_000];
+/// How often a flow waiting for another flow's token fetch looks again.
+const TOKEN_WAIT_MS: i64 = 20;
+/// Transport failures: at most this many retries (the failover counts as one).
+const MAX_TRANSPORT_RETRIES: u32 = 2;
+/// Server-side errors: at most this many attempts in all.
+const MAX_SERVER_ATTEMPTS: u32 = 3;
+/// The longest `Retry-After` honoured; a longer one is a reason to stop, not to wait.
+const MAX_RETRY_AFTER_MS: i64 = 60_000;
+
+/// How one query runs. Every field is optional; `None` is the documented default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct QueryOptions {
+    /// Per-request timeout in milliseconds (default 10 000).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub timeout_ms: Option<u64>,
+    /// The whole query's deadline in milliseconds from its start (default 30 000; poll mode
+    /// 600 000).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub deadline_ms: Option<u64>,
+    /// At most this many requests per query (poll mode: per poll; default 4).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub max_attempts: Option<u32>,
+    /// Query again until the order's status is final (not `PENDING`, `PAYING`, `REFUNDING`).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub poll: bool,
+    /// Waits between polls in milliseconds, the last repeated (default 5 s, 10 s, 20 s, 30 s,
+    /// then every 60 s).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub poll_intervals_ms: Option<Vec<u64>>,
+    /// Poll mode: how long `ORDER_NOT_FOUND` is polled again, from the start (default 30 000;
+    /// an order can appear late).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub not_found_grace_ms: Option<u64>,
+    /// The host plugs in a token store (Mini Program tokens shared across processes): the
+    /// flow then also emits `Store` steps.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub token_store: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Resolved {
+    timeout_ms: u64,
+    max_attempts: u32,
+    poll: bool,
+    poll_intervals_ms: Vec<u64>,
+    not_found_grace_ms: u64,
+    token_store: bool,
+}
+
+impl QueryOptions {
+    fn resolve(&self) -> Result<(Resolved, u64)> {
+        let ms = |field: &str, value: Option<u64>, default: u64, max: u64| {
+            let v = value.unwrap_or(default);
+            if v == 0 || v > max {
+                return Err(Error::invalid_input(
+                    field,
+                    format!("`{field}` must be from 1 to {max} milliseconds"),
+                ));
+            }
+            Ok(v)
+        };
+        let day = 86_400_000;
+        let timeout_ms = ms("timeout_ms", self.timeout_ms, DEFAULT_TIMEOUT_MS, 600_000)?;
+        let default_deadline = if self.poll {
+            DEFAULT_POLL_DEADLINE_MS
+        } else {
+            DEFAULT_DEADLINE_MS
+        };
+        let deadline_ms = ms("deadline_ms", self.deadline_ms, default_deadline, day)?;
+        let max_attempts = self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS);
+        if !(1..=20).contains(&max_attempts) {
+            return Err(Error::invalid_input(
+                "max_attempts",
+                "`max_attempts` must be from 1 to 20",
+            ));
+        }
+        let poll_intervals_ms = match &self.poll_intervals_ms {
+            None => DEFAULT_POLL_INTERVALS_MS.to_vec(),
+            Some(v) if v.is_empty() || v.len() > 32 => {
+                return Err(Error::invalid_input(
+                    "poll_intervals_ms",
+                    "`poll_intervals_ms` must hold 1 to 32 waits",
+                ))
+            }
+            Some(v) => v
+                .iter()
+                .map(|i| ms("poll_intervals_ms", Some(*i), 0, day))
+                .collect::<Result<_>>()?,
+        };
+        let not_found_grace_ms = match self.not_found_grace_ms {
+            Some(0) => 0,
+            other => ms("not_found_grace_ms", other, DEFAULT_NOT_FOUND_GRACE_MS, day)?,
+        };
+        Ok((
+            Resolved {
+                timeout_ms,
+                max_attempts,
+                poll: self.poll,
+                poll_intervals_ms,
+                not_found_grace_ms,
+                token_store: self.token_store,
+            },
+            deadline_ms,
+        ))
+    }
+}
+
+/// What the host does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Send `request` with this timeout, then report with [`QueryFlow::receive`].
+    Send {
+        /// The request, exactly as it is to be sent.
+        request: HttpRequest,
+        /// Give up on it after this many milliseconds (already capped by the deadline).
+        timeout_ms: u64,
+    },
+    /// Wait until this Unix time in milliseconds, then call [`QueryFlow::next`] again.
+    Sleep {
+        /// When to call `next` again.
+        until_ms: i64,
+    },
+    /// Ask the host's token store, then report with [`QueryFlow::store_reply`].
+    Store {
+        /// What to do.
+        request: StoreRequest,
+    },
+    /// Finished: [`QueryFlow::result`] has the answer or the error.
+    Done,
+}
+
+/// A token-store operation (QUERY-FLOW.md §5), for tokens shared across processes. Values are
+/// opaque text to the store (they hold the token: keep them as secret as the token).
+#[derive(Clone, PartialEq, Eq)]
+pub enum StoreRequest {
+    /// Read `key`: reply `Loaded`.
+    Load {
+        /// The key.
+        key: String,
+    },
+    /// Take a short lock on `key` (e.g. Redis `SET key:lock NX PX ttl`), so that one process
+    /// of a fleet fetches the token: reply `Locked`. A store without locks replies `true`.
+    Lock {
+        /// The key.
+        key: String,
+        /// How long the lock may live, in milliseconds.
+        ttl_ms: u64,
+    },
+    /// Write `value` under `key`, to live `ttl_ms`: reply `Done`.
+    Save {
+        /// The key.
+        key: String,
+        /// The value.
+        value: Secret,
+        /// Its lifetime in milliseconds.
+        ttl_ms: u64,
+    },
+    /// Delete `key` if it still holds exactly `value` (compare-and-delete): reply `Done`.
+    Invalidate {
+        /// The key.
+        key: String,
+        /// The value to compare with.
+        value: Secret,
+    },
+}
+
+impl std::fmt::Debug for StoreRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreRequest::Load { key } => write!(f, "Load({key})"),
+            StoreRequest::Lock { key, ttl_ms } => write!(f, "Lock({key}, {ttl_ms} ms)"),
+            StoreRequest::Save { key, ttl_ms, .. } => {
+                write!(f, "Save({key}, [redacted], {ttl_ms} ms)")
+            }
+            StoreRequest::Invalidate { key, .. } => write!(f, "Invalidate({key}, [redacted])"),
+        }
+    }
+}
+
+/// The host's answer to a [`StoreRequest`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreReply {
+    /// `Load`'s answer: the value, or none.
+    Loaded(Option<Secret>),
+    /// `Lock`'s answer: whether this process holds the lock.
+    Locked(bool),
+    /// `Save` / `Invalidate` done.
+    Done,
+    /// The store failed: the flow carries on without it for this step.
+    Failed,
+}
+
+/// The host's answer to a `Send` step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// An HTTP answer, whatever its status.
+    Response(HttpResponse),
+    /// No complete answer: how it failed, and the host's description (credentials in it are
+    /// redacted before it goes into an error message).
+    Failed {
+        /// The host's classification of its own error.
+        kind: TransportFailure,
+        /// The host's error message.
+        detail: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+enum Next {
+    /// Build the query (fresh time and nonce) and send it to the current host.
+    Query,
+    /// Send this request as it is (a failover).
+    Resend(HttpRequest, AttemptPurpose),
+    /// Get a token: from the keeper, the store, or a fetch.
+    Token { force: bool },
+    /// Save the token just fetched to the store, then query.
+    SaveToken(Secret, u64),
+    /// Delete a rejected token from the store, then get another.
+    InvalidateStored(Secret),
+    /// Wait, then do `then`.
+    Wait { until_ms: i64, then: Box<Next> },
+    /// The outcome is set.
+    Finish,
+}
+
+#[derive(Debug)]
+struct Pending {
+    purpose: AttemptPurpose,
+    host: HostRole,
+    request: HttpRequest,
+    started_ms: i64,
+    forced: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StoreWait {
+    Load,
+    Lock,
+    Write,
+}
+
+/// One query in progress. Drop it to cancel: it holds nothing but memory.
+#[derive(Debug)]
+pub struct QueryFlow {
+    client: Client,
+    id: u64,
+    query: Query,
+    opts: Resolved,
+    started_ms: i64,
+    deadline_ms: i64,
+    attempts: Vec<Attempt>,
+    next: Next,
+    pending: Option<Pending>,
+    store_wait: Option<StoreWait>,
+    failed_over: bool,
+    round_sends: u32,
+    transport_retries: u32,
+    server_errors: u32,
+    rate_waits: u32,
+    token: Option<HeldToken>,
+    rejected_token: Option<Secret>,
+    token_retried: bool,
+    store_checked: bool,
+    store_locked: bool,
+    last_error: Option<Error>,
+    last_result: Option<QueryResult>,
+    poll_round: usize,
+    jitter: u8,
+    outcome: Option<Result<QueryResult>>,
+}
+
+impl Drop for QueryFlow {
+    fn drop(&mut self) {
+        // A flow dropped while fetching a token must not keep the others waiting.
+        if let Some(keeper) = self.client.token_keeper() {
+            keeper.release(self.id);
+        }
+    }
+}
+
+impl QueryFlow {
+    pub(crate) fn start(
+        client: Client,
+        query: Query,
+        options: &QueryOptions,
+        now_ms: i64,
+    ) -> Result<QueryFlow> {
+        check_now_ms(now_ms)?;
+        let (opts, deadline) = options.resolve()?;
+        let id = client.token_keeper().map_or(0, TokenKeeper::flow_id);
+        Ok(QueryFlow {
+            client,
+            id,
+            query,
+            opts,
+            started_ms: now_ms,
+            deadline_ms: now_ms.saturating_add(i64::try_from(deadline).unwrap_or(i64::MAX)),
+            attempts: Vec::new(),
+            next: Next::Query,
+            pending: None,
+            store_wait: None,
+            failed_over: false,
+            round_sends: 0,
+            transport_retries: 0,
+            server_errors: 0,
+            rate_waits: 0,
+            token: None,
+            rejected_token: None,
+            token_retried: false,
+            store_checked: false,
+            store_locked: false,
+            last_error: None,
+            last_result: None,
+            poll_round: 0,
+            jitter: 0,
+            outcome: None,
+        })
+    }
+
+    /// The requests made so far.
+    pub fn attempts(&self) -> &[Attempt] {
+        &self.attempts
+    }
+
+    /// True once the flow has finished (`next` returns `Done`).
+    pub fn is_done(&self) -> bool {
+        matches!(self.next, Next::Finish)
+    }
+
+    /// What to do next, at `now_ms` (Unix milliseconds, the host's clock). `random`: 32 bytes
+    /// of the host's CSPRNG, used for a new request's nonce and for back-off jitter.
+    pub fn next(&mut self, now_ms: i64, random: &[u8; 32]) -> Step {
+        if self.pending.is_some() || self.store_wait.is_some() {
+            return self.fail(Error::invalid_input(
+                "flow",
+                "the flow is waiting for the reply to its last step (receive / store_reply), not for next",
+            ));
+        }
+        if let Err(e) = check_now_ms(now_ms) {
+            return self.fail(e);
+        }
+        self.jitter = random[0];
+        loop {
+            match std::mem::replace(&mut self.next, Next::Finish) {
+                Next::Finish => {
+                    self.next = Next::Finish;
+                    return Step::Done;
+                }
+                Next::Wait { until_ms, then } => {
+                    if now_ms < until_ms {
+                        self.next = Next::Wait { until_ms, then };
+                        return Step::Sleep { until_ms };
+                    }
+                    self.next = *then;
+                }
+                _ if now_ms >= self.deadline_ms => self.stop_at_deadline(),
+                Next::Query => {
+                    if self.client.token_keeper().is_some() && self.token.is_none() {
+                        self.next = Next::Token { force: false };
+                        continue;
+                    }
+                    let ctx = RequestContext::new(now_ms / 1000, Nonce::from_random_bytes(random));
+                    let token = self.token.as_ref().map(|t| &t.token.access_token);
+                    match self.client.api().build_query(&self.query, &ctx, token) {
+                        Ok(request) => {
+                            let request = self.on_current_host(request);
+                            return self.send(request, AttemptPurpose::Query, false, now_ms);
+                        }
+                        Err(e) => self.finish(Err(e)),
+                    }
+                }
+                Next::Resend(request, purpose) => {
+                    return self.send(request, purpose, false, now_ms);
+                }
+                Next::Token { force } => {
+                    if let Some(step) = self.next_for_token(force, now_ms) {
+                        return step;
+                    }
+                }
+                Next::SaveToken(value, ttl_ms) => {
+                    self.next = Next::Query;
+                    self.store_wait = Some(StoreWait::Write);
+                    return Step::Store {
+                        request: StoreRequest::Save {
+                            key: self.store_key(),
+                            value,
+                            ttl_ms,
+                        },
+                    };
+                }
+                Next::InvalidateStored(value) => {
+                    self.next = Next::Token { force: false };
+                    self.store_wait = Some(StoreWait::Write);
+                    return Step::Store {
+                        request: StoreRequest::Invalidate {
+                            key: self.store_key(),
+                            value,
+                        },
+                    };
+                }
+            }
+        }
+    }
+
+    /// The token step: the keeper's fresh token, else the store's, else one fetch for the
+    /// whole client (the others wait). `None`: `self.next` was set, go round again.
+    fn next_for_token(&mut self, force: bool, now_ms: i64) -> Option<Step> {
+        let Some(keeper) = self.client.token_keeper() else {
+            self.finish(Err(Error::invalid_config(
+                "provider",
+                "this provider has no access tokens",
+            )));
+            return None;
+        };
+        if !force {
+            if let Some(held) = keeper.fresh(now_ms / 1000) {
+                self.token = Some(held);
+                self.next = Next::Query;
+                return None;
+            }
+        }
+        let Some(source) = self.client.api().tokens().filter(|s| s.can_fetch()) else {
+            // A fixed token that was rejected, or none at all, and no credentials to get one.
+            let e = self.last_error.take().unwrap_or_else(|| {
+                Error::invalid_config(
+                    "access_token",
+                    "this config has no `access_token` and no `appid` + `app_secret` to fetch one",
+                )
+            });
+            self.finish(Err(e));
+            return None;
+        };
+        if self.opts.token_store && !force && !self.store_checked {
+            self.store_checked = true;
+            self.next = Next::Token { force };
+            self.store_wait = Some(StoreWait::Load);
+            return Some(Step::Store {
+                request: StoreRequest::Load {
+                    key: self.store_key(),
+                },
+            });
+        }
+        let stale = i64::try_from(self.opts.timeout_ms)
+            .unwrap_or(i64::MAX)
+            .saturating_add(1000);
+        if !keeper.claim(self.id, now_ms, stale) {
+            self.wait_then(now_ms.saturating_add(TOKEN_WAIT_MS), Next::Token { force });
+            return None;
+        }
+        if self.opts.token_store && !self.store_locked {
+            self.store_locked = true;
+            self.next = Next::Token { force };
+            self.store_wait = Some(StoreWait::Lock);
+            return Some(Step::Store {
+                request: StoreRequest::Lock {
+                    key: self.store_key(),
+                    ttl_ms: u64::try_from(stale).unwrap_or(u64::MAX),
+                },
+            });
+        }
+        match source.token_request(TokenKind::Stable, force) {
+            Ok(request) => {
+                let request = self.on_current_host(request);
+                Some(self.send(request, AttemptPurpose::Token, force, now_ms))
+            }
+            Err(e) => {
+                keeper.release(self.id);
+                self.finish(Err(e));
+                None
+            }
+        }
+    }
+
+    /// Reports the answer to the last `Send` (or that none came), at `now_ms`.
+    pub fn receive(&mut self, reply: Reply, now_ms: i64) -> Result<()> {
+        let Some(pending) = self.pending.take() else {
+            return Err(Error::invalid_input(
+                "reply",
+                "no request is waiting for a reply: call next first",
+            ));
+        };
+        check_now_ms(now_ms)?;
+        match reply {
+            Reply::Failed { kind, detail } => {
+                let error = Error::network(kind, &self.redact(&detail, &pending.request));
+                self.record(&pending, None, Some(&error), Some(kind), now_ms);
+                if pending.purpose == AttemptPurpose::Token {
+                    self.release_token_claim();
+                }
+                self.last_error = Some(error);
+                self.on_transport_failure(pending, now_ms);
+            }
+            Reply::Response(response) => match pending.purpose {
+                AttemptPurpose::Token => self.on_token_answer(pending, &response, now_ms),
+                AttemptPurpose::Query => {
+                    let ctx = ResponseContext::new(now_ms / 1000);
+                    match self.client.parse_answer(&self.query, &response, &ctx) {
+                        Ok(result) => {
+                            self.record(&pending, Some(response.status), None, None, now_ms);
+                            self.on_result(result, now_ms);
+                        }
+                        Err(e) => {
+                            self.record(&pending, Some(response.status), Some(&e), None, now_ms);
+                            self.on_error(e, pending, &response, now_ms);
+                        }
+                    }
+                }
+            },
+        }
+        Ok(())
+    }
+
+    /// Reports the store's answer to the last `Store` step.
+    pub fn store_reply(&mut self, reply: StoreReply, now_ms: i64) -> Result<()> {
+        let Some(wait) = self.store_wait.take() else {
+            return Err(Error::invalid_input(
+                "reply",
+                "no store operation is waiting for a reply: call next first",
+            ));
+        };
+        check_now_ms(now_ms)?;
+        match (wait, reply) {
+            (StoreWait::Load, StoreReply::Loaded(Some(value))) => {
+                if let (Some(token), Some(keeper)) =
+                    (token_from_store(&value), self.client.token_keeper())
+                {
+                    let held = HeldToken {
+                        token,
+                        stored: Some(value),
+                    };
+                    let rejected = self
+                        .rejected_token
+                        .as_ref()
+                        .is_some_and(|r| r.expose() == held.token.access_token.expose());
+                    if held.fresh(now_ms / 1000) && !rejected {
+                        keeper.put(self.id, held);
+                    }
+                }
+            }
+            (StoreWait::Lock, StoreReply::Locked(false)) => {
+                // Another process is fetching: wait, then read the store again.
+                self.release_token_claim();
+                self.store_checked = false;
+                self.store_locked = false;
+                let then = std::mem::replace(&mut self.next, Next::Finish);
+                self.wait_then(now_ms.saturating_add(TOKEN_WAIT_MS * 5), then);
+            }
+            (_, StoreReply::Failed)
+            | (StoreWait::Load, StoreReply::Loaded(None))
+            | (StoreWait::Lock, StoreReply::Locked(true))
+            | (StoreWait::Write, StoreReply::Done) => {}
+            (wait, reply) => {
+                return Err(Error::invalid_input(
+                    "reply",
+                    format!("{reply:?} does not answer the store's {wait:?} step"),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// The answer (with its attempts), or the error (with its attempts). Once.
+    pub fn result(&mut self) -> Result<QueryResult> {
+        self.outcome.take().unwrap_or_else(|| {
+            Err(Error::invalid_input(
+                "flow",
+                if self.is_done() {
+                    "the result was already taken"
+                } else {
+                    "the flow has not finished: call next until it says Done"
+                },
+            ))
+        })
+    }
+
+    /// `text` with every credential this flow knows replaced by `[redacted]` (a host error
+    /// message that quotes the URL quotes a Mini Program's access token).
+    fn redact(&self, text: &str, request: &HttpRequest) -> String {
+        let mut out = text.replace(&request.url, &request.redacted().url);
+        if let Some(t) = &self.token {
+            let token = t.token.access_token.expose();
+            if !token.is_empty() {
+                out = out.replace(token, "[redacted]");
+            }
+        }
+        out
+    }
+
+    fn store_key(&self) -> String {
+        self.client
+            .api()
+            .tokens()
+            .map(|s| s.store_key())
+            .unwrap_or_default()
+    }
+
+    fn release_token_claim(&self) {
+        if let Some(keeper) = self.client.token_keeper() {
+            keeper.release(self.id);
+        }
+    }
+
+    fn on_current_host(&self, request: HttpRequest) -> HttpRequest {
+        if self.failed_over {
+            if let Some(backup) = self.client.api().hosts().to_backup(&request) {
+                return backup;
+            }
+        }
+        request
+    }
+
+    fn host(&self) -> HostRole {
+        if self.failed_over {
+            HostRole::Backup
+        } else {
+            HostRole::Main
+        }
+    }
+
+    fn send(
+        &mut self,
+        request: HttpRequest,
+        purpose: AttemptPurpose,
+        forced: bool,
+        now_ms: i64,
+    ) -> Step {
+        if self.round_sends >= self.opts.max_attempts {
+            let e = self
+                .last_error
+                .take()
+                .unwrap_or_else(|| Error::invalid_input("max_attempts", "no attempt was allowed"));
+            self.finish(Err(e));
+            return Step::Done;
+        }
+        self.round_sends += 1;
+        let left = u64::try_from(self.deadline_ms.saturating_sub(now_ms)).unwrap_or(0);
+        let timeout_ms = self.opts.timeout_ms.min(left.max(1));
+        self.pending = Some(Pending {
+            purpose,
+            host: self.host(),
+            request: request.clone(),
+            started_ms: now_ms,
+            forced,
+        });
+        Step::Send {
+            request,
+            timeout_ms,
+        }
+    }
+
+    fn record(
+        &mut self,
+        pending: &Pending,
+        http_status: Option<u16>,
+        error: Option<&Error>,
+        transport: Option<TransportFailure>,
+        now_ms: i64,
+    ) {
+        self.attempts.push(Attempt {
+            purpose: pending.purpose,
+            host: pending.host,
+            url: pending.request.redacted().url,
+            http_status,
+            error: error.map(Error::code),
+            transport,
+            duration_ms: u64::try_from(now_ms.saturating_sub(pending.started_ms)).unwrap_or(0),
+        });
+    }
+
+    fn finish(&mut self, outcome: Result<QueryResult>) {
+        let attempts = self.attempts.clone();
+        self.outcome = Some(match outcome {
+            Ok(mut result) => {
+                result.attempts = attempts;
+                Ok(result)
+            }
+            Err(e) => Err(e.with_attempts(attempts)),
+        });
+        self.next = Next::Finish;
+        self.release_token_claim();
+    }
+
+    fn fail(&mut self, error: Error) -> Step {
+        self.pending = None;
+        self.store_wait = None;
+        self.finish(Err(error));
+        Step::Done
+    }
+
+    /// The deadline came: poll mode returns the last order, unsettled; otherwise the last
+    /// error (a transport failure is already a `NETWORK_ERROR`).
+    fn stop_at_deadline(&mut self) {
+        if let Some(mut last) = self.last_result.take() {
+            last.settled = false;
+            return self.finish(Ok(last));
+        }
+        let e = self.last_error.take().unwrap_or_else(|| {
+            Error::network(
+                TransportFailure::Timeout,
+                "the query's deadline passed before an answer came",
+            )
+        });
+        self.finish(Err(e));
+    }
+
+    /// Schedules `then` at `until_ms`; a wait that would end past the deadline is not worth
+    /// starting, so the flow stops now instead.
+    fn wait_then(&mut self, until_ms: i64, then: Next) {
+        if until_ms >= self.deadline_ms {
+            return self.stop_at_deadline();
+        }
+        if self.round_sends >= self.opts.max_attempts {
+            // No attempt is left to wait for.
+            let e = self
+                .last_error
+                .take()
+                .unwrap_or_else(|| Error::invalid_input("max_attempts", "no attempt was allowed"));
+            return self.finish(Err(e));
+        }
+        self.next = Next::Wait {
+            until_ms,
+            then: Box::new(then),
+        };
+    }
+
+    /// `base · 2ⁿ`, plus up to a quarter more from the host's random byte.
+    fn backoff(&self, base_ms: i64, n: u32) -> i64 {
+        let delay = base_ms.saturating_mul(1_i64 << n.min(16));
+        delay.saturating_add(delay / 4 * i64::from(self.jitter) / 255)
+    }
+
+    fn retry_of(purpose: AttemptPurpose) -> Next {
+        match purpose {
+            AttemptPurpose::Query => Next::Query,
+            AttemptPurpose::Token => Next::Token { force: false },
+        }
+    }
+
+    fn failover(&mut self, pending: Pending) -> bool {
+        if self.failed_over {
+            return false;
+        }
+        let Some(backup) = self.client.api().hosts().to_backup(&pending.request) else {
+            return false;
+        };
+        self.failed_over = true;
+        self.next = Next::Resend(backup, pending.purpose);
+        true
+    }
+
+    fn on_transport_failure(&mut self, pending: Pending, now_ms: i64) {
+        if self.transport_retries >= MAX_TRANSPORT_RETRIES {
+            let e = self.last_error.take();
+            return self.finish(Err(
+                e.unwrap_or_else(|| Error::network(TransportFailure::Other, "no answer"))
+            ));
+        }
+        self.transport_retries += 1;
+        let purpose = pending.purpose;
+        if !self.failover(pending) {
+            let wait = self.backoff(500, self.transport_retries - 1);
+            self.wait_then(now_ms.saturating_add(wait), Self::retry_of(purpose));
+        }
+    }
+
+    fn on_result(&mut self, result: QueryResult, now_ms: i64) {
+        let pending = matches!(
+            result.order.status,
+            OrderStatus::Pending | OrderStatus::Paying | OrderStatus::Refunding
+        );
+        if self.opts.poll && pending {
+            self.last_result = Some(result);
+            self.last_error = None;
+            self.schedule_poll(now_ms);
+        } else {
+            self.finish(Ok(result));
+        }
+    }
+
+    /// When the next poll would be.
+    fn next_poll_at(&self, now_ms: i64) -> i64 {
+        let intervals = &self.opts.poll_intervals_ms;
+        let wait = intervals
+            .get(self.poll_round.min(intervals.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(DEFAULT_POLL_INTERVALS_MS[0]);
+        now_ms.saturating_add(i64::try_from(wait).unwrap_or(i64::MAX))
+    }
+
+    fn schedule_poll(&mut self, now_ms: i64) {
+        let until = self.next_poll_at(now_ms);
+        self.poll_round += 1;
+        self.round_sends = 0;
+        self.transport_retries = 0;
+        self.server_errors = 0;
+        self.rate_waits = 0;
+        self.wait_then(until, Next::Query);
+    }
+
+    fn on_token_answer(&mut self, pending: Pending, response: &HttpResponse, now_ms: i64) {
+        let Some(source) = self.client.api().tokens() else {
+            return self.finish(Err(Error::invalid_config("provider", "no tokens")));
+        };
+        let ctx = ResponseContext::new(now_ms / 1000);
+        let token = match source.parse_token_response(response, &ctx) {
+            Ok(token) => token,
+            Err(e) => {
+                self.record(&pending, Some(response.status), Some(&e), None, now_ms);
+                self.release_token_claim();
+                return self.on_error(e, pending, response, now_ms);
+            }
+        };
+        self.record(&pending, Some(response.status), None, None, now_ms);
+        let same_as_rejected = self
+            .rejected_token
+            .as_ref()
+            .is_some_and(|r| r.expose() == token.access_token.expose());
+        if same_as_rejected {
+            // WeChat hands back the same stable token until it expires: only a forced refresh
+            // replaces a token it rejected, and that budget is small.
+            let keeper = self.client.token_keeper();
+            if !pending.forced && keeper.is_some_and(|k| k.spend_force_refresh(now_ms)) {
+                self.next = Next::Token { force: true };
+                return;
+            }
+            self.release_token_claim();
+            let e = self.last_error.take().unwrap_or_else(|| {
+                Error::new(ErrorCode::TokenExpired, "the access token was rejected")
+            });
+            return self.finish(Err(e));
+        }
+        let stored = self.opts.token_store.then(|| token_for_store(&token));
+        let ttl_ms =
+            u64::try_from((token.expires_at.unix_seconds() - now_ms / 1000).saturating_mul(1000))
+                .unwrap_or(0);
+        let held = HeldToken {
+            token,
+            stored: stored.clone(),
+        };
+        if let Some(keeper) = self.client.token_keeper() {
+            keeper.put(self.id, held.clone());
+        }
+        self.token = Some(held);
+        self.next = match stored {
+            Some(value) => Next::SaveToken(value, ttl_ms),
+            None => Next::Query,
+        };
+    }
+
+    fn on_error(&mut self, e: Error, pending: Pending, response: &HttpResponse, now_ms: i64) {
+        self.last_error = Some(e.clone());
+        match e.code() {
+            // Polled again only if the next poll falls within the grace window.
+            ErrorCode::OrderNotFound
+                if self.opts.poll
+                    && self.next_poll_at(now_ms).saturating_sub(self.started_ms)
+                        < i64::try_from(self.opts.not_found_grace_ms).unwrap_or(i64::MAX) =>
+            {
+                self.schedule_poll(now_ms);
+            }
+            ErrorCode::TokenExpired => self.on_token_rejected(e),
+            ErrorCode::RateLimited if e.is_retryable() => {
+                let advised = retry_after_ms(response);
+                if advised.is_some_and(|ms| ms > MAX_RETRY_AFTER_MS) {
+                    return self.finish(Err(e));
+                }
+                let wait = advised.unwrap_or_else(|| self.backoff(1000, self.rate_waits));
+                self.rate_waits += 1;
+                self.wait_then(now_ms.saturating_add(wait), Self::retry_of(pending.purpose));
+            }
+            ErrorCode::ProviderError if e.is_retryable() => {
+                self.server_errors += 1;
+                if self.server_errors >= MAX_SERVER_ATTEMPTS {
+                    return self.finish(Err(e));
+                }
+                if e.backup_host_applies() && self.failover(pending) {
+                    return;
+                }
+                let wait = self.backoff(1000, self.server_errors - 1);
+                self.wait_then(now_ms.saturating_add(wait), Next::Query);
+            }
+            // Never retried, never failed over: a forged or stale answer (signature,
+            // timestamp), one that does not decode, a bad input or config, a provider's
+            // definite "no", a daily quota, not found outside the grace window.
+            _ => self.finish(Err(e)),
+        }
+    }
+
+    fn on_token_rejected(&mut self, e: Error) {
+        let can_fetch = self.client.api().tokens().is_some_and(|s| s.can_fetch());
+        match self.token.take() {
+            Some(held) if can_fetch && !self.token_retried => {
+                self.token_retried = true;
+                if let Some(keeper) = self.client.token_keeper() {
+                    keeper.invalidate(&held.token.access_token);
+                }
+                self.rejected_token = Some(held.token.access_token.clone());
+                self.store_checked = false;
+                self.store_locked = false;
+                self.next = match held.stored.filter(|_| self.opts.token_store) {
+                    Some(value) => Next::InvalidateStored(value),
+                    None => Next::Token { force: false },
+                };
+            }
+            _ => self.finish(Err(e)),
+        }
+    }
+}
+
+fn check_now_ms(now_ms: i64) -> Result<()> {
+    if !(0..=crate::MAX_UNIX_SECONDS.saturating_mul(1000)).contains(&now_ms) {
+        return Err(Error::invalid_input(
+            "now_ms",
+            "`now_ms` must be a Unix time in milliseconds, from 1970 to the end of the year 9999",
+        ));
+    }
+    Ok(())
+}
+
+/// `Retry-After` in whole seconds (the HTTP-date form needs a calendar the core does not
+/// carry; the back-off schedule applies then).
+fn retry_after_ms(response: &HttpResponse) -> Option<i64> {
+    let value = response.header("retry-after")?;
+    let secs: i64 = value
+        .trim()
+        .parse()
+        .ok()
+        .filter(|s| (0..=86_400).contains(s))?;
+    Some(secs * 1000)
+}
+
+/// A token as the shared store holds it: JSON with the times as Unix seconds.
+fn token_for_store(token: &AccessToken) -> Secret {
+    Secret::new(serde_json::to_string(token).unwrap_or_default())
+}
+
+fn token_from_store(value: &Secret) -> Option<AccessToken> {
+    #[derive(Deserialize)]
+    struct Stored {
+        access_token: String,
+        expires_in: i64,
+        expires_at: i64,
+        refresh_at: i64,
+    }
+    let stored: Stored = serde_json::from_str(value.expose()).ok()?;
+    crate::validate::response_id(
+        "access_token",
+        &stored.access_token,
+        crate::providers::wechat_mini_charge::ACCESS_TOKEN_MAX_LEN,
+        crate::validate::Charset::VisibleAscii,
+    )
+    .ok()?;
+    Some(AccessToken {
+        access_token: Secret::new(stored.access_token),
+        expires_in: stored.expires_in,
+        expires_at: crate::order::Timestamp::from_unix_seconds(stored.expires_at)?,
+        refresh_at: crate::order::Timestamp::from_unix_seconds(stored.refresh_at)?,
+    })
+}
