@@ -612,7 +612,7 @@ export interface Attempt {
   error: ErrorCode | null;
   /** How the request failed to complete, for a `NETWORK_ERROR`. */
   transport: TransportFailure | null;
-  /** How long the attempt took, in milliseconds (host clock). */
+  /** How long the attempt took, in milliseconds (host clock; at most a query's deadline). */
   durationMs: number;
 }
 

@@ -23,6 +23,8 @@ pub fn run(
             Step::Send {
                 request,
                 timeout_ms,
+                // ureq's own body limit (HttpTransport) is above every client's cap.
+                max_body_bytes: _,
             } => {
                 let timeout = Duration::from_millis(timeout_ms);
                 let reply = match transport.send_within(&request, extra_headers, Some(timeout)) {

@@ -93,6 +93,8 @@ pub(crate) trait ProviderApi: crate::crypto::MaybeSendSync + fmt::Debug {
     fn tokens(&self) -> Option<&dyn TokenSource> {
         None
     }
+    /// The largest answer body this client accepts (`max_response_bytes`).
+    fn max_body_bytes(&self) -> usize;
 }
 
 /// A provider whose order queries need an access token (the Mini Program).

@@ -69,8 +69,8 @@ pub struct Attempt {
     pub error: Option<ErrorCode>,
     /// How the request failed to complete, for a `NETWORK_ERROR`.
     pub transport: Option<TransportFailure>,
-    /// How long the attempt took, in milliseconds (host clock).
-    pub duration_ms: u64,
+    /// How long the attempt took, in milliseconds (host clock; at most a query's deadline).
+    pub duration_ms: u32,
 }
 
 /// What a request was for.

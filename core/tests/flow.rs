@@ -65,7 +65,9 @@ impl World {
                 Step::Send {
                     request,
                     timeout_ms,
+                    max_body_bytes,
                 } => {
+                    assert_eq!(max_body_bytes, 1024 * 1024, "the default response cap");
                     self.sent.push((request.clone(), timeout_ms));
                     let reply = server(&request, self);
                     self.now += match &reply {

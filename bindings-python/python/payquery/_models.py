@@ -762,7 +762,7 @@ class Attempt:
     error: Optional[ErrorCode]
     #: How the request failed to complete, for a `NETWORK_ERROR`.
     transport: Optional[TransportFailure]
-    #: How long the attempt took, in milliseconds (host clock).
+    #: How long the attempt took, in milliseconds (host clock; at most a query's deadline).
     duration_ms: int
 
     @classmethod

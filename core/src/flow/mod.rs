@@ -67,8 +67,10 @@ const MAX_SERVER_ATTEMPTS: u32 = 3;
 /// The longest `Retry-After` honoured; a longer one is a reason to stop, not to wait.
 const MAX_RETRY_AFTER_MS: i64 = 60_000;
 
-/// How one query runs. Every field is optional; `None` is the documented default.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// How one query runs. Every field is optional; `None` is the documented default. (It reads
+/// from JSON too, `{"timeout_ms": 500, "poll": true, …}`, for hosts that pass it as text.)
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct QueryOptions {
     /// Per-request timeout in milliseconds (default 10 000).
@@ -175,6 +177,9 @@ pub enum Step {
         request: HttpRequest,
         /// Give up on it after this many milliseconds (already capped by the deadline).
         timeout_ms: u64,
+        /// Read at most this many bytes of the answer's body, plus one: the core refuses a
+        /// larger body anyway, so a host need not buffer more.
+        max_body_bytes: usize,
     },
     /// Wait until this Unix time in milliseconds, then call [`QueryFlow::next`] again.
     Sleep {
@@ -328,6 +333,8 @@ pub struct QueryFlow {
     poll_round: usize,
     jitter: u8,
     outcome: Option<Result<QueryResult>>,
+    /// The last URL sent, raw and redacted, for [`QueryFlow::redact`].
+    last_url: Option<(String, String)>,
 }
 
 impl Drop for QueryFlow {
@@ -375,6 +382,7 @@ impl QueryFlow {
             poll_round: 0,
             jitter: 0,
             outcome: None,
+            last_url: None,
         })
     }
 
@@ -543,7 +551,7 @@ impl QueryFlow {
         check_now_ms(now_ms)?;
         match reply {
             Reply::Failed { kind, detail } => {
-                let error = Error::network(kind, &self.redact(&detail, &pending.request));
+                let error = Error::network(kind, &self.redact(&detail));
                 self.record(&pending, None, Some(&error), Some(kind), now_ms);
                 if pending.purpose == AttemptPurpose::Token {
                     self.release_token_claim();
@@ -634,10 +642,14 @@ impl QueryFlow {
         })
     }
 
-    /// `text` with every credential this flow knows replaced by `[redacted]` (a host error
-    /// message that quotes the URL quotes a Mini Program's access token).
-    fn redact(&self, text: &str, request: &HttpRequest) -> String {
-        let mut out = text.replace(&request.url, &request.redacted().url);
+    /// `text` (a host's error message, before it is logged or chained as a cause) with every
+    /// credential this flow knows replaced by `[redacted]`: an HTTP client that quotes the URL
+    /// it failed on quotes a Mini Program's access token. Unchanged when it holds none.
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = match &self.last_url {
+            Some((raw, shown)) => text.replace(raw.as_str(), shown),
+            None => text.to_owned(),
+        };
         if let Some(t) = &self.token {
             let token = t.token.access_token.expose();
             if !token.is_empty() {
@@ -694,6 +706,7 @@ impl QueryFlow {
             return Step::Done;
         }
         self.round_sends += 1;
+        self.last_url = Some((request.url.clone(), request.redacted().url));
         let left = u64::try_from(self.deadline_ms.saturating_sub(now_ms)).unwrap_or(0);
         let timeout_ms = self.opts.timeout_ms.min(left.max(1));
         self.pending = Some(Pending {
@@ -706,6 +719,7 @@ impl QueryFlow {
         Step::Send {
             request,
             timeout_ms,
+            max_body_bytes: self.client.api().max_body_bytes(),
         }
     }
 
@@ -724,7 +738,8 @@ impl QueryFlow {
             http_status,
             error: error.map(Error::code),
             transport,
-            duration_ms: u64::try_from(now_ms.saturating_sub(pending.started_ms)).unwrap_or(0),
+            duration_ms: u32::try_from(now_ms.saturating_sub(pending.started_ms).max(0))
+                .unwrap_or(u32::MAX),
         });
     }
 

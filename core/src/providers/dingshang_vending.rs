@@ -436,6 +436,10 @@ impl ProviderApi for DingshangClient {
         &self.hosts
     }
 
+    fn max_body_bytes(&self) -> usize {
+        self.limits.max_body_bytes
+    }
+
     fn build_query(
         &self,
         query: &Query,

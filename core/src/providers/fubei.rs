@@ -502,6 +502,10 @@ impl ProviderApi for FubeiClient {
         &self.hosts
     }
 
+    fn max_body_bytes(&self) -> usize {
+        self.limits.max_body_bytes
+    }
+
     fn build_query(
         &self,
         query: &Query,

@@ -667,6 +667,10 @@ impl ProviderApi for MiniChargeClient {
         &self.hosts
     }
 
+    fn max_body_bytes(&self) -> usize {
+        self.limits.max_body_bytes
+    }
+
     fn build_query(
         &self,
         query: &Query,

@@ -5,12 +5,12 @@
 //! Time, randomness and file contents come in as arguments (see the module docs).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::error::PayqueryError;
 use crate::{
     ApiNaming, Config, Method, ProviderId, Query, QueryResult, RequestContext, ResponseContext,
-    TokenKind,
+    Secret, TokenKind,
 };
 
 type Result<T, E = PayqueryError> = std::result::Result<T, E>;
@@ -326,6 +326,20 @@ impl Client {
         Ok(self.client.token_request(kind, force_refresh)?.into())
     }
 
+    /// Starts the one-call query at Unix time `now_ms` (milliseconds): the Kotlin and Swift
+    /// drivers (`client.query(query)`) run the flow it returns.
+    pub fn start_query(
+        &self,
+        query: Query,
+        options: crate::QueryOptions,
+        now_ms: i64,
+    ) -> Result<Arc<QueryFlow>> {
+        let query = self.order_query(query)?;
+        Ok(Arc::new(QueryFlow {
+            flow: Mutex::new(self.client.start_query(query, &options, now_ms)?),
+        }))
+    }
+
     /// Parses an access-token answer at Unix time `now`.
     pub fn parse_token_response(
         &self,
@@ -343,6 +357,184 @@ impl Client {
     /// The query, for this client's provider, as an order query.
     fn order_query(&self, query: Query) -> Result<Query> {
         Ok(self.client.order_query(query, ApiNaming::CamelCase)?)
+    }
+}
+
+/// What the driver does next (see `QueryFlow`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum QueryStep {
+    /// Send `request`, giving up after `timeout_ms`; read at most `max_body_bytes` + 1 bytes of
+    /// the answer's body; then `receive` (or `receiveFailure`).
+    Send {
+        /// The request, exactly as it is to be sent.
+        request: HttpRequest,
+        /// Its timeout in milliseconds.
+        timeout_ms: u64,
+        /// The largest body the client accepts.
+        max_body_bytes: u64,
+    },
+    /// Wait until Unix time `until_ms` (milliseconds), then `next` again.
+    Sleep {
+        /// When to call `next` again.
+        until_ms: i64,
+    },
+    /// Ask the token store, then `storeReply`.
+    Store {
+        /// What to do.
+        request: TokenStoreRequest,
+    },
+    /// Finished: `result()` has the answer or throws the error.
+    Done,
+}
+
+/// A token-store operation (Mini Program tokens shared across processes). Values hold the
+/// token: they print as `[redacted]`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum TokenStoreRequest {
+    /// Read `key`; reply `Loaded`.
+    Load {
+        /// The key.
+        key: String,
+    },
+    /// Take a short lock on `key` so that one process fetches; reply `Locked`.
+    Lock {
+        /// The key.
+        key: String,
+        /// The lock's lifetime in milliseconds.
+        ttl_ms: u64,
+    },
+    /// Store `value` under `key` for `ttl_ms`; reply `Done`.
+    Save {
+        /// The key.
+        key: String,
+        /// The value.
+        value: Secret,
+        /// Its lifetime in milliseconds.
+        ttl_ms: u64,
+    },
+    /// Delete `key` if it still holds exactly `value`; reply `Done`.
+    Invalidate {
+        /// The key.
+        key: String,
+        /// The value to compare with.
+        value: Secret,
+    },
+}
+
+/// The token store's answer.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum TokenStoreReply {
+    /// `Load`'s answer.
+    Loaded {
+        /// The stored value, if any.
+        value: Option<Secret>,
+    },
+    /// `Lock`'s answer.
+    Locked {
+        /// True when this process holds the lock.
+        acquired: bool,
+    },
+    /// `Save` / `Invalidate` done.
+    Done,
+    /// The store failed: the query carries on without it.
+    Failed,
+}
+
+/// One query in progress (`Client.startQuery`): the host's driver calls `next` with its clock
+/// and 32 CSPRNG bytes, does what the step says, and reports back, until `Done`. Drop it to
+/// cancel. The lock only guards against a driver bug (two threads on one flow).
+#[derive(Debug, uniffi::Object)]
+pub struct QueryFlow {
+    flow: Mutex<crate::QueryFlow>,
+}
+
+impl QueryFlow {
+    fn with<T>(&self, f: impl FnOnce(&mut crate::QueryFlow) -> Result<T>) -> Result<T> {
+        let mut flow = self.flow.try_lock().map_err(|_| {
+            crate::Error::invalid_input(
+                "flow",
+                "this query is already being driven by another thread",
+            )
+        })?;
+        f(&mut flow)
+    }
+}
+
+#[uniffi::export]
+impl QueryFlow {
+    /// The next step at Unix time `now_ms`; `random`: 32 bytes of the host's CSPRNG.
+    pub fn next(&self, now_ms: i64, random: Vec<u8>) -> Result<QueryStep> {
+        let random: [u8; 32] = random
+            .try_into()
+            .map_err(|_| crate::Error::invalid_input("random", "32 random bytes are needed"))?;
+        self.with(|flow| {
+            Ok(match flow.next(now_ms, &random) {
+                crate::Step::Send {
+                    request,
+                    timeout_ms,
+                    max_body_bytes,
+                } => QueryStep::Send {
+                    request: request.into(),
+                    timeout_ms,
+                    max_body_bytes: u64::try_from(max_body_bytes).unwrap_or(u64::MAX),
+                },
+                crate::Step::Sleep { until_ms } => QueryStep::Sleep { until_ms },
+                crate::Step::Store { request } => QueryStep::Store {
+                    request: match request {
+                        crate::StoreRequest::Load { key } => TokenStoreRequest::Load { key },
+                        crate::StoreRequest::Lock { key, ttl_ms } => {
+                            TokenStoreRequest::Lock { key, ttl_ms }
+                        }
+                        crate::StoreRequest::Save { key, value, ttl_ms } => {
+                            TokenStoreRequest::Save { key, value, ttl_ms }
+                        }
+                        crate::StoreRequest::Invalidate { key, value } => {
+                            TokenStoreRequest::Invalidate { key, value }
+                        }
+                    },
+                },
+                crate::Step::Done => QueryStep::Done,
+            })
+        })
+    }
+
+    /// The answer to the last `Send`, at `now_ms`.
+    pub fn receive(&self, response: HttpResponse, now_ms: i64) -> Result<()> {
+        let response = crate::HttpResponse::try_from(response)?;
+        self.with(|flow| Ok(flow.receive(crate::Reply::Response(response), now_ms)?))
+    }
+
+    /// The last `Send` did not complete: `kind` as the driver classified its HTTP client's
+    /// error, `detail` its message.
+    pub fn receive_failure(
+        &self,
+        kind: crate::TransportFailure,
+        detail: String,
+        now_ms: i64,
+    ) -> Result<()> {
+        self.with(|flow| Ok(flow.receive(crate::Reply::Failed { kind, detail }, now_ms)?))
+    }
+
+    /// The token store's answer to the last `Store` step.
+    pub fn store_reply(&self, reply: TokenStoreReply, now_ms: i64) -> Result<()> {
+        let reply = match reply {
+            TokenStoreReply::Loaded { value } => crate::StoreReply::Loaded(value),
+            TokenStoreReply::Locked { acquired } => crate::StoreReply::Locked(acquired),
+            TokenStoreReply::Done => crate::StoreReply::Done,
+            TokenStoreReply::Failed => crate::StoreReply::Failed,
+        };
+        self.with(|flow| Ok(flow.store_reply(reply, now_ms)?))
+    }
+
+    /// `text` with the credentials this flow knows replaced by `[redacted]` (an HTTP client's
+    /// message may quote the URL, and so a Mini Program access token).
+    pub fn redact(&self, text: String) -> String {
+        self.with(|flow| Ok(flow.redact(&text))).unwrap_or(text)
+    }
+
+    /// The answer, with every attempt; or throws the error, with them.
+    pub fn result(&self) -> Result<QueryResult> {
+        self.with(|flow| Ok(flow.result()?))
     }
 }
 

@@ -6,7 +6,8 @@
 //!
 //! - `bindings-wasm/npm/models.d.ts`: the TypeScript declarations;
 //! - `bindings-wasm/npm/models.cjs`: the shapes the npm package converts answers with;
-//! - `bindings-python/python/payquery/_models.py`: TypedDicts, dataclasses, enums, exceptions.
+//! - `bindings-python/python/payquery/_models.py`: TypedDicts, dataclasses, enums, exceptions;
+//! - `bindings-python/stubtest-literals.txt`: the `Literal` aliases stubtest is told about.
 //!
 //! `payquery-typegen` writes them (`make types`); `payquery-typegen --check` fails when a
 //! committed file differs from what it would write (`make types-check`, part of `make test`).
@@ -100,6 +101,10 @@ fn main() -> ExitCode {
             (
                 "bindings-python/python/payquery/_models.py",
                 py::module(&m)?,
+            ),
+            (
+                "bindings-python/stubtest-literals.txt",
+                py::stubtest_literals(&m),
             ),
         ])
     });

@@ -329,6 +329,10 @@ impl ProviderApi for EduPapayClient {
         self.core.hosts()
     }
 
+    fn max_body_bytes(&self) -> usize {
+        self.core.max_body_bytes()
+    }
+
     fn build_query(
         &self,
         query: &Query,

@@ -165,6 +165,10 @@ impl WechatPayCore {
         &self.hosts
     }
 
+    pub(crate) fn max_body_bytes(&self) -> usize {
+        self.limits.max_body_bytes
+    }
+
     /// Verifies the signature, then decodes a 2xx body as `T` (returned with the serial of the
     /// key that verified it) or maps a non-2xx answer to an error. Error answers that carry
     /// signature headers are verified too (WeChat Pay signs its answers to correctly signed

@@ -452,6 +452,10 @@ impl ProviderApi for PayscoreOverseaClient {
         self.core.hosts()
     }
 
+    fn max_body_bytes(&self) -> usize {
+        self.core.max_body_bytes()
+    }
+
     fn build_query(
         &self,
         query: &Query,
