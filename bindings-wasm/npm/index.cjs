@@ -23,7 +23,7 @@ const textEncoder = new TextEncoder();
 /**
  * @typedef {{ code: string, message: string, field?: string | null, providerCode?: string | null,
  *   providerMessage?: string | null, httpStatus?: number | null, retryable?: boolean,
- *   backupHostApplies?: boolean }} ErrorFields
+ *   backupHostApplies?: boolean, attemptsJson?: string }} ErrorFields
  * @typedef {{ method: string, url: string, headers: [string, string][], body: Uint8Array | null }} RequestFields
  * @typedef {{ status: number, headers?: unknown, body: unknown }} ResponseInput
  * @typedef {{ timestamp?: unknown, nonce?: unknown }} BuildOptions
@@ -31,9 +31,12 @@ const textEncoder = new TextEncoder();
 
 /** Every failure payquery reports: a stable `code` plus the facts needed to react to it. */
 class PayqueryError extends Error {
-  /** @param {ErrorFields} fields */
-  constructor(fields) {
-    super(fields.message);
+  /**
+   * @param {ErrorFields} fields
+   * @param {{ cause?: unknown }} [options] the host's own error, for a NETWORK_ERROR
+   */
+  constructor(fields, options) {
+    super(fields.message, options);
     this.name = 'PayqueryError';
     this.code = fields.code;
     this.field = fields.field ?? null;
@@ -42,6 +45,8 @@ class PayqueryError extends Error {
     this.httpStatus = fields.httpStatus ?? null;
     this.retryable = fields.retryable === true;
     this.backupHostApplies = fields.backupHostApplies === true;
+    /** The requests a one-call query made before it gave up (`client.query`); else empty. */
+    this.attempts = fields.attemptsJson === undefined ? [] : attemptsFrom(fields.attemptsJson);
     Object.defineProperty(this, ERROR_BRAND, { value: true });
   }
 }
@@ -403,8 +408,16 @@ function convertMember(value, kind, provider) {
 }
 
 /**
+ * The attempts of a one-call query (the core's JSON) as the package's objects.
+ * @param {string} text
+ */
+function attemptsFrom(text) {
+  return JSON.parse(text).map((/** @type {any} */ a) => fromCore(a, 'Attempt', ''));
+}
+
+/**
  * A parsed, verified answer (plain data; nothing stays in wasm memory): `{ provider, order,
- * detail, signatureSerial }`.
+ * detail, signatureSerial, attempts, settled }`.
  * @param {string} text the core's QueryResult as JSON
  */
 function queryResult(text) {
@@ -495,6 +508,209 @@ class PendingRequest {
   }
 }
 
+/**
+ * The core's `QueryOptions` from `client.query`'s options (milliseconds, camelCase).
+ * @param {Record<string, unknown>} options
+ */
+function coreQueryOptions(options) {
+  /** @param {string} name @param {string} key */
+  const ms = (name, key) => {
+    const value = options[name];
+    if (value === undefined) return {};
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+      throw invalidInput(name, `\`${name}\` must be a positive whole number of milliseconds`);
+    }
+    return { [key]: value };
+  };
+  const { poll = false, pollIntervalsMs, tokenStore } = options;
+  if (typeof poll !== 'boolean') throw invalidInput('poll', '`poll` must be a boolean');
+  if (pollIntervalsMs !== undefined && !(Array.isArray(pollIntervalsMs) && pollIntervalsMs.every((v) => Number.isSafeInteger(v) && v > 0))) {
+    throw invalidInput('pollIntervalsMs', '`pollIntervalsMs` must be a list of positive whole milliseconds');
+  }
+  if (tokenStore !== undefined && (tokenStore === null || typeof tokenStore !== 'object' || typeof (/** @type {any} */ (tokenStore).get) !== 'function' || typeof (/** @type {any} */ (tokenStore).put) !== 'function' || typeof (/** @type {any} */ (tokenStore).invalidate) !== 'function')) {
+    throw invalidInput('tokenStore', '`tokenStore` must have get, put and invalidate methods');
+  }
+  return JSON.stringify({
+    ...ms('timeoutMs', 'timeout_ms'),
+    ...ms('deadlineMs', 'deadline_ms'),
+    ...ms('maxAttempts', 'max_attempts'),
+    ...ms('notFoundGraceMs', 'not_found_grace_ms'),
+    poll,
+    ...(pollIntervalsMs === undefined ? {} : { poll_intervals_ms: pollIntervalsMs }),
+    token_store: tokenStore !== undefined,
+  });
+}
+
+/**
+ * How a failed `fetch` failed, in the flow's words (undici puts the system error in `cause`).
+ * @param {any} error
+ * @returns {string}
+ */
+function transportKind(error) {
+  if (error?.name === 'TimeoutError') return 'timeout';
+  const code = error?.cause?.code ?? error?.code;
+  switch (code) {
+    case 'ECONNREFUSED':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'connect';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'dns';
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return 'reset';
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return 'timeout';
+    default:
+      return typeof code === 'string' && (code.startsWith('ERR_TLS') || code.includes('CERT')) ? 'tls' : 'other';
+  }
+}
+
+/**
+ * An abort signal for one request: its timeout, and the caller's signal (Node 18 has no
+ * AbortSignal.any).
+ * @param {number} timeoutMs
+ * @param {AbortSignal | undefined} outer
+ */
+function requestSignal(timeoutMs, outer) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('the request timed out', 'TimeoutError')), timeoutMs);
+  const onAbort = () => controller.abort(outer?.reason);
+  outer?.addEventListener('abort', onAbort, { once: true });
+  const done = () => {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onAbort);
+  };
+  return { signal: controller.signal, done };
+}
+
+/**
+ * The body of `response`, at most `limit + 1` bytes (the core refuses a larger one, so no more
+ * is ever buffered).
+ * @param {Response} response
+ * @param {number} limit
+ */
+async function boundedBody(response, limit) {
+  if (response.body === null) return new Uint8Array(0);
+  /** @type {Uint8Array[]} */
+  const chunks = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel();
+      break;
+    }
+  }
+  const out = new Uint8Array(Math.min(total, limit + 1));
+  let at = 0;
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, out.length - at);
+    out.set(part, at);
+    at += part.length;
+    if (at === out.length) break;
+  }
+  return out;
+}
+
+/**
+ * Waits `ms`, or rejects when `signal` aborts.
+ * @param {number} ms
+ * @param {AbortSignal | undefined} signal
+ */
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(undefined);
+    }, Math.max(0, ms));
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * The one-call query's driver: a loop over the core's steps with no provider branch and no
+ * policy of its own (every decision is the core's). Sends with `fetch`, sleeps with
+ * `setTimeout`, asks the token store; `signal` cancels.
+ * @param {import('./native/payquery_wasm.js').WasmQueryFlow} flow
+ * @param {{ fetch: typeof globalThis.fetch, signal?: AbortSignal, tokenStore?: any }} host
+ */
+async function drive(flow, { fetch: send, signal, tokenStore }) {
+  /** @type {unknown} */
+  let lastCause;
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      const step = call(() => flow.next(Date.now(), nodeCrypto.getRandomValues(new Uint8Array(32))));
+      const kind = step.slice(0, step.indexOf('\n') === -1 ? step.length : step.indexOf('\n'));
+      if (kind === 'done') return queryResult(call(() => flow.result()));
+      if (kind === 'sleep') {
+        await sleep(Number(step.slice(6)) - Date.now(), signal);
+      } else if (kind === 'send') {
+        const [, timeoutMs, maxBody] = step.split('\n', 3);
+        const req = /** @type {HttpRequest} */ (request(step.slice(kind.length + timeoutMs.length + maxBody.length + 3)));
+        const { signal: requestAbort, done } = requestSignal(Number(timeoutMs), signal);
+        try {
+          // The body is a fresh Uint8Array over its own ArrayBuffer (fetch's BodyInit).
+          const payload = /** @type {Uint8Array<ArrayBuffer> | undefined} */ (req.body ?? undefined);
+          const res = await send(req.url, { method: req.method, headers: req.headers, body: payload, signal: requestAbort, redirect: 'manual' });
+          const body = await boundedBody(res, Number(maxBody));
+          const [joined, count] = headerLists(res.headers);
+          call(() => flow.receive(res.status, joined, count, body, Date.now()));
+        } catch (error) {
+          if (isPayqueryError(error) || signal?.aborted) throw error;
+          lastCause = error;
+          const cause = /** @type {any} */ (error)?.cause;
+          const detail = `${/** @type {any} */ (error)?.message ?? error}${cause?.message ? `: ${cause.message}` : ''}`;
+          call(() => flow.receiveFailure(transportKind(error), detail, Date.now()));
+        } finally {
+          done();
+        }
+      } else {
+        const op = JSON.parse(step.slice(6));
+        /** @type {[string, string | undefined]} */
+        let reply = ['done', undefined];
+        try {
+          if (op.op === 'load') reply = ['loaded', (await tokenStore.get(op.key)) ?? undefined];
+          else if (op.op === 'lock') reply = [typeof tokenStore.lock !== 'function' || (await tokenStore.lock(op.key, op.ttlMs)) ? 'locked' : 'busy', undefined];
+          else if (op.op === 'save') await tokenStore.put(op.key, op.value, op.ttlMs);
+          else await tokenStore.invalidate(op.key, op.value);
+        } catch {
+          // A store that fails costs its sharing, never the query: the flow carries on.
+          reply = ['failed', undefined];
+        }
+        call(() => flow.storeReply(reply[0], typeof reply[1] === 'string' ? reply[1] : undefined, Date.now()));
+      }
+    }
+  } catch (error) {
+    if (isPayqueryError(error) && error.code === 'NETWORK_ERROR' && lastCause !== undefined && error.cause === undefined) {
+      // fetch's own error, unless its message quotes a credential (a URL with an access
+      // token): then a copy with it redacted.
+      const message = String(/** @type {any} */ (lastCause)?.message ?? lastCause);
+      const shown = flow.redact(message);
+      const cause = shown === message ? lastCause : new Error(shown);
+      Object.defineProperty(error, 'cause', { value: cause, enumerable: false, configurable: true, writable: true });
+    }
+    throw error;
+  } finally {
+    flow.free();
+  }
+}
+
 /** One configured provider client. Keys are parsed once, here; share it freely. */
 class Client {
   /** @type {import('./native/payquery_wasm.js').WasmClient} */
@@ -564,6 +780,25 @@ class Client {
     return queryResult(call(() => this.#native.parseQuery(status, joined, count, body, text, at)));
   }
 
+  /**
+   * The one-call query: signs, sends with `fetch` (or `options.fetch`), verifies and parses,
+   * failing over, retrying, waiting and (Mini Program) fetching tokens as the core's policy
+   * says. Resolves to the result with its `attempts`; rejects with a PayqueryError that carries
+   * them. `options`: `timeoutMs`, `deadlineMs`, `maxAttempts`, `poll`, `pollIntervalsMs`,
+   * `notFoundGraceMs`, `tokenStore`, `signal`.
+   */
+  async query(/** @type {unknown} */ query, /** @type {unknown} */ options) {
+    const text = documentText(query, 'query', 'INVALID_INPUT');
+    const given = optionsObject(options, 'options');
+    const send = given.fetch ?? globalThis.fetch;
+    if (typeof send !== 'function') throw invalidInput('fetch', '`fetch` must be a function');
+    const { signal, tokenStore } = given;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidInput('signal', '`signal` must be an AbortSignal');
+    const optionsJson = coreQueryOptions(given);
+    const flow = call(() => this.#native.startQuery(text, optionsJson, Date.now()));
+    return drive(flow, { fetch: /** @type {typeof globalThis.fetch} */ (send), signal, tokenStore });
+  }
+
   /** The same request for the provider's backup host, or null when this client has none. */
   failoverRequest(/** @type {unknown} */ value) {
     const req = /** @type {RequestFields} */ (value);
@@ -600,7 +835,8 @@ class Client {
     });
     Object.defineProperty(token, 'toJSON', { value: shown });
     Object.defineProperty(token, util.inspect.custom, {
-      value: () => `AccessToken { accessToken: [redacted], expiresAt: ${token.expiresAt}n, refreshAt: ${token.refreshAt}n }`,
+      value: () =>
+        `AccessToken { accessToken: [redacted], expiresIn: ${token.expiresIn}n, expiresAt: ${token.expiresAt}n, refreshAt: ${token.refreshAt}n }`,
     });
     return token;
   }

@@ -9,7 +9,7 @@
 // `number`s. Integer *inputs* (`timestamp`, `now`) take a `bigint` or a safe-integer `number`;
 // an unsafe `number` is refused with `INVALID_INPUT`.
 
-import type { AccessToken, Config, ErrorCode, OrderQuery, ProviderId, QueryResult, TokenKind } from './models.js';
+import type { AccessToken, Attempt, Config, ErrorCode, OrderQuery, ProviderId, QueryResult, TokenKind } from './models.js';
 
 export * from './models.js';
 
@@ -80,10 +80,52 @@ export declare class PayqueryError extends Error {
   readonly retryable: boolean;
   /** The provider's backup host may answer: see `Client.failoverRequest`. */
   readonly backupHostApplies: boolean;
+  /** The requests `client.query` made before it gave up (empty for other errors). */
+  readonly attempts: Attempt[];
+  /** For a `NETWORK_ERROR` from `client.query`: the error `fetch` threw. */
+  readonly cause?: unknown;
 }
 
 /** True for a PayqueryError (from any copy of this package). */
 export declare function isPayqueryError(value: unknown): value is PayqueryError;
+
+/**
+ * Where Mini Program access tokens are shared between processes (Redis, a database): values
+ * are opaque text holding the token, so keep them as private as the token. `lock` (optional)
+ * lets one process of a fleet fetch while the others wait.
+ */
+export interface TokenStore {
+  /** The value under `key`, or null. */
+  get(key: string): Promise<string | null | undefined> | string | null | undefined;
+  /** Stores `value` under `key` for `ttlMs` milliseconds. */
+  put(key: string, value: string, ttlMs: number): Promise<void> | void;
+  /** Deletes `key` if it still holds exactly `value` (compare-and-delete). */
+  invalidate(key: string, value: string): Promise<void> | void;
+  /** Takes a lock on `key` for `ttlMs` (e.g. `SET key:lock NX PX ttl`); true when taken. */
+  lock?(key: string, ttlMs: number): Promise<boolean> | boolean;
+}
+
+/** How `client.query` runs; every member is optional. */
+export interface QueryOptions {
+  /** Sends the requests (default: the global `fetch`). */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** Per-request timeout in milliseconds (default 10 000). */
+  timeoutMs?: number;
+  /** The whole query's deadline in milliseconds (default 30 000; with `poll` 600 000). */
+  deadlineMs?: number;
+  /** At most this many requests per query (per poll with `poll`; default 4). */
+  maxAttempts?: number;
+  /** Query again until the status is final; at the deadline the result has `settled: false`. */
+  poll?: boolean;
+  /** Waits between polls in milliseconds, the last repeated (default 5 s, 10 s, 20 s, 30 s, 60 s). */
+  pollIntervalsMs?: number[];
+  /** With `poll`: how long `ORDER_NOT_FOUND` is polled again (default 30 000). */
+  notFoundGraceMs?: number;
+  /** Shares Mini Program tokens between processes (default: this client only, in memory). */
+  tokenStore?: TokenStore;
+  /** Cancels the query (the promise rejects with the signal's reason). */
+  signal?: AbortSignal;
+}
 
 export interface ClientOptions {
   /** What `*_path` keys are relative to (default: the working directory). */
@@ -102,6 +144,12 @@ export declare class Client<P extends ProviderId = ProviderId> {
   /** Reads a config file; `*_path` keys are relative to the file. */
   static fromConfigFile(path: string): Promise<Client>;
   readonly provider: P;
+  /**
+   * The one-call query: sends with `fetch`, verifies and parses, failing over, retrying,
+   * waiting and fetching Mini Program tokens as payquery's policy says (the same in every
+   * language). The result carries its `attempts`; a failure is a `PayqueryError` with them.
+   */
+  query(query: OrderQuery<P> | string, options?: QueryOptions): Promise<QueryResult<P>>;
   /** The signed request for an order query. */
   buildQuery(query: OrderQuery<P> | string, options?: BuildOptions): HttpRequest;
   /** Two-phase signing, phase one (WeChat Pay). */

@@ -22,7 +22,8 @@ use payquery_core::PendingRequest;
 use payquery_core::TokenKind;
 use payquery_core::{
     ApiNaming, Client, Config, Error, ErrorCode, HttpRequest, HttpResponse, Method, Query,
-    RequestContext, ResponseContext,
+    QueryFlow, QueryOptions, Reply, RequestContext, ResponseContext, Step, StoreReply,
+    StoreRequest, TransportFailure,
 };
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -67,6 +68,12 @@ fn js_err(error: Error) -> JsValue {
         "backupHostApplies",
         &JsValue::from_bool(error.backup_host_applies()),
     );
+    if !error.attempts().is_empty() {
+        // The attempts a one-call query made, for `error.attempts` (converted like a result's).
+        if let Ok(text) = to_json_text(error.attempts()) {
+            set(&object, "attemptsJson", &JsValue::from_str(&text));
+        }
+    }
     set(&object, "payqueryError", &JsValue::TRUE);
     object.into()
 }
@@ -77,6 +84,11 @@ fn js_err(error: Error) -> JsValue {
 /// cost of a build; it is unambiguous because the core never puts CR or LF in a method, URL,
 /// header name or value, and the body comes last.
 fn request_to_js(request: &HttpRequest) -> JsValue {
+    JsValue::from_str(&request_text(request))
+}
+
+/// [`request_to_js`]'s encoding, as text.
+fn request_text(request: &HttpRequest) -> String {
     let mut out = String::with_capacity(
         request.url.len()
             + 64
@@ -107,7 +119,7 @@ fn request_to_js(request: &HttpRequest) -> JsValue {
         // Every body payquery builds is UTF-8 JSON; anything else would be a core bug.
         Some(Err(_)) | None => out.push('-'),
     }
-    JsValue::from_str(&out)
+    out
 }
 
 /// Writes every 64-bit integer as decimal text (`"9007199254740993"`): a JSON number above
@@ -401,6 +413,25 @@ impl WasmClient {
         Ok(request_to_js(&request))
     }
 
+    /// Starts the one-call query (`Client.query` in `npm/index.cjs` drives it): `options_json`
+    /// is the core's `QueryOptions` as JSON, `now_ms` the host's clock.
+    #[wasm_bindgen(js_name = startQuery)]
+    pub fn start_query(
+        &self,
+        query_json: &str,
+        options_json: &str,
+        now_ms: f64,
+    ) -> Result<WasmQueryFlow, JsValue> {
+        let query = self.order_query(query_json)?;
+        let options: QueryOptions = serde_json::from_str(options_json)
+            .map_err(|e| js_err(Error::invalid_input("options", e.to_string())))?;
+        let flow = self
+            .client
+            .start_query(query, &options, unix_ms(now_ms)?)
+            .map_err(js_err)?;
+        Ok(WasmQueryFlow { flow })
+    }
+
     /// A parsed access token as JSON text (the CLI's shape, 64-bit integers as text).
     #[wasm_bindgen(js_name = parseTokenResponse)]
     pub fn parse_token_response(
@@ -418,6 +449,127 @@ impl WasmClient {
             .parse_token_response(&response, &ctx)
             .map_err(js_err)?;
         to_json_text(&token)
+    }
+}
+
+/// A Unix time in milliseconds from JavaScript (`Date.now()`): a whole, non-negative number.
+fn unix_ms(value: f64) -> Result<i64, JsValue> {
+    if !(value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value < 9.0e15) {
+        return Err(js_err(Error::invalid_input(
+            "now",
+            "the clock must be whole Unix milliseconds (Date.now())",
+        )));
+    }
+    // Checked above: a whole number below 2^53.
+    #[allow(clippy::cast_possible_truncation)]
+    Ok(value as i64)
+}
+
+/// One query in progress; the JS driver (`Client.query`) runs it to `done` and frees it.
+/// Steps cross as one line of text each: `send\n<timeout ms>\n<max body bytes>\n<request>`,
+/// `sleep\n<until ms>`, `store\n<JSON>` or `done`.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct WasmQueryFlow {
+    flow: QueryFlow,
+}
+
+#[wasm_bindgen]
+impl WasmQueryFlow {
+    /// The next step at `now_ms`; `random`: 32 CSPRNG bytes (a nonce, back-off jitter).
+    pub fn next(&mut self, now_ms: f64, random: Vec<u8>) -> Result<String, JsValue> {
+        let random: [u8; 32] = random
+            .try_into()
+            .map_err(|_| js_err(Error::invalid_input("random", "32 random bytes are needed")))?;
+        Ok(match self.flow.next(unix_ms(now_ms)?, &random) {
+            Step::Send {
+                request,
+                timeout_ms,
+                max_body_bytes,
+            } => format!(
+                "send\n{timeout_ms}\n{max_body_bytes}\n{}",
+                request_text(&request)
+            ),
+            Step::Sleep { until_ms } => format!("sleep\n{until_ms}"),
+            Step::Store { request } => {
+                let json = match &request {
+                    StoreRequest::Load { key } => serde_json::json!({"op": "load", "key": key}),
+                    StoreRequest::Lock { key, ttl_ms } => {
+                        serde_json::json!({"op": "lock", "key": key, "ttlMs": ttl_ms})
+                    }
+                    StoreRequest::Save { key, value, ttl_ms } => serde_json::json!({
+                        "op": "save", "key": key, "value": value.expose(), "ttlMs": ttl_ms,
+                    }),
+                    StoreRequest::Invalidate { key, value } => serde_json::json!({
+                        "op": "invalidate", "key": key, "value": value.expose(),
+                    }),
+                };
+                format!("store\n{json}")
+            }
+            Step::Done => "done".to_owned(),
+        })
+    }
+
+    /// The answer to the last `send`.
+    pub fn receive(
+        &mut self,
+        status: u16,
+        headers: &str,
+        header_count: u32,
+        body: Vec<u8>,
+        now_ms: f64,
+    ) -> Result<(), JsValue> {
+        let response = response(status, headers, header_count, body)?;
+        self.flow
+            .receive(Reply::Response(response), unix_ms(now_ms)?)
+            .map_err(js_err)
+    }
+
+    /// The last `send` did not complete: `kind` as the driver classified the error.
+    #[wasm_bindgen(js_name = receiveFailure)]
+    pub fn receive_failure(
+        &mut self,
+        kind: &str,
+        detail: &str,
+        now_ms: f64,
+    ) -> Result<(), JsValue> {
+        let reply = Reply::Failed {
+            kind: TransportFailure::from_name(kind),
+            detail: detail.to_owned(),
+        };
+        self.flow.receive(reply, unix_ms(now_ms)?).map_err(js_err)
+    }
+
+    /// The store's answer: `loaded` (with the value or `undefined`), `locked`, `busy` (the
+    /// lock is another process's), `done`, or `failed`.
+    #[wasm_bindgen(js_name = storeReply)]
+    pub fn store_reply(
+        &mut self,
+        kind: &str,
+        value: Option<String>,
+        now_ms: f64,
+    ) -> Result<(), JsValue> {
+        let reply = match kind {
+            "loaded" => StoreReply::Loaded(value.map(payquery_core::Secret::new)),
+            "locked" => StoreReply::Locked(true),
+            "busy" => StoreReply::Locked(false),
+            "done" => StoreReply::Done,
+            _ => StoreReply::Failed,
+        };
+        self.flow
+            .store_reply(reply, unix_ms(now_ms)?)
+            .map_err(js_err)
+    }
+
+    /// `text` with the credentials this flow knows replaced by `[redacted]`.
+    pub fn redact(&self, text: &str) -> String {
+        self.flow.redact(text)
+    }
+
+    /// The answer as JSON text (64-bit integers as text), or the error with its attempts.
+    pub fn result(&mut self) -> Result<String, JsValue> {
+        let result = self.flow.result().map_err(js_err)?;
+        to_json_text(&result)
     }
 }
 

@@ -71,6 +71,7 @@ test('ESM default and named exports are the same objects', () => {
     'TOKEN_EXPIRED',
     'ORDER_NOT_FOUND',
     'DECODE_ERROR',
+    'NETWORK_ERROR',
   ]);
 });
 

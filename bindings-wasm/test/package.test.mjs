@@ -45,6 +45,6 @@ test('npm pack → npm install → require and import', () => {
     `console.log(c.provider, typeof p.PayqueryError, p.ERROR_CODES.length); })`;
   const required = execFileSync(process.execPath, ['-e', script("Promise.resolve(require('payquery'))")], { cwd: app, encoding: 'utf8' });
   const imported = execFileSync(process.execPath, ['--input-type=module', '-e', script("import('payquery')")], { cwd: app, encoding: 'utf8' });
-  assert.equal(required.trim(), 'fubei function 9');
-  assert.equal(imported.trim(), 'fubei function 9');
+  assert.equal(required.trim(), 'fubei function 10');
+  assert.equal(imported.trim(), 'fubei function 10');
 });

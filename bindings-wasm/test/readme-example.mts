@@ -1,27 +1,12 @@
-import { Client, isPayqueryError, type HttpRequest, type QueryResult } from 'payquery';
+import { Client } from 'payquery';
 
 // Config documents as the CLI takes them; `payquery sandbox --write-configs sandbox-configs`
 // writes ones for the local sandbox. `*_path` keys are read relative to the file.
 const client = await Client.fromConfigFile('sandbox-configs/wechatpay_edu_papay.json');
-const query = { out_trade_no: 'EDU_PAID_001' };
 
-async function send(request: HttpRequest) {
-  const { method, url, headers, body } = request;
-  const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(10_000) });
-  return { status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) };
-}
-
-const request = client.buildQuery(query); // signed now, with a fresh CSPRNG nonce
-let result: QueryResult;
-try {
-  result = client.parseQuery(await send(request), { query }); // verified, for this order only
-} catch (error) {
-  // A network failure or timeout (fetch throws a TypeError or a TimeoutError), or an answer that
-  // says so, may be tried once on the provider's backup host; anything else is the answer.
-  const backup = client.failoverRequest(request);
-  if (backup === null || (isPayqueryError(error) && !error.backupHostApplies)) throw error;
-  result = client.parseQuery(await send(backup), { query });
-}
+// Signed, sent with fetch, verified, for this order only; failed over, retried and waited on as
+// payquery's policy says. A failure is a PayqueryError carrying every attempt.
+const result = await client.query({ out_trade_no: 'EDU_PAID_001' }, { timeoutMs: 10_000 });
 
 const { order } = result;
 console.log(order.status, order.amount?.minor, order.amount?.currency, order.paidAt, result.signatureSerial);

@@ -128,6 +128,7 @@ test('backup host: a network failure and a SYSTEM_ERROR are retried via failover
   // sandbox verifies the failover request's signature unchanged.
   const config = sandbox.read('wechatpay_edu_papay.json');
   delete config.base_url;
+  delete config.backup_base_url;
   const client = new Client(config);
   const hosts = ['https://api.mch.weixin.qq.com', 'https://api2.mch.weixin.qq.com'];
   const network = { mainHostUp: false };
@@ -161,9 +162,12 @@ test('backup host: a network failure and a SYSTEM_ERROR are retried via failover
   assert.equal(error.retryable, true);
   assert.equal(client.parseQuery(await send(route(client.failoverRequest(request))), { query }).order.status, 'PAID');
 
-  // A client on a custom base URL (the sandbox) has no backup host.
-  const custom = await Client.fromConfigFile(join(sandbox.configs, 'wechatpay_edu_papay.json'));
+  // A client on a custom base URL has no backup host unless its config names one.
+  const { backup_base_url: backupBase, ...withoutBackup } = sandbox.read('wechatpay_edu_papay.json');
+  const custom = new Client(withoutBackup);
   assert.equal(custom.failoverRequest(custom.buildQuery(query)), null);
+  const named = await Client.fromConfigFile(join(sandbox.configs, 'wechatpay_edu_papay.json'));
+  assert.ok(named.failoverRequest(named.buildQuery(query)).url.startsWith(`${backupBase}/`));
 });
 
 test('two-phase signing: an async signer (a KMS) produces the same request', async () => {
