@@ -17,7 +17,8 @@
 
 use payquery_core::{
     read_limited, ApiNaming, Client, Config, Error, ErrorCode, HttpRequest, HttpResponse, Method,
-    PendingRequest, Query, RequestContext, ResponseContext, TokenKind,
+    PendingRequest, Query, QueryFlow, QueryOptions, Reply, RequestContext, ResponseContext, Secret,
+    Step, StoreReply, StoreRequest, TokenKind, TransportFailure,
 };
 use pyo3::create_exception;
 use pyo3::prelude::*;
@@ -32,6 +33,10 @@ create_exception!(
 );
 
 fn py_err(error: Error) -> PyErr {
+    // The attempts of a one-call query, as the core's JSON (decoded like a result's).
+    let attempts = (!error.attempts().is_empty())
+        .then(|| serde_json::to_string(error.attempts()).ok())
+        .flatten();
     NativeError::new_err((
         error.code().as_str(),
         error.message().to_owned(),
@@ -41,6 +46,7 @@ fn py_err(error: Error) -> PyErr {
         error.http_status(),
         error.is_retryable(),
         error.backup_host_applies(),
+        attempts,
     ))
 }
 
@@ -359,6 +365,26 @@ impl NativeClient {
         Ok(request_out(py, request))
     }
 
+    /// Starts the one-call query (the Python driver in `payquery/_query.py` runs it).
+    /// `options`: the core's `QueryOptions` as JSON text.
+    fn start_query(
+        &self,
+        query: &Bound<'_, PyAny>,
+        options: &str,
+        now_ms: i64,
+    ) -> PyResult<NativeQueryFlow> {
+        let query = self.order_query(query)?;
+        let options: QueryOptions = serde_json::from_str(options)
+            .map_err(|e| py_err(Error::invalid_input("options", e.to_string())))?;
+        let flow = self
+            .client
+            .start_query(query, &options, now_ms)
+            .map_err(py_err)?;
+        Ok(NativeQueryFlow {
+            flow: std::sync::Mutex::new(flow),
+        })
+    }
+
     /// The token as JSON text (the CLI's shape: times in Unix seconds).
     fn parse_token_response(
         &self,
@@ -373,6 +399,124 @@ impl NativeClient {
             .parse_token_response(&response(status, headers, &body), &ctx)
             .map_err(py_err)?;
         json_out(&token)
+    }
+}
+
+/// One query in progress. Its steps are tuples: `("send", timeout_ms, max_body_bytes, request)`,
+/// `("sleep", until_ms)`, `("store", op, key, value, ttl_ms)`, `("done",)`. Signing and
+/// verifying run without the GIL; the lock serializes a flow driven from two threads at once
+/// (a driver bug, reported as INVALID_INPUT rather than a data race).
+#[pyclass(frozen, module = "payquery._native")]
+struct NativeQueryFlow {
+    flow: std::sync::Mutex<QueryFlow>,
+}
+
+impl NativeQueryFlow {
+    fn with<T>(&self, f: impl FnOnce(&mut QueryFlow) -> PyResult<T>) -> PyResult<T> {
+        let mut flow = self.flow.try_lock().map_err(|_| {
+            py_err(Error::invalid_input(
+                "flow",
+                "this query is already being driven by another thread",
+            ))
+        })?;
+        f(&mut flow)
+    }
+}
+
+#[pymethods]
+impl NativeQueryFlow {
+    /// The next step at `now_ms`; `random`: 32 bytes from `secrets.token_bytes`.
+    fn next<'py>(
+        &self,
+        py: Python<'py>,
+        now_ms: i64,
+        random: PyBackedBytes,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let random: [u8; 32] = random
+            .as_ref()
+            .try_into()
+            .map_err(|_| py_err(Error::invalid_input("random", "32 random bytes are needed")))?;
+        let step = self.with(|flow| Ok(py.detach(|| flow.next(now_ms, &random))))?;
+        match step {
+            Step::Send {
+                request,
+                timeout_ms,
+                max_body_bytes,
+            } => ("send", timeout_ms, max_body_bytes, request_out(py, request)).into_pyobject(py),
+            Step::Sleep { until_ms } => ("sleep", until_ms).into_pyobject(py),
+            Step::Store { request } => match request {
+                StoreRequest::Load { key } => {
+                    ("store", "load", key, None::<String>, None::<u64>).into_pyobject(py)
+                }
+                StoreRequest::Lock { key, ttl_ms } => {
+                    ("store", "lock", key, None::<String>, Some(ttl_ms)).into_pyobject(py)
+                }
+                StoreRequest::Save { key, value, ttl_ms } => (
+                    "store",
+                    "save",
+                    key,
+                    Some(value.expose().to_owned()),
+                    Some(ttl_ms),
+                )
+                    .into_pyobject(py),
+                StoreRequest::Invalidate { key, value } => (
+                    "store",
+                    "invalidate",
+                    key,
+                    Some(value.expose().to_owned()),
+                    None::<u64>,
+                )
+                    .into_pyobject(py),
+            },
+            Step::Done => ("done",).into_pyobject(py),
+        }
+    }
+
+    /// The answer to the last `send` (verified without the GIL).
+    fn receive(
+        &self,
+        py: Python<'_>,
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: PyBackedBytes,
+        now_ms: i64,
+    ) -> PyResult<()> {
+        let reply = Reply::Response(response(status, headers, &body));
+        self.with(|flow| py.detach(|| flow.receive(reply, now_ms)).map_err(py_err))
+    }
+
+    /// The last `send` did not complete: `kind` as the driver classified the error.
+    fn receive_failure(&self, kind: &str, detail: String, now_ms: i64) -> PyResult<()> {
+        let reply = Reply::Failed {
+            kind: TransportFailure::from_name(kind),
+            detail,
+        };
+        self.with(|flow| flow.receive(reply, now_ms).map_err(py_err))
+    }
+
+    /// The store's answer: `loaded` (with the value or `None`), `locked`, `busy`, `done` or
+    /// `failed`.
+    #[pyo3(signature = (kind, value, now_ms))]
+    fn store_reply(&self, kind: &str, value: Option<String>, now_ms: i64) -> PyResult<()> {
+        let reply = match kind {
+            "loaded" => StoreReply::Loaded(value.map(Secret::new)),
+            "locked" => StoreReply::Locked(true),
+            "busy" => StoreReply::Locked(false),
+            "done" => StoreReply::Done,
+            _ => StoreReply::Failed,
+        };
+        self.with(|flow| flow.store_reply(reply, now_ms).map_err(py_err))
+    }
+
+    /// `text` with the credentials this flow knows replaced by `[redacted]`.
+    fn redact(&self, text: &str) -> PyResult<String> {
+        self.with(|flow| Ok(flow.redact(text)))
+    }
+
+    /// The answer as JSON text, or the error (with its attempts).
+    fn result(&self) -> PyResult<String> {
+        let result = self.with(|flow| flow.result().map_err(py_err))?;
+        json_out(&result)
     }
 }
 
@@ -428,6 +572,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("NativeError", m.py().get_type::<NativeError>())?;
     m.add_class::<NativeClient>()?;
     m.add_class::<NativePending>()?;
+    m.add_class::<NativeQueryFlow>()?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(order_statuses, m)?)?;
     m.add_function(wrap_pyfunction!(redact_request, m)?)?;

@@ -1,4 +1,3 @@
-import httpx
 import payquery
 
 # Config documents as the CLI takes them; `payquery sandbox --write-configs sandbox-configs`
@@ -6,26 +5,10 @@ import payquery
 client = payquery.Client.from_config_file("sandbox-configs/wechatpay_edu_papay.json")
 query: payquery.EduPapayQuery = {"out_trade_no": "EDU_PAID_001"}  # mypy checks every key
 
-
-def send(request: payquery.HttpRequest) -> httpx.Response:
-    # request.headers is a mapping httpx and requests both take as is (repr redacts secrets).
-    return httpx.request(request.method, request.url, headers=request.headers, content=request.body, timeout=10)
-
-
-request = client.build_query(query)  # signed now, with a fresh CSPRNG nonce
-try:
-    response = send(request)
-    result = client.parse_query(  # verified, for this order only
-        status=response.status_code, headers=response.headers, body=response.content, query=query
-    )
-except (httpx.TransportError, payquery.PayqueryError) as error:
-    backup = client.failover_request(request)
-    if backup is None or (isinstance(error, payquery.PayqueryError) and not error.backup_host_applies):
-        raise
-    response = send(backup)
-    result = client.parse_query(
-        status=response.status_code, headers=response.headers, body=response.content, query=query
-    )
+# Signed, sent (urllib by default; http=httpx.Client() or a requests.Session), verified, for
+# this order only; failed over, retried and waited on as payquery's policy says. A failure
+# raises its error class, carrying every attempt. `await client.query_async(...)` for asyncio.
+result = client.query(query, timeout=10)
 
 order = result.order
 print(order.status, order.amount, order.paid_at, result.signature_serial)

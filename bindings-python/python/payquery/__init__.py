@@ -20,12 +20,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Optional, Union, cast
 
-from . import _models, _native
+from . import _models, _native, _query
 from ._errors import PayqueryError
 from ._models import *  # noqa: F403 (every generated model is public, as _models.__all__ lists)
 from ._models import (
     ERROR_CLASSES,
     AccessToken,
+    Attempt,
     Config,
     DecodeError,
     InvalidConfigError,
@@ -35,10 +36,12 @@ from ._models import (
     QueryResult,
     TokenKind,
 )
+from ._query import TokenStore
 
 __all__ = [
     "Client",
     "ERROR_CODES",
+    "TokenStore",
     "Headers",
     "HttpRequest",
     "PayqueryError",
@@ -53,7 +56,8 @@ _INT64 = range(-(2**63), 2**63)
 
 
 def _raise_from_native(error: _native.NativeError) -> PayqueryError:
-    code, message, field_name, provider_code, provider_message, http_status, retryable, backup = error.args
+    code, message, field_name, provider_code, provider_message, http_status, retryable, backup, tried = error.args
+    attempts = () if tried is None else tuple(Attempt._from_json(a) for a in json.loads(tried))
     return ERROR_CLASSES[code](
         message,
         field=field_name,
@@ -62,6 +66,7 @@ def _raise_from_native(error: _native.NativeError) -> PayqueryError:
         http_status=http_status,
         retryable=retryable,
         backup_host_applies=backup,
+        attempts=attempts,
     )
 
 
@@ -211,7 +216,7 @@ class PendingRequest:
 ConfigDocument = Union[Config, str]
 #: An order query: a dict (checked against the provider's ``TypedDict``) or JSON text.
 QueryDocument = Union[OrderQuery, str]
-HeadersInput = Union[Mapping[str, str], Iterable[tuple[str, str]], Any]
+HeadersInput = Union[Mapping[str, str], Iterable[tuple[str, str]]]
 """Response headers: httpx's ``Headers``, requests' dict, any Mapping, or (name, value) pairs."""
 BodyInput = Union[bytes, bytearray, memoryview, str]
 
@@ -342,6 +347,92 @@ class Client:
     def provider(self) -> ProviderId:
         """The provider id, e.g. ``"wechatpay_edu_papay"`` (a ``ProviderId``: mypy checks comparisons)."""
         return cast(ProviderId, self._native.provider)
+
+    def query(
+        self,
+        query: QueryDocument,
+        *,
+        http: Any = None,
+        timeout: float = 10.0,
+        deadline: float | None = None,
+        max_attempts: int | None = None,
+        poll: bool = False,
+        poll_intervals: Iterable[float] | None = None,
+        not_found_grace: float | None = None,
+        token_store: TokenStore | None = None,
+    ) -> QueryResult:
+        """The one-call query: signs, sends, verifies and parses, failing over, retrying,
+        waiting and (Mini Program) fetching tokens as payquery's policy says — the same in
+        every language. Returns the result with its ``attempts``; a failure raises the error's
+        class, with ``attempts`` (a ``NetworkError``'s ``__cause__`` is the HTTP client's own).
+
+        ``http``: an ``httpx.Client`` or ``requests.Session`` (default: urllib, no dependency).
+        Times are in seconds: ``timeout`` per request, ``deadline`` for the whole query (30 s;
+        with ``poll``, 600 s). ``poll`` queries again until the status is final, waiting
+        ``poll_intervals`` (5, 10, 20, 30, then 60 s); at the deadline the result has
+        ``settled=False``. ``token_store`` shares Mini Program tokens between processes.
+        """
+        flow = self._start_query(
+            query, timeout, deadline, max_attempts, poll, poll_intervals, not_found_grace, token_store
+        )
+        try:
+            text = _query.run(flow, http, token_store)
+        except _native.NativeError as e:
+            raise _raise_from_native(e) from e.__cause__
+        return QueryResult._from_json(json.loads(text), text)
+
+    async def query_async(
+        self,
+        query: QueryDocument,
+        *,
+        http: Any = None,
+        timeout: float = 10.0,
+        deadline: float | None = None,
+        max_attempts: int | None = None,
+        poll: bool = False,
+        poll_intervals: Iterable[float] | None = None,
+        not_found_grace: float | None = None,
+        token_store: TokenStore | None = None,
+    ) -> QueryResult:
+        """:meth:`query` for asyncio: ``http`` is an ``httpx.AsyncClient`` (default: urllib in a
+        worker thread); signing and verifying run in worker threads, so the event loop is never
+        held for an RSA operation; ``token_store`` methods may be coroutines. Cancelling the
+        task cancels the query."""
+        flow = self._start_query(
+            query, timeout, deadline, max_attempts, poll, poll_intervals, not_found_grace, token_store
+        )
+        try:
+            text = await _query.run_async(flow, http, token_store)
+        except _native.NativeError as e:
+            raise _raise_from_native(e) from e.__cause__
+        return QueryResult._from_json(json.loads(text), text)
+
+    def _start_query(
+        self,
+        query: QueryDocument,
+        timeout: float,
+        deadline: float | None,
+        max_attempts: int | None,
+        poll: bool,
+        poll_intervals: Iterable[float] | None,
+        not_found_grace: float | None,
+        token_store: TokenStore | None,
+    ) -> _native.NativeQueryFlow:
+        text = _document(query, "query", InvalidInputError)
+        options = _query.options_json(
+            timeout=timeout,
+            deadline=deadline,
+            max_attempts=max_attempts,
+            poll=poll,
+            poll_intervals=poll_intervals,
+            not_found_grace=not_found_grace,
+            token_store=token_store,
+            invalid=_invalid,
+        )
+        try:
+            return self._native.start_query(text, options, time.time_ns() // 1_000_000)
+        except _native.NativeError as e:
+            raise _raise_from_native(e) from None
 
     def build_query(self, query: QueryDocument, timestamp: int | None = None, nonce: str | None = None) -> HttpRequest:
         """The signed request for an order query (now, with a fresh CSPRNG nonce, by default)."""

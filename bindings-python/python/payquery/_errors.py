@@ -3,7 +3,10 @@ list (``_models.py``)."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from ._models import Attempt
 
 
 class PayqueryError(Exception):
@@ -25,6 +28,7 @@ class PayqueryError(Exception):
         http_status: Optional[int] = None,
         retryable: bool = False,
         backup_host_applies: bool = False,
+        attempts: tuple[Attempt, ...] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -38,6 +42,8 @@ class PayqueryError(Exception):
         self.retryable = retryable
         #: The provider's backup host may answer: see :meth:`Client.failover_request`.
         self.backup_host_applies = backup_host_applies
+        #: The requests :meth:`Client.query` made before it gave up (empty for other errors).
+        self.attempts = attempts
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, field={self.field!r})"
