@@ -465,6 +465,38 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
+    typealias FfiType = UInt16
+    typealias SwiftType = UInt16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
+    typealias FfiType = UInt32
+    typealias SwiftType = UInt32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
     typealias FfiType = Int32
     typealias SwiftType = Int32
@@ -688,6 +720,12 @@ public protocol ClientProtocol: AnyObject, Sendable {
      */
     func provider()  -> ProviderId
     
+    /**
+     * Starts the one-call query at Unix time `now_ms` (milliseconds): the Kotlin and Swift
+     * drivers (`client.query(query)`) run the flow it returns.
+     */
+    func startQuery(query: Query, options: QueryOptions, nowMs: Int64) throws  -> QueryFlow
+    
 }
 /**
  * One configured provider client. Keys are parsed once; share it across threads.
@@ -857,6 +895,22 @@ open func provider() -> ProviderId  {
         uniffiCallStatus in
     uniffi_payquery_core_fn_method_client_provider(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Starts the one-call query at Unix time `now_ms` (milliseconds): the Kotlin and Swift
+     * drivers (`client.query(query)`) run the flow it returns.
+     */
+open func startQuery(query: Query, options: QueryOptions, nowMs: Int64)throws  -> QueryFlow  {
+    return try  FfiConverterTypeQueryFlow_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_client_start_query(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeQuery_lower(query),
+        FfiConverterTypeQueryOptions_lower(options),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
     )
 })
 }
@@ -1145,10 +1199,239 @@ public func FfiConverterTypePendingRequest_lower(_ value: PendingRequest) -> UIn
 
 
 
+
+
 /**
- * A WeChat access token with its computed lifetime. Printed or logged, in every language, it
- * hides the token; serialized (as the CLI's token output is) it shows it, on purpose, with
- * the times as Unix seconds.
+ * One query in progress (`Client.startQuery`): the host's driver calls `next` with its clock
+ * and 32 CSPRNG bytes, does what the step says, and reports back, until `Done`. Drop it to
+ * cancel. The lock only guards against a driver bug (two threads on one flow).
+ */
+public protocol QueryFlowProtocol: AnyObject, Sendable {
+    
+    /**
+     * The next step at Unix time `now_ms`; `random`: 32 bytes of the host's CSPRNG.
+     */
+    func next(nowMs: Int64, random: Data) throws  -> QueryStep
+    
+    /**
+     * The answer to the last `Send`, at `now_ms`.
+     */
+    func receive(response: HttpResponse, nowMs: Int64) throws 
+    
+    /**
+     * The last `Send` did not complete: `kind` as the driver classified its HTTP client's
+     * error, `detail` its message.
+     */
+    func receiveFailure(kind: TransportFailure, detail: String, nowMs: Int64) throws 
+    
+    /**
+     * `text` with the credentials this flow knows replaced by `[redacted]` (an HTTP client's
+     * message may quote the URL, and so a Mini Program access token).
+     */
+    func redact(text: String)  -> String
+    
+    /**
+     * The answer, with every attempt; or throws the error, with them.
+     */
+    func result() throws  -> QueryResult
+    
+    /**
+     * The token store's answer to the last `Store` step.
+     */
+    func storeReply(reply: TokenStoreReply, nowMs: Int64) throws 
+    
+}
+/**
+ * One query in progress (`Client.startQuery`): the host's driver calls `next` with its clock
+ * and 32 CSPRNG bytes, does what the step says, and reports back, until `Done`. Drop it to
+ * cancel. The lock only guards against a driver bug (two threads on one flow).
+ */
+open class QueryFlow: QueryFlowProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_payquery_core_fn_clone_queryflow(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_payquery_core_fn_free_queryflow(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The next step at Unix time `now_ms`; `random`: 32 bytes of the host's CSPRNG.
+     */
+open func next(nowMs: Int64, random: Data)throws  -> QueryStep  {
+    return try  FfiConverterTypeQueryStep_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_queryflow_next(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(nowMs),
+        FfiConverterData.lower(random),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The answer to the last `Send`, at `now_ms`.
+     */
+open func receive(response: HttpResponse, nowMs: Int64)throws   {try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_queryflow_receive(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeHttpResponse_lower(response),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The last `Send` did not complete: `kind` as the driver classified its HTTP client's
+     * error, `detail` its message.
+     */
+open func receiveFailure(kind: TransportFailure, detail: String, nowMs: Int64)throws   {try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_queryflow_receive_failure(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTransportFailure_lower(kind),
+        FfiConverterString.lower(detail),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * `text` with the credentials this flow knows replaced by `[redacted]` (an HTTP client's
+     * message may quote the URL, and so a Mini Program access token).
+     */
+open func redact(text: String) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_queryflow_redact(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(text),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The answer, with every attempt; or throws the error, with them.
+     */
+open func result()throws  -> QueryResult  {
+    return try  FfiConverterTypeQueryResult_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_queryflow_result(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The token store's answer to the last `Store` step.
+     */
+open func storeReply(reply: TokenStoreReply, nowMs: Int64)throws   {try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_queryflow_store_reply(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeTokenStoreReply_lower(reply),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQueryFlow: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = QueryFlow
+
+    public static func lift(_ handle: UInt64) throws -> QueryFlow {
+        return QueryFlow(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: QueryFlow) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> QueryFlow {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: QueryFlow, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQueryFlow_lift(_ handle: UInt64) throws -> QueryFlow {
+    return try FfiConverterTypeQueryFlow.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQueryFlow_lower(_ value: QueryFlow) -> UInt64 {
+    return FfiConverterTypeQueryFlow.lower(value)
+}
+
+
+
+
+/**
+ * A WeChat access token with its computed lifetime. Printed, logged or turned into JSON by a
+ * binding, it hides the token; the CLI's token output (and a token store's value) holds it,
+ * on purpose, with the times as Unix seconds.
  */
 public struct AccessToken: Equatable, Hashable, CustomStringConvertible {
     /**
@@ -1248,6 +1531,126 @@ public func FfiConverterTypeAccessToken_lower(_ value: AccessToken) -> RustBuffe
 
 
 /**
+ * One request the one-call query sent, and what came of it. The URL is redacted (a Mini
+ * Program access token travels in it), so attempts may be logged as they are.
+ */
+public struct Attempt: Equatable, Hashable {
+    /**
+     * What the request was for.
+     */
+    public let purpose: AttemptPurpose
+    /**
+     * Which host it went to.
+     */
+    public let host: HostRole
+    /**
+     * The request URL, credentials replaced by `[redacted]`.
+     */
+    public let url: String
+    /**
+     * The HTTP status of the answer, when one came.
+     */
+    public let httpStatus: UInt16?
+    /**
+     * The error the attempt ended in; `None` when it succeeded.
+     */
+    public let error: ErrorCode?
+    /**
+     * How the request failed to complete, for a `NETWORK_ERROR`.
+     */
+    public let transport: TransportFailure?
+    /**
+     * How long the attempt took, in milliseconds (host clock; at most a query's deadline).
+     */
+    public let durationMs: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * What the request was for.
+         */purpose: AttemptPurpose, 
+        /**
+         * Which host it went to.
+         */host: HostRole, 
+        /**
+         * The request URL, credentials replaced by `[redacted]`.
+         */url: String, 
+        /**
+         * The HTTP status of the answer, when one came.
+         */httpStatus: UInt16?, 
+        /**
+         * The error the attempt ended in; `None` when it succeeded.
+         */error: ErrorCode?, 
+        /**
+         * How the request failed to complete, for a `NETWORK_ERROR`.
+         */transport: TransportFailure?, 
+        /**
+         * How long the attempt took, in milliseconds (host clock; at most a query's deadline).
+         */durationMs: UInt32) {
+        self.purpose = purpose
+        self.host = host
+        self.url = url
+        self.httpStatus = httpStatus
+        self.error = error
+        self.transport = transport
+        self.durationMs = durationMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Attempt: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAttempt: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Attempt {
+        return
+            try Attempt(
+                purpose: FfiConverterTypeAttemptPurpose.read(from: &buf), 
+                host: FfiConverterTypeHostRole.read(from: &buf), 
+                url: FfiConverterString.read(from: &buf), 
+                httpStatus: FfiConverterOptionUInt16.read(from: &buf), 
+                error: FfiConverterOptionTypeErrorCode.read(from: &buf), 
+                transport: FfiConverterOptionTypeTransportFailure.read(from: &buf), 
+                durationMs: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Attempt, into buf: inout [UInt8]) {
+        FfiConverterTypeAttemptPurpose.write(value.purpose, into: &buf)
+        FfiConverterTypeHostRole.write(value.host, into: &buf)
+        FfiConverterString.write(value.url, into: &buf)
+        FfiConverterOptionUInt16.write(value.httpStatus, into: &buf)
+        FfiConverterOptionTypeErrorCode.write(value.error, into: &buf)
+        FfiConverterOptionTypeTransportFailure.write(value.transport, into: &buf)
+        FfiConverterUInt32.write(value.durationMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttempt_lift(_ buf: RustBuffer) throws -> Attempt {
+    return try FfiConverterTypeAttempt.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttempt_lower(_ value: Attempt) -> RustBuffer {
+    return FfiConverterTypeAttempt.lower(value)
+}
+
+
+/**
  * A file a config document names: its `*_path` key and the path as written.
  */
 public struct ConfigFile: Equatable, Hashable {
@@ -1337,6 +1740,11 @@ public struct DingshangConfig: Equatable, Hashable {
      */
     public let signKey: Secret
     /**
+     * The backup host the one-call query fails over to (the vendor documents none): absent
+     * or `null` for none, or a base URL.
+     */
+    public let backupBaseUrl: BackupHost?
+    /**
      * Largest accepted response body in bytes (default 1 MiB).
      */
     public let maxResponseBytes: UInt64?
@@ -1357,12 +1765,17 @@ public struct DingshangConfig: Equatable, Hashable {
          * The payload signing key (the vendor's docs say: your merchant id).
          */signKey: Secret, 
         /**
+         * The backup host the one-call query fails over to (the vendor documents none): absent
+         * or `null` for none, or a base URL.
+         */backupBaseUrl: BackupHost? = nil, 
+        /**
          * Largest accepted response body in bytes (default 1 MiB).
          */maxResponseBytes: UInt64? = nil) {
         self.baseUrl = baseUrl
         self.appid = appid
         self.appSecret = appSecret
         self.signKey = signKey
+        self.backupBaseUrl = backupBaseUrl
         self.maxResponseBytes = maxResponseBytes
     }
 
@@ -1386,6 +1799,7 @@ public struct FfiConverterTypeDingshangConfig: FfiConverterRustBuffer {
                 appid: FfiConverterString.read(from: &buf), 
                 appSecret: FfiConverterTypeSecret.read(from: &buf), 
                 signKey: FfiConverterTypeSecret.read(from: &buf), 
+                backupBaseUrl: FfiConverterOptionTypeBackupHost.read(from: &buf), 
                 maxResponseBytes: FfiConverterOptionUInt64.read(from: &buf)
         )
     }
@@ -1395,6 +1809,7 @@ public struct FfiConverterTypeDingshangConfig: FfiConverterRustBuffer {
         FfiConverterString.write(value.appid, into: &buf)
         FfiConverterTypeSecret.write(value.appSecret, into: &buf)
         FfiConverterTypeSecret.write(value.signKey, into: &buf)
+        FfiConverterOptionTypeBackupHost.write(value.backupBaseUrl, into: &buf)
         FfiConverterOptionUInt64.write(value.maxResponseBytes, into: &buf)
     }
 }
@@ -2236,6 +2651,11 @@ public struct FubeiConfig: Equatable, Hashable {
      */
     public let baseUrl: String?
     /**
+     * The backup host the one-call query fails over to: absent for the provider's documented
+     * backup (kept only while `base_url` is the default), `null` for none, or a base URL.
+     */
+    public let backupBaseUrl: BackupHost?
+    /**
      * Largest accepted response body in bytes (default 1 MiB).
      */
     public let maxResponseBytes: UInt64?
@@ -2253,11 +2673,16 @@ public struct FubeiConfig: Equatable, Hashable {
          * Gateway URL override (the test gateway is `https://shq-api-test.51fubei.com/gateway`).
          */baseUrl: String? = nil, 
         /**
+         * The backup host the one-call query fails over to: absent for the provider's documented
+         * backup (kept only while `base_url` is the default), `null` for none, or a base URL.
+         */backupBaseUrl: BackupHost? = nil, 
+        /**
          * Largest accepted response body in bytes (default 1 MiB).
          */maxResponseBytes: UInt64? = nil) {
         self.appId = appId
         self.appSecret = appSecret
         self.baseUrl = baseUrl
+        self.backupBaseUrl = backupBaseUrl
         self.maxResponseBytes = maxResponseBytes
     }
 
@@ -2280,6 +2705,7 @@ public struct FfiConverterTypeFubeiConfig: FfiConverterRustBuffer {
                 appId: FfiConverterString.read(from: &buf), 
                 appSecret: FfiConverterTypeSecret.read(from: &buf), 
                 baseUrl: FfiConverterOptionString.read(from: &buf), 
+                backupBaseUrl: FfiConverterOptionTypeBackupHost.read(from: &buf), 
                 maxResponseBytes: FfiConverterOptionUInt64.read(from: &buf)
         )
     }
@@ -2288,6 +2714,7 @@ public struct FfiConverterTypeFubeiConfig: FfiConverterRustBuffer {
         FfiConverterString.write(value.appId, into: &buf)
         FfiConverterTypeSecret.write(value.appSecret, into: &buf)
         FfiConverterOptionString.write(value.baseUrl, into: &buf)
+        FfiConverterOptionTypeBackupHost.write(value.backupBaseUrl, into: &buf)
         FfiConverterOptionUInt64.write(value.maxResponseBytes, into: &buf)
     }
 }
@@ -2989,6 +3416,11 @@ public struct MiniChargeConfig: Equatable, Hashable {
      */
     public let baseUrl: String?
     /**
+     * The backup host the one-call query fails over to: absent for the provider's documented
+     * backup (kept only while `base_url` is the default), `null` for none, or a base URL.
+     */
+    public let backupBaseUrl: BackupHost?
+    /**
      * Largest accepted response body in bytes (default 1 MiB).
      */
     public let maxResponseBytes: UInt64?
@@ -3009,12 +3441,17 @@ public struct MiniChargeConfig: Equatable, Hashable {
          * API host override.
          */baseUrl: String? = nil, 
         /**
+         * The backup host the one-call query fails over to: absent for the provider's documented
+         * backup (kept only while `base_url` is the default), `null` for none, or a base URL.
+         */backupBaseUrl: BackupHost? = nil, 
+        /**
          * Largest accepted response body in bytes (default 1 MiB).
          */maxResponseBytes: UInt64? = nil) {
         self.accessToken = accessToken
         self.appid = appid
         self.appSecret = appSecret
         self.baseUrl = baseUrl
+        self.backupBaseUrl = backupBaseUrl
         self.maxResponseBytes = maxResponseBytes
     }
 
@@ -3038,6 +3475,7 @@ public struct FfiConverterTypeMiniChargeConfig: FfiConverterRustBuffer {
                 appid: FfiConverterOptionString.read(from: &buf), 
                 appSecret: FfiConverterOptionTypeSecret.read(from: &buf), 
                 baseUrl: FfiConverterOptionString.read(from: &buf), 
+                backupBaseUrl: FfiConverterOptionTypeBackupHost.read(from: &buf), 
                 maxResponseBytes: FfiConverterOptionUInt64.read(from: &buf)
         )
     }
@@ -3047,6 +3485,7 @@ public struct FfiConverterTypeMiniChargeConfig: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.appid, into: &buf)
         FfiConverterOptionTypeSecret.write(value.appSecret, into: &buf)
         FfiConverterOptionString.write(value.baseUrl, into: &buf)
+        FfiConverterOptionTypeBackupHost.write(value.backupBaseUrl, into: &buf)
         FfiConverterOptionUInt64.write(value.maxResponseBytes, into: &buf)
     }
 }
@@ -4871,6 +5310,134 @@ public func FfiConverterTypePlatformCertificateConfig_lower(_ value: PlatformCer
 
 
 /**
+ * How one query runs. Every field is optional; `None` is the documented default. (It reads
+ * from JSON too, `{"timeout_ms": 500, "poll": true, …}`, for hosts that pass it as text.)
+ */
+public struct QueryOptions: Equatable, Hashable {
+    /**
+     * Per-request timeout in milliseconds (default 10 000).
+     */
+    public let timeoutMs: UInt64?
+    /**
+     * The whole query's deadline in milliseconds from its start (default 30 000; poll mode
+     * 600 000).
+     */
+    public let deadlineMs: UInt64?
+    /**
+     * At most this many requests per query (poll mode: per poll; default 4).
+     */
+    public let maxAttempts: UInt32?
+    /**
+     * Query again until the order's status is final (not `PENDING`, `PAYING`, `REFUNDING`).
+     */
+    public let poll: Bool
+    /**
+     * Waits between polls in milliseconds, the last repeated (default 5 s, 10 s, 20 s, 30 s,
+     * then every 60 s).
+     */
+    public let pollIntervalsMs: [UInt64]?
+    /**
+     * Poll mode: how long `ORDER_NOT_FOUND` is polled again, from the start (default 30 000;
+     * an order can appear late).
+     */
+    public let notFoundGraceMs: UInt64?
+    /**
+     * The host plugs in a token store (Mini Program tokens shared across processes): the
+     * flow then also emits `Store` steps.
+     */
+    public let tokenStore: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Per-request timeout in milliseconds (default 10 000).
+         */timeoutMs: UInt64? = nil, 
+        /**
+         * The whole query's deadline in milliseconds from its start (default 30 000; poll mode
+         * 600 000).
+         */deadlineMs: UInt64? = nil, 
+        /**
+         * At most this many requests per query (poll mode: per poll; default 4).
+         */maxAttempts: UInt32? = nil, 
+        /**
+         * Query again until the order's status is final (not `PENDING`, `PAYING`, `REFUNDING`).
+         */poll: Bool = false, 
+        /**
+         * Waits between polls in milliseconds, the last repeated (default 5 s, 10 s, 20 s, 30 s,
+         * then every 60 s).
+         */pollIntervalsMs: [UInt64]? = nil, 
+        /**
+         * Poll mode: how long `ORDER_NOT_FOUND` is polled again, from the start (default 30 000;
+         * an order can appear late).
+         */notFoundGraceMs: UInt64? = nil, 
+        /**
+         * The host plugs in a token store (Mini Program tokens shared across processes): the
+         * flow then also emits `Store` steps.
+         */tokenStore: Bool = false) {
+        self.timeoutMs = timeoutMs
+        self.deadlineMs = deadlineMs
+        self.maxAttempts = maxAttempts
+        self.poll = poll
+        self.pollIntervalsMs = pollIntervalsMs
+        self.notFoundGraceMs = notFoundGraceMs
+        self.tokenStore = tokenStore
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension QueryOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQueryOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> QueryOptions {
+        return
+            try QueryOptions(
+                timeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
+                deadlineMs: FfiConverterOptionUInt64.read(from: &buf), 
+                maxAttempts: FfiConverterOptionUInt32.read(from: &buf), 
+                poll: FfiConverterBool.read(from: &buf), 
+                pollIntervalsMs: FfiConverterOptionSequenceUInt64.read(from: &buf), 
+                notFoundGraceMs: FfiConverterOptionUInt64.read(from: &buf), 
+                tokenStore: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: QueryOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionUInt64.write(value.timeoutMs, into: &buf)
+        FfiConverterOptionUInt64.write(value.deadlineMs, into: &buf)
+        FfiConverterOptionUInt32.write(value.maxAttempts, into: &buf)
+        FfiConverterBool.write(value.poll, into: &buf)
+        FfiConverterOptionSequenceUInt64.write(value.pollIntervalsMs, into: &buf)
+        FfiConverterOptionUInt64.write(value.notFoundGraceMs, into: &buf)
+        FfiConverterBool.write(value.tokenStore, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQueryOptions_lift(_ buf: RustBuffer) throws -> QueryOptions {
+    return try FfiConverterTypeQueryOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQueryOptions_lower(_ value: QueryOptions) -> RustBuffer {
+    return FfiConverterTypeQueryOptions.lower(value)
+}
+
+
+/**
  * A parsed order answer: the normalized order and the provider's full typed response.
  */
 public struct QueryResult: Equatable, Hashable {
@@ -4888,6 +5455,16 @@ public struct QueryResult: Equatable, Hashable {
      * (their answers are trusted only as far as TLS to the provider's host).
      */
     public let signatureSerial: String?
+    /**
+     * The requests the one-call query made for this answer, in order (empty for an answer
+     * parsed by hand: payquery made no request).
+     */
+    public let attempts: [Attempt]
+    /**
+     * False only when a polling query reached its deadline on a status that is not final:
+     * `order` is then the last answer, still pending.
+     */
+    public let settled: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4902,10 +5479,20 @@ public struct QueryResult: Equatable, Hashable {
          * The serial (`PUB_KEY_ID_…` or platform certificate serial) of the key whose signature
          * over this response was verified; `None` for providers that define no response signature
          * (their answers are trusted only as far as TLS to the provider's host).
-         */signatureSerial: String?) {
+         */signatureSerial: String?, 
+        /**
+         * The requests the one-call query made for this answer, in order (empty for an answer
+         * parsed by hand: payquery made no request).
+         */attempts: [Attempt], 
+        /**
+         * False only when a polling query reached its deadline on a status that is not final:
+         * `order` is then the last answer, still pending.
+         */settled: Bool) {
         self.order = order
         self.detail = detail
         self.signatureSerial = signatureSerial
+        self.attempts = attempts
+        self.settled = settled
     }
 
     
@@ -4926,7 +5513,9 @@ public struct FfiConverterTypeQueryResult: FfiConverterRustBuffer {
             try QueryResult(
                 order: FfiConverterTypeOrder.read(from: &buf), 
                 detail: FfiConverterTypeProviderDetail.read(from: &buf), 
-                signatureSerial: FfiConverterOptionString.read(from: &buf)
+                signatureSerial: FfiConverterOptionString.read(from: &buf), 
+                attempts: FfiConverterSequenceTypeAttempt.read(from: &buf), 
+                settled: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -4934,6 +5523,8 @@ public struct FfiConverterTypeQueryResult: FfiConverterRustBuffer {
         FfiConverterTypeOrder.write(value.order, into: &buf)
         FfiConverterTypeProviderDetail.write(value.detail, into: &buf)
         FfiConverterOptionString.write(value.signatureSerial, into: &buf)
+        FfiConverterSequenceTypeAttempt.write(value.attempts, into: &buf)
+        FfiConverterBool.write(value.settled, into: &buf)
     }
 }
 
@@ -4954,8 +5545,7 @@ public func FfiConverterTypeQueryResult_lower(_ value: QueryResult) -> RustBuffe
 
 
 /**
- * Configuration shared by both WeChat Pay providers (the JSON config document minus
- * `provider`).
+ * The config of both WeChat Pay providers (`provider` says which).
  */
 public struct WechatPayConfig: Equatable, Hashable {
     /**
@@ -4989,6 +5579,11 @@ public struct WechatPayConfig: Equatable, Hashable {
      */
     public let baseUrl: String?
     /**
+     * The backup host the one-call query fails over to: absent for the provider's documented
+     * backup (kept only while `base_url` is the default), `null` for none, or a base URL.
+     */
+    public let backupBaseUrl: BackupHost?
+    /**
      * Largest accepted response body in bytes (default 1 MiB).
      */
     public let maxResponseBytes: UInt64?
@@ -5020,6 +5615,10 @@ public struct WechatPayConfig: Equatable, Hashable {
          * Override of the API host (e.g. the backup host, a regional Global host, or the sandbox).
          */baseUrl: String? = nil, 
         /**
+         * The backup host the one-call query fails over to: absent for the provider's documented
+         * backup (kept only while `base_url` is the default), `null` for none, or a base URL.
+         */backupBaseUrl: BackupHost? = nil, 
+        /**
          * Largest accepted response body in bytes (default 1 MiB).
          */maxResponseBytes: UInt64? = nil) {
         self.mchid = mchid
@@ -5029,6 +5628,7 @@ public struct WechatPayConfig: Equatable, Hashable {
         self.wechatpayPublicKeyPem = wechatpayPublicKeyPem
         self.platformCertificates = platformCertificates
         self.baseUrl = baseUrl
+        self.backupBaseUrl = backupBaseUrl
         self.maxResponseBytes = maxResponseBytes
     }
 
@@ -5055,6 +5655,7 @@ public struct FfiConverterTypeWechatPayConfig: FfiConverterRustBuffer {
                 wechatpayPublicKeyPem: FfiConverterOptionString.read(from: &buf), 
                 platformCertificates: FfiConverterSequenceTypePlatformCertificateConfig.read(from: &buf), 
                 baseUrl: FfiConverterOptionString.read(from: &buf), 
+                backupBaseUrl: FfiConverterOptionTypeBackupHost.read(from: &buf), 
                 maxResponseBytes: FfiConverterOptionUInt64.read(from: &buf)
         )
     }
@@ -5067,6 +5668,7 @@ public struct FfiConverterTypeWechatPayConfig: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.wechatpayPublicKeyPem, into: &buf)
         FfiConverterSequenceTypePlatformCertificateConfig.write(value.platformCertificates, into: &buf)
         FfiConverterOptionString.write(value.baseUrl, into: &buf)
+        FfiConverterOptionTypeBackupHost.write(value.backupBaseUrl, into: &buf)
         FfiConverterOptionUInt64.write(value.maxResponseBytes, into: &buf)
     }
 }
@@ -5344,6 +5946,163 @@ public func FfiConverterTypeWechatPayPromotion_lift(_ buf: RustBuffer) throws ->
 public func FfiConverterTypeWechatPayPromotion_lower(_ value: WechatPayPromotion) -> RustBuffer {
     return FfiConverterTypeWechatPayPromotion.lower(value)
 }
+
+
+/**
+ * What a request was for.
+ */
+
+public enum AttemptPurpose: Equatable, Hashable, CaseIterable {
+    
+    /**
+     * The order query.
+     */
+    case query
+    /**
+     * A Mini Program access token.
+     */
+    case token
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension AttemptPurpose: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAttemptPurpose: FfiConverterRustBuffer {
+    typealias SwiftType = AttemptPurpose
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AttemptPurpose {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .query
+        
+        case 2: return .token
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: AttemptPurpose, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .query:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .token:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttemptPurpose_lift(_ buf: RustBuffer) throws -> AttemptPurpose {
+    return try FfiConverterTypeAttemptPurpose.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAttemptPurpose_lower(_ value: AttemptPurpose) -> RustBuffer {
+    return FfiConverterTypeAttemptPurpose.lower(value)
+}
+
+
+
+/**
+ * A config's `backup_base_url`: absent (the provider's documented backup, while `base_url`
+ * is the default), `null` (no backup: never fail over), or a base URL.
+ */
+
+public enum BackupHost: Equatable, Hashable {
+    
+    /**
+     * No backup host: the flow never fails over (JSON `null`).
+     */
+    case disabled
+    /**
+     * Fail over to this base URL (`http(s)://host[:port][/path]`).
+     */
+    case url(
+        /**
+         * The base URL.
+         */url: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension BackupHost: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBackupHost: FfiConverterRustBuffer {
+    typealias SwiftType = BackupHost
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BackupHost {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .disabled
+        
+        case 2: return .url(url: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: BackupHost, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .disabled:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .url(url):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(url, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBackupHost_lift(_ buf: RustBuffer) throws -> BackupHost {
+    return try FfiConverterTypeBackupHost.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBackupHost_lower(_ value: BackupHost) -> RustBuffer {
+    return FfiConverterTypeBackupHost.lower(value)
+}
+
 
 
 /**
@@ -5895,6 +6654,164 @@ public func FfiConverterTypeEduPapayTradeState_lower(_ value: EduPapayTradeState
 
 
 /**
+ * Stable, machine-readable error codes. A code's `SCREAMING_SNAKE_CASE` text never
+ * changes meaning between releases.
+ */
+
+public enum ErrorCode: Equatable, Hashable, CaseIterable {
+    
+    /**
+     * A query parameter the caller supplied is malformed (charset, length, missing, both given).
+     */
+    case invalidInput
+    /**
+     * The client configuration is unusable (bad key, bad URL, missing credential).
+     */
+    case invalidConfig
+    /**
+     * A response signature the provider defines is missing, malformed or does not verify.
+     */
+    case signatureInvalid
+    /**
+     * A signed response's timestamp is outside the freshness window.
+     */
+    case timestampSkew
+    /**
+     * The provider answered with an error of its own (see `provider_code`).
+     */
+    case providerError
+    /**
+     * The provider asked us to slow down (HTTP 429 / a quota error code). Retry later.
+     */
+    case rateLimited
+    /**
+     * The access token was rejected as expired or invalid: fetch a new one and retry once.
+     */
+    case tokenExpired
+    /**
+     * The provider says the order does not exist.
+     */
+    case orderNotFound
+    /**
+     * The response could not be decoded: malformed JSON, wrong types, missing required fields,
+     * money that is not an exact amount, a body that is too large or nested too deeply.
+     */
+    case decodeError
+    /**
+     * The request could not be completed: no connection, no answer within the timeout, a
+     * reset. The host's own error is the cause. Retrying later may succeed.
+     */
+    case networkError
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ErrorCode: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeErrorCode: FfiConverterRustBuffer {
+    typealias SwiftType = ErrorCode
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ErrorCode {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .invalidInput
+        
+        case 2: return .invalidConfig
+        
+        case 3: return .signatureInvalid
+        
+        case 4: return .timestampSkew
+        
+        case 5: return .providerError
+        
+        case 6: return .rateLimited
+        
+        case 7: return .tokenExpired
+        
+        case 8: return .orderNotFound
+        
+        case 9: return .decodeError
+        
+        case 10: return .networkError
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ErrorCode, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .invalidInput:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .invalidConfig:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .signatureInvalid:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .timestampSkew:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .providerError:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .rateLimited:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .tokenExpired:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .orderNotFound:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .decodeError:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .networkError:
+            writeInt(&buf, Int32(10))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErrorCode_lift(_ buf: RustBuffer) throws -> ErrorCode {
+    return try FfiConverterTypeErrorCode.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeErrorCode_lower(_ value: ErrorCode) -> RustBuffer {
+    return FfiConverterTypeErrorCode.lower(value)
+}
+
+
+
+/**
  * `trade_state`.
  */
 
@@ -6021,6 +6938,81 @@ public func FfiConverterTypeFubeiTradeState_lift(_ buf: RustBuffer) throws -> Fu
 #endif
 public func FfiConverterTypeFubeiTradeState_lower(_ value: FubeiTradeState) -> RustBuffer {
     return FfiConverterTypeFubeiTradeState.lower(value)
+}
+
+
+
+/**
+ * Which of a provider's hosts a request went to.
+ */
+
+public enum HostRole: Equatable, Hashable, CaseIterable {
+    
+    /**
+     * The main host (`base_url`).
+     */
+    case main
+    /**
+     * The backup host (`backup_base_url`), after a failover.
+     */
+    case backup
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension HostRole: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHostRole: FfiConverterRustBuffer {
+    typealias SwiftType = HostRole
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HostRole {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .main
+        
+        case 2: return .backup
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: HostRole, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .main:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .backup:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHostRole_lift(_ buf: RustBuffer) throws -> HostRole {
+    return try FfiConverterTypeHostRole.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHostRole_lower(_ value: HostRole) -> RustBuffer {
+    return FfiConverterTypeHostRole.lower(value)
 }
 
 
@@ -6647,7 +7639,10 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          */retryable: Bool, 
         /**
          * The provider's backup host may answer.
-         */backupHostApplies: Bool
+         */backupHostApplies: Bool, 
+        /**
+         * The requests the one-call query made before it gave up.
+         */attempts: [Attempt]
     )
     /**
      * The client configuration is unusable (bad key, bad URL, missing credential).
@@ -6676,7 +7671,10 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          */retryable: Bool, 
         /**
          * The provider's backup host may answer.
-         */backupHostApplies: Bool
+         */backupHostApplies: Bool, 
+        /**
+         * The requests the one-call query made before it gave up.
+         */attempts: [Attempt]
     )
     /**
      * A response signature the provider defines is missing, malformed or does not verify.
@@ -6705,7 +7703,10 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          */retryable: Bool, 
         /**
          * The provider's backup host may answer.
-         */backupHostApplies: Bool
+         */backupHostApplies: Bool, 
+        /**
+         * The requests the one-call query made before it gave up.
+         */attempts: [Attempt]
     )
     /**
      * A signed response's timestamp is outside the freshness window.
@@ -6734,7 +7735,10 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          */retryable: Bool, 
         /**
          * The provider's backup host may answer.
-         */backupHostApplies: Bool
+         */backupHostApplies: Bool, 
+        /**
+         * The requests the one-call query made before it gave up.
+         */attempts: [Attempt]
     )
     /**
      * The provider answered with an error of its own (see `provider_code`).
@@ -6763,7 +7767,10 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          */retryable: Bool, 
         /**
          * The provider's backup host may answer.
-         */backupHostApplies: Bool
+         */backupHostApplies: Bool, 
+        /**
+         * The requests the one-call query made before it gave up.
+         */attempts: [Attempt]
     )
     /**
      * The provider asked us to slow down (HTTP 429 / a quota error code). Retry later.
@@ -6792,7 +7799,10 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          */retryable: Bool, 
         /**
          * The provider's backup host may answer.
-         */backupHostApplies: Bool
+         */backupHostApplies: Bool, 
+        /**
+         * The requests the one-call query made before it gave up.
+         */attempts: [Attempt]
     )
     /**
      * The access token was rejected as expired or invalid: fetch a new one and retry once.
@@ -6821,7 +7831,10 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          */retryable: Bool, 
         /**
          * The provider's backup host may answer.
-         */backupHostApplies: Bool
+         */backupHostApplies: Bool, 
+        /**
+         * The requests the one-call query made before it gave up.
+         */attempts: [Attempt]
     )
     /**
      * The provider says the order does not exist.
@@ -6850,7 +7863,10 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          */retryable: Bool, 
         /**
          * The provider's backup host may answer.
-         */backupHostApplies: Bool
+         */backupHostApplies: Bool, 
+        /**
+         * The requests the one-call query made before it gave up.
+         */attempts: [Attempt]
     )
     /**
      * The response could not be decoded: malformed JSON, wrong types, missing required fields,
@@ -6880,7 +7896,43 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          */retryable: Bool, 
         /**
          * The provider's backup host may answer.
-         */backupHostApplies: Bool
+         */backupHostApplies: Bool, 
+        /**
+         * The requests the one-call query made before it gave up.
+         */attempts: [Attempt]
+    )
+    /**
+     * The request could not be completed: no connection, no answer within the timeout, a
+     * reset. The host's own error is the cause. Retrying later may succeed.
+     */
+    case NetworkError(
+        /**
+         * The stable code, e.g. `INVALID_INPUT`.
+         */code: String, 
+        /**
+         * A human-readable explanation (never contains a secret).
+         */reason: String, 
+        /**
+         * The input or response field concerned.
+         */field: String?, 
+        /**
+         * The provider's own code.
+         */providerCode: String?, 
+        /**
+         * The provider's own message.
+         */providerMessage: String?, 
+        /**
+         * The HTTP status of the answer.
+         */httpStatus: Int32?, 
+        /**
+         * Sending the same request again later is safe and may succeed.
+         */retryable: Bool, 
+        /**
+         * The provider's backup host may answer.
+         */backupHostApplies: Bool, 
+        /**
+         * The requests the one-call query made before it gave up.
+         */attempts: [Attempt]
     )
 
     
@@ -6919,7 +7971,8 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             providerMessage: try FfiConverterOptionString.read(from: &buf), 
             httpStatus: try FfiConverterOptionInt32.read(from: &buf), 
             retryable: try FfiConverterBool.read(from: &buf), 
-            backupHostApplies: try FfiConverterBool.read(from: &buf)
+            backupHostApplies: try FfiConverterBool.read(from: &buf), 
+            attempts: try FfiConverterSequenceTypeAttempt.read(from: &buf)
             )
         case 2: return .InvalidConfig(
             code: try FfiConverterString.read(from: &buf), 
@@ -6929,7 +7982,8 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             providerMessage: try FfiConverterOptionString.read(from: &buf), 
             httpStatus: try FfiConverterOptionInt32.read(from: &buf), 
             retryable: try FfiConverterBool.read(from: &buf), 
-            backupHostApplies: try FfiConverterBool.read(from: &buf)
+            backupHostApplies: try FfiConverterBool.read(from: &buf), 
+            attempts: try FfiConverterSequenceTypeAttempt.read(from: &buf)
             )
         case 3: return .SignatureInvalid(
             code: try FfiConverterString.read(from: &buf), 
@@ -6939,7 +7993,8 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             providerMessage: try FfiConverterOptionString.read(from: &buf), 
             httpStatus: try FfiConverterOptionInt32.read(from: &buf), 
             retryable: try FfiConverterBool.read(from: &buf), 
-            backupHostApplies: try FfiConverterBool.read(from: &buf)
+            backupHostApplies: try FfiConverterBool.read(from: &buf), 
+            attempts: try FfiConverterSequenceTypeAttempt.read(from: &buf)
             )
         case 4: return .TimestampSkew(
             code: try FfiConverterString.read(from: &buf), 
@@ -6949,7 +8004,8 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             providerMessage: try FfiConverterOptionString.read(from: &buf), 
             httpStatus: try FfiConverterOptionInt32.read(from: &buf), 
             retryable: try FfiConverterBool.read(from: &buf), 
-            backupHostApplies: try FfiConverterBool.read(from: &buf)
+            backupHostApplies: try FfiConverterBool.read(from: &buf), 
+            attempts: try FfiConverterSequenceTypeAttempt.read(from: &buf)
             )
         case 5: return .ProviderError(
             code: try FfiConverterString.read(from: &buf), 
@@ -6959,7 +8015,8 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             providerMessage: try FfiConverterOptionString.read(from: &buf), 
             httpStatus: try FfiConverterOptionInt32.read(from: &buf), 
             retryable: try FfiConverterBool.read(from: &buf), 
-            backupHostApplies: try FfiConverterBool.read(from: &buf)
+            backupHostApplies: try FfiConverterBool.read(from: &buf), 
+            attempts: try FfiConverterSequenceTypeAttempt.read(from: &buf)
             )
         case 6: return .RateLimited(
             code: try FfiConverterString.read(from: &buf), 
@@ -6969,7 +8026,8 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             providerMessage: try FfiConverterOptionString.read(from: &buf), 
             httpStatus: try FfiConverterOptionInt32.read(from: &buf), 
             retryable: try FfiConverterBool.read(from: &buf), 
-            backupHostApplies: try FfiConverterBool.read(from: &buf)
+            backupHostApplies: try FfiConverterBool.read(from: &buf), 
+            attempts: try FfiConverterSequenceTypeAttempt.read(from: &buf)
             )
         case 7: return .TokenExpired(
             code: try FfiConverterString.read(from: &buf), 
@@ -6979,7 +8037,8 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             providerMessage: try FfiConverterOptionString.read(from: &buf), 
             httpStatus: try FfiConverterOptionInt32.read(from: &buf), 
             retryable: try FfiConverterBool.read(from: &buf), 
-            backupHostApplies: try FfiConverterBool.read(from: &buf)
+            backupHostApplies: try FfiConverterBool.read(from: &buf), 
+            attempts: try FfiConverterSequenceTypeAttempt.read(from: &buf)
             )
         case 8: return .OrderNotFound(
             code: try FfiConverterString.read(from: &buf), 
@@ -6989,7 +8048,8 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             providerMessage: try FfiConverterOptionString.read(from: &buf), 
             httpStatus: try FfiConverterOptionInt32.read(from: &buf), 
             retryable: try FfiConverterBool.read(from: &buf), 
-            backupHostApplies: try FfiConverterBool.read(from: &buf)
+            backupHostApplies: try FfiConverterBool.read(from: &buf), 
+            attempts: try FfiConverterSequenceTypeAttempt.read(from: &buf)
             )
         case 9: return .DecodeError(
             code: try FfiConverterString.read(from: &buf), 
@@ -6999,7 +8059,19 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             providerMessage: try FfiConverterOptionString.read(from: &buf), 
             httpStatus: try FfiConverterOptionInt32.read(from: &buf), 
             retryable: try FfiConverterBool.read(from: &buf), 
-            backupHostApplies: try FfiConverterBool.read(from: &buf)
+            backupHostApplies: try FfiConverterBool.read(from: &buf), 
+            attempts: try FfiConverterSequenceTypeAttempt.read(from: &buf)
+            )
+        case 10: return .NetworkError(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf), 
+            providerCode: try FfiConverterOptionString.read(from: &buf), 
+            providerMessage: try FfiConverterOptionString.read(from: &buf), 
+            httpStatus: try FfiConverterOptionInt32.read(from: &buf), 
+            retryable: try FfiConverterBool.read(from: &buf), 
+            backupHostApplies: try FfiConverterBool.read(from: &buf), 
+            attempts: try FfiConverterSequenceTypeAttempt.read(from: &buf)
             )
 
          default: throw UniffiInternalError.unexpectedEnumCase
@@ -7013,7 +8085,7 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
 
         
         
-        case let .InvalidInput(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies):
+        case let .InvalidInput(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies,attempts):
             writeInt(&buf, Int32(1))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
@@ -7023,9 +8095,10 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             FfiConverterOptionInt32.write(httpStatus, into: &buf)
             FfiConverterBool.write(retryable, into: &buf)
             FfiConverterBool.write(backupHostApplies, into: &buf)
+            FfiConverterSequenceTypeAttempt.write(attempts, into: &buf)
             
         
-        case let .InvalidConfig(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies):
+        case let .InvalidConfig(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies,attempts):
             writeInt(&buf, Int32(2))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
@@ -7035,9 +8108,10 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             FfiConverterOptionInt32.write(httpStatus, into: &buf)
             FfiConverterBool.write(retryable, into: &buf)
             FfiConverterBool.write(backupHostApplies, into: &buf)
+            FfiConverterSequenceTypeAttempt.write(attempts, into: &buf)
             
         
-        case let .SignatureInvalid(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies):
+        case let .SignatureInvalid(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies,attempts):
             writeInt(&buf, Int32(3))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
@@ -7047,9 +8121,10 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             FfiConverterOptionInt32.write(httpStatus, into: &buf)
             FfiConverterBool.write(retryable, into: &buf)
             FfiConverterBool.write(backupHostApplies, into: &buf)
+            FfiConverterSequenceTypeAttempt.write(attempts, into: &buf)
             
         
-        case let .TimestampSkew(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies):
+        case let .TimestampSkew(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies,attempts):
             writeInt(&buf, Int32(4))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
@@ -7059,9 +8134,10 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             FfiConverterOptionInt32.write(httpStatus, into: &buf)
             FfiConverterBool.write(retryable, into: &buf)
             FfiConverterBool.write(backupHostApplies, into: &buf)
+            FfiConverterSequenceTypeAttempt.write(attempts, into: &buf)
             
         
-        case let .ProviderError(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies):
+        case let .ProviderError(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies,attempts):
             writeInt(&buf, Int32(5))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
@@ -7071,9 +8147,10 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             FfiConverterOptionInt32.write(httpStatus, into: &buf)
             FfiConverterBool.write(retryable, into: &buf)
             FfiConverterBool.write(backupHostApplies, into: &buf)
+            FfiConverterSequenceTypeAttempt.write(attempts, into: &buf)
             
         
-        case let .RateLimited(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies):
+        case let .RateLimited(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies,attempts):
             writeInt(&buf, Int32(6))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
@@ -7083,9 +8160,10 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             FfiConverterOptionInt32.write(httpStatus, into: &buf)
             FfiConverterBool.write(retryable, into: &buf)
             FfiConverterBool.write(backupHostApplies, into: &buf)
+            FfiConverterSequenceTypeAttempt.write(attempts, into: &buf)
             
         
-        case let .TokenExpired(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies):
+        case let .TokenExpired(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies,attempts):
             writeInt(&buf, Int32(7))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
@@ -7095,9 +8173,10 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             FfiConverterOptionInt32.write(httpStatus, into: &buf)
             FfiConverterBool.write(retryable, into: &buf)
             FfiConverterBool.write(backupHostApplies, into: &buf)
+            FfiConverterSequenceTypeAttempt.write(attempts, into: &buf)
             
         
-        case let .OrderNotFound(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies):
+        case let .OrderNotFound(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies,attempts):
             writeInt(&buf, Int32(8))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
@@ -7107,9 +8186,10 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             FfiConverterOptionInt32.write(httpStatus, into: &buf)
             FfiConverterBool.write(retryable, into: &buf)
             FfiConverterBool.write(backupHostApplies, into: &buf)
+            FfiConverterSequenceTypeAttempt.write(attempts, into: &buf)
             
         
-        case let .DecodeError(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies):
+        case let .DecodeError(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies,attempts):
             writeInt(&buf, Int32(9))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(reason, into: &buf)
@@ -7119,6 +8199,20 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             FfiConverterOptionInt32.write(httpStatus, into: &buf)
             FfiConverterBool.write(retryable, into: &buf)
             FfiConverterBool.write(backupHostApplies, into: &buf)
+            FfiConverterSequenceTypeAttempt.write(attempts, into: &buf)
+            
+        
+        case let .NetworkError(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies,attempts):
+            writeInt(&buf, Int32(10))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
+            FfiConverterOptionString.write(providerCode, into: &buf)
+            FfiConverterOptionString.write(providerMessage, into: &buf)
+            FfiConverterOptionInt32.write(httpStatus, into: &buf)
+            FfiConverterBool.write(retryable, into: &buf)
+            FfiConverterBool.write(backupHostApplies, into: &buf)
+            FfiConverterSequenceTypeAttempt.write(attempts, into: &buf)
             
         }
     }
@@ -7730,6 +8824,128 @@ public func FfiConverterTypeQuery_lower(_ value: Query) -> RustBuffer {
 
 
 /**
+ * What the driver does next (see `QueryFlow`).
+ */
+
+public enum QueryStep: Equatable, Hashable {
+    
+    /**
+     * Send `request`, giving up after `timeout_ms`; read at most `max_body_bytes` + 1 bytes of
+     * the answer's body; then `receive` (or `receiveFailure`).
+     */
+    case send(
+        /**
+         * The request, exactly as it is to be sent.
+         */request: HttpRequest, 
+        /**
+         * Its timeout in milliseconds.
+         */timeoutMs: UInt64, 
+        /**
+         * The largest body the client accepts.
+         */maxBodyBytes: UInt64
+    )
+    /**
+     * Wait until Unix time `until_ms` (milliseconds), then `next` again.
+     */
+    case sleep(
+        /**
+         * When to call `next` again.
+         */untilMs: Int64
+    )
+    /**
+     * Ask the token store, then `storeReply`.
+     */
+    case store(
+        /**
+         * What to do.
+         */request: TokenStoreRequest
+    )
+    /**
+     * Finished: `result()` has the answer or throws the error.
+     */
+    case done
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension QueryStep: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQueryStep: FfiConverterRustBuffer {
+    typealias SwiftType = QueryStep
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> QueryStep {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .send(request: try FfiConverterTypeHttpRequest.read(from: &buf), timeoutMs: try FfiConverterUInt64.read(from: &buf), maxBodyBytes: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 2: return .sleep(untilMs: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 3: return .store(request: try FfiConverterTypeTokenStoreRequest.read(from: &buf)
+        )
+        
+        case 4: return .done
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: QueryStep, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .send(request,timeoutMs,maxBodyBytes):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeHttpRequest.write(request, into: &buf)
+            FfiConverterUInt64.write(timeoutMs, into: &buf)
+            FfiConverterUInt64.write(maxBodyBytes, into: &buf)
+            
+        
+        case let .sleep(untilMs):
+            writeInt(&buf, Int32(2))
+            FfiConverterInt64.write(untilMs, into: &buf)
+            
+        
+        case let .store(request):
+            writeInt(&buf, Int32(3))
+            FfiConverterTypeTokenStoreRequest.write(request, into: &buf)
+            
+        
+        case .done:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQueryStep_lift(_ buf: RustBuffer) throws -> QueryStep {
+    return try FfiConverterTypeQueryStep.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQueryStep_lower(_ value: QueryStep) -> RustBuffer {
+    return FfiConverterTypeQueryStep.lower(value)
+}
+
+
+
+/**
  * Which token endpoint to use.
  */
 
@@ -7802,6 +9018,413 @@ public func FfiConverterTypeTokenKind_lower(_ value: TokenKind) -> RustBuffer {
     return FfiConverterTypeTokenKind.lower(value)
 }
 
+
+
+/**
+ * The token store's answer.
+ */
+
+public enum TokenStoreReply: Equatable, Hashable {
+    
+    /**
+     * `Load`'s answer.
+     */
+    case loaded(
+        /**
+         * The stored value, if any.
+         */value: Secret?
+    )
+    /**
+     * `Lock`'s answer.
+     */
+    case locked(
+        /**
+         * True when this process holds the lock.
+         */acquired: Bool
+    )
+    /**
+     * `Save` / `Invalidate` done.
+     */
+    case done
+    /**
+     * The store failed: the query carries on without it.
+     */
+    case failed
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TokenStoreReply: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTokenStoreReply: FfiConverterRustBuffer {
+    typealias SwiftType = TokenStoreReply
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TokenStoreReply {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .loaded(value: try FfiConverterOptionTypeSecret.read(from: &buf)
+        )
+        
+        case 2: return .locked(acquired: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 3: return .done
+        
+        case 4: return .failed
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TokenStoreReply, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .loaded(value):
+            writeInt(&buf, Int32(1))
+            FfiConverterOptionTypeSecret.write(value, into: &buf)
+            
+        
+        case let .locked(acquired):
+            writeInt(&buf, Int32(2))
+            FfiConverterBool.write(acquired, into: &buf)
+            
+        
+        case .done:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .failed:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenStoreReply_lift(_ buf: RustBuffer) throws -> TokenStoreReply {
+    return try FfiConverterTypeTokenStoreReply.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenStoreReply_lower(_ value: TokenStoreReply) -> RustBuffer {
+    return FfiConverterTypeTokenStoreReply.lower(value)
+}
+
+
+
+/**
+ * A token-store operation (Mini Program tokens shared across processes). Values hold the
+ * token: they print as `[redacted]`.
+ */
+
+public enum TokenStoreRequest: Equatable, Hashable {
+    
+    /**
+     * Read `key`; reply `Loaded`.
+     */
+    case load(
+        /**
+         * The key.
+         */key: String
+    )
+    /**
+     * Take a short lock on `key` so that one process fetches; reply `Locked`.
+     */
+    case lock(
+        /**
+         * The key.
+         */key: String, 
+        /**
+         * The lock's lifetime in milliseconds.
+         */ttlMs: UInt64
+    )
+    /**
+     * Store `value` under `key` for `ttl_ms`; reply `Done`.
+     */
+    case save(
+        /**
+         * The key.
+         */key: String, 
+        /**
+         * The value.
+         */value: Secret, 
+        /**
+         * Its lifetime in milliseconds.
+         */ttlMs: UInt64
+    )
+    /**
+     * Delete `key` if it still holds exactly `value`; reply `Done`.
+     */
+    case invalidate(
+        /**
+         * The key.
+         */key: String, 
+        /**
+         * The value to compare with.
+         */value: Secret
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TokenStoreRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTokenStoreRequest: FfiConverterRustBuffer {
+    typealias SwiftType = TokenStoreRequest
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TokenStoreRequest {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .load(key: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .lock(key: try FfiConverterString.read(from: &buf), ttlMs: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 3: return .save(key: try FfiConverterString.read(from: &buf), value: try FfiConverterTypeSecret.read(from: &buf), ttlMs: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 4: return .invalidate(key: try FfiConverterString.read(from: &buf), value: try FfiConverterTypeSecret.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TokenStoreRequest, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .load(key):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(key, into: &buf)
+            
+        
+        case let .lock(key,ttlMs):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterUInt64.write(ttlMs, into: &buf)
+            
+        
+        case let .save(key,value,ttlMs):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterTypeSecret.write(value, into: &buf)
+            FfiConverterUInt64.write(ttlMs, into: &buf)
+            
+        
+        case let .invalidate(key,value):
+            writeInt(&buf, Int32(4))
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterTypeSecret.write(value, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenStoreRequest_lift(_ buf: RustBuffer) throws -> TokenStoreRequest {
+    return try FfiConverterTypeTokenStoreRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTokenStoreRequest_lower(_ value: TokenStoreRequest) -> RustBuffer {
+    return FfiConverterTypeTokenStoreRequest.lower(value)
+}
+
+
+
+/**
+ * How a request failed to complete, as the host's HTTP client reported it (the host
+ * classifies its own errors; payquery never sees a socket).
+ */
+
+public enum TransportFailure: Equatable, Hashable, CaseIterable {
+    
+    /**
+     * The connection could not be made (refused, unreachable).
+     */
+    case connect
+    /**
+     * The host name did not resolve.
+     */
+    case dns
+    /**
+     * The TLS handshake failed.
+     */
+    case tls
+    /**
+     * No complete answer within the request's timeout.
+     */
+    case timeout
+    /**
+     * The connection was closed or reset before a complete answer.
+     */
+    case reset
+    /**
+     * Any other failure to complete the request.
+     */
+    case other
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TransportFailure: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTransportFailure: FfiConverterRustBuffer {
+    typealias SwiftType = TransportFailure
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TransportFailure {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .connect
+        
+        case 2: return .dns
+        
+        case 3: return .tls
+        
+        case 4: return .timeout
+        
+        case 5: return .reset
+        
+        case 6: return .other
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TransportFailure, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .connect:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .dns:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .tls:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .timeout:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .reset:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .other:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTransportFailure_lift(_ buf: RustBuffer) throws -> TransportFailure {
+    return try FfiConverterTypeTransportFailure.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTransportFailure_lower(_ value: TransportFailure) -> RustBuffer {
+    return FfiConverterTypeTransportFailure.lower(value)
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
+    typealias SwiftType = UInt16?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt16.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt16.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -8190,6 +9813,30 @@ fileprivate struct FfiConverterOptionTypePayscoreLocation: FfiConverterRustBuffe
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeBackupHost: FfiConverterRustBuffer {
+    typealias SwiftType = BackupHost?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeBackupHost.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeBackupHost.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeDingshangDeliveryStatus: FfiConverterRustBuffer {
     typealias SwiftType = DingshangDeliveryStatus?
 
@@ -8206,6 +9853,78 @@ fileprivate struct FfiConverterOptionTypeDingshangDeliveryStatus: FfiConverterRu
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeDingshangDeliveryStatus.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeErrorCode: FfiConverterRustBuffer {
+    typealias SwiftType = ErrorCode?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeErrorCode.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeErrorCode.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeTransportFailure: FfiConverterRustBuffer {
+    typealias SwiftType = TransportFailure?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeTransportFailure.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeTransportFailure.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt64]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceUInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceUInt64.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -8382,6 +10101,31 @@ fileprivate struct FfiConverterOptionTypeTimestamp: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt64]
+
+    public static func write(_ value: [UInt64], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt64.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt64] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt64]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt64.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -8399,6 +10143,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeAttempt: FfiConverterRustBuffer {
+    typealias SwiftType = [Attempt]
+
+    public static func write(_ value: [Attempt], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAttempt.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Attempt] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Attempt]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAttempt.read(from: &buf))
         }
         return seq
     }
@@ -8931,6 +10700,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_payquery_core_checksum_method_client_provider() != 24981) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_payquery_core_checksum_method_client_start_query() != 12815) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_payquery_core_checksum_method_pendingrequest_finish() != 60335) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8944,6 +10716,24 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_payquery_core_checksum_method_pendingrequest_to_json() != 47948) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_method_queryflow_next() != 52297) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_method_queryflow_receive() != 2417) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_method_queryflow_receive_failure() != 64630) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_method_queryflow_redact() != 50250) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_method_queryflow_result() != 41087) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_method_queryflow_store_reply() != 45340) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_payquery_core_checksum_constructor_client_new() != 63189) {

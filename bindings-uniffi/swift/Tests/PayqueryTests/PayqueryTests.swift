@@ -148,6 +148,34 @@ final class SandboxTests: XCTestCase {
         }
     }
 
+    /// The one-call query: a plain answer, a failover, a token fetch, a forged answer, a poll.
+    func testTheOneCallQuery() async throws {
+        func client(_ name: String) throws -> Client { try Client.fromConfigFile(configs.appendingPathComponent(name).path) }
+        func query(_ client: Client, _ name: String) throws -> Query {
+            try client.query(fromJson: jsonText(try json(configs.appendingPathComponent(name))))
+        }
+        let edu = try client("wechatpay_edu_papay.json")
+        let paid = try query(edu, "wechatpay_edu_papay.query.json")
+        var result = try await edu.query(paid)
+        XCTAssertEqual(result.order.status, .paid)
+        XCTAssertEqual(result.attempts.count, 1)
+        result = try await client("wechatpay_edu_papay.failover.json").query(paid)
+        XCTAssertEqual(result.attempts.map(\.host), [.main, .backup])
+        let mini = try client("wechat_mini_charge.no_token.json")
+        result = try await mini.query(try query(mini, "wechat_mini_charge.query.json"))
+        XCTAssertEqual(result.attempts.map(\.purpose), [.token, .query])
+        let faults = try json(configs.appendingPathComponent("wechatpay_edu_papay.faults.json"))
+        do {
+            _ = try await edu.query(try edu.query(fromJson: jsonText(faults["bad_signature"]!)))
+            XCTFail("a forged answer was accepted")
+        } catch let error as PayqueryError {
+            XCTAssertEqual(error.code, "SIGNATURE_INVALID")
+        }
+        result = try await edu.query(try query(edu, "wechatpay_edu_papay.settling.query.json"), poll: true, pollIntervals: [0.1])
+        XCTAssertEqual(result.order.status, .paid)
+        XCTAssertEqual(result.attempts.count, 3)
+    }
+
     func testTheReadmeExample() async throws {
         let output = try await readmeExample(configDir: configs.path)
         XCTAssertEqual(output, "paid 888 CNY 42000000000000000012 PUB_KEY_ID_0119000000012025010100000000000001")

@@ -293,6 +293,11 @@ uint64_t uniffi_payquery_core_fn_method_client_prepare_query(uint64_t ptr, RustB
 RustBuffer uniffi_payquery_core_fn_method_client_provider(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_CLIENT_START_QUERY
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_CLIENT_START_QUERY
+uint64_t uniffi_payquery_core_fn_method_client_start_query(uint64_t ptr, RustBuffer query, RustBuffer options, int64_t now_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_CLIENT_UNIFFI_TRAIT_DISPLAY
 #define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_CLIENT_UNIFFI_TRAIT_DISPLAY
 RustBuffer uniffi_payquery_core_fn_method_client_uniffi_trait_display(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -341,6 +346,46 @@ RustBuffer uniffi_payquery_core_fn_method_pendingrequest_to_json(uint64_t ptr, R
 #ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_PENDINGREQUEST_UNIFFI_TRAIT_DISPLAY
 #define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_PENDINGREQUEST_UNIFFI_TRAIT_DISPLAY
 RustBuffer uniffi_payquery_core_fn_method_pendingrequest_uniffi_trait_display(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_CLONE_QUERYFLOW
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_CLONE_QUERYFLOW
+uint64_t uniffi_payquery_core_fn_clone_queryflow(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_FREE_QUERYFLOW
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_FREE_QUERYFLOW
+void uniffi_payquery_core_fn_free_queryflow(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_QUERYFLOW_NEXT
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_QUERYFLOW_NEXT
+RustBuffer uniffi_payquery_core_fn_method_queryflow_next(uint64_t ptr, int64_t now_ms, RustBuffer random, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_QUERYFLOW_RECEIVE
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_QUERYFLOW_RECEIVE
+void uniffi_payquery_core_fn_method_queryflow_receive(uint64_t ptr, RustBuffer response, int64_t now_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_QUERYFLOW_RECEIVE_FAILURE
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_QUERYFLOW_RECEIVE_FAILURE
+void uniffi_payquery_core_fn_method_queryflow_receive_failure(uint64_t ptr, RustBuffer kind, RustBuffer detail, int64_t now_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_QUERYFLOW_REDACT
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_QUERYFLOW_REDACT
+RustBuffer uniffi_payquery_core_fn_method_queryflow_redact(uint64_t ptr, RustBuffer text, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_QUERYFLOW_RESULT
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_QUERYFLOW_RESULT
+RustBuffer uniffi_payquery_core_fn_method_queryflow_result(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_QUERYFLOW_STORE_REPLY
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_QUERYFLOW_STORE_REPLY
+void uniffi_payquery_core_fn_method_queryflow_store_reply(uint64_t ptr, RustBuffer reply, int64_t now_ms, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_ACCESSTOKEN_UNIFFI_TRAIT_DISPLAY
@@ -758,6 +803,12 @@ uint16_t uniffi_payquery_core_checksum_method_client_provider(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_CLIENT_START_QUERY
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_CLIENT_START_QUERY
+uint16_t uniffi_payquery_core_checksum_method_client_start_query(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_PENDINGREQUEST_FINISH
 #define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_PENDINGREQUEST_FINISH
 uint16_t uniffi_payquery_core_checksum_method_pendingrequest_finish(void
@@ -785,6 +836,42 @@ uint16_t uniffi_payquery_core_checksum_method_pendingrequest_timestamp(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_PENDINGREQUEST_TO_JSON
 #define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_PENDINGREQUEST_TO_JSON
 uint16_t uniffi_payquery_core_checksum_method_pendingrequest_to_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_QUERYFLOW_NEXT
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_QUERYFLOW_NEXT
+uint16_t uniffi_payquery_core_checksum_method_queryflow_next(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_QUERYFLOW_RECEIVE
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_QUERYFLOW_RECEIVE
+uint16_t uniffi_payquery_core_checksum_method_queryflow_receive(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_QUERYFLOW_RECEIVE_FAILURE
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_QUERYFLOW_RECEIVE_FAILURE
+uint16_t uniffi_payquery_core_checksum_method_queryflow_receive_failure(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_QUERYFLOW_REDACT
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_QUERYFLOW_REDACT
+uint16_t uniffi_payquery_core_checksum_method_queryflow_redact(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_QUERYFLOW_RESULT
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_QUERYFLOW_RESULT
+uint16_t uniffi_payquery_core_checksum_method_queryflow_result(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_QUERYFLOW_STORE_REPLY
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_QUERYFLOW_STORE_REPLY
+uint16_t uniffi_payquery_core_checksum_method_queryflow_store_reply(void
     
 );
 #endif

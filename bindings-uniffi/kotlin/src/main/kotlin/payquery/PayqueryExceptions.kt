@@ -37,6 +37,10 @@ val PayqueryException.retryable: Boolean
 val PayqueryException.backupHostApplies: Boolean
     get() = facts().backupHostApplies
 
+/** The requests [Client.query] made before it gave up (empty for other errors). */
+val PayqueryException.attempts: List<Attempt>
+    get() = facts().attempts
+
 private data class Facts(
     val code: String,
     val reason: String,
@@ -46,18 +50,20 @@ private data class Facts(
     val httpStatus: Int?,
     val retryable: Boolean,
     val backupHostApplies: Boolean,
+    val attempts: List<Attempt>,
 )
 
 private fun PayqueryException.facts(): Facts = when (this) {
-    is PayqueryException.InvalidInput -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
-    is PayqueryException.InvalidConfig -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
-    is PayqueryException.SignatureInvalid -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
-    is PayqueryException.TimestampSkew -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
-    is PayqueryException.ProviderException -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
-    is PayqueryException.RateLimited -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
-    is PayqueryException.TokenExpired -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
-    is PayqueryException.OrderNotFound -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
-    is PayqueryException.DecodeException -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies)
+    is PayqueryException.InvalidInput -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts)
+    is PayqueryException.InvalidConfig -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts)
+    is PayqueryException.SignatureInvalid -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts)
+    is PayqueryException.TimestampSkew -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts)
+    is PayqueryException.ProviderException -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts)
+    is PayqueryException.RateLimited -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts)
+    is PayqueryException.TokenExpired -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts)
+    is PayqueryException.OrderNotFound -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts)
+    is PayqueryException.DecodeException -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts)
+    is PayqueryException.NetworkException -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts)
 }
 
 /**
@@ -85,6 +91,7 @@ fun loneSurrogate(value: String): PayqueryException {
         httpStatus = null,
         retryable = false,
         backupHostApplies = false,
+        attempts = emptyList(),
     )
 }
 
@@ -98,4 +105,5 @@ internal fun invalidConfig(field: String, reason: String): PayqueryException = P
     httpStatus = null,
     retryable = false,
     backupHostApplies = false,
+    attempts = emptyList(),
 )

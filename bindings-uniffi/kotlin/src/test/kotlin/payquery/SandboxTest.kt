@@ -110,7 +110,7 @@ class SandboxTest {
         // A client on WeChat Pay's real main host, behind a fake network that routes both hosts
         // to the sandbox, the main one only while it is up. The host is not signed, so the
         // sandbox verifies the failover request's signature unchanged.
-        val client = Client.fromJson(sandbox.read("wechatpay_edu_papay.json").with("base_url", null).toString())
+        val client = Client.fromJson(sandbox.read("wechatpay_edu_papay.json").with("base_url", null).with("backup_base_url", null).toString())
         val hosts = listOf("https://api.mch.weixin.qq.com", "https://api2.mch.weixin.qq.com")
         var mainUp = false
         fun route(request: HttpRequest, extra: Map<String, String> = emptyMap()): HttpResponse {
@@ -135,13 +135,16 @@ class SandboxTest {
         assertTrue(error.backupHostApplies && error.retryable)
         assertEquals(OrderStatus.PAID, client.parseQuery(route(client.failoverRequest(request)!!), query).order.status)
 
-        val custom = Client.fromConfigFile(sandbox.configPath("wechatpay_edu_papay"))
+        // A custom base_url has no backup unless the config names one (the sandbox's do).
+        val custom = Client.fromJson(sandbox.read("wechatpay_edu_papay.json").with("backup_base_url", null).toString())
         assertNull(custom.failoverRequest(custom.buildQuery(query)))
+        val named = Client.fromConfigFile(sandbox.configPath("wechatpay_edu_papay"))
+        assertTrue(named.failoverRequest(named.buildQuery(query))!!.url.startsWith(sandbox.read("wechatpay_edu_papay.json")["backup_base_url"]!!.str))
     }
 
     @Test
     fun `the README example runs against the sandbox`() {
-        val output = readmeExample(sandbox.configs.path)
+        val output = kotlinx.coroutines.runBlocking { readmeExample(sandbox.configs.path) }
         assertEquals("PAID 888 CNY 2024-05-20T05:14:15Z 42000000000000000012 PUB_KEY_ID_0119000000012025010100000000000001", output)
     }
 }

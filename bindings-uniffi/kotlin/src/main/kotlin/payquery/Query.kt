@@ -1,0 +1,218 @@
+@file:JvmName("PayqueryQuery")
+
+package payquery
+
+// The one-call query's driver for the JVM: a loop over the core's steps (QueryFlow) with no
+// provider branch and no policy of its own — failover, retries, waits, tokens and polling are
+// decided by the core, the same in every language. This file does the I/O: java.net.http
+// (one shared HttpClient by default), delay(), the token store.
+
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.future.await
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeoutOrNull
+import java.io.IOException
+import java.net.ConnectException
+import java.net.URI
+import java.net.UnknownHostException
+import java.net.http.HttpClient
+import java.net.http.HttpConnectTimeoutException
+import java.net.http.HttpRequest.BodyPublishers
+import java.net.http.HttpResponse.BodyHandlers
+import java.net.http.HttpTimeoutException
+import java.security.SecureRandom
+import java.time.Instant
+import javax.net.ssl.SSLException
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.seconds
+
+/**
+ * Where Mini Program access tokens are shared between processes (Redis, a database). Values
+ * are opaque text holding the token: keep them as private as the token. [lock] lets one
+ * process of a fleet fetch while the others wait (default: no lock).
+ */
+interface TokenStore {
+    /** The value under [key], or null. */
+    suspend fun get(key: String): String?
+
+    /** Stores [value] under [key] for [ttlMs] milliseconds. */
+    suspend fun put(key: String, value: String, ttlMs: Long)
+
+    /** Deletes [key] if it still holds exactly [value] (compare-and-delete). */
+    suspend fun invalidate(key: String, value: String)
+
+    /** Takes a lock on [key] for [ttlMs] (e.g. `SET key:lock NX PX ttl`); true when taken. */
+    suspend fun lock(key: String, ttlMs: Long): Boolean = true
+}
+
+/** The HttpClient every query uses unless given one: redirects are never followed. */
+val defaultHttpClient: HttpClient by lazy {
+    HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build()
+}
+
+private val random = SecureRandom()
+
+private fun nowMs(): Long = Instant.now().toEpochMilli()
+
+private fun millis(name: String, value: Duration?): ULong? = value?.let {
+    if (!it.isPositive() || it.isInfinite()) throw invalidInput(name, "`$name` must be a positive duration")
+    it.inWholeMilliseconds.coerceAtLeast(1).toULong()
+}
+
+/**
+ * The one-call query: signs, sends with [http], verifies and parses, failing over, retrying,
+ * waiting and (Mini Program) fetching tokens as payquery's policy says. Returns the result with
+ * its attempts; a failure throws the code's [PayqueryException] with them (a
+ * `NetworkException`'s cause is the HTTP client's own error). Cancelling the coroutine cancels
+ * the query.
+ *
+ * [timeout] applies per request, [deadline] to the whole query (default 30 s; with [poll],
+ * 10 min); [poll] queries again until the status is final, waiting [pollIntervals] (5, 10, 20,
+ * 30, then 60 s), and at the deadline returns the last order with `settled = false`.
+ */
+suspend fun Client.query(
+    query: Query,
+    timeout: Duration = 10.seconds,
+    deadline: Duration? = null,
+    maxAttempts: Int? = null,
+    poll: Boolean = false,
+    pollIntervals: List<Duration>? = null,
+    notFoundGrace: Duration? = null,
+    tokenStore: TokenStore? = null,
+    http: HttpClient = defaultHttpClient,
+): QueryResult {
+    val options = QueryOptions(
+        timeoutMs = millis("timeout", timeout),
+        deadlineMs = millis("deadline", deadline),
+        maxAttempts = maxAttempts?.also { if (it < 1) throw invalidInput("maxAttempts", "`maxAttempts` must be positive") }?.toUInt(),
+        poll = poll,
+        pollIntervalsMs = pollIntervals?.map { millis("pollIntervals", it)!! },
+        notFoundGraceMs = millis("notFoundGrace", notFoundGrace),
+        tokenStore = tokenStore != null,
+    )
+    return startQuery(query, options, nowMs()).use { flow -> drive(flow, http, tokenStore) }
+}
+
+/** [query] for Java and blocking callers: runs the query on the calling thread. */
+@JvmOverloads
+fun Client.queryBlocking(
+    query: Query,
+    timeout: java.time.Duration = java.time.Duration.ofSeconds(10),
+    deadline: java.time.Duration? = null,
+    poll: Boolean = false,
+    tokenStore: TokenStore? = null,
+    http: HttpClient = defaultHttpClient,
+): QueryResult = runBlocking {
+    query(
+        query,
+        timeout = timeout.toMillis().toDuration(),
+        deadline = deadline?.toMillis()?.toDuration(),
+        poll = poll,
+        tokenStore = tokenStore,
+        http = http,
+    )
+}
+
+private fun Long.toDuration(): Duration = with(Duration) { this@toDuration.milliseconds }
+
+private suspend fun drive(flow: QueryFlow, http: HttpClient, tokenStore: TokenStore?): QueryResult {
+    var cause: Throwable? = null
+    while (true) {
+        when (val step = flow.next(nowMs(), ByteArray(32).also(random::nextBytes))) {
+            is QueryStep.Send -> {
+                val answer =
+                    try {
+                        send(http, step.request, step.timeoutMs.toLong(), step.maxBodyBytes.toLong())
+                    } catch (e: CancellationException) {
+                        throw e
+                    } catch (e: Exception) {
+                        cause = e
+                        null.also { flow.receiveFailure(transportKind(e), e.toString(), nowMs()) }
+                    }
+                if (answer != null) flow.receive(answer, nowMs())
+            }
+
+            is QueryStep.Sleep -> delay((step.untilMs - nowMs()).coerceAtLeast(0))
+
+            is QueryStep.Store -> flow.storeReply(storeReply(tokenStore, step.request), nowMs())
+
+            QueryStep.Done ->
+                return try {
+                    flow.result()
+                } catch (e: PayqueryException.NetworkException) {
+                    cause?.let { e.initCause(redacted(flow, it)) }
+                    throw e
+                }
+        }
+    }
+}
+
+/** The HTTP client's error, unless its message quotes a credential: then a redacted copy. */
+private fun redacted(flow: QueryFlow, error: Throwable): Throwable {
+    val text = error.toString()
+    val shown = flow.redact(text)
+    return if (shown == text) error else IOException(shown)
+}
+
+private class Timeout : IOException("no complete answer within the request's timeout")
+
+/** Sends [request] as built and reads at most [maxBody] + 1 bytes of the answer. */
+private suspend fun send(http: HttpClient, request: HttpRequest, timeoutMs: Long, maxBody: Long): HttpResponse = withTimeoutOrNull(timeoutMs) {
+    val builder = java.net.http.HttpRequest.newBuilder(URI.create(request.url))
+    builder.timeout(java.time.Duration.ofMillis(timeoutMs))
+    builder.method(request.method, request.body?.let(BodyPublishers::ofByteArray) ?: BodyPublishers.noBody())
+    request.headers.forEach { builder.header(it.name, it.value) }
+    val response = http.sendAsync(builder.build(), BodyHandlers.ofInputStream()).await()
+    val body = withContext(Dispatchers.IO) { response.body().use { it.readNBytes((maxBody + 1).coerceAtMost(Int.MAX_VALUE.toLong()).toInt()) } }
+    val headers = response.headers().map().flatMap { (name, values) -> values.map { Header(name, it) } }
+    HttpResponse(response.statusCode(), headers, body)
+} ?: throw Timeout()
+
+/** How a request failed to complete, in the flow's words. */
+private fun transportKind(error: Throwable): TransportFailure {
+    var e: Throwable? = error
+    while (e != null) {
+        when (e) {
+            is Timeout, is HttpTimeoutException, is HttpConnectTimeoutException, is java.net.SocketTimeoutException -> return TransportFailure.TIMEOUT
+            is ConnectException -> return TransportFailure.CONNECT
+            is UnknownHostException, is java.nio.channels.UnresolvedAddressException -> return TransportFailure.DNS
+            is SSLException -> return TransportFailure.TLS
+            is java.io.EOFException, is java.net.SocketException -> return TransportFailure.RESET
+        }
+        e = e.cause
+    }
+    // java.net.http reports a connection closed without an answer as a bare IOException.
+    return if (error is IOException) TransportFailure.RESET else TransportFailure.OTHER
+}
+
+private suspend fun storeReply(store: TokenStore?, request: TokenStoreRequest): TokenStoreReply {
+    if (store == null) return TokenStoreReply.Failed
+    return try {
+        when (request) {
+            is TokenStoreRequest.Load -> TokenStoreReply.Loaded(store.get(request.key)?.let(::Secret))
+            is TokenStoreRequest.Lock -> TokenStoreReply.Locked(store.lock(request.key, request.ttlMs.toLong()))
+            is TokenStoreRequest.Save -> TokenStoreReply.Done.also { store.put(request.key, request.value.text, request.ttlMs.toLong()) }
+            is TokenStoreRequest.Invalidate -> TokenStoreReply.Done.also { store.invalidate(request.key, request.value.text) }
+        }
+    } catch (e: CancellationException) {
+        throw e
+    } catch (e: Exception) {
+        // A failing store costs its sharing, never the query.
+        TokenStoreReply.Failed
+    }
+}
+
+private fun invalidInput(field: String, reason: String): PayqueryException = PayqueryException.InvalidInput(
+    code = "INVALID_INPUT",
+    reason = reason,
+    field = field,
+    providerCode = null,
+    providerMessage = null,
+    httpStatus = null,
+    retryable = false,
+    backupHostApplies = false,
+    attempts = emptyList(),
+)
