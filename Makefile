@@ -92,12 +92,15 @@ npm-tools:
 	@test -x $(NPM_TOOLS)/wasm-opt -a -x $(NPM_TOOLS)/tsc -a -x $(NPM_TOOLS)/eslint || (cd bindings-wasm/tools && npm ci --no-audit --no-fund)
 
 # The npm package, installed as users install it: every shared vector, sandbox round trips with
-# fetch, the API surface, the README example compiled by tsc --strict, and npm pack + install.
+# fetch, the one-call query through every policy row, the Redis token store across two
+# processes (tools/with-redis.sh starts a private redis-server), the API surface, the README
+# example compiled by tsc --strict, and npm pack + install.
 # Types: misuse.mts (mistakes that must not compile) and the vectors' documents and results as
 # literals (vector-types.mjs) are compiled under three tsconfigs, the `tsc --init` ones included.
-NODE_TESTS := vectors api sandbox example package memory
+NODE_TESTS := vectors api sandbox query redis-store example package memory
 node-test: npm build
 	mkdir -p bindings-wasm/test/node_modules && ln -sfn ../../pkg bindings-wasm/test/node_modules/payquery
+	ln -sfn ../../tools/node_modules/redis bindings-wasm/test/node_modules/redis
 	$(NPM_TOOLS)/eslint -c bindings-wasm/tools/eslint.config.mjs --max-warnings 0 bindings-wasm bench/node
 	cd bindings-wasm/test && node vector-types.mjs
 	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.init.json
@@ -105,7 +108,7 @@ node-test: npm build
 	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.json
 	$(NPM_TOOLS)/tsc --allowJs --checkJs --noEmit --strict --target es2022 --module nodenext \
 		--types node --typeRoots bindings-wasm/tools/node_modules/@types $(NPM_PKG)/index.cjs
-	cd bindings-wasm/test && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) node --test $(NODE_TESTS:%=%.test.mjs)
+	cd bindings-wasm/test && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $(CURDIR)/tools/with-redis.sh node --test $(NODE_TESTS:%=%.test.mjs)
 
 ## The Python wheel `payquery` (pyo3 abi3 + maturin) in target/wheels/.
 MATURIN_VERSION := 1.16.0
@@ -127,14 +130,15 @@ PY_VENV := $(CURDIR)/target/py-venv
 PY_OLDEST := $(or $(firstword $(wildcard /root/.pyenv/versions/3.9.*/bin/python3.9)),$(PYTHON))
 PY := $(PY_VENV)/bin/python
 PY_TEST_DEPS := 'pytest==9.2.0' 'httpx==0.28.1' 'requests==2.34.2' 'types-requests==2.33.0.20261030' \
-	'cryptography==50.0.2' 'wechatpayv3==2.0.4' 'mypy==2.4.1'
+	'cryptography==50.0.2' 'wechatpayv3==2.0.4' 'mypy==2.4.1' 'redis==8.1.0'
 python-binding-test: wheel build
 	@test -x $(PY) || $(PYTHON) -m venv $(PY_VENV)
-	@$(PY) -c 'import pytest, httpx, requests, cryptography, wechatpayv3, mypy' 2>/dev/null || $(PY) -m pip install --quiet $(PY_TEST_DEPS)
+	@$(PY) -c 'import pytest, httpx, requests, cryptography, wechatpayv3, mypy, redis' 2>/dev/null || $(PY) -m pip install --quiet $(PY_TEST_DEPS)
 	$(PY) -m pip install --quiet --force-reinstall --no-deps $(WHEELS)/payquery-*.whl
-	cd bindings-python/tests && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $(PY) -m pytest -q -p no:cacheprovider .
+	cd bindings-python/tests && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $(CURDIR)/tools/with-redis.sh $(PY) -m pytest -q -p no:cacheprovider .
 	cd bindings-python/tests && $(PY) write_vector_types.py && $(PY) -m mypy --strict --no-incremental .
-	$(PY) -m mypy.stubtest payquery --allowlist bindings-python/stubtest-allowlist.txt
+	$(PY) -m mypy.stubtest payquery --allowlist bindings-python/stubtest-allowlist.txt \
+		--allowlist bindings-python/stubtest-literals.txt
 	rm -rf $(CURDIR)/target/py-fresh && $(PY_OLDEST) -m venv $(CURDIR)/target/py-fresh
 	$(CURDIR)/target/py-fresh/bin/python -m pip install --quiet --no-index $(WHEELS)/payquery-*.whl
 	$(CURDIR)/target/py-fresh/bin/python -c 'import typing, payquery; c = payquery.Client({"provider": "fubei", "app_id": "1", "app_secret": "s"}); \
@@ -191,7 +195,7 @@ swift-check: uniffi-build
 ## Peers come from their registries: wechatpay-node-v3 (npm, bench/node), wechatpayv3 (PyPI),
 ## wechatpay-java (Maven Central, bench/kotlin).
 BENCH_OUT := $(CURDIR)/target/bench
-bench: npm wheel kotlin-sources
+bench: npm wheel kotlin-sources build
 	mkdir -p $(BENCH_OUT)
 	PAYQUERY_BENCH_JSON=$(BENCH_OUT)/rust.json $(CARGO) bench -p payquery-core --bench query_paths --features pure-rust-rsa
 	cd bench/node && npm ci --no-audit --no-fund

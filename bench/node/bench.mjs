@@ -4,8 +4,11 @@
 // other are measured round-robin in one process, so their ratio can be taken round by round.
 // Writes JSON rows to process.argv[2].
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -28,6 +31,31 @@ function group(iters, paths) {
     });
   }
   return rows;
+}
+
+/** The async counterpart of `group`, for paths that do real HTTP. */
+async function asyncGroup(iters, paths) {
+  for (const [, , fn] of paths) for (let i = 0; i < 20; i++) await fn();
+  const rows = paths.map(([id, label]) => ({ id, label, rounds_us: [] }));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [i, [, , fn]] of paths.entries()) {
+      const start = process.hrtime.bigint();
+      for (let n = 0; n < iters; n++) await fn();
+      rows[i].rounds_us.push(Number(process.hrtime.bigint() - start) / iters / 1000);
+    }
+  }
+  return rows;
+}
+
+/** `payquery sandbox` (the debug CLI that `make build` made), with configs written for it. */
+async function startSandbox() {
+  const configs = mkdtempSync(join(tmpdir(), 'payquery-bench-'));
+  const child = spawn(join(ROOT, 'target', 'debug', 'payquery'), ['sandbox', '--port', '0', '--write-configs', configs], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const line = await new Promise((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
+  assert.match(line, /listening on/);
+  return { configs, stop: () => child.kill() };
 }
 
 function vectorCase(file, prefix) {
@@ -101,6 +129,26 @@ const rows = [
     ['noop_call', 'client.provider (one call across the boundary, no work)', () => fubei.provider],
   ]),
 ];
+
+// The one-call query against hand-written build → fetch → parse: the same sandbox, the same
+// HTTP client (global fetch), edu-papay (sign + verify), round-robin.
+const sandbox = await startSandbox();
+const live = await Client.fromConfigFile(join(sandbox.configs, 'wechatpay_edu_papay.json'));
+const liveQuery = JSON.parse(readFileSync(join(sandbox.configs, 'wechatpay_edu_papay.query.json'), 'utf8'));
+const byHand = async () => {
+  const { method, url, headers: sent, body: payload } = live.buildQuery(liveQuery);
+  const res = await fetch(url, { method, headers: sent, body: payload ?? undefined, signal: AbortSignal.timeout(10_000) });
+  return live.parseQuery({ status: res.status, headers: res.headers, body: new Uint8Array(await res.arrayBuffer()) }, { query: liveQuery });
+};
+assert.equal((await live.query(liveQuery)).order.status, 'PAID');
+assert.equal((await byHand()).order.status, 'PAID');
+rows.push(
+  ...(await asyncGroup(100, [
+    ['query_by_hand', 'buildQuery → fetch → parseQuery, edu-papay, sandbox', byHand],
+    ['query_flow', 'client.query (the one-call flow), edu-papay, sandbox', () => live.query(liveQuery)],
+  ])),
+);
+sandbox.stop();
 
 const require = createRequire(import.meta.url);
 const payqueryVersion = JSON.parse(readFileSync(join(ROOT, 'bindings-wasm', 'pkg', 'package.json'), 'utf8')).version;

@@ -5,17 +5,22 @@ process, so their ratio can be taken round by round. Writes JSON rows to argv[1]
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import json
 import platform
 import re
+import subprocess
 import sys
+import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
 import cryptography
+import httpx
 import payquery
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -39,6 +44,102 @@ def group(iters: int, paths: list[tuple[str, str, Callable[[], object]]]) -> lis
                 fn()
             row["rounds_us"].append((time.perf_counter_ns() - start) / iters / 1000)
     return rows
+
+
+@contextlib.contextmanager
+def sandbox() -> Any:
+    """`payquery sandbox` (the debug CLI `make build` made), with configs written for it."""
+    configs = Path(tempfile.mkdtemp(prefix="payquery-bench-"))
+    binary = ROOT / "target" / "debug" / "payquery"
+    args = [str(binary), "sandbox", "--port", "0", "--write-configs", str(configs)]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None and "listening on" in proc.stdout.readline()
+        yield configs
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+class ReplayClient:
+    """An `httpx.AsyncClient` stand-in that answers every request with one recorded answer at
+    once, so that what runs on the event loop is payquery's own code (for the stall figure)."""
+
+    def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.answer = (status, headers, body)
+
+    @contextlib.asynccontextmanager
+    async def stream(self, method: str, url: str, **_: Any) -> Any:
+        status, headers, body = self.answer
+
+        class Response:
+            status_code = status
+
+            class headers_:
+                @staticmethod
+                def multi_items() -> list[tuple[str, str]]:
+                    return headers
+
+            async def aiter_bytes(self) -> Any:
+                yield body
+
+        response = Response()
+        response.headers = Response.headers_  # type: ignore[attr-defined]
+        yield response
+
+
+def flow_rows() -> list[dict[str, Any]]:
+    """The one-call query against hand-written build → send → parse (the same sandbox, the same
+    httpx.Client, edu-papay: sign + verify, round-robin); and the event loop's longest stall
+    while 200 RSA queries run concurrently through query_async."""
+    with sandbox() as configs:
+        client = payquery.Client.from_config_file(configs / "wechatpay_edu_papay.json")
+        query = json.loads((configs / "wechatpay_edu_papay.query.json").read_text(encoding="utf-8"))
+        http = httpx.Client()
+
+        def by_hand() -> payquery.QueryResult:
+            request = client.build_query(query)
+            resp = http.request(request.method, request.url, headers=request.headers, content=request.body, timeout=10)
+            return client.parse_query(status=resp.status_code, headers=resp.headers, body=resp.content, query=query)
+
+        assert by_hand().order.status == client.query(query, http=http).order.status == "PAID"
+        rows = group(
+            100,
+            [
+                ("query_by_hand", "build_query → httpx → parse_query, edu-papay, sandbox", by_hand),
+                (
+                    "query_flow",
+                    "Client.query (the one-call flow), edu-papay, sandbox",
+                    lambda: client.query(query, http=http),
+                ),
+            ],
+        )
+        request = client.build_query(query)
+        recorded = http.request(request.method, request.url, headers=request.headers, content=request.body)
+        replay = ReplayClient(recorded.status_code, list(recorded.headers.multi_items()), recorded.content)
+
+        async def stall_of_200() -> float:
+            stalls: list[float] = []
+            running = True
+
+            async def ticker() -> None:
+                last = time.perf_counter()
+                while running:
+                    await asyncio.sleep(0)
+                    now = time.perf_counter()
+                    stalls.append(now - last)
+                    last = now
+
+            tick = asyncio.create_task(ticker())
+            results = await asyncio.gather(*(client.query_async(query, http=replay) for _ in range(200)))
+            running = False
+            await tick
+            assert all(r.signature_serial for r in results)
+            return max(stalls) * 1e6
+
+        stall = {"id": "async_stall", "label": "query_async: longest event-loop stall, 200 concurrent RSA queries (µs)"}
+        stall["rounds_us"] = [asyncio.run(stall_of_200()) for _ in range(ROUNDS)]
+        return [*rows, stall]
 
 
 def fields(authorization: str) -> dict[str, str]:
@@ -137,6 +238,7 @@ def main() -> None:
             ("noop_call", "Client.provider (one call across the boundary, no work)", lambda: fubei.provider),
         ],
     )
+    rows += flow_rows()
     doc = {
         "language": "python",
         "runtime": f"CPython {platform.python_version()}, payquery {metadata.version('payquery')} (abi3 wheel), "

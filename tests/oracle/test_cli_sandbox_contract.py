@@ -63,6 +63,7 @@ FAULT_CODES = {
     "truncated": "DECODE_ERROR",
     "bad_signature": "SIGNATURE_INVALID",
     "stale_timestamp": "TIMESTAMP_SKEW",
+    "unavailable": "PROVIDER_ERROR",
 }
 
 
@@ -73,7 +74,7 @@ def test_fault_order_ids_work_through_the_cli(sandbox, tmp_path, provider):
     _, configs = sandbox
     config = configs / f"{provider}.json"
     faults = json.loads((configs / f"{provider}.faults.json").read_text(encoding="utf-8"))
-    expected = {"rate_limit", "system_error", "truncated", "slow"}
+    expected = {"rate_limit", "system_error", "truncated", "slow", "unavailable"}
     if provider.startswith("wechatpay_"):
         expected |= {"bad_signature", "stale_timestamp"}
     assert set(faults) == expected

@@ -13,8 +13,19 @@ import kotlinx.serialization.json.put
 import payquery.Client
 import payquery.Header
 import payquery.HttpResponse
+import payquery.OrderStatus
+import payquery.buildQuery
+import payquery.fromConfigFile
+import payquery.fromJson
+import payquery.parseQuery
+import payquery.queryBlocking
+import payquery.queryFromJson
 import java.io.File
 import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest.BodyPublishers
+import java.net.http.HttpResponse.BodyHandlers
+import java.time.Instant
 import java.security.KeyFactory
 import java.security.PrivateKey
 import java.security.PublicKey
@@ -71,6 +82,41 @@ private fun jdkVerify(key: PublicKey, message: ByteArray, signature: ByteArray):
 private fun fields(authorization: String): Map<String, String> =
     Regex("""(\w+)="([^"]*)"""").findAll(authorization).associate { it.groupValues[1] to it.groupValues[2] }
 
+/**
+ * The one-call query against hand-written build → send → parse: the same sandbox, the same
+ * java.net.http client, edu-papay (sign + verify), round-robin.
+ */
+private fun flowRows(root: File): List<Row> {
+    val configs = java.nio.file.Files.createTempDirectory("payquery-bench").toFile()
+    val sandbox = ProcessBuilder(File(root, "target/debug/payquery").path, "sandbox", "--port", "0", "--write-configs", configs.path)
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start()
+    try {
+        check("listening on" in sandbox.inputStream.bufferedReader().readLine())
+        val client = Client.fromConfigFile(File(configs, "wechatpay_edu_papay.json").path)
+        val query = client.queryFromJson(File(configs, "wechatpay_edu_papay.query.json").readText())
+        val http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build()
+        val byHand = {
+            val request = client.buildQuery(query)
+            val builder = java.net.http.HttpRequest.newBuilder(URI.create(request.url)).timeout(java.time.Duration.ofSeconds(10))
+            builder.method(request.method, request.body?.let(BodyPublishers::ofByteArray) ?: BodyPublishers.noBody())
+            request.headers.forEach { builder.header(it.name, it.value) }
+            val response = http.send(builder.build(), BodyHandlers.ofByteArray())
+            val headers = response.headers().map().flatMap { (name, values) -> values.map { Header(name, it) } }
+            client.parseQuery(HttpResponse(response.statusCode(), headers, response.body()), query)
+        }
+        check(byHand().order.status == OrderStatus.PAID && client.queryBlocking(query, http = http).order.status == OrderStatus.PAID)
+        return group(
+            100,
+            listOf(
+                Triple("query_by_hand", "buildQuery → java.net.http → parseQuery, edu-papay, sandbox", byHand),
+                Triple("query_flow", "client.queryBlocking (the one-call flow), edu-papay, sandbox", { client.queryBlocking(query, http = http) }),
+            ),
+        )
+    } finally {
+        sandbox.destroy()
+    }
+}
+
 fun main(args: Array<String>) {
     val vectors = File(args[0], "tests/vectors")
     fun case(file: String, prefix: String): Pair<JsonObject, JsonObject> {
@@ -82,8 +128,8 @@ fun main(args: Array<String>) {
 
     val (config, build) = case("wechatpay_edu_papay.json", "build: seed example")
     val step = build["build"]!!.jsonObject
-    val client = Client(config.toString(), vectors.path)
-    val query = step["query"]!!.toString()
+    val client = Client.fromJson(config.toString(), vectors.path)
+    val query = client.queryFromJson(step["query"]!!.toString())
     val timestamp = step["timestamp"]!!.jsonPrimitive.content.toLong()
     val nonce = step["nonce"]!!.jsonPrimitive.content
     val message = step["expect"]!!.jsonObject["string_to_sign"]!!.jsonPrimitive.content.toByteArray()
@@ -97,7 +143,7 @@ fun main(args: Array<String>) {
     // so ours is built for the ones it used).
     val theirs = credential.getAuthorization(uri, "GET", null)
     val theirFields = fields(theirs)
-    val ours = client.buildQuery(query, theirFields.getValue("timestamp").toLong(), theirFields.getValue("nonce_str"))
+    val ours = client.buildQuery(query, Instant.ofEpochSecond(theirFields.getValue("timestamp").toLong()), theirFields.getValue("nonce_str"))
         .headers.first { it.name == "Authorization" }.value
     check(fields(ours) == theirFields && ours.substringBefore(' ') == theirs.substringBefore(' ')) { "$ours\n$theirs" }
 
@@ -110,14 +156,15 @@ fun main(args: Array<String>) {
     val signed = "${headers["Wechatpay-Timestamp"]}\n${headers["Wechatpay-Nonce"]}\n$text\n".toByteArray()
     val signature = Base64.getDecoder().decode(headers["Wechatpay-Signature"])
     val httpResponse = HttpResponse(200, headers.map { Header(it.key, it.value) }, body)
-    val parseQuery = """{"out_trade_no":"201407033233368018"}"""
-    client.parseQuery(httpResponse, parseQuery, 1_700_000_000)
+    val parseQuery = client.queryFromJson("""{"out_trade_no":"201407033233368018"}""")
+    val parseNow = Instant.ofEpochSecond(1_700_000_000)
+    client.parseQuery(httpResponse, parseQuery, parseNow)
 
     val (fubeiConfig, fubeiBuild) = case("fubei.json", "build: seed request")
-    val fubei = Client(fubeiConfig.toString(), null)
+    val fubei = Client.fromJson(fubeiConfig.toString())
     val fubeiStep = fubeiBuild["build"]!!.jsonObject
-    val fubeiQuery = fubeiStep["query"]!!.toString()
-    val fubeiTimestamp = fubeiStep["timestamp"]!!.jsonPrimitive.content.toLong()
+    val fubeiQuery = fubei.queryFromJson(fubeiStep["query"]!!.toString())
+    val fubeiTimestamp = Instant.ofEpochSecond(fubeiStep["timestamp"]!!.jsonPrimitive.content.toLong())
     val fubeiNonce = fubeiStep["nonce"]!!.jsonPrimitive.content
 
     val rows = group(
@@ -126,8 +173,8 @@ fun main(args: Array<String>) {
             Triple("sign_floor", "java.security.Signature SHA256withRSA sign (bare, loaded key)", {
                 Base64.getEncoder().encodeToString(jdkSign(privateKey, message))
             }),
-            Triple("build_edu", "client.buildQuery edu-papay (given timestamp, nonce)", { client.buildQuery(query, timestamp, nonce) }),
-            Triple("build_edu_default", "client.buildQuery edu-papay (clock + CSPRNG nonce)", { client.buildQuery(query, null, null) }),
+            Triple("build_edu", "client.buildQuery edu-papay (given timestamp, nonce)", { client.buildQuery(query, Instant.ofEpochSecond(timestamp), nonce) }),
+            Triple("build_edu_default", "client.buildQuery edu-papay (clock + CSPRNG nonce)", { client.buildQuery(query) }),
             Triple("peer_build", "wechatpay-java WechatPay2Credential.getAuthorization", { credential.getAuthorization(uri, "GET", null) }),
         ),
     ) + group(
@@ -137,7 +184,7 @@ fun main(args: Array<String>) {
                 Json.parseToJsonElement(text)
                 jdkVerify(publicKey, signed, signature)
             }),
-            Triple("parse_edu", "client.parseQuery edu-papay (verify, decode, normalize)", { client.parseQuery(httpResponse, parseQuery, 1_700_000_000) }),
+            Triple("parse_edu", "client.parseQuery edu-papay (verify, decode, normalize)", { client.parseQuery(httpResponse, parseQuery, parseNow) }),
         ),
     ) + group(
         10_000,
@@ -145,7 +192,7 @@ fun main(args: Array<String>) {
             Triple("build_fubei", "client.buildQuery fubei (MD5)", { fubei.buildQuery(fubeiQuery, fubeiTimestamp, fubeiNonce) }),
             Triple("noop_call", "client.provider() (one call across the boundary, no work)", { fubei.provider() }),
         ),
-    )
+    ) + flowRows(File(args[0]))
 
     val doc = buildJsonObject {
         put("language", "kotlin")
