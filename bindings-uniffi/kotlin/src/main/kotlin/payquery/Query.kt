@@ -8,12 +8,11 @@ package payquery
 // (one shared HttpClient by default), delay(), the token store.
 
 import kotlinx.coroutines.CancellationException
-import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.future.await
 import kotlinx.coroutines.runBlocking
-import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeoutOrNull
+import java.io.ByteArrayOutputStream
 import java.io.IOException
 import java.net.ConnectException
 import java.net.URI
@@ -21,10 +20,17 @@ import java.net.UnknownHostException
 import java.net.http.HttpClient
 import java.net.http.HttpConnectTimeoutException
 import java.net.http.HttpRequest.BodyPublishers
-import java.net.http.HttpResponse.BodyHandlers
+import java.net.http.HttpResponse.BodySubscriber
 import java.net.http.HttpTimeoutException
+import java.nio.ByteBuffer
 import java.security.SecureRandom
 import java.time.Instant
+import java.util.concurrent.CompletableFuture
+import java.util.concurrent.CompletionStage
+import java.util.concurrent.ExecutionException
+import java.util.concurrent.Flow
+import java.util.concurrent.TimeUnit
+import java.util.concurrent.TimeoutException
 import javax.net.ssl.SSLException
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
@@ -84,19 +90,14 @@ suspend fun Client.query(
     tokenStore: TokenStore? = null,
     http: HttpClient = defaultHttpClient,
 ): QueryResult {
-    val options = QueryOptions(
-        timeoutMs = millis("timeout", timeout),
-        deadlineMs = millis("deadline", deadline),
-        maxAttempts = maxAttempts?.also { if (it < 1) throw invalidInput("maxAttempts", "`maxAttempts` must be positive") }?.toUInt(),
-        poll = poll,
-        pollIntervalsMs = pollIntervals?.map { millis("pollIntervals", it)!! },
-        notFoundGraceMs = millis("notFoundGrace", notFoundGrace),
-        tokenStore = tokenStore != null,
-    )
-    return startQuery(query, options, nowMs()).use { flow -> drive(flow, http, tokenStore) }
+    val options = queryOptions(timeout, deadline, maxAttempts, poll, pollIntervals, notFoundGrace, tokenStore)
+    return startQuery(query, options, nowMs()).use { flow -> drive(flow, tokenStore) { r, t, m -> send(http, r, t, m) } }
 }
 
-/** [query] for Java and blocking callers: runs the query on the calling thread. */
+/**
+ * [query] for Java and blocking callers: runs the query on the calling thread, which waits for
+ * each answer as `HttpClient.send` does (no coroutine dispatch per request).
+ */
 @JvmOverloads
 fun Client.queryBlocking(
     query: Query,
@@ -105,27 +106,44 @@ fun Client.queryBlocking(
     poll: Boolean = false,
     tokenStore: TokenStore? = null,
     http: HttpClient = defaultHttpClient,
-): QueryResult = runBlocking {
-    query(
-        query,
-        timeout = timeout.toMillis().toDuration(),
-        deadline = deadline?.toMillis()?.toDuration(),
-        poll = poll,
-        tokenStore = tokenStore,
-        http = http,
-    )
+): QueryResult {
+    val options = queryOptions(timeout.toMillis().toDuration(), deadline?.toMillis()?.toDuration(), null, poll, null, null, tokenStore)
+    return startQuery(query, options, nowMs()).use { flow ->
+        runBlocking { drive(flow, tokenStore) { r, t, m -> sendBlocking(http, r, t, m) } }
+    }
 }
+
+private fun queryOptions(
+    timeout: Duration,
+    deadline: Duration?,
+    maxAttempts: Int?,
+    poll: Boolean,
+    pollIntervals: List<Duration>?,
+    notFoundGrace: Duration?,
+    tokenStore: TokenStore?,
+) = QueryOptions(
+    timeoutMs = millis("timeout", timeout),
+    deadlineMs = millis("deadline", deadline),
+    maxAttempts = maxAttempts?.also { if (it < 1) throw invalidInput("maxAttempts", "`maxAttempts` must be positive") }?.toUInt(),
+    poll = poll,
+    pollIntervalsMs = pollIntervals?.map { millis("pollIntervals", it)!! },
+    notFoundGraceMs = millis("notFoundGrace", notFoundGrace),
+    tokenStore = tokenStore != null,
+)
 
 private fun Long.toDuration(): Duration = with(Duration) { this@toDuration.milliseconds }
 
-private suspend fun drive(flow: QueryFlow, http: HttpClient, tokenStore: TokenStore?): QueryResult {
+/** Sends a request as built: (request, timeout ms, max body bytes) → the answer. */
+private typealias Sender = suspend (HttpRequest, Long, Long) -> HttpResponse
+
+private suspend fun drive(flow: QueryFlow, tokenStore: TokenStore?, send: Sender): QueryResult {
     var cause: Throwable? = null
     while (true) {
         when (val step = flow.next(nowMs(), ByteArray(32).also(random::nextBytes))) {
             is QueryStep.Send -> {
                 val answer =
                     try {
-                        send(http, step.request, step.timeoutMs.toLong(), step.maxBodyBytes.toLong())
+                        send(step.request, step.timeoutMs.toLong(), step.maxBodyBytes.toLong())
                     } catch (e: CancellationException) {
                         throw e
                     } catch (e: Exception) {
@@ -159,17 +177,73 @@ private fun redacted(flow: QueryFlow, error: Throwable): Throwable {
 
 private class Timeout : IOException("no complete answer within the request's timeout")
 
-/** Sends [request] as built and reads at most [maxBody] + 1 bytes of the answer. */
-private suspend fun send(http: HttpClient, request: HttpRequest, timeoutMs: Long, maxBody: Long): HttpResponse = withTimeoutOrNull(timeoutMs) {
+/**
+ * Starts sending [request] as built; the future completes with the answer once its body is in,
+ * or [maxBody] + 1 bytes of it (enough for the core to refuse it as too large).
+ */
+private fun exchange(http: HttpClient, request: HttpRequest, timeoutMs: Long, maxBody: Long): CompletableFuture<HttpResponse> {
     val builder = java.net.http.HttpRequest.newBuilder(URI.create(request.url))
     builder.timeout(java.time.Duration.ofMillis(timeoutMs))
     builder.method(request.method, request.body?.let(BodyPublishers::ofByteArray) ?: BodyPublishers.noBody())
     request.headers.forEach { builder.header(it.name, it.value) }
-    val response = http.sendAsync(builder.build(), BodyHandlers.ofInputStream()).await()
-    val body = withContext(Dispatchers.IO) { response.body().use { it.readNBytes((maxBody + 1).coerceAtMost(Int.MAX_VALUE.toLong()).toInt()) } }
-    val headers = response.headers().map().flatMap { (name, values) -> values.map { Header(name, it) } }
-    HttpResponse(response.statusCode(), headers, body)
-} ?: throw Timeout()
+    val limit = (maxBody + 1).coerceAtMost(Int.MAX_VALUE.toLong() - 8).toInt()
+    return http.sendAsync(builder.build()) { LimitedBody(limit) }.thenApply { response ->
+        val headers = response.headers().map().flatMap { (name, values) -> values.map { Header(name, it) } }
+        HttpResponse(response.statusCode(), headers, response.body())
+    }
+}
+
+private suspend fun send(http: HttpClient, request: HttpRequest, timeoutMs: Long, maxBody: Long): HttpResponse =
+    withTimeoutOrNull(timeoutMs) { exchange(http, request, timeoutMs, maxBody).await() } ?: throw Timeout()
+
+private fun sendBlocking(http: HttpClient, request: HttpRequest, timeoutMs: Long, maxBody: Long): HttpResponse {
+    val answer = exchange(http, request, timeoutMs, maxBody)
+    return try {
+        answer.get(timeoutMs, TimeUnit.MILLISECONDS)
+    } catch (e: TimeoutException) {
+        answer.cancel(true)
+        throw Timeout()
+    } catch (e: ExecutionException) {
+        throw e.cause ?: e
+    } catch (e: InterruptedException) {
+        answer.cancel(true)
+        Thread.currentThread().interrupt()
+        throw e
+    }
+}
+
+/** Collects at most [limit] bytes of a body, then stops reading (the rest is never buffered). */
+private class LimitedBody(private val limit: Int) : BodySubscriber<ByteArray> {
+    private val collected = ByteArrayOutputStream()
+    private val result = CompletableFuture<ByteArray>()
+    private var subscription: Flow.Subscription? = null
+
+    override fun getBody(): CompletionStage<ByteArray> = result
+
+    override fun onSubscribe(subscription: Flow.Subscription) {
+        this.subscription = subscription
+        subscription.request(Long.MAX_VALUE)
+    }
+
+    override fun onNext(item: List<ByteBuffer>) {
+        for (buffer in item) {
+            val take = minOf(buffer.remaining(), limit - collected.size())
+            if (take > 0) collected.write(ByteArray(take).also(buffer::get))
+        }
+        if (collected.size() >= limit) {
+            subscription?.cancel()
+            result.complete(collected.toByteArray())
+        }
+    }
+
+    override fun onError(throwable: Throwable) {
+        result.completeExceptionally(throwable)
+    }
+
+    override fun onComplete() {
+        result.complete(collected.toByteArray())
+    }
+}
 
 /** How a request failed to complete, in the flow's words. */
 private fun transportKind(error: Throwable): TransportFailure {

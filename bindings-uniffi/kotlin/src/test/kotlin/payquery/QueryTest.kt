@@ -167,6 +167,20 @@ class QueryTest {
         val client = client("fubei.json")
         val query = client.queryFromJson(sandbox.read("fubei.query.json").toString())
         assertEquals(OrderStatus.PAID, client.queryBlocking(query).order.status)
+        // The blocking sender keeps the same policy: failover, per-request timeout, one attempt
+        // for a forged answer.
+        val failover = client("fubei.failover.json").queryBlocking(query)
+        assertEquals(listOf(HostRole.MAIN to ErrorCode.NETWORK_ERROR, HostRole.BACKUP to null), failover.attempts.map { it.host to it.error })
+        val faults = sandbox.read("fubei.faults.json")
+        val timedOut = assertThrows<PayqueryException.NetworkException> {
+            client.queryBlocking(client.queryFromJson(faults["slow"]!!.jsonObject.toString()), timeout = java.time.Duration.ofMillis(500))
+        }
+        assertEquals(TransportFailure.TIMEOUT, timedOut.attempts[0].transport)
+        assertEquals(HostRole.BACKUP, timedOut.attempts[1].host)
+        assertNotNull(timedOut.cause)
+        val edu = client("wechatpay_edu_papay.json")
+        val forged = edu.queryFromJson(sandbox.read("wechatpay_edu_papay.faults.json")["bad_signature"]!!.jsonObject.toString())
+        assertEquals(1, assertThrows<PayqueryException.SignatureInvalid> { edu.queryBlocking(forged) }.attempts.size)
         // Cancelling the coroutine cancels the query (the slow answer is never waited for).
         val slow = client.queryFromJson(sandbox.read("fubei.faults.json")["slow"]!!.jsonObject.toString())
         runBlocking {
