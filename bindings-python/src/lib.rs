@@ -577,6 +577,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(order_statuses, m)?)?;
     m.add_function(wrap_pyfunction!(redact_request, m)?)?;
     m.add("USER_AGENT", payquery_core::USER_AGENT)?;
+    m.add("VERSION", payquery_core::VERSION)?;
     m.add("MAX_DOCUMENT_BYTES", payquery_core::MAX_DOCUMENT_BYTES)?;
     Ok(())
 }

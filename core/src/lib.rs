@@ -98,6 +98,9 @@ pub use providers::wechatpay::payscore_oversea::{
 };
 pub use providers::wechatpay::{PendingRequest, PlatformCertificateConfig, WechatPayConfig};
 
+/// payquery's version: the workspace's, which every package (npm, wheel, Maven) carries too.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The `User-Agent` payquery sends where a provider asks for one.
 pub const USER_AGENT: &str = concat!("payquery/", env!("CARGO_PKG_VERSION"));
 

@@ -49,10 +49,17 @@ __all__ = [
 ]
 __all__ += _models.__all__
 
+__version__: str = _native.VERSION
+"""This package's version (the Rust core's: one version for every package)."""
+
 ERROR_CODES: tuple[str, ...] = tuple(_native.error_codes())
 """The core's stable error codes, in its order."""
 
 _INT64 = range(-(2**63), 2**63)
+
+
+def _query_result(text: str) -> QueryResult:
+    return QueryResult._from_json(json.loads(text), text)
 
 
 def _raise_from_native(error: _native.NativeError) -> PayqueryError:
@@ -379,7 +386,7 @@ class Client:
             text = _query.run(flow, http, token_store)
         except _native.NativeError as e:
             raise _raise_from_native(e) from e.__cause__
-        return QueryResult._from_json(json.loads(text), text)
+        return _query_result(text)
 
     async def query_async(
         self,
@@ -402,10 +409,9 @@ class Client:
             query, timeout, deadline, max_attempts, poll, poll_intervals, not_found_grace, token_store
         )
         try:
-            text = await _query.run_async(flow, http, token_store)
+            return await _query.run_async(flow, http, token_store, _query_result)
         except _native.NativeError as e:
             raise _raise_from_native(e) from e.__cause__
-        return QueryResult._from_json(json.loads(text), text)
 
     def _start_query(
         self,

@@ -9,6 +9,7 @@ __all__ = [
     "NativeQueryFlow",
     "MAX_DOCUMENT_BYTES",
     "USER_AGENT",
+    "VERSION",
     "error_codes",
     "order_statuses",
     "redact_request",
@@ -16,6 +17,7 @@ __all__ = [
 
 _Request = tuple[str, str, list[tuple[str, str]], bytes | None]
 USER_AGENT: str
+VERSION: str
 MAX_DOCUMENT_BYTES: int
 
 class NativeError(Exception):
