@@ -5,7 +5,8 @@ CARGO ?= cargo
 PYTHON ?= python3
 PAYQUERY := target/debug/payquery
 
-.PHONY: demo test setup lint deny rust-test vectors-check types types-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test uniffi-build kotlin-sources kotlin swift swift-check
+.PHONY: demo test setup lint deny rust-test vectors-check types types-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test uniffi-build kotlin-sources kotlin swift swift-check \
+	dist dist-tools dist-npm dist-python dist-maven
 
 ## The main job: start the built-in sandbox and query all five providers through it.
 demo: build
@@ -15,7 +16,7 @@ build:
 	$(CARGO) build -p payquery-cli
 
 ## Every test in every language (what CI runs).
-test: setup lint deny vectors-check types-check rust-test python-test node-test python-binding-test kotlin swift-check
+test: setup lint deny vectors-check types-check rust-test python-test node-test python-binding-test kotlin swift-check dist
 	@echo "make test: all green"
 
 setup:
@@ -35,8 +36,8 @@ lint:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
 	$(TYPEGEN) fmt -- --check
 	$(TYPEGEN) clippy --all-targets -- -D warnings
-	$(PYTHON) -m ruff check tests fuzz bindings-python bench
-	$(PYTHON) -m ruff format --check tests fuzz bindings-python bench
+	$(PYTHON) -m ruff check tests fuzz bindings-python bench tools
+	$(PYTHON) -m ruff format --check tests fuzz bindings-python bench tools
 
 # Dependency policy (deny.toml): licenses, banned crates, sources. Advisories: SECURITY.md.
 DENY_VENV := $(CURDIR)/target/deny-venv
@@ -89,7 +90,7 @@ npm: npm-tools
 npm-tools:
 	@rustup target list --installed 2>/dev/null | grep -q '^$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
 	@wasm-bindgen --version 2>/dev/null | grep -q ' $(WASM_BINDGEN_VERSION)' || $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
-	@test -x $(NPM_TOOLS)/wasm-opt -a -x $(NPM_TOOLS)/tsc -a -x $(NPM_TOOLS)/eslint || (cd bindings-wasm/tools && npm ci --no-audit --no-fund)
+	@test -x $(NPM_TOOLS)/wasm-opt -a -x $(NPM_TOOLS)/tsc -a -x $(NPM_TOOLS)/eslint -a -x $(NPM_TOOLS)/attw || (cd bindings-wasm/tools && npm ci --no-audit --no-fund)
 
 # The npm package, installed as users install it: every shared vector, sandbox round trips with
 # fetch, the one-call query through every policy row, the Redis token store across two
@@ -110,15 +111,32 @@ node-test: npm build
 		--types node --typeRoots bindings-wasm/tools/node_modules/@types $(NPM_PKG)/index.cjs
 	cd bindings-wasm/test && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $(CURDIR)/tools/with-redis.sh node --test $(NODE_TESTS:%=%.test.mjs)
 
-## The Python wheel `payquery` (pyo3 abi3 + maturin) in target/wheels/.
-MATURIN_VERSION := 1.16.0
-WHEELS := $(CURDIR)/target/wheels
-wheel:
-	@$(PYTHON) -m maturin --version 2>/dev/null | grep -q ' $(MATURIN_VERSION)' || $(PYTHON) -m pip install --quiet 'maturin==$(MATURIN_VERSION)'
+## The Python wheel `payquery` (pyo3 abi3 + maturin), exactly as users download it: built with
+## zig for manylinux2014 (glibc >= 2.17) x86_64, stripped, in dist/python/. `make dist` adds
+## aarch64, musllinux and the sdist.
+VERSION := $(shell sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
+DIST := $(CURDIR)/dist
+WHEELS := $(DIST)/python
+WHEEL := $(WHEELS)/payquery-$(VERSION)-cp39-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl
+# Release tools in a venv of their own, pinned: maturin, zig (the cross linker, from PyPI),
+# cargo-zigbuild (the same for the Kotlin natives), auditwheel and twine (the checks).
+DIST_VENV := $(CURDIR)/target/dist-venv
+DIST_TOOLS := 'maturin==1.16.0' 'ziglang==0.17.1' 'cargo-zigbuild==0.24.1' 'auditwheel==6.8.2' 'twine==7.0.0'
+MATURIN := PATH=$(DIST_VENV)/bin:$$PATH $(DIST_VENV)/bin/maturin
+dist-tools:
+	@test -x $(DIST_VENV)/bin/python || $(PYTHON) -m venv $(DIST_VENV)
+	@$(DIST_VENV)/bin/pip freeze 2>/dev/null | grep -qx 'twine==7.0.0' || $(DIST_VENV)/bin/pip install --quiet $(DIST_TOOLS)
+	@for t in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do \
+		rustup target list --installed 2>/dev/null | grep -qx $$t || rustup target add $$t; done
+
+# wheel-<rust target>-<compatibility>: one abi3 wheel into dist/python.
+wheel-%: dist-tools
 	$(PYTHON) bindings-python/readme.py
-	rm -f $(WHEELS)/payquery-*.whl
-	cd bindings-python && $(PYTHON) -m maturin build --release --out $(WHEELS)
-	@echo "wheel: $$(ls $(WHEELS)/payquery-*.whl) $$(wc -c < $$(ls $(WHEELS)/payquery-*.whl)) bytes"
+	cd bindings-python && $(MATURIN) build --release --strip --zig --out $(WHEELS) \
+		--target $(word 1,$(subst +, ,$*)) --compatibility $(word 2,$(subst +, ,$*))
+
+wheel: wheel-x86_64-unknown-linux-gnu+manylinux2014
+	@echo "wheel: $(WHEEL), $$(wc -c < $(WHEEL)) bytes"
 
 # The wheel as users get it: installed into a venv of its own (absolute path, so it works from
 # any directory), tested with pytest against the vectors and the sandbox, the stub and the tests
@@ -134,13 +152,13 @@ PY_TEST_DEPS := 'pytest==9.2.0' 'httpx==0.28.1' 'requests==2.34.2' 'types-reques
 python-binding-test: wheel build
 	@test -x $(PY) || $(PYTHON) -m venv $(PY_VENV)
 	@$(PY) -c 'import pytest, httpx, requests, cryptography, wechatpayv3, mypy, redis' 2>/dev/null || $(PY) -m pip install --quiet $(PY_TEST_DEPS)
-	$(PY) -m pip install --quiet --force-reinstall --no-deps $(WHEELS)/payquery-*.whl
+	$(PY) -m pip install --quiet --force-reinstall --no-deps $(WHEEL)
 	cd bindings-python/tests && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $(CURDIR)/tools/with-redis.sh $(PY) -m pytest -q -p no:cacheprovider .
 	cd bindings-python/tests && $(PY) write_vector_types.py && $(PY) -m mypy --strict --no-incremental .
 	$(PY) -m mypy.stubtest payquery --allowlist bindings-python/stubtest-allowlist.txt \
 		--allowlist bindings-python/stubtest-literals.txt
 	rm -rf $(CURDIR)/target/py-fresh && $(PY_OLDEST) -m venv $(CURDIR)/target/py-fresh
-	$(CURDIR)/target/py-fresh/bin/python -m pip install --quiet --no-index $(WHEELS)/payquery-*.whl
+	$(CURDIR)/target/py-fresh/bin/python -m pip install --quiet --no-index $(WHEEL)
 	$(CURDIR)/target/py-fresh/bin/python -c 'import typing, payquery; c = payquery.Client({"provider": "fubei", "app_id": "1", "app_secret": "s"}); \
 		hints = [typing.get_type_hints(t) for t in (payquery.Order, payquery.QueryResult, payquery.HttpRequest, payquery.Money, payquery.AccessToken, payquery.FubeiConfig, payquery.WechatPayConfig, payquery.EduPapayTransaction, payquery.PayscoreOverseaQueryByQueryId)]; \
 		print("fresh venv:", c, len(payquery.ERROR_CODES), "error codes,", sum(map(len, hints)), "type hints resolved")'
@@ -190,6 +208,56 @@ swift-check: uniffi-build
 	clang -fsyntax-only -Werror -Wall -Wextra -I $(SWIFT_DIR)/Sources/PayqueryFFI/include $(SWIFT_DIR)/Sources/PayqueryFFI/PayqueryFFI.c
 	@echo "Swift bindings up to date; C header compiles cleanly"
 
+## Release artifacts, as users install them, in dist/ (one version: the workspace's):
+##   dist/npm/payquery-<v>.tgz      npm pack, checked by publint and attw (every resolution mode)
+##   dist/python/                   abi3 wheels: manylinux2014 + musllinux_1_2, x86_64 + aarch64; sdist
+##   dist/maven/                    dev.payquery:payquery-kotlin:<v>, the natives inside the JAR
+## tools/check_dist.py checks what cannot run here (aarch64, musl) structurally: ELF machine,
+## NEEDED entries, stripped, tags, versions. `make test` runs all of it.
+dist: dist-npm dist-python dist-maven
+	$(DIST_VENV)/bin/python tools/check_dist.py $(DIST) $(VERSION)
+	@echo "make dist: $$(cd $(DIST) && find . -type f \( -name '*.tgz' -o -name '*.whl' -o -name '*.tar.gz' -o -name '*.jar' \) | sort | tr '\n' ' ')"
+
+dist-npm: npm
+	rm -rf $(DIST)/npm && mkdir -p $(DIST)/npm
+	cd $(NPM_PKG) && npm pack --quiet --pack-destination $(DIST)/npm
+	$(NPM_TOOLS)/publint run --strict $(DIST)/npm/payquery-$(VERSION).tgz
+	$(NPM_TOOLS)/attw $(DIST)/npm/payquery-$(VERSION).tgz
+
+# The sdist is built in a venv of the newest CPython here, from the tarball alone (this machine
+# has Rust), into a target dir of its own so that reruns are incremental.
+PY_NEWEST := $(or $(lastword $(sort $(wildcard /root/.pyenv/versions/3.1[0-9].*/bin/python3.1[0-9]))),$(PYTHON))
+dist-python: build wheel wheel-aarch64-unknown-linux-gnu+manylinux2014 wheel-x86_64-unknown-linux-musl+musllinux_1_2 \
+		wheel-aarch64-unknown-linux-musl+musllinux_1_2
+	rm -f $(WHEELS)/payquery-*.tar.gz
+	cd bindings-python && $(MATURIN) sdist --out $(WHEELS)
+	for w in $(WHEELS)/*manylinux*.whl; do $(DIST_VENV)/bin/auditwheel show $$w; done
+	$(DIST_VENV)/bin/twine check --strict $(WHEELS)/*
+	for py in $(PY_OLDEST) $(PY_NEWEST); do \
+		rm -rf target/py-dist && $$py -m venv target/py-dist && \
+		target/py-dist/bin/python -m pip install --quiet --no-index $(WHEEL) && \
+		PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) target/py-dist/bin/python tools/smoke_wheel.py; done
+	rm -rf target/py-sdist && $(PY_NEWEST) -m venv target/py-sdist
+	CARGO_TARGET_DIR=$(CURDIR)/target/sdist target/py-sdist/bin/python -m pip install --quiet $(WHEELS)/payquery-$(VERSION).tar.gz
+	PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) target/py-sdist/bin/python tools/smoke_wheel.py
+
+# The Kotlin artifact: release natives for glibc >= 2.17 (cargo-zigbuild), put where JNA's
+# resource loader looks (<os>-<arch>/ on the classpath), deployed with its sources JAR and pom to
+# a file: repository. A consumer project that only declares the dependency then queries the sandbox.
+NATIVES := $(CURDIR)/target/natives
+ZIGBUILD := PATH=$(DIST_VENV)/bin:$$PATH CARGO_PROFILE_RELEASE_STRIP=symbols $(DIST_VENV)/bin/cargo-zigbuild zigbuild
+dist-maven: dist-tools kotlin-sources build
+	$(ZIGBUILD) --release -p payquery-uniffi --target x86_64-unknown-linux-gnu.2.17 --target aarch64-unknown-linux-gnu.2.17
+	rm -rf $(NATIVES) && mkdir -p $(NATIVES)/linux-x86-64 $(NATIVES)/linux-aarch64
+	cp target/x86_64-unknown-linux-gnu/release/libpayquery_uniffi.so $(NATIVES)/linux-x86-64/
+	cp target/aarch64-unknown-linux-gnu/release/libpayquery_uniffi.so $(NATIVES)/linux-aarch64/
+	rm -rf $(DIST)/maven
+	cd $(KOTLIN_DIR) && mvn -B -ntp -Dmaven.repo.local=$(MVN_REPO) -Pdist -Dpayquery.natives=$(NATIVES) \
+		-Dmaven.test.skip=true -DaltDeploymentRepository=dist::file://$(DIST)/maven deploy
+	rm -rf $(MVN_REPO)/dev/payquery
+	cd tests/maven-consumer && mvn -B -ntp -Dmaven.repo.local=$(MVN_REPO) -Dpayquery.dist=$(DIST)/maven \
+		-Dpayquery.bin=$(CURDIR)/$(PAYQUERY) test
+
 ## Benchmarks in every language against the floor and the peers, in one run (release builds;
 ## absolute numbers move with the machine's load, compare the ratios): rewrites BENCHMARKS.md.
 ## Peers come from their registries: wechatpay-node-v3 (npm, bench/node), wechatpayv3 (PyPI),
@@ -202,7 +270,7 @@ bench: npm wheel kotlin-sources build
 	node bench/node/bench.mjs $(BENCH_OUT)/node.json
 	@test -x $(PY) || $(PYTHON) -m venv $(PY_VENV)
 	@$(PY) -c 'import cryptography, wechatpayv3' 2>/dev/null || $(PY) -m pip install --quiet $(PY_TEST_DEPS)
-	$(PY) -m pip install --quiet --force-reinstall --no-deps $(WHEELS)/payquery-*.whl
+	$(PY) -m pip install --quiet --force-reinstall --no-deps $(WHEEL)
 	$(PY) bench/python/bench.py $(BENCH_OUT)/python.json
 	$(CARGO) build --release -p payquery-uniffi
 	cd bench/kotlin && mvn -B -ntp -Dmaven.repo.local=$(MVN_REPO) -Dbench.out=$(BENCH_OUT)/kotlin.json compile exec:exec

@@ -18,6 +18,7 @@ test('npm pack → npm install → require and import', () => {
   assert.deepEqual(manifest.engines, { node: '>=18' });
   assert.equal(manifest.scripts, undefined, 'no install scripts');
   assert.equal(manifest.dependencies, undefined, 'no runtime dependencies');
+  assert.equal(manifest.type, 'commonjs', 'the type is stated, not guessed');
   const cargo = readFileSync(join(ROOT, 'Cargo.toml'), 'utf8');
   assert.match(cargo, new RegExp(`\\nversion = "${manifest.version.replaceAll('.', '\\.')}"`), 'version follows Cargo.toml');
 
@@ -25,6 +26,8 @@ test('npm pack → npm install → require and import', () => {
   const [packed] = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', packDir], { cwd: pkg, encoding: 'utf8' }));
   const files = packed.files.map((f) => f.path).sort();
   assert.deepEqual(files, [
+    'LICENSE-APACHE',
+    'LICENSE-MIT',
     'README.md',
     'index.cjs',
     'index.d.mts',

@@ -15,6 +15,9 @@ if (!version) throw new Error('no [workspace.package] version in Cargo.toml');
 for (const file of ['index.cjs', 'index.mjs', 'index.d.ts', 'models.cjs', 'models.d.ts']) {
   copyFileSync(join(source, file), join(target, file));
 }
+for (const file of ['LICENSE-MIT', 'LICENSE-APACHE']) {
+  copyFileSync(join(here, '..', '..', file), join(target, file));
+}
 // The package README is the repository README's Node section: one text, never two.
 const readme = readFileSync(join(here, '..', '..', 'README.md'), 'utf8');
 const start = readme.indexOf('## Node (npm package `payquery`)');

@@ -1,0 +1,210 @@
+"""Checks dist/ as a user's machine would see it (make dist), including what cannot run here.
+
+The aarch64 and musl artifacts cannot be executed on this x86_64 glibc machine, so they are
+checked structurally: every shared library's ELF machine, that it is stripped, that it needs no
+library beyond the platform's C runtime, and (glibc) no symbol version newer than the platform
+tag allows. Every package must carry the workspace's version, the two license files, and the
+artifacts a user's installer expects (wheel tags, the JNA resource paths inside the JAR, the pom's
+dependencies). Runs in target/dist-venv, where auditwheel brings pyelftools.
+
+Usage: python tools/check_dist.py DIST_DIR VERSION
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+from elftools.elf.dynamic import DynamicSection
+from elftools.elf.elffile import ELFFile
+from elftools.elf.gnuversions import GNUVerNeedSection
+
+ROOT = Path(__file__).resolve().parent.parent
+LICENSES = ("LICENSE-MIT", "LICENSE-APACHE")
+
+
+@dataclass(frozen=True)
+class Platform:
+    """What a shared library for one platform may look like."""
+
+    machine: str  # pyelftools' e_machine name
+    libc: str  # "glibc" or "musl"
+    allowed_needed: frozenset[str]
+    max_glibc: tuple[int, int] | None = None
+
+
+GLIBC_LIBS = frozenset({"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "libgcc_s.so.1"})
+GLIBC_X86_64 = Platform("EM_X86_64", "glibc", GLIBC_LIBS | {"ld-linux-x86-64.so.2"}, (2, 17))
+GLIBC_AARCH64 = Platform("EM_AARCH64", "glibc", GLIBC_LIBS | {"ld-linux-aarch64.so.1"}, (2, 17))
+# zig links musl's libc as `libc.so`; the loader (ld-musl-<arch>.so.1) provides it.
+MUSL_X86_64 = Platform("EM_X86_64", "musl", frozenset({"libc.so", "libc.musl-x86_64.so.1"}))
+MUSL_AARCH64 = Platform("EM_AARCH64", "musl", frozenset({"libc.so", "libc.musl-aarch64.so.1"}))
+
+WHEELS = {
+    "manylinux2014_x86_64.manylinux_2_17_x86_64": GLIBC_X86_64,
+    "manylinux2014_aarch64.manylinux_2_17_aarch64": GLIBC_AARCH64,
+    "musllinux_1_2_x86_64": MUSL_X86_64,
+    "musllinux_1_2_aarch64": MUSL_AARCH64,
+}
+JNA_NATIVES = {"linux-x86-64": GLIBC_X86_64, "linux-aarch64": GLIBC_AARCH64}
+
+problems: list[str] = []
+
+
+def check(condition: bool, what: str) -> None:
+    if not condition:
+        problems.append(what)
+
+
+def check_library(name: str, data: bytes, platform: Platform) -> str:
+    """Checks one shared library; returns a one-line summary."""
+    elf = ELFFile(io.BytesIO(data))
+    machine = elf["e_machine"]
+    check(machine == platform.machine, f"{name}: ELF machine {machine}, expected {platform.machine}")
+    check(elf["e_type"] == "ET_DYN", f"{name}: not a shared library ({elf['e_type']})")
+    sections = {section.name for section in elf.iter_sections()}
+    check(".symtab" not in sections, f"{name}: not stripped (has .symtab)")
+    debug = sorted(s for s in sections if s.startswith(".debug"))
+    check(not debug, f"{name}: carries debug sections {debug}")
+    needed: list[str] = []
+    for section in elf.iter_sections():
+        if isinstance(section, DynamicSection):
+            needed += [tag.needed for tag in section.iter_tags() if tag.entry.d_tag == "DT_NEEDED"]
+    unexpected = sorted(set(needed) - platform.allowed_needed)
+    check(not unexpected, f"{name}: needs {unexpected}, beyond the {platform.libc} C runtime")
+    newest = (0, 0)
+    for section in elf.iter_sections():
+        if isinstance(section, GNUVerNeedSection):
+            for _, auxiliaries in section.iter_versions():
+                for aux in auxiliaries:
+                    match = re.fullmatch(r"GLIBC_(\d+)\.(\d+)(?:\.\d+)?", aux.name)
+                    if match:
+                        newest = max(newest, (int(match[1]), int(match[2])))
+    if platform.libc == "musl":
+        check(newest == (0, 0), f"{name}: a musl library that asks for glibc symbol versions")
+    elif platform.max_glibc is not None:
+        check(newest <= platform.max_glibc, f"{name}: needs GLIBC_{newest[0]}.{newest[1]}, newer than the tag allows")
+    glibc = f", newest GLIBC_{newest[0]}.{newest[1]}" if newest != (0, 0) else ""
+    size = f"{len(data) / 2**20:.1f} MiB"
+    stripped = "stripped" if ".symtab" not in sections and not debug else "NOT stripped"
+    return f"{machine.removeprefix('EM_').lower()} {platform.libc}, {stripped}, {size}, needs {sorted(needed)}{glibc}"
+
+
+def check_npm(dist: Path, version: str) -> None:
+    tarball = dist / "npm" / f"payquery-{version}.tgz"
+    check(tarball.is_file(), f"missing {tarball}")
+    if not tarball.is_file():
+        return
+    with tarfile.open(tarball) as tar:
+        names = set(tar.getnames())
+        manifest = tar.extractfile("package/package.json")
+        assert manifest is not None
+        declared = re.search(r'"version":\s*"([^"]+)"', manifest.read().decode())
+    check(declared is not None and declared[1] == version, f"{tarball.name}: package.json version is not {version}")
+    for required in (*LICENSES, "native/payquery_wasm_bg.wasm", "index.d.ts", "index.d.mts", "README.md"):
+        check(f"package/{required}" in names, f"{tarball.name}: lacks {required}")
+    print(f"npm    {tarball.name}: {len(names)} files, {tarball.stat().st_size / 1024:.0f} KiB")
+
+
+def check_python(dist: Path, version: str) -> None:
+    folder = dist / "python"
+    for tag, platform in WHEELS.items():
+        wheel = folder / f"payquery-{version}-cp39-abi3-{tag}.whl"
+        check(wheel.is_file(), f"missing {wheel.name}")
+        if not wheel.is_file():
+            continue
+        with zipfile.ZipFile(wheel) as archive:
+            names = archive.namelist()
+            info = f"payquery-{version}.dist-info"
+            wheel_meta = archive.read(f"{info}/WHEEL").decode()
+            metadata = archive.read(f"{info}/METADATA").decode()
+            tags = sorted(re.findall(r"^Tag: (.+)$", wheel_meta, re.M))
+            expected = sorted(f"cp39-abi3-{t}" for t in tag.split("."))
+            check(tags == expected, f"{wheel.name}: WHEEL tags {tags}, expected {expected}")
+            check(f"\nVersion: {version}\n" in metadata, f"{wheel.name}: METADATA version is not {version}")
+            for license_file in LICENSES:
+                check(f"{info}/licenses/{license_file}" in names, f"{wheel.name}: lacks {license_file}")
+            check("payquery/py.typed" in names, f"{wheel.name}: lacks py.typed")
+            libraries = [n for n in names if n.endswith(".so")]
+            check(libraries == ["payquery/_native.abi3.so"], f"{wheel.name}: shared libraries {libraries}")
+            summary = ""
+            if libraries:
+                summary = check_library(f"{wheel.name}:{libraries[0]}", archive.read(libraries[0]), platform)
+        print(f"python {wheel.name}: {summary}")
+    sdist = folder / f"payquery-{version}.tar.gz"
+    check(sdist.is_file(), f"missing {sdist.name}")
+    if sdist.is_file():
+        with tarfile.open(sdist) as tar:
+            names = set(tar.getnames())
+        top = f"payquery-{version}"
+        for required in ("pyproject.toml", "PKG-INFO", "Cargo.toml", "Cargo.lock", "core/src/lib.rs", *LICENSES):
+            found = any(n == f"{top}/{required}" or n.endswith(f"/{required}") for n in names)
+            check(found, f"{sdist.name}: lacks {required}")
+        print(f"python {sdist.name}: {len(names)} files, {sdist.stat().st_size / 1024:.0f} KiB")
+    expected = {f"payquery-{version}-cp39-abi3-{t}.whl" for t in WHEELS} | {sdist.name}
+    unexpected = sorted(p.name for p in folder.iterdir() if p.name not in expected)
+    check(not unexpected, f"dist/python holds stray files: {unexpected}")
+
+
+def check_maven(dist: Path, version: str) -> None:
+    folder = dist / "maven" / "dev" / "payquery" / "payquery-kotlin" / version
+    base = folder / f"payquery-kotlin-{version}"
+    jar, sources, pom = Path(f"{base}.jar"), Path(f"{base}-sources.jar"), Path(f"{base}.pom")
+    for artifact in (jar, sources, pom):
+        check(artifact.is_file(), f"missing {artifact.relative_to(dist)}")
+    if not all(a.is_file() for a in (jar, sources, pom)):
+        return
+    with zipfile.ZipFile(jar) as archive:
+        names = set(archive.namelist())
+        for resource, platform in JNA_NATIVES.items():
+            path = f"{resource}/libpayquery_uniffi.so"
+            check(path in names, f"{jar.name}: lacks {path} (where JNA's resource loader looks)")
+            if path in names:
+                print(f"maven  {jar.name}:{path}: {check_library(path, archive.read(path), platform)}")
+        for required in ("payquery/Client.class", *(f"META-INF/{name}" for name in LICENSES)):
+            check(required in names, f"{jar.name}: lacks {required}")
+    with zipfile.ZipFile(sources) as archive:
+        names = set(archive.namelist())
+        for required in ("payquery/payquery.kt", "payquery/Query.kt"):
+            check(required in names, f"{sources.name}: lacks {required} (generated and hand-written sources)")
+    namespace = {"m": "http://maven.apache.org/POM/4.0.0"}
+    model = ElementTree.parse(pom).getroot()
+    coordinates = tuple(model.findtext(f"m:{k}", namespaces=namespace) for k in ("groupId", "artifactId", "version"))
+    check(coordinates == ("dev.payquery", "payquery-kotlin", version), f"{pom.name}: coordinates {coordinates}")
+    runtime = {
+        d.findtext("m:artifactId", namespaces=namespace)
+        for d in model.iterfind("m:dependencies/m:dependency", namespace)
+        if d.findtext("m:scope", default="compile", namespaces=namespace) in ("compile", "runtime")
+    }
+    for dependency in ("jna", "kotlin-stdlib", "kotlinx-coroutines-core-jvm"):
+        check(dependency in runtime, f"{pom.name}: does not declare {dependency}")
+    print(f"maven  {pom.name}: {':'.join(c or '' for c in coordinates)}, depends on {sorted(runtime)}")
+
+
+def check_version(version: str) -> None:
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    check(f"## [{version}]" in changelog, f"CHANGELOG.md has no section for {version}")
+    pom = ElementTree.parse(ROOT / "bindings-uniffi/kotlin/pom.xml").getroot()
+    declared = pom.findtext("{http://maven.apache.org/POM/4.0.0}version")
+    check(declared == version, f"bindings-uniffi/kotlin/pom.xml says {declared}, the workspace {version}")
+
+
+def main() -> None:
+    dist, version = Path(sys.argv[1]), sys.argv[2]
+    check_version(version)
+    check_npm(dist, version)
+    check_python(dist, version)
+    check_maven(dist, version)
+    if problems:
+        sys.exit("dist/ is not what users must get:\n  " + "\n  ".join(problems))
+    print(f"dist/: every artifact is payquery {version}, stripped, for the platforms its tags name")
+
+
+if __name__ == "__main__":
+    main()
