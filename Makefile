@@ -6,7 +6,7 @@ PYTHON ?= python3
 PAYQUERY := target/debug/payquery
 
 .PHONY: demo test setup lint deny rust-test vectors-check types types-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test uniffi-build kotlin-sources kotlin swift swift-check \
-	dist dist-tools dist-npm dist-python dist-maven
+	dist dist-tools dist-npm dist-python dist-maven node-matrix python-matrix
 
 ## The main job: start the built-in sandbox and query all five providers through it.
 demo: build
@@ -16,7 +16,7 @@ build:
 	$(CARGO) build -p payquery-cli
 
 ## Every test in every language (what CI runs).
-test: setup lint deny vectors-check types-check rust-test python-test node-test python-binding-test kotlin swift-check dist
+test: setup lint deny vectors-check types-check rust-test python-test node-test node-matrix python-binding-test python-matrix kotlin swift-check dist
 	@echo "make test: all green"
 
 setup:
@@ -111,6 +111,23 @@ node-test: npm build
 		--types node --typeRoots bindings-wasm/tools/node_modules/@types $(NPM_PKG)/index.cjs
 	cd bindings-wasm/test && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $(CURDIR)/tools/with-redis.sh node --test $(NODE_TESTS:%=%.test.mjs)
 
+# The npm package on the other Node lines users run (22 and 24; node-test covers the machine's
+# 20 with every suite): Node binaries from the npm registry's `node` package, installed once into
+# target/runtimes. The suites that touch the runtime (vectors and bad inputs, the API, sandbox
+# round trips over its fetch, the one-call query, npm pack + require/import); the type checks,
+# the Redis and memory tests do not depend on the Node version and run once.
+NODE_VERSIONS := 22.23.3 24.21.0
+RUNTIMES := $(CURDIR)/target/runtimes
+NODE_MATRIX_TESTS := vectors api sandbox query package
+node-matrix: npm build
+	mkdir -p bindings-wasm/test/node_modules && ln -sfn ../../pkg bindings-wasm/test/node_modules/payquery
+	@for v in $(NODE_VERSIONS); do \
+		test -x $(RUNTIMES)/node-$$v/node_modules/node/bin/node || \
+			npm install --quiet --no-audit --no-fund --prefix $(RUNTIMES)/node-$$v node@$$v; done
+	for v in $(NODE_VERSIONS); do \
+		echo "--- Node $$v"; (cd bindings-wasm/test && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) \
+			$(RUNTIMES)/node-$$v/node_modules/node/bin/node --test $(NODE_MATRIX_TESTS:%=%.test.mjs)) || exit 1; done
+
 ## The Python wheel `payquery` (pyo3 abi3 + maturin), exactly as users download it: built with
 ## zig for manylinux2014 (glibc >= 2.17) x86_64, stripped, in dist/python/. `make dist` adds
 ## aarch64, musllinux and the sdist.
@@ -162,6 +179,26 @@ python-binding-test: wheel build
 	$(CURDIR)/target/py-fresh/bin/python -c 'import typing, payquery; c = payquery.Client({"provider": "fubei", "app_id": "1", "app_secret": "s"}); \
 		hints = [typing.get_type_hints(t) for t in (payquery.Order, payquery.QueryResult, payquery.HttpRequest, payquery.Money, payquery.AccessToken, payquery.FubeiConfig, payquery.WechatPayConfig, payquery.EduPapayTransaction, payquery.PayscoreOverseaQueryByQueryId)]; \
 		print("fresh venv:", c, len(payquery.ERROR_CODES), "error codes,", sum(map(len, hints)), "type hints resolved")'
+
+# The wheel on every other CPython here (python-binding-test runs all of it on $(PYTHON)'s): each
+# in its own venv from the dist/python wheel, the suites that touch the interpreter (every
+# vector, bad inputs and host types, sandbox round trips, the one-call query, sync and async).
+# pytest 9 needs 3.10, so 3.9 gets 8.4.
+PY_MAIN_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+PY_SUPPORTED := 3.9 3.10 3.11 3.12 3.13
+PY_MATRIX := $(foreach v,$(filter-out $(PY_MAIN_VERSION),$(PY_SUPPORTED)),$(firstword $(wildcard /root/.pyenv/versions/$(v).*/bin/python3)))
+PY_MATRIX_DEPS := 'pytest==9.2.0; python_version >= "3.10"' 'pytest==8.4.2; python_version < "3.10"' 'httpx==0.28.1' 'requests==2.32.5'
+PY_MATRIX_TESTS := test_vectors.py test_host_types.py test_sandbox.py test_query.py
+python-matrix: wheel build
+	@for py in $(PY_MATRIX); do \
+		v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); venv=$(RUNTIMES)/py-$$v; \
+		test -x $$venv/bin/python || $$py -m venv $$venv; \
+		$$venv/bin/python -c 'import pytest, httpx, requests' 2>/dev/null || $$venv/bin/pip install --quiet $(PY_MATRIX_DEPS); done
+	for py in $(PY_MATRIX); do \
+		v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); venv=$(RUNTIMES)/py-$$v; echo "--- CPython $$v"; \
+		$$venv/bin/python -m pip install --quiet --force-reinstall --no-deps $(WHEEL) && \
+		(cd bindings-python/tests && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $$venv/bin/python -m pytest -q -p no:cacheprovider \
+			$(PY_MATRIX_TESTS)) || exit 1; done
 
 ## Kotlin (JVM, Android) and Swift through UniFFI (bindings-uniffi/).
 UNIFFI_LIB := target/debug/libpayquery_uniffi.so

@@ -25,6 +25,12 @@ SEED_IDS = {
 }
 
 
+def is_typeddict(annotation: Any) -> bool:
+    """`typing.is_typeddict`, which Python 3.9 lacks (a TypedDict class is a dict subclass with
+    `__total__`)."""
+    return isinstance(annotation, type) and issubclass(annotation, dict) and hasattr(annotation, "__total__")
+
+
 def conforms(path: str, value: Any, annotation: Any) -> None:
     """`value` (a decoded JSON value) is of `annotation`, one of the generated types."""
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
@@ -41,7 +47,7 @@ def conforms(path: str, value: Any, annotation: Any) -> None:
         for i, item in enumerate(value):
             conforms(f"{path}[{i}]", item, args[0])
         return
-    if typing.is_typeddict(annotation):
+    if is_typeddict(annotation):
         assert isinstance(value, dict), f"{path}: {value!r} is not a dict"
         hints = typing.get_type_hints(annotation)
         missing = annotation.__required_keys__ - value.keys()

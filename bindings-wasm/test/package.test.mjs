@@ -15,7 +15,7 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 test('npm pack → npm install → require and import', () => {
   const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
   assert.equal(manifest.name, 'payquery');
-  assert.deepEqual(manifest.engines, { node: '>=18' });
+  assert.deepEqual(manifest.engines, { node: '>=20' }, 'engines states what make test runs: Node 20, 22 and 24');
   assert.equal(manifest.scripts, undefined, 'no install scripts');
   assert.equal(manifest.dependencies, undefined, 'no runtime dependencies');
   assert.equal(manifest.type, 'commonjs', 'the type is stated, not guessed');
