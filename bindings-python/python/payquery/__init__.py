@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -300,7 +299,7 @@ def _status(value: object) -> int:
 def _context(timestamp: int | None, nonce: str | None) -> tuple[int, str | None, bytes | None]:
     ts = int(time.time()) if timestamp is None else _int64(timestamp, "timestamp")
     if nonce is None:
-        return ts, None, secrets.token_bytes(32)
+        return ts, None, os.urandom(32)  # secrets.token_bytes, without importing secrets
     if not isinstance(nonce, str):
         raise _invalid("nonce", "`nonce` must be a str")
     return ts, nonce, None

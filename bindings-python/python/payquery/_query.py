@@ -5,20 +5,18 @@ urllib (no dependency), an ``httpx`` client or a ``requests`` session; sleeping;
 
 The async driver runs each core step in a worker thread (``asyncio.to_thread``): signing and
 verifying RSA take ~0.2 ms, which would otherwise stall the event loop once per request.
+
+``import payquery`` must stay cheap (a CLI or a serverless function pays it on every start), so
+what only one path needs is imported on that path: asyncio by the async driver, urllib (and with
+it http.client, ssl and email) by the default sender, the exception classes of socket, ssl and
+http.client when a failure is classified.
 """
 
 from __future__ import annotations
 
-import asyncio
-import http.client
-import inspect
 import json
-import secrets
-import socket
-import ssl
+import os
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from typing import Any, Callable, Optional, Protocol, TypeVar, Union, runtime_checkable
 
@@ -53,12 +51,16 @@ def _now_ms() -> int:
 
 
 def _random() -> bytes:
-    return secrets.token_bytes(32)
+    return os.urandom(32)  # what secrets.token_bytes is, without importing secrets
 
 
 def transport_kind(error: BaseException) -> str:
     """How a request failed to complete, in the flow's words, whichever client raised it (the
     system error is found in the chain: ``reason``, ``__cause__``, ``__context__``)."""
+    import http.client
+    import socket
+    import ssl
+
     seen: set[int] = set()
     queue: list[Any] = [error]
     while queue:
@@ -84,14 +86,22 @@ def transport_kind(error: BaseException) -> str:
     return "other"
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A signed request goes where it was built for, or nowhere."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+_opener: Any = None
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+def _urllib_opener() -> Any:
+    """urllib's opener without redirects (a signed request goes where it was built for, or
+    nowhere), built on first use."""
+    global _opener
+    if _opener is None:
+        import urllib.request
+
+        class _NoRedirects(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+                return None
+
+        _opener = urllib.request.build_opener(_NoRedirects)
+    return _opener
 
 
 def _read(stream: Any, limit: int) -> bytes:
@@ -100,10 +110,13 @@ def _read(stream: Any, limit: int) -> bytes:
 
 
 def _send_urllib(request: Request, timeout: float, limit: int) -> Response:
+    import urllib.error
+    import urllib.request
+
     method, url, headers, body = request
     req = urllib.request.Request(url, data=body, method=method, headers=dict(headers))
     try:
-        with _opener.open(req, timeout=timeout) as resp:
+        with _urllib_opener().open(req, timeout=timeout) as resp:
             return resp.status, list(resp.headers.items()), _read(resp, limit)
     except urllib.error.HTTPError as answer:
         # A non-2xx status is an answer, not a failure to complete the request.
@@ -219,6 +232,9 @@ async def run_async(flow: _native.NativeQueryFlow, http: Any, token_store: Any, 
     ``httpx.AsyncClient`` (or urllib in a worker thread), sleeping with ``asyncio.sleep``.
     ``convert`` (the result's JSON text to its dataclass, ~30 µs) runs in the worker thread too:
     with hundreds of queries in flight, every microsecond on the loop delays all of them."""
+    import asyncio
+    import inspect
+
     cause: Optional[BaseException] = None
     while True:
         step = await asyncio.to_thread(flow.next, _now_ms(), _random())
