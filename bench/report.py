@@ -256,6 +256,22 @@ def main() -> int:
         lines.append(
             f"| {name} | {us(row.median)} | {'' if goal is None else f'≤ {goal:g} µs'} | {verdict(row.median, goal)} |"
         )
+    cold = [
+        ("Node: `require('payquery')` − `node -e 0`", r("node:require_payquery"), 6.0),
+        ("Node: compiling the .wasm alone − `node -e 0`", r("node:require_wasm_compile"), None),
+        ("Python: `import payquery` − `python -c 0`", r("python:import_payquery"), 12.0),
+        ("Python: `import dataclasses, json, typing, datetime` − `python -c 0`", r("python:import_floor"), None),
+    ]
+    lines += [
+        "",
+        f"Cold starts (a new process each; medians of {ROUNDS_NOTE}, interleaved with the bare start):",
+        "",
+        "| start | ms | goal | |",
+        "|---|---:|---:|---|",
+    ]
+    for name, row, goal in cold:
+        ms = row.median / 1000
+        lines.append(f"| {name} | {ms:.1f} | {'' if goal is None else f'≤ {goal:g} ms'} | {verdict(ms, goal)} |")
     growth = [(k, r(f"rust:growth.{k}k"), r(f"rust:growth_floor.{k}k")) for k in (10, 100, 1024)]
     lines += [
         "",

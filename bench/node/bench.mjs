@@ -4,7 +4,7 @@
 // other are measured round-robin in one process, so their ratio can be taken round by round.
 // Writes JSON rows to process.argv[2].
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -149,6 +149,27 @@ rows.push(
   ])),
 );
 sandbox.stop();
+
+// Cold start: require('payquery') in a new process, minus `node -e 0`, interleaved round by round
+// (the issue's figure); and the .wasm compiled alone (new WebAssembly.Module on its bytes), the
+// part of that start which only a smaller module shortens.
+const launch = (code) => {
+  const start = process.hrtime.bigint();
+  execFileSync(process.execPath, ['-e', code]);
+  return Number(process.hrtime.bigint() - start) / 1000;
+};
+const pkgPath = JSON.stringify(join(ROOT, 'bindings-wasm', 'pkg'));
+const wasmPath = JSON.stringify(join(ROOT, 'bindings-wasm', 'pkg', 'native', 'payquery_wasm_bg.wasm'));
+const cold = [
+  { id: 'require_payquery', label: "require('payquery') − node -e 0 (µs, new process)", rounds_us: [] },
+  { id: 'require_wasm_compile', label: 'new WebAssembly.Module(the .wasm) − node -e 0', rounds_us: [] },
+];
+for (let r = 0; r < ROUNDS; r++) {
+  const bare = launch('0');
+  cold[0].rounds_us.push(launch(`require(${pkgPath})`) - bare);
+  cold[1].rounds_us.push(launch(`new WebAssembly.Module(require('fs').readFileSync(${wasmPath}))`) - bare);
+}
+rows.push(...cold);
 
 const require = createRequire(import.meta.url);
 const payqueryVersion = JSON.parse(readFileSync(join(ROOT, 'bindings-wasm', 'pkg', 'package.json'), 'utf8')).version;

@@ -165,6 +165,27 @@ def flow_rows() -> list[dict[str, Any]]:
         return [*rows, stall, p99, longest]
 
 
+def cold_start_rows() -> list[dict[str, Any]]:
+    """`import payquery` in a new interpreter, minus `python -c 0`, interleaved round by round
+    (one launch of each per round; the issue's figure); and the stdlib modules the generated
+    models need (dataclasses, json, typing, datetime), the floor of what a typed package costs."""
+
+    def launch(code: str) -> float:
+        start = time.perf_counter_ns()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        return (time.perf_counter_ns() - start) / 1000
+
+    rows = [
+        {"id": "import_payquery", "label": "import payquery − python -c 0 (µs, new process)", "rounds_us": []},
+        {"id": "import_floor", "label": "import dataclasses, json, typing, datetime − python -c 0", "rounds_us": []},
+    ]
+    for _ in range(ROUNDS):
+        bare = launch("0")
+        rows[0]["rounds_us"].append(launch("import payquery") - bare)
+        rows[1]["rounds_us"].append(launch("import dataclasses, json, typing, datetime") - bare)
+    return rows
+
+
 def fields(authorization: str) -> dict[str, str]:
     return dict(re.findall(r'(\w+)="([^"]*)"', authorization))
 
@@ -262,6 +283,7 @@ def main() -> None:
         ],
     )
     rows += flow_rows()
+    rows += cold_start_rows()
     doc = {
         "language": "python",
         "runtime": f"CPython {platform.python_version()}, payquery {metadata.version('payquery')} (abi3 wheel), "
