@@ -167,6 +167,9 @@ class QueryTest {
         val client = client("fubei.json")
         val query = client.queryFromJson(sandbox.read("fubei.query.json").toString())
         assertEquals(OrderStatus.PAID, client.queryBlocking(query).order.status)
+        // Field-less cases print their names in logs, not object identities.
+        assertEquals("Success", FubeiTradeState.Success.toString())
+        assertEquals("Done", QueryStep.Done.toString())
         // The blocking sender keeps the same policy: failover, per-request timeout, one attempt
         // for a forged answer.
         val failover = client("fubei.failover.json").queryBlocking(query)
@@ -178,6 +181,8 @@ class QueryTest {
         assertEquals(TransportFailure.TIMEOUT, timedOut.attempts[0].transport)
         assertEquals(HostRole.BACKUP, timedOut.attempts[1].host)
         assertNotNull(timedOut.cause)
+        // The message is the reason in words (UniFFI's field dump is rewritten at generation).
+        assertEquals(timedOut.reason, timedOut.message)
         val edu = client("wechatpay_edu_papay.json")
         val forged = edu.queryFromJson(sandbox.read("wechatpay_edu_papay.faults.json")["bad_signature"]!!.jsonObject.toString())
         assertEquals(1, assertThrows<PayqueryException.SignatureInvalid> { edu.queryBlocking(forged) }.attempts.size)
