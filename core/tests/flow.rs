@@ -670,6 +670,14 @@ fn attempts_and_the_deadline_bound_every_query() {
         .run(&mut flow, |_, _| transport(TransportFailure::Timeout))
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::NetworkError);
+    // The message says the limit the host was given (every language alike).
+    assert!(
+        e.message()
+            .contains("(timeout): no complete answer within ")
+            && e.message().contains(" ms ("),
+        "{}",
+        e.message()
+    );
     assert!(world.now - T0 <= 1_000 + 400, "stopped by the deadline");
     assert!(world.sent.iter().all(|(_, t)| *t <= 400));
     assert!(world.sent.len() >= 2);

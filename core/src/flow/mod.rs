@@ -295,6 +295,8 @@ struct Pending {
     host: HostRole,
     request: HttpRequest,
     started_ms: i64,
+    /// The limit the host was given: a timeout's message says it, in every language alike.
+    timeout_ms: u64,
     forced: bool,
 }
 
@@ -551,7 +553,16 @@ impl QueryFlow {
         check_now_ms(now_ms)?;
         match reply {
             Reply::Failed { kind, detail } => {
-                let error = Error::network(kind, &self.redact(&detail));
+                let detail = self.redact(&detail);
+                let error = if kind == TransportFailure::Timeout {
+                    let limit = pending.timeout_ms;
+                    Error::network(
+                        kind,
+                        &format!("no complete answer within {limit} ms ({detail})"),
+                    )
+                } else {
+                    Error::network(kind, &detail)
+                };
                 self.record(&pending, None, Some(&error), Some(kind), now_ms);
                 if pending.purpose == AttemptPurpose::Token {
                     self.release_token_claim();
@@ -714,6 +725,7 @@ impl QueryFlow {
             host: self.host(),
             request: request.clone(),
             started_ms: now_ms,
+            timeout_ms,
             forced,
         });
         Step::Send {

@@ -175,7 +175,7 @@ private fun redacted(flow: QueryFlow, error: Throwable): Throwable {
     return if (shown == text) error else IOException(shown)
 }
 
-private class Timeout : IOException("no complete answer within the request's timeout")
+private class Timeout : IOException("timed out")
 
 /**
  * Starts sending [request] as built; the future completes with the answer once its body is in,
