@@ -289,6 +289,9 @@ dist-maven: dist-tools kotlin-sources build
 	cp target/x86_64-unknown-linux-gnu/release/libpayquery_uniffi.so $(NATIVES)/linux-x86-64/
 	cp target/aarch64-unknown-linux-gnu/release/libpayquery_uniffi.so $(NATIVES)/linux-aarch64/
 	rm -rf $(DIST)/maven
+	@# A clean compile: classes left in target/ by earlier builds (renamed generated helpers,
+	@# lambdas of older code) must not end up in the JAR users get.
+	rm -rf $(KOTLIN_DIR)/target/classes $(KOTLIN_DIR)/target/kotlin-ic $(KOTLIN_DIR)/target/maven-status
 	cd $(KOTLIN_DIR) && mvn -B -ntp -Dmaven.repo.local=$(MVN_REPO) -Pdist -Dpayquery.natives=$(NATIVES) \
 		-Dmaven.test.skip=true -DaltDeploymentRepository=dist::file://$(DIST)/maven deploy
 	rm -rf $(MVN_REPO)/dev/payquery

@@ -169,10 +169,15 @@ def check_maven(dist: Path, version: str) -> None:
                 print(f"maven  {jar.name}:{path}: {check_library(path, archive.read(path), platform)}")
         for required in ("payquery/Client.class", *(f"META-INF/{name}" for name in LICENSES)):
             check(required in names, f"{jar.name}: lacks {required}")
+        # One Kotlin module descriptor: a second one is a leftover of an earlier, unclean build.
+        modules = sorted(n for n in names if n.endswith(".kotlin_module"))
+        check(len(modules) == 1, f"{jar.name}: Kotlin module descriptors {modules} (stale classes from an old build?)")
     with zipfile.ZipFile(sources) as archive:
         names = set(archive.namelist())
         for required in ("payquery/payquery.kt", "payquery/Query.kt"):
             check(required in names, f"{sources.name}: lacks {required} (generated and hand-written sources)")
+        binaries = sorted(n for n in names if not n.endswith((".kt", "/")) and not n.startswith("META-INF/"))
+        check(not binaries, f"{sources.name}: holds what is not source: {binaries}")
     namespace = {"m": "http://maven.apache.org/POM/4.0.0"}
     model = ElementTree.parse(pom).getroot()
     coordinates = tuple(model.findtext(f"m:{k}", namespaces=namespace) for k in ("groupId", "artifactId", "version"))
