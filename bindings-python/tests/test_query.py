@@ -236,3 +236,16 @@ def test_query_async_matches_query_and_never_stalls_the_loop(sandbox: Sandbox) -
     # Reported, not asserted as a time (these machines are shared): BENCHMARKS.md holds the
     # measured figure. A stall of a whole RSA operation per request would show as > 50 ms here.
     print(f"longest event-loop stall during 200 concurrent RSA queries: {longest * 1000:.2f} ms")
+
+
+def test_urllib_never_follows_a_redirect() -> None:
+    """A signed request goes where it was built for: the default sender's redirect handler
+    refuses to follow (built on first use, so that import payquery stays cheap)."""
+    import urllib.request
+
+    from payquery import _query
+
+    handlers: list[Any] = getattr(_query._urllib_opener(), "handlers")  # noqa: B009 - untyped in typeshed
+    redirect: Any = next(h for h in handlers if isinstance(h, urllib.request.HTTPRedirectHandler))
+    assert redirect.redirect_request(None, None, 302, "Found", {}, "http://elsewhere.invalid/") is None
+    assert _query._urllib_opener() is _query._urllib_opener()

@@ -96,11 +96,11 @@ def _urllib_opener() -> Any:
     if _opener is None:
         import urllib.request
 
-        class _NoRedirects(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-                return None
+        def refuse(*args: Any, **kwargs: Any) -> None:
+            return None
 
-        _opener = urllib.request.build_opener(_NoRedirects)
+        no_redirects = type("NoRedirects", (urllib.request.HTTPRedirectHandler,), {"redirect_request": refuse})
+        _opener = urllib.request.build_opener(no_redirects)
     return _opener
 
 
