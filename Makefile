@@ -312,7 +312,10 @@ bench: npm wheel kotlin-sources build
 	@$(PY) -c 'import cryptography, wechatpayv3' 2>/dev/null || $(PY) -m pip install --quiet $(PY_TEST_DEPS)
 	$(PY) -m pip install --quiet --force-reinstall --no-deps $(WHEEL)
 	$(PY) bench/python/bench.py $(BENCH_OUT)/python.json
-	$(CARGO) build --release -p payquery-uniffi
+	$(CARGO) build --release -p payquery-uniffi -p payquery-uniffi-floor
+	rm -rf bench/kotlin/target/generated-sources/floor
+	$(UNIFFI_BINDGEN) generate --library target/release/libpayquery_uniffi_floor.so --language kotlin --no-format \
+		--out-dir bench/kotlin/target/generated-sources/floor
 	cd bench/kotlin && mvn -B -ntp -Dmaven.repo.local=$(MVN_REPO) -Dbench.out=$(BENCH_OUT)/kotlin.json compile exec:exec
 	$(PYTHON) bench/report.py
 

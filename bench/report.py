@@ -207,6 +207,12 @@ def main() -> int:
             ),
             ("Kotlin: `parseQuery` / kotlinx JSON parse + JDK verify", "kotlin:parse_edu", "kotlin:parse_floor", 1.5),
             (
+                "Kotlin: Fubei `buildQuery` / the same bytes through a bare UniFFI method",
+                "kotlin:build_fubei",
+                "kotlin:floor_round_trip",
+                2.0,
+            ),
+            (
                 "Node: `client.query` / build → fetch → parse by hand (sandbox)",
                 "node:query_flow",
                 "node:query_by_hand",

@@ -14,12 +14,18 @@ import payquery.Client
 import payquery.Header
 import payquery.HttpResponse
 import payquery.OrderStatus
+import payquery.Query
 import payquery.buildQuery
 import payquery.fromConfigFile
 import payquery.fromJson
 import payquery.parseQuery
 import payquery.queryBlocking
 import payquery.queryFromJson
+import uniffi.payquery_floor.FloorClient
+import uniffi.payquery_floor.FloorFubeiQuery
+import uniffi.payquery_floor.FloorHeader
+import uniffi.payquery_floor.FloorQuery
+import uniffi.payquery_floor.FloorRequest
 import java.io.File
 import java.net.URI
 import java.net.http.HttpClient
@@ -28,6 +34,7 @@ import java.net.http.HttpResponse.BodyHandlers
 import java.security.KeyFactory
 import java.security.PrivateKey
 import java.security.PublicKey
+import java.security.SecureRandom
 import java.security.Signature
 import java.security.spec.PKCS8EncodedKeySpec
 import java.security.spec.X509EncodedKeySpec
@@ -166,6 +173,15 @@ fun main(args: Array<String>) {
     val fubeiQuery = fubei.queryFromJson(fubeiStep["query"]!!.toString())
     val fubeiTimestamp = Instant.ofEpochSecond(fubeiStep["timestamp"]!!.jsonPrimitive.content.toLong())
     val fubeiNonce = fubeiStep["nonce"]!!.jsonPrimitive.content
+    // The boundary's floor: the same shapes and bytes through a UniFFI method that does no work
+    // (bench/uniffi-floor), with 32 fresh random bytes per call as Client.buildQuery passes.
+    val fubeiRequest = fubei.buildQuery(fubeiQuery, fubeiTimestamp, fubeiNonce)
+    val floor = FloorClient(
+        FloorRequest(fubeiRequest.method, fubeiRequest.url, fubeiRequest.headers.map { FloorHeader(it.name, it.value) }, fubeiRequest.body),
+    )
+    val fubeiFields = (fubeiQuery as Query.Fubei).query
+    val floorQuery = FloorQuery.Fubei(FloorFubeiQuery(fubeiFields.merchantOrderSn, fubeiFields.orderSn, fubeiFields.deviceNo))
+    val random = SecureRandom()
 
     val rows = group(
         60,
@@ -190,6 +206,9 @@ fun main(args: Array<String>) {
         10_000,
         listOf(
             Triple("build_fubei", "client.buildQuery fubei (MD5)", { fubei.buildQuery(fubeiQuery, fubeiTimestamp, fubeiNonce) }),
+            Triple("floor_round_trip", "the same bytes through a bare UniFFI method (no work)", {
+                floor.roundTrip(floorQuery, fubeiTimestamp.epochSecond, fubeiNonce, ByteArray(32).also(random::nextBytes))
+            }),
             Triple("noop_call", "client.provider() (one call across the boundary, no work)", { fubei.provider() }),
         ),
     ) + flowRows(File(args[0]))
