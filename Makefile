@@ -121,12 +121,9 @@ RUNTIMES := $(CURDIR)/target/runtimes
 NODE_MATRIX_TESTS := vectors api sandbox query package
 node-matrix: npm build
 	mkdir -p bindings-wasm/test/node_modules && ln -sfn ../../pkg bindings-wasm/test/node_modules/payquery
-	@for v in $(NODE_VERSIONS); do \
-		test -x $(RUNTIMES)/node-$$v/node_modules/node/bin/node || \
-			npm install --quiet --no-audit --no-fund --prefix $(RUNTIMES)/node-$$v node@$$v; done
-	for v in $(NODE_VERSIONS); do \
-		echo "--- Node $$v"; (cd bindings-wasm/test && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) \
-			$(RUNTIMES)/node-$$v/node_modules/node/bin/node --test $(NODE_MATRIX_TESTS:%=%.test.mjs)) || exit 1; done
+	for v in $(NODE_VERSIONS); do node=$(RUNTIMES)/node-$$v/node_modules/node/bin/node; echo "--- Node $$v"; \
+		test -x $$node || npm install --quiet --no-audit --no-fund --prefix $(RUNTIMES)/node-$$v node@$$v; \
+		(cd bindings-wasm/test && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $$node --test $(NODE_MATRIX_TESTS:%=%.test.mjs)) || exit 1; done
 
 ## The Python wheel `payquery` (pyo3 abi3 + maturin), exactly as users download it: built with
 ## zig for manylinux2014 (glibc >= 2.17) x86_64, stripped, in dist/python/. `make dist` adds
@@ -184,18 +181,17 @@ python-binding-test: wheel build
 # in its own venv from the dist/python wheel, the suites that touch the interpreter (every
 # vector, bad inputs and host types, sandbox round trips, the one-call query, sync and async).
 # pytest 9 needs 3.10, so 3.9 gets 8.4.
-PY_MAIN_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+# Deferred (=): only python-matrix pays for asking the interpreter, not every make invocation.
+PY_MAIN_VERSION = $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 PY_SUPPORTED := 3.9 3.10 3.11 3.12 3.13
-PY_MATRIX := $(foreach v,$(filter-out $(PY_MAIN_VERSION),$(PY_SUPPORTED)),$(firstword $(wildcard /root/.pyenv/versions/$(v).*/bin/python3)))
+PY_MATRIX = $(foreach v,$(filter-out $(PY_MAIN_VERSION),$(PY_SUPPORTED)),$(firstword $(wildcard /root/.pyenv/versions/$(v).*/bin/python3)))
 PY_MATRIX_DEPS := 'pytest==9.2.0; python_version >= "3.10"' 'pytest==8.4.2; python_version < "3.10"' 'httpx==0.28.1' 'requests==2.32.5'
 PY_MATRIX_TESTS := test_vectors.py test_host_types.py test_sandbox.py test_query.py
 python-matrix: wheel build
-	@for py in $(PY_MATRIX); do \
-		v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); venv=$(RUNTIMES)/py-$$v; \
-		test -x $$venv/bin/python || $$py -m venv $$venv; \
-		$$venv/bin/python -c 'import pytest, httpx, requests' 2>/dev/null || $$venv/bin/pip install --quiet $(PY_MATRIX_DEPS); done
 	for py in $(PY_MATRIX); do \
 		v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); venv=$(RUNTIMES)/py-$$v; echo "--- CPython $$v"; \
+		test -x $$venv/bin/python || $$py -m venv $$venv; \
+		$$venv/bin/python -c 'import pytest, httpx, requests' 2>/dev/null || $$venv/bin/pip install --quiet $(PY_MATRIX_DEPS); \
 		$$venv/bin/python -m pip install --quiet --force-reinstall --no-deps $(WHEEL) && \
 		(cd bindings-python/tests && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $$venv/bin/python -m pytest -q -p no:cacheprovider \
 			$(PY_MATRIX_TESTS)) || exit 1; done
