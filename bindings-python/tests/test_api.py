@@ -3,7 +3,6 @@ secrets kept out of everything printed, and one client shared by 8 threads."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import time
@@ -11,6 +10,7 @@ import traceback
 import typing
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, cast
 
@@ -189,13 +189,43 @@ def test_defaults_are_the_clock_and_a_csprng_nonce() -> None:
     assert pinned == client.build_query({"out_trade_no": "A1"}, timestamp=1_700_000_000, nonce="n1")
 
 
+def test_records_behave_as_frozen_value_types() -> None:
+    """The generated records are slotted classes, not dataclasses (import time): they must
+    still compare, hash, copy, pickle and print as the frozen dataclasses they replaced."""
+    import copy
+    import pickle
+
+    money = payquery.Money(29, "CNY")
+    assert money == payquery.Money(minor=29, currency="CNY") and money != payquery.Money(30, "CNY")
+    assert hash(money) == hash(payquery.Money(29, "CNY")) and money != (29, "CNY")
+    assert repr(money) == "Money(minor=29, currency='CNY')"
+    assert payquery.Money.__match_args__ == ("minor", "currency")
+    assert typing.get_type_hints(payquery.Money) == {"minor": int, "currency": str}
+    assert list(typing.get_type_hints(payquery.HttpRequest)) == ["method", "url", "headers", "body"]
+    assert not hasattr(money, "__dict__")
+    with pytest.raises(AttributeError, match="immutable"):
+        del money.minor
+    with pytest.raises(AttributeError, match="immutable"):
+        money.extra = 1  # type: ignore[attr-defined]
+    client = payquery.Client(CONFIGS["fubei"])
+    body = '{"result_code":200,"data":{"merchant_order_sn":"A","trade_state":"SUCCESS","total_fee":"0.29"}}'
+    result = client.parse_query(status=200, headers=[], body=body, query={"merchant_order_sn": "A"})
+    for twin in (copy.copy(result), copy.deepcopy(result), pickle.loads(pickle.dumps(result))):
+        assert twin == result and hash(twin) == hash(result) and twin.to_dict() == result.to_dict()
+    assert "_json" not in repr(result) and repr(result).startswith("QueryResult(order=Order(")
+    when = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    token = payquery.AccessToken("tok-secret-value", 7200, when, when)
+    assert "tok-secret-value" not in repr(token)
+    assert pickle.loads(pickle.dumps(token)) == token
+
+
 def test_results_are_immutable_values() -> None:
     client = payquery.Client(CONFIGS["fubei"])
     body = '{"result_code":200,"data":{"merchant_order_sn":"A","trade_state":"SUCCESS","total_fee":"0.29"}}'
     result = client.parse_query(status=200, headers=[], body=body, query={"merchant_order_sn": "A"})
     again = client.parse_query(status=200, headers=[], body=body.encode(), query='{"merchant_order_sn": "A"}')
     assert result == again and result.order == again.order
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError, match="immutable"):
         result.order.status = "FAILED"  # type: ignore[misc]
     assert result.order.amount == payquery.Money(29, "CNY")
     assert result.order.status == "PAID" and str(result.order.status) == "PAID"
@@ -351,7 +381,7 @@ def test_requests_are_frozen_hashable_values_whose_headers_are_a_mapping() -> No
     assert len(set(name.lower() for name in request.headers)) == len(request.headers), "names never repeat"
     with pytest.raises(TypeError):
         request.headers["AppSecret"] = "x"  # type: ignore[index]
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError, match="immutable"):
         request.headers = payquery.Headers()  # type: ignore[misc]
     # Built from pairs, a dict or Headers alike (a program re-routing a request).
     for headers in [list(request.headers.pairs()), dict(request.headers), request.headers]:

@@ -6,7 +6,6 @@ really accepts and returns cannot drift apart."""
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any, cast
 
 import payquery
 from conftest import VECTORS, response_input, vector_files
+from payquery._models import _Record
 from test_vectors import query_for
 
 OUT = Path(__file__).resolve().parent / "_vector_types.py"
@@ -24,8 +24,8 @@ def literal(value: Any) -> str:
     if isinstance(value, datetime):
         assert value.tzinfo == timezone.utc, value
         return f"datetime.fromtimestamp({value.timestamp()!r}, timezone.utc)"
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = [f.name for f in dataclasses.fields(value) if not f.name.startswith("_")]
+    if isinstance(value, _Record):
+        fields = type(value).__match_args__
         members = ", ".join(f"{name}={literal(getattr(value, name))}" for name in fields)
         return f"payquery.{type(value).__name__}({members})"
     if isinstance(value, dict):

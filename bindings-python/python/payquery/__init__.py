@@ -7,7 +7,7 @@ defaults, immutable result types and the :class:`PayqueryError` hierarchy. Send 
 with ``httpx``, ``requests`` or ``urllib``; payquery never opens a socket.
 """
 
-# The public dataclasses' field annotations are written so that Python 3.9 can evaluate them
+# The public records' field annotations are written so that Python 3.9 can evaluate them
 # (`Optional[str]`, not `str | None`): `typing.get_type_hints` and pydantic-style introspection
 # must work on every supported version (ruff.toml exempts this package from UP007/UP045).
 from __future__ import annotations
@@ -16,7 +16,6 @@ import json
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Literal, Optional, Union, cast
 
 from . import _models, _native, _query
@@ -34,6 +33,8 @@ from ._models import (
     ProviderId,
     QueryResult,
     TokenKind,
+    _Record,
+    _set,
 )
 from ._query import TokenStore
 
@@ -128,24 +129,38 @@ class Headers(Mapping[str, str]):
         return f"Headers({_native.redact_request('GET', 'http://h/', list(self._pairs), None)[2]!r})"
 
 
-@dataclass(frozen=True)
-class HttpRequest:
+class HttpRequest(_Record):
     """A signed request to send unchanged.
 
     ``url``, ``headers`` and ``body`` hold live credentials (an ``access_token`` in a Mini
     Program URL, the vending ``AppSecret`` header, the AppSecret in a token request's body):
     they are what is sent. ``repr()`` redacts them, and :meth:`redacted` gives the form that may
     be logged. ``headers`` may be given as any pairs; it is always kept as :class:`Headers`.
+    Immutable and hashable, like every payquery record.
     """
+
+    __slots__ = ("method", "url", "headers", "body")
+    __match_args__ = ("method", "url", "headers", "body")
+    _fields = __slots__
+    _compared = __slots__
+    _hashed = __slots__
 
     method: Literal["GET", "POST"]
     url: str
     headers: Headers
     body: Optional[bytes]
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.headers, Headers):
-            object.__setattr__(self, "headers", Headers(self.headers))
+    def __init__(
+        self,
+        method: Literal["GET", "POST"],
+        url: str,
+        headers: Union[Mapping[str, str], Iterable[tuple[str, str]]],
+        body: Optional[bytes],
+    ) -> None:
+        _set(self, "method", method)
+        _set(self, "url", url)
+        _set(self, "headers", headers if isinstance(headers, Headers) else Headers(headers))
+        _set(self, "body", body)
 
     def redacted(self) -> dict[str, Any]:
         """What may be logged: credentials replaced by ``[redacted]`` (by the core), the body as

@@ -3,9 +3,8 @@
 """payquery's models, generated from the Rust core's own types: the same configs, queries,
 provider details, orders and errors as every other language."""
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal, Optional, TypedDict, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal, Optional, TypedDict, TypeVar, Union
 
 from ._errors import PayqueryError
 
@@ -26,6 +25,64 @@ def _datetime(text: str) -> datetime:
 
 def _unix(seconds: int) -> datetime:
     return _EPOCH + timedelta(seconds=seconds)
+
+
+_set = object.__setattr__
+_T = TypeVar("_T")
+
+if TYPE_CHECKING:
+    # Type checkers treat every record as a frozen dataclass: assigning to a field is an error.
+    # typing_extensions is only read by the checker (it ships with mypy); nothing imports it.
+    from typing_extensions import dataclass_transform
+else:
+
+    def dataclass_transform(**_: Any) -> Callable[[_T], _T]:
+        return lambda cls: cls
+
+
+@dataclass_transform(frozen_default=True)
+class _Record:
+    """What every payquery record shares: immutable once built, equal and hashed by its fields,
+    printed without its credentials. A plain class with `__slots__` rather than a frozen
+    dataclass: the same behaviour without importing `dataclasses` (see tools/typegen/src/py.rs)."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:  # annotated for checkers only: typing.get_type_hints() shows just the fields
+        #: The public fields, in `__init__`'s order (as a dataclass has them).
+        __match_args__: ClassVar[tuple[str, ...]]
+        #: Every field, in `__init__`'s order.
+        _fields: ClassVar[tuple[str, ...]]
+        #: The fields `repr()` shows (credentials and internals left out).
+        _shown: ClassVar[tuple[str, ...]]
+        #: The fields `==` compares.
+        _compared: ClassVar[tuple[str, ...]]
+        #: The fields `hash()` takes (a provider's detail is a dict, so not hashable).
+        _hashed: ClassVar[tuple[str, ...]]
+    __match_args__ = _fields = _shown = _compared = _hashed = ()
+
+    if not TYPE_CHECKING:  # a checker that saw __setattr__ would allow any attribute name
+
+        def __setattr__(self, name: str, value: object) -> None:
+            raise AttributeError(f"{type(self).__name__} is immutable: cannot assign to field {name!r}")
+
+        def __delattr__(self, name: str) -> None:
+            raise AttributeError(f"{type(self).__name__} is immutable: cannot delete field {name!r}")
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._shown)
+        return f"{type(self).__qualname__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self._compared)
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, name) for name in self._hashed))
+
+    def __reduce__(self) -> "tuple[type, tuple[Any, ...]]":
+        # Pickling and copy.copy rebuild the record through __init__ (slots hold no __dict__).
+        return (type(self), tuple(getattr(self, name) for name in self._fields))
 
 
 #: The five supported provider APIs (ids as used in config documents and vectors).
@@ -53,14 +110,24 @@ ProviderId = Literal["wechat_mini_charge", "fubei", "wechatpay_edu_papay", "ding
 OrderStatus = Literal["PENDING", "PAYING", "PAID", "REFUNDING", "REFUNDED", "CLOSED", "CANCELLED", "FAILED", "EXPIRED", "UNKNOWN"]
 
 
-@dataclass(frozen=True)
-class Money:
+class Money(_Record):
     """An exact amount of money: `minor` units (fen, cents) of `currency`."""
+
+    __slots__ = ("minor", "currency")
+    __match_args__ = ("minor", "currency")
+    _fields = __slots__
+    _shown = ("minor", "currency")
+    _compared = __match_args__
+    _hashed = ("minor", "currency")
 
     #: Amount in minor units (1 CNY = 100 fen). Non-negative for every amount payquery parses.
     minor: int
     #: The currency.
     currency: str
+
+    def __init__(self, minor: int, currency: str) -> None:
+        _set(self, "minor", minor)
+        _set(self, "currency", currency)
 
     @classmethod
     def _from_json(cls, d: Any) -> "Money":
@@ -86,13 +153,19 @@ class MoneyDict(TypedDict):
 OrderFlag = Literal["refund_failed", "pickup_code", "test_order"]
 
 
-@dataclass(frozen=True)
-class Order:
+class Order(_Record):
     """The normalized view of one provider order.
 
     Times are instants in UTC (RFC 3339 text in JSON, `2020-03-26T02:43:39Z`); the provider's
     own form (epoch seconds/ms, local offsets) stays in the detail.
     """
+
+    __slots__ = ("provider", "provider_order_id", "merchant_order_no", "status", "raw_status", "amount", "paid_amount", "paid_at", "created_at", "flags")
+    __match_args__ = ("provider", "provider_order_id", "merchant_order_no", "status", "raw_status", "amount", "paid_amount", "paid_at", "created_at", "flags")
+    _fields = __slots__
+    _shown = ("provider", "provider_order_id", "merchant_order_no", "status", "raw_status", "amount", "paid_amount", "paid_at", "created_at", "flags")
+    _compared = __match_args__
+    _hashed = ("provider", "provider_order_id", "merchant_order_no", "status", "raw_status", "amount", "paid_amount", "paid_at", "created_at", "flags")
 
     #: Which provider answered.
     provider: ProviderId
@@ -117,6 +190,18 @@ class Order:
     created_at: Optional[datetime]
     #: Qualifiers of the status.
     flags: tuple[OrderFlag, ...]
+
+    def __init__(self, provider: ProviderId, provider_order_id: Optional[str], merchant_order_no: Optional[str], status: OrderStatus, raw_status: str, amount: Optional[Money], paid_amount: Optional[Money], paid_at: Optional[datetime], created_at: Optional[datetime], flags: tuple[OrderFlag, ...]) -> None:
+        _set(self, "provider", provider)
+        _set(self, "provider_order_id", provider_order_id)
+        _set(self, "merchant_order_no", merchant_order_no)
+        _set(self, "status", status)
+        _set(self, "raw_status", raw_status)
+        _set(self, "amount", amount)
+        _set(self, "paid_amount", paid_amount)
+        _set(self, "paid_at", paid_at)
+        _set(self, "created_at", created_at)
+        _set(self, "flags", flags)
 
     @classmethod
     def _from_json(cls, d: Any) -> "Order":
@@ -744,11 +829,17 @@ ERROR_CLASSES: dict[str, type[PayqueryError]] = {
 TransportFailure = Literal["connect", "dns", "tls", "timeout", "reset", "other"]
 
 
-@dataclass(frozen=True)
-class Attempt:
+class Attempt(_Record):
     """One request the one-call query sent, and what came of it. The URL is redacted (a Mini
     Program access token travels in it), so attempts may be logged as they are.
     """
+
+    __slots__ = ("purpose", "host", "url", "http_status", "error", "transport", "duration_ms")
+    __match_args__ = ("purpose", "host", "url", "http_status", "error", "transport", "duration_ms")
+    _fields = __slots__
+    _shown = ("purpose", "host", "url", "http_status", "error", "transport", "duration_ms")
+    _compared = __match_args__
+    _hashed = ("purpose", "host", "url", "http_status", "error", "transport", "duration_ms")
 
     #: What the request was for.
     purpose: AttemptPurpose
@@ -765,6 +856,15 @@ class Attempt:
     #: How long the attempt took, in milliseconds (host clock; at most a query's deadline).
     duration_ms: int
 
+    def __init__(self, purpose: AttemptPurpose, host: HostRole, url: str, http_status: Optional[int], error: Optional[ErrorCode], transport: Optional[TransportFailure], duration_ms: int) -> None:
+        _set(self, "purpose", purpose)
+        _set(self, "host", host)
+        _set(self, "url", url)
+        _set(self, "http_status", http_status)
+        _set(self, "error", error)
+        _set(self, "transport", transport)
+        _set(self, "duration_ms", duration_ms)
+
     @classmethod
     def _from_json(cls, d: Any) -> "Attempt":
         return cls(
@@ -778,14 +878,20 @@ class Attempt:
         )
 
 
-@dataclass(frozen=True)
-class QueryResult:
+class QueryResult(_Record):
     """A parsed order answer: the normalized order and the provider's full typed response."""
+
+    __slots__ = ("order", "detail", "signature_serial", "attempts", "settled", "_json")
+    __match_args__ = ("order", "detail", "signature_serial", "attempts", "settled")
+    _fields = __slots__
+    _shown = ("order", "detail", "signature_serial", "attempts", "settled")
+    _compared = __match_args__
+    _hashed = ("order", "signature_serial", "attempts", "settled")
 
     #: The normalized order.
     order: Order
     #: Everything the provider said, typed.
-    detail: ProviderDetail = field(hash=False)
+    detail: ProviderDetail
     #: The serial (`PUB_KEY_ID_…` or platform certificate serial) of the key whose signature
     #: over this response was verified; `None` for providers that define no response signature
     #: (their answers are trusted only as far as TLS to the provider's host).
@@ -796,7 +902,15 @@ class QueryResult:
     #: False only when a polling query reached its deadline on a status that is not final:
     #: `order` is then the last answer, still pending.
     settled: bool
-    _json: str = field(default="", repr=False, compare=False)
+    _json: str
+
+    def __init__(self, order: Order, detail: ProviderDetail, signature_serial: Optional[str], attempts: tuple[Attempt, ...], settled: bool, _json: str = "") -> None:
+        _set(self, "order", order)
+        _set(self, "detail", detail)
+        _set(self, "signature_serial", signature_serial)
+        _set(self, "attempts", attempts)
+        _set(self, "settled", settled)
+        _set(self, "_json", _json)
 
     @classmethod
     def _from_json(cls, d: Any, text: str = "") -> "QueryResult":
@@ -821,21 +935,33 @@ class QueryResult:
         return dict(json.loads(self._json))
 
 
-@dataclass(frozen=True)
-class AccessToken:
+class AccessToken(_Record):
     """A WeChat access token with its computed lifetime. Printed, logged or turned into JSON by a
     binding, it hides the token; the CLI's token output (and a token store's value) holds it,
     on purpose, with the times as Unix seconds.
     """
 
+    __slots__ = ("access_token", "expires_in", "expires_at", "refresh_at")
+    __match_args__ = ("access_token", "expires_in", "expires_at", "refresh_at")
+    _fields = __slots__
+    _shown = ("expires_in", "expires_at", "refresh_at")
+    _compared = __match_args__
+    _hashed = ("access_token", "expires_in", "expires_at", "refresh_at")
+
     #: The token.
-    access_token: str = field(repr=False)
+    access_token: str
     #: Lifetime in seconds, as WeChat said.
     expires_in: int
     #: `now + expires_in`.
     expires_at: datetime
     #: When to fetch a new one: `expires_at - 300` (or halfway, for lifetimes under 10 min).
     refresh_at: datetime
+
+    def __init__(self, access_token: str, expires_in: int, expires_at: datetime, refresh_at: datetime) -> None:
+        _set(self, "access_token", access_token)
+        _set(self, "expires_in", expires_in)
+        _set(self, "expires_at", expires_at)
+        _set(self, "refresh_at", refresh_at)
 
     @classmethod
     def _from_json(cls, d: Any) -> "AccessToken":

@@ -230,7 +230,7 @@ def run(flow: _native.NativeQueryFlow, http: Any, token_store: Any) -> str:
 async def run_async(flow: _native.NativeQueryFlow, http: Any, token_store: Any, convert: Callable[[str], T]) -> T:
     """Drives ``flow`` on the event loop: core steps in worker threads, HTTP with an
     ``httpx.AsyncClient`` (or urllib in a worker thread), sleeping with ``asyncio.sleep``.
-    ``convert`` (the result's JSON text to its dataclass, ~30 µs) runs in the worker thread too:
+    ``convert`` (the result's JSON text to its record, ~30 µs) runs in the worker thread too:
     with hundreds of queries in flight, every microsecond on the loop delays all of them."""
     import asyncio
     import inspect

@@ -4,9 +4,15 @@
 //!   `build_query(...)` is checked key by key by mypy; a config carries its `provider` as a
 //!   `Literal` and the `*_path` alternative of each `*_pem` key;
 //! - provider details: `TypedDict`s with the wire's names (what `QueryResult.detail` is);
-//! - payquery's own types (`Order`, `Money`, `QueryResult`, `AccessToken`): frozen dataclasses,
+//! - payquery's own types (`Order`, `Money`, `QueryResult`, `AccessToken`): immutable records,
 //!   decoded from the core's JSON by generated `_from_json` functions; closed string sets are
-//!   `str` enums (`OrderStatus.PAID == "PAID"`);
+//!   `Literal`s;
+//!
+//! The records are plain classes with `__slots__` on a shared `_Record` base, not dataclasses:
+//! `import dataclasses` (which imports `inspect`) and the decorator's code generation at import
+//! were ~15 ms of `import payquery`'s cold start (BENCHMARKS.md, issue 20). They behave as the
+//! frozen dataclasses did: keyword or positional construction, `==`, `hash`, `repr` without
+//! credentials, `match` by position, pickling; assignment raises `AttributeError`.
 //! - one exception class per error code.
 //!
 //! Python 3.9 has no `NotRequired`: a `TypedDict` with optional keys is a required base plus a
@@ -39,6 +45,64 @@ def _datetime(text: str) -> datetime:
 
 def _unix(seconds: int) -> datetime:
     return _EPOCH + timedelta(seconds=seconds)
+
+
+_set = object.__setattr__
+_T = TypeVar("_T")
+
+if TYPE_CHECKING:
+    # Type checkers treat every record as a frozen dataclass: assigning to a field is an error.
+    # typing_extensions is only read by the checker (it ships with mypy); nothing imports it.
+    from typing_extensions import dataclass_transform
+else:
+
+    def dataclass_transform(**_: Any) -> Callable[[_T], _T]:
+        return lambda cls: cls
+
+
+@dataclass_transform(frozen_default=True)
+class _Record:
+    """What every payquery record shares: immutable once built, equal and hashed by its fields,
+    printed without its credentials. A plain class with `__slots__` rather than a frozen
+    dataclass: the same behaviour without importing `dataclasses` (see tools/typegen/src/py.rs)."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:  # annotated for checkers only: typing.get_type_hints() shows just the fields
+        #: The public fields, in `__init__`'s order (as a dataclass has them).
+        __match_args__: ClassVar[tuple[str, ...]]
+        #: Every field, in `__init__`'s order.
+        _fields: ClassVar[tuple[str, ...]]
+        #: The fields `repr()` shows (credentials and internals left out).
+        _shown: ClassVar[tuple[str, ...]]
+        #: The fields `==` compares.
+        _compared: ClassVar[tuple[str, ...]]
+        #: The fields `hash()` takes (a provider's detail is a dict, so not hashable).
+        _hashed: ClassVar[tuple[str, ...]]
+    __match_args__ = _fields = _shown = _compared = _hashed = ()
+
+    if not TYPE_CHECKING:  # a checker that saw __setattr__ would allow any attribute name
+
+        def __setattr__(self, name: str, value: object) -> None:
+            raise AttributeError(f"{type(self).__name__} is immutable: cannot assign to field {name!r}")
+
+        def __delattr__(self, name: str) -> None:
+            raise AttributeError(f"{type(self).__name__} is immutable: cannot delete field {name!r}")
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._shown)
+        return f"{type(self).__qualname__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self._compared)
+
+    def __hash__(self) -> int:
+        return hash(tuple(getattr(self, name) for name in self._hashed))
+
+    def __reduce__(self) -> "tuple[type, tuple[Any, ...]]":
+        # Pickling and copy.copy rebuild the record through __init__ (slots hold no __dict__).
+        return (type(self), tuple(getattr(self, name) for name in self._fields))
 "#;
 
 fn docstring(out: &mut String, indent: &str, doc: &str) {
@@ -77,14 +141,14 @@ fn dict_ty(t: &Ty) -> String {
         Ty::Str { .. } | Ty::DateTime => "str".to_owned(),
         Ty::Bool => "bool".to_owned(),
         Ty::Int64 | Ty::UnixTime | Ty::Count => "int".to_owned(),
-        // Inside a dict a dataclass type (Money) is its JSON form: a TypedDict of its own.
+        // Inside a dict a record type (Money) is its JSON form: a TypedDict of its own.
         Ty::Ref(name) if HOST_NAMED.contains(&name.as_str()) => format!("{name}Dict"),
         Ty::Ref(name) => name.clone(),
         Ty::Array(inner) => format!("list[{}]", dict_ty(inner)),
     }
 }
 
-/// The annotation of a dataclass field (immutable, times as datetimes).
+/// The annotation of a record's field (immutable, times as datetimes).
 fn class_ty(t: &Ty) -> String {
     match t {
         Ty::DateTime | Ty::UnixTime => "datetime".to_owned(),
@@ -242,7 +306,7 @@ pub fn module(models: &Models) -> Result<String, String> {
     out.push_str(
         "\"\"\"payquery's models, generated from the Rust core's own types: the same configs, queries,\nprovider details, orders and errors as every other language.\"\"\"\n\n",
     );
-    out.push_str("from dataclasses import dataclass, field\nfrom datetime import datetime, timedelta, timezone\nfrom typing import Any, Literal, Optional, TypedDict, Union\n\nfrom ._errors import PayqueryError\n");
+    out.push_str("from datetime import datetime, timedelta, timezone\nfrom typing import TYPE_CHECKING, Any, Callable, ClassVar, Literal, Optional, TypedDict, TypeVar, Union\n\nfrom ._errors import PayqueryError\n");
     out.push_str(HELPERS);
     out.push_str("\n\n");
     let output = &models.output;
@@ -444,7 +508,7 @@ fn emit_output(out: &mut String, model: &Model, name: &str, def: &Def) -> Result
             let _ = writeln!(out, "{name} = int\n\n");
         }
         Def::Object { doc, fields, .. } if HOST_NAMED.contains(&name) => {
-            dataclass(out, model, name, doc, fields);
+            record(out, model, name, doc, fields);
             // Its JSON form, where a provider's detail holds one (Money inside FubeiOrder).
             if referenced_from_dicts(model, name) {
                 typed_dict(
@@ -468,7 +532,7 @@ fn emit_output(out: &mut String, model: &Model, name: &str, def: &Def) -> Result
     Ok(())
 }
 
-/// True when a TypedDict (a provider detail) refers to the dataclass type `name`.
+/// True when a TypedDict (a provider detail) refers to the record type `name`.
 fn referenced_from_dicts(model: &Model, name: &str) -> bool {
     fn refers(t: &Ty, name: &str) -> bool {
         match t {
@@ -493,14 +557,48 @@ pub fn error_class(code: &str) -> String {
     }
 }
 
-fn dataclass(out: &mut String, model: &Model, name: &str, doc: &str, fields: &[Field]) {
+fn record(out: &mut String, model: &Model, name: &str, doc: &str, fields: &[Field]) {
     // QueryResult keeps the core's JSON text it was decoded from, for to_dict().
     let keeps_json = fields.iter().any(
         |f| matches!(&f.ty, Ty::Ref(r) if matches!(model.get(r), Some(Def::PerProvider { .. }))),
     );
-    let _ = writeln!(out, "@dataclass(frozen=True)\nclass {name}:");
+    let is_detail = |f: &Field| matches!(&f.ty, Ty::Ref(r) if matches!(model.get(r), Some(Def::PerProvider { .. })));
+    let _ = writeln!(out, "class {name}(_Record):");
     docstring(out, "    ", doc);
     out.push('\n');
+    let quoted = |names: Vec<&str>| -> String {
+        let mut text: String = names.iter().map(|n| format!("\"{n}\", ")).collect();
+        if names.len() > 1 {
+            text.truncate(text.len() - 2);
+        } else {
+            text.pop();
+        }
+        format!("({text})")
+    };
+    let mut all: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+    let public = all.clone();
+    if keeps_json {
+        all.push("_json");
+    }
+    // A credential never shows in repr().
+    let shown: Vec<&str> = fields
+        .iter()
+        .filter(|f| !matches!(f.ty, Ty::Str { secret: true }))
+        .map(|f| f.name.as_str())
+        .collect();
+    // The provider's answer is a dict (its TypedDict): the result hashes without it.
+    let hashed: Vec<&str> = fields
+        .iter()
+        .filter(|f| !is_detail(f))
+        .map(|f| f.name.as_str())
+        .collect();
+    let _ = writeln!(out, "    __slots__ = {}", quoted(all.clone()));
+    let _ = writeln!(out, "    __match_args__ = {}", quoted(public.clone()));
+    let _ = writeln!(out, "    _fields = __slots__");
+    let _ = writeln!(out, "    _shown = {}", quoted(shown));
+    let _ = writeln!(out, "    _compared = __match_args__");
+    let _ = writeln!(out, "    _hashed = {}\n", quoted(hashed));
+    let mut params = Vec::new();
     for field in fields {
         comment(out, "    ", &field.doc);
         let t = class_ty(&field.ty);
@@ -509,20 +607,20 @@ fn dataclass(out: &mut String, model: &Model, name: &str, doc: &str, fields: &[F
         } else {
             t
         };
-        // A credential never shows in repr().
-        let hidden = if matches!(field.ty, Ty::Str { secret: true }) {
-            " = field(repr=False)"
-        } else if matches!(&field.ty, Ty::Ref(r) if matches!(model.get(r), Some(Def::PerProvider { .. })))
-        {
-            // The provider's answer is a dict (its TypedDict): the result hashes without it.
-            " = field(hash=False)"
-        } else {
-            ""
-        };
-        let _ = writeln!(out, "    {}: {t}{hidden}", field.name);
+        let _ = writeln!(out, "    {}: {t}", field.name);
+        params.push(format!("{}: {t}", field.name));
     }
     if keeps_json {
-        out.push_str("    _json: str = field(default=\"\", repr=False, compare=False)\n");
+        out.push_str("    _json: str\n");
+        params.push("_json: str = \"\"".to_owned());
+    }
+    let _ = writeln!(
+        out,
+        "\n    def __init__(self, {}) -> None:",
+        params.join(", ")
+    );
+    for name in &all {
+        let _ = writeln!(out, "        _set(self, \"{name}\", {name})");
     }
     out.push_str("\n    @classmethod\n");
     let _ = writeln!(
