@@ -205,7 +205,7 @@ kotlin-sources: uniffi-build
 	rm -rf $(KOTLIN_DIR)/target/generated-sources/uniffi
 	$(UNIFFI_BINDGEN) generate --library $(UNIFFI_LIB) --language kotlin --no-format \
 		--out-dir $(KOTLIN_DIR)/target/generated-sources/uniffi
-	$(PYTHON) tools/patch_kotlin_strings.py $(KOTLIN_DIR)/target/generated-sources/uniffi/payquery/payquery.kt
+	$(PYTHON) tools/patch_uniffi_kotlin.py $(KOTLIN_DIR)/target/generated-sources/uniffi/payquery/payquery.kt
 
 # Generates the Kotlin bindings into the Maven module's target/ and runs the JUnit suite (every
 # shared vector, sandbox round trips with java.net.http, JDK signature checks, 8 threads, the

@@ -168,7 +168,7 @@ def flow_rows() -> list[dict[str, Any]]:
 def cold_start_rows() -> list[dict[str, Any]]:
     """`import payquery` in a new interpreter, minus `python -c 0`, interleaved round by round
     (one launch of each per round; the issue's figure); and the stdlib modules the generated
-    models need (dataclasses, json, typing, datetime), the floor of what a typed package costs."""
+    models need (json, typing, datetime), the floor of what a typed package costs."""
 
     def launch(code: str) -> float:
         start = time.perf_counter_ns()
@@ -177,12 +177,12 @@ def cold_start_rows() -> list[dict[str, Any]]:
 
     rows = [
         {"id": "import_payquery", "label": "import payquery − python -c 0 (µs, new process)", "rounds_us": []},
-        {"id": "import_floor", "label": "import dataclasses, json, typing, datetime − python -c 0", "rounds_us": []},
+        {"id": "import_floor", "label": "import json, typing, datetime − python -c 0", "rounds_us": []},
     ]
     for _ in range(ROUNDS):
         bare = launch("0")
         rows[0]["rounds_us"].append(launch("import payquery") - bare)
-        rows[1]["rounds_us"].append(launch("import dataclasses, json, typing, datetime") - bare)
+        rows[1]["rounds_us"].append(launch("import json, typing, datetime") - bare)
     return rows
 
 

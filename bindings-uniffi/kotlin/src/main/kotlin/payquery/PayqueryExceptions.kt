@@ -69,7 +69,7 @@ private fun PayqueryException.facts(): Facts = when (this) {
 /**
  * The error for a string argument that is not Unicode text: it holds a lone UTF-16 surrogate,
  * which Kotlin strings allow and UTF-8 cannot encode. Thrown from the generated string lowering
- * (tools/patch_kotlin_strings.py) instead of a java.nio.charset.MalformedInputException.
+ * (tools/patch_uniffi_kotlin.py) instead of a java.nio.charset.MalformedInputException.
  */
 fun loneSurrogate(value: String): PayqueryException {
     val index =

@@ -124,6 +124,27 @@ private fun flowRows(root: File): List<Row> {
     }
 }
 
+/**
+ * Issue 20's memory figure, from its own JVM (Rss.kt) so that the peak resident set is that
+ * loop's alone. One run of 200,000 rounds (~10 s); the value is in KiB, not µs.
+ */
+private fun rssRow(root: File): Row {
+    val java = File(System.getProperty("java.home"), "bin/java").path
+    val process = ProcessBuilder(
+        java,
+        "-Djna.library.path=${System.getProperty("jna.library.path")}",
+        "-cp",
+        System.getProperty("java.class.path"),
+        "payquery.bench.RssKt",
+        root.path,
+        "200000",
+    ).redirectErrorStream(true).start()
+    val output = process.inputStream.bufferedReader().readText().trim()
+    check(process.waitFor() == 0) { output }
+    val kib = Regex("""peak_rss_kib=(\d+)""").find(output)?.groupValues?.get(1)?.toDouble() ?: error(output)
+    return Row("rss_200k_kib", "peak RSS in KiB: 200,000 Fubei build + parse, default heap, own JVM").apply { roundsUs += kib }
+}
+
 fun main(args: Array<String>) {
     val vectors = File(args[0], "tests/vectors")
     fun case(file: String, prefix: String): Pair<JsonObject, JsonObject> {
@@ -211,7 +232,7 @@ fun main(args: Array<String>) {
             }),
             Triple("noop_call", "client.provider() (one call across the boundary, no work)", { fubei.provider() }),
         ),
-    ) + flowRows(File(args[0]))
+    ) + flowRows(File(args[0])) + rssRow(File(args[0]))
 
     val doc = buildJsonObject {
         put("language", "kotlin")
