@@ -30,12 +30,15 @@ Fifth, for the same reason: JNA builds each RustBuffer a native function returns
 (every lowered argument's buffer from rustbuffer_alloc, every call's answer) through the
 class's no-argument constructor, then allocates its memory a second time before copying the
 bytes in: two Cleaner registrations per buffer. JNA first looks for a constructor taking the
-returned memory; the patched one copies the 24 bytes into the next slot of a per-thread ring of
-64 and uses that slot as the buffer's memory (JNA's shared view of it needs no Cleaner). Such a
+returned memory; the patched one copies the buffer (24 bytes on 64-bit platforms, its JNA size
+elsewhere) into the next slot of a per-thread ring of 64 and uses that slot as the buffer's
+memory (JNA's shared view of it needs no Cleaner). Such a
 buffer lives only inside the one generated call that received it (lowered into an argument and
 passed, or lifted and freed, on the same thread, before the call returns); no generated
 function takes or returns more than a handful, so a slot is never reused while its buffer is
-in use. The ring is one Cleaner registration per thread and 1.5 KiB.
+in use. The ring is one Cleaner registration per thread and 1.5 KiB (64-bit). A program that
+starts a new thread per call (virtual threads) gains nothing, as each new thread allocates its
+own statuses and ring, and loses nothing either: that is what every call allocated before.
 
 This script fails when a place is not found (a UniFFI upgrade changed it), so a rewrite can
 never be silently skipped.
@@ -108,7 +111,10 @@ internal class UniffiCallStatusStack {
     }
 
     companion object {
-        val perThread: ThreadLocal<UniffiCallStatusStack> = ThreadLocal.withInitial { UniffiCallStatusStack() }
+        // Not ThreadLocal.withInitial: that needs Android API 26.
+        val perThread = object : ThreadLocal<UniffiCallStatusStack>() {
+            override fun initialValue() = UniffiCallStatusStack()
+        }
     }
 }
 
@@ -149,7 +155,9 @@ internal class UniffiReturnedBufferRing {
     companion object {
         // A generated call holds at most one buffer per argument plus its answer at a time.
         private const val SLOTS = 64
-        val perThread: ThreadLocal<UniffiReturnedBufferRing> = ThreadLocal.withInitial { UniffiReturnedBufferRing() }
+        val perThread = object : ThreadLocal<UniffiReturnedBufferRing>() {
+            override fun initialValue() = UniffiReturnedBufferRing()
+        }
 
         // JNA also calls the constructor with a null placeholder, to learn the layout only.
         fun memoryFor(returned: Pointer): Pointer =
@@ -192,6 +200,14 @@ def main() -> int:
         print(f"{path}: RustBuffer is not what UniFFI 0.32 wrote; update this script")
         return 1
     text = text.replace(BUFFER_ORIGINAL, BUFFER_PATCHED).replace(BYVALUE_ORIGINAL, BYVALUE_PATCHED)
+    # The ring's safety argument, checked: every native function takes and returns few enough
+    # buffers that one call can never wrap the ring, nothing is async (no buffer outlives its
+    # call on another thread) and no array of RustBuffers exists (a slot holds one).
+    most = max(line.count("RustBuffer.ByValue") for line in text.splitlines() if "external fun " in line)
+    slots = int(re.findall(r"private const val SLOTS = (\d+)", BUFFER_PATCHED)[0])
+    if most + 1 > slots // 4 or "uniffiRustCallAsync" in text or "toArray" in text:
+        print(f"{path}: a call takes {most} RustBuffers, or async calls or arrays appeared; revisit the ring")
+        return 1
     text, cases = re.subn(r"^(\s+)object (\w+) : (\w+)\(\)$", r"\1data object \2 : \3()", text, flags=re.M)
     if cases < 1:
         print(f"{path}: no field-less sealed-class case found; update this script")

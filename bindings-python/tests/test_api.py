@@ -194,6 +194,7 @@ def test_records_behave_as_frozen_value_types() -> None:
     still compare, hash, copy, pickle and print as the frozen dataclasses they replaced."""
     import copy
     import pickle
+    import weakref
 
     money = payquery.Money(29, "CNY")
     assert money == payquery.Money(minor=29, currency="CNY") and money != payquery.Money(30, "CNY")
@@ -217,6 +218,17 @@ def test_records_behave_as_frozen_value_types() -> None:
     token = payquery.AccessToken("tok-secret-value", 7200, when, when)
     assert "tok-secret-value" not in repr(token)
     assert pickle.loads(pickle.dumps(token)) == token
+    # copy.replace (3.13) and weak references, as dataclasses allowed them.
+    assert money.__replace__(minor=30) == payquery.Money(30, "CNY")
+    with pytest.raises(TypeError, match="no field 'cents'"):
+        money.__replace__(cents=1)
+    assert weakref.ref(money)() is money
+    # A pickle written while the records were dataclasses (payquery 0.1.0's first build).
+    old = (
+        b"\x80\x04\x95A\x00\x00\x00\x00\x00\x00\x00\x8c\x10payquery._models\x94\x8c\x05Money\x94\x93\x94)"
+        b"\x81\x94}\x94(\x8c\x05minor\x94K\x1d\x8c\x08currency\x94\x8c\x03CNY\x94ub."
+    )
+    assert pickle.loads(old) == money
 
 
 def test_results_are_immutable_values() -> None:

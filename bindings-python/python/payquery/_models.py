@@ -46,7 +46,7 @@ class _Record:
     printed without its credentials. A plain class with `__slots__` rather than a frozen
     dataclass: the same behaviour without importing `dataclasses` (see tools/typegen/src/py.rs)."""
 
-    __slots__ = ()
+    __slots__ = ("__weakref__",)
     if TYPE_CHECKING:  # annotated for checkers only: typing.get_type_hints() shows just the fields
         #: The public fields, in `__init__`'s order (as a dataclass has them).
         __match_args__: ClassVar[tuple[str, ...]]
@@ -83,6 +83,18 @@ class _Record:
     def __reduce__(self) -> "tuple[type, tuple[Any, ...]]":
         # Pickling and copy.copy rebuild the record through __init__ (slots hold no __dict__).
         return (type(self), tuple(getattr(self, name) for name in self._fields))
+
+    def __setstate__(self, state: Any) -> None:
+        # A pickle written when the records were dataclasses holds the fields as a __dict__.
+        for name, value in (state if isinstance(state, dict) else {}).items():
+            _set(self, name, value)
+
+    def __replace__(self, **changes: Any) -> Any:
+        """`copy.replace(record, field=value)` (Python 3.13): a new record with those fields."""
+        unknown = set(changes) - set(self._fields)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)[0]!r}")
+        return type(self)(*(changes.get(name, getattr(self, name)) for name in self._fields))
 
 
 #: The five supported provider APIs (ids as used in config documents and vectors).
