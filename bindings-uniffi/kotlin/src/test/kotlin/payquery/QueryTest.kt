@@ -15,10 +15,16 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
+import org.junit.jupiter.api.Timeout
 import org.junit.jupiter.api.assertThrows
 import java.io.File
+import java.net.InetAddress
+import java.net.ServerSocket
+import java.net.Socket
 import java.net.URI
 import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.ConcurrentLinkedQueue
+import kotlin.concurrent.thread
 import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
 
@@ -160,6 +166,32 @@ class QueryTest {
             override suspend fun invalidate(key: String, value: String) {}
         }
         assertEquals(OrderStatus.PAID, client("wechat_mini_charge.no_token.json").query(query, tokenStore = broken).order.status)
+    }
+
+    @Test
+    @Timeout(120) // a hang guard, not a measurement: without a body deadline this never returns
+    fun `an answer whose body stops arriving is a timeout, in both drivers`() {
+        ServerSocket(0, 50, InetAddress.getLoopbackAddress()).use { server ->
+            val open = ConcurrentLinkedQueue<Socket>()
+            thread(isDaemon = true) {
+                while (true) {
+                    val socket = runCatching { server.accept() }.getOrNull() ?: break
+                    open += socket
+                    // The head and 15 of the 1,000 promised body bytes, then nothing (kept open).
+                    val head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+                    socket.getOutputStream().apply { write((head + "{\"result_code\":").toByteArray()) }.flush()
+                }
+            }
+            val client = Client.fromJson(
+                """{"provider":"fubei","app_id":"1","app_secret":"s","base_url":"http://127.0.0.1:${server.localPort}","backup_base_url":null}""",
+            )
+            val query = client.queryFromJson("""{"merchant_order_sn":"A"}""")
+            val blocking = assertThrows<PayqueryException.NetworkException> { client.queryBlocking(query, timeout = java.time.Duration.ofMillis(300)) }
+            assertEquals(TransportFailure.TIMEOUT, blocking.attempts.first().transport)
+            val suspending = assertThrows<PayqueryException.NetworkException> { runBlocking { client.query(query, timeout = 300.milliseconds) } }
+            assertEquals(TransportFailure.TIMEOUT, suspending.attempts.first().transport)
+            open.forEach { it.close() }
+        }
     }
 
     @Test
