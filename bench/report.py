@@ -185,7 +185,7 @@ def main() -> int:
                 "rust:aws-lc-rs.rsa_sign",
                 1.05,
             ),
-            ("Node: `buildQuery` / bare `crypto.sign` (cached KeyObject)", "node:build_edu", "node:sign_floor", 1.10),
+            ("Node: `buildQuery` / bare `crypto.sign` (cached KeyObject)", "node:build_edu", "node:sign_floor", 1.05),
             ("Node: peer wechatpay-node-v3 / bare `crypto.sign`", "node:peer_build", "node:sign_floor", None),
             ("Node: `buildQuery` / peer wechatpay-node-v3", "node:build_edu_default", "node:peer_build", 1.0),
             ("Node: `parseQuery` / `JSON.parse` + `crypto.verify`", "node:parse_edu", "node:parse_floor", 1.5),
