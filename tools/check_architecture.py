@@ -1,7 +1,8 @@
 """make architecture-check: the rules ARCHITECTURE.md states that a grep can hold, and its map.
 
 1. Every path ARCHITECTURE.md and CONTRIBUTING.md name exists (a template such as
-   `core/src/providers/<name>.rs` needs its folder; a glob needs a match), and every
+   `core/src/providers/<name>.rs` needs its folder; a glob needs a match; a build output must
+   be one .gitignore declares, as a fresh clone has none), and every
    `make <target>` they name is a Makefile target. A map with a dangling path misleads the next
    engineer more than no map.
 2. No per-provider branch outside `core/src/providers`: the core's other modules and every
@@ -69,6 +70,10 @@ def make_targets() -> set[str]:
     return set(re.findall(r"^([a-z][a-z0-9-]*)\s*:(?!=)", text, flags=re.M))
 
 
+def ignored(path: str) -> bool:
+    return subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT, check=False).returncode == 0
+
+
 def looks_like_path(token: str) -> bool:
     if any(c in token for c in " ()=,:;'\"") or token.startswith(("-", "$", "~", "@", ".ci")):
         return False
@@ -86,7 +91,10 @@ def resolve(token: str, names: set[str], files: list[str]) -> bool:
     if "*" in token:
         return any(base.glob(token))
     if "/" in token:
-        return (base / token.rstrip("/")).resolve().exists()
+        path = (base / token.rstrip("/")).resolve()
+        # A build output (`bindings-wasm/pkg/`, `target/m2`) is absent from a fresh clone; it
+        # counts when .gitignore declares it, so a typo still fails.
+        return path.exists() or (not token.startswith("../") and ignored(token.rstrip("/")))
     return token in names  # a bare file name: some tracked file (or shared doc) has it
 
 
