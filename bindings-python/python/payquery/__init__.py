@@ -142,7 +142,6 @@ class HttpRequest(_Record):
     __slots__ = ("method", "url", "headers", "body")
     __match_args__ = ("method", "url", "headers", "body")
     _fields = __slots__
-    _compared = __slots__
     _hashed = __slots__
 
     method: Literal["GET", "POST"]
@@ -314,7 +313,7 @@ def _status(value: object) -> int:
 def _context(timestamp: int | None, nonce: str | None) -> tuple[int, str | None, bytes | None]:
     ts = int(time.time()) if timestamp is None else _int64(timestamp, "timestamp")
     if nonce is None:
-        return ts, None, os.urandom(32)  # secrets.token_bytes, without importing secrets
+        return ts, None, _query._random()
     if not isinstance(nonce, str):
         raise _invalid("nonce", "`nonce` must be a str")
     return ts, nonce, None

@@ -48,17 +48,15 @@ class _Record:
 
     __slots__ = ("__weakref__",)
     if TYPE_CHECKING:  # annotated for checkers only: typing.get_type_hints() shows just the fields
-        #: The public fields, in `__init__`'s order (as a dataclass has them).
+        #: The public fields, in `__init__`'s order (as a dataclass has them); `==` compares these.
         __match_args__: ClassVar[tuple[str, ...]]
         #: Every field, in `__init__`'s order.
         _fields: ClassVar[tuple[str, ...]]
         #: The fields `repr()` shows (credentials and internals left out).
         _shown: ClassVar[tuple[str, ...]]
-        #: The fields `==` compares.
-        _compared: ClassVar[tuple[str, ...]]
         #: The fields `hash()` takes (a provider's detail is a dict, so not hashable).
         _hashed: ClassVar[tuple[str, ...]]
-    __match_args__ = _fields = _shown = _compared = _hashed = ()
+    __match_args__ = _fields = _shown = _hashed = ()
 
     if not TYPE_CHECKING:  # a checker that saw __setattr__ would allow any attribute name
 
@@ -75,7 +73,7 @@ class _Record:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in self._compared)
+        return all(getattr(self, name) == getattr(other, name) for name in self.__match_args__)
 
     def __hash__(self) -> int:
         return hash(tuple(getattr(self, name) for name in self._hashed))
@@ -129,7 +127,6 @@ class Money(_Record):
     __match_args__ = ("minor", "currency")
     _fields = __slots__
     _shown = ("minor", "currency")
-    _compared = __match_args__
     _hashed = ("minor", "currency")
 
     #: Amount in minor units (1 CNY = 100 fen). Non-negative for every amount payquery parses.
@@ -176,7 +173,6 @@ class Order(_Record):
     __match_args__ = ("provider", "provider_order_id", "merchant_order_no", "status", "raw_status", "amount", "paid_amount", "paid_at", "created_at", "flags")
     _fields = __slots__
     _shown = ("provider", "provider_order_id", "merchant_order_no", "status", "raw_status", "amount", "paid_amount", "paid_at", "created_at", "flags")
-    _compared = __match_args__
     _hashed = ("provider", "provider_order_id", "merchant_order_no", "status", "raw_status", "amount", "paid_amount", "paid_at", "created_at", "flags")
 
     #: Which provider answered.
@@ -850,7 +846,6 @@ class Attempt(_Record):
     __match_args__ = ("purpose", "host", "url", "http_status", "error", "transport", "duration_ms")
     _fields = __slots__
     _shown = ("purpose", "host", "url", "http_status", "error", "transport", "duration_ms")
-    _compared = __match_args__
     _hashed = ("purpose", "host", "url", "http_status", "error", "transport", "duration_ms")
 
     #: What the request was for.
@@ -897,7 +892,6 @@ class QueryResult(_Record):
     __match_args__ = ("order", "detail", "signature_serial", "attempts", "settled")
     _fields = __slots__
     _shown = ("order", "detail", "signature_serial", "attempts", "settled")
-    _compared = __match_args__
     _hashed = ("order", "signature_serial", "attempts", "settled")
 
     #: The normalized order.
@@ -957,7 +951,6 @@ class AccessToken(_Record):
     __match_args__ = ("access_token", "expires_in", "expires_at", "refresh_at")
     _fields = __slots__
     _shown = ("expires_in", "expires_at", "refresh_at")
-    _compared = __match_args__
     _hashed = ("access_token", "expires_in", "expires_at", "refresh_at")
 
     #: The token.

@@ -68,17 +68,15 @@ class _Record:
 
     __slots__ = ("__weakref__",)
     if TYPE_CHECKING:  # annotated for checkers only: typing.get_type_hints() shows just the fields
-        #: The public fields, in `__init__`'s order (as a dataclass has them).
+        #: The public fields, in `__init__`'s order (as a dataclass has them); `==` compares these.
         __match_args__: ClassVar[tuple[str, ...]]
         #: Every field, in `__init__`'s order.
         _fields: ClassVar[tuple[str, ...]]
         #: The fields `repr()` shows (credentials and internals left out).
         _shown: ClassVar[tuple[str, ...]]
-        #: The fields `==` compares.
-        _compared: ClassVar[tuple[str, ...]]
         #: The fields `hash()` takes (a provider's detail is a dict, so not hashable).
         _hashed: ClassVar[tuple[str, ...]]
-    __match_args__ = _fields = _shown = _compared = _hashed = ()
+    __match_args__ = _fields = _shown = _hashed = ()
 
     if not TYPE_CHECKING:  # a checker that saw __setattr__ would allow any attribute name
 
@@ -95,7 +93,7 @@ class _Record:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in self._compared)
+        return all(getattr(self, name) == getattr(other, name) for name in self.__match_args__)
 
     def __hash__(self) -> int:
         return hash(tuple(getattr(self, name) for name in self._hashed))
@@ -570,22 +568,17 @@ pub fn error_class(code: &str) -> String {
 }
 
 fn record(out: &mut String, model: &Model, name: &str, doc: &str, fields: &[Field]) {
-    // QueryResult keeps the core's JSON text it was decoded from, for to_dict().
-    let keeps_json = fields.iter().any(
-        |f| matches!(&f.ty, Ty::Ref(r) if matches!(model.get(r), Some(Def::PerProvider { .. }))),
-    );
     let is_detail = |f: &Field| matches!(&f.ty, Ty::Ref(r) if matches!(model.get(r), Some(Def::PerProvider { .. })));
+    // QueryResult keeps the core's JSON text it was decoded from, for to_dict().
+    let keeps_json = fields.iter().any(is_detail);
     let _ = writeln!(out, "class {name}(_Record):");
     docstring(out, "    ", doc);
     out.push('\n');
-    let quoted = |names: Vec<&str>| -> String {
-        let mut text: String = names.iter().map(|n| format!("\"{n}\", ")).collect();
-        if names.len() > 1 {
-            text.truncate(text.len() - 2);
-        } else {
-            text.pop();
-        }
-        format!("({text})")
+    // A Python tuple of strings (one member needs its trailing comma).
+    let quoted = |names: &[&str]| -> String {
+        let members: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+        let comma = if names.len() == 1 { "," } else { "" };
+        format!("({}{comma})", members.join(", "))
     };
     let mut all: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
     let public = all.clone();
@@ -604,12 +597,11 @@ fn record(out: &mut String, model: &Model, name: &str, doc: &str, fields: &[Fiel
         .filter(|f| !is_detail(f))
         .map(|f| f.name.as_str())
         .collect();
-    let _ = writeln!(out, "    __slots__ = {}", quoted(all.clone()));
-    let _ = writeln!(out, "    __match_args__ = {}", quoted(public.clone()));
+    let _ = writeln!(out, "    __slots__ = {}", quoted(&all));
+    let _ = writeln!(out, "    __match_args__ = {}", quoted(&public));
     let _ = writeln!(out, "    _fields = __slots__");
-    let _ = writeln!(out, "    _shown = {}", quoted(shown));
-    let _ = writeln!(out, "    _compared = __match_args__");
-    let _ = writeln!(out, "    _hashed = {}\n", quoted(hashed));
+    let _ = writeln!(out, "    _shown = {}", quoted(&shown));
+    let _ = writeln!(out, "    _hashed = {}\n", quoted(&hashed));
     let mut params = Vec::new();
     for field in fields {
         comment(out, "    ", &field.doc);
