@@ -83,7 +83,7 @@ def looks_like_path(token: str) -> bool:
     return "/" in token or token == "Makefile" or extension is not None
 
 
-def resolve(token: str, names: set[str], files: list[str]) -> bool:
+def resolve(token: str, names: set[str]) -> bool:
     base = ROOT
     if "<" in token:  # a template: the folder a new file goes into must exist
         folder = token[: token.index("<")].rsplit("/", 1)[0]
@@ -99,8 +99,7 @@ def resolve(token: str, names: set[str], files: list[str]) -> bool:
 
 
 def check_docs(problems: list[str]) -> None:
-    files = tracked()
-    names = {Path(f).name for f in files} | {p.name for p in ROOT.iterdir()}
+    names = {Path(f).name for f in tracked()} | {p.name for p in ROOT.iterdir()}
     names |= {p.name for p in SHARED.iterdir()} if SHARED.is_dir() else set()
     targets = make_targets()
     for doc in DOCS:
@@ -126,7 +125,7 @@ def check_docs(problems: list[str]) -> None:
                 continue
             for token in re.findall(r"`([^`\n]+)`", line):
                 token = token.strip()
-                if looks_like_path(token) and not resolve(token, names, files):
+                if looks_like_path(token) and not resolve(token, names):
                     problems.append(f"{doc}:{number}: `{token}` does not exist")
 
 

@@ -185,21 +185,20 @@ BYVALUE_PATCHED = """    class ByValue : RustBuffer, Structure.ByValue {
 def main() -> int:
     path = Path(sys.argv[1])
     text = path.read_text(encoding="utf-8")
-    if text.count(ORIGINAL) != 1:
-        print(f"{path}: FfiConverterString.toUtf8 is not where UniFFI 0.32 put it; update this script")
-        return 1
-    if text.count(MESSAGE_ORIGINAL) < 1:
-        print(f"{path}: PayqueryException's generated `message` is not what UniFFI 0.32 wrote; update this script")
-        return 1
-    if text.count(STATUS_ORIGINAL) != 1:
-        print(f"{path}: uniffiRustCallWithError is not what UniFFI 0.32 wrote; update this script")
-        return 1
-    text = text.replace(ORIGINAL, PATCHED).replace(MESSAGE_ORIGINAL, MESSAGE_PATCHED)
-    text = text.replace(STATUS_ORIGINAL, STATUS_PATCHED)
-    if text.count(BUFFER_ORIGINAL) != 1 or text.count(BYVALUE_ORIGINAL) != 1:
-        print(f"{path}: RustBuffer is not what UniFFI 0.32 wrote; update this script")
-        return 1
-    text = text.replace(BUFFER_ORIGINAL, BUFFER_PATCHED).replace(BYVALUE_ORIGINAL, BYVALUE_PATCHED)
+    # (what, as UniFFI 0.32 writes it, the rewrite, whether it occurs exactly once)
+    rewrites = [
+        ("FfiConverterString.toUtf8", ORIGINAL, PATCHED, True),
+        ("PayqueryException's generated `message`", MESSAGE_ORIGINAL, MESSAGE_PATCHED, False),
+        ("uniffiRustCallWithError", STATUS_ORIGINAL, STATUS_PATCHED, True),
+        ("RustBuffer", BUFFER_ORIGINAL, BUFFER_PATCHED, True),
+        ("RustBuffer.ByValue", BYVALUE_ORIGINAL, BYVALUE_PATCHED, True),
+    ]
+    for what, original, patched, once in rewrites:
+        found = text.count(original)
+        if found == 0 or (once and found != 1):
+            print(f"{path}: {what} is not what UniFFI 0.32 wrote; update this script")
+            return 1
+        text = text.replace(original, patched)
     # The ring's safety argument, checked: every native function takes and returns few enough
     # buffers that one call can never wrap the ring, nothing is async (no buffer outlives its
     # call on another thread) and no array of RustBuffers exists (a slot holds one).
