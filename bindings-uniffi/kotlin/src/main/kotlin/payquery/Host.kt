@@ -1,5 +1,8 @@
 package payquery
 
+// Every entry point says @Throws(PayqueryException::class): Kotlin has no checked exceptions,
+// but without it a Java caller's `catch (PayqueryException e)` does not compile.
+
 // What the JVM supplies to the core, which reads no clock, draws no randomness and opens no
 // file itself: the time (`Instant.now()`), 32 bytes of `SecureRandom` per request, and the text
 // of the files a config names. These extensions give the generated `Client` its defaults, so
@@ -14,6 +17,7 @@ private val secureRandom = SecureRandom()
 private fun randomBytes(): ByteArray = ByteArray(32).also(secureRandom::nextBytes)
 
 /** The signed request for an order query (now, with a fresh CSPRNG nonce, by default). */
+@Throws(PayqueryException::class)
 fun Client.buildQuery(query: Query, timestamp: Instant = Instant.now(), nonce: String? = null): HttpRequest =
     buildQuery(query, timestamp.epochSecond, nonce, randomBytes())
 
@@ -21,22 +25,27 @@ fun Client.buildQuery(query: Query, timestamp: Instant = Instant.now(), nonce: S
  * Two-phase signing, phase one (WeChat Pay): sign `stringToSign()` elsewhere (Android
  * Keystore, a KMS), then `finish`.
  */
+@Throws(PayqueryException::class)
 fun Client.prepareQuery(query: Query, timestamp: Instant = Instant.now(), nonce: String? = null): PendingRequest =
     prepareQuery(query, timestamp.epochSecond, nonce, randomBytes())
 
 /** Verifies and parses the answer to `query`; an answer for another order is refused. */
+@Throws(PayqueryException::class)
 fun Client.parseQuery(response: HttpResponse, query: Query, now: Instant = Instant.now()): QueryResult = parseQuery(response, query, now.epochSecond)
 
 /** Parses an access-token answer. */
+@Throws(PayqueryException::class)
 fun Client.parseTokenResponse(response: HttpResponse, now: Instant = Instant.now()): AccessToken = parseTokenResponse(response, now.epochSecond)
 
 /** A query document (JSON text, the CLI's format) as this client's typed query. */
+@Throws(PayqueryException::class)
 fun Client.queryFromJson(queryJson: String): Query = queryFromJson(provider(), queryJson)
 
 /**
  * A config document (JSON text, the CLI's format) as the typed [Config]; its `*_path` keys are
  * read relative to `baseDir` (default: the working directory), each at most 1 MiB.
  */
+@Throws(PayqueryException::class)
 fun configFromJson(configJson: String, baseDir: String? = null): Config {
     val base = File(baseDir ?: ".")
     val files = configFilePaths(configJson).associate { file ->
@@ -50,9 +59,11 @@ fun configFromJson(configJson: String, baseDir: String? = null): Config {
  * A client from a config document (JSON text, the CLI's format), through the typed [Config]:
  * its `*_path` keys are read relative to `baseDir` (default: the working directory).
  */
+@Throws(PayqueryException::class)
 fun Client.Companion.fromJson(configJson: String, baseDir: String? = null): Client = Client(configFromJson(configJson, baseDir))
 
 /** Reads a config file; its `*_path` keys are relative to the file, as the CLI does. */
+@Throws(PayqueryException::class)
 fun Client.Companion.fromConfigFile(path: String): Client {
     val file = File(path)
     return fromJson(readConfigFile(file, "path"), file.absoluteFile.parent)

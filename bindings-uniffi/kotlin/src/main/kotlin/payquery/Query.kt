@@ -78,6 +78,7 @@ private fun millis(name: String, value: Duration?): ULong? = value?.let {
  * 10 min); [poll] queries again until the status is final, waiting [pollIntervals] (5, 10, 20,
  * 30, then 60 s), and at the deadline returns the last order with `settled = false`.
  */
+@Throws(PayqueryException::class)
 suspend fun Client.query(
     query: Query,
     timeout: Duration = 10.seconds,
@@ -98,6 +99,7 @@ suspend fun Client.query(
  * each answer as `HttpClient.send` does (no coroutine dispatch per request).
  */
 @JvmOverloads
+@Throws(PayqueryException::class)
 fun Client.queryBlocking(
     query: Query,
     timeout: java.time.Duration = java.time.Duration.ofSeconds(10),

@@ -8,7 +8,9 @@ import org.junit.jupiter.api.Test
 import java.io.ByteArrayOutputStream
 import java.io.File
 import java.io.PrintStream
+import java.net.URLClassLoader
 import java.nio.file.Files
+import javax.tools.ToolProvider
 
 /**
  * The typed API refuses what it should at compile time: each file in
@@ -52,6 +54,19 @@ class TypeCheckTest {
             assertEquals(ExitCode.COMPILATION_ERROR, code, "${file.name} compiled:\n$output")
             assertTrue("${file.name}:" in output && "error:" in output, output)
         }
+    }
+
+    @Test
+    fun `a Java caller can catch PayqueryException from each entry point`() {
+        val source = File(ROOT, "bindings-uniffi/kotlin/src/test/resources/java/JavaCaller.java")
+        val classes = Files.createTempDirectory("payquery-java").toFile()
+        val out = ByteArrayOutputStream()
+        val javac = ToolProvider.getSystemJavaCompiler()
+        val code = javac.run(null, out, out, "-classpath", System.getProperty("java.class.path"), "-d", classes.path, source.path)
+        assertEquals(0, code, out.toString(Charsets.UTF_8))
+        val loader = URLClassLoader(arrayOf(classes.toURI().toURL()), javaClass.classLoader)
+        val codes = loader.loadClass("JavaCaller").getMethod("run").invoke(null)
+        assertEquals("INVALID_CONFIG INVALID_INPUT INVALID_CONFIG INVALID_INPUT", codes)
     }
 
     @Test
