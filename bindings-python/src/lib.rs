@@ -495,7 +495,7 @@ impl NativeQueryFlow {
     }
 
     /// The store's answer: `loaded` (with the value or `None`), `locked`, `busy`, `done` or
-    /// `failed`.
+    /// `failed` (with the error's kind, its class name, as `value`).
     #[pyo3(signature = (kind, value, now_ms))]
     fn store_reply(&self, kind: &str, value: Option<String>, now_ms: i64) -> PyResult<()> {
         let reply = match kind {
@@ -503,7 +503,10 @@ impl NativeQueryFlow {
             "locked" => StoreReply::Locked(true),
             "busy" => StoreReply::Locked(false),
             "done" => StoreReply::Done,
-            _ => StoreReply::Failed,
+            // `failed`: `value` is the error's kind (its class name), never its message.
+            _ => StoreReply::Failed {
+                kind: value.unwrap_or_default(),
+            },
         };
         self.with(|flow| flow.store_reply(reply, now_ms).map_err(py_err))
     }

@@ -598,6 +598,10 @@ export type DingshangDeliveryStatus = 'WAITING_PICKED_UP' | 'IS_DELIVERING' | 'I
 /**
  * One request the one-call query sent, and what came of it. The URL is redacted (a Mini
  * Program access token travels in it), so attempts may be logged as they are.
+ *
+ * A token-store operation that failed is an attempt too (`purpose` `AttemptPurpose::Store`,
+ * `host` `HostRole::TokenStore`): the query carries on without the store, but a fleet whose
+ * store is down would otherwise fetch a token per process without anyone seeing why.
  */
 export interface Attempt {
   /** What the request was for. */
@@ -614,6 +618,12 @@ export interface Attempt {
   transport: TransportFailure | null;
   /** How long the attempt took, in milliseconds (host clock; at most a query's deadline). */
   durationMs: number;
+  /**
+   * A `store` attempt's failure: the kind of error the token store raised (the host's
+   * exception class name, such as `ConnectionError`), never its message, which may quote a
+   * key or a token. `null` for every other attempt.
+   */
+  storeError: string | null;
 }
 
 /** What a request was for. */
@@ -621,14 +631,18 @@ export type AttemptPurpose =
   /** The order query. */
   | 'query'
   /** A Mini Program access token. */
-  | 'token';
+  | 'token'
+  /** A token-store operation that failed (`url` names it: `token-store:get <key>`). */
+  | 'store';
 
 /** Which of a provider's hosts a request went to. */
 export type HostRole =
   /** The main host (`base_url`). */
   | 'main'
   /** The backup host (`backup_base_url`), after a failover. */
-  | 'backup';
+  | 'backup'
+  /** The host's token store (a `store` attempt), not an HTTP host. */
+  | 'token_store';
 
 /**
  * Stable, machine-readable error codes. A code's `SCREAMING_SNAKE_CASE` text never

@@ -541,7 +541,7 @@ impl WasmQueryFlow {
     }
 
     /// The store's answer: `loaded` (with the value or `undefined`), `locked`, `busy` (the
-    /// lock is another process's), `done`, or `failed`.
+    /// lock is another process's), `done`, or `failed` (with the error's kind as `value`).
     #[wasm_bindgen(js_name = storeReply)]
     pub fn store_reply(
         &mut self,
@@ -554,7 +554,10 @@ impl WasmQueryFlow {
             "locked" => StoreReply::Locked(true),
             "busy" => StoreReply::Locked(false),
             "done" => StoreReply::Done,
-            _ => StoreReply::Failed,
+            // `failed`: `value` is the error's kind (its class name), never its message.
+            _ => StoreReply::Failed {
+                kind: value.unwrap_or_default(),
+            },
         };
         self.flow
             .store_reply(reply, unix_ms(now_ms)?)

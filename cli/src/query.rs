@@ -38,7 +38,12 @@ pub fn run(
                 std::thread::sleep(Duration::from_millis(u64::try_from(wait).unwrap_or(0)));
             }
             // The CLI plugs in no token store (options.token_store is false): never asked.
-            Step::Store { .. } => flow.store_reply(StoreReply::Failed, now_unix_ms())?,
+            Step::Store { .. } => flow.store_reply(
+                StoreReply::Failed {
+                    kind: "NoTokenStore".to_owned(),
+                },
+                now_unix_ms(),
+            )?,
             Step::Done => return flow.result(),
         }
     }

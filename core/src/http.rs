@@ -129,6 +129,69 @@ impl HttpRequest {
     }
 }
 
+impl HttpRequest {
+    /// Every credential this request carries, as text that a host's error message may quote:
+    /// the `access_token` / `secret` query values (as sent, and decoded), each sensitive
+    /// header's value (and an `Authorization`'s `signature="…"` alone), and a token request's
+    /// JSON `secret`. What [`crate::QueryFlow::redact`] removes from a host's error.
+    pub(crate) fn credentials(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        if let Some((_, query)) = self.url.split_once('?') {
+            for pair in query.split('&') {
+                if let Some((k, v)) = pair.split_once('=') {
+                    if k == "access_token" || k == "secret" {
+                        found.push(v.to_owned());
+                        found.push(percent_decode(v));
+                    }
+                }
+            }
+        }
+        for (name, value) in &self.headers {
+            if is_sensitive_header(name) {
+                found.push(value.clone());
+                if let Some(signature) = value
+                    .split_once("signature=\"")
+                    .and_then(|(_, rest)| rest.split('"').next())
+                {
+                    found.push(signature.to_owned());
+                }
+            }
+        }
+        if let Some(secret) = self
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
+            .and_then(|v| v.get("secret").and_then(|s| s.as_str()).map(str::to_owned))
+        {
+            found.push(secret);
+        }
+        found.retain(|c| !c.is_empty());
+        found
+    }
+}
+
+/// `%XX` escapes decoded (lossily: credentials are ASCII in practice); anything malformed is
+/// kept as it is.
+fn percent_decode(text: &str) -> String {
+    let hex = |b: Option<&u8>| b.and_then(|b| (*b as char).to_digit(16));
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match (b, hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 impl fmt::Debug for HttpRequest {
     /// Prints [`HttpRequest::redacted`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

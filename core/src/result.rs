@@ -53,6 +53,10 @@ impl QueryResult {
 
 /// One request the one-call query sent, and what came of it. The URL is redacted (a Mini
 /// Program access token travels in it), so attempts may be logged as they are.
+///
+/// A token-store operation that failed is an attempt too (`purpose` [`AttemptPurpose::Store`],
+/// `host` [`HostRole::TokenStore`]): the query carries on without the store, but a fleet whose
+/// store is down would otherwise fetch a token per process without anyone seeing why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -71,6 +75,10 @@ pub struct Attempt {
     pub transport: Option<TransportFailure>,
     /// How long the attempt took, in milliseconds (host clock; at most a query's deadline).
     pub duration_ms: u32,
+    /// A `store` attempt's failure: the kind of error the token store raised (the host's
+    /// exception class name, such as `ConnectionError`), never its message, which may quote a
+    /// key or a token. `None` for every other attempt.
+    pub store_error: Option<String>,
 }
 
 /// What a request was for.
@@ -83,6 +91,8 @@ pub enum AttemptPurpose {
     Query,
     /// A Mini Program access token.
     Token,
+    /// A token-store operation that failed (`url` names it: `token-store:get <key>`).
+    Store,
 }
 
 /// Which of a provider's hosts a request went to.
@@ -95,6 +105,8 @@ pub enum HostRole {
     Main,
     /// The backup host (`backup_base_url`), after a failover.
     Backup,
+    /// The host's token store (a `store` attempt), not an HTTP host.
+    TokenStore,
 }
 
 /// How a request failed to complete, as the host's HTTP client reported it (the host

@@ -969,6 +969,83 @@ fn a_token_store_shares_tokens_across_processes() {
 }
 
 #[test]
+fn a_failing_token_store_is_recorded_as_an_attempt_and_the_query_goes_on() {
+    let mut world = World::new();
+    let options = QueryOptions {
+        token_store: true,
+        ..QueryOptions::default()
+    };
+    let client = mini(mini_credentials());
+    let mut flow = start(&client, mini_query(&client), options);
+    let mut kinds = [
+        "ConnectionError",
+        "Connection refused: key=SECRET",
+        "TimeoutError",
+    ]
+    .iter();
+    let result = loop {
+        match flow.next(world.now, &[2; 32]) {
+            Step::Store { .. } => {
+                world.now += 3;
+                let kind = (*kinds.next().expect("three store operations")).to_owned();
+                flow.store_reply(StoreReply::Failed { kind }, world.now)
+                    .unwrap();
+            }
+            Step::Send { request, .. } => {
+                world.now += LATENCY_MS;
+                let reply = if request.url.contains("stable_token") {
+                    mini_token("FETCHED")
+                } else {
+                    mini_paid()
+                };
+                flow.receive(reply, world.now).unwrap();
+            }
+            Step::Sleep { until_ms } => world.now = until_ms,
+            Step::Done => break flow.result().unwrap(),
+        }
+    };
+    assert_eq!(result.order.status, OrderStatus::Paid);
+    let key = "payquery:wechat_access_token:wx1234567890abcdef";
+    let stores: Vec<_> = result
+        .attempts
+        .iter()
+        .filter(|a| a.purpose == AttemptPurpose::Store)
+        .map(|a| {
+            assert_eq!(a.host, payquery_core::HostRole::TokenStore);
+            assert_eq!(
+                (a.http_status, a.error, a.transport, a.duration_ms),
+                (None, None, None, 3)
+            );
+            (a.url.as_str(), a.store_error.as_deref().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        stores,
+        [
+            (format!("token-store:get {key}").as_str(), "ConnectionError"),
+            // A message passed for a kind never reaches the attempt.
+            (format!("token-store:lock {key}").as_str(), "Error"),
+            (format!("token-store:put {key}").as_str(), "TimeoutError"),
+        ]
+    );
+    let purposes: Vec<_> = result.attempts.iter().map(|a| a.purpose).collect();
+    assert_eq!(
+        purposes,
+        [
+            AttemptPurpose::Store,
+            AttemptPurpose::Store,
+            AttemptPurpose::Token,
+            AttemptPurpose::Store,
+            AttemptPurpose::Query
+        ]
+    );
+    assert!(result
+        .attempts
+        .iter()
+        .all(|a| a.purpose == AttemptPurpose::Store || a.store_error.is_none()));
+}
+
+#[test]
 fn misuse_is_an_error_never_a_panic() {
     let client = fubei(json!({}));
     let mut flow = start(&client, fubei_query(&client), QueryOptions::default());
@@ -1047,4 +1124,66 @@ fn a_network_error_message_never_carries_the_token() {
         HostRole::Backup,
         "the Mini Program fails over to api2.weixin.qq.com"
     );
+}
+
+#[test]
+fn a_network_error_message_never_carries_a_credential_the_flow_sent() {
+    // A host's error that quotes the whole request (headers, body) quotes every credential.
+    let quote = |r: &HttpRequest| Reply::Failed {
+        kind: TransportFailure::Reset,
+        detail: format!(
+            "socket hang up: {} {:?} {}",
+            r.url,
+            r.headers,
+            r.body_text().unwrap_or_default()
+        ),
+    };
+    // The vending vendor's AppSecret header.
+    let vending = client_for(&json!({
+        "provider": "dingshang_vending", "base_url": "https://vending.example",
+        "appid": "ds1", "app_secret": "VENDING-APP-SECRET", "sign_key": "VENDING-SIGN-KEY"
+    }))
+    .unwrap();
+    let query = payquery_core::Query::from_json(
+        payquery_core::ProviderId::DingshangVending,
+        r#"{"order_id": "1001", "machine_no": "16327129"}"#,
+    )
+    .unwrap();
+    let mut flow = start(&vending, query, QueryOptions::default());
+    let e = World::new().run(&mut flow, |r, _| quote(r)).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NetworkError);
+    assert!(!e.to_string().contains("VENDING-APP-SECRET"), "{e}");
+    // WeChat Pay's Authorization (its signature too, should a host quote it alone).
+    let client = edu();
+    let mut flow = start(&client, edu_query(&client), QueryOptions::default());
+    let mut signatures = Vec::new();
+    let e = World::new()
+        .run(&mut flow, |r, _| {
+            let auth = r.header("Authorization").unwrap();
+            let signature = auth
+                .split("signature=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            signatures.push(signature.to_owned());
+            Reply::Failed {
+                kind: TransportFailure::Reset,
+                detail: format!("{auth} / {signature}"),
+            }
+        })
+        .unwrap_err();
+    assert!(!signatures.is_empty());
+    for s in &signatures {
+        assert!(!e.to_string().contains(s.as_str()), "{e}");
+        assert!(!flow.redact(s).contains(s.as_str()));
+    }
+    // A Mini Program token request's JSON body carries the app_secret.
+    let client = mini(mini_credentials());
+    let mut flow = start(&client, mini_query(&client), QueryOptions::default());
+    let e = World::new().run(&mut flow, |r, _| quote(r)).unwrap_err();
+    assert_eq!(e.attempts()[0].purpose, AttemptPurpose::Token);
+    assert!(!e.to_string().contains("test-app-secret"), "{e}");
+    assert_eq!(flow.redact("x test-app-secret y"), "x [redacted] y");
 }

@@ -731,14 +731,16 @@ ProviderDetail = Union[EduPapayTransaction, PayscoreServiceOrder, MiniChargeOrde
 #:
 #: - `query`: The order query.
 #: - `token`: A Mini Program access token.
-AttemptPurpose = Literal["query", "token"]
+#: - `store`: A token-store operation that failed (`url` names it: `token-store:get <key>`).
+AttemptPurpose = Literal["query", "token", "store"]
 
 
 #: Which of a provider's hosts a request went to.
 #:
 #: - `main`: The main host (`base_url`).
 #: - `backup`: The backup host (`backup_base_url`), after a failover.
-HostRole = Literal["main", "backup"]
+#: - `token_store`: The host's token store (a `store` attempt), not an HTTP host.
+HostRole = Literal["main", "backup", "token_store"]
 
 
 #: Stable, machine-readable error codes. A code's `SCREAMING_SNAKE_CASE` text never
@@ -840,13 +842,17 @@ TransportFailure = Literal["connect", "dns", "tls", "timeout", "reset", "other"]
 class Attempt(_Record):
     """One request the one-call query sent, and what came of it. The URL is redacted (a Mini
     Program access token travels in it), so attempts may be logged as they are.
+
+    A token-store operation that failed is an attempt too (`purpose` `AttemptPurpose::Store`,
+    `host` `HostRole::TokenStore`): the query carries on without the store, but a fleet whose
+    store is down would otherwise fetch a token per process without anyone seeing why.
     """
 
-    __slots__ = ("purpose", "host", "url", "http_status", "error", "transport", "duration_ms")
-    __match_args__ = ("purpose", "host", "url", "http_status", "error", "transport", "duration_ms")
+    __slots__ = ("purpose", "host", "url", "http_status", "error", "transport", "duration_ms", "store_error")
+    __match_args__ = ("purpose", "host", "url", "http_status", "error", "transport", "duration_ms", "store_error")
     _fields = __slots__
-    _shown = ("purpose", "host", "url", "http_status", "error", "transport", "duration_ms")
-    _hashed = ("purpose", "host", "url", "http_status", "error", "transport", "duration_ms")
+    _shown = ("purpose", "host", "url", "http_status", "error", "transport", "duration_ms", "store_error")
+    _hashed = ("purpose", "host", "url", "http_status", "error", "transport", "duration_ms", "store_error")
 
     #: What the request was for.
     purpose: AttemptPurpose
@@ -862,8 +868,12 @@ class Attempt(_Record):
     transport: Optional[TransportFailure]
     #: How long the attempt took, in milliseconds (host clock; at most a query's deadline).
     duration_ms: int
+    #: A `store` attempt's failure: the kind of error the token store raised (the host's
+    #: exception class name, such as `ConnectionError`), never its message, which may quote a
+    #: key or a token. `None` for every other attempt.
+    store_error: Optional[str]
 
-    def __init__(self, purpose: AttemptPurpose, host: HostRole, url: str, http_status: Optional[int], error: Optional[ErrorCode], transport: Optional[TransportFailure], duration_ms: int) -> None:
+    def __init__(self, purpose: AttemptPurpose, host: HostRole, url: str, http_status: Optional[int], error: Optional[ErrorCode], transport: Optional[TransportFailure], duration_ms: int, store_error: Optional[str]) -> None:
         _set(self, "purpose", purpose)
         _set(self, "host", host)
         _set(self, "url", url)
@@ -871,6 +881,7 @@ class Attempt(_Record):
         _set(self, "error", error)
         _set(self, "transport", transport)
         _set(self, "duration_ms", duration_ms)
+        _set(self, "store_error", store_error)
 
     @classmethod
     def _from_json(cls, d: Any) -> "Attempt":
@@ -882,6 +893,7 @@ class Attempt(_Record):
             d["error"],
             d["transport"],
             d["duration_ms"],
+            d["store_error"],
         )
 
 

@@ -252,8 +252,14 @@ pub enum StoreReply {
     Locked(bool),
     /// `Save` / `Invalidate` done.
     Done,
-    /// The store failed: the flow carries on without it for this step.
-    Failed,
+    /// The store failed: the flow carries on without it for this step, and records a `store`
+    /// attempt so that the failure is seen.
+    Failed {
+        /// The kind of error the store raised: the host's exception class name (`TypeError`,
+        /// `ConnectionError`, `RedisException`). Never its message, which may quote a value;
+        /// the core keeps at most 64 characters of `[A-Za-z0-9_.:$-]` of it.
+        kind: String,
+    },
 }
 
 /// The host's answer to a `Send` step.
@@ -276,7 +282,7 @@ enum Next {
     /// Build the query (fresh time and nonce) and send it to the current host.
     Query,
     /// Send this request as it is (a failover).
-    Resend(HttpRequest, AttemptPurpose),
+    Resend(HttpRequest, SendPurpose),
     /// Get a token: from the keeper, the store, or a fetch.
     Token { force: bool },
     /// Save the token just fetched to the store, then query.
@@ -289,9 +295,26 @@ enum Next {
     Finish,
 }
 
+/// What a request is for: an [`AttemptPurpose`] that an HTTP request can have (a `store`
+/// attempt is no request), so the flow cannot send one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SendPurpose {
+    Query,
+    Token,
+}
+
+impl From<SendPurpose> for AttemptPurpose {
+    fn from(purpose: SendPurpose) -> Self {
+        match purpose {
+            SendPurpose::Query => AttemptPurpose::Query,
+            SendPurpose::Token => AttemptPurpose::Token,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Pending {
-    purpose: AttemptPurpose,
+    purpose: SendPurpose,
     host: HostRole,
     request: HttpRequest,
     started_ms: i64,
@@ -320,6 +343,9 @@ pub struct QueryFlow {
     next: Next,
     pending: Option<Pending>,
     store_wait: Option<StoreWait>,
+    /// The store operation awaiting its reply: when it was asked, and what (`get <key>`), for
+    /// the attempt a failure records.
+    store_asked: Option<(i64, String)>,
     failed_over: bool,
     round_sends: u32,
     transport_retries: u32,
@@ -337,6 +363,9 @@ pub struct QueryFlow {
     outcome: Option<Result<QueryResult>>,
     /// The last URL sent, raw and redacted, for [`QueryFlow::redact`].
     last_url: Option<(String, String)>,
+    /// Every credential the flow has put into a request (URL token, `AppSecret`,
+    /// `Authorization`, a token request's secret), longest first, for [`QueryFlow::redact`].
+    sent_credentials: Vec<Secret>,
 }
 
 impl Drop for QueryFlow {
@@ -369,6 +398,7 @@ impl QueryFlow {
             next: Next::Query,
             pending: None,
             store_wait: None,
+            store_asked: None,
             failed_over: false,
             round_sends: 0,
             transport_retries: 0,
@@ -385,6 +415,7 @@ impl QueryFlow {
             jitter: 0,
             outcome: None,
             last_url: None,
+            sent_credentials: Vec::new(),
         })
     }
 
@@ -435,7 +466,7 @@ impl QueryFlow {
                     match self.client.api().build_query(&self.query, &ctx, token) {
                         Ok(request) => {
                             let request = self.on_current_host(request);
-                            return self.send(request, AttemptPurpose::Query, false, now_ms);
+                            return self.send(request, SendPurpose::Query, false, now_ms);
                         }
                         Err(e) => self.finish(Err(e)),
                     }
@@ -450,24 +481,13 @@ impl QueryFlow {
                 }
                 Next::SaveToken(value, ttl_ms) => {
                     self.next = Next::Query;
-                    self.store_wait = Some(StoreWait::Write);
-                    return Step::Store {
-                        request: StoreRequest::Save {
-                            key: self.store_key(),
-                            value,
-                            ttl_ms,
-                        },
-                    };
+                    let key = self.store_key();
+                    return self.ask_store(StoreRequest::Save { key, value, ttl_ms }, now_ms);
                 }
                 Next::InvalidateStored(value) => {
                     self.next = Next::Token { force: false };
-                    self.store_wait = Some(StoreWait::Write);
-                    return Step::Store {
-                        request: StoreRequest::Invalidate {
-                            key: self.store_key(),
-                            value,
-                        },
-                    };
+                    let key = self.store_key();
+                    return self.ask_store(StoreRequest::Invalidate { key, value }, now_ms);
                 }
             }
         }
@@ -504,12 +524,8 @@ impl QueryFlow {
         if self.opts.token_store && !force && !self.store_checked {
             self.store_checked = true;
             self.next = Next::Token { force };
-            self.store_wait = Some(StoreWait::Load);
-            return Some(Step::Store {
-                request: StoreRequest::Load {
-                    key: self.store_key(),
-                },
-            });
+            let key = self.store_key();
+            return Some(self.ask_store(StoreRequest::Load { key }, now_ms));
         }
         let stale = i64::try_from(self.opts.timeout_ms)
             .unwrap_or(i64::MAX)
@@ -521,18 +537,13 @@ impl QueryFlow {
         if self.opts.token_store && !self.store_locked {
             self.store_locked = true;
             self.next = Next::Token { force };
-            self.store_wait = Some(StoreWait::Lock);
-            return Some(Step::Store {
-                request: StoreRequest::Lock {
-                    key: self.store_key(),
-                    ttl_ms: u64::try_from(stale).unwrap_or(u64::MAX),
-                },
-            });
+            let (key, ttl_ms) = (self.store_key(), u64::try_from(stale).unwrap_or(u64::MAX));
+            return Some(self.ask_store(StoreRequest::Lock { key, ttl_ms }, now_ms));
         }
         match source.token_request(TokenKind::Stable, force) {
             Ok(request) => {
                 let request = self.on_current_host(request);
-                Some(self.send(request, AttemptPurpose::Token, force, now_ms))
+                Some(self.send(request, SendPurpose::Token, force, now_ms))
             }
             Err(e) => {
                 keeper.release(self.id);
@@ -564,15 +575,15 @@ impl QueryFlow {
                     Error::network(kind, &detail)
                 };
                 self.record(&pending, None, Some(&error), Some(kind), now_ms);
-                if pending.purpose == AttemptPurpose::Token {
+                if pending.purpose == SendPurpose::Token {
                     self.release_token_claim();
                 }
                 self.last_error = Some(error);
                 self.on_transport_failure(pending, now_ms);
             }
             Reply::Response(response) => match pending.purpose {
-                AttemptPurpose::Token => self.on_token_answer(pending, &response, now_ms),
-                AttemptPurpose::Query => {
+                SendPurpose::Token => self.on_token_answer(pending, &response, now_ms),
+                SendPurpose::Query => {
                     let ctx = ResponseContext::new(now_ms / 1000);
                     match self.client.parse_answer(&self.query, &response, &ctx) {
                         Ok(result) => {
@@ -599,6 +610,7 @@ impl QueryFlow {
             ));
         };
         check_now_ms(now_ms)?;
+        let asked = self.store_asked.take();
         match (wait, reply) {
             (StoreWait::Load, StoreReply::Loaded(Some(value))) => {
                 if let (Some(token), Some(keeper)) =
@@ -625,8 +637,20 @@ impl QueryFlow {
                 let then = std::mem::replace(&mut self.next, Next::Finish);
                 self.wait_then(now_ms.saturating_add(TOKEN_WAIT_MS * 5), then);
             }
-            (_, StoreReply::Failed)
-            | (StoreWait::Load, StoreReply::Loaded(None))
+            (_, StoreReply::Failed { kind }) => {
+                let (started_ms, operation) = asked.unwrap_or_default();
+                self.attempts.push(Attempt {
+                    purpose: AttemptPurpose::Store,
+                    host: HostRole::TokenStore,
+                    url: format!("token-store:{operation}"),
+                    http_status: None,
+                    error: None,
+                    transport: None,
+                    duration_ms: elapsed_ms(started_ms, now_ms),
+                    store_error: Some(store_error_kind(&kind)),
+                });
+            }
+            (StoreWait::Load, StoreReply::Loaded(None))
             | (StoreWait::Lock, StoreReply::Locked(true))
             | (StoreWait::Write, StoreReply::Done) => {}
             (wait, reply) => {
@@ -654,8 +678,10 @@ impl QueryFlow {
     }
 
     /// `text` (a host's error message, before it is logged or chained as a cause) with every
-    /// credential this flow knows replaced by `[redacted]`: an HTTP client that quotes the URL
-    /// it failed on quotes a Mini Program's access token. Unchanged when it holds none.
+    /// credential this flow has sent replaced by `[redacted]`: an HTTP client that quotes the
+    /// URL it failed on quotes a Mini Program's access token, one that quotes its request's
+    /// headers the vending `AppSecret` or WeChat Pay's `Authorization`, one that quotes a token
+    /// request's body the `app_secret`. Unchanged when it holds none.
     pub fn redact(&self, text: &str) -> String {
         let mut out = match &self.last_url {
             Some((raw, shown)) => text.replace(raw.as_str(), shown),
@@ -666,6 +692,9 @@ impl QueryFlow {
             if !token.is_empty() {
                 out = out.replace(token, "[redacted]");
             }
+        }
+        for credential in &self.sent_credentials {
+            out = out.replace(credential.expose(), "[redacted]");
         }
         out
     }
@@ -704,7 +733,7 @@ impl QueryFlow {
     fn send(
         &mut self,
         request: HttpRequest,
-        purpose: AttemptPurpose,
+        purpose: SendPurpose,
         forced: bool,
         now_ms: i64,
     ) -> Step {
@@ -718,6 +747,18 @@ impl QueryFlow {
         }
         self.round_sends += 1;
         self.last_url = Some((request.url.clone(), request.redacted().url));
+        for credential in request.credentials() {
+            if !self
+                .sent_credentials
+                .iter()
+                .any(|c| c.expose() == credential)
+            {
+                self.sent_credentials.push(Secret::new(credential));
+            }
+        }
+        // Longest first: a credential that contains another is replaced whole.
+        self.sent_credentials
+            .sort_by_key(|c| std::cmp::Reverse(c.expose().len()));
         let left = u64::try_from(self.deadline_ms.saturating_sub(now_ms)).unwrap_or(0);
         let timeout_ms = self.opts.timeout_ms.min(left.max(1));
         self.pending = Some(Pending {
@@ -744,15 +785,28 @@ impl QueryFlow {
         now_ms: i64,
     ) {
         self.attempts.push(Attempt {
-            purpose: pending.purpose,
+            purpose: pending.purpose.into(),
             host: pending.host,
             url: pending.request.redacted().url,
             http_status,
             error: error.map(Error::code),
             transport,
-            duration_ms: u32::try_from(now_ms.saturating_sub(pending.started_ms).max(0))
-                .unwrap_or(u32::MAX),
+            duration_ms: elapsed_ms(pending.started_ms, now_ms),
+            store_error: None,
         });
+    }
+
+    /// Emits a `Store` step and remembers what it asked, for the attempt a failure records.
+    fn ask_store(&mut self, request: StoreRequest, now_ms: i64) -> Step {
+        let (wait, operation) = match &request {
+            StoreRequest::Load { key } => (StoreWait::Load, format!("get {key}")),
+            StoreRequest::Lock { key, .. } => (StoreWait::Lock, format!("lock {key}")),
+            StoreRequest::Save { key, .. } => (StoreWait::Write, format!("put {key}")),
+            StoreRequest::Invalidate { key, .. } => (StoreWait::Write, format!("invalidate {key}")),
+        };
+        self.store_wait = Some(wait);
+        self.store_asked = Some((now_ms, operation));
+        Step::Store { request }
     }
 
     fn finish(&mut self, outcome: Result<QueryResult>) {
@@ -817,10 +871,10 @@ impl QueryFlow {
         delay.saturating_add(delay / 4 * i64::from(self.jitter) / 255)
     }
 
-    fn retry_of(purpose: AttemptPurpose) -> Next {
+    fn retry_of(purpose: SendPurpose) -> Next {
         match purpose {
-            AttemptPurpose::Query => Next::Query,
-            AttemptPurpose::Token => Next::Token { force: false },
+            SendPurpose::Query => Next::Query,
+            SendPurpose::Token => Next::Token { force: false },
         }
     }
 
@@ -992,6 +1046,27 @@ impl QueryFlow {
             }
             _ => self.finish(Err(e)),
         }
+    }
+}
+
+/// Milliseconds from `started_ms` to `now_ms`, as an attempt records them (0 if the host's
+/// clock went back).
+fn elapsed_ms(started_ms: i64, now_ms: i64) -> u32 {
+    u32::try_from(now_ms.saturating_sub(started_ms).max(0)).unwrap_or(u32::MAX)
+}
+
+/// What of a store's error kind goes into an attempt: a class name, not free text. Anything
+/// else (a host that passed a message by mistake) becomes `Error`, so neither a value nor a
+/// line break can reach a log through it.
+fn store_error_kind(kind: &str) -> String {
+    let class_name = (1..=64).contains(&kind.len())
+        && kind
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '$' | '-'));
+    if class_name {
+        kind.to_owned()
+    } else {
+        "Error".to_owned()
     }
 }
 

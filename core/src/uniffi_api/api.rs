@@ -436,8 +436,11 @@ pub enum TokenStoreReply {
     },
     /// `Save` / `Invalidate` done.
     Done,
-    /// The store failed: the query carries on without it.
-    Failed,
+    /// The store failed: the query carries on without it and records a `store` attempt.
+    Failed {
+        /// The error's kind: its simple class name (`ConnectException`), never its message.
+        kind: String,
+    },
 }
 
 /// One query in progress (`Client.startQuery`): the host's driver calls `next` with its clock
@@ -521,7 +524,7 @@ impl QueryFlow {
             TokenStoreReply::Loaded { value } => crate::StoreReply::Loaded(value),
             TokenStoreReply::Locked { acquired } => crate::StoreReply::Locked(acquired),
             TokenStoreReply::Done => crate::StoreReply::Done,
-            TokenStoreReply::Failed => crate::StoreReply::Failed,
+            TokenStoreReply::Failed { kind } => crate::StoreReply::Failed { kind },
         };
         self.with(|flow| Ok(flow.store_reply(reply, now_ms)?))
     }
