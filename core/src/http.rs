@@ -220,6 +220,14 @@ pub(crate) fn redact_url(url: &str) -> String {
     format!("{base}?{}", parts.join("&"))
 }
 
+/// An HTTP status that says "try again, maybe elsewhere" when it comes without a verified
+/// provider answer: 500 (what WeChat Pay itself answers with `SYSTEM_ERROR`, and what a gateway
+/// answers for a passing fault), 502, 503 and 504. A query is a read, so repeating it is safe.
+/// Not 501, 505 or above: the request or the setup is wrong, and repeating it cannot help.
+pub(crate) fn is_transient_server_status(status: u16) -> bool {
+    matches!(status, 500 | 502 | 503 | 504)
+}
+
 /// A response exactly as the host received it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HttpResponse {

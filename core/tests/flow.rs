@@ -370,6 +370,50 @@ fn an_unsigned_503_or_a_verified_system_error_fails_over_once() {
 }
 
 #[test]
+fn unsigned_500_to_504_fail_over_but_501_and_505_stop() {
+    // 500 is what WeChat Pay answers for SYSTEM_ERROR and a gateway for a passing fault; 501
+    // and 505 say the request or the setup is wrong, which no second host changes.
+    for (status, retried) in [
+        (500, true),
+        (502, true),
+        (503, true),
+        (504, true),
+        (501, false),
+        (505, false),
+    ] {
+        let client = edu();
+        let mut flow = start(&client, edu_query(&client), QueryOptions::default());
+        let mut world = World::new();
+        let outcome = world.run(&mut flow, |r, w| {
+            if r.url.starts_with("https://api.mch.weixin.qq.com/") {
+                response(
+                    status,
+                    &[("Content-Type", "text/html")],
+                    "<html>error</html>",
+                )
+            } else {
+                edu_paid(w.now)
+            }
+        });
+        assert_eq!(
+            world.sent.len(),
+            if retried { 2 } else { 1 },
+            "HTTP {status}"
+        );
+        match outcome {
+            Ok(result) => assert!(retried && result.order.status == OrderStatus::Paid),
+            Err(e) => {
+                assert!(!retried, "HTTP {status}");
+                assert_eq!(
+                    (e.code(), e.is_retryable()),
+                    (ErrorCode::ProviderError, false)
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn transport_failure_without_a_backup_is_re_signed_after_a_back_off_at_most_twice() {
     let client = fubei(json!({}));
     let mut flow = start(&client, fubei_query(&client), QueryOptions::default());

@@ -394,7 +394,7 @@ impl DingshangClient {
             );
         };
         if code != "0" {
-            let server_side = response.status >= 500;
+            let server_side = crate::http::is_transient_server_status(response.status);
             return Err(Error::new(
                 if response.status == 429 {
                     ErrorCode::RateLimited

@@ -102,7 +102,7 @@ pub(crate) fn http_status_error(provider: &str, status: u16) -> crate::Error {
         format!("{provider} answered HTTP {status} without a recognizable body"),
     )
     .with_http_status(status)
-    .retryable(status == 429 || status >= 500)
+    .retryable(status == 429 || crate::http::is_transient_server_status(status))
 }
 
 #[cfg(test)]

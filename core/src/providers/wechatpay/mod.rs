@@ -250,7 +250,8 @@ pub(crate) fn error_from_response(
         field,
         issue,
     } = body.unwrap_or_default();
-    let server_side = status >= 500 || provider_code.as_deref() == Some("SYSTEM_ERROR");
+    let server_side = crate::http::is_transient_server_status(status)
+        || provider_code.as_deref() == Some("SYSTEM_ERROR");
     let says_not_found = matches!(
         provider_code.as_deref(),
         Some("NOT_FOUND" | "ORDER_NOT_EXIST" | "ORDERNOTEXIST")
