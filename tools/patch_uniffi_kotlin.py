@@ -1,4 +1,4 @@
-"""Rewrites four places of UniFFI's generated Kotlin (payquery.kt) that payquery's contract needs.
+"""Rewrites six places of UniFFI's generated Kotlin (payquery.kt) that payquery's contract needs.
 
 First, a malformed string becomes a PayqueryException.
 
@@ -182,6 +182,29 @@ BYVALUE_PATCHED = """    class ByValue : RustBuffer, Structure.ByValue {
 """
 
 
+# Sixth: a call on a closed Client, PendingRequest or QueryFlow threw IllegalStateException
+# ("Client object has already been destroyed"), and so did its toString(). payquery's contract
+# is a typed PayqueryException (INVALID_INPUT, "client is closed"), and toString() never throws.
+CLOSED_ORIGINAL = 'throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")'
+CLOSED_PATCHED = "throw payquery.closedObject(this.javaClass.simpleName) // payquery (tools/patch_uniffi_kotlin.py)"
+DISPLAY_ORIGINAL = """    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    callWithHandle {"""
+DISPLAY_PATCHED = """    // payquery (tools/patch_uniffi_kotlin.py): toString() never throws; a closed object says so.
+    override fun toString(): String =
+        try {
+            uniffiDisplay()
+        } catch (e: PayqueryException) {
+            "${this.javaClass.simpleName}(closed)"
+        }
+
+    // The local Rust `Display`/`Debug` implementation.
+    private fun uniffiDisplay(): String {
+        return FfiConverterString.lift(
+    callWithHandle {"""
+
+
 def main() -> int:
     path = Path(sys.argv[1])
     text = path.read_text(encoding="utf-8")
@@ -192,6 +215,8 @@ def main() -> int:
         ("uniffiRustCallWithError", STATUS_ORIGINAL, STATUS_PATCHED, True),
         ("RustBuffer", BUFFER_ORIGINAL, BUFFER_PATCHED, True),
         ("RustBuffer.ByValue", BYVALUE_ORIGINAL, BYVALUE_PATCHED, True),
+        ("callWithHandle's closed-object error", CLOSED_ORIGINAL, CLOSED_PATCHED, False),
+        ("an object's Display toString", DISPLAY_ORIGINAL, DISPLAY_PATCHED, False),
     ]
     for what, original, patched, once in rewrites:
         found = text.count(original)

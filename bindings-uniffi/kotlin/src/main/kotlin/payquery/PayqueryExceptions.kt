@@ -95,6 +95,26 @@ fun loneSurrogate(value: String): PayqueryException {
     )
 }
 
+/**
+ * The error for a call on a closed `Client`, `PendingRequest` or `QueryFlow` (INVALID_INPUT,
+ * "client is closed"): thrown from the generated code (tools/patch_uniffi_kotlin.py) instead of
+ * UniFFI's IllegalStateException.
+ */
+internal fun closedObject(className: String): PayqueryException {
+    val words = className.replace(Regex("(?<=[a-z])(?=[A-Z])"), " ").lowercase()
+    return PayqueryException.InvalidInput(
+        code = "INVALID_INPUT",
+        reason = "$words is closed",
+        field = className.replaceFirstChar(Char::lowercaseChar),
+        providerCode = null,
+        providerMessage = null,
+        httpStatus = null,
+        retryable = false,
+        backupHostApplies = false,
+        attempts = emptyList(),
+    )
+}
+
 /** An `INVALID_CONFIG` raised on the Kotlin side (a config file that cannot be read). */
 internal fun invalidConfig(field: String, reason: String): PayqueryException = PayqueryException.InvalidConfig(
     code = "INVALID_CONFIG",

@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit
 import javax.net.ssl.SSLException
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
+import kotlin.time.toKotlinDuration
 
 /**
  * Where Mini Program access tokens are shared between processes (Redis, a database). Values
@@ -63,7 +64,7 @@ private val random = SecureRandom()
 private fun nowMs(): Long = Instant.now().toEpochMilli()
 
 private fun millis(name: String, value: Duration?): ULong? = value?.let {
-    if (!it.isPositive() || it.isInfinite()) throw invalidInput(name, "`$name` must be a positive duration")
+    if (!it.isPositive() || it.isInfinite()) throw invalidInput(name, "`$name` must be a positive, finite duration")
     it.inWholeMilliseconds.coerceAtLeast(1).toULong()
 }
 
@@ -108,7 +109,9 @@ fun Client.queryBlocking(
     tokenStore: TokenStore? = null,
     http: HttpClient = defaultHttpClient,
 ): QueryResult {
-    val options = queryOptions(timeout.toMillis().toDuration(), deadline?.toMillis()?.toDuration(), null, poll, null, null, tokenStore)
+    // toKotlinDuration, not toMillis(): a Duration past Long.MAX_VALUE ms is infinite (refused
+    // as INVALID_INPUT), not an ArithmeticException.
+    val options = queryOptions(timeout.toKotlinDuration(), deadline?.toKotlinDuration(), null, poll, null, null, tokenStore)
     return startQuery(query, options, nowMs()).use { flow ->
         runBlocking { drive(flow, tokenStore) { r, t, m -> sendBlocking(http, r, t, m) } }
     }
@@ -131,8 +134,6 @@ private fun queryOptions(
     notFoundGraceMs = millis("notFoundGrace", notFoundGrace),
     tokenStore = tokenStore != null,
 )
-
-private fun Long.toDuration(): Duration = with(Duration) { this@toDuration.milliseconds }
 
 /** Sends a request as built: (request, timeout ms, max body bytes) → the answer. */
 private typealias Sender = suspend (HttpRequest, Long, Long) -> HttpResponse
@@ -289,7 +290,7 @@ private fun transportKind(error: Throwable): TransportFailure {
 }
 
 private suspend fun storeReply(store: TokenStore?, request: TokenStoreRequest): TokenStoreReply {
-    if (store == null) return TokenStoreReply.Failed
+    if (store == null) return TokenStoreReply.Failed("NoTokenStore")
     return try {
         when (request) {
             is TokenStoreRequest.Load -> TokenStoreReply.Loaded(store.get(request.key)?.let(::Secret))
@@ -300,8 +301,9 @@ private suspend fun storeReply(store: TokenStore?, request: TokenStoreRequest): 
     } catch (e: CancellationException) {
         throw e
     } catch (e: Exception) {
-        // A failing store costs its sharing, never the query.
-        TokenStoreReply.Failed
+        // A failing store costs its sharing, never the query; the core records a `store` attempt
+        // with the error's class name (never its message, which may quote a key or a token).
+        TokenStoreReply.Failed(e.javaClass.simpleName.ifEmpty { e.javaClass.name })
     }
 }
 
