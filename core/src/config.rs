@@ -8,9 +8,11 @@
 use crate::document::{self, DocumentKind};
 use crate::error::{Error, Result};
 use crate::provider::ProviderId;
-use crate::providers::dingshang_vending::DingshangConfig;
-use crate::providers::fubei::FubeiConfig;
-use crate::providers::wechat_mini_charge::MiniChargeConfig;
+use crate::providers::dingshang_vending::{DingshangClient, DingshangConfig};
+use crate::providers::fubei::{FubeiClient, FubeiConfig};
+use crate::providers::wechat_mini_charge::{MiniChargeClient, MiniChargeConfig};
+use crate::providers::wechatpay::edu_papay::EduPapayClient;
+use crate::providers::wechatpay::payscore_oversea::PayscoreOverseaClient;
 use crate::providers::wechatpay::WechatPayConfig;
 
 /// A client configuration, for one provider.
@@ -109,7 +111,7 @@ impl Config {
         fn settings<T: serde::de::DeserializeOwned>(document: serde_json::Value) -> Result<T> {
             document::typed(DocumentKind::Config, document)
         }
-        Ok(match provider.as_str() {
+        let config = match provider.as_str() {
             "wechatpay_edu_papay" => Config::WechatpayEduPapay {
                 config: settings(document)?,
             },
@@ -134,7 +136,26 @@ impl Config {
                     ),
                 ))
             }
-        })
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Everything a client checks but the keys (they need the host's RSA backend, so they are
+    /// checked when the client is made): the base URLs, `max_response_bytes`, the ids, a Mini
+    /// Program's way to a token. A config document is checked when it is read, so a mistake
+    /// fails there (Kotlin's `configFromJson`, Python's and Node's config readers), not at the
+    /// first query; a config built from typed values is checked when its client is made.
+    fn check(&self) -> Result<()> {
+        match self {
+            Config::WechatpayEduPapay { config } => EduPapayClient::check_config(config),
+            Config::WechatpayPayscoreOversea { config } => {
+                PayscoreOverseaClient::check_config(config)
+            }
+            Config::WechatMiniCharge { config } => MiniChargeClient::new(config).map(drop),
+            Config::Fubei { config } => FubeiClient::new(config).map(drop),
+            Config::DingshangVending { config } => DingshangClient::new(config).map(drop),
+        }
     }
 }
 
@@ -235,6 +256,53 @@ fn resolve_paths(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_config_document_is_checked_when_it_is_read_not_at_the_first_query() {
+        let refused = |json: &str, field: &str| {
+            let e = Config::from_json(json).unwrap_err();
+            assert_eq!(
+                (e.code(), e.field()),
+                (crate::ErrorCode::InvalidConfig, Some(field)),
+                "{json}: {e}"
+            );
+            e.to_string()
+        };
+        refused(r#"{"provider":"wechat_mini_charge"}"#, "access_token");
+        refused(
+            r#"{"provider":"wechat_mini_charge","appid":"wx1"}"#,
+            "access_token",
+        );
+        refused(
+            r#"{"provider":"wechat_mini_charge","access_token":"T","app_secret":"S"}"#,
+            "appid",
+        );
+        refused(
+            r#"{"provider":"fubei","app_id":"1","app_secret":"s","max_response_bytes":0}"#,
+            "max_response_bytes",
+        );
+        refused(
+            r#"{"provider":"fubei","app_id":"1","app_secret":"s","base_url":"http://[::1"}"#,
+            "base_url",
+        );
+        let shown = refused(
+            r#"{"provider":"dingshang_vending","base_url":"https://user:hunter2@vending.example","appid":"a","app_secret":"s","sign_key":"k"}"#,
+            "base_url",
+        );
+        assert!(!shown.contains("hunter2"), "{shown}");
+        refused(
+            r#"{"provider":"wechatpay_payscore_oversea","mchid":"1900000001","merchant_serial_no":"AB","wechatpay_public_key_id":"PUB_KEY_ID_1","wechatpay_public_key_pem":"x","backup_base_url":"ftp://x"}"#,
+            "backup_base_url",
+        );
+        // Each way to a Mini Program token is fine.
+        for ok in [
+            r#"{"provider":"wechat_mini_charge","access_token":"T"}"#,
+            r#"{"provider":"wechat_mini_charge","appid":"wx1","app_secret":"S"}"#,
+            r#"{"provider":"fubei","app_id":"1","app_secret":"s","max_response_bytes":1}"#,
+        ] {
+            Config::from_json(ok).unwrap();
+        }
+    }
 
     #[test]
     fn file_paths_lists_every_path_key_in_order() {

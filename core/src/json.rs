@@ -33,13 +33,21 @@ impl Default for ResponseLimits {
 
 impl ResponseLimits {
     /// The defaults, with the body limit replaced when a config sets `max_response_bytes`.
-    pub(crate) fn with_max_body(max_response_bytes: Option<u64>) -> Self {
+    /// `0` is refused: no answer fits in it, so every query would fail with a decoding error
+    /// that hides the config's mistake.
+    pub(crate) fn with_max_body(max_response_bytes: Option<u64>) -> Result<Self> {
         let mut limits = ResponseLimits::default();
         if let Some(max) = max_response_bytes {
+            if max == 0 {
+                return Err(Error::invalid_config(
+                    "max_response_bytes",
+                    "`max_response_bytes` must be at least 1 byte (leave it out for 1 MiB)",
+                ));
+            }
             // Beyond the address space is "no limit this machine could reach": saturate.
             limits.max_body_bytes = usize::try_from(max).unwrap_or(usize::MAX);
         }
-        limits
+        Ok(limits)
     }
 }
 

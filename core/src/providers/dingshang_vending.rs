@@ -304,7 +304,7 @@ impl DingshangClient {
             256,
             Charset::VisibleAscii,
         )?;
-        let limits = ResponseLimits::with_max_body(config.max_response_bytes);
+        let limits = ResponseLimits::with_max_body(config.max_response_bytes)?;
         Ok(DingshangClient {
             // The vendor documents no backup host; the MD5 covers the payload, not the URL.
             hosts: Hosts::resolve(

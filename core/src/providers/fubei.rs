@@ -340,7 +340,7 @@ impl FubeiClient {
             256,
             Charset::VisibleAscii,
         )?;
-        let limits = ResponseLimits::with_max_body(config.max_response_bytes);
+        let limits = ResponseLimits::with_max_body(config.max_response_bytes)?;
         Ok(FubeiClient {
             app_id: config.app_id.clone(),
             app_secret: config.app_secret.clone(),

@@ -495,7 +495,22 @@ impl MiniChargeClient {
         if let Some(s) = &config.app_secret {
             config_id("app_secret", s.expose(), 256, Charset::VisibleAscii)?;
         }
-        let limits = ResponseLimits::with_max_body(config.max_response_bytes);
+        match (&config.access_token, &config.appid, &config.app_secret) {
+            (_, None, Some(_)) => {
+                return Err(Error::invalid_config(
+                    "appid",
+                    "`app_secret` needs its `appid`: tokens are fetched for the pair",
+                ))
+            }
+            (None, _, None) => {
+                return Err(Error::invalid_config(
+                    "access_token",
+                    "give `access_token`, or `appid` + `app_secret` so that queries fetch one: with neither, no order query can be sent",
+                ))
+            }
+            _ => {}
+        }
+        let limits = ResponseLimits::with_max_body(config.max_response_bytes)?;
         Ok(MiniChargeClient {
             hosts,
             access_token: config.access_token.clone(),

@@ -264,6 +264,11 @@ impl EduPapayClient {
         })
     }
 
+    /// Checks everything [`EduPapayClient::new`] checks but the keys.
+    pub fn check_config(config: &WechatPayConfig) -> Result<()> {
+        WechatPayCore::check_settings(config, MAIN_HOST, Some(BACKUP_HOST)).map(drop)
+    }
+
     fn path(query: &EduPapayQuery) -> Result<String> {
         input_id(
             "out_trade_no",

@@ -113,6 +113,29 @@ impl WechatPayCore {
         backup: Option<&'static str>,
         backend: &dyn RsaBackend,
     ) -> Result<Self> {
+        let (hosts, limits) = Self::check_settings(config, default_host, backup)?;
+        let signer = WechatPayV3Signer::new(
+            &config.mchid,
+            &config.merchant_serial_no,
+            config.merchant_private_key_pem.as_ref(),
+            backend,
+        )?;
+        let verifier = WechatPayVerifier::from_config(config, backend)?;
+        Ok(WechatPayCore {
+            hosts,
+            signer,
+            verifier,
+            limits,
+        })
+    }
+
+    /// Everything about `config` but its keys (which need the RSA backend): the ids, the hosts,
+    /// the response limit. What a config document is checked against when it is read.
+    pub(crate) fn check_settings(
+        config: &WechatPayConfig,
+        default_host: &str,
+        backup: Option<&'static str>,
+    ) -> Result<(Hosts, ResponseLimits)> {
         config_id("mchid", &config.mchid, 32, Charset::Digits)?;
         config_id(
             "merchant_serial_no",
@@ -127,20 +150,10 @@ impl WechatPayCore {
             backup,
             true,
         )?;
-        let signer = WechatPayV3Signer::new(
-            &config.mchid,
-            &config.merchant_serial_no,
-            config.merchant_private_key_pem.as_ref(),
-            backend,
-        )?;
-        let verifier = WechatPayVerifier::from_config(config, backend)?;
-        let limits = ResponseLimits::with_max_body(config.max_response_bytes);
-        Ok(WechatPayCore {
+        Ok((
             hosts,
-            signer,
-            verifier,
-            limits,
-        })
+            ResponseLimits::with_max_body(config.max_response_bytes)?,
+        ))
     }
 
     /// Starts a signed GET of `path_and_query` (already percent-encoded).

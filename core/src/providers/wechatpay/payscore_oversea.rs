@@ -372,6 +372,11 @@ impl PayscoreOverseaClient {
         })
     }
 
+    /// Checks everything [`PayscoreOverseaClient::new`] checks but the keys.
+    pub fn check_config(config: &WechatPayConfig) -> Result<()> {
+        WechatPayCore::check_settings(config, GLOBAL_HK_HOST, None).map(drop)
+    }
+
     fn path(query: &PayscoreOverseaQuery) -> Result<String> {
         input_id("service_id", &query.service_id, 32, Charset::Alphanumeric)?;
         input_id("sub_mchid", &query.sub_mchid, 32, Charset::Digits)?;
