@@ -94,13 +94,21 @@ pub(crate) fn check_body(body: &[u8], limits: ResponseLimits) -> Result<()> {
 /// naming what was wrong (`what` says which document, e.g. "WeChat Pay order"). Every
 /// provider's parse entry point runs `check_body` first, once, before any other work.
 pub(crate) fn decode<T: DeserializeOwned>(what: &str, body: &[u8]) -> Result<T> {
-    serde_json::from_slice(body).map_err(|e| Error::decode(format!("invalid {what} JSON: {e}")))
+    serde_json::from_slice(body).map_err(|e| decode_error(what, &e))
+}
+
+/// A response body that is not the JSON expected, in the words a config document's error uses
+/// (a lone UTF-16 surrogate is named as such, not as serde_json's "end of hex escape").
+pub(crate) fn decode_error(what: &str, e: &serde_json::Error) -> Error {
+    Error::decode(format!(
+        "invalid {what} JSON: {}",
+        crate::document::describe_syntax(&e.to_string())
+    ))
 }
 
 /// Decodes an already size-checked JSON fragment (e.g. Fubei's `data` object).
 pub(crate) fn decode_raw<T: DeserializeOwned>(what: &str, raw: &RawValue) -> Result<T> {
-    serde_json::from_slice(raw.get().as_bytes())
-        .map_err(|e| Error::decode(format!("invalid {what} JSON: {e}")))
+    serde_json::from_slice(raw.get().as_bytes()).map_err(|e| decode_error(what, &e))
 }
 
 /// The text of a JSON scalar: a number's exact digits, or a string's contents. `None` for null.
@@ -163,6 +171,23 @@ pub(crate) fn de_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lone_surrogate_in_a_response_is_named_as_in_a_config() {
+        let body = br#"{"code":"0","msg":"\ud800"}"#;
+        let e = decode::<serde_json::Value>("Fubei", body).unwrap_err();
+        assert!(e.message().contains("lone UTF-16 surrogate"), "{e}");
+        let response = crate::HttpResponse::new(200, Vec::new(), body.to_vec());
+        let e = crate::providers::decode_envelope::<serde_json::Value>(
+            "Fubei",
+            "Fubei",
+            &response,
+            ResponseLimits::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), crate::ErrorCode::DecodeError);
+        assert!(e.message().contains("lone UTF-16 surrogate"), "{e}");
+    }
 
     #[test]
     fn size_and_depth_are_bounded() {

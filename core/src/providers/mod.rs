@@ -83,7 +83,7 @@ pub(crate) fn decode_envelope<'a, T: serde::Deserialize<'a>>(
     crate::json::check_body(&response.body, limits)?;
     serde_json::from_slice(&response.body).map_err(|e| {
         if response.is_success() {
-            crate::Error::decode(format!("invalid {what} JSON: {e}"))
+            crate::json::decode_error(what, &e)
         } else {
             http_status_error(provider, response.status)
         }
