@@ -88,6 +88,7 @@ npm: npm-tools
 		--enable-reference-types --enable-multivalue \
 		$(NPM_PKG)/native/payquery_wasm_bg.wasm -o $(NPM_PKG)/native/payquery_wasm_bg.wasm
 	node bindings-wasm/tools/assemble.mjs
+	$(PYTHON) tools/package_readme.py node $(NPM_PKG)/README.md
 	@echo "payquery_wasm_bg.wasm: $$(wc -c < $(NPM_PKG)/native/payquery_wasm_bg.wasm) bytes, $$(gzip -9 -c $(NPM_PKG)/native/payquery_wasm_bg.wasm | wc -c) gzipped"
 
 # Installs what `make npm` needs, idempotently: the wasm32 target, wasm-bindgen-cli pinned to the
@@ -151,7 +152,7 @@ dist-tools:
 
 # wheel-<rust target>-<compatibility>: one abi3 wheel into dist/python.
 wheel-%: dist-tools
-	$(PYTHON) bindings-python/readme.py
+	$(PYTHON) tools/package_readme.py python bindings-python/README.md
 	cd bindings-python && $(MATURIN) build --release --strip --zig --out $(WHEELS) \
 		--target $(word 1,$(subst +, ,$*)) --compatibility $(word 2,$(subst +, ,$*))
 

@@ -96,6 +96,25 @@ def check_library(name: str, data: bytes, platform: Platform) -> str:
     return f"{machine.removeprefix('EM_').lower()} {platform.libc}, {stripped}, {size}, needs {sorted(needed)}{glibc}"
 
 
+# What a registry page must show (tools/package_readme.py writes it from README.md).
+PACKAGE_README_PARTS = (
+    "## The one-call query",
+    "| what happened | what the query does |",
+    "## Errors",
+    "`NETWORK_ERROR`",
+    "token store",
+    "## Config documents",
+    "## The sandbox",
+)
+
+
+def check_package_readme(name: str, text: str, language: str) -> None:
+    check(f"## Using it from {language}" in text, f"{name}: the README lacks the {language} section")
+    for part in PACKAGE_README_PARTS:
+        check(part in text, f"{name}: the README lacks {part!r}")
+    check("](CHANGELOG.md)" not in text, f"{name}: the README has relative links")
+
+
 def check_npm(dist: Path, version: str) -> None:
     tarball = dist / "npm" / f"payquery-{version}.tgz"
     check(tarball.is_file(), f"missing {tarball}")
@@ -106,6 +125,8 @@ def check_npm(dist: Path, version: str) -> None:
         manifest = tar.extractfile("package/package.json")
         assert manifest is not None
         declared = re.search(r'"version":\s*"([^"]+)"', manifest.read().decode())
+        readme = tar.extractfile("package/README.md") if "package/README.md" in names else None
+        check_package_readme(tarball.name, readme.read().decode() if readme else "", "Node")
     check(declared is not None and declared[1] == version, f"{tarball.name}: package.json version is not {version}")
     for required in (*LICENSES, "native/payquery_wasm_bg.wasm", "index.d.ts", "index.d.mts", "README.md"):
         check(f"package/{required}" in names, f"{tarball.name}: lacks {required}")
@@ -128,6 +149,7 @@ def check_python(dist: Path, version: str) -> None:
             expected = sorted(f"cp39-abi3-{t}" for t in tag.split("."))
             check(tags == expected, f"{wheel.name}: WHEEL tags {tags}, expected {expected}")
             check(f"\nVersion: {version}\n" in metadata, f"{wheel.name}: METADATA version is not {version}")
+            check_package_readme(wheel.name, metadata, "Python")
             for license_file in LICENSES:
                 check(f"{info}/licenses/{license_file}" in names, f"{wheel.name}: lacks {license_file}")
             check("payquery/py.typed" in names, f"{wheel.name}: lacks py.typed")
