@@ -259,7 +259,16 @@ impl NativeClient {
     fn new(config: &Bound<'_, PyAny>, base_dir: std::path::PathBuf) -> PyResult<Self> {
         let config_json = document_json(config, "config", Error::invalid_config)?;
         let config = Config::from_json_with_files(&config_json, &mut |path| {
-            let mut file = std::fs::File::open(base_dir.join(path)).map_err(|e| e.to_string())?;
+            let full = base_dir.join(path);
+            // A FIFO would block the open (and the read) forever; a device or a directory is
+            // no key file either.
+            if !std::fs::metadata(&full)
+                .map_err(|e| e.to_string())?
+                .is_file()
+            {
+                return Err("it is not a regular file (a FIFO, a device or a directory)".to_owned());
+            }
+            let mut file = std::fs::File::open(full).map_err(|e| e.to_string())?;
             read_limited(&mut file, "path").map_err(|e| e.message().to_owned())
         })
         .map_err(py_err)?;

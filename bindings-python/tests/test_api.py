@@ -4,7 +4,9 @@ secrets kept out of everything printed, and one client shared by 8 threads."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import time
 import traceback
 import typing
@@ -443,11 +445,53 @@ def test_config_and_key_files_are_read_up_to_1_mib(tmp_path: Path) -> None:
     big = tmp_path / "big.pem"
     big.write_bytes(b"a" * (1024 * 1024 + 1))
     for path in ["/dev/zero", str(big)]:
+        # /dev/zero is a device, refused as not a regular file before it is read.
+        expected = "not a regular file" if path == "/dev/zero" else "larger than 1048576 bytes"
         with pytest.raises(payquery.InvalidConfigError) as error:
             payquery.Client.from_config_file(path)
-        assert error.value.field == "path" and "larger than 1048576 bytes" in error.value.message
+        assert error.value.field == "path" and expected in error.value.message
         config: Any = {k: v for k, v in WECHATPAY.items() if k != "merchant_private_key_pem"}
         with pytest.raises(payquery.InvalidConfigError) as key_error:
             payquery.Client(cast(Any, {**config, "merchant_private_key_path": path}))
         assert key_error.value.field == "merchant_private_key_path"
-        assert "larger than 1048576 bytes" in key_error.value.message
+        assert expected in key_error.value.message
+
+
+def test_a_lone_surrogate_in_a_nonce_or_a_str_body_is_invalid_input_naming_it() -> None:
+    client = payquery.Client(CONFIGS["fubei"])
+    for call in (client.build_query, client.prepare_query):
+        with pytest.raises(payquery.InvalidInputError) as nonce:
+            call({"merchant_order_sn": "A"}, nonce="n\ud800")
+        assert nonce.value.field == "nonce" and "lone UTF-16 surrogate" in nonce.value.message
+    with pytest.raises(payquery.InvalidInputError) as body:
+        client.parse_query(status=200, headers={}, body="{}\udc00", query={"merchant_order_sn": "A"})
+    assert body.value.field == "body" and "lone UTF-16 surrogate" in body.value.message
+
+
+def test_a_config_path_that_is_not_a_path_is_invalid_input_naming_it() -> None:
+    for path in [3, None, b"config.json", ["config.json"]]:
+        with pytest.raises(payquery.InvalidInputError) as error:
+            payquery.Client.from_config_file(path)  # type: ignore[arg-type]
+        assert error.value.field == "path" and "expected a path (str or os.PathLike)" in error.value.message
+
+
+def test_a_fifo_or_a_directory_is_refused_not_read(tmp_path: Path) -> None:
+    """Opening a FIFO blocks until a writer comes: a writer process stands by, so that a reader
+    that opens it gets an empty file (and a wrong error) rather than hanging the test."""
+    fifo = tmp_path / "key.pem"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", ': > "$0"', str(fifo)])
+    config: Any = {k: v for k, v in WECHATPAY.items() if k != "merchant_private_key_pem"}
+    try:
+        for path in [str(fifo), str(tmp_path)]:
+            with pytest.raises(payquery.InvalidConfigError) as key_error:
+                payquery.Client(cast(Any, {**config, "merchant_private_key_path": path}))
+            assert key_error.value.field == "merchant_private_key_path"
+            assert "not a regular file" in key_error.value.message
+            with pytest.raises(payquery.InvalidConfigError) as file_error:
+                payquery.Client.from_config_file(path)
+            assert file_error.value.field == "path" and "not a regular file" in file_error.value.message
+    finally:
+        reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # releases the writer if nobody read
+        writer.wait()
+        os.close(reader)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal, Optional, Union, cast
@@ -56,6 +57,8 @@ ERROR_CODES: tuple[str, ...] = tuple(_native.error_codes())
 """The core's stable error codes, in its order."""
 
 _INT64 = range(-(2**63), 2**63)
+# The native half's words for a str that cannot become UTF-8 (`"A\ud800"` is a valid str).
+_LONE_SURROGATE = "a lone UTF-16 surrogate (\\ud800-\\udfff), which is not Unicode text"
 
 
 def _query_result(text: str) -> QueryResult:
@@ -300,7 +303,10 @@ def _body(value: object) -> bytes:
     if isinstance(value, (bytearray, memoryview)):
         return bytes(value)
     if isinstance(value, str):
-        return value.encode("utf-8")
+        try:
+            return value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _invalid("body", f"`body` is a str that holds {_LONE_SURROGATE}") from None
     raise _invalid("body", "`body` must be bytes or str")
 
 
@@ -316,6 +322,10 @@ def _context(timestamp: int | None, nonce: str | None) -> tuple[int, str | None,
         return ts, None, _query._random()
     if not isinstance(nonce, str):
         raise _invalid("nonce", "`nonce` must be a str")
+    try:
+        nonce.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _invalid("nonce", f"`nonce` is a str that holds {_LONE_SURROGATE}") from None
     return ts, nonce, None
 
 
@@ -350,7 +360,15 @@ class Client:
         # Read through the core's cap: one byte more than it at most, so /dev/zero or a huge
         # file is refused, not read whole.
         limit = _native.MAX_DOCUMENT_BYTES
+        if not isinstance(path, (str, os.PathLike)):
+            raise _invalid("path", "`path`: expected a path (str or os.PathLike)")
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                # A FIFO would block the open forever; a directory or a device is no config file.
+                raise InvalidConfigError(
+                    f"cannot read config file {path}: it is not a regular file (a FIFO, a device, a directory)",
+                    field="path",
+                )
             with open(path, "rb") as f:
                 data = f.read(limit + 1)
             if len(data) > limit:
