@@ -7,11 +7,16 @@ RSA queries."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import logging
+import math
 import time
+import traceback
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 import payquery
@@ -170,6 +175,61 @@ def test_a_token_store_shares_tokens_between_clients_and_a_failing_one_costs_not
     assert third.order.status == "PAID"
 
 
+class StoreDown(Exception):
+    pass
+
+
+class FailingStore:
+    """A token store whose every operation raises, quoting what it must not show."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def fail(self, op: str) -> StoreDown:
+        self.calls.append(op)
+        return StoreDown(f"redis://:store-password@cache:6379 refused {op}")
+
+    def get(self, key: str) -> str | None:
+        raise self.fail("get")
+
+    def put(self, key: str, value: str, ttl_ms: int) -> None:
+        raise self.fail("put")
+
+    def invalidate(self, key: str, value: str) -> None:
+        raise self.fail("invalidate")
+
+    def lock(self, key: str, ttl_ms: int) -> bool:
+        raise self.fail("lock")
+
+
+class AsyncFailingStore(FailingStore):
+    async def get(self, key: str) -> str | None:  # type: ignore[override]
+        raise self.fail("get")
+
+    async def put(self, key: str, value: str, ttl_ms: int) -> None:  # type: ignore[override]
+        raise self.fail("put")
+
+    async def lock(self, key: str, ttl_ms: int) -> bool:  # type: ignore[override]
+        raise self.fail("lock")
+
+
+def test_a_failing_token_store_is_an_attempt_naming_its_error_kind_and_the_query_succeeds(sandbox: Sandbox) -> None:
+    query = sandbox.read("wechat_mini_charge.query.json")
+    config = sandbox.configs / "wechat_mini_charge.no_token.json"
+    sync_store, async_store = FailingStore(), AsyncFailingStore()
+    results = [
+        payquery.Client.from_config_file(config).query(query, token_store=sync_store),
+        asyncio.run(payquery.Client.from_config_file(config).query_async(query, token_store=async_store)),
+    ]
+    for result, store in zip(results, (sync_store, async_store)):
+        assert result.order.status == "PAID"
+        failed = [a for a in result.attempts if a.purpose == "store"]
+        assert failed and len(failed) == len(store.calls), (result.attempts, store.calls)
+        assert all(a.store_error == "StoreDown" and a.host == "token_store" for a in failed)
+        assert [a.purpose for a in result.attempts if a.purpose != "store"] == ["token", "query"]
+        assert "store-password" not in repr(result.attempts) and "refused" not in repr(result.attempts)
+
+
 def test_bad_options_are_invalid_input(sandbox: Sandbox) -> None:
     client = payquery.Client.from_config_file(sandbox.configs / "fubei.json")
     paid = sandbox.read("fubei.query.json")
@@ -249,3 +309,221 @@ def test_urllib_never_follows_a_redirect() -> None:
     redirect: Any = next(h for h in handlers if isinstance(h, urllib.request.HTTPRedirectHandler))
     assert redirect.redirect_request(None, None, 302, "Found", {}, "http://elsewhere.invalid/") is None
     assert _query._urllib_opener() is _query._urllib_opener()
+
+
+# --- issue 27: wrong senders, credentials in errors and logs, option names --------------------
+
+
+class RecordingSession(requests.Session):
+    """A requests session that raises `error(request)` instead of sending, and keeps what it was
+    asked to send (the live URL and headers, credentials included)."""
+
+    def __init__(self, error: Callable[[str, dict[str, str]], BaseException]) -> None:
+        super().__init__()
+        self.error = error
+        self.sent: list[tuple[str, dict[str, str]]] = []
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        headers = dict(kwargs.get("headers") or {})
+        target = url if isinstance(url, str) else url.decode()
+        self.sent.append((target, headers))
+        try:
+            raise OSError(f"inner failure for {target} with {headers}")  # the chain quotes them too
+        except OSError as inner:
+            raise self.error(target, headers) from inner
+
+
+def credentials(sent: list[tuple[str, dict[str, str]]]) -> set[str]:
+    """Every credential payquery put into the requests the fake client received."""
+    found: set[str] = set()
+    for url, headers in sent:
+        for pair in urllib.parse.urlsplit(url).query.split("&"):
+            name, _, value = pair.partition("=")
+            if name == "access_token" and value:
+                found.add(value)
+        for name, value in headers.items():
+            if name.lower() in ("appsecret", "authorization"):
+                found.add(value)
+                if 'signature="' in value:
+                    found.add(value.split('signature="')[1].split('"')[0])
+    return found
+
+
+def printed(error: BaseException) -> str:
+    """Everything a caller may print of `error`: str, repr, the traceback with its cause and
+    context chain, and logger.exception's record."""
+    stream = io.StringIO()
+    logger = logging.getLogger("payquery-test-printed")
+    logger.propagate = False
+    handler = logging.StreamHandler(stream)
+    logger.addHandler(handler)
+    try:
+        try:
+            raise error
+        except BaseException:
+            logger.exception("the query failed")
+    finally:
+        logger.removeHandler(handler)
+    chain = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    causes = []
+    link: BaseException | None = error
+    while link is not None:
+        causes.append(f"{link!s} {link!r}")
+        link = link.__cause__ or link.__context__
+    return "\n".join([str(error), repr(error), chain, stream.getvalue(), *causes])
+
+
+CREDENTIAL_PROVIDERS = ["wechat_mini_charge", "dingshang_vending", "wechatpay_edu_papay"]
+
+
+@pytest.mark.parametrize("provider", CREDENTIAL_PROVIDERS)
+def test_a_network_errors_cause_never_shows_a_credential(sandbox: Sandbox, provider: str) -> None:
+    client = payquery.Client.from_config_file(sandbox.configs / f"{provider}.json")
+    query = sandbox.read(f"{provider}.query.json")
+    http = RecordingSession(lambda url, headers: requests.exceptions.ConnectionError(f"cannot reach {url} {headers}"))
+    with pytest.raises(payquery.NetworkError) as failed:
+        client.query(query, http=http, max_attempts=1)
+    secrets = credentials(http.sent)
+    assert secrets, "the fake client saw the request's credentials"
+    shown = printed(failed.value)
+    assert "cannot reach" in shown and "ConnectionError" in shown, "the client's own error is still the cause"
+    assert isinstance(failed.value.__cause__, requests.exceptions.ConnectionError)
+    for secret in secrets:
+        assert secret not in shown, provider
+
+
+@pytest.mark.parametrize("provider", CREDENTIAL_PROVIDERS)
+def test_a_programming_error_in_the_sender_is_raised_at_once_without_credentials(
+    sandbox: Sandbox, provider: str
+) -> None:
+    client = payquery.Client.from_config_file(sandbox.configs / f"{provider}.json")
+    query = sandbox.read(f"{provider}.query.json")
+    http = RecordingSession(lambda url, headers: TypeError(f"bad call for {url} {headers}"))
+    with pytest.raises(TypeError) as failed:
+        client.query(query, http=http)
+    assert len(http.sent) == 1, "not retried, not failed over"
+    shown = printed(failed.value)
+    assert "bad call for" in shown
+    for secret in credentials(http.sent):
+        assert secret not in shown, provider
+
+
+def test_a_wrong_http_argument_is_invalid_input_before_any_request(sandbox: Sandbox) -> None:
+    client = payquery.Client.from_config_file(sandbox.configs / "fubei.json")
+    paid = sandbox.read("fubei.query.json")
+    for http in ["requests", object(), 3, httpx.AsyncClient()]:
+        with pytest.raises(payquery.InvalidInputError) as wrong:
+            client.query(paid, http=http)  # type: ignore[arg-type]
+        assert wrong.value.field == "http" and wrong.value.attempts == (), http
+
+    async def wrong_async(http: Any) -> payquery.InvalidInputError:
+        with pytest.raises(payquery.InvalidInputError) as wrong:
+            await client.query_async(paid, http=http)
+        return wrong.value
+
+    for http in ["requests", object(), httpx.Client(), requests.Session()]:
+        error = asyncio.run(wrong_async(http))
+        assert error.field == "http" and error.attempts == (), http
+
+
+def test_an_error_in_the_users_client_is_raised_at_once_not_retried(sandbox: Sandbox) -> None:
+    client = payquery.Client.from_config_file(sandbox.configs / "fubei.json")
+    paid = sandbox.read("fubei.query.json")
+    calls: list[str] = []
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        calls.append(str(request.url))
+        raise AttributeError("'NoneType' object has no attribute 'send'")
+
+    with pytest.raises(AttributeError):
+        client.query(paid, http=httpx.Client(transport=httpx.MockTransport(broken)))
+    assert len(calls) == 1
+
+    async def main() -> None:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(broken)) as http:
+            await client.query_async(paid, http=http)
+
+    with pytest.raises(AttributeError):
+        asyncio.run(main())
+    assert len(calls) == 2
+
+    # A transport failure raised by the same client is still a network failure, retried.
+    def refused(request: httpx.Request) -> httpx.Response:
+        calls.append(str(request.url))
+        raise httpx.ConnectError("connection refused", request=request)
+
+    with pytest.raises(payquery.NetworkError) as network:
+        client.query(paid, http=httpx.Client(transport=httpx.MockTransport(refused)), max_attempts=2)
+    assert len(network.value.attempts) == 2 and network.value.attempts[0].transport == "connect"
+
+
+def mini_token(sandbox: Sandbox) -> str:
+    token: str = sandbox.read("wechat_mini_charge.json")["access_token"]
+    assert token
+    return token
+
+
+@pytest.mark.parametrize("level", [logging.INFO, logging.DEBUG])
+def test_no_sender_logs_the_mini_program_access_token(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture, level: int
+) -> None:
+    client = payquery.Client.from_config_file(sandbox.configs / "wechat_mini_charge.json")
+    query = sandbox.read("wechat_mini_charge.query.json")
+    token = mini_token(sandbox)
+    caplog.set_level(level)
+
+    async def with_httpx_async() -> payquery.QueryResult:
+        async with httpx.AsyncClient() as http:
+            return await client.query_async(query, http=http)
+
+    senders: dict[str, Callable[[], payquery.QueryResult]] = {
+        "urllib": lambda: client.query(query),
+        "httpx": lambda: client.query(query, http=httpx.Client()),
+        "httpx async": lambda: asyncio.run(with_httpx_async()),
+        "requests": lambda: client.query(query, http=requests.Session()),
+    }
+    for name, send in senders.items():
+        caplog.clear()
+        assert send().order.status == "PAID", name
+        messages = [r.getMessage() for r in caplog.records]
+        # httpx logs each request's URL at INFO, urllib3 (under requests) at DEBUG.
+        if name.startswith("httpx") or (name == "requests" and level == logging.DEBUG):
+            assert any("/wxa/" in m for m in messages), (name, messages)
+        for message in messages:
+            assert token not in message, (name, message)
+        assert token not in caplog.text, name
+
+
+def test_options_are_checked_in_the_callers_names_and_units(sandbox: Sandbox) -> None:
+    client = payquery.Client.from_config_file(sandbox.configs / "fubei.json")
+    paid = sandbox.read("fubei.query.json")
+    bad: list[tuple[dict[str, Any], str, str]] = [
+        ({"poll_intervals": []}, "poll_intervals", "1 to 32"),
+        ({"poll_intervals": [1.0] * 33}, "poll_intervals", "1 to 32"),
+        ({"poll_intervals": [0]}, "poll_intervals", "86400"),
+        ({"poll_intervals": [86400.5]}, "poll_intervals", "86400"),
+        ({"timeout": 1e300}, "timeout", "600"),
+        ({"timeout": 600.001}, "timeout", "600"),
+        ({"timeout": math.inf}, "timeout", "600"),
+        ({"timeout": -math.inf}, "timeout", "600"),
+        ({"deadline": math.inf}, "deadline", "86400"),
+        ({"deadline": 86400.001}, "deadline", "86400"),
+        ({"deadline": 10**400}, "deadline", "86400"),
+        ({"max_attempts": 21}, "max_attempts", "20"),
+        ({"max_attempts": 0}, "max_attempts", "20"),
+        ({"not_found_grace": -1}, "not_found_grace", "86400"),
+        ({"not_found_grace": math.nan}, "not_found_grace", "86400"),
+    ]
+    for options, field, limit in bad:
+        with pytest.raises(payquery.InvalidInputError) as e:
+            client.query(paid, **options)
+        message = e.value.message
+        assert e.value.field == field, options
+        assert f"`{field}`" in message and limit in message and "seconds" in message or field == "max_attempts", message
+        for core_word in ("_ms", "millisecond", "u64", "line 1 column"):
+            assert core_word not in message, message
+    # The core's upper limits, in seconds, are accepted: the same numbers, not a second policy.
+    result = client.query(paid, timeout=600, deadline=86400, max_attempts=20, not_found_grace=0)
+    assert result.order.status == "PAID"
+    result = client.query(paid, poll=True, poll_intervals=[86400.0] * 32, deadline=86400)
+    assert result.order.status == "PAID"

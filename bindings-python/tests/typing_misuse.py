@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import cast
 
+import httpx
 import payquery
+import requests
 
 fubei = payquery.Client({"provider": "fubei", "app_id": "1", "app_secret": "s"})
 
@@ -46,3 +48,24 @@ def money(order: payquery.Order) -> int:
     assert status
     payquery.Money(minor=1.5, currency="CNY")  # type: ignore[arg-type]
     return order.amount.minor if order.amount else 0
+
+
+def code(error: payquery.PayqueryError) -> bool:
+    # `code` is an ErrorCode: a misspelt code is no code at all.
+    assert error.code == "RATE_LIMITED"
+    return error.code == "RATE_LIMIT"  # type: ignore[comparison-overlap]
+
+
+def senders() -> None:
+    # `http`: an httpx.Client or a requests.Session; not a module name, not an async client.
+    fubei.query({"merchant_order_sn": "A1"}, http=httpx.Client())
+    fubei.query({"merchant_order_sn": "A1"}, http=requests.Session())
+    fubei.query({"merchant_order_sn": "A1"}, http="requests")  # type: ignore[arg-type]
+    fubei.query({"merchant_order_sn": "A1"}, http=object())  # type: ignore[arg-type]
+    fubei.query({"merchant_order_sn": "A1"}, http=httpx.AsyncClient())  # type: ignore[arg-type]
+
+
+async def async_senders() -> None:
+    await fubei.query_async({"merchant_order_sn": "A1"}, http=httpx.AsyncClient())
+    await fubei.query_async({"merchant_order_sn": "A1"}, http=httpx.Client())  # type: ignore[arg-type]
+    await fubei.query_async({"merchant_order_sn": "A1"}, http=requests.Session())  # type: ignore[arg-type]

@@ -37,11 +37,13 @@ from ._models import (
     _Record,
     _set,
 )
-from ._query import TokenStore
+from ._query import AsyncHttpClient, HttpClient, TokenStore
 
 __all__ = [
+    "AsyncHttpClient",
     "Client",
     "ERROR_CODES",
+    "HttpClient",
     "TokenStore",
     "Headers",
     "HttpRequest",
@@ -357,8 +359,8 @@ class Client:
     @classmethod
     def from_config_file(cls, path: str | os.PathLike[str]) -> Client:
         """Reads a config file; its ``*_path`` keys are relative to the file, as the CLI does."""
-        # Read through the core's cap: one byte more than it at most, so /dev/zero or a huge
-        # file is refused, not read whole.
+        # Read through the core's cap: one byte more than it at most, so a huge file is
+        # refused, not read whole.
         limit = _native.MAX_DOCUMENT_BYTES
         if not isinstance(path, (str, os.PathLike)):
             raise _invalid("path", "`path`: expected a path (str or os.PathLike)")
@@ -390,7 +392,7 @@ class Client:
         self,
         query: QueryDocument,
         *,
-        http: Any = None,
+        http: Optional[HttpClient] = None,
         timeout: float = 10.0,
         deadline: float | None = None,
         max_attempts: int | None = None,
@@ -410,11 +412,12 @@ class Client:
         ``poll_intervals`` (5, 10, 20, 30, then 60 s); at the deadline the result has
         ``settled=False``. ``token_store`` shares Mini Program tokens between processes.
         """
+        send = _query.sender(http, False, _invalid)
         flow = self._start_query(
             query, timeout, deadline, max_attempts, poll, poll_intervals, not_found_grace, token_store
         )
         try:
-            text = _query.run(flow, http, token_store)
+            text = _query.run(flow, http, send, token_store)
         except _native.NativeError as e:
             raise _raise_from_native(e) from e.__cause__
         return _query_result(text)
@@ -423,7 +426,7 @@ class Client:
         self,
         query: QueryDocument,
         *,
-        http: Any = None,
+        http: Optional[AsyncHttpClient] = None,
         timeout: float = 10.0,
         deadline: float | None = None,
         max_attempts: int | None = None,
@@ -436,11 +439,12 @@ class Client:
         worker thread); signing and verifying run in worker threads, so the event loop is never
         held for an RSA operation; ``token_store`` methods may be coroutines. Cancelling the
         task cancels the query."""
+        send = _query.sender(http, True, _invalid)
         flow = self._start_query(
             query, timeout, deadline, max_attempts, poll, poll_intervals, not_found_grace, token_store
         )
         try:
-            return await _query.run_async(flow, http, token_store, _query_result)
+            return await _query.run_async(flow, http, send, token_store, _query_result)
         except _native.NativeError as e:
             raise _raise_from_native(e) from e.__cause__
 

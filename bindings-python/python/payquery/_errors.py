@@ -3,10 +3,10 @@ list (``_models.py``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, cast
 
 if TYPE_CHECKING:
-    from ._models import Attempt
+    from ._models import Attempt, ErrorCode
 
 
 class PayqueryError(Exception):
@@ -16,7 +16,9 @@ class PayqueryError(Exception):
     ``code``. Messages never contain a secret.
     """
 
-    code: str = ""
+    #: The error's code (an ``ErrorCode``: mypy checks comparisons). Every error payquery raises
+    #: is a subclass, which sets its own.
+    code: ErrorCode = cast("ErrorCode", "")
 
     def __init__(
         self,

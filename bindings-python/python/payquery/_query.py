@@ -15,9 +15,13 @@ http.client when a failure is classified.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
+import sys
 import time
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import Any, Callable, Optional, Protocol, TypeVar, Union, runtime_checkable
 
 from . import _native
@@ -25,6 +29,46 @@ from . import _native
 Request = tuple[str, str, list[tuple[str, str]], Optional[bytes]]
 Response = tuple[int, list[tuple[str, str]], bytes]
 T = TypeVar("T")
+Invalid = Callable[[str, str], Exception]
+
+
+class HttpxClient(Protocol):
+    """What :meth:`Client.query` uses of an ``httpx.Client``."""
+
+    def stream(
+        self, method: str, url: str, *, content: Optional[bytes], headers: list[tuple[str, str]], timeout: float
+    ) -> AbstractContextManager[Any]: ...
+
+
+class RequestsSession(Protocol):
+    """What :meth:`Client.query` uses of a ``requests.Session``."""
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str],
+        data: Optional[bytes],
+        timeout: float,
+        stream: bool,
+        allow_redirects: bool,
+    ) -> Any: ...
+
+
+class AsyncHttpxClient(Protocol):
+    """What :meth:`Client.query_async` uses of an ``httpx.AsyncClient``."""
+
+    def stream(
+        self, method: str, url: str, *, content: Optional[bytes], headers: list[tuple[str, str]], timeout: float
+    ) -> AbstractAsyncContextManager[Any]: ...
+
+
+#: The ``http`` argument of :meth:`Client.query`: an ``httpx.Client``, a ``requests.Session``,
+#: or ``None`` for urllib.
+HttpClient = Union[HttpxClient, RequestsSession]
+#: The ``http`` argument of :meth:`Client.query_async`: an ``httpx.AsyncClient``, or ``None``.
+AsyncHttpClient = AsyncHttpxClient
 
 
 @runtime_checkable
@@ -124,17 +168,19 @@ def _send_urllib(request: Request, timeout: float, limit: int) -> Response:
             return answer.code, list(answer.headers.items()), _read(answer, limit)
 
 
-def _send_with(http: Any, request: Request, timeout: float, limit: int) -> Response:
+def _send_httpx(http: Any, request: Request, timeout: float, limit: int) -> Response:
     method, url, headers, body = request
-    module = type(http).__module__
-    if module.startswith("httpx"):
-        with http.stream(method, url, headers=headers, content=body, timeout=timeout) as resp:
-            data = b""
-            for chunk in resp.iter_bytes():
-                data += chunk
-                if len(data) > limit:
-                    break
-            return resp.status_code, list(resp.headers.multi_items()), data[: limit + 1]
+    with http.stream(method, url, headers=headers, content=body, timeout=timeout) as resp:
+        data = b""
+        for chunk in resp.iter_bytes():
+            data += chunk
+            if len(data) > limit:
+                break
+        return resp.status_code, list(resp.headers.multi_items()), data[: limit + 1]
+
+
+def _send_requests(http: Any, request: Request, timeout: float, limit: int) -> Response:
+    method, url, headers, body = request
     resp = http.request(
         method, url, headers=dict(headers), data=body, timeout=timeout, stream=True, allow_redirects=False
     )
@@ -147,6 +193,133 @@ def _send_with(http: Any, request: Request, timeout: float, limit: int) -> Respo
         return resp.status_code, list(resp.headers.items()), data[: limit + 1]
     finally:
         resp.close()
+
+
+def _httpx_class(name: str) -> Any:
+    """``httpx.<name>`` when httpx is imported (an httpx client exists only then), else None."""
+    httpx = sys.modules.get("httpx")
+    return None if httpx is None else getattr(httpx, name, None)
+
+
+def _is(value: object, cls: Any) -> bool:
+    return cls is not None and isinstance(value, cls)
+
+
+def sender(http: object, asynchronous: bool, invalid: Invalid) -> Any:
+    """The ``http`` argument checked before the first request (a wrong one is INVALID_INPUT
+    naming ``http``, never a network failure retried three times) and its send function."""
+    if http is None:
+        return None
+    sync_client, async_client = _httpx_class("Client"), _httpx_class("AsyncClient")
+    if asynchronous:
+        if _is(http, async_client):
+            _hide_tokens_in_logs()
+            return _send_async
+        raise invalid("http", "`http` for query_async must be an httpx.AsyncClient (or None for urllib)")
+    if _is(http, async_client):
+        raise invalid("http", "`http` is an httpx.AsyncClient: pass it to query_async, or an httpx.Client here")
+    if _is(http, sync_client):
+        _hide_tokens_in_logs()
+        return _send_httpx
+    if not isinstance(http, (str, bytes)) and callable(getattr(http, "request", None)):
+        _hide_tokens_in_logs()
+        return _send_requests
+    raise invalid("http", "`http` must be an httpx.Client or a requests.Session (or None for urllib)")
+
+
+def is_transport_failure(error: BaseException) -> bool:
+    """Whether ``error`` says the request did not complete (connect, DNS, TLS, timeout, reset),
+    in the HTTP client's own exception types. Anything else (a ``TypeError`` in the caller's
+    client, a wrong argument) is a programming error: raised at once, never retried."""
+    import http.client
+
+    if isinstance(error, (OSError, http.client.HTTPException)):
+        # requests' exceptions are all IOErrors; only these say the request did not complete.
+        exceptions = sys.modules.get("requests.exceptions")
+        if exceptions is not None and isinstance(error, exceptions.RequestException):
+            return isinstance(error, (exceptions.ConnectionError, exceptions.Timeout, exceptions.ChunkedEncodingError))
+        return True
+    if _is(error, _httpx_class("TransportError")):
+        return True
+    urllib3 = sys.modules.get("urllib3.exceptions")
+    if urllib3 is not None and isinstance(
+        error, (urllib3.ProtocolError, urllib3.TimeoutError, urllib3.SSLError, urllib3.NewConnectionError)
+    ):
+        return True
+    asyncio = sys.modules.get("asyncio")  # asyncio.TimeoutError is not TimeoutError before 3.11
+    return asyncio is not None and isinstance(error, asyncio.TimeoutError)
+
+
+def _text_of(error: BaseException) -> str:
+    try:
+        return str(error)
+    except Exception:  # noqa: BLE001 - a broken __str__ is shown as such, never raised
+        return "<exception str() failed>"
+
+
+def sanitized(flow: _native.NativeQueryFlow, error: BaseException) -> BaseException:
+    """``error`` when nothing it prints (message, causes, contexts) quotes a credential of this
+    flow; else a stand-in of the same class name whose message is redacted by the core (with
+    no cause or context: those may quote the URL too). The flow's ``redact`` knows every
+    credential it put into a request (a Mini Program ``access_token``, ``AppSecret``,
+    ``Authorization``)."""
+    import traceback
+
+    try:
+        printed = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    except Exception:  # noqa: BLE001 - what cannot be printed is replaced, to be safe
+        printed = ""
+    if printed and flow.redact(printed) == printed:
+        return error
+    shown = flow.redact(_text_of(error))
+    cls = type(error)
+    clean: Optional[BaseException] = None
+    try:
+        # The same class (`except httpx.ConnectError` still matches), without its __init__:
+        # none of its attributes (a request and its URL) are copied.
+        candidate = cls.__new__(cls, shown)
+        candidate.args = (shown,)
+        if str(candidate) == shown and shown in repr(candidate):
+            clean = candidate
+    except Exception:  # noqa: BLE001 - a class that cannot be built this way gets a stand-in
+        clean = None
+    if clean is None:
+        stand_in = type(cls.__name__, (Exception,), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+        clean = stand_in(shown)
+    clean.__cause__ = None
+    clean.__context__ = None
+    clean.__suppress_context__ = True
+    return clean.with_traceback(error.__traceback__)
+
+
+class _TokenFilter(logging.Filter):
+    """Replaces the value of an ``access_token`` (or ``secret``) query parameter in a log
+    record's message with ``[redacted]``: httpx logs every request's URL at INFO, urllib3 at
+    DEBUG, and a Mini Program URL carries its access token."""
+
+    _pattern = re.compile(r"([?&](?:access_token|secret)=)[^&\s\"'#]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a record that cannot be formatted is left to logging
+            return True
+        shown = self._pattern.sub(r"\1[redacted]", message)
+        if shown != message:
+            record.msg, record.args = shown, None
+        return True
+
+
+_token_filter = _TokenFilter()
+#: The loggers that print a request's URL: httpx's request log (INFO), urllib3's (DEBUG, under
+#: requests) and its retry log.
+LOGGERS_WITH_URLS = ("httpx", "urllib3.connectionpool", "urllib3.util.retry")
+
+
+def _hide_tokens_in_logs() -> None:
+    """Installs the filter on the loggers that print URLs (``addFilter`` is idempotent)."""
+    for name in LOGGERS_WITH_URLS:
+        logging.getLogger(name).addFilter(_token_filter)
 
 
 async def _send_async(http: Any, request: Request, timeout: float, limit: int) -> Response:
@@ -181,53 +354,67 @@ def _store_reply(op: str, outcome: Any) -> tuple[str, Optional[str]]:
     return "done", None
 
 
-def _network_cause(flow: _native.NativeQueryFlow, error: Optional[BaseException]) -> Optional[BaseException]:
-    """The HTTP client's own error as the cause of a NETWORK_ERROR, unless its message quotes a
-    credential (``requests`` puts the URL, and so a Mini Program access token, in its
-    messages): then a ``ConnectionError`` with the same message redacted."""
-    if error is None:
-        return None
-    text = str(error)
-    shown = flow.redact(text)
-    return error if shown == text else ConnectionError(f"{type(error).__name__}: {shown}")
+def _failed_store(error: BaseException) -> tuple[str, Optional[str]]:
+    """A store that raised: the query goes on without it; the core records an attempt with the
+    error's kind (its class name, never its message: it may quote a key or a token)."""
+    return "failed", type(error).__name__
 
 
-def run(flow: _native.NativeQueryFlow, http: Any, token_store: Any) -> str:
-    """Drives ``flow`` to its end; the result's JSON, or raises the core's error."""
+def _done(flow: _native.NativeQueryFlow, cause: Optional[BaseException]) -> str:
+    try:
+        return flow.result()
+    except _native.NativeError as e:
+        # A NETWORK_ERROR's cause is the HTTP client's own error, credentials redacted.
+        e.__cause__ = sanitized(flow, cause) if cause is not None and e.args[0] == "NETWORK_ERROR" else None
+        raise
+
+
+def _converted(flow: _native.NativeQueryFlow, cause: Optional[BaseException], convert: Callable[[str], T]) -> T:
+    return convert(_done(flow, cause))
+
+
+def run(flow: _native.NativeQueryFlow, http: Any, send: Any, token_store: Any) -> str:
+    """Drives ``flow`` to its end; the result's JSON, or raises the core's error. ``send`` is
+    what :func:`sender` chose for ``http``. An error of the HTTP client that is not a transport
+    failure is raised at once (credentials redacted), not retried."""
     cause: Optional[BaseException] = None
     while True:
         step = flow.next(_now_ms(), _random())
         kind = step[0]
         if kind == "done":
-            try:
-                return flow.result()
-            except _native.NativeError as e:
-                e.__cause__ = _network_cause(flow, cause) if e.args[0] == "NETWORK_ERROR" else None
-                raise
+            return _done(flow, cause)
         if kind == "sleep":
             time.sleep(max(0.0, (step[1] - _now_ms()) / 1000))
         elif kind == "send":
             _, timeout_ms, limit, request = step
+            bug: Optional[BaseException] = None
             try:
-                if http is None:
+                if send is None:
                     status, headers, body = _send_urllib(request, timeout_ms / 1000, limit)
                 else:
-                    status, headers, body = _send_with(http, request, timeout_ms / 1000, limit)
+                    status, headers, body = send(http, request, timeout_ms / 1000, limit)
             except Exception as e:  # noqa: BLE001 - every HTTP client's failure is classified
-                cause = e
-                flow.receive_failure(transport_kind(e), f"{type(e).__name__}: {e}", _now_ms())
+                if is_transport_failure(e):
+                    cause = e
+                    flow.receive_failure(transport_kind(e), f"{type(e).__name__}: {e}", _now_ms())
+                else:
+                    bug = sanitized(flow, e)
             else:
                 flow.receive(status, headers, body, _now_ms())
+            if bug is not None:
+                raise bug  # outside the except block: no __context__ quoting the raw error
         else:
             _, op, key, value, ttl_ms = step
             try:
                 reply = _store_reply(op, _store_call(token_store, op, key, value, ttl_ms))
-            except Exception:  # noqa: BLE001 - a failing store costs its sharing, not the query
-                reply = ("failed", None)
+            except Exception as e:  # noqa: BLE001 - a failing store costs its sharing, not the query
+                reply = _failed_store(e)
             flow.store_reply(reply[0], reply[1], _now_ms())
 
 
-async def run_async(flow: _native.NativeQueryFlow, http: Any, token_store: Any, convert: Callable[[str], T]) -> T:
+async def run_async(
+    flow: _native.NativeQueryFlow, http: Any, send: Any, token_store: Any, convert: Callable[[str], T]
+) -> T:
     """Drives ``flow`` on the event loop: core steps in worker threads, HTTP with an
     ``httpx.AsyncClient`` (or urllib in a worker thread), sleeping with ``asyncio.sleep``.
     ``convert`` (the result's JSON text to its record, ~30 µs) runs in the worker thread too:
@@ -240,30 +427,30 @@ async def run_async(flow: _native.NativeQueryFlow, http: Any, token_store: Any, 
         step = await asyncio.to_thread(flow.next, _now_ms(), _random())
         kind = step[0]
         if kind == "done":
-            try:
-                return await asyncio.to_thread(lambda: convert(flow.result()))
-            except _native.NativeError as e:
-                e.__cause__ = _network_cause(flow, cause) if e.args[0] == "NETWORK_ERROR" else None
-                raise
+            return await asyncio.to_thread(_converted, flow, cause, convert)
         if kind == "sleep":
             await asyncio.sleep(max(0.0, (step[1] - _now_ms()) / 1000))
         elif kind == "send":
             _, timeout_ms, limit, request = step
+            bug: Optional[BaseException] = None
             try:
-                if http is None:
+                if send is None:
                     answer = await asyncio.to_thread(_send_urllib, request, timeout_ms / 1000, limit)
                 else:
-                    answer = await asyncio.wait_for(
-                        _send_async(http, request, timeout_ms / 1000, limit), timeout_ms / 1000
-                    )
+                    answer = await asyncio.wait_for(send(http, request, timeout_ms / 1000, limit), timeout_ms / 1000)
             except asyncio.CancelledError:
                 raise
             except Exception as e:  # noqa: BLE001 - every HTTP client's failure is classified
-                cause = e
-                flow.receive_failure(transport_kind(e), f"{type(e).__name__}: {e}", _now_ms())
+                if is_transport_failure(e):
+                    cause = e
+                    flow.receive_failure(transport_kind(e), f"{type(e).__name__}: {e}", _now_ms())
+                else:
+                    bug = sanitized(flow, e)
             else:
                 status, headers, body = answer
                 await asyncio.to_thread(flow.receive, status, headers, body, _now_ms())
+            if bug is not None:
+                raise bug
         else:
             _, op, key, value, ttl_ms = step
             try:
@@ -273,9 +460,17 @@ async def run_async(flow: _native.NativeQueryFlow, http: Any, token_store: Any, 
                 reply = _store_reply(op, outcome)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - a failing store costs its sharing, not the query
-                reply = ("failed", None)
+            except Exception as e:  # noqa: BLE001 - a failing store costs its sharing, not the query
+                reply = _failed_store(e)
             flow.store_reply(reply[0], reply[1], _now_ms())
+
+
+# The core's limits (core/src/flow/mod.rs, `QueryOptions::resolve`), in the caller's names and
+# units, so that an error names `timeout` in seconds rather than `timeout_ms`.
+_DAY_S = 86_400
+_MAX_TIMEOUT_S = 600
+_MAX_ATTEMPTS = 20
+_MAX_POLL_INTERVALS = 32
 
 
 def options_json(
@@ -287,40 +482,67 @@ def options_json(
     poll_intervals: Optional[Any],
     not_found_grace: Optional[float],
     token_store: Any,
-    invalid: Any,
+    invalid: Invalid,
 ) -> str:
-    """The core's ``QueryOptions`` from Python's keyword arguments (seconds as floats)."""
+    """The core's ``QueryOptions`` from Python's keyword arguments (seconds as floats), checked
+    against the core's limits in the caller's names and units."""
 
-    def ms(name: str, value: Optional[float]) -> Optional[int]:
+    def ms(name: str, value: Optional[float], limit: str, most: int, zero: bool = False) -> Optional[int]:
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or value != value:
-            raise invalid(name, f"`{name}` must be a positive number of seconds")
-        return max(1, round(value * 1000))
+        least = "0" if zero else "0.001"
+        number = not isinstance(value, bool) and isinstance(value, (int, float))
+        # NaN and infinities fail these comparisons: refused, never an OverflowError.
+        if not (number and (0 <= value if zero else 0 < value) and value <= most):
+            shown = f", not {value!r}" if isinstance(value, (int, float)) else ""
+            raise invalid(name, f"`{name}` must be a number of seconds from {least} to {limit}{shown}")
+        return 0 if value == 0 else max(1, round(value * 1000))
 
     if not isinstance(poll, bool):
         raise invalid("poll", "`poll` must be a bool")
-    if max_attempts is not None and (isinstance(max_attempts, bool) or not isinstance(max_attempts, int)):
-        raise invalid("max_attempts", "`max_attempts` must be an int")
+    if max_attempts is not None and (
+        isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or not 1 <= max_attempts <= _MAX_ATTEMPTS
+    ):
+        raise invalid("max_attempts", f"`max_attempts` must be an int from 1 to {_MAX_ATTEMPTS}")
     intervals = None
     if poll_intervals is not None:
-        if isinstance(poll_intervals, (str, bytes, Mapping)) or not hasattr(poll_intervals, "__iter__"):
-            raise invalid("poll_intervals", "`poll_intervals` must be a list of seconds")
-        intervals = [ms("poll_intervals", v) for v in poll_intervals]
+        waits = None
+        if not isinstance(poll_intervals, (str, bytes, Mapping)) and hasattr(poll_intervals, "__iter__"):
+            waits = list(poll_intervals)
+        if waits is None or not 1 <= len(waits) <= _MAX_POLL_INTERVALS:
+            raise invalid(
+                "poll_intervals",
+                f"`poll_intervals` must be a list of 1 to {_MAX_POLL_INTERVALS} waits in seconds, the last repeated",
+            )
+        intervals = [ms("poll_intervals", v, "86400 (1 day) each", _DAY_S) for v in waits]
     if token_store is not None and not all(
         callable(getattr(token_store, m, None)) for m in ("get", "put", "invalidate")
     ):
         raise invalid("token_store", "`token_store` must have get, put and invalidate methods")
     options: dict[str, Union[int, bool, list[Optional[int]], None]] = {
-        "timeout_ms": ms("timeout", timeout),
-        "deadline_ms": ms("deadline", deadline),
+        "timeout_ms": ms("timeout", timeout, f"{_MAX_TIMEOUT_S} per request", _MAX_TIMEOUT_S),
+        "deadline_ms": ms("deadline", deadline, "86400 (1 day)", _DAY_S),
         "max_attempts": max_attempts,
         "poll": poll,
         "poll_intervals_ms": intervals,
-        "not_found_grace_ms": ms("not_found_grace", not_found_grace),
+        "not_found_grace_ms": ms("not_found_grace", not_found_grace, "86400 (1 day)", _DAY_S, zero=True),
         "token_store": token_store is not None,
     }
     return json.dumps({k: v for k, v in options.items() if v is not None})
 
 
-__all__ = ["TokenStore", "options_json", "run", "run_async", "transport_kind"]
+__all__ = [
+    "AsyncHttpClient",
+    "AsyncHttpxClient",
+    "HttpClient",
+    "HttpxClient",
+    "RequestsSession",
+    "TokenStore",
+    "is_transport_failure",
+    "options_json",
+    "run",
+    "run_async",
+    "sanitized",
+    "sender",
+    "transport_kind",
+]
