@@ -509,6 +509,7 @@ def test_options_are_checked_in_the_callers_names_and_units(sandbox: Sandbox) ->
         ({"deadline": math.inf}, "deadline", "86400"),
         ({"deadline": 86400.001}, "deadline", "86400"),
         ({"deadline": 10**400}, "deadline", "86400"),
+        ({"deadline": 10**5000}, "deadline", "86400"),
         ({"max_attempts": 21}, "max_attempts", "20"),
         ({"max_attempts": 0}, "max_attempts", "20"),
         ({"not_found_grace": -1}, "not_found_grace", "86400"),

@@ -494,7 +494,8 @@ def options_json(
         number = not isinstance(value, bool) and isinstance(value, (int, float))
         # NaN and infinities fail these comparisons: refused, never an OverflowError.
         if not (number and (0 <= value if zero else 0 < value) and value <= most):
-            shown = f", not {value!r}" if isinstance(value, (int, float)) else ""
+            # Not a huge int's digits (beyond 4300 of them, repr itself raises).
+            shown = f", not {value!r}" if number and (isinstance(value, float) or abs(value) < 10**15) else ""
             raise invalid(name, f"`{name}` must be a number of seconds from {least} to {limit}{shown}")
         return 0 if value == 0 else max(1, round(value * 1000))
 
