@@ -100,6 +100,7 @@ fn attempts_text(attempts: &[Attempt]) -> String {
                 (AttemptPurpose::Token, HostRole::Backup) => "token@backup",
                 (AttemptPurpose::Query, HostRole::Main) => "main",
                 (AttemptPurpose::Query, HostRole::Backup) => "backup",
+                (AttemptPurpose::Store, _) | (_, HostRole::TokenStore) => "token store",
             };
             match (a.http_status, a.transport) {
                 (_, Some(kind)) => format!("{place} ✗ {}", kind.as_str()),

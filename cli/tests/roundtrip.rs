@@ -443,3 +443,40 @@ fn failover_request_targets_the_backup_host_without_resigning() {
         )
     );
 }
+
+#[test]
+fn wechatpay_answers_spell_header_names_as_wechatpay_does() {
+    // wechatpay-java looks response headers up by WeChat Pay's spelling, case-sensitively: a
+    // migrating user points it at the sandbox, so the raw bytes must carry that spelling.
+    use std::io::{Read, Write};
+    let h = Harness::start();
+    for provider in [
+        ProviderId::WechatpayEduPapay,
+        ProviderId::WechatpayPayscoreOversea,
+    ] {
+        let (_, _, request) = h.build(&h.config(provider), &h.paid_query(provider));
+        let url = request.url.strip_prefix("http://").unwrap();
+        let (authority, target) = url.split_at(url.find('/').unwrap());
+        let mut stream = std::net::TcpStream::connect(authority).unwrap();
+        let mut head =
+            format!("GET {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+        for (name, value) in &request.headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        stream.write_all(format!("{head}\r\n").as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        let (head, _) = answer.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        for name in [
+            "Wechatpay-Timestamp",
+            "Wechatpay-Nonce",
+            "Wechatpay-Signature",
+            "Wechatpay-Serial",
+            "Request-ID",
+        ] {
+            assert!(head.contains(&format!("\r\n{name}: ")), "{name} in {head}");
+        }
+    }
+}

@@ -22,6 +22,7 @@ mod fubei;
 mod mini;
 pub mod seed;
 mod wechatpay;
+mod wire;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -204,20 +205,17 @@ pub async fn start(port: u16) -> std::io::Result<RunningSandbox> {
     let (main_app, backup_app) = (app(Role::Main), app(Role::Backup));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let backup_task = tokio::spawn(async move {
-            let _ = axum::serve(backup, backup_app).await;
-        });
+        let backup_task = tokio::spawn(wire::serve(backup, backup_app, std::future::pending()));
         let dead_task = tokio::spawn(async move {
             // Accept, then drop: the client sees the connection closed without an answer.
             while let Ok(accepted) = dead.accept().await {
                 drop(accepted);
             }
         });
-        let _ = axum::serve(listener, main_app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+        wire::serve(listener, main_app, async {
+            let _ = rx.await;
+        })
+        .await;
         backup_task.abort();
         dead_task.abort();
     });
