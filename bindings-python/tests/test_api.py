@@ -466,6 +466,27 @@ def test_a_lone_surrogate_in_a_nonce_or_a_str_body_is_invalid_input_naming_it() 
     with pytest.raises(payquery.InvalidInputError) as body:
         client.parse_query(status=200, headers={}, body="{}\udc00", query={"merchant_order_sn": "A"})
     assert body.value.field == "body" and "lone UTF-16 surrogate" in body.value.message
+    # Every other str that crosses to the native half: INVALID_INPUT naming it, never UnicodeEncodeError.
+    query: Any = {"merchant_order_sn": "A"}
+    crossing: list[tuple[Callable[[], object], str]] = [
+        (lambda: client.parse_query(status=200, headers={"X": "\ud800"}, body=b"{}", query=query), "headers"),
+        (lambda: client.parse_query(status=200, headers=[("X\udc00", "v")], body=b"{}", query=query), "headers"),
+        (lambda: client.parse_token_response(status=200, headers={"X": "\ud800"}, body=b"{}"), "headers"),
+        (lambda: client.build_token_request(cast(Any, "stable\ud800")), "kind"),
+        (lambda: payquery.PendingRequest.from_json("\ud800"), "pending"),
+        (lambda: payquery.Client(WECHATPAY).prepare_query({"out_trade_no": "A"}).finish("\ud800"), "signature"),
+        (lambda: client.failover_request(payquery.HttpRequest("GET", "https://h/\ud800", {}, None)), "request"),
+    ]
+    for cross, field in crossing:
+        with pytest.raises(payquery.InvalidInputError) as crossed:
+            cross()
+        assert crossed.value.field == field and "lone UTF-16 surrogate" in crossed.value.message, field
+    with pytest.raises(payquery.InvalidConfigError) as base_dir:
+        payquery.Client(CONFIGS["fubei"], base_dir="/tmp/\ud800")
+    assert base_dir.value.field == "base_dir"
+    # repr never raises: a lone surrogate is shown as "?".
+    odd = payquery.HttpRequest("GET", "https://h/\ud800", {"AppSecret": "s", "X": "\udc00"}, None)
+    assert "?" in repr(odd) and "[redacted]" in repr(odd) and "?" in repr(odd.headers)
 
 
 def test_a_config_path_that_is_not_a_path_is_invalid_input_naming_it() -> None:

@@ -86,6 +86,17 @@ def _invalid(field_name: str, message: str) -> PayqueryError:
     return InvalidInputError(message, field=field_name)
 
 
+def _not_text(field_name: str) -> PayqueryError:
+    """A str argument that cannot cross to the native half as UTF-8 (PyO3 raises
+    UnicodeEncodeError for it): INVALID_INPUT naming the argument."""
+    return _invalid(field_name, f"`{field_name}` is a str that holds {_LONE_SURROGATE}")
+
+
+def _shown(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Header pairs that ``repr`` can show: a lone surrogate becomes ``?`` (repr never raises)."""
+    return [(n.encode("utf-8", "replace").decode(), v.encode("utf-8", "replace").decode()) for n, v in pairs]
+
+
 # ---------------------------------------------------------------------------------- values
 
 
@@ -131,7 +142,11 @@ class Headers(Mapping[str, str]):
         return self._pairs
 
     def __repr__(self) -> str:
-        return f"Headers({_native.redact_request('GET', 'http://h/', list(self._pairs), None)[2]!r})"
+        try:
+            shown = _native.redact_request("GET", "http://h/", list(self._pairs), None)[2]
+        except UnicodeEncodeError:
+            shown = _native.redact_request("GET", "http://h/", _shown(self._pairs), None)[2]
+        return f"Headers({shown!r})"
 
 
 class HttpRequest(_Record):
@@ -169,9 +184,12 @@ class HttpRequest(_Record):
     def redacted(self) -> dict[str, Any]:
         """What may be logged: credentials replaced by ``[redacted]`` (by the core), the body as
         its length. A plain dict, so structured loggers and ``json.dumps`` take it as it is."""
-        method, url, headers, body_len = _native.redact_request(
-            self.method, self.url, list(self.headers.pairs()), self.body
-        )
+        pairs = list(self.headers.pairs())
+        try:
+            method, url, headers, body_len = _native.redact_request(self.method, self.url, pairs, self.body)
+        except UnicodeEncodeError:
+            url = self.url.encode("utf-8", "replace").decode()
+            method, url, headers, body_len = _native.redact_request(self.method, url, _shown(pairs), self.body)
         body = None if body_len is None else f"<{body_len} bytes>"
         return {"method": method, "url": url, "headers": [list(pair) for pair in headers], "body": body}
 
@@ -202,6 +220,8 @@ class PendingRequest:
             raise _invalid("pending", "a pending request is read from its JSON text")
         try:
             return cls(_native.NativePending.from_json(text))
+        except UnicodeEncodeError:
+            raise _not_text("pending") from None
         except _native.NativeError as e:
             raise _raise_from_native(e) from None
 
@@ -228,6 +248,8 @@ class PendingRequest:
             raise _invalid("signature", "the signature must be a base64 str")
         try:
             return _request(self._native.finish(signature_base64))
+        except UnicodeEncodeError:
+            raise _not_text("signature") from None
         except _native.NativeError as e:
             raise _raise_from_native(e) from None
 
@@ -308,7 +330,7 @@ def _body(value: object) -> bytes:
         try:
             return value.encode("utf-8")
         except UnicodeEncodeError:
-            raise _invalid("body", f"`body` is a str that holds {_LONE_SURROGATE}") from None
+            raise _not_text("body") from None
     raise _invalid("body", "`body` must be bytes or str")
 
 
@@ -327,7 +349,7 @@ def _context(timestamp: int | None, nonce: str | None) -> tuple[int, str | None,
     try:
         nonce.encode("utf-8")
     except UnicodeEncodeError:
-        raise _invalid("nonce", f"`nonce` is a str that holds {_LONE_SURROGATE}") from None
+        raise _not_text("nonce") from None
     return ts, nonce, None
 
 
@@ -353,6 +375,8 @@ class Client:
             raise InvalidConfigError("`base_dir` must be a path", field="base_dir")
         try:
             self._native = _native.NativeClient(text, os.fspath(base_dir) if base_dir is not None else os.getcwd())
+        except UnicodeEncodeError:
+            raise InvalidConfigError(f"`base_dir` is a str that holds {_LONE_SURROGATE}", field="base_dir") from None
         except _native.NativeError as e:
             raise _raise_from_native(e) from None
 
@@ -509,6 +533,8 @@ class Client:
         args = (_status(status), _headers(headers), _body(body), text, _now(now))
         try:
             result_json = self._native.parse_query(*args)
+        except UnicodeEncodeError:
+            raise _not_text("headers") from None
         except _native.NativeError as e:
             raise _raise_from_native(e) from None
         return QueryResult._from_json(json.loads(result_json), result_json)
@@ -521,6 +547,8 @@ class Client:
             backup = self._native.failover_request(
                 request.method, request.url, list(request.headers.pairs()), request.body
             )
+        except UnicodeEncodeError:
+            raise _not_text("request") from None
         except _native.NativeError as e:
             raise _raise_from_native(e) from None
         return None if backup is None else _request(backup)
@@ -533,6 +561,8 @@ class Client:
             raise _invalid("force_refresh", "`force_refresh` must be a bool")
         try:
             return _request(self._native.build_token_request(kind, force_refresh))
+        except UnicodeEncodeError:
+            raise _not_text("kind") from None
         except _native.NativeError as e:
             raise _raise_from_native(e) from None
 
@@ -543,6 +573,8 @@ class Client:
         args = (_status(status), _headers(headers), _body(body), _now(now))
         try:
             token_json = self._native.parse_token_response(*args)
+        except UnicodeEncodeError:
+            raise _not_text("headers") from None
         except _native.NativeError as e:
             raise _raise_from_native(e) from None
         try:
