@@ -15,11 +15,25 @@ fn read_text(path: &Path, what: &str) -> Result<String, Error> {
     })
 }
 
+/// Opens a file a config document is or names, if it is a regular file. A FIFO would block
+/// the open (and the read) forever; a device or a directory is no key file either. Checked
+/// before opening, so nothing blocks.
+fn open_regular(path: &Path) -> Result<std::fs::File, String> {
+    if !std::fs::metadata(path)
+        .map_err(|e| e.to_string())?
+        .is_file()
+    {
+        return Err("it is not a regular file (a FIFO, a device or a directory)".to_owned());
+    }
+    std::fs::File::open(path).map_err(|e| e.to_string())
+}
+
 /// Reads a config file, or a file a config names, through the core's size cap
-/// ([`payquery_core::MAX_DOCUMENT_BYTES`]): `/dev/zero` is refused, not read forever.
+/// ([`payquery_core::MAX_DOCUMENT_BYTES`]): a 100 MiB file is refused, not read whole, and
+/// `/dev/zero` or a FIFO is refused as not a regular file.
 pub fn read_config_file(path: &Path, field: &str) -> Result<String, Error> {
-    let read = std::fs::File::open(path)
-        .map_err(|e| Error::invalid_config(field, e.to_string()))
+    let read = open_regular(path)
+        .map_err(|e| Error::invalid_config(field, e))
         .and_then(|mut file| read_limited(&mut file, field));
     read.map_err(|e| {
         Error::invalid_config(
@@ -34,7 +48,7 @@ pub fn load_client(path: &Path) -> Result<Client, Error> {
     let text = read_config_file(path, "config")?;
     let base = path.parent().unwrap_or(Path::new("."));
     let config = Config::from_json_with_files(&text, &mut |p| {
-        let mut file = std::fs::File::open(base.join(p)).map_err(|e| e.to_string())?;
+        let mut file = open_regular(&base.join(p))?;
         read_limited(&mut file, "path").map_err(|e| e.message().to_owned())
     })?;
     Client::new(&config)
@@ -129,4 +143,54 @@ pub fn random_bytes() -> Result<[u8; 32], Error> {
 /// A fresh 32-character nonce from the OS CSPRNG.
 pub fn random_nonce() -> Result<Nonce, Error> {
     Ok(Nonce::from_random_bytes(&random_bytes()?))
+}
+
+#[cfg(test)]
+mod fifo_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    /// Runs `f` on a thread, so a regression that blocks on a FIFO fails instead of hanging.
+    fn within_a_minute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(f()));
+        rx.recv_timeout(std::time::Duration::from_secs(60))
+            .expect("reading a FIFO blocked")
+    }
+
+    #[test]
+    fn a_fifo_is_refused_naming_the_key_not_read() {
+        let dir = std::env::temp_dir().join(format!("payquery-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("key.pem");
+        let _ = std::fs::remove_file(&fifo);
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let config = dir.join("config.json");
+        std::fs::write(
+            &config,
+            r#"{"provider":"wechatpay_edu_papay","mchid":"1900000001","merchant_serial_no":"AB",
+               "merchant_private_key_path":"key.pem","wechatpay_public_key_id":"PUB_KEY_ID_1",
+               "wechatpay_public_key_pem":"x"}"#,
+        )
+        .unwrap();
+        let e = within_a_minute(move || load_client(&config).unwrap_err());
+        assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        assert_eq!(e.field(), Some("merchant_private_key_path"));
+        assert!(e.message().contains("not a regular file"), "{e}");
+        // The config document itself.
+        let e = within_a_minute({
+            let fifo = fifo.clone();
+            move || read_config_file(&fifo, "config").unwrap_err()
+        });
+        assert_eq!(
+            (e.code(), e.field()),
+            (ErrorCode::InvalidConfig, Some("config"))
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
