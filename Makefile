@@ -74,7 +74,8 @@ rust-test:
 python-test: build
 	PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $(PYTHON) -m pytest -q tests/oracle
 
-## The npm package `payquery` in bindings-wasm/pkg/ (wasm-bindgen + wasm-opt + the JS layer).
+## The npm package `payquery` in bindings-wasm/pkg/ (wasm-bindgen + wasm-opt + the JS layer). Two
+## glues over one .wasm (cmp checks it): CommonJS for index.cjs, the ES module one for index.mjs.
 WASM_BINDGEN_VERSION := 0.2.130
 WASM_TARGET := wasm32-unknown-unknown
 NPM_PKG := bindings-wasm/pkg
@@ -83,6 +84,8 @@ npm: npm-tools
 	$(CARGO) build -p payquery-wasm --target $(WASM_TARGET) --profile wasm-release
 	rm -rf $(NPM_PKG) && mkdir -p $(NPM_PKG)/native
 	wasm-bindgen --target nodejs --out-dir $(NPM_PKG)/native target/$(WASM_TARGET)/wasm-release/payquery_wasm.wasm
+	wasm-bindgen --target experimental-nodejs-module --out-dir $(NPM_PKG)/native-esm target/$(WASM_TARGET)/wasm-release/payquery_wasm.wasm
+	cmp $(NPM_PKG)/native/payquery_wasm_bg.wasm $(NPM_PKG)/native-esm/payquery_wasm_bg.wasm
 	$(NPM_TOOLS)/wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory \
 		--enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
 		--enable-reference-types --enable-multivalue \
@@ -97,7 +100,7 @@ npm: npm-tools
 npm-tools:
 	@rustup target list --installed 2>/dev/null | grep -q '^$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
 	@wasm-bindgen --version 2>/dev/null | grep -q ' $(WASM_BINDGEN_VERSION)' || $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
-	@test -x $(NPM_TOOLS)/wasm-opt -a -x $(NPM_TOOLS)/tsc -a -x $(NPM_TOOLS)/eslint -a -x $(NPM_TOOLS)/attw || (cd bindings-wasm/tools && npm ci --no-audit --no-fund)
+	@test -x $(NPM_TOOLS)/wasm-opt -a -x $(NPM_TOOLS)/tsc -a -x $(NPM_TOOLS)/eslint -a -x $(NPM_TOOLS)/attw -a -x $(NPM_TOOLS)/esbuild -a -d bindings-wasm/tools/node_modules/undici || (cd bindings-wasm/tools && npm ci --no-audit --no-fund)
 
 # The npm package, installed as users install it: every shared vector, sandbox round trips with
 # fetch, the one-call query through every policy row, the Redis token store across two

@@ -1,13 +1,14 @@
 // The package's surface: argument types, defaults, the 64-bit rule, errors, and secrets kept
 // out of everything a program prints.
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
 
-import payqueryDefault, { Client, ERROR_CODES, PayqueryError, PendingRequest, isPayqueryError } from 'payquery';
+import payqueryDefault, { Client, ERROR_CODES, PayqueryError, PendingRequest, isPayqueryError, queryFromJson } from 'payquery';
 
 import { VECTORS } from './support.mjs';
 
@@ -241,11 +242,66 @@ test('config and key files are read up to 1 MiB, never whole', async () => {
   const big = join(dir, 'big.pem');
   writeFileSync(big, Buffer.alloc(1024 * 1024 + 1, 'a'));
   const { merchant_private_key_pem: _key, ...keyless } = wechatpay;
-  for (const file of ['/dev/zero', big]) {
-    const error = assertCode(() => new Client({ ...keyless, merchant_private_key_path: file }), 'INVALID_CONFIG', 'merchant_private_key_path');
-    assert.match(error.message, /larger than 1048576 bytes/);
-    await assert.rejects(Client.fromConfigFile(file), (e) => isPayqueryError(e) && e.field === 'path' && /larger than 1048576 bytes/.test(e.message));
+  const error = assertCode(() => new Client({ ...keyless, merchant_private_key_path: big }), 'INVALID_CONFIG', 'merchant_private_key_path');
+  assert.match(error.message, /larger than 1048576 bytes/);
+  await assert.rejects(Client.fromConfigFile(big), (e) => isPayqueryError(e) && e.field === 'path' && /larger than 1048576 bytes/.test(e.message));
+});
+
+test('a *_path naming a FIFO, a device or a folder is refused, never opened to block', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'payquery-fifo-'));
+  const fifo = join(dir, 'key.pem');
+  execFileSync('mkfifo', [fifo]);
+  // In a child: a blocking open of a FIFO with no writer would freeze the event loop, and with
+  // it any timer this process could use to fail the test.
+  const script = `
+    import('payquery').then(async ({ Client, isPayqueryError }) => {
+      const config = JSON.parse(process.argv[1]);
+      const out = [];
+      for (const file of process.argv.slice(2)) {
+        try {
+          new Client({ ...config, merchant_private_key_path: file });
+          out.push('accepted');
+        } catch (e) {
+          out.push(isPayqueryError(e) ? [e.code, e.field, e.message].join(' | ') : 'raw ' + e);
+        }
+        try {
+          await Client.fromConfigFile(file);
+          out.push('accepted');
+        } catch (e) {
+          out.push(isPayqueryError(e) ? [e.code, e.field, e.message].join(' | ') : 'raw ' + e);
+        }
+      }
+      console.log(JSON.stringify(out));
+    });`;
+  const { merchant_private_key_pem: _key, ...keyless } = wechatpay;
+  const child = spawnSync(process.execPath, ['-e', script, JSON.stringify(keyless), fifo, '/dev/zero', dir], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(child.signal, null, `the child hung on the FIFO: ${child.stderr}`);
+  const out = JSON.parse(child.stdout);
+  assert.equal(out.length, 6);
+  for (const [i, line] of out.entries()) {
+    const field = i % 2 === 0 ? 'merchant_private_key_path' : 'path';
+    assert.match(line, new RegExp(`^INVALID_CONFIG \\| ${field} \\| .*not a regular file`), line);
   }
+});
+
+test('a NaN or Infinity in a config is refused, not read as the default', () => {
+  for (const value of [NaN, Infinity, -Infinity]) {
+    const error = assertCode(() => new Client({ ...wechatpay, max_response_bytes: value }), 'INVALID_CONFIG', 'max_response_bytes');
+    assert.match(error.message, /finite/);
+  }
+  // A query too: INVALID_INPUT naming the member.
+  assertCode(() => new Client({ provider: 'fubei', app_id: '1', app_secret: 's' }).buildQuery({ merchant_order_sn: NaN }), 'INVALID_INPUT', 'merchant_order_sn');
+});
+
+test('queryFromJson: JSON text stands for a query', () => {
+  const client = new Client({ provider: 'fubei', app_id: '1', app_secret: 's' });
+  const text = queryFromJson('{"merchant_order_sn":"A1"}');
+  assert.equal(text, '{"merchant_order_sn":"A1"}');
+  assert.equal(client.buildQuery(text, { timestamp: 1, nonce: 'n' }).url, client.buildQuery({ merchant_order_sn: 'A1' }, { timestamp: 1, nonce: 'n' }).url);
+  assertCode(() => queryFromJson({}), 'INVALID_INPUT', 'query');
 });
 
 test('PendingRequest: parked as JSON, read back validated, finished', () => {

@@ -2,13 +2,13 @@
 // builds and parses (where no finalizer ever runs) leaves the module's memory where the first
 // 10k calls left it, whether or not it reads `detail`.
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
 
 import { Client } from 'payquery';
 
 // The package's own wasm module (the same instance: require resolves the symlink to pkg/).
-const native = createRequire(import.meta.url)('../pkg/native/payquery_wasm.js');
+// The glue instance the ES module entry (what `import 'payquery'` loads) runs on.
+const native = await import('../pkg/native/payquery_wasm.mjs');
 
 test('300k Fubei build + parse calls in one synchronous loop: wasm memory and RSS stay flat', () => {
   const client = new Client({ provider: 'fubei', app_id: '20160922135339595387', app_secret: 'secret' });

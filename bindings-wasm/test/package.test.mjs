@@ -1,13 +1,13 @@
 // `make npm` leaves a package that installs from its tarball (`npm pack`) into a node_modules
 // folder, where both `require('payquery')` and `import('payquery')` load it.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { ROOT } from './support.mjs';
+import { ROOT, VECTORS } from './support.mjs';
 
 const pkg = join(ROOT, 'bindings-wasm', 'pkg');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -33,9 +33,11 @@ test('npm pack → npm install → require and import', () => {
     'index.d.mts',
     'index.d.ts',
     'index.mjs',
+    'layer.cjs',
     'models.cjs',
     'models.d.ts',
     'native/payquery_wasm.js',
+    'native/payquery_wasm.mjs',
     'native/payquery_wasm_bg.wasm',
     'package.json',
   ]);
@@ -50,4 +52,49 @@ test('npm pack → npm install → require and import', () => {
   const imported = execFileSync(process.execPath, ['--input-type=module', '-e', script("import('payquery')")], { cwd: app, encoding: 'utf8' });
   assert.equal(required.trim(), 'fubei function 10');
   assert.equal(imported.trim(), 'fubei function 10');
+});
+
+test('a bundled app (esbuild, CommonJS and ESM) runs alone with the .wasm beside it, and names it when it is missing', () => {
+  const packDir = mkdtempSync(join(tmpdir(), 'payquery-pack-'));
+  const [packed] = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', packDir], { cwd: pkg, encoding: 'utf8' }));
+  const app = mkdtempSync(join(tmpdir(), 'payquery-bundled-'));
+  writeFileSync(join(app, 'package.json'), '{"name":"app","private":true}');
+  execFileSync(npm, ['install', '--no-audit', '--no-fund', '--offline', join(packDir, packed.filename)], { cwd: app, stdio: 'pipe' });
+  // A WeChat Pay client: the config, the wasm core and node:crypto's RSA signing all run.
+  const key = (name) => readFileSync(join(VECTORS, 'keys', name), 'utf8');
+  const config = JSON.stringify({
+    provider: 'wechatpay_edu_papay',
+    mchid: '1900000001',
+    merchant_serial_no: '5157F09EFDC096DE15EBE81A47057A7232F1B8E1',
+    merchant_private_key_pem: key('merchant_private_key.pem'),
+    wechatpay_public_key_id: 'PUB_KEY_ID_0119000000012025010100000000000001',
+    wechatpay_public_key_pem: key('wechatpay_public_key.pem'),
+  });
+  const body =
+    "const client = new Client(JSON.parse(process.argv[2]));\n" +
+    "const request = client.buildQuery({ out_trade_no: 'A1' });\n" +
+    "const auth = request.headers.find(([name]) => name === 'Authorization')[1];\n" +
+    "console.log(client.provider, auth.startsWith('WECHATPAY2-SHA256-RSA2048 '), isPayqueryError(new Error()));\n";
+  writeFileSync(join(app, 'main.cjs'), `const { Client, isPayqueryError } = require('payquery');\n${body}`);
+  writeFileSync(join(app, 'main.mjs'), `import { Client, isPayqueryError } from 'payquery';\n${body}`);
+  const esbuild = join(ROOT, 'bindings-wasm', 'tools', 'node_modules', '.bin', 'esbuild');
+  const wasm = join(app, 'node_modules', 'payquery', 'native', 'payquery_wasm_bg.wasm');
+  for (const [entry, format, out] of [['main.cjs', 'cjs', 'app.cjs'], ['main.mjs', 'esm', 'app.mjs']]) {
+    const built = mkdtempSync(join(tmpdir(), 'payquery-bundle-'));
+    execFileSync(esbuild, [entry, '--bundle', '--platform=node', `--format=${format}`, `--outfile=${join(built, out)}`, '--log-level=error'], { cwd: app });
+    // Run from an empty folder holding exactly what the README says to ship: the bundle and
+    // payquery_wasm_bg.wasm beside it.
+    const run = mkdtempSync(join(tmpdir(), 'payquery-run-'));
+    copyFileSync(join(built, out), join(run, out));
+    copyFileSync(wasm, join(run, 'payquery_wasm_bg.wasm'));
+    assert.deepEqual(readdirSync(run).sort(), [out, 'payquery_wasm_bg.wasm'].sort());
+    const shown = execFileSync(process.execPath, [out, config], { cwd: run, encoding: 'utf8' });
+    assert.equal(shown.trim(), 'wechatpay_edu_papay true false', `${format} bundle`);
+    // Without the .wasm: a PayqueryError naming the file, not a raw ENOENT.
+    rmSync(join(run, 'payquery_wasm_bg.wasm'));
+    const failed = spawnSync(process.execPath, [out, config], { cwd: run, encoding: 'utf8' });
+    assert.notEqual(failed.status, 0);
+    assert.match(failed.stderr, /PayqueryError: payquery cannot read payquery_wasm_bg\.wasm/, `${format}: ${failed.stderr}`);
+    assert.match(failed.stderr, /INVALID_CONFIG/, `${format}: ${failed.stderr}`);
+  }
 });

@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { inspect } from 'node:util';
 
 import { Client, isPayqueryError } from 'payquery';
 
@@ -153,20 +155,175 @@ test('client.query: an AbortSignal cancels; bad options are INVALID_INPUT', asyn
   const pending = client.query(paid, { fetch: faulty('slow'), signal: controller.signal });
   setTimeout(() => controller.abort(new Error('stop')), 100);
   await assert.rejects(pending, /stop/);
-  for (const [options, field] of [
-    [{ timeoutMs: 0 }, 'timeoutMs'],
-    [{ timeoutMs: 1.5 }, 'timeoutMs'],
-    [{ poll: 'yes' }, 'poll'],
-    [{ pollIntervalsMs: [0] }, 'pollIntervalsMs'],
-    [{ tokenStore: {} }, 'tokenStore'],
-    [{ fetch: 5 }, 'fetch'],
-    [{ deadlineMs: 86_400_001 }, 'deadline_ms'],
+  for (const [options, field, message] of [
+    [{ timeoutMs: 0 }, 'timeoutMs', /`timeoutMs` must be from 1 to 600000 milliseconds/],
+    [{ timeoutMs: 600_001 }, 'timeoutMs', /`timeoutMs` must be from 1 to 600000 milliseconds/],
+    [{ timeoutMs: 1.5 }, 'timeoutMs', /`timeoutMs` must be a whole number of milliseconds/],
+    [{ poll: 'yes' }, 'poll', /`poll`/],
+    [{ pollIntervalsMs: [0] }, 'pollIntervalsMs', /`pollIntervalsMs` must be from 1 to 86400000 milliseconds/],
+    [{ pollIntervalsMs: [] }, 'pollIntervalsMs', /`pollIntervalsMs` must hold 1 to 32/],
+    [{ pollIntervalsMs: Array(33).fill(100) }, 'pollIntervalsMs', /`pollIntervalsMs` must hold 1 to 32/],
+    [{ tokenStore: {} }, 'tokenStore', /`tokenStore`/],
+    [{ fetch: 5 }, 'fetch', /`fetch`/],
+    [{ deadlineMs: 86_400_001 }, 'deadlineMs', /`deadlineMs` must be from 1 to 86400000 milliseconds/],
+    [{ maxAttempts: 0 }, 'maxAttempts', /`maxAttempts` must be from 1 to 20/],
+    [{ maxAttempts: 1e9 }, 'maxAttempts', /`maxAttempts` must be from 1 to 20/],
+    [{ maxAttempts: 2.5 }, 'maxAttempts', /`maxAttempts` must be a whole number$/],
+    [{ notFoundGraceMs: 86_400_001 }, 'notFoundGraceMs', /`notFoundGraceMs` must be from 1 to 86400000 milliseconds/],
   ]) {
     const e = await rejection(client.query(paid, options));
     assert.equal(e.code, 'INVALID_INPUT');
     assert.equal(e.field, field, JSON.stringify(options));
+    // The caller's names and units, never the core's.
+    assert.match(e.message, message, JSON.stringify(options));
+    assert.doesNotMatch(e.message, /_ms|max_attempts/, e.message);
   }
   // A query for another provider is refused before anything is sent.
   const e = await rejection(client.query({ out_trade_no: 'A1' }, { fetch: () => assert.fail('sent') }));
   assert.equal(e.code, 'INVALID_INPUT');
+});
+
+/** A fetch that never answers and drops `init.signal`, as a proxy or dispatcher wrapper does. */
+const hanging = () => new Promise(() => {});
+
+test('client.query: a fetch that drops init.signal still stops at the timeout, the deadline and an abort', { timeout: 30_000 }, async () => {
+  const client = await Client.fromConfigFile(config('fubei.json'));
+  const paid = read('fubei.query.json');
+
+  // The per-request timeout: the usual timeout attempts, NETWORK_ERROR.
+  let e = await rejection(client.query(paid, { fetch: hanging, timeoutMs: 200, deadlineMs: 5_000, maxAttempts: 2 }));
+  assert.equal(e.code, 'NETWORK_ERROR', e.message);
+  assert.deepEqual(e.attempts.map((a) => a.transport), ['timeout', 'timeout']);
+
+  // The deadline, shorter than the timeout.
+  e = await rejection(client.query(paid, { fetch: hanging, timeoutMs: 60_000, deadlineMs: 300 }));
+  assert.equal(e.code, 'NETWORK_ERROR', e.message);
+  assert.equal(e.attempts[0].transport, 'timeout');
+
+  // A response whose body never ends, from a fetch that ignores the signal.
+  const endless = async () => new Response(new ReadableStream({ pull: () => new Promise(() => {}) }));
+  e = await rejection(client.query(paid, { fetch: endless, timeoutMs: 200, deadlineMs: 600 }));
+  assert.equal(e.code, 'NETWORK_ERROR', e.message);
+
+  // The caller's abort: the signal's reason, not a later fetch error.
+  const controller = new AbortController();
+  const pending = client.query(paid, { fetch: hanging, signal: controller.signal, timeoutMs: 60_000, deadlineMs: 120_000 });
+  setTimeout(() => controller.abort(new Error('user stop')), 100);
+  await assert.rejects(pending, /user stop/);
+  // Without a reason: an AbortError.
+  const bare = new AbortController();
+  const pendingBare = client.query(paid, { fetch: hanging, signal: bare.signal, timeoutMs: 60_000, deadlineMs: 120_000 });
+  setTimeout(() => bare.abort(), 100);
+  await assert.rejects(pendingBare, (err) => err.name === 'AbortError');
+});
+
+/** Every credential in a request as sent: Authorization and AppSecret headers, URL tokens. */
+function sentCredentials(url, init) {
+  const found = init.headers.filter(([name]) => /^(authorization|appsecret)$/i.test(name)).map(([, value]) => value);
+  for (const [name, value] of new URL(url).searchParams) if (name === 'access_token' || name === 'secret') found.push(value);
+  return found;
+}
+
+function shownEverywhere(error) {
+  let logged = '';
+  const sink = new Writable({ write: (chunk, _enc, done) => ((logged += chunk), done()) });
+  new console.Console({ stdout: sink, stderr: sink }).error(error);
+  return [logged, inspect(error, { depth: Infinity, showHidden: true }), JSON.stringify(error), String(error), error.message].join('\n');
+}
+
+test('client.query: no credential sent reaches a NETWORK_ERROR, its message or its cause', async () => {
+  const secretsOf = (name) => Object.entries(read(name)).filter(([k]) => /secret|token|key$/.test(k) && !k.endsWith('_path')).map(([, v]) => String(v));
+  for (const name of ['dingshang_vending', 'wechat_mini_charge', 'wechatpay_edu_papay']) {
+    const client = await Client.fromConfigFile(config(`${name}.json`));
+    const secrets = new Set(secretsOf(`${name}.json`));
+    // undici's shape, quoting the request; and an axios-like error carrying its request config.
+    const quoting = (url, init) => {
+      for (const s of sentCredentials(url, init)) secrets.add(s);
+      const cause = Object.assign(new Error(`connect ECONNREFUSED ${url} with ${JSON.stringify(init.headers)}`), { code: 'ECONNREFUSED' });
+      return Promise.reject(new TypeError('fetch failed', { cause }));
+    };
+    const axiosLike = (url, init) => {
+      for (const s of sentCredentials(url, init)) secrets.add(s);
+      const error = Object.assign(new Error(`connect ECONNREFUSED while fetching ${url}`), {
+        code: 'ECONNREFUSED',
+        config: { url, headers: Object.fromEntries(init.headers) },
+        request: { _header: init.headers.map(([n, v]) => `${n}: ${v}`).join('\r\n') },
+      });
+      return Promise.reject(error);
+    };
+    for (const fetch of [quoting, axiosLike]) {
+      const e = await rejection(client.query(read(`${name}.query.json`), { fetch }));
+      assert.equal(e.code, 'NETWORK_ERROR', `${name}: ${e.message}`);
+      assert.ok(secrets.size > 0);
+      const shown = shownEverywhere(e);
+      for (const secret of secrets) assert.ok(!shown.includes(secret), `${name}: ${secret} shown in\n${shown}`);
+      // The cause stays useful: the client's class name, code and (redacted) message.
+      assert.ok(e.cause instanceof Error);
+      assert.match(e.cause.name, /TypeError|Error/);
+      assert.match(`${e.cause.message} ${e.cause.cause?.message}`, /ECONNREFUSED/);
+      assert.equal(e.cause.code ?? e.cause.cause?.code, 'ECONNREFUSED');
+    }
+  }
+});
+
+test('client.query: only transport failures are retried; a broken fetch fails at once', async () => {
+  const client = await Client.fromConfigFile(config('fubei.json'));
+  const paid = read('fubei.query.json');
+  let calls = 0;
+  // Not a Response: INVALID_INPUT naming the option.
+  let e = await rejection(client.query(paid, { fetch: async () => (calls++, {}) }));
+  assert.equal(e.code, 'INVALID_INPUT');
+  assert.equal(e.field, 'fetch');
+  assert.equal(calls, 1, 'never retried');
+  // The caller's own bug: at once, the original error as the cause.
+  calls = 0;
+  e = await rejection(
+    client.query(paid, {
+      fetch: async () => {
+        calls++;
+        return undefined.status;
+      },
+    }),
+  );
+  assert.equal(calls, 1, 'never retried');
+  assert.notEqual(e.code, 'NETWORK_ERROR');
+  assert.equal(e.cause.name, 'TypeError');
+  assert.match(e.cause.message, /undefined/);
+  // A transport failure is still the network, retried as the policy says.
+  calls = 0;
+  const refused = async () => {
+    calls++;
+    throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }) });
+  };
+  e = await rejection(client.query(paid, { fetch: refused }));
+  assert.equal(e.code, 'NETWORK_ERROR');
+  assert.ok(calls > 1, 'retried');
+  assert.equal(e.attempts[0].transport, 'connect');
+});
+
+test('PayqueryError: JSON.stringify keeps the message, the facts and the attempts', async () => {
+  const client = await Client.fromConfigFile(config('fubei.json'));
+  const e = await rejection(client.query(read('fubei.query.json'), { fetch: faulty('system_error') }));
+  const json = JSON.parse(JSON.stringify(e));
+  assert.equal(json.message, e.message);
+  assert.equal(json.code, 'PROVIDER_ERROR');
+  assert.equal(json.retryable, true);
+  assert.equal(json.attempts.length, e.attempts.length);
+  assert.equal(json.name, 'PayqueryError');
+});
+
+test('client.query: a failing token store is an attempt of its own; the query still succeeds', async () => {
+  class ConnectionError extends Error {}
+  const down = () => {
+    throw new ConnectionError('redis at 10.0.0.7 refused: key payquery:token:SECRET-ISH');
+  };
+  const store = { get: async () => down(), put: async () => down(), invalidate: async () => down(), lock: async () => down() };
+  const client = await Client.fromConfigFile(config('wechat_mini_charge.no_token.json'));
+  const result = await client.query(read('wechat_mini_charge.query.json'), { tokenStore: store });
+  assert.equal(result.order.status, 'PAID');
+  const failures = result.attempts.filter((a) => a.purpose === 'store');
+  assert.ok(failures.length >= 1, JSON.stringify(result.attempts));
+  assert.ok(failures.every((a) => a.storeError === 'ConnectionError'), JSON.stringify(failures));
+  assert.ok(!JSON.stringify(result.attempts).includes('refused'), 'the store error message is never kept');
+  assert.deepEqual(result.attempts.filter((a) => a.purpose !== 'store').map((a) => a.purpose), ['token', 'query']);
 });

@@ -1,7 +1,7 @@
 // Assembles the publishable npm package in bindings-wasm/pkg/ (make npm): the hand-written
 // layer from npm/, the wasm-bindgen output already in pkg/native/, and the version of the Rust
 // workspace, so the package and the crates never disagree about what they are.
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,9 +12,13 @@ const cargo = readFileSync(join(here, '..', '..', 'Cargo.toml'), 'utf8');
 const version = /\[workspace\.package\][^[]*?\nversion\s*=\s*"([^"]+)"/.exec(cargo)?.[1];
 if (!version) throw new Error('no [workspace.package] version in Cargo.toml');
 
-for (const file of ['index.cjs', 'index.mjs', 'index.d.ts', 'models.cjs', 'models.d.ts']) {
+for (const file of ['layer.cjs', 'index.cjs', 'index.mjs', 'index.d.ts', 'models.cjs', 'models.d.ts']) {
   copyFileSync(join(source, file), join(target, file));
 }
+// The ES module glue (wasm-bindgen's experimental-nodejs-module output, the same .wasm as the
+// CommonJS glue, which make npm checks) beside the CommonJS glue, for index.mjs.
+renameSync(join(target, 'native-esm', 'payquery_wasm.js'), join(target, 'native', 'payquery_wasm.mjs'));
+rmSync(join(target, 'native-esm'), { recursive: true });
 for (const file of ['LICENSE-MIT', 'LICENSE-APACHE']) {
   copyFileSync(join(here, '..', '..', file), join(target, file));
 }
