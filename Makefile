@@ -117,6 +117,7 @@ node-test: npm build
 	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.init.json
 	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.init-node.json
 	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.json
+	$(NPM_TOOLS)/tsc -p bindings-wasm/test/tsconfig.dom.json
 	$(NPM_TOOLS)/tsc --allowJs --checkJs --noEmit --strict --target es2022 --module nodenext \
 		--types node --typeRoots bindings-wasm/tools/node_modules/@types $(NPM_PKG)/index.cjs
 	cd bindings-wasm/test && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $(CURDIR)/tools/with-redis.sh node --test $(NODE_TESTS:%=%.test.mjs)

@@ -33,14 +33,50 @@ export declare class HttpRequest {
 }
 
 /**
- * A response as received. `headers`: a WHATWG `Headers` (it is an iterable of pairs), any
- * iterable of `[name, value]` pairs, or a plain object (Node's `IncomingHttpHeaders` included).
+ * Response headers: a WHATWG `Headers` (typed with or without TypeScript's `dom.iterable`, and
+ * undici's), any iterable of `[name, value]` pairs, or a plain object (Node's
+ * `IncomingHttpHeaders` included).
  */
+export type HeadersInput =
+  | Iterable<readonly [string, string]>
+  | { forEach(callback: (value: string, name: string) => void): void }
+  | Record<string, string | readonly string[] | undefined>;
+
+/** A response as received. */
 export interface ResponseInput {
   status: number;
-  headers?: Iterable<readonly [string, string]> | Record<string, string | readonly string[] | undefined>;
+  headers?: HeadersInput;
   body: Uint8Array | ArrayBuffer | string;
 }
+
+/**
+ * A JSON text standing for a query (`queryFromJson(text)`): a plain string is not a query, so
+ * `client.query('A1')` does not compile.
+ */
+export type QueryJson = string & { readonly __payqueryQueryJson: true };
+
+/** Marks JSON text (read from a file, a queue) as a query document for the methods below. */
+export declare function queryFromJson(text: string): QueryJson;
+
+/** What `client.query` passes to `fetch` (a subset of `RequestInit`). */
+export interface FetchInit {
+  method: 'GET' | 'POST';
+  headers: [string, string][];
+  /** Absent for a GET. */
+  body?: Uint8Array<ArrayBuffer>;
+  signal: AbortSignal;
+  redirect: 'manual';
+}
+
+/** What `client.query` reads of `fetch`'s answer: a `Response` (the global one, undici's) fits. */
+export interface FetchResponse {
+  readonly status: number;
+  readonly headers: HeadersInput;
+  readonly body: { getReader(): { read(): PromiseLike<{ done: boolean; value?: Uint8Array }>; cancel(): PromiseLike<void> } } | null;
+}
+
+/** A `fetch`: the global one, undici's, or a wrapper (a proxy, a dispatcher) with this shape. */
+export type FetchFunction = (url: string, init: FetchInit) => PromiseLike<FetchResponse>;
 
 /** A 64-bit integer input. */
 export type Int64Input = bigint | number;
@@ -82,8 +118,25 @@ export declare class PayqueryError extends Error {
   readonly backupHostApplies: boolean;
   /** The requests `client.query` made before it gave up (empty for other errors). */
   readonly attempts: Attempt[];
-  /** For a `NETWORK_ERROR` from `client.query`: the error `fetch` threw. */
+  /**
+   * For a `NETWORK_ERROR` from `client.query`, or a `fetch` that failed otherwise: a copy of the
+   * error `fetch` threw (its name, code and message, credentials redacted; its causes likewise).
+   */
   readonly cause?: unknown;
+  /** What `JSON.stringify` shows: every fact above, the attempts, the cause's name, code and message. */
+  toJSON(): {
+    name: 'PayqueryError';
+    code: ErrorCode;
+    message: string;
+    field: string | null;
+    providerCode: string | null;
+    providerMessage: string | null;
+    httpStatus: number | null;
+    retryable: boolean;
+    backupHostApplies: boolean;
+    attempts: Attempt[];
+    cause?: { name: string; code: string | number | null; message: string };
+  };
 }
 
 /** True for a PayqueryError (from any copy of this package). */
@@ -107,8 +160,11 @@ export interface TokenStore {
 
 /** How `client.query` runs; every member is optional. */
 export interface QueryOptions {
-  /** Sends the requests (default: the global `fetch`). */
-  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /**
+   * Sends the requests (default: the global `fetch`). Its signal is honoured either way: a
+   * fetch that ignores it is abandoned at the timeout, the deadline or the caller's abort.
+   */
+  fetch?: FetchFunction;
   /** Per-request timeout in milliseconds (default 10 000). */
   timeoutMs?: number;
   /** The whole query's deadline in milliseconds (default 30 000; with `poll` 600 000). */
@@ -149,18 +205,18 @@ export declare class Client<P extends ProviderId = ProviderId> {
    * waiting and fetching Mini Program tokens as payquery's policy says (the same in every
    * language). The result carries its `attempts`; a failure is a `PayqueryError` with them.
    */
-  query(query: OrderQuery<P> | string, options?: QueryOptions): Promise<QueryResult<P>>;
+  query(query: OrderQuery<P> | QueryJson, options?: QueryOptions): Promise<QueryResult<P>>;
   /** The signed request for an order query. */
-  buildQuery(query: OrderQuery<P> | string, options?: BuildOptions): HttpRequest;
+  buildQuery(query: OrderQuery<P> | QueryJson, options?: BuildOptions): HttpRequest;
   /** Two-phase signing, phase one (WeChat Pay). */
-  prepareQuery(query: OrderQuery<P> | string, options?: BuildOptions): PendingRequest;
+  prepareQuery(query: OrderQuery<P> | QueryJson, options?: BuildOptions): PendingRequest;
   /** Builds the request with an asynchronous signer, e.g. a KMS: `signer(stringToSign)` → base64. */
   buildQueryAsync(
-    query: OrderQuery<P> | string,
+    query: OrderQuery<P> | QueryJson,
     options: BuildOptions & { signer: (stringToSign: string) => Promise<string> | string },
   ): Promise<HttpRequest>;
   /** Verifies and parses the answer to `query`; an answer for another order is refused. */
-  parseQuery(response: ResponseInput, options: { query: OrderQuery<P> | string; now?: Int64Input }): QueryResult<P>;
+  parseQuery(response: ResponseInput, options: { query: OrderQuery<P> | QueryJson; now?: Int64Input }): QueryResult<P>;
   /** The same request for the provider's backup host, or null. */
   failoverRequest(request: HttpRequest): HttpRequest | null;
   /** A Mini Program access-token request. */

@@ -1,7 +1,7 @@
 // Mistakes the declarations must catch at compile time. Every `@ts-expect-error` line has to be
 // an error: tsc fails on a directive with nothing to suppress, so a type that got looser fails
 // make test. The unmarked lines next to them are the correct forms, which must compile.
-import { Client, type Money, type OrderStatus, type QueryResult } from 'payquery';
+import { Client, queryFromJson, type Money, type OrderStatus, type QueryResult } from 'payquery';
 
 const fubei = new Client({ provider: 'fubei', app_id: '1', app_secret: 's' });
 const papay = new Client({
@@ -23,6 +23,11 @@ new Client({ provider: 'alipay', app_id: '1', app_secret: 's' });
 new Client({ provider: 'fubei', app_id: 1, app_secret: 's' });
 
 fubei.buildQuery({ merchant_order_sn: 'A1' });
+// @ts-expect-error a plain string is not a query (an order id passed where the query goes)
+void fubei.query('ID');
+// @ts-expect-error the same for building
+fubei.buildQuery('A1');
+void fubei.query(queryFromJson('{"merchant_order_sn":"A1"}'));
 // @ts-expect-error a number for an order id
 fubei.buildQuery({ merchant_order_sn: 1 });
 // @ts-expect-error a WeChat Pay query given to a Fubei client
