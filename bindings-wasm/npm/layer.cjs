@@ -904,12 +904,13 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
   async function drive(flow, { fetch: send, signal, tokenStore }) {
     /** @type {unknown} */
     let lastCause;
-    /** Every credential sent so far, in every form an error may quote it. */
-    const credentials = new Set();
+    /** Every request sent so far: their credentials are worked out only when an error needs them. */
+    /** @type {HttpRequest[]} */
+    const sent = [];
     /** @param {string} text */
     const redact = (text) => {
       let out = flow.redact(text);
-      for (const secret of credentials) out = out.split(secret).join('[redacted]');
+      for (const secret of new Set(sent.flatMap(credentialsOf))) out = out.split(secret).join('[redacted]');
       return out;
     };
     try {
@@ -923,7 +924,7 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
         } else if (kind === 'send') {
           const [, timeoutMs, maxBody] = step.split('\n', 3);
           const req = /** @type {HttpRequest} */ (request(step.slice(kind.length + timeoutMs.length + maxBody.length + 3)));
-          for (const secret of credentialsOf(req)) credentials.add(secret);
+          sent.push(req);
           const { signal: requestAbort, done } = requestSignal(Number(timeoutMs), signal);
           try {
             // The body is a fresh Uint8Array over its own ArrayBuffer (fetch's BodyInit).
