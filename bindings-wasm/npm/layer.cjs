@@ -171,22 +171,25 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw fail(code, field, `\`${field}\` must be an object or JSON text`);
     }
-    /** @type {string | undefined} */
-    let nonFinite;
-    const text = (() => {
-      try {
-        // JSON.stringify writes NaN and ±Infinity as null, which reads as "not given": refused.
-        return JSON.stringify(value, (key, member) => {
-          if (typeof member === 'number' && !Number.isFinite(member) && nonFinite === undefined) nonFinite = key;
-          return member;
-        });
-      } catch {
-        // BigInt values and cycles: nothing in a payquery document is either.
-        throw fail(code, field, `\`${field}\` cannot be encoded as JSON (a BigInt or a cycle)`);
+    let text;
+    try {
+      text = JSON.stringify(value);
+    } catch {
+      // BigInt values and cycles: nothing in a payquery document is either.
+      throw fail(code, field, `\`${field}\` cannot be encoded as JSON (a BigInt or a cycle)`);
+    }
+    // JSON.stringify writes NaN and ±Infinity as null, which reads as "not given": refused,
+    // naming the member (looked for only when the text has a null at all).
+    if (text.includes('null')) {
+      /** @type {string | undefined} */
+      let nonFinite;
+      JSON.stringify(value, (key, member) => {
+        if (typeof member === 'number' && !Number.isFinite(member) && nonFinite === undefined) nonFinite = key;
+        return member;
+      });
+      if (nonFinite !== undefined) {
+        throw fail(code, nonFinite, `\`${nonFinite}\` must be a finite number (NaN and Infinity have no JSON form)`);
       }
-    })();
-    if (nonFinite !== undefined) {
-      throw fail(code, nonFinite, `\`${nonFinite}\` must be a finite number (NaN and Infinity have no JSON form)`);
     }
     return text;
   }
