@@ -109,7 +109,7 @@ def transport_kind(error: BaseException) -> str:
     queue: list[Any] = [error]
     while queue:
         e = queue.pop(0)
-        if e is None or id(e) in seen:
+        if not isinstance(e, BaseException) or id(e) in seen:  # a URLError's reason may be a str
             continue
         seen.add(id(e))
         if isinstance(e, (TimeoutError, socket.timeout)):
@@ -257,6 +257,16 @@ def _text_of(error: BaseException) -> str:
         return "<exception str() failed>"
 
 
+def _printing_copy(cls: type[BaseException], shown: str) -> Optional[BaseException]:
+    """An instance of ``cls`` holding only ``shown``, if it prints as that."""
+    try:
+        copy = cls.__new__(cls, shown)
+        copy.args = (shown,)
+        return copy if str(copy) == shown and repr(copy) else None  # both may read missing attributes
+    except Exception:  # noqa: BLE001 - a class that cannot be built this way: None
+        return None
+
+
 def sanitized(flow: _native.NativeQueryFlow, error: BaseException) -> BaseException:
     """``error`` when nothing it prints (message, causes, contexts) quotes a credential of this
     flow; else a stand-in of the same class name whose message is redacted by the core (with
@@ -273,19 +283,19 @@ def sanitized(flow: _native.NativeQueryFlow, error: BaseException) -> BaseExcept
         return error
     shown = flow.redact(_text_of(error))
     cls = type(error)
-    clean: Optional[BaseException] = None
-    try:
-        # The same class (`except httpx.ConnectError` still matches), without its __init__:
-        # none of its attributes (a request and its URL) are copied.
-        candidate = cls.__new__(cls, shown)
-        candidate.args = (shown,)
-        if str(candidate) == shown and shown in repr(candidate):
-            clean = candidate
-    except Exception:  # noqa: BLE001 - a class that cannot be built this way gets a stand-in
-        clean = None
+    # The same class (`except httpx.ConnectError` still matches), built without its __init__:
+    # none of its attributes (a request and its URL) are copied.
+    clean = _printing_copy(cls, shown)
+    names = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
     if clean is None:
-        stand_in = type(cls.__name__, (Exception,), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
-        clean = stand_in(shown)
+        # A class that prints attributes (URLError its `reason`): a subclass that prints its args.
+        try:
+            printing = {"__str__": BaseException.__str__, "__repr__": BaseException.__repr__}
+            clean = _printing_copy(type(cls.__name__, (cls,), {**names, **printing}), shown)
+        except Exception:  # noqa: BLE001 - a class that cannot be subclassed gets a plain stand-in
+            clean = None
+    if clean is None:
+        clean = type(cls.__name__, (Exception,), names)(shown)
     clean.__cause__ = None
     clean.__context__ = None
     clean.__suppress_context__ = True
