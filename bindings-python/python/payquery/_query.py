@@ -15,16 +15,18 @@ http.client when a failure is classified.
 from __future__ import annotations
 
 import json
-import logging
 import os
-import re
+import re  # json imports it anyway
 import sys
 import time
 from collections.abc import Mapping
-from contextlib import AbstractAsyncContextManager, AbstractContextManager
-from typing import Any, Callable, Optional, Protocol, TypeVar, Union, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, TypeVar, Union, runtime_checkable
 
 from . import _native
+
+if TYPE_CHECKING:  # annotations only: contextlib is not worth an import at run time
+    import logging
+    from contextlib import AbstractAsyncContextManager, AbstractContextManager
 
 Request = tuple[str, str, list[tuple[str, str]], Optional[bytes]]
 Response = tuple[int, list[tuple[str, str]], bytes]
@@ -302,10 +304,10 @@ def sanitized(flow: _native.NativeQueryFlow, error: BaseException) -> BaseExcept
     return clean.with_traceback(error.__traceback__)
 
 
-class _TokenFilter(logging.Filter):
-    """Replaces the value of an ``access_token`` (or ``secret``) query parameter in a log
-    record's message with ``[redacted]``: httpx logs every request's URL at INFO, urllib3 at
-    DEBUG, and a Mini Program URL carries its access token."""
+class _TokenFilter:
+    """A logging filter that replaces the value of an ``access_token`` (or ``secret``) query
+    parameter in a record's message with ``[redacted]``: httpx logs every request's URL at INFO,
+    urllib3 at DEBUG, and a Mini Program URL carries its access token."""
 
     _pattern = re.compile(r"([?&](?:access_token|secret)=)[^&\s\"'#]*")
 
@@ -327,7 +329,10 @@ LOGGERS_WITH_URLS = ("httpx", "urllib3.connectionpool", "urllib3.util.retry")
 
 
 def _hide_tokens_in_logs() -> None:
-    """Installs the filter on the loggers that print URLs (``addFilter`` is idempotent)."""
+    """Installs the filter on the loggers that print URLs (``addFilter`` is idempotent). Only
+    when an httpx or requests client is given, which imports logging anyway."""
+    import logging
+
     for name in LOGGERS_WITH_URLS:
         logging.getLogger(name).addFilter(_token_filter)
 
