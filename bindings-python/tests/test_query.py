@@ -448,6 +448,28 @@ def test_a_wrong_http_argument_is_invalid_input_before_any_request(sandbox: Sand
         assert error.field == "http" and error.attempts == (), http
 
 
+class Streaming:
+    """A client of its own with httpx's `stream` method (a wrapper, a test double): accepted."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def stream(self, method: str, url: str, **kwargs: Any) -> Any:
+        return self.inner.stream(method, url, **kwargs)
+
+
+def test_a_client_with_httpxs_stream_method_is_accepted(sandbox: Sandbox) -> None:
+    client = payquery.Client.from_config_file(sandbox.configs / "fubei.json")
+    paid = sandbox.read("fubei.query.json")
+    assert client.query(paid, http=Streaming(httpx.Client())).order.status == "PAID"
+
+    async def main() -> payquery.QueryResult:
+        async with httpx.AsyncClient() as http:
+            return await client.query_async(paid, http=Streaming(http))
+
+    assert asyncio.run(main()).order.status == "PAID"
+
+
 def test_an_error_in_the_users_client_is_raised_at_once_not_retried(sandbox: Sandbox) -> None:
     client = payquery.Client.from_config_file(sandbox.configs / "fubei.json")
     paid = sandbox.read("fubei.query.json")

@@ -209,23 +209,29 @@ def _is(value: object, cls: Any) -> bool:
 
 def sender(http: object, asynchronous: bool, invalid: Invalid) -> Any:
     """The ``http`` argument checked before the first request (a wrong one is INVALID_INPUT
-    naming ``http``, never a network failure retried three times) and its send function."""
+    naming ``http``, never a network failure retried three times) and its send function:
+    an httpx client or anything with its ``stream`` method, a requests session or anything
+    with its ``request`` method (the Protocols above)."""
     if http is None:
         return None
     sync_client, async_client = _httpx_class("Client"), _httpx_class("AsyncClient")
+    streams = not isinstance(http, (str, bytes)) and callable(getattr(http, "stream", None))
     if asynchronous:
-        if _is(http, async_client):
+        if _is(http, async_client) or (streams and not _is(http, sync_client)):
             _hide_tokens_in_logs()
             return _send_async
         raise invalid("http", "`http` for query_async must be an httpx.AsyncClient (or None for urllib)")
     if _is(http, async_client):
         raise invalid("http", "`http` is an httpx.AsyncClient: pass it to query_async, or an httpx.Client here")
-    if _is(http, sync_client):
+    if _is(http, sync_client) or (streams and type(http).__module__.startswith("httpx")):
         _hide_tokens_in_logs()
         return _send_httpx
     if not isinstance(http, (str, bytes)) and callable(getattr(http, "request", None)):
         _hide_tokens_in_logs()
         return _send_requests
+    if streams:
+        _hide_tokens_in_logs()
+        return _send_httpx
     raise invalid("http", "`http` must be an httpx.Client or a requests.Session (or None for urllib)")
 
 
