@@ -44,6 +44,7 @@ ALLOWED = [
 CORE_EXEMPT = {"provider.rs", "config.rs", "query.rs", "result.rs", "lib.rs"}
 BINDING_SOURCES = [
     "bindings-wasm/src/*.rs",
+    "bindings-wasm/npm/layer.cjs",
     "bindings-wasm/npm/index.cjs",
     "bindings-wasm/npm/index.mjs",
     "bindings-wasm/npm/index.d.ts",

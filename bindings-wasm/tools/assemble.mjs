@@ -22,15 +22,8 @@ rmSync(join(target, 'native-esm'), { recursive: true });
 for (const file of ['LICENSE-MIT', 'LICENSE-APACHE']) {
   copyFileSync(join(here, '..', '..', file), join(target, file));
 }
-// The package README is the repository README's Node section: one text, never two.
-const readme = readFileSync(join(here, '..', '..', 'README.md'), 'utf8');
-const start = readme.indexOf('## Node (npm package `payquery`)');
-const end = readme.indexOf('\n## ', start + 1);
-if (start < 0 || end < 0) throw new Error('README.md has no Node section');
-const intro =
-  '# payquery\n\nAsk five Chinese payment providers "what happened to this order?" — signed request ' +
-  'descriptors and verified, normalized answers, from one Rust core. This is its Node package.\n\n';
-writeFileSync(join(target, 'README.md'), intro + readme.slice(start, end + 1).replace(/^## /, '## Using it from '));
+// The package README (the repository README's Node section, the query's policy, errors,
+// configs, the sandbox) is written by tools/package_readme.py, which make npm runs next.
 // The same declarations for `import` (TypeScript reads .d.mts as ESM).
 copyFileSync(join(source, 'index.d.ts'), join(target, 'index.d.mts'));
 const manifest = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8'));
