@@ -94,13 +94,13 @@ enum Command {
         /// The whole query's deadline in seconds (default 30; with --poll 600). May be
         /// fractional, e.g. 0.3.
         #[arg(long, value_parser = seconds)]
-        deadline: Option<u64>,
+        deadline: Option<i64>,
         /// Per-request timeout in seconds (default 10); may be fractional.
         #[arg(long, value_parser = seconds)]
-        timeout: Option<u64>,
+        timeout: Option<i64>,
         /// With --poll: the wait between polls in seconds (default 5, 10, 20, 30, then 60).
         #[arg(long, value_parser = seconds)]
-        poll_interval: Option<u64>,
+        poll_interval: Option<i64>,
     },
     /// Run the local fake of all five provider APIs on 127.0.0.1.
     Sandbox {
@@ -165,7 +165,7 @@ fn main() -> ExitCode {
 }
 
 /// `SECS` (e.g. `10`, `0.3`) as whole milliseconds, at least 1.
-fn seconds(text: &str) -> Result<u64, String> {
+fn seconds(text: &str) -> Result<i64, String> {
     let secs: f64 = text
         .parse()
         .map_err(|_| format!("`{text}` is not a number of seconds"))?;
@@ -174,9 +174,9 @@ fn seconds(text: &str) -> Result<u64, String> {
             "`{text}` is not a number of seconds from 0.001 to 86400"
         ));
     }
-    // At most 86 400 000 ms, well inside u64; the cast only drops the fraction of a ms.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    Ok(((secs * 1000.0).round() as u64).max(1))
+    // At most 86 400 000 ms, well inside i64; the cast only drops the fraction of a ms.
+    #[allow(clippy::cast_possible_truncation)]
+    Ok(((secs * 1000.0).round() as i64).max(1))
 }
 
 fn one_call_query(

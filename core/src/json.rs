@@ -35,10 +35,10 @@ impl ResponseLimits {
     /// The defaults, with the body limit replaced when a config sets `max_response_bytes`.
     /// `0` is refused: no answer fits in it, so every query would fail with a decoding error
     /// that hides the config's mistake.
-    pub(crate) fn with_max_body(max_response_bytes: Option<u64>) -> Result<Self> {
+    pub(crate) fn with_max_body(max_response_bytes: Option<i64>) -> Result<Self> {
         let mut limits = ResponseLimits::default();
         if let Some(max) = max_response_bytes {
-            if max == 0 {
+            if max < 1 {
                 return Err(Error::invalid_config(
                     "max_response_bytes",
                     "`max_response_bytes` must be at least 1 byte (leave it out for 1 MiB)",
@@ -49,6 +49,15 @@ impl ResponseLimits {
         }
         Ok(limits)
     }
+}
+
+/// A config's `max_response_bytes` as a document holds it: a non-negative integer (a `-1` is a
+/// type error naming the key, as before the field became signed for Java), saturated to `i64`.
+pub(crate) fn non_negative<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<i64>, D::Error> {
+    let value = <Option<u64> as serde::Deserialize>::deserialize(deserializer)?;
+    Ok(value.map(|v| i64::try_from(v).unwrap_or(i64::MAX)))
 }
 
 /// Rejects bodies over the size limit or nested deeper than the depth limit. Runs in one pass

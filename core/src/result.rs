@@ -68,13 +68,13 @@ pub struct Attempt {
     /// The request URL, credentials replaced by `[redacted]`.
     pub url: String,
     /// The HTTP status of the answer, when one came.
-    pub http_status: Option<u16>,
+    pub http_status: Option<i32>,
     /// The error the attempt ended in; `None` when it succeeded.
     pub error: Option<ErrorCode>,
     /// How the request failed to complete, for a `NETWORK_ERROR`.
     pub transport: Option<TransportFailure>,
     /// How long the attempt took, in milliseconds (host clock; at most a query's deadline).
-    pub duration_ms: u32,
+    pub duration_ms: i32,
     /// A `store` attempt's failure: the kind of error the token store raised (the host's
     /// exception class name, such as `ConnectionError`), never its message, which may quote a
     /// key or a token. `None` for every other attempt.

@@ -75,25 +75,25 @@ const MAX_RETRY_AFTER_MS: i64 = 60_000;
 pub struct QueryOptions {
     /// Per-request timeout in milliseconds (default 10 000).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    pub timeout_ms: Option<u64>,
+    pub timeout_ms: Option<i64>,
     /// The whole query's deadline in milliseconds from its start (default 30 000; poll mode
     /// 600 000).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    pub deadline_ms: Option<u64>,
+    pub deadline_ms: Option<i64>,
     /// At most this many requests per query (poll mode: per poll; default 4).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    pub max_attempts: Option<u32>,
+    pub max_attempts: Option<i32>,
     /// Query again until the order's status is final (not `PENDING`, `PAYING`, `REFUNDING`).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub poll: bool,
     /// Waits between polls in milliseconds, the last repeated (default 5 s, 10 s, 20 s, 30 s,
     /// then every 60 s).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    pub poll_intervals_ms: Option<Vec<u64>>,
+    pub poll_intervals_ms: Option<Vec<i64>>,
     /// Poll mode: how long `ORDER_NOT_FOUND` is polled again, from the start (default 30 000;
     /// an order can appear late).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    pub not_found_grace_ms: Option<u64>,
+    pub not_found_grace_ms: Option<i64>,
     /// The host plugs in a token store (Mini Program tokens shared across processes): the
     /// flow then also emits `Store` steps.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
@@ -112,8 +112,9 @@ struct Resolved {
 
 impl QueryOptions {
     fn resolve(&self) -> Result<(Resolved, u64)> {
-        let ms = |field: &str, value: Option<u64>, default: u64, max: u64| {
-            let v = value.unwrap_or(default);
+        // Signed (Java has no unsigned types): a negative value is refused like a zero.
+        let ms = |field: &str, value: Option<i64>, default: u64, max: u64| {
+            let v = value.map_or(Ok(default), u64::try_from).unwrap_or(0);
             if v == 0 || v > max {
                 return Err(Error::invalid_input(
                     field,
@@ -130,7 +131,10 @@ impl QueryOptions {
             DEFAULT_DEADLINE_MS
         };
         let deadline_ms = ms("deadline_ms", self.deadline_ms, default_deadline, day)?;
-        let max_attempts = self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS);
+        let max_attempts = self
+            .max_attempts
+            .map_or(Ok(DEFAULT_MAX_ATTEMPTS), u32::try_from)
+            .unwrap_or(0);
         if !(1..=20).contains(&max_attempts) {
             return Err(Error::invalid_input(
                 "max_attempts",
@@ -788,7 +792,7 @@ impl QueryFlow {
             purpose: pending.purpose.into(),
             host: pending.host,
             url: pending.request.redacted().url,
-            http_status,
+            http_status: http_status.map(i32::from),
             error: error.map(Error::code),
             transport,
             duration_ms: elapsed_ms(pending.started_ms, now_ms),
@@ -1051,8 +1055,8 @@ impl QueryFlow {
 
 /// Milliseconds from `started_ms` to `now_ms`, as an attempt records them (0 if the host's
 /// clock went back).
-fn elapsed_ms(started_ms: i64, now_ms: i64) -> u32 {
-    u32::try_from(now_ms.saturating_sub(started_ms).max(0)).unwrap_or(u32::MAX)
+fn elapsed_ms(started_ms: i64, now_ms: i64) -> i32 {
+    i32::try_from(now_ms.saturating_sub(started_ms).max(0)).unwrap_or(i32::MAX)
 }
 
 /// What of a store's error kind goes into an attempt: a class name, not free text. Anything

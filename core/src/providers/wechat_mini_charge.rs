@@ -82,9 +82,12 @@ pub struct MiniChargeConfig {
     #[serde(default, deserialize_with = "crate::hosts::de_backup_host")]
     pub backup_base_url: Option<BackupHost>,
     /// Largest accepted response body in bytes (default 1 MiB).
+    // Signed for Kotlin and Swift (Java has no unsigned types); a document still holds a
+    // non-negative integer, and the schema says so.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    #[serde(default)]
-    pub max_response_bytes: Option<u64>,
+    #[cfg_attr(feature = "schema", schemars(with = "Option<u64>"))]
+    #[serde(default, deserialize_with = "crate::json::non_negative")]
+    pub max_response_bytes: Option<i64>,
 }
 
 /// Which token endpoint to use.

@@ -26,8 +26,8 @@ pub fn error_codes() -> Vec<String> {
 
 /// The largest config document or key file, in bytes: the Kotlin and Swift file reads stop there.
 #[uniffi::export]
-pub fn max_document_bytes() -> u64 {
-    u64::try_from(crate::MAX_DOCUMENT_BYTES).unwrap_or(u64::MAX)
+pub fn max_document_bytes() -> i64 {
+    i64::try_from(crate::MAX_DOCUMENT_BYTES).unwrap_or(i64::MAX)
 }
 
 /// A file a config document names: its `*_path` key and the path as written.
@@ -369,9 +369,9 @@ pub enum QueryStep {
         /// The request, exactly as it is to be sent.
         request: HttpRequest,
         /// Its timeout in milliseconds.
-        timeout_ms: u64,
+        timeout_ms: i64,
         /// The largest body the client accepts.
-        max_body_bytes: u64,
+        max_body_bytes: i64,
     },
     /// Wait until Unix time `until_ms` (milliseconds), then `next` again.
     Sleep {
@@ -401,7 +401,7 @@ pub enum TokenStoreRequest {
         /// The key.
         key: String,
         /// The lock's lifetime in milliseconds.
-        ttl_ms: u64,
+        ttl_ms: i64,
     },
     /// Store `value` under `key` for `ttl_ms`; reply `Done`.
     Save {
@@ -410,7 +410,7 @@ pub enum TokenStoreRequest {
         /// The value.
         value: Secret,
         /// Its lifetime in milliseconds.
-        ttl_ms: u64,
+        ttl_ms: i64,
     },
     /// Delete `key` if it still holds exactly `value`; reply `Done`.
     Invalidate {
@@ -478,18 +478,23 @@ impl QueryFlow {
                     max_body_bytes,
                 } => QueryStep::Send {
                     request: request.into(),
-                    timeout_ms,
-                    max_body_bytes: u64::try_from(max_body_bytes).unwrap_or(u64::MAX),
+                    timeout_ms: i64::try_from(timeout_ms).unwrap_or(i64::MAX),
+                    max_body_bytes: i64::try_from(max_body_bytes).unwrap_or(i64::MAX),
                 },
                 crate::Step::Sleep { until_ms } => QueryStep::Sleep { until_ms },
                 crate::Step::Store { request } => QueryStep::Store {
                     request: match request {
                         crate::StoreRequest::Load { key } => TokenStoreRequest::Load { key },
-                        crate::StoreRequest::Lock { key, ttl_ms } => {
-                            TokenStoreRequest::Lock { key, ttl_ms }
-                        }
+                        crate::StoreRequest::Lock { key, ttl_ms } => TokenStoreRequest::Lock {
+                            key,
+                            ttl_ms: i64::try_from(ttl_ms).unwrap_or(i64::MAX),
+                        },
                         crate::StoreRequest::Save { key, value, ttl_ms } => {
-                            TokenStoreRequest::Save { key, value, ttl_ms }
+                            TokenStoreRequest::Save {
+                                key,
+                                value,
+                                ttl_ms: i64::try_from(ttl_ms).unwrap_or(i64::MAX),
+                            }
                         }
                         crate::StoreRequest::Invalidate { key, value } => {
                             TokenStoreRequest::Invalidate { key, value }

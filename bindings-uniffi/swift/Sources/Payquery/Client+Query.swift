@@ -13,23 +13,31 @@ public protocol TokenStore: Sendable {
     /// The value under `key`, or nil.
     func get(_ key: String) async throws -> String?
     /// Stores `value` under `key` for `ttlMs` milliseconds.
-    func put(_ key: String, value: String, ttlMs: UInt64) async throws
+    func put(_ key: String, value: String, ttlMs: Int64) async throws
     /// Deletes `key` if it still holds exactly `value` (compare-and-delete).
     func invalidate(_ key: String, value: String) async throws
     /// Takes a lock on `key` for `ttlMs`; true when taken.
-    func lock(_ key: String, ttlMs: UInt64) async throws -> Bool
+    func lock(_ key: String, ttlMs: Int64) async throws -> Bool
 }
 
 extension TokenStore {
-    public func lock(_ key: String, ttlMs: UInt64) async throws -> Bool { true }
+    public func lock(_ key: String, ttlMs: Int64) async throws -> Bool { true }
 }
 
 private func nowMs() -> Int64 {
     Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
 }
 
-private func millis(_ seconds: TimeInterval?) -> UInt64? {
-    seconds.map { UInt64(max(1, ($0 * 1000).rounded())) }
+/// Milliseconds, saturated to Int64 (the core refuses what is out of its range, and a negative
+/// or NaN time, as INVALID_INPUT naming the option).
+private func millis(_ seconds: TimeInterval?) -> Int64? {
+    seconds.map { s in
+        let ms = (s * 1000).rounded()
+        if ms.isNaN { return 0 }
+        if ms >= Double(Int64.max) { return Int64.max }
+        if ms <= Double(Int64.min) { return Int64.min }
+        return s > 0 ? max(1, Int64(ms)) : Int64(ms)
+    }
 }
 
 private func randomBytes() -> Data {
@@ -79,7 +87,7 @@ extension Client {
 }
 
 /// Sends `request` as built; at most `maxBodyBytes` + 1 bytes of the body are kept.
-private func send(_ request: HttpRequest, timeoutMs: UInt64, maxBodyBytes: UInt64, session: URLSession) async throws -> HttpResponse {
+private func send(_ request: HttpRequest, timeoutMs: Int64, maxBodyBytes: Int64, session: URLSession) async throws -> HttpResponse {
     guard let url = URL(string: request.url) else { throw URLError(.badURL) }
     var urlRequest = URLRequest(url: url, timeoutInterval: TimeInterval(timeoutMs) / 1000)
     urlRequest.httpMethod = request.method
@@ -88,7 +96,7 @@ private func send(_ request: HttpRequest, timeoutMs: UInt64, maxBodyBytes: UInt6
     let (data, response) = try await session.data(for: urlRequest)
     guard let http = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
     let headers = http.allHeaderFields.map { Header(name: "\($0.key)", value: "\($0.value)") }
-    return HttpResponse(status: Int32(http.statusCode), headers: headers, body: data.prefix(Int(min(maxBodyBytes + 1, UInt64(Int.max)))))
+    return HttpResponse(status: Int32(http.statusCode), headers: headers, body: data.prefix(Int(clamping: maxBodyBytes.addingReportingOverflow(1).overflow ? Int64.max : maxBodyBytes + 1)))
 }
 
 /// How a request failed to complete, in the flow's words.
@@ -106,7 +114,7 @@ private func transportKind(_ error: URLError) -> TransportFailure {
 }
 
 private func storeReply(_ store: TokenStore?, _ request: TokenStoreRequest) async -> TokenStoreReply {
-    guard let store else { return .failed }
+    guard let store else { return .failed(kind: "NoTokenStore") }
     do {
         switch request {
         case let .load(key):
@@ -121,7 +129,8 @@ private func storeReply(_ store: TokenStore?, _ request: TokenStoreRequest) asyn
             return .done
         }
     } catch {
-        // A failing store costs its sharing, never the query.
-        return .failed
+        // A failing store costs its sharing, never the query; the core records a `store`
+        // attempt with the error's type name (never its message, which may quote a key or a token).
+        return .failed(kind: String(describing: type(of: error)))
     }
 }

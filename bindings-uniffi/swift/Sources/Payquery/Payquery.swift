@@ -465,38 +465,6 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
-    typealias FfiType = UInt16
-    typealias SwiftType = UInt16
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
-    typealias FfiType = UInt32
-    typealias SwiftType = UInt32
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
     typealias FfiType = Int32
     typealias SwiftType = Int32
@@ -1533,6 +1501,10 @@ public func FfiConverterTypeAccessToken_lower(_ value: AccessToken) -> RustBuffe
 /**
  * One request the one-call query sent, and what came of it. The URL is redacted (a Mini
  * Program access token travels in it), so attempts may be logged as they are.
+ *
+ * A token-store operation that failed is an attempt too (`purpose` [`AttemptPurpose::Store`],
+ * `host` [`HostRole::TokenStore`]): the query carries on without the store, but a fleet whose
+ * store is down would otherwise fetch a token per process without anyone seeing why.
  */
 public struct Attempt: Equatable, Hashable {
     /**
@@ -1550,7 +1522,7 @@ public struct Attempt: Equatable, Hashable {
     /**
      * The HTTP status of the answer, when one came.
      */
-    public let httpStatus: UInt16?
+    public let httpStatus: Int32?
     /**
      * The error the attempt ended in; `None` when it succeeded.
      */
@@ -1562,7 +1534,13 @@ public struct Attempt: Equatable, Hashable {
     /**
      * How long the attempt took, in milliseconds (host clock; at most a query's deadline).
      */
-    public let durationMs: UInt32
+    public let durationMs: Int32
+    /**
+     * A `store` attempt's failure: the kind of error the token store raised (the host's
+     * exception class name, such as `ConnectionError`), never its message, which may quote a
+     * key or a token. `None` for every other attempt.
+     */
+    public let storeError: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1578,7 +1556,7 @@ public struct Attempt: Equatable, Hashable {
          */url: String, 
         /**
          * The HTTP status of the answer, when one came.
-         */httpStatus: UInt16?, 
+         */httpStatus: Int32?, 
         /**
          * The error the attempt ended in; `None` when it succeeded.
          */error: ErrorCode?, 
@@ -1587,7 +1565,12 @@ public struct Attempt: Equatable, Hashable {
          */transport: TransportFailure?, 
         /**
          * How long the attempt took, in milliseconds (host clock; at most a query's deadline).
-         */durationMs: UInt32) {
+         */durationMs: Int32, 
+        /**
+         * A `store` attempt's failure: the kind of error the token store raised (the host's
+         * exception class name, such as `ConnectionError`), never its message, which may quote a
+         * key or a token. `None` for every other attempt.
+         */storeError: String?) {
         self.purpose = purpose
         self.host = host
         self.url = url
@@ -1595,6 +1578,7 @@ public struct Attempt: Equatable, Hashable {
         self.error = error
         self.transport = transport
         self.durationMs = durationMs
+        self.storeError = storeError
     }
 
     
@@ -1616,10 +1600,11 @@ public struct FfiConverterTypeAttempt: FfiConverterRustBuffer {
                 purpose: FfiConverterTypeAttemptPurpose.read(from: &buf), 
                 host: FfiConverterTypeHostRole.read(from: &buf), 
                 url: FfiConverterString.read(from: &buf), 
-                httpStatus: FfiConverterOptionUInt16.read(from: &buf), 
+                httpStatus: FfiConverterOptionInt32.read(from: &buf), 
                 error: FfiConverterOptionTypeErrorCode.read(from: &buf), 
                 transport: FfiConverterOptionTypeTransportFailure.read(from: &buf), 
-                durationMs: FfiConverterUInt32.read(from: &buf)
+                durationMs: FfiConverterInt32.read(from: &buf), 
+                storeError: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -1627,10 +1612,11 @@ public struct FfiConverterTypeAttempt: FfiConverterRustBuffer {
         FfiConverterTypeAttemptPurpose.write(value.purpose, into: &buf)
         FfiConverterTypeHostRole.write(value.host, into: &buf)
         FfiConverterString.write(value.url, into: &buf)
-        FfiConverterOptionUInt16.write(value.httpStatus, into: &buf)
+        FfiConverterOptionInt32.write(value.httpStatus, into: &buf)
         FfiConverterOptionTypeErrorCode.write(value.error, into: &buf)
         FfiConverterOptionTypeTransportFailure.write(value.transport, into: &buf)
-        FfiConverterUInt32.write(value.durationMs, into: &buf)
+        FfiConverterInt32.write(value.durationMs, into: &buf)
+        FfiConverterOptionString.write(value.storeError, into: &buf)
     }
 }
 
@@ -1747,7 +1733,7 @@ public struct DingshangConfig: Equatable, Hashable {
     /**
      * Largest accepted response body in bytes (default 1 MiB).
      */
-    public let maxResponseBytes: UInt64?
+    public let maxResponseBytes: Int64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1770,7 +1756,7 @@ public struct DingshangConfig: Equatable, Hashable {
          */backupBaseUrl: BackupHost? = nil, 
         /**
          * Largest accepted response body in bytes (default 1 MiB).
-         */maxResponseBytes: UInt64? = nil) {
+         */maxResponseBytes: Int64? = nil) {
         self.baseUrl = baseUrl
         self.appid = appid
         self.appSecret = appSecret
@@ -1800,7 +1786,7 @@ public struct FfiConverterTypeDingshangConfig: FfiConverterRustBuffer {
                 appSecret: FfiConverterTypeSecret.read(from: &buf), 
                 signKey: FfiConverterTypeSecret.read(from: &buf), 
                 backupBaseUrl: FfiConverterOptionTypeBackupHost.read(from: &buf), 
-                maxResponseBytes: FfiConverterOptionUInt64.read(from: &buf)
+                maxResponseBytes: FfiConverterOptionInt64.read(from: &buf)
         )
     }
 
@@ -1810,7 +1796,7 @@ public struct FfiConverterTypeDingshangConfig: FfiConverterRustBuffer {
         FfiConverterTypeSecret.write(value.appSecret, into: &buf)
         FfiConverterTypeSecret.write(value.signKey, into: &buf)
         FfiConverterOptionTypeBackupHost.write(value.backupBaseUrl, into: &buf)
-        FfiConverterOptionUInt64.write(value.maxResponseBytes, into: &buf)
+        FfiConverterOptionInt64.write(value.maxResponseBytes, into: &buf)
     }
 }
 
@@ -2658,7 +2644,7 @@ public struct FubeiConfig: Equatable, Hashable {
     /**
      * Largest accepted response body in bytes (default 1 MiB).
      */
-    public let maxResponseBytes: UInt64?
+    public let maxResponseBytes: Int64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2678,7 +2664,7 @@ public struct FubeiConfig: Equatable, Hashable {
          */backupBaseUrl: BackupHost? = nil, 
         /**
          * Largest accepted response body in bytes (default 1 MiB).
-         */maxResponseBytes: UInt64? = nil) {
+         */maxResponseBytes: Int64? = nil) {
         self.appId = appId
         self.appSecret = appSecret
         self.baseUrl = baseUrl
@@ -2706,7 +2692,7 @@ public struct FfiConverterTypeFubeiConfig: FfiConverterRustBuffer {
                 appSecret: FfiConverterTypeSecret.read(from: &buf), 
                 baseUrl: FfiConverterOptionString.read(from: &buf), 
                 backupBaseUrl: FfiConverterOptionTypeBackupHost.read(from: &buf), 
-                maxResponseBytes: FfiConverterOptionUInt64.read(from: &buf)
+                maxResponseBytes: FfiConverterOptionInt64.read(from: &buf)
         )
     }
 
@@ -2715,7 +2701,7 @@ public struct FfiConverterTypeFubeiConfig: FfiConverterRustBuffer {
         FfiConverterTypeSecret.write(value.appSecret, into: &buf)
         FfiConverterOptionString.write(value.baseUrl, into: &buf)
         FfiConverterOptionTypeBackupHost.write(value.backupBaseUrl, into: &buf)
-        FfiConverterOptionUInt64.write(value.maxResponseBytes, into: &buf)
+        FfiConverterOptionInt64.write(value.maxResponseBytes, into: &buf)
     }
 }
 
@@ -3423,7 +3409,7 @@ public struct MiniChargeConfig: Equatable, Hashable {
     /**
      * Largest accepted response body in bytes (default 1 MiB).
      */
-    public let maxResponseBytes: UInt64?
+    public let maxResponseBytes: Int64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3446,7 +3432,7 @@ public struct MiniChargeConfig: Equatable, Hashable {
          */backupBaseUrl: BackupHost? = nil, 
         /**
          * Largest accepted response body in bytes (default 1 MiB).
-         */maxResponseBytes: UInt64? = nil) {
+         */maxResponseBytes: Int64? = nil) {
         self.accessToken = accessToken
         self.appid = appid
         self.appSecret = appSecret
@@ -3476,7 +3462,7 @@ public struct FfiConverterTypeMiniChargeConfig: FfiConverterRustBuffer {
                 appSecret: FfiConverterOptionTypeSecret.read(from: &buf), 
                 baseUrl: FfiConverterOptionString.read(from: &buf), 
                 backupBaseUrl: FfiConverterOptionTypeBackupHost.read(from: &buf), 
-                maxResponseBytes: FfiConverterOptionUInt64.read(from: &buf)
+                maxResponseBytes: FfiConverterOptionInt64.read(from: &buf)
         )
     }
 
@@ -3486,7 +3472,7 @@ public struct FfiConverterTypeMiniChargeConfig: FfiConverterRustBuffer {
         FfiConverterOptionTypeSecret.write(value.appSecret, into: &buf)
         FfiConverterOptionString.write(value.baseUrl, into: &buf)
         FfiConverterOptionTypeBackupHost.write(value.backupBaseUrl, into: &buf)
-        FfiConverterOptionUInt64.write(value.maxResponseBytes, into: &buf)
+        FfiConverterOptionInt64.write(value.maxResponseBytes, into: &buf)
     }
 }
 
@@ -5317,16 +5303,16 @@ public struct QueryOptions: Equatable, Hashable {
     /**
      * Per-request timeout in milliseconds (default 10 000).
      */
-    public let timeoutMs: UInt64?
+    public let timeoutMs: Int64?
     /**
      * The whole query's deadline in milliseconds from its start (default 30 000; poll mode
      * 600 000).
      */
-    public let deadlineMs: UInt64?
+    public let deadlineMs: Int64?
     /**
      * At most this many requests per query (poll mode: per poll; default 4).
      */
-    public let maxAttempts: UInt32?
+    public let maxAttempts: Int32?
     /**
      * Query again until the order's status is final (not `PENDING`, `PAYING`, `REFUNDING`).
      */
@@ -5335,12 +5321,12 @@ public struct QueryOptions: Equatable, Hashable {
      * Waits between polls in milliseconds, the last repeated (default 5 s, 10 s, 20 s, 30 s,
      * then every 60 s).
      */
-    public let pollIntervalsMs: [UInt64]?
+    public let pollIntervalsMs: [Int64]?
     /**
      * Poll mode: how long `ORDER_NOT_FOUND` is polled again, from the start (default 30 000;
      * an order can appear late).
      */
-    public let notFoundGraceMs: UInt64?
+    public let notFoundGraceMs: Int64?
     /**
      * The host plugs in a token store (Mini Program tokens shared across processes): the
      * flow then also emits `Store` steps.
@@ -5352,25 +5338,25 @@ public struct QueryOptions: Equatable, Hashable {
     public init(
         /**
          * Per-request timeout in milliseconds (default 10 000).
-         */timeoutMs: UInt64? = nil, 
+         */timeoutMs: Int64? = nil, 
         /**
          * The whole query's deadline in milliseconds from its start (default 30 000; poll mode
          * 600 000).
-         */deadlineMs: UInt64? = nil, 
+         */deadlineMs: Int64? = nil, 
         /**
          * At most this many requests per query (poll mode: per poll; default 4).
-         */maxAttempts: UInt32? = nil, 
+         */maxAttempts: Int32? = nil, 
         /**
          * Query again until the order's status is final (not `PENDING`, `PAYING`, `REFUNDING`).
          */poll: Bool = false, 
         /**
          * Waits between polls in milliseconds, the last repeated (default 5 s, 10 s, 20 s, 30 s,
          * then every 60 s).
-         */pollIntervalsMs: [UInt64]? = nil, 
+         */pollIntervalsMs: [Int64]? = nil, 
         /**
          * Poll mode: how long `ORDER_NOT_FOUND` is polled again, from the start (default 30 000;
          * an order can appear late).
-         */notFoundGraceMs: UInt64? = nil, 
+         */notFoundGraceMs: Int64? = nil, 
         /**
          * The host plugs in a token store (Mini Program tokens shared across processes): the
          * flow then also emits `Store` steps.
@@ -5400,23 +5386,23 @@ public struct FfiConverterTypeQueryOptions: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> QueryOptions {
         return
             try QueryOptions(
-                timeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
-                deadlineMs: FfiConverterOptionUInt64.read(from: &buf), 
-                maxAttempts: FfiConverterOptionUInt32.read(from: &buf), 
+                timeoutMs: FfiConverterOptionInt64.read(from: &buf), 
+                deadlineMs: FfiConverterOptionInt64.read(from: &buf), 
+                maxAttempts: FfiConverterOptionInt32.read(from: &buf), 
                 poll: FfiConverterBool.read(from: &buf), 
-                pollIntervalsMs: FfiConverterOptionSequenceUInt64.read(from: &buf), 
-                notFoundGraceMs: FfiConverterOptionUInt64.read(from: &buf), 
+                pollIntervalsMs: FfiConverterOptionSequenceInt64.read(from: &buf), 
+                notFoundGraceMs: FfiConverterOptionInt64.read(from: &buf), 
                 tokenStore: FfiConverterBool.read(from: &buf)
         )
     }
 
     public static func write(_ value: QueryOptions, into buf: inout [UInt8]) {
-        FfiConverterOptionUInt64.write(value.timeoutMs, into: &buf)
-        FfiConverterOptionUInt64.write(value.deadlineMs, into: &buf)
-        FfiConverterOptionUInt32.write(value.maxAttempts, into: &buf)
+        FfiConverterOptionInt64.write(value.timeoutMs, into: &buf)
+        FfiConverterOptionInt64.write(value.deadlineMs, into: &buf)
+        FfiConverterOptionInt32.write(value.maxAttempts, into: &buf)
         FfiConverterBool.write(value.poll, into: &buf)
-        FfiConverterOptionSequenceUInt64.write(value.pollIntervalsMs, into: &buf)
-        FfiConverterOptionUInt64.write(value.notFoundGraceMs, into: &buf)
+        FfiConverterOptionSequenceInt64.write(value.pollIntervalsMs, into: &buf)
+        FfiConverterOptionInt64.write(value.notFoundGraceMs, into: &buf)
         FfiConverterBool.write(value.tokenStore, into: &buf)
     }
 }
@@ -5586,7 +5572,7 @@ public struct WechatPayConfig: Equatable, Hashable {
     /**
      * Largest accepted response body in bytes (default 1 MiB).
      */
-    public let maxResponseBytes: UInt64?
+    public let maxResponseBytes: Int64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5620,7 +5606,7 @@ public struct WechatPayConfig: Equatable, Hashable {
          */backupBaseUrl: BackupHost? = nil, 
         /**
          * Largest accepted response body in bytes (default 1 MiB).
-         */maxResponseBytes: UInt64? = nil) {
+         */maxResponseBytes: Int64? = nil) {
         self.mchid = mchid
         self.merchantSerialNo = merchantSerialNo
         self.merchantPrivateKeyPem = merchantPrivateKeyPem
@@ -5656,7 +5642,7 @@ public struct FfiConverterTypeWechatPayConfig: FfiConverterRustBuffer {
                 platformCertificates: FfiConverterSequenceTypePlatformCertificateConfig.read(from: &buf), 
                 baseUrl: FfiConverterOptionString.read(from: &buf), 
                 backupBaseUrl: FfiConverterOptionTypeBackupHost.read(from: &buf), 
-                maxResponseBytes: FfiConverterOptionUInt64.read(from: &buf)
+                maxResponseBytes: FfiConverterOptionInt64.read(from: &buf)
         )
     }
 
@@ -5669,7 +5655,7 @@ public struct FfiConverterTypeWechatPayConfig: FfiConverterRustBuffer {
         FfiConverterSequenceTypePlatformCertificateConfig.write(value.platformCertificates, into: &buf)
         FfiConverterOptionString.write(value.baseUrl, into: &buf)
         FfiConverterOptionTypeBackupHost.write(value.backupBaseUrl, into: &buf)
-        FfiConverterOptionUInt64.write(value.maxResponseBytes, into: &buf)
+        FfiConverterOptionInt64.write(value.maxResponseBytes, into: &buf)
     }
 }
 
@@ -5962,6 +5948,10 @@ public enum AttemptPurpose: Equatable, Hashable, CaseIterable {
      * A Mini Program access token.
      */
     case token
+    /**
+     * A token-store operation that failed (`url` names it: `token-store:get <key>`).
+     */
+    case store
 
 
 
@@ -5987,6 +5977,8 @@ public struct FfiConverterTypeAttemptPurpose: FfiConverterRustBuffer {
         
         case 2: return .token
         
+        case 3: return .store
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -6001,6 +5993,10 @@ public struct FfiConverterTypeAttemptPurpose: FfiConverterRustBuffer {
         
         case .token:
             writeInt(&buf, Int32(2))
+        
+        
+        case .store:
+            writeInt(&buf, Int32(3))
         
         }
     }
@@ -6956,6 +6952,10 @@ public enum HostRole: Equatable, Hashable, CaseIterable {
      * The backup host (`backup_base_url`), after a failover.
      */
     case backup
+    /**
+     * The host's token store (a `store` attempt), not an HTTP host.
+     */
+    case tokenStore
 
 
 
@@ -6981,6 +6981,8 @@ public struct FfiConverterTypeHostRole: FfiConverterRustBuffer {
         
         case 2: return .backup
         
+        case 3: return .tokenStore
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -6995,6 +6997,10 @@ public struct FfiConverterTypeHostRole: FfiConverterRustBuffer {
         
         case .backup:
             writeInt(&buf, Int32(2))
+        
+        
+        case .tokenStore:
+            writeInt(&buf, Int32(3))
         
         }
     }
@@ -8839,10 +8845,10 @@ public enum QueryStep: Equatable, Hashable {
          */request: HttpRequest, 
         /**
          * Its timeout in milliseconds.
-         */timeoutMs: UInt64, 
+         */timeoutMs: Int64, 
         /**
          * The largest body the client accepts.
-         */maxBodyBytes: UInt64
+         */maxBodyBytes: Int64
     )
     /**
      * Wait until Unix time `until_ms` (milliseconds), then `next` again.
@@ -8885,7 +8891,7 @@ public struct FfiConverterTypeQueryStep: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .send(request: try FfiConverterTypeHttpRequest.read(from: &buf), timeoutMs: try FfiConverterUInt64.read(from: &buf), maxBodyBytes: try FfiConverterUInt64.read(from: &buf)
+        case 1: return .send(request: try FfiConverterTypeHttpRequest.read(from: &buf), timeoutMs: try FfiConverterInt64.read(from: &buf), maxBodyBytes: try FfiConverterInt64.read(from: &buf)
         )
         
         case 2: return .sleep(untilMs: try FfiConverterInt64.read(from: &buf)
@@ -8907,8 +8913,8 @@ public struct FfiConverterTypeQueryStep: FfiConverterRustBuffer {
         case let .send(request,timeoutMs,maxBodyBytes):
             writeInt(&buf, Int32(1))
             FfiConverterTypeHttpRequest.write(request, into: &buf)
-            FfiConverterUInt64.write(timeoutMs, into: &buf)
-            FfiConverterUInt64.write(maxBodyBytes, into: &buf)
+            FfiConverterInt64.write(timeoutMs, into: &buf)
+            FfiConverterInt64.write(maxBodyBytes, into: &buf)
             
         
         case let .sleep(untilMs):
@@ -9047,9 +9053,13 @@ public enum TokenStoreReply: Equatable, Hashable {
      */
     case done
     /**
-     * The store failed: the query carries on without it.
+     * The store failed: the query carries on without it and records a `store` attempt.
      */
-    case failed
+    case failed(
+        /**
+         * The error's kind: its simple class name (`ConnectException`), never its message.
+         */kind: String
+    )
 
 
 
@@ -9079,7 +9089,8 @@ public struct FfiConverterTypeTokenStoreReply: FfiConverterRustBuffer {
         
         case 3: return .done
         
-        case 4: return .failed
+        case 4: return .failed(kind: try FfiConverterString.read(from: &buf)
+        )
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -9103,9 +9114,10 @@ public struct FfiConverterTypeTokenStoreReply: FfiConverterRustBuffer {
             writeInt(&buf, Int32(3))
         
         
-        case .failed:
+        case let .failed(kind):
             writeInt(&buf, Int32(4))
-        
+            FfiConverterString.write(kind, into: &buf)
+            
         }
     }
 }
@@ -9151,7 +9163,7 @@ public enum TokenStoreRequest: Equatable, Hashable {
          */key: String, 
         /**
          * The lock's lifetime in milliseconds.
-         */ttlMs: UInt64
+         */ttlMs: Int64
     )
     /**
      * Store `value` under `key` for `ttl_ms`; reply `Done`.
@@ -9165,7 +9177,7 @@ public enum TokenStoreRequest: Equatable, Hashable {
          */value: Secret, 
         /**
          * Its lifetime in milliseconds.
-         */ttlMs: UInt64
+         */ttlMs: Int64
     )
     /**
      * Delete `key` if it still holds exactly `value`; reply `Done`.
@@ -9202,10 +9214,10 @@ public struct FfiConverterTypeTokenStoreRequest: FfiConverterRustBuffer {
         case 1: return .load(key: try FfiConverterString.read(from: &buf)
         )
         
-        case 2: return .lock(key: try FfiConverterString.read(from: &buf), ttlMs: try FfiConverterUInt64.read(from: &buf)
+        case 2: return .lock(key: try FfiConverterString.read(from: &buf), ttlMs: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 3: return .save(key: try FfiConverterString.read(from: &buf), value: try FfiConverterTypeSecret.read(from: &buf), ttlMs: try FfiConverterUInt64.read(from: &buf)
+        case 3: return .save(key: try FfiConverterString.read(from: &buf), value: try FfiConverterTypeSecret.read(from: &buf), ttlMs: try FfiConverterInt64.read(from: &buf)
         )
         
         case 4: return .invalidate(key: try FfiConverterString.read(from: &buf), value: try FfiConverterTypeSecret.read(from: &buf)
@@ -9227,14 +9239,14 @@ public struct FfiConverterTypeTokenStoreRequest: FfiConverterRustBuffer {
         case let .lock(key,ttlMs):
             writeInt(&buf, Int32(2))
             FfiConverterString.write(key, into: &buf)
-            FfiConverterUInt64.write(ttlMs, into: &buf)
+            FfiConverterInt64.write(ttlMs, into: &buf)
             
         
         case let .save(key,value,ttlMs):
             writeInt(&buf, Int32(3))
             FfiConverterString.write(key, into: &buf)
             FfiConverterTypeSecret.write(value, into: &buf)
-            FfiConverterUInt64.write(ttlMs, into: &buf)
+            FfiConverterInt64.write(ttlMs, into: &buf)
             
         
         case let .invalidate(key,value):
@@ -9381,54 +9393,6 @@ public func FfiConverterTypeTransportFailure_lower(_ value: TransportFailure) ->
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
-    typealias SwiftType = UInt16?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterUInt16.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterUInt16.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
-    typealias SwiftType = UInt32?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterUInt32.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterUInt32.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionInt32: FfiConverterRustBuffer {
     typealias SwiftType = Int32?
 
@@ -9445,30 +9409,6 @@ fileprivate struct FfiConverterOptionInt32: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterInt32.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
-    typealias SwiftType = UInt64?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterUInt64.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterUInt64.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -9909,8 +9849,8 @@ fileprivate struct FfiConverterOptionTypeTransportFailure: FfiConverterRustBuffe
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionSequenceUInt64: FfiConverterRustBuffer {
-    typealias SwiftType = [UInt64]?
+fileprivate struct FfiConverterOptionSequenceInt64: FfiConverterRustBuffer {
+    typealias SwiftType = [Int64]?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -9918,13 +9858,13 @@ fileprivate struct FfiConverterOptionSequenceUInt64: FfiConverterRustBuffer {
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterSequenceUInt64.write(value, into: &buf)
+        FfiConverterSequenceInt64.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterSequenceUInt64.read(from: &buf)
+        case 1: return try FfiConverterSequenceInt64.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -10101,23 +10041,23 @@ fileprivate struct FfiConverterOptionTypeTimestamp: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceUInt64: FfiConverterRustBuffer {
-    typealias SwiftType = [UInt64]
+fileprivate struct FfiConverterSequenceInt64: FfiConverterRustBuffer {
+    typealias SwiftType = [Int64]
 
-    public static func write(_ value: [UInt64], into buf: inout [UInt8]) {
+    public static func write(_ value: [Int64], into buf: inout [UInt8]) {
         let len = Int32(value.count)
         writeInt(&buf, len)
         for item in value {
-            FfiConverterUInt64.write(item, into: &buf)
+            FfiConverterInt64.write(item, into: &buf)
         }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt64] {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Int64] {
         let len: Int32 = try readInt(&buf)
-        var seq = [UInt64]()
+        var seq = [Int64]()
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
-            seq.append(try FfiConverterUInt64.read(from: &buf))
+            seq.append(try FfiConverterInt64.read(from: &buf))
         }
         return seq
     }
@@ -10614,8 +10554,8 @@ public func errorCodes() -> [String]  {
 /**
  * The largest config document or key file, in bytes: the Kotlin and Swift file reads stop there.
  */
-public func maxDocumentBytes() -> UInt64  {
-    return try!  FfiConverterUInt64.lift(try! rustCall() {
+public func maxDocumentBytes() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_payquery_core_fn_func_max_document_bytes(uniffiCallStatus
     )
@@ -10670,7 +10610,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_payquery_core_checksum_func_error_codes() != 18980) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_core_checksum_func_max_document_bytes() != 63480) {
+    if (uniffi_payquery_core_checksum_func_max_document_bytes() != 36523) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_payquery_core_checksum_func_query_from_json() != 10683) {

@@ -451,7 +451,7 @@ RustBuffer uniffi_payquery_core_fn_func_error_codes(RustCallStatus *_Nonnull out
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_FUNC_MAX_DOCUMENT_BYTES
 #define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_FUNC_MAX_DOCUMENT_BYTES
-uint64_t uniffi_payquery_core_fn_func_max_document_bytes(RustCallStatus *_Nonnull out_status
+int64_t uniffi_payquery_core_fn_func_max_document_bytes(RustCallStatus *_Nonnull out_status
     
 );
 #endif

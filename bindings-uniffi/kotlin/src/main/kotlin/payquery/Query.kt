@@ -63,9 +63,9 @@ private val random = SecureRandom()
 
 private fun nowMs(): Long = Instant.now().toEpochMilli()
 
-private fun millis(name: String, value: Duration?): ULong? = value?.let {
+private fun millis(name: String, value: Duration?): Long? = value?.let {
     if (!it.isPositive() || it.isInfinite()) throw invalidInput(name, "`$name` must be a positive, finite duration")
-    it.inWholeMilliseconds.coerceAtLeast(1).toULong()
+    it.inWholeMilliseconds.coerceAtLeast(1)
 }
 
 /**
@@ -96,8 +96,9 @@ suspend fun Client.query(
 }
 
 /**
- * [query] for Java and blocking callers: runs the query on the calling thread, which waits for
- * each answer as `HttpClient.send` does (no coroutine dispatch per request).
+ * [query] for Java and blocking callers, with every option [query] has (`null` for a default):
+ * runs the query on the calling thread, which waits for each answer as `HttpClient.send` does
+ * (no coroutine dispatch per request).
  */
 @JvmOverloads
 @Throws(PayqueryException::class)
@@ -108,10 +109,22 @@ fun Client.queryBlocking(
     poll: Boolean = false,
     tokenStore: TokenStore? = null,
     http: HttpClient = defaultHttpClient,
+    maxAttempts: Int? = null,
+    pollIntervals: List<java.time.Duration>? = null,
+    notFoundGrace: java.time.Duration? = null,
 ): QueryResult {
     // toKotlinDuration, not toMillis(): a Duration past Long.MAX_VALUE ms is infinite (refused
     // as INVALID_INPUT), not an ArithmeticException.
-    val options = queryOptions(timeout.toKotlinDuration(), deadline?.toKotlinDuration(), null, poll, null, null, tokenStore)
+    val options =
+        queryOptions(
+            timeout.toKotlinDuration(),
+            deadline?.toKotlinDuration(),
+            maxAttempts,
+            poll,
+            pollIntervals?.map { it.toKotlinDuration() },
+            notFoundGrace?.toKotlinDuration(),
+            tokenStore,
+        )
     return startQuery(query, options, nowMs()).use { flow ->
         runBlocking { drive(flow, tokenStore) { r, t, m -> sendBlocking(http, r, t, m) } }
     }
@@ -128,7 +141,7 @@ private fun queryOptions(
 ) = QueryOptions(
     timeoutMs = millis("timeout", timeout),
     deadlineMs = millis("deadline", deadline),
-    maxAttempts = maxAttempts?.also { if (it < 1) throw invalidInput("maxAttempts", "`maxAttempts` must be positive") }?.toUInt(),
+    maxAttempts = maxAttempts?.also { if (it < 1) throw invalidInput("maxAttempts", "`maxAttempts` must be positive") },
     poll = poll,
     pollIntervalsMs = pollIntervals?.map { millis("pollIntervals", it)!! },
     notFoundGraceMs = millis("notFoundGrace", notFoundGrace),
@@ -145,7 +158,7 @@ private suspend fun drive(flow: QueryFlow, tokenStore: TokenStore?, send: Sender
             is QueryStep.Send -> {
                 val answer =
                     try {
-                        send(step.request, step.timeoutMs.toLong(), step.maxBodyBytes.toLong())
+                        send(step.request, step.timeoutMs, step.maxBodyBytes)
                     } catch (e: CancellationException) {
                         throw e
                     } catch (e: Exception) {
@@ -294,8 +307,8 @@ private suspend fun storeReply(store: TokenStore?, request: TokenStoreRequest): 
     return try {
         when (request) {
             is TokenStoreRequest.Load -> TokenStoreReply.Loaded(store.get(request.key)?.let(::Secret))
-            is TokenStoreRequest.Lock -> TokenStoreReply.Locked(store.lock(request.key, request.ttlMs.toLong()))
-            is TokenStoreRequest.Save -> TokenStoreReply.Done.also { store.put(request.key, request.value.text, request.ttlMs.toLong()) }
+            is TokenStoreRequest.Lock -> TokenStoreReply.Locked(store.lock(request.key, request.ttlMs))
+            is TokenStoreRequest.Save -> TokenStoreReply.Done.also { store.put(request.key, request.value.text, request.ttlMs) }
             is TokenStoreRequest.Invalidate -> TokenStoreReply.Done.also { store.invalidate(request.key, request.value.text) }
         }
     } catch (e: CancellationException) {

@@ -287,7 +287,7 @@ class ApiTest {
         assertEquals(ProviderId.FUBEI, fubei.provider())
         // Every vector config crosses as the typed Config (configFromJson) before Client(config).
         val typed = configFromJson("""{"provider":"fubei","app_id":"1","app_secret":"s","max_response_bytes":64}""")
-        assertEquals(Config.Fubei(FubeiConfig(appId = "1", appSecret = Secret("s"), maxResponseBytes = 64uL)), typed)
+        assertEquals(Config.Fubei(FubeiConfig(appId = "1", appSecret = Secret("s"), maxResponseBytes = 64L)), typed)
         // A config prints as a data class does, its credentials as [redacted].
         val vending = DingshangConfig(baseUrl = "https://v.example", appid = "ds1", appSecret = Secret("SECRET-1"), signKey = Secret("SECRET-2"))
         val printed = Config.DingshangVending(vending).toString()

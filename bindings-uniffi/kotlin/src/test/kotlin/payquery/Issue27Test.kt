@@ -35,4 +35,24 @@ class Issue27Test {
         flow.close()
         assertEquals("query flow is closed", assertThrows<PayqueryException.InvalidInput> { flow.redact("x") }.reason)
     }
+
+    @Test
+    fun `negative sizes and durations in the signed typed surface are typed errors naming the field`() {
+        val e =
+            assertThrows<PayqueryException.InvalidConfig> { Client(Config.Fubei(FubeiConfig(appId = "1", appSecret = Secret("s"), maxResponseBytes = -1L))) }
+        assertEquals("max_response_bytes", e.field)
+        val client = fubei()
+        for ((options, field) in listOf(
+            QueryOptions(timeoutMs = -1L) to "timeout_ms",
+            QueryOptions(deadlineMs = Long.MIN_VALUE) to "deadline_ms",
+            QueryOptions(maxAttempts = -3) to "max_attempts",
+            QueryOptions(pollIntervalsMs = listOf(1000L, -1L)) to "poll_intervals_ms",
+            QueryOptions(notFoundGraceMs = -5L) to "not_found_grace_ms",
+        )) {
+            assertEquals(field, assertThrows<PayqueryException.InvalidInput> { client.startQuery(query, options, 0) }.field)
+        }
+        val i = assertThrows<PayqueryException.InvalidInput> { client.queryBlocking(query, notFoundGrace = java.time.Duration.ofMillis(-1)) }
+        assertEquals("notFoundGrace", i.field)
+        assertTrue(maxDocumentBytes() > 0)
+    }
 }

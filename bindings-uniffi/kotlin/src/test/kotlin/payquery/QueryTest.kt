@@ -69,7 +69,7 @@ class QueryTest {
 
         // The main host's load balancer answers 503: the backup answers.
         result = client.query(fault("unavailable"))
-        assertEquals(listOf(HostRole.MAIN to 503.toUShort(), HostRole.BACKUP to 200.toUShort()), result.attempts.map { it.host to it.httpStatus }, provider)
+        assertEquals(listOf(HostRole.MAIN to 503, HostRole.BACKUP to 200), result.attempts.map { it.host to it.httpStatus }, provider)
 
         // Rate limited: retried after Retry-After, never failed over, RATE_LIMITED at the deadline.
         val started = System.nanoTime()

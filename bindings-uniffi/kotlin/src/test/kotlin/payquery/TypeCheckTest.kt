@@ -67,6 +67,8 @@ class TypeCheckTest {
         val loader = URLClassLoader(arrayOf(classes.toURI().toURL()), javaClass.classLoader)
         val codes = loader.loadClass("JavaCaller").getMethod("run").invoke(null)
         assertEquals("INVALID_CONFIG INVALID_INPUT INVALID_CONFIG INVALID_INPUT", codes)
+        // Issue 27: typed configs, attempts and every query option from Java (no unsigned types).
+        assertEquals("NETWORK_ERROR 1 null true 4096", loader.loadClass("JavaCaller").getMethod("typed").invoke(null))
     }
 
     @Test

@@ -1,10 +1,17 @@
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import payquery.Attempt;
 import payquery.Client;
+import payquery.Config;
+import payquery.FubeiConfig;
+import payquery.FubeiQuery;
 import payquery.HostKt;
 import payquery.PayqueryException;
 import payquery.PayqueryExceptionsKt;
 import payquery.PayqueryQuery;
 import payquery.Query;
+import payquery.Secret;
 
 /**
  * What a Java caller writes: `catch (PayqueryException e)` around each entry point. javac refuses
@@ -38,5 +45,28 @@ public final class JavaCaller {
             codes.append(PayqueryExceptionsKt.getCode(e));
         }
         return codes.toString();
+    }
+
+    /**
+     * The typed API from Java: a config's constructor (no unsigned member makes it private),
+     * every option `query` has, and an attempt's status and duration by their plain getters.
+     * The port refuses the connection: one attempt, a NETWORK_ERROR.
+     */
+    public static String typed() {
+        FubeiConfig config = new FubeiConfig("1", new Secret("s"), "http://127.0.0.1:1", null, 4096L);
+        Client client = new Client(new Config.Fubei(config));
+        Query query = new Query.Fubei(new FubeiQuery("A1", null, null));
+        try {
+            PayqueryQuery.queryBlocking(client, query, Duration.ofSeconds(2), Duration.ofSeconds(5), false, null,
+                PayqueryQuery.getDefaultHttpClient(), 1, List.of(Duration.ofSeconds(1)), Duration.ofSeconds(3));
+            return "no error";
+        } catch (PayqueryException e) {
+            List<Attempt> attempts = PayqueryExceptionsKt.getAttempts(e);
+            Attempt first = attempts.get(0);
+            Integer status = first.getHttpStatus();
+            long duration = first.getDurationMs();
+            return PayqueryExceptionsKt.getCode(e) + " " + attempts.size() + " " + status + " " + (duration >= 0)
+                + " " + config.getMaxResponseBytes();
+        }
     }
 }
