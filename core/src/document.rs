@@ -126,6 +126,15 @@ pub(crate) fn typed<T: DeserializeOwned>(kind: DocumentKind, value: Value) -> Re
 /// binding builds); a duplicate key is refused by the derived decoder itself.
 pub(crate) fn typed_from_text<T: DeserializeOwned>(kind: DocumentKind, text: &str) -> Result<T> {
     check_size(kind, kind.name(), text)?;
+    // serde reads a struct from a JSON array too (`[]` as a query whose members are all
+    // absent): a document is an object, whatever its members.
+    let start = text.trim_start_matches([' ', '\t', '\n', '\r']);
+    if !start.is_empty() && !start.starts_with('{') {
+        return Err(kind.error(
+            None,
+            format!("the {} document must be a JSON object", kind.name()),
+        ));
+    }
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let value: T =
         serde_path_to_error::deserialize(&mut deserializer).map_err(|e| field_error(kind, &e))?;
@@ -444,6 +453,17 @@ mod tests {
                 assert!(!e.message().contains(value), "{text}: {e}");
             }
         }
+    }
+
+    #[test]
+    fn a_document_is_an_object_not_an_array() {
+        let e = typed_from_text::<serde_json::Map<String, Value>>(DocumentKind::Query, " [] ")
+            .unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidInput);
+        assert!(e.message().contains("must be a JSON object"), "{e}");
+        assert!(
+            typed_from_text::<serde_json::Map<String, Value>>(DocumentKind::Query, " {} ").is_ok()
+        );
     }
 
     #[test]
