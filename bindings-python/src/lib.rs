@@ -453,7 +453,7 @@ impl NativeQueryFlow {
                 max_body_bytes,
             } => ("send", timeout_ms, max_body_bytes, request_out(py, request)).into_pyobject(py),
             Step::Sleep { until_ms } => ("sleep", until_ms).into_pyobject(py),
-            Step::Store { request } => match request {
+            Step::Store { request, .. } => match request {
                 StoreRequest::Load { key } => {
                     ("store", "load", key, None::<String>, None::<u64>).into_pyobject(py)
                 }

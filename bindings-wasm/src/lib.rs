@@ -491,8 +491,11 @@ impl WasmQueryFlow {
                 request_text(&request)
             ),
             Step::Sleep { until_ms } => format!("sleep\n{until_ms}"),
-            Step::Store { request } => {
-                let json = match &request {
+            Step::Store {
+                request,
+                timeout_ms,
+            } => {
+                let mut json = match &request {
                     StoreRequest::Load { key } => serde_json::json!({"op": "load", "key": key}),
                     StoreRequest::Lock { key, ttl_ms } => {
                         serde_json::json!({"op": "lock", "key": key, "ttlMs": ttl_ms})
@@ -504,6 +507,10 @@ impl WasmQueryFlow {
                         "op": "invalidate", "key": key, "value": value.expose(),
                     }),
                 };
+                // How long the store may take before the driver replies `failed` (`Timeout`).
+                if let Some(object) = json.as_object_mut() {
+                    object.insert("timeoutMs".to_owned(), serde_json::json!(timeout_ms));
+                }
                 format!("store\n{json}")
             }
             Step::Done => "done".to_owned(),

@@ -84,7 +84,11 @@ impl World {
                     self.slept_until.push(until_ms);
                     self.now = until_ms;
                 }
-                Step::Store { request } => {
+                Step::Store {
+                    request,
+                    timeout_ms,
+                } => {
+                    assert!((1..=10_000).contains(&timeout_ms), "{timeout_ms}");
                     let reply = self.store(&request);
                     flow.store_reply(reply, self.now).unwrap();
                 }
@@ -981,6 +985,7 @@ fn a_token_store_shares_tokens_across_processes() {
         match flow.next(world.now, &[1; 32]) {
             Step::Store {
                 request: StoreRequest::Load { key },
+                ..
             } => {
                 loads += 1;
                 let value = (loads == 3).then(|| world.store.get(&key).cloned().unwrap_or_else(|| {
@@ -992,7 +997,7 @@ fn a_token_store_shares_tokens_across_processes() {
                 )
                 .unwrap();
             }
-            Step::Store { request } => {
+            Step::Store { request, .. } => {
                 let reply = world.store(&request);
                 flow.store_reply(reply, world.now).unwrap();
             }
@@ -1230,4 +1235,49 @@ fn a_network_error_message_never_carries_a_credential_the_flow_sent() {
     assert_eq!(e.attempts()[0].purpose, AttemptPurpose::Token);
     assert!(!e.to_string().contains("test-app-secret"), "{e}");
     assert_eq!(flow.redact("x test-app-secret y"), "x [redacted] y");
+}
+
+#[test]
+fn a_store_step_is_bounded_by_the_request_timeout_and_the_deadline() {
+    // A hanging store (Redis down) must not hold the query past its deadline: the step says
+    // how long the host may wait before it replies Failed { kind: "Timeout" }.
+    let options = QueryOptions {
+        token_store: true,
+        timeout_ms: Some(2_000),
+        deadline_ms: Some(3_000),
+        ..QueryOptions::default()
+    };
+    let client = mini(mini_credentials());
+    let mut flow = start(&client, mini_query(&client), options);
+    let Step::Store { timeout_ms, .. } = flow.next(T0, &[3; 32]) else {
+        panic!("a store step first")
+    };
+    assert_eq!(timeout_ms, 2_000, "the request timeout");
+    flow.store_reply(
+        StoreReply::Failed {
+            kind: "Timeout".to_owned(),
+        },
+        T0 + 2_000,
+    )
+    .unwrap();
+    let Step::Store { timeout_ms, .. } = flow.next(T0 + 2_000, &[3; 32]) else {
+        panic!("the lock step")
+    };
+    assert_eq!(timeout_ms, 1_000, "what is left of the deadline");
+    flow.store_reply(
+        StoreReply::Failed {
+            kind: "Timeout".to_owned(),
+        },
+        T0 + 3_000,
+    )
+    .unwrap();
+    assert_eq!(flow.next(T0 + 3_000, &[3; 32]), Step::Done);
+    let e = flow.result().unwrap_err();
+    assert_eq!(e.code(), ErrorCode::NetworkError);
+    let stores: Vec<_> = e
+        .attempts()
+        .iter()
+        .map(|a| a.store_error.as_deref())
+        .collect();
+    assert_eq!(stores, [Some("Timeout"), Some("Timeout")]);
 }

@@ -7,7 +7,7 @@
 //!     match flow.next(now_ms, random_32_bytes) {
 //!         Step::Send { request, timeout_ms } => flow.receive(send(request, timeout_ms), now_ms)?,
 //!         Step::Sleep { until_ms } => sleep_until(until_ms),
-//!         Step::Store { request } => flow.store_reply(store(request), now_ms)?,
+//!         Step::Store { request, timeout_ms } => flow.store_reply(store(request, timeout_ms), now_ms)?,
 //!         Step::Done => return flow.result(),
 //!     }
 //! }
@@ -194,6 +194,11 @@ pub enum Step {
     Store {
         /// What to do.
         request: StoreRequest,
+        /// Give up on the store after this many milliseconds and reply
+        /// [`StoreReply::Failed`] (kind `Timeout`): a store that hangs (Redis down, a client
+        /// retrying its connection) must not hold the query past its request timeout or its
+        /// deadline, whichever comes first.
+        timeout_ms: u64,
     },
     /// Finished: [`QueryFlow::result`] has the answer or the error.
     Done,
@@ -750,6 +755,7 @@ impl QueryFlow {
             return Step::Done;
         }
         self.round_sends += 1;
+        let timeout_ms = self.request_timeout_ms(now_ms);
         self.last_url = Some((request.url.clone(), request.redacted().url));
         for credential in request.credentials() {
             if !self
@@ -763,8 +769,6 @@ impl QueryFlow {
         // Longest first: a credential that contains another is replaced whole.
         self.sent_credentials
             .sort_by_key(|c| std::cmp::Reverse(c.expose().len()));
-        let left = u64::try_from(self.deadline_ms.saturating_sub(now_ms)).unwrap_or(0);
-        let timeout_ms = self.opts.timeout_ms.min(left.max(1));
         self.pending = Some(Pending {
             purpose,
             host: self.host(),
@@ -800,6 +804,13 @@ impl QueryFlow {
         });
     }
 
+    /// How long the host may take for the next step's I/O: the request timeout, capped by what
+    /// is left of the deadline (at least 1 ms).
+    fn request_timeout_ms(&self, now_ms: i64) -> u64 {
+        let left = u64::try_from(self.deadline_ms.saturating_sub(now_ms)).unwrap_or(0);
+        self.opts.timeout_ms.min(left.max(1))
+    }
+
     /// Emits a `Store` step and remembers what it asked, for the attempt a failure records.
     fn ask_store(&mut self, request: StoreRequest, now_ms: i64) -> Step {
         let (wait, operation) = match &request {
@@ -810,7 +821,10 @@ impl QueryFlow {
         };
         self.store_wait = Some(wait);
         self.store_asked = Some((now_ms, operation));
-        Step::Store { request }
+        Step::Store {
+            request,
+            timeout_ms: self.request_timeout_ms(now_ms),
+        }
     }
 
     fn finish(&mut self, outcome: Result<QueryResult>) {

@@ -382,6 +382,9 @@ pub enum QueryStep {
     Store {
         /// What to do.
         request: TokenStoreRequest,
+        /// Give up on the store after this many milliseconds and reply `Failed` (kind
+        /// `Timeout`): a hanging store must not hold the query past its deadline.
+        timeout_ms: i64,
     },
     /// Finished: `result()` has the answer or throws the error.
     Done,
@@ -482,7 +485,11 @@ impl QueryFlow {
                     max_body_bytes: i64::try_from(max_body_bytes).unwrap_or(i64::MAX),
                 },
                 crate::Step::Sleep { until_ms } => QueryStep::Sleep { until_ms },
-                crate::Step::Store { request } => QueryStep::Store {
+                crate::Step::Store {
+                    request,
+                    timeout_ms,
+                } => QueryStep::Store {
+                    timeout_ms: i64::try_from(timeout_ms).unwrap_or(i64::MAX),
                     request: match request {
                         crate::StoreRequest::Load { key } => TokenStoreRequest::Load { key },
                         crate::StoreRequest::Lock { key, ttl_ms } => TokenStoreRequest::Lock {
