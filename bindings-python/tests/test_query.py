@@ -11,11 +11,14 @@ import io
 import json
 import logging
 import math
+import socket
+import threading
 import time
 import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -572,3 +575,92 @@ def test_options_are_checked_in_the_callers_names_and_units(sandbox: Sandbox) ->
     assert result.order.status == "PAID"
     result = client.query(paid, poll=True, poll_intervals=[86400.0] * 32, deadline=86400)
     assert result.order.status == "PAID"
+
+
+# --- a step's timeout bounds the whole exchange, not each read --------------------------------
+
+
+@pytest.fixture
+def dripping() -> Iterator[str]:
+    """A server on 127.0.0.1 that answers 200 with `Content-Length: 20` at once, then drips the
+    body a byte every 0.2 s (4 s in all): only a timeout on the whole exchange stops a query
+    with a 0.5 s timeout before the body is complete. Its base URL; stopped after the test."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.05)
+    stop = threading.Event()
+
+    def drip(conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.settimeout(5)
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n")
+                for _ in range(20):
+                    if stop.wait(0.2):
+                        return
+                    conn.sendall(b" ")
+            except OSError:  # the client gave up
+                pass
+
+    def serve() -> None:
+        drips: list[threading.Thread] = []
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except (socket.timeout, OSError):
+                continue
+            drips.append(threading.Thread(target=drip, args=(conn,), daemon=True))
+            drips[-1].start()
+        for thread in drips:
+            thread.join(timeout=5)
+
+    serving = threading.Thread(target=serve, daemon=True)
+    serving.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        serving.join(timeout=10)
+        server.close()
+
+
+def dripping_client(sandbox: Sandbox, url: str) -> payquery.Client:
+    config = sandbox.read("fubei.json")
+    config["base_url"] = f"{url}/gateway"
+    config.pop("backup_base_url", None)
+    return payquery.Client(config)
+
+
+def assert_timed_out(error: payquery.NetworkError) -> None:
+    assert [(a.error, a.transport) for a in error.attempts] == [("NETWORK_ERROR", "timeout")], error.attempts
+
+
+@pytest.mark.parametrize("sender", ["urllib", "httpx", "requests"])
+def test_a_dripping_body_ends_in_a_timeout_within_the_steps_timeout(
+    sandbox: Sandbox, dripping: str, sender: str
+) -> None:
+    """Not a DECODE_ERROR 4 s later: each sender bounds headers and body by the step's timeout,
+    not each socket read by it (a 20-byte body at a byte per 0.2 s cannot end otherwise)."""
+    client = dripping_client(sandbox, dripping)
+    query = sandbox.read("fubei.query.json")
+    http: Any = {"urllib": None, "httpx": httpx.Client(), "requests": requests.Session()}[sender]
+    with pytest.raises(payquery.NetworkError) as timeout:
+        client.query(query, http=http, timeout=0.5, max_attempts=1)
+    assert_timed_out(timeout.value)
+    with pytest.raises(payquery.NetworkError) as deadline:
+        client.query(query, http=http, deadline=1, max_attempts=1)
+    assert_timed_out(deadline.value)
+
+
+@pytest.mark.parametrize("sender", ["urllib", "httpx"])
+def test_a_dripping_body_ends_in_a_timeout_in_query_async(sandbox: Sandbox, dripping: str, sender: str) -> None:
+    client = dripping_client(sandbox, dripping)
+    query = sandbox.read("fubei.query.json")
+
+    async def main() -> payquery.NetworkError:
+        async with httpx.AsyncClient() as http:
+            with pytest.raises(payquery.NetworkError) as timeout:
+                await client.query_async(query, http=http if sender == "httpx" else None, timeout=0.5, max_attempts=1)
+            return timeout.value
+
+    assert_timed_out(asyncio.run(main()))

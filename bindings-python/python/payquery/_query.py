@@ -14,6 +14,7 @@ http.client when a failure is classified.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re  # json imports it anyway
@@ -140,13 +141,45 @@ def _urllib_opener() -> Any:
     nowhere), built on first use."""
     global _opener
     if _opener is None:
+        import http.client
+        import socket
         import urllib.request
 
         def refuse(*args: Any, **kwargs: Any) -> None:
             return None
 
+        class BoundedResponse(http.client.HTTPResponse):
+            """Reads its status line, headers and body within the request's deadline."""
+
+            def __init__(self, sock: Any, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+                super().__init__(sock, *args, **kwargs)
+                _bounded(self, deadline)
+
+        def do_open(self: Any, http_class: Any, req: Any, **kwargs: Any) -> Any:
+            deadline: Optional[_Deadline] = getattr(req, "payquery_deadline", None)
+            if deadline is None:
+                return urllib.request.AbstractHTTPHandler.do_open(self, http_class, req, **kwargs)
+
+            def connect(address: Any, timeout: Any = None, source_address: Any = None) -> Any:
+                sock = socket.create_connection(address, deadline.left(), source_address)
+                sock.settimeout(deadline.left())  # the TLS handshake and the request: what is left
+                return sock
+
+            def connection(host: str, **kw: Any) -> Any:
+                kw["timeout"] = deadline.left()
+                conn = http_class(host, **kw)
+                conn._create_connection = connect
+                conn.response_class = lambda sock, *a, **k: BoundedResponse(sock, *a, deadline=deadline, **k)
+                return conn
+
+            return urllib.request.AbstractHTTPHandler.do_open(self, connection, req, **kwargs)
+
         no_redirects = type("NoRedirects", (urllib.request.HTTPRedirectHandler,), {"redirect_request": refuse})
-        _opener = urllib.request.build_opener(no_redirects)
+        handlers: list[Any] = [no_redirects]
+        for base in (urllib.request.HTTPHandler, getattr(urllib.request, "HTTPSHandler", None)):
+            if base is not None:  # HTTPSHandler: when Python has ssl
+                handlers.append(type(f"Bounded{base.__name__}", (base,), {"do_open": do_open}))
+        _opener = urllib.request.build_opener(*handlers)
     return _opener
 
 
@@ -155,12 +188,85 @@ def _read(stream: Any, limit: int) -> bytes:
     return data
 
 
+class _Deadline:
+    """The end of one exchange (connect, request, status line, headers, body): a step's
+    ``timeout`` bounds all of it, not each socket read (a body dripping a byte per read would
+    otherwise hold the query for as long as the server likes)."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.end = time.monotonic() + timeout
+
+    def expired(self) -> BaseException:
+        import socket
+
+        return socket.timeout(f"no complete answer within {self.timeout:g} s")
+
+    def left(self) -> float:
+        """The seconds left, or the timeout raised once there are none."""
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise self.expired()
+        return left
+
+    def passed(self) -> bool:
+        return time.monotonic() >= self.end
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A response's buffered socket reader whose every read waits at most what is left of the
+    deadline (the socket's timeout shrinks to it before each read)."""
+
+    def __init__(self, inner: Any, sock: Any, deadline: _Deadline) -> None:
+        super().__init__()
+        self._inner, self._sock, self._deadline = inner, sock, deadline
+        self._restore = sock.gettimeout() if sock is not None else None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self._deadline.left()
+        if self._sock is not None:
+            self._sock.settimeout(left)
+        data: bytes = self._inner.read1(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def restore(self) -> None:
+        """The socket's own timeout back (a pooled connection is reused by other requests)."""
+        if self._sock is not None:
+            try:
+                self._sock.settimeout(self._restore)
+            except OSError:  # already closed
+                pass
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            super().close()
+
+
+def _bounded(owner: Any, deadline: _Deadline) -> Optional[_DeadlineReader]:
+    """Bounds the reads of ``owner`` (an ``http.client.HTTPResponse``) by ``deadline``: its
+    ``fp`` is wrapped. None when ``owner`` is not built that way."""
+    fp = getattr(owner, "fp", None)
+    if not isinstance(fp, io.BufferedReader):
+        return None
+    reader = _DeadlineReader(fp, getattr(fp.raw, "_sock", None), deadline)
+    owner.fp = io.BufferedReader(reader)
+    return reader
+
+
 def _send_urllib(request: Request, timeout: float, limit: int) -> Response:
     import urllib.error
     import urllib.request
 
     method, url, headers, body = request
     req = urllib.request.Request(url, data=body, method=method, headers=dict(headers))
+    marked: Any = req
+    marked.payquery_deadline = deadline = _Deadline(timeout)  # read by the opener's handlers
     try:
         with _urllib_opener().open(req, timeout=timeout) as resp:
             return resp.status, list(resp.headers.items()), _read(resp, limit)
@@ -168,32 +274,72 @@ def _send_urllib(request: Request, timeout: float, limit: int) -> Response:
         # A non-2xx status is an answer, not a failure to complete the request.
         with answer:
             return answer.code, list(answer.headers.items()), _read(answer, limit)
+    except urllib.error.URLError as e:
+        if deadline.passed() and is_transport_failure(e):
+            raise deadline.expired() from e
+        raise
 
 
 def _send_httpx(http: Any, request: Request, timeout: float, limit: int) -> Response:
     method, url, headers, body = request
+    deadline = _Deadline(timeout)
     with http.stream(method, url, headers=headers, content=body, timeout=timeout) as resp:
-        data = b""
-        for chunk in resp.iter_bytes():
-            data += chunk
-            if len(data) > limit:
-                break
-        return resp.status_code, list(resp.headers.multi_items()), data[: limit + 1]
+        # httpx's timeouts are per read: each read of the body waits at most what is left.
+        stream: Any = getattr(resp, "extensions", {}).get("network_stream")
+        read = getattr(stream, "read", None)
+        patched = False
+        if callable(read):
+
+            def bounded_read(max_bytes: int, timeout: Optional[float] = None) -> Any:
+                left = deadline.left()
+                return read(max_bytes, left if timeout is None else min(timeout, left))
+
+            try:
+                stream.read = bounded_read
+                patched = True
+            except (AttributeError, TypeError):  # a stream that takes no attributes
+                pass
+        try:
+            data = b""
+            for chunk in resp.iter_bytes():
+                data += chunk
+                if len(data) > limit:
+                    break
+                deadline.left()
+            return resp.status_code, list(resp.headers.multi_items()), data[: limit + 1]
+        except Exception as e:
+            if deadline.passed() and is_transport_failure(e):
+                raise deadline.expired() from e
+            raise
+        finally:
+            if patched:
+                del stream.read  # the pooled connection's stream is its own again
 
 
 def _send_requests(http: Any, request: Request, timeout: float, limit: int) -> Response:
     method, url, headers, body = request
+    deadline = _Deadline(timeout)
     resp = http.request(
         method, url, headers=dict(headers), data=body, timeout=timeout, stream=True, allow_redirects=False
     )
+    # urllib3's http.client response: each read of the body waits at most what is left.
+    reader = _bounded(getattr(getattr(resp, "raw", None), "_fp", None), deadline)
     try:
         data = b""
         for chunk in resp.iter_content(chunk_size=65536):
             data += chunk
             if len(data) > limit:
                 break
+            deadline.left()
         return resp.status_code, list(resp.headers.items()), data[: limit + 1]
+    except Exception as e:
+        # requests reports urllib3's read timeout as a ConnectionError: a timeout here.
+        if deadline.passed() and is_transport_failure(e):
+            raise deadline.expired() from e
+        raise
     finally:
+        if reader is not None:
+            reader.restore()
         resp.close()
 
 
@@ -456,7 +602,10 @@ async def run_async(
             bug: Optional[BaseException] = None
             try:
                 if send is None:
-                    answer = await asyncio.to_thread(_send_urllib, request, timeout_ms / 1000, limit)
+                    # The worker thread stops at the deadline on its own; the wait does too.
+                    answer = await asyncio.wait_for(
+                        asyncio.to_thread(_send_urllib, request, timeout_ms / 1000, limit), timeout_ms / 1000
+                    )
                 else:
                     answer = await asyncio.wait_for(send(http, request, timeout_ms / 1000, limit), timeout_ms / 1000)
             except asyncio.CancelledError:
