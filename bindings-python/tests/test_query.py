@@ -473,6 +473,46 @@ def test_a_client_with_httpxs_stream_method_is_accepted(sandbox: Sandbox) -> Non
     assert asyncio.run(main()).order.status == "PAID"
 
 
+class Traced:
+    """A wrapper around an httpx client with both its `stream` and its `request` methods."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def stream(self, *args: Any, **kwargs: Any) -> Any:
+        return self.inner.stream(*args, **kwargs)
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        return self.inner.request(*args, **kwargs)
+
+
+class Delegating:
+    """A wrapper that hands every attribute to the httpx client it wraps."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_a_wrapper_with_httpxs_stream_and_request_methods_is_sent_with_stream(sandbox: Sandbox) -> None:
+    client = payquery.Client.from_config_file(sandbox.configs / "fubei.json")
+    paid = sandbox.read("fubei.query.json")
+    for wrapper in (Traced, Delegating):
+        assert client.query(paid, http=wrapper(httpx.Client())).order.status == "PAID", wrapper
+
+        async def main(wrap: type[Traced | Delegating]) -> payquery.QueryResult:
+            async with httpx.AsyncClient() as http:
+                return await client.query_async(paid, http=wrap(http))
+
+        assert asyncio.run(main(wrapper)).order.status == "PAID", wrapper
+    # A requests session's `stream` is a bool attribute: still sent with `request`.
+    session = requests.Session()
+    assert session.stream is False
+    assert client.query(paid, http=session).order.status == "PAID"
+
+
 def test_an_error_in_the_users_client_is_raised_at_once_not_retried(sandbox: Sandbox) -> None:
     client = payquery.Client.from_config_file(sandbox.configs / "fubei.json")
     paid = sandbox.read("fubei.query.json")

@@ -369,15 +369,14 @@ def sender(http: object, asynchronous: bool, invalid: Invalid) -> Any:
         raise invalid("http", "`http` for query_async must be an httpx.AsyncClient (or None for urllib)")
     if _is(http, async_client):
         raise invalid("http", "`http` is an httpx.AsyncClient: pass it to query_async, or an httpx.Client here")
-    if _is(http, sync_client) or (streams and type(http).__module__.startswith("httpx")):
+    # A callable `stream` first: a wrapper around an httpx client has `request` too, and
+    # requests.Session's `stream` is a bool attribute, not a method.
+    if _is(http, sync_client) or streams:
         _hide_tokens_in_logs()
         return _send_httpx
     if not isinstance(http, (str, bytes)) and callable(getattr(http, "request", None)):
         _hide_tokens_in_logs()
         return _send_requests
-    if streams:
-        _hide_tokens_in_logs()
-        return _send_httpx
     raise invalid("http", "`http` must be an httpx.Client or a requests.Session (or None for urllib)")
 
 
