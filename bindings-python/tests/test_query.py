@@ -7,6 +7,7 @@ RSA queries."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import json
 import logging
@@ -18,6 +19,7 @@ import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
@@ -232,6 +234,45 @@ def test_a_failing_token_store_is_an_attempt_naming_its_error_kind_and_the_query
         assert all(a.store_error == "StoreDown" and a.host == "token_store" for a in failed)
         assert [a.purpose for a in result.attempts if a.purpose != "store"] == ["token", "query"]
         assert "store-password" not in repr(result.attempts) and "refused" not in repr(result.attempts)
+
+
+class AsyncMemoryStore:
+    """A token store for asyncio: every method a coroutine."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    async def get(self, key: str) -> str | None:
+        return self.values.get(key)
+
+    async def put(self, key: str, value: str, ttl_ms: int) -> None:
+        self.values[key] = value
+
+    async def invalidate(self, key: str, value: str) -> None:
+        self.values.pop(key, None)
+
+    async def lock(self, key: str, ttl_ms: int) -> bool:
+        return True
+
+
+def test_an_async_token_store_in_a_sync_query_is_a_failed_store_attempt_not_silence(sandbox: Sandbox) -> None:
+    """query cannot await a coroutine: each operation is a `store` attempt naming it, never a
+    miss or a lock read from the coroutine object, and no coroutine is left un-awaited."""
+    query = sandbox.read("wechat_mini_charge.query.json")
+    config = sandbox.configs / "wechat_mini_charge.no_token.json"
+    store = AsyncMemoryStore()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = payquery.Client.from_config_file(config).query(query, token_store=store)
+        gc.collect()
+    assert result.order.status == "PAID"
+    failed = [a for a in result.attempts if a.purpose == "store"]
+    assert failed and all(a.store_error == "coroutine" and a.host == "token_store" for a in failed), result.attempts
+    assert [a.purpose for a in result.attempts if a.purpose != "store"] == ["token", "query"]
+    assert not [w for w in caught if "never awaited" in str(w.message)], [str(w.message) for w in caught]
+    # The same store with query_async shares the token.
+    shared = asyncio.run(payquery.Client.from_config_file(config).query_async(query, token_store=store))
+    assert [a.purpose for a in shared.attempts] == ["token", "query"] and store.values
 
 
 def test_bad_options_are_invalid_input(sandbox: Sandbox) -> None:

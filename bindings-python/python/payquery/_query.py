@@ -526,6 +526,17 @@ def _failed_store(error: BaseException) -> tuple[str, Optional[str]]:
     return "failed", type(error).__name__
 
 
+def _not_awaited(outcome: Any) -> tuple[str, Optional[str]]:
+    """A store method that returned an awaitable (an ``async def`` store) to the sync driver,
+    which cannot await it: a failed store operation, an attempt whose ``store_error`` names
+    the awaitable's class (``coroutine``), never a miss or a lock read from it. A coroutine is
+    closed, so no "never awaited" warning is left behind."""
+    close = getattr(outcome, "close", None)
+    if callable(close):
+        close()
+    return "failed", type(outcome).__name__
+
+
 def _done(flow: _native.NativeQueryFlow, cause: Optional[BaseException]) -> str:
     try:
         return flow.result()
@@ -572,7 +583,8 @@ def run(flow: _native.NativeQueryFlow, http: Any, send: Any, token_store: Any) -
         else:
             _, op, key, value, ttl_ms = step
             try:
-                reply = _store_reply(op, _store_call(token_store, op, key, value, ttl_ms))
+                outcome = _store_call(token_store, op, key, value, ttl_ms)
+                reply = _not_awaited(outcome) if hasattr(outcome, "__await__") else _store_reply(op, outcome)
             except Exception as e:  # noqa: BLE001 - a failing store costs its sharing, not the query
                 reply = _failed_store(e)
             flow.store_reply(reply[0], reply[1], _now_ms())
