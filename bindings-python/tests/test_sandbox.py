@@ -158,3 +158,26 @@ def test_backup_host_retry(sandbox: Sandbox) -> None:
     named = payquery.Client.from_config_file(sandbox.configs / "wechatpay_edu_papay.json")
     failover = named.failover_request(named.build_query(query))
     assert failover is not None and failover.url.startswith(backup_base + "/")
+
+
+@pytest.mark.parametrize("provider", ["fubei", "wechatpay_edu_papay"])
+def test_a_urllib_responses_headers_are_taken_as_they_are(sandbox: Sandbox, provider: str) -> None:
+    """`headers=resp.headers` of urllib (an http.client.HTTPMessage, whose iteration yields
+    names only) is read with its items(), repeated headers kept."""
+    import http.client
+    import io
+    import urllib.request
+
+    client = payquery.Client.from_config_file(sandbox.configs / f"{provider}.json")
+    query = sandbox.read(f"{provider}.query.json")
+    request = client.build_query(query)
+    sent = urllib.request.Request(request.url, data=request.body, method=request.method, headers=dict(request.headers))
+    with urllib.request.urlopen(sent, timeout=10) as resp:
+        assert isinstance(resp.headers, http.client.HTTPMessage)
+        result = client.parse_query(status=resp.status, headers=resp.headers, body=resp.read(), query=query)
+    assert result.order.status == "PAID"
+    if provider == "wechatpay_edu_papay":
+        assert result.signature_serial == PUB_KEY_ID, "the signature headers were read from the HTTPMessage"
+
+    repeated = http.client.parse_headers(io.BytesIO(b"Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nX-One: 1\r\n\r\n"))
+    assert payquery.Headers(repeated).pairs() == (("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("X-One", "1"))

@@ -17,7 +17,7 @@ import os
 import stat
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Literal, Optional, Union, cast
+from typing import Any, Literal, Optional, Protocol, Union, cast
 
 from . import _models, _native, _query
 from ._errors import PayqueryError
@@ -97,6 +97,13 @@ def _shown(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(n.encode("utf-8", "replace").decode(), v.encode("utf-8", "replace").decode()) for n, v in pairs]
 
 
+class _HeaderItems(Protocol):
+    """Headers that give their lines with ``items()``: urllib's ``HTTPMessage`` (iterating it
+    yields the names only), requests' dict, any Mapping."""
+
+    def items(self) -> Iterable[tuple[str, str]]: ...
+
+
 # ---------------------------------------------------------------------------------- values
 
 
@@ -112,7 +119,7 @@ class Headers(Mapping[str, str]):
 
     __slots__ = ("_pairs",)
 
-    def __init__(self, pairs: Union[Mapping[str, str], Iterable[tuple[str, str]]] = ()) -> None:
+    def __init__(self, pairs: Union[Mapping[str, str], _HeaderItems, Iterable[tuple[str, str]]] = ()) -> None:
         self._pairs: tuple[tuple[str, str], ...] = _header_pairs(pairs)
 
     def __getitem__(self, name: str) -> str:
@@ -263,8 +270,9 @@ class PendingRequest:
 ConfigDocument = Union[Config, str]
 #: An order query: a dict (checked against the provider's ``TypedDict``) or JSON text.
 QueryDocument = Union[OrderQuery, str]
-HeadersInput = Union[Mapping[str, str], Iterable[tuple[str, str]]]
-"""Response headers: httpx's ``Headers``, requests' dict, any Mapping, or (name, value) pairs."""
+HeadersInput = Union[Mapping[str, str], _HeaderItems, Iterable[tuple[str, str]]]
+"""Response headers: httpx's ``Headers``, requests' dict, urllib's ``HTTPMessage``, any Mapping,
+or (name, value) pairs."""
 BodyInput = Union[bytes, bytearray, memoryview, str]
 
 
@@ -291,20 +299,23 @@ def _int64(value: object, name: str) -> int:
 
 def _header_pairs(value: object) -> tuple[tuple[str, str], ...]:
     """Any common header shape as pairs: httpx.Headers (one pair per header line, repeats kept),
-    requests' dict, any Mapping, or any iterable of (name, value) pairs, a generator included.
-    ``None`` is refused, not taken for "no headers": pass ``{}`` for that."""
+    anything with ``items()`` (any Mapping, requests' dict, urllib's ``HTTPMessage``, whose
+    iteration yields names only and whose ``items()`` keeps repeats), or any iterable of
+    (name, value) pairs, a generator included. ``None`` is refused, not taken for "no
+    headers": pass ``{}`` for that."""
     if value is None or isinstance(value, (str, bytes, bytearray)):
         raise _invalid("headers", "`headers` must be a mapping or an iterable of (name, value) pairs")
     multi_items = getattr(value, "multi_items", None)  # httpx.Headers
+    items = getattr(value, "items", None)  # a Mapping, an HTTPMessage, requests' dict
     if isinstance(value, Headers):
         return value.pairs()
     if callable(multi_items):
-        pairs: Iterable[object] = multi_items()
-    elif isinstance(value, Mapping):
-        pairs = value.items()
-    elif isinstance(value, Iterable):
-        pairs = value
+        pairs: object = multi_items()
+    elif callable(items):
+        pairs = items()
     else:
+        pairs = value
+    if not isinstance(pairs, Iterable):
         raise _invalid("headers", "`headers` must be a mapping or an iterable of (name, value) pairs")
     out: list[tuple[str, str]] = []
     for pair in pairs:
