@@ -642,6 +642,12 @@ def test_options_are_checked_in_the_callers_names_and_units(sandbox: Sandbox) ->
         ({"max_attempts": 0}, "max_attempts", "20"),
         ({"not_found_grace": -1}, "not_found_grace", "86400"),
         ({"not_found_grace": math.nan}, "not_found_grace", "86400"),
+        # Below a millisecond, the core's unit: refused as the message says, not rounded to 1 ms.
+        ({"timeout": 1e-9}, "timeout", "from 0.001"),
+        ({"timeout": 0.0009}, "timeout", "from 0.001"),
+        ({"deadline": 0.0004}, "deadline", "from 0.001"),
+        ({"not_found_grace": 1e-9}, "not_found_grace", "from 0.001"),
+        ({"poll_intervals": [1.0, 5e-4]}, "poll_intervals", "from 0.001"),
     ]
     for options, field, limit in bad:
         with pytest.raises(payquery.InvalidInputError) as e:
@@ -653,6 +659,8 @@ def test_options_are_checked_in_the_callers_names_and_units(sandbox: Sandbox) ->
             assert core_word not in message, message
     # The core's upper limits, in seconds, are accepted: the same numbers, not a second policy.
     result = client.query(paid, timeout=600, deadline=86400, max_attempts=20, not_found_grace=0)
+    assert result.order.status == "PAID"
+    result = client.query(paid, not_found_grace=0.001, poll_intervals=[0.001])  # 0.001 s: the least
     assert result.order.status == "PAID"
     result = client.query(paid, poll=True, poll_intervals=[86400.0] * 32, deadline=86400)
     assert result.order.status == "PAID"

@@ -671,13 +671,14 @@ def options_json(
     def ms(name: str, value: Optional[float], limit: str, most: int, zero: bool = False) -> Optional[int]:
         if value is None:
             return None
-        least = "0" if zero else "0.001"
         number = not isinstance(value, bool) and isinstance(value, (int, float))
-        # NaN and infinities fail these comparisons: refused, never an OverflowError.
-        if not (number and (0 <= value if zero else 0 < value) and value <= most):
+        # NaN and infinities fail these comparisons: refused, never an OverflowError. The core
+        # counts milliseconds: below 0.001 s is refused, never rounded up to 1 ms.
+        if not (number and ((zero and value == 0) or 0.001 <= value <= most)):
             # Not a huge int's digits (beyond 4300 of them, repr itself raises).
             shown = f", not {value!r}" if number and (isinstance(value, float) or abs(value) < 10**15) else ""
-            raise invalid(name, f"`{name}` must be a number of seconds from {least} to {limit}{shown}")
+            least = "0, or a number of seconds from 0.001" if zero else "a number of seconds from 0.001"
+            raise invalid(name, f"`{name}` must be {least} to {limit}{shown}")
         return 0 if value == 0 else max(1, round(value * 1000))
 
     if not isinstance(poll, bool):
