@@ -5,7 +5,7 @@ CARGO ?= cargo
 PYTHON ?= python3
 PAYQUERY := target/debug/payquery
 
-.PHONY: demo test setup lint deny rust-test vectors-check types types-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test uniffi-build kotlin-sources kotlin swift swift-check \
+.PHONY: demo test setup lint deny rust-test vectors-check types types-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test uniffi-build kotlin-sources kotlin swift swift-check swift-lib swift-test dist-swift \
 	dist dist-tools dist-npm dist-python dist-maven node-matrix python-matrix architecture-check
 
 ## The main job: start the built-in sandbox and query all five providers through it.
@@ -16,7 +16,7 @@ build:
 	$(CARGO) build -p payquery-cli
 
 ## Every test in every language (what CI runs).
-test: setup lint architecture-check deny vectors-check types-check rust-test python-test node-test node-matrix python-binding-test python-matrix kotlin swift-check dist
+test: setup lint architecture-check deny vectors-check types-check rust-test python-test node-test node-matrix python-binding-test python-matrix kotlin swift-test dist
 	@echo "make test: all green"
 
 setup:
@@ -227,7 +227,7 @@ kotlin: kotlin-sources
 
 # The Swift package's generated sources are committed (SwiftPM users build from the tree):
 # `make swift` regenerates them; `make swift-check` (in make test) fails when they are stale, and
-# compiles the C header with clang -Werror (no Swift compiler exists on these machines).
+# compiles the C header with clang -Werror.
 SWIFT_GEN := $(CURDIR)/target/swift-generated
 swift: uniffi-build
 	rm -rf $(SWIFT_GEN)
@@ -244,8 +244,27 @@ swift-check: uniffi-build
 	@command -v clang >/dev/null || apt-get install -y -qq --no-install-recommends clang >/dev/null || \
 		(apt-get update -qq && apt-get install -y -qq --no-install-recommends clang >/dev/null)
 	clang -fsyntax-only -Werror -Wall -Wextra -x c-header $(SWIFT_DIR)/Sources/PayqueryFFI/include/PayqueryFFI.h
-	clang -fsyntax-only -Werror -Wall -Wextra -I $(SWIFT_DIR)/Sources/PayqueryFFI/include $(SWIFT_DIR)/Sources/PayqueryFFI/PayqueryFFI.c
 	@echo "Swift bindings up to date; C header compiles cleanly"
+
+## Swift 6.0 on Linux: Debian 13's swiftlang in a Debian 13 root (this machine is Debian 12;
+## Debian's Swift needs glibc >= 2.38). tools/swift-root.sh makes the root once per machine in
+## /var/cache/payquery (debootstrap + apt, ~6 min, 2.7 GB; as root), keyed by what it installs;
+## tools/swift-run.sh mounts proc, /dev, /sys and this checkout around each command and unmounts
+## them however it ends. The Rust library reaches SwiftPM as a system library through
+## pkg-config: tools/swift-lib.sh lays it out as a user installs it (lib/ + lib/pkgconfig/).
+SWIFT_LIB := $(CURDIR)/target/swift-lib
+SWIFT_RUN := PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) tools/swift-run.sh
+swift-lib: uniffi-build
+	tools/swift-lib.sh target/debug/libpayquery_uniffi.a $(SWIFT_LIB) $(VERSION)
+
+# The Swift package, built with warnings as errors in the Swift 6 language mode (strict
+# concurrency), its XCTest suite (every shared vector, sandbox round trips, every policy row of
+# the one-call query, tokens, redaction, files, memory, cancellation, the README example), and
+# Tests/Misuse: mistakes that must not compile (tools/swift-typecheck.sh).
+swift-test: swift-check swift-lib build
+	PKG_CONFIG_PATH=$(SWIFT_LIB)/lib/pkgconfig $(SWIFT_RUN) $(CURDIR)/$(SWIFT_DIR) swift build --build-tests -Xswiftc -warnings-as-errors
+	PKG_CONFIG_PATH=$(SWIFT_LIB)/lib/pkgconfig $(SWIFT_RUN) $(CURDIR)/$(SWIFT_DIR) swift test --skip-build
+	PKG_CONFIG_PATH=$(SWIFT_LIB)/lib/pkgconfig $(SWIFT_RUN) $(CURDIR) bash tools/swift-typecheck.sh
 
 ## Release artifacts, as users install them, in dist/ (one version: the workspace's):
 ##   dist/npm/payquery-<v>.tgz      npm pack, checked by publint and attw (every resolution mode)
@@ -253,7 +272,7 @@ swift-check: uniffi-build
 ##   dist/maven/                    dev.payquery:payquery-kotlin:<v>, the natives inside the JAR
 ## tools/check_dist.py checks what cannot run here (aarch64, musl) structurally: ELF machine,
 ## NEEDED entries, stripped, tags, versions. `make test` runs all of it.
-dist: dist-npm dist-python dist-maven
+dist: dist-npm dist-python dist-maven dist-swift
 	$(DIST_VENV)/bin/python tools/check_dist.py $(DIST) $(VERSION)
 	@echo "make dist: $$(cd $(DIST) && find . -type f \( -name '*.tgz' -o -name '*.whl' -o -name '*.tar.gz' -o -name '*.jar' \) | sort | tr '\n' ' ')"
 
@@ -299,6 +318,21 @@ dist-maven: dist-tools kotlin-sources build
 	rm -rf $(MVN_REPO)/dev/payquery
 	cd tests/maven-consumer && mvn -B -ntp -Dmaven.repo.local=$(MVN_REPO) -Dpayquery.dist=$(DIST)/maven \
 		-Dpayquery.bin=$(CURDIR)/$(PAYQUERY) test
+
+# What a Linux Swift user installs beside the package: the release static library (glibc >=
+# 2.17, the natives dist-maven builds) and its pkg-config file, one tarball per architecture,
+# unpacked under a prefix on PKG_CONFIG_PATH. The x86_64 one is checked as a user would use it:
+# tests/swift-consumer depends on the package by version from a git repository (so SwiftPM's
+# refusal of unsafeFlags applies) and, built in release mode, queries the sandbox.
+SWIFT_DIST := $(DIST)/swift
+dist-swift: dist-maven
+	rm -rf $(SWIFT_DIST) target/swift-dist && mkdir -p $(SWIFT_DIST)
+	for arch in x86_64 aarch64; do \
+		tools/swift-lib.sh target/$$arch-unknown-linux-gnu/release/libpayquery_uniffi.a target/swift-dist/$$arch $(VERSION) && \
+		tar -czf $(SWIFT_DIST)/payquery-uniffi-$(VERSION)-linux-$$arch.tar.gz -C target/swift-dist/$$arch lib || exit 1; done
+	rm -rf target/swift-prefix && mkdir -p target/swift-prefix && \
+		tar -xzf $(SWIFT_DIST)/payquery-uniffi-$(VERSION)-linux-x86_64.tar.gz -C target/swift-prefix
+	PKG_CONFIG_PATH=$(CURDIR)/target/swift-prefix/lib/pkgconfig $(SWIFT_RUN) $(CURDIR) bash tools/swift-consumer.sh
 
 ## Benchmarks in every language against the floor and the peers, in one run (release builds;
 ## absolute numbers move with the machine's load, compare the ratios): rewrites BENCHMARKS.md.

@@ -222,12 +222,45 @@ def check_version(version: str) -> None:
     check(declared == version, f"bindings-uniffi/kotlin/pom.xml says {declared}, the workspace {version}")
 
 
+# ELF e_machine of each Swift library tarball's objects.
+SWIFT_ARCHES = {"x86_64": 62, "aarch64": 183}
+
+
+def check_swift(dist: Path, version: str) -> None:
+    """The static library and its pkg-config file a Linux Swift user unpacks under a prefix."""
+    for arch, machine in SWIFT_ARCHES.items():
+        tarball = dist / "swift" / f"payquery-uniffi-{version}-linux-{arch}.tar.gz"
+        check(tarball.is_file(), f"missing {tarball}")
+        if not tarball.is_file():
+            continue
+        with tarfile.open(tarball) as tar:
+            names = set(tar.getnames())
+            for required in ("lib/libpayquery_uniffi.a", "lib/pkgconfig/payquery-uniffi.pc"):
+                check(required in names, f"{tarball.name}: lacks {required}")
+            if "lib/pkgconfig/payquery-uniffi.pc" in names and "lib/libpayquery_uniffi.a" in names:
+                pc = tar.extractfile("lib/pkgconfig/payquery-uniffi.pc")
+                library = tar.extractfile("lib/libpayquery_uniffi.a")
+                assert pc is not None and library is not None
+                text = pc.read().decode()
+                check(f"\nVersion: {version}\n" in text, f"{tarball.name}: the .pc file is not version {version}")
+                check("-lpayquery_uniffi" in text, f"{tarball.name}: the .pc file does not link the library")
+                data = library.read()
+                elf = data.find(b"\x7fELF")
+                found = int.from_bytes(data[elf + 18 : elf + 20], "little") if elf >= 0 else None
+                check(data.startswith(b"!<arch>\n"), f"{tarball.name}: the library is not a static archive")
+                check(found == machine, f"{tarball.name}: objects for ELF machine {found}, expected {machine}")
+            shared = any(n.endswith(".so") for n in names)
+            check(not shared, f"{tarball.name}: holds a shared library (the link must be static)")
+        print(f"swift  {tarball.name}: {tarball.stat().st_size / 1024:.0f} KiB")
+
+
 def main() -> None:
     dist, version = Path(sys.argv[1]), sys.argv[2]
     check_version(version)
     check_npm(dist, version)
     check_python(dist, version)
     check_maven(dist, version)
+    check_swift(dist, version)
     if problems:
         sys.exit("dist/ is not what users must get:\n  " + "\n  ".join(problems))
     print(f"dist/: every artifact is payquery {version}, stripped, for the platforms its tags name")

@@ -18,13 +18,21 @@ private func unixSeconds(_ date: Date) -> Int64 {
 private func invalidConfig(_ field: String, _ reason: String) -> PayqueryError {
     .InvalidConfig(
         code: "INVALID_CONFIG", reason: reason, field: field, providerCode: nil,
-        providerMessage: nil, httpStatus: nil, retryable: false, backupHostApplies: false)
+        providerMessage: nil, httpStatus: nil, retryable: false, backupHostApplies: false, attempts: [])
 }
 
 /// A config or key file's text, through the core's cap: one byte more than it at most is read,
-/// so a huge file is refused, not read whole.
+/// so a huge file is refused, not read whole. Only a regular file is opened: a FIFO would block
+/// the open forever, and a device or a directory is no key file either.
 private func readConfigFile(_ url: URL, field: String) throws -> String {
     let limit = Int(maxDocumentBytes())
+    let type = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.type] as? FileAttributeType
+    guard let type else {
+        throw invalidConfig(field, "cannot read \(url.path): no such file")
+    }
+    guard type == .typeRegular else {
+        throw invalidConfig(field, "cannot read \(url.path): it is not a regular file (a FIFO, a device or a directory)")
+    }
     guard let handle = FileHandle(forReadingAtPath: url.path) else {
         throw invalidConfig(field, "cannot read \(url.path)")
     }

@@ -1,14 +1,18 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking // URLSession lives here on Linux
+#endif
 
 // The one-call query's driver for Swift: a loop over the core's steps (`QueryFlow`) with no
 // provider branch and no policy of its own — failover, retries, waits, tokens and polling are
 // decided by the core, the same in every language. This file does the I/O: URLSession,
-// Task.sleep, the token store. (No Swift compiler exists where payquery is built; this file is
-// written from the UniFFI and Foundation documentation and compiled where Swift exists.)
+// Task.sleep, the token store.
 
 /// Where Mini Program access tokens are shared between processes (Redis, a database). Values
 /// are opaque text holding the token: keep them as private as the token. `lock` lets one
-/// process of a fleet fetch while the others wait (default: no lock).
+/// process of a fleet fetch while the others wait (default: no lock). A store that throws
+/// never fails a query: the query goes on without it, and each failed operation is an
+/// attempt with `purpose` `.store` and the error's type name in `storeError`.
 public protocol TokenStore: Sendable {
     /// The value under `key`, or nil.
     func get(_ key: String) async throws -> String?
@@ -28,12 +32,12 @@ private func nowMs() -> Int64 {
     Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
 }
 
-/// Milliseconds, saturated to Int64 (the core refuses what is out of its range, and a negative
-/// or NaN time, as INVALID_INPUT naming the option).
+/// Seconds as the core's milliseconds, saturated to Int64: the core refuses what is out of its
+/// range (and a negative time or NaN) as INVALID_INPUT, which `query` renames to the option.
 private func millis(_ seconds: TimeInterval?) -> Int64? {
     seconds.map { s in
         let ms = (s * 1000).rounded()
-        if ms.isNaN { return 0 }
+        if ms.isNaN { return -1 }
         if ms >= Double(Int64.max) { return Int64.max }
         if ms <= Double(Int64.min) { return Int64.min }
         return s > 0 ? max(1, Int64(ms)) : Int64(ms)
@@ -45,25 +49,63 @@ private func randomBytes() -> Data {
     return Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
 }
 
+/// The core's option names, and the caller's (Swift) ones, in seconds.
+private let optionNames: [String: String] = [
+    "timeout_ms": "timeout", "deadline_ms": "deadline", "max_attempts": "maxAttempts",
+    "poll_intervals_ms": "pollIntervals", "not_found_grace_ms": "notFoundGrace",
+]
+
+/// The core's refusal of an option, in the caller's words: `timeout` in seconds, not
+/// `timeout_ms` in milliseconds. The limits stay the core's.
+private func renamedOption(_ error: PayqueryError) -> PayqueryError {
+    guard case .InvalidInput = error, let field = error.field, let name = optionNames[field] else { return error }
+    var reason = error.reason.replacingOccurrences(of: "`\(field)`", with: "`\(name)`")
+    if let range = reason.range(of: #"from (\d+) to (\d+) milliseconds"#, options: .regularExpression) {
+        let numbers = reason[range].split(separator: " ").compactMap { Double($0) }.map { $0 / 1000 }
+        if numbers.count == 2 {
+            reason.replaceSubrange(range, with: "from \(numbers[0]) to \(numbers[1].formatted()) seconds")
+        }
+    }
+    return .InvalidInput(
+        code: error.code, reason: reason, field: name, providerCode: nil, providerMessage: nil,
+        httpStatus: nil, retryable: false, backupHostApplies: false, attempts: [])
+}
+
+private extension Double {
+    func formatted() -> String { self == rounded() ? String(Int64(self)) : String(self) }
+}
+
 extension Client {
     /// The one-call query: signs, sends with `session`, verifies and parses, failing over,
     /// retrying, waiting and (Mini Program) fetching tokens as payquery's policy says. Returns
     /// the result with its `attempts`; a failure throws the code's `PayqueryError` with them.
-    /// Cancelling the task cancels the query. Times are in seconds: `timeout` per request,
-    /// `deadline` for the whole query (default 30 s; with `poll`, 600 s).
+    /// Times are in seconds: `timeout` per request (at most 600), `deadline` for the whole
+    /// query (default 30; with `poll`, 600; at most a day). Cancelling the task cancels the
+    /// query at once: the request in flight is cancelled and `CancellationError` is thrown.
+    /// Only a transport failure (`URLError`) is a network error to retry; any other error
+    /// thrown by the session is thrown at once.
     public func query(
         _ query: Query,
         timeout: TimeInterval = 10,
         deadline: TimeInterval? = nil,
+        maxAttempts: Int? = nil,
         poll: Bool = false,
         pollIntervals: [TimeInterval]? = nil,
-        tokenStore: TokenStore? = nil,
+        notFoundGrace: TimeInterval? = nil,
+        tokenStore: (any TokenStore)? = nil,
         session: URLSession = .shared
     ) async throws -> QueryResult {
         let options = QueryOptions(
-            timeoutMs: millis(timeout), deadlineMs: millis(deadline), poll: poll,
-            pollIntervalsMs: pollIntervals?.compactMap(millis), tokenStore: tokenStore != nil)
-        let flow = try startQuery(query: query, options: options, nowMs: nowMs())
+            timeoutMs: millis(timeout), deadlineMs: millis(deadline),
+            maxAttempts: maxAttempts.map { Int32(clamping: $0) }, poll: poll,
+            pollIntervalsMs: pollIntervals.map { $0.map { millis($0) ?? -1 } },
+            notFoundGraceMs: millis(notFoundGrace), tokenStore: tokenStore != nil)
+        let flow: QueryFlow
+        do {
+            flow = try startQuery(query: query, options: options, nowMs: nowMs())
+        } catch let error as PayqueryError {
+            throw renamedOption(error)
+        }
         while true {
             try Task.checkCancellation()
             switch try flow.next(nowMs: nowMs(), random: randomBytes()) {
@@ -71,14 +113,18 @@ extension Client {
                 do {
                     let response = try await send(request, timeoutMs: timeoutMs, maxBodyBytes: maxBodyBytes, session: session)
                     try flow.receive(response: response, nowMs: nowMs())
-                } catch let error as URLError where error.code != .cancelled {
-                    try flow.receiveFailure(kind: transportKind(error), detail: flow.redact(text: "\(error)"), nowMs: nowMs())
+                } catch let error as URLError {
+                    // Cancelled: by the task (the query stops), never by the flow.
+                    if error.code == .cancelled || Task.isCancelled { throw CancellationError() }
+                    try flow.receiveFailure(kind: transportKind(error), detail: flow.redact(text: describe(error)), nowMs: nowMs())
                 }
             case let .sleep(untilMs):
                 let wait = max(0, untilMs - nowMs())
                 try await Task.sleep(nanoseconds: UInt64(wait) * 1_000_000)
-            case let .store(request):
-                try flow.storeReply(reply: await storeReply(tokenStore, request), nowMs: nowMs())
+            case let .store(request, timeoutMs):
+                let reply = await storeReply(tokenStore, request, timeoutMs: timeoutMs)
+                try Task.checkCancellation()
+                try flow.storeReply(reply: reply, nowMs: nowMs())
             case .done:
                 return try flow.result()
             }
@@ -86,17 +132,76 @@ extension Client {
     }
 }
 
-/// Sends `request` as built; at most `maxBodyBytes` + 1 bytes of the body are kept.
+/// A URLError in words: its code's name and the failing URL's host, never the URL itself (a
+/// Mini Program access token travels in its query); the flow redacts the rest.
+private func describe(_ error: URLError) -> String {
+    "URLError \(error.code.rawValue) (\(error.localizedDescription))"
+}
+
+/// Holds a URLSession task so that the Swift task's cancellation can cancel it.
+private final class InFlight: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: URLSessionDataTask?
+    private var cancelled = false
+
+    func start(_ task: URLSessionDataTask) {
+        lock.lock()
+        let cancelled = cancelled
+        self.task = task
+        lock.unlock()
+        if cancelled { task.cancel() } else { task.resume() }
+    }
+
+    func cancel() {
+        lock.lock()
+        cancelled = true
+        let task = task
+        lock.unlock()
+        task?.cancel()
+    }
+}
+
+/// Sends `request` as built, racing it against its timeout (the whole exchange, body
+/// included: a body that stops arriving is a timeout too); at most `maxBodyBytes` + 1 bytes of
+/// the body are kept (the core refuses a larger one).
 private func send(_ request: HttpRequest, timeoutMs: Int64, maxBodyBytes: Int64, session: URLSession) async throws -> HttpResponse {
     guard let url = URL(string: request.url) else { throw URLError(.badURL) }
     var urlRequest = URLRequest(url: url, timeoutInterval: TimeInterval(timeoutMs) / 1000)
     urlRequest.httpMethod = request.method
     urlRequest.httpBody = request.body
     for header in request.headers { urlRequest.addValue(header.value, forHTTPHeaderField: header.name) }
-    let (data, response) = try await session.data(for: urlRequest)
-    guard let http = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
-    let headers = http.allHeaderFields.map { Header(name: "\($0.key)", value: "\($0.value)") }
-    return HttpResponse(status: Int32(http.statusCode), headers: headers, body: data.prefix(Int(clamping: maxBodyBytes.addingReportingOverflow(1).overflow ? Int64.max : maxBodyBytes + 1)))
+    let keep = Int(clamping: maxBodyBytes == Int64.max ? maxBodyBytes : maxBodyBytes + 1)
+    let sendable = urlRequest
+    return try await withThrowingTaskGroup(of: HttpResponse.self) { group in
+        group.addTask { try await exchange(sendable, session: session, keep: keep) }
+        group.addTask {
+            try await Task.sleep(nanoseconds: UInt64(max(1, timeoutMs)) * 1_000_000)
+            throw URLError(.timedOut)
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next() else { throw URLError(.unknown) }
+        return first
+    }
+}
+
+/// One HTTP exchange on `session`, cancelled with the task.
+private func exchange(_ request: URLRequest, session: URLSession, keep: Int) async throws -> HttpResponse {
+    let inFlight = InFlight()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HttpResponse, Error>) in
+            inFlight.start(session.dataTask(with: request) { data, response, error in
+                if let error { return continuation.resume(throwing: error) }
+                guard let http = response as? HTTPURLResponse else {
+                    return continuation.resume(throwing: URLError(.badServerResponse))
+                }
+                let headers = http.allHeaderFields.map { Header(name: "\($0.key)", value: "\($0.value)") }
+                continuation.resume(returning: HttpResponse(
+                    status: Int32(clamping: http.statusCode), headers: headers, body: (data ?? Data()).prefix(keep)))
+            })
+        }
+    } onCancel: {
+        inFlight.cancel()
+    }
 }
 
 /// How a request failed to complete, in the flow's words.
@@ -113,24 +218,43 @@ private func transportKind(_ error: URLError) -> TransportFailure {
     }
 }
 
-private func storeReply(_ store: TokenStore?, _ request: TokenStoreRequest) async -> TokenStoreReply {
+/// The store's answer, within `timeoutMs`: a store that throws or hangs (Redis down) is a
+/// failed operation, never a failed or late query.
+private func storeReply(_ store: (any TokenStore)?, _ request: TokenStoreRequest, timeoutMs: Int64) async -> TokenStoreReply {
     guard let store else { return .failed(kind: "NoTokenStore") }
     do {
-        switch request {
-        case let .load(key):
-            return .loaded(value: try await store.get(key).map(Secret.init))
-        case let .lock(key, ttlMs):
-            return .locked(acquired: try await store.lock(key, ttlMs: ttlMs))
-        case let .save(key, value, ttlMs):
-            try await store.put(key, value: value.text, ttlMs: ttlMs)
-            return .done
-        case let .invalidate(key, value):
-            try await store.invalidate(key, value: value.text)
-            return .done
+        return try await withThrowingTaskGroup(of: TokenStoreReply.self) { group in
+            group.addTask { try await ask(store, request) }
+            group.addTask {
+                try await Task.sleep(nanoseconds: UInt64(max(1, timeoutMs)) * 1_000_000)
+                throw StoreTimeout()
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? .failed(kind: "Timeout")
         }
+    } catch is StoreTimeout {
+        return .failed(kind: "Timeout")
     } catch {
         // A failing store costs its sharing, never the query; the core records a `store`
         // attempt with the error's type name (never its message, which may quote a key or a token).
         return .failed(kind: String(describing: type(of: error)))
+    }
+}
+
+/// The store did not answer within the step's timeout.
+private struct StoreTimeout: Error {}
+
+private func ask(_ store: any TokenStore, _ request: TokenStoreRequest) async throws -> TokenStoreReply {
+    switch request {
+    case let .load(key):
+        return .loaded(value: try await store.get(key).map { Secret($0) })
+    case let .lock(key, ttlMs):
+        return .locked(acquired: try await store.lock(key, ttlMs: ttlMs))
+    case let .save(key, value, ttlMs):
+        try await store.put(key, value: value.text, ttlMs: ttlMs)
+        return .done
+    case let .invalidate(key, value):
+        try await store.invalidate(key, value: value.text)
+        return .done
     }
 }

@@ -8864,7 +8864,11 @@ public enum QueryStep: Equatable, Hashable {
     case store(
         /**
          * What to do.
-         */request: TokenStoreRequest
+         */request: TokenStoreRequest, 
+        /**
+         * Give up on the store after this many milliseconds and reply `Failed` (kind
+         * `Timeout`): a hanging store must not hold the query past its deadline.
+         */timeoutMs: Int64
     )
     /**
      * Finished: `result()` has the answer or throws the error.
@@ -8897,7 +8901,7 @@ public struct FfiConverterTypeQueryStep: FfiConverterRustBuffer {
         case 2: return .sleep(untilMs: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 3: return .store(request: try FfiConverterTypeTokenStoreRequest.read(from: &buf)
+        case 3: return .store(request: try FfiConverterTypeTokenStoreRequest.read(from: &buf), timeoutMs: try FfiConverterInt64.read(from: &buf)
         )
         
         case 4: return .done
@@ -8922,9 +8926,10 @@ public struct FfiConverterTypeQueryStep: FfiConverterRustBuffer {
             FfiConverterInt64.write(untilMs, into: &buf)
             
         
-        case let .store(request):
+        case let .store(request,timeoutMs):
             writeInt(&buf, Int32(3))
             FfiConverterTypeTokenStoreRequest.write(request, into: &buf)
+            FfiConverterInt64.write(timeoutMs, into: &buf)
             
         
         case .done:
