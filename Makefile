@@ -84,7 +84,7 @@ npm: npm-tools
 	$(CARGO) build -p payquery-wasm --target $(WASM_TARGET) --profile wasm-release
 	rm -rf $(NPM_PKG) && mkdir -p $(NPM_PKG)/native
 	wasm-bindgen --target nodejs --out-dir $(NPM_PKG)/native target/$(WASM_TARGET)/wasm-release/payquery_wasm.wasm
-	wasm-bindgen --target experimental-nodejs-module --out-dir $(NPM_PKG)/native-esm target/$(WASM_TARGET)/wasm-release/payquery_wasm.wasm
+	wasm-bindgen --target web --out-dir $(NPM_PKG)/native-esm target/$(WASM_TARGET)/wasm-release/payquery_wasm.wasm
 	cmp $(NPM_PKG)/native/payquery_wasm_bg.wasm $(NPM_PKG)/native-esm/payquery_wasm_bg.wasm
 	$(NPM_TOOLS)/wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory \
 		--enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \

@@ -54,11 +54,12 @@ test('npm pack → npm install → require and import', () => {
   assert.equal(imported.trim(), 'fubei function 10');
 });
 
-test('a bundled app (esbuild, CommonJS and ESM) runs alone with the .wasm beside it, and names it when it is missing', () => {
+test('a bundled app (esbuild: require → CommonJS, TS/ESM import → CommonJS and ESM) runs alone with the .wasm beside it, and names it when it is missing', () => {
   const packDir = mkdtempSync(join(tmpdir(), 'payquery-pack-'));
   const [packed] = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', packDir], { cwd: pkg, encoding: 'utf8' }));
   const app = mkdtempSync(join(tmpdir(), 'payquery-bundled-'));
-  writeFileSync(join(app, 'package.json'), '{"name":"app","private":true}');
+  // As `npm init -y` writes it: "type": "commonjs".
+  writeFileSync(join(app, 'package.json'), '{"name":"app","private":true,"type":"commonjs"}');
   execFileSync(npm, ['install', '--no-audit', '--no-fund', '--offline', join(packDir, packed.filename)], { cwd: app, stdio: 'pipe' });
   // A WeChat Pay client: the config, the wasm core and node:crypto's RSA signing all run.
   const key = (name) => readFileSync(join(VECTORS, 'keys', name), 'utf8');
@@ -77,24 +78,50 @@ test('a bundled app (esbuild, CommonJS and ESM) runs alone with the .wasm beside
     "console.log(client.provider, auth.startsWith('WECHATPAY2-SHA256-RSA2048 '), isPayqueryError(new Error()));\n";
   writeFileSync(join(app, 'main.cjs'), `const { Client, isPayqueryError } = require('payquery');\n${body}`);
   writeFileSync(join(app, 'main.mjs'), `import { Client, isPayqueryError } from 'payquery';\n${body}`);
+  // A TypeScript app (esbuild strips the types), as a user writes it, with an async main.
+  writeFileSync(
+    join(app, 'main.ts'),
+    "import { Client, isPayqueryError } from 'payquery';\n" +
+      'async function main(): Promise<void> {\n' +
+      "  const args: string[] = process.argv;\n" +
+      "  const client = new Client(JSON.parse(args[2] ?? ''));\n" +
+      "  const request = client.buildQuery({ out_trade_no: 'A1' });\n" +
+      "  const auth: string = request.headers.find(([name]) => name === 'Authorization')?.[1] ?? '';\n" +
+      "  console.log(client.provider, auth.startsWith('WECHATPAY2-SHA256-RSA2048 '), isPayqueryError(new Error()));\n" +
+      '}\n' +
+      'main().catch((error: unknown) => { console.error(error); process.exitCode = 1; });\n',
+  );
   const esbuild = join(ROOT, 'bindings-wasm', 'tools', 'node_modules', '.bin', 'esbuild');
   const wasm = join(app, 'node_modules', 'payquery', 'native', 'payquery_wasm_bg.wasm');
-  for (const [entry, format, out] of [['main.cjs', 'cjs', 'app.cjs'], ['main.mjs', 'esm', 'app.mjs']]) {
+  // [entry, --format (none: esbuild's default for --platform=node, CommonJS), bundle name]
+  for (const [entry, format, out] of [
+    ['main.cjs', undefined, 'app.js'],
+    ['main.ts', undefined, 'app.js'],
+    ['main.mjs', 'cjs', 'app.cjs'],
+    ['main.ts', 'esm', 'app.mjs'],
+    ['main.mjs', 'esm', 'app.mjs'],
+  ]) {
+    const what = `${entry} → ${format ?? 'default (cjs)'}`;
     const built = mkdtempSync(join(tmpdir(), 'payquery-bundle-'));
-    execFileSync(esbuild, [entry, '--bundle', '--platform=node', `--format=${format}`, `--outfile=${join(built, out)}`, '--log-level=error'], { cwd: app });
+    const flags = format === undefined ? [] : [`--format=${format}`];
+    const build = spawnSync(esbuild, [entry, '--bundle', '--platform=node', ...flags, `--outfile=${join(built, out)}`], { cwd: app, encoding: 'utf8' });
+    assert.equal(build.status, 0, `${what}: ${build.stderr}`);
+    // No error and no warning (an empty import.meta, a top-level await) in the user's build.
+    assert.doesNotMatch(build.stderr, /ERROR|WARNING/, `${what}: ${build.stderr}`);
     // Run from an empty folder holding exactly what the README says to ship: the bundle and
     // payquery_wasm_bg.wasm beside it.
     const run = mkdtempSync(join(tmpdir(), 'payquery-run-'));
     copyFileSync(join(built, out), join(run, out));
     copyFileSync(wasm, join(run, 'payquery_wasm_bg.wasm'));
     assert.deepEqual(readdirSync(run).sort(), [out, 'payquery_wasm_bg.wasm'].sort());
-    const shown = execFileSync(process.execPath, [out, config], { cwd: run, encoding: 'utf8' });
-    assert.equal(shown.trim(), 'wechatpay_edu_papay true false', `${format} bundle`);
+    const shown = spawnSync(process.execPath, [out, config], { cwd: run, encoding: 'utf8' });
+    assert.equal(shown.status, 0, `${what}: ${shown.stderr}`);
+    assert.equal(shown.stdout.trim(), 'wechatpay_edu_papay true false', what);
     // Without the .wasm: a PayqueryError naming the file, not a raw ENOENT.
     rmSync(join(run, 'payquery_wasm_bg.wasm'));
     const failed = spawnSync(process.execPath, [out, config], { cwd: run, encoding: 'utf8' });
     assert.notEqual(failed.status, 0);
-    assert.match(failed.stderr, /PayqueryError: payquery cannot read payquery_wasm_bg\.wasm/, `${format}: ${failed.stderr}`);
-    assert.match(failed.stderr, /INVALID_CONFIG/, `${format}: ${failed.stderr}`);
+    assert.match(failed.stderr, /PayqueryError: payquery cannot read payquery_wasm_bg\.wasm/, `${what}: ${failed.stderr}`);
+    assert.match(failed.stderr, /INVALID_CONFIG/, `${what}: ${failed.stderr}`);
   }
 });

@@ -15,8 +15,9 @@ if (!version) throw new Error('no [workspace.package] version in Cargo.toml');
 for (const file of ['layer.cjs', 'index.cjs', 'index.mjs', 'index.d.ts', 'models.cjs', 'models.d.ts']) {
   copyFileSync(join(source, file), join(target, file));
 }
-// The ES module glue (wasm-bindgen's experimental-nodejs-module output, the same .wasm as the
-// CommonJS glue, which make npm checks) beside the CommonJS glue, for index.mjs.
+// The ES module glue (wasm-bindgen's web output, the same .wasm as the CommonJS glue, which make
+// npm checks) beside the CommonJS glue, for index.mjs: it has no top-level await and reads no
+// file itself; index.mjs reads the .wasm and hands it to its synchronous `initSync`.
 renameSync(join(target, 'native-esm', 'payquery_wasm.js'), join(target, 'native', 'payquery_wasm.mjs'));
 rmSync(join(target, 'native-esm'), { recursive: true });
 for (const file of ['LICENSE-MIT', 'LICENSE-APACHE']) {
