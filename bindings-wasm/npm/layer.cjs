@@ -961,16 +961,32 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
           const op = JSON.parse(step.slice(6));
           /** @type {[string, string | undefined]} */
           let reply = ['done', undefined];
+          // Each store call is raced against the step's timeout (the request timeout, capped by
+          // what is left of the deadline) and the caller's signal: a store that never answers
+          // (Redis down, a client reconnecting) costs the query that long, never more.
+          const { signal: storeAbort, done } = requestSignal(Number(op.timeoutMs), signal);
           try {
-            if (op.op === 'load') reply = ['loaded', (await raced(tokenStore.get(op.key), signal)) ?? undefined];
-            else if (op.op === 'lock') reply = [typeof tokenStore.lock !== 'function' || (await raced(tokenStore.lock(op.key, op.ttlMs), signal)) ? 'locked' : 'busy', undefined];
-            else if (op.op === 'save') await raced(tokenStore.put(op.key, op.value, op.ttlMs), signal);
-            else await raced(tokenStore.invalidate(op.key, op.value), signal);
+            /** @param {() => unknown} callStore */
+            const ask = (callStore) => raced(Promise.resolve().then(callStore), storeAbort);
+            if (op.op === 'load') {
+              const value = await ask(() => tokenStore.get(op.key));
+              if (value !== null && value !== undefined && typeof value !== 'string') {
+                throw new TypeError('the token store\'s get must resolve to a string, null or undefined');
+              }
+              reply = ['loaded', value ?? undefined];
+            } else if (op.op === 'lock') {
+              const locked = typeof tokenStore.lock !== 'function' ? true : await ask(() => tokenStore.lock(op.key, op.ttlMs));
+              if (typeof locked !== 'boolean') throw new TypeError('the token store\'s lock must resolve to a boolean');
+              reply = [locked ? 'locked' : 'busy', undefined];
+            } else if (op.op === 'save') await ask(() => tokenStore.put(op.key, op.value, op.ttlMs));
+            else await ask(() => tokenStore.invalidate(op.key, op.value));
           } catch (error) {
             if (signal?.aborted) throw signal.reason;
             // A store that fails costs its sharing, never the query: the flow carries on and
             // records the failure's kind (its class name, never its message) as an attempt.
-            reply = ['failed', errorKind(error)];
+            reply = ['failed', storeAbort.aborted ? 'Timeout' : errorKind(error)];
+          } finally {
+            done();
           }
           call(() => flow.storeReply(reply[0], typeof reply[1] === 'string' ? reply[1] : undefined, Date.now()));
         }

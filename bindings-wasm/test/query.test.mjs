@@ -336,3 +336,45 @@ test('client.query: a failing token store is an attempt of its own; the query st
   assert.ok(!JSON.stringify(result.attempts).includes('refused'), 'the store error message is never kept');
   assert.deepEqual(result.attempts.filter((a) => a.purpose !== 'store').map((a) => a.purpose), ['token', 'query']);
 });
+
+// A token store that never answers (Redis down, a client retrying its connection forever).
+const never = () => new Promise(() => {});
+
+test('client.query: a token store that never settles is bounded by the timeout and the deadline', { timeout: 30_000 }, async () => {
+  const client = await Client.fromConfigFile(config('wechat_mini_charge.no_token.json'));
+  const paid = read('wechat_mini_charge.query.json');
+  const store = { get: never, put: never, invalidate: never, lock: never };
+  // The request timeout bounds each store call: the query fetches its own token and succeeds.
+  const result = await client.query(paid, { tokenStore: store, timeoutMs: 300, deadlineMs: 10_000 });
+  assert.equal(result.order.status, 'PAID');
+  const stores = result.attempts.filter((a) => a.purpose === 'store');
+  assert.ok(stores.length >= 2, JSON.stringify(result.attempts));
+  assert.ok(stores.every((a) => a.storeError === 'Timeout'), JSON.stringify(stores));
+  assert.deepEqual(result.attempts.filter((a) => a.purpose !== 'store').map((a) => a.purpose), ['token', 'query']);
+
+  // The deadline bounds them too (the default timeout is longer): the query ends by itself,
+  // answered or NETWORK_ERROR at the deadline, with the store's Timeout as an attempt. (A new
+  // client: the first one keeps the token it fetched.)
+  const fresh = await Client.fromConfigFile(config('wechat_mini_charge.no_token.json'));
+  let attempts;
+  try {
+    attempts = (await fresh.query(paid, { tokenStore: store, deadlineMs: 1500 })).attempts;
+  } catch (error) {
+    assert.ok(isPayqueryError(error), String(error));
+    assert.equal(error.code, 'NETWORK_ERROR', error.message);
+    attempts = error.attempts;
+  }
+  assert.ok(attempts.some((a) => a.purpose === 'store' && a.storeError === 'Timeout'), JSON.stringify(attempts));
+});
+
+test('client.query: a token store answering the wrong type is a failed store call, not an empty store', async () => {
+  const client = await Client.fromConfigFile(config('wechat_mini_charge.no_token.json'));
+  const paid = read('wechat_mini_charge.query.json');
+  const puts = [];
+  const store = { get: async () => 42, lock: async () => 'yes', put: async (key) => void puts.push(key), invalidate: async () => {} };
+  const result = await client.query(paid, { tokenStore: store });
+  assert.equal(result.order.status, 'PAID');
+  const stores = result.attempts.filter((a) => a.purpose === 'store');
+  assert.deepEqual(stores.map((a) => a.storeError), ['TypeError', 'TypeError'], JSON.stringify(result.attempts));
+  assert.deepEqual(result.attempts.filter((a) => a.purpose !== 'store').map((a) => a.purpose), ['token', 'query']);
+});
