@@ -1008,6 +1008,28 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
     }
   }
 
+  /**
+   * The core's "unknown key `foo_pem`" for a `foo_path` the config gave (the core reads a
+   * `*_path` as its `*_pem`), in the caller's words: "unknown key `foo_path`". Null for any
+   * other error.
+   * @param {unknown} error
+   * @param {string} json the config document
+   * @returns {PayqueryError | null}
+   */
+  function unknownPathKey(error, json) {
+    if (!isPayqueryError(error) || error.field === null || !error.field.endsWith('_pem')) return null;
+    // The key itself, also in a nested object's field (`platform_certificates[0].foo_pem`).
+    const key = error.field.slice(error.field.lastIndexOf('.') + 1);
+    if (!error.message.startsWith(`unknown key \`${key}\``)) return null;
+    const written = `${key.slice(0, -'_pem'.length)}_path`;
+    /** @param {unknown} value @returns {boolean} */
+    const gives = (value) =>
+      value !== null && typeof value === 'object' && (Object.hasOwn(value, written) || Object.values(value).some(gives));
+    if (!gives(JSON.parse(json))) return null;
+    const message = error.message.split(`\`${key}\``).join(`\`${written}\``);
+    return new PayqueryError({ code: error.code, field: `${error.field.slice(0, -key.length)}${written}`, message });
+  }
+
   /** One configured provider client. Keys are parsed once, here; share it freely. */
   class Client {
     /** @type {import('./native/payquery_wasm.js').WasmClient} */
@@ -1023,7 +1045,25 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
       if (typeof baseDir !== 'string') throw fail('INVALID_CONFIG', 'baseDir', '`baseDir` must be a string');
       /** @param {string} relative */
       const loadFile = (relative) => readConfigFileSync(path.resolve(baseDir, relative));
-      this.#native = call(() => new native.WasmClient(json, loadFile, nodeCryptoBackend));
+      // Unknown keys before any file is read: the core first reads the config with every
+      // `*_path` standing for an empty file, so a `foo_path` no provider takes is refused as
+      // the unknown key it is, and nothing is read for it. Only then are the files read.
+      let paths = false;
+      /** @type {import('./native/payquery_wasm.js').WasmClient | undefined} */
+      let probed;
+      try {
+        probed = call(() => new native.WasmClient(json, () => ((paths = true), ''), nodeCryptoBackend));
+      } catch (error) {
+        if (!paths) throw error;
+        const unknown = unknownPathKey(error, json);
+        if (unknown !== null) throw unknown;
+      }
+      if (probed !== undefined && !paths) {
+        this.#native = probed;
+      } else {
+        probed?.free();
+        this.#native = call(() => new native.WasmClient(json, loadFile, nodeCryptoBackend));
+      }
     }
 
     /** Reads a config file; its `*_path` keys are relative to the file, as the CLI does. */

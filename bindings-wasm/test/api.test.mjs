@@ -287,6 +287,34 @@ test('a *_path naming a FIFO, a device or a folder is refused, never opened to b
   }
 });
 
+test('a *_path key no provider takes is an unknown key, refused before any file is read', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'payquery-paths-'));
+  const real = join(dir, 'real.txt');
+  writeFileSync(real, 'some text');
+  const missing = join(dir, 'missing.pem');
+  const { wechatpay_public_key_pem: _pub, ...withoutPublicKey } = wechatpay;
+  for (const [config, field] of [
+    [{ ...configs.fubei, foo_path: real }, 'foo_path'],
+    // A missing file: not read (that would be ENOENT), refused as the key it is.
+    [{ ...configs.fubei, foo_path: missing }, 'foo_path'],
+    [{ ...configs.mini, merchant_private_key_path: missing }, 'merchant_private_key_path'],
+    // Beside a key the provider does take, given as a path, and inside a nested object.
+    [{ ...withoutPublicKey, wechatpay_public_key_path: missing, foo_path: missing }, 'foo_path'],
+    [{ ...wechatpay, platform_certificates: [{ serial_no: '1', foo_path: missing }] }, 'platform_certificates[0].foo_path'],
+  ]) {
+    const error = assertCode(() => new Client(config), 'INVALID_CONFIG', field);
+    const written = field.slice(field.lastIndexOf('.') + 1);
+    assert.match(error.message, new RegExp(`unknown key \`${written}\``), error.message);
+    assert.doesNotMatch(error.message, new RegExp(`${written.replace(/_path$/, '_pem')}|ENOENT|cannot read`), error.message);
+  }
+  // Path keys the provider takes are still read, relative to baseDir.
+  writeFileSync(join(dir, 'pub.pem'), key('wechatpay_public_key.pem'));
+  const client = new Client({ ...withoutPublicKey, wechatpay_public_key_path: 'pub.pem' }, { baseDir: dir });
+  assert.equal(client.provider, 'wechatpay_edu_papay');
+  const error = assertCode(() => new Client({ ...withoutPublicKey, wechatpay_public_key_path: 'missing.pem' }, { baseDir: dir }), 'INVALID_CONFIG', 'wechatpay_public_key_path');
+  assert.match(error.message, /cannot read `wechatpay_public_key_path`.*ENOENT/);
+});
+
 test('a NaN or Infinity in a config is refused, not read as the default', () => {
   for (const value of [NaN, Infinity, -Infinity]) {
     const error = assertCode(() => new Client({ ...wechatpay, max_response_bytes: value }), 'INVALID_CONFIG', 'max_response_bytes');
