@@ -7,6 +7,7 @@ RSA queries."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import io
 import json
@@ -669,11 +670,10 @@ def test_options_are_checked_in_the_callers_names_and_units(sandbox: Sandbox) ->
 # --- a step's timeout bounds the whole exchange, not each read --------------------------------
 
 
-@pytest.fixture
-def dripping() -> Iterator[str]:
-    """A server on 127.0.0.1 that answers 200 with `Content-Length: 20` at once, then drips the
-    body a byte every 0.2 s (4 s in all): only a timeout on the whole exchange stops a query
-    with a 0.5 s timeout before the body is complete. Its base URL; stopped after the test."""
+@contextlib.contextmanager
+def drip_server(at_once: bytes, dripped: bytes) -> Iterator[str]:
+    """A server on 127.0.0.1 that answers each request with `at_once`, then `dripped` a byte
+    every 0.2 s; its base URL. Stopped (its connections too) when the block ends."""
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(0.05)
     stop = threading.Event()
@@ -683,11 +683,11 @@ def dripping() -> Iterator[str]:
             try:
                 conn.settimeout(5)
                 conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n")
-                for _ in range(20):
+                conn.sendall(at_once)
+                for byte in dripped:
                     if stop.wait(0.2):
                         return
-                    conn.sendall(b" ")
+                    conn.sendall(bytes([byte]))
             except OSError:  # the client gave up
                 pass
 
@@ -696,7 +696,7 @@ def dripping() -> Iterator[str]:
         while not stop.is_set():
             try:
                 conn, _ = server.accept()
-            except (socket.timeout, OSError):
+            except OSError:  # socket.timeout included: stop is checked again
                 continue
             drips.append(threading.Thread(target=drip, args=(conn,), daemon=True))
             drips[-1].start()
@@ -711,6 +711,24 @@ def dripping() -> Iterator[str]:
         stop.set()
         serving.join(timeout=10)
         server.close()
+
+
+@pytest.fixture
+def dripping() -> Iterator[str]:
+    """200 with `Content-Length: 20` at once, then the body a byte every 0.2 s (4 s in all):
+    only a timeout on the whole exchange stops a query with a 0.5 s timeout before the body is
+    complete."""
+    with drip_server(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n", b" " * 20
+    ) as url:
+        yield url
+
+
+@pytest.fixture
+def dripping_headers() -> Iterator[str]:
+    """The status line and headers a byte every 0.2 s (about 8 s), then an empty JSON body."""
+    with drip_server(b"", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Slow: yes\r\n\r\n{}") as url:
+        yield url
 
 
 def dripping_client(sandbox: Sandbox, url: str) -> payquery.Client:
@@ -753,3 +771,16 @@ def test_a_dripping_body_ends_in_a_timeout_in_query_async(sandbox: Sandbox, drip
             return timeout.value
 
     assert_timed_out(asyncio.run(main()))
+
+
+def test_dripping_headers_end_in_a_timeout_with_urllib(sandbox: Sandbox, dripping_headers: str) -> None:
+    """urllib's status line and headers are read within the step's timeout too (httpx and
+    requests bound them per read: the README says so)."""
+    client = dripping_client(sandbox, dripping_headers)
+    query = sandbox.read("fubei.query.json")
+    with pytest.raises(payquery.NetworkError) as timeout:
+        client.query(query, timeout=0.5, max_attempts=1)
+    assert_timed_out(timeout.value)
+    with pytest.raises(payquery.NetworkError) as in_async:
+        asyncio.run(client.query_async(query, timeout=0.5, max_attempts=1))
+    assert_timed_out(in_async.value)

@@ -141,19 +141,11 @@ def _urllib_opener() -> Any:
     nowhere), built on first use."""
     global _opener
     if _opener is None:
-        import http.client
         import socket
         import urllib.request
 
         def refuse(*args: Any, **kwargs: Any) -> None:
             return None
-
-        class BoundedResponse(http.client.HTTPResponse):
-            """Reads its status line, headers and body within the request's deadline."""
-
-            def __init__(self, sock: Any, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
-                super().__init__(sock, *args, **kwargs)
-                _bounded(self, deadline)
 
         def do_open(self: Any, http_class: Any, req: Any, **kwargs: Any) -> Any:
             deadline: Optional[_Deadline] = getattr(req, "payquery_deadline", None)
@@ -169,7 +161,15 @@ def _urllib_opener() -> Any:
                 kw["timeout"] = deadline.left()
                 conn = http_class(host, **kw)
                 conn._create_connection = connect
-                conn.response_class = lambda sock, *a, **k: BoundedResponse(sock, *a, deadline=deadline, **k)
+                response_class = conn.response_class
+
+                def response(sock: Any, *args: Any, **kwargs: Any) -> Any:
+                    # Its status line, headers and body are read within the deadline.
+                    resp = response_class(sock, *args, **kwargs)
+                    _bounded(resp, deadline)
+                    return resp
+
+                conn.response_class = response
                 return conn
 
             return urllib.request.AbstractHTTPHandler.do_open(self, connection, req, **kwargs)
@@ -284,9 +284,14 @@ def _send_httpx(http: Any, request: Request, timeout: float, limit: int) -> Resp
     method, url, headers, body = request
     deadline = _Deadline(timeout)
     with http.stream(method, url, headers=headers, content=body, timeout=timeout) as resp:
-        # httpx's timeouts are per read: each read of the body waits at most what is left.
-        stream: Any = getattr(resp, "extensions", {}).get("network_stream")
-        read = getattr(stream, "read", None)
+        # httpx's timeouts are per read: each read of the body waits at most what is left. Only
+        # on HTTP/1 (an HTTP/2 connection's stream is shared by concurrent requests).
+        found = getattr(resp, "extensions", None)
+        extensions: dict[str, Any] = found if isinstance(found, dict) else {}
+        version: Any = extensions.get("http_version")
+        stream: Any = extensions.get("network_stream")
+        one = isinstance(version, bytes) and version.startswith(b"HTTP/1")
+        read = getattr(stream, "read", None) if one else None
         patched = False
         if callable(read):
 
@@ -312,7 +317,7 @@ def _send_httpx(http: Any, request: Request, timeout: float, limit: int) -> Resp
                 raise deadline.expired() from e
             raise
         finally:
-            if patched:
+            if patched and getattr(stream, "__dict__", {}).get("read") is bounded_read:
                 del stream.read  # the pooled connection's stream is its own again
 
 
