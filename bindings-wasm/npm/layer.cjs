@@ -290,17 +290,30 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
   }
 
   /**
+   * An options object whose every key is one of `known`: a typo (`timeoutMS`) is refused,
+   * naming it, never ignored.
    * @param {unknown} options
    * @param {string} field
+   * @param {readonly string[]} known
    * @returns {Record<string, unknown>}
    */
-  function optionsObject(options, field) {
+  function optionsObject(options, field, known) {
     if (options === undefined) return {};
     if (options === null || typeof options !== 'object') {
       throw invalidInput(field, `\`${field}\` must be an object`);
     }
+    for (const key of Object.keys(options)) {
+      if (known.includes(key)) continue;
+      const near = known.find((k) => k.toLowerCase().replace(/_/g, '') === key.toLowerCase().replace(/_/g, ''));
+      const hint = near === undefined ? `; the options are ${known.map((k) => `\`${k}\``).join(', ')}` : ` (did you mean \`${near}\`?)`;
+      throw invalidInput(key, `unknown option \`${key}\`${hint}`);
+    }
     return /** @type {Record<string, unknown>} */ (options);
   }
+
+  /** The options each method takes. */
+  const BUILD_OPTIONS = Object.freeze(['timestamp', 'nonce']);
+  const QUERY_OPTIONS = Object.freeze(['fetch', 'timeoutMs', 'deadlineMs', 'maxAttempts', 'poll', 'pollIntervalsMs', 'notFoundGraceMs', 'tokenStore', 'signal']);
 
   /**
    * The request context: the given or current time, the given nonce or 32 CSPRNG bytes.
@@ -609,50 +622,61 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
   /**
    * The core's `QueryOptions` from `client.query`'s options (milliseconds, camelCase). Only the
    * types are checked here; the limits are the core's (`QueryOptions::resolve`), and its refusal
-   * is renamed to the caller's spelling by `callerOptionError`.
+   * is renamed to the caller's spelling by `callerOptionError`. A number option that is not a
+   * whole number (negative, fractional, not a number) goes to the core as a value above every
+   * limit, so that the core's refusal states the limits; `notWhole` names it, and the query
+   * never starts with it.
    * @param {Record<string, unknown>} options
+   * @returns {{ json: string, notWhole: string[] }}
    */
   function coreQueryOptions(options) {
+    /** @type {string[]} */
+    const notWhole = [];
     /** @param {unknown} value */
     const whole = (value) => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-    /** @param {string} name @param {string} key @param {string} unit */
-    const count = (name, key, unit) => {
-      const value = options[name];
-      if (value === undefined) return {};
-      if (!whole(value)) throw invalidInput(name, `\`${name}\` must be a whole number${unit}`);
-      return { [key]: value };
+    /** @param {string} name @param {unknown} value */
+    const checked = (name, value) => {
+      if (whole(value)) return value;
+      if (!notWhole.includes(name)) notWhole.push(name);
+      // Above every limit, and within every integer type the core reads options as.
+      return 2 ** 31 - 1;
     };
-    const ms = (/** @type {string} */ name, /** @type {string} */ key) => count(name, key, ' of milliseconds');
+    /** @param {string} name @param {string} key */
+    const count = (name, key) => (options[name] === undefined ? {} : { [key]: checked(name, options[name]) });
     const { poll = false, pollIntervalsMs, tokenStore } = options;
     if (typeof poll !== 'boolean') throw invalidInput('poll', '`poll` must be a boolean');
-    if (pollIntervalsMs !== undefined && !(Array.isArray(pollIntervalsMs) && pollIntervalsMs.every(whole))) {
+    if (pollIntervalsMs !== undefined && !Array.isArray(pollIntervalsMs)) {
       throw invalidInput('pollIntervalsMs', '`pollIntervalsMs` must be a list of whole numbers of milliseconds');
     }
     if (tokenStore !== undefined && (tokenStore === null || typeof tokenStore !== 'object' || typeof (/** @type {any} */ (tokenStore).get) !== 'function' || typeof (/** @type {any} */ (tokenStore).put) !== 'function' || typeof (/** @type {any} */ (tokenStore).invalidate) !== 'function')) {
       throw invalidInput('tokenStore', '`tokenStore` must have get, put and invalidate methods');
     }
-    return JSON.stringify({
-      ...ms('timeoutMs', 'timeout_ms'),
-      ...ms('deadlineMs', 'deadline_ms'),
-      ...count('maxAttempts', 'max_attempts', ''),
-      ...ms('notFoundGraceMs', 'not_found_grace_ms'),
+    const json = JSON.stringify({
+      ...count('timeoutMs', 'timeout_ms'),
+      ...count('deadlineMs', 'deadline_ms'),
+      ...count('maxAttempts', 'max_attempts'),
+      ...count('notFoundGraceMs', 'not_found_grace_ms'),
       poll,
-      ...(pollIntervalsMs === undefined ? {} : { poll_intervals_ms: pollIntervalsMs }),
+      ...(pollIntervalsMs === undefined ? {} : { poll_intervals_ms: pollIntervalsMs.map((ms) => checked('pollIntervalsMs', ms)) }),
       token_store: tokenStore !== undefined,
     });
+    return { json, notWhole };
   }
 
   /**
    * The core's refusal of a query option, in the caller's words: `max_attempts` becomes
-   * `maxAttempts` in `field` and in the message (the units are milliseconds on both sides).
+   * `maxAttempts` in `field` and in the message (the units are milliseconds on both sides); for
+   * a value that was no whole number, the message says so as well as the limits.
    * @param {unknown} error
+   * @param {string[]} notWhole
    */
-  function callerOptionError(error) {
+  function callerOptionError(error, notWhole) {
     if (!isPayqueryError(error) || error.field === null || !Object.hasOwn(OPTION_NAMES, error.field)) return error;
     const names = /** @type {Record<string, string>} */ (OPTION_NAMES);
     const name = names[error.field];
     let message = error.message;
     for (const [core, js] of Object.entries(names)) message = message.split(`\`${core}\``).join(`\`${js}\``);
+    if (notWhole.includes(name)) message = message.replace(`\`${name}\` must be from`, `\`${name}\` must be a whole number from`);
     return new PayqueryError({ code: error.code, field: name, message });
   }
 
@@ -1041,7 +1065,7 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
      */
     constructor(/** @type {unknown} */ config, /** @type {unknown} */ options) {
       const json = documentText(config, 'config', 'INVALID_CONFIG');
-      const { baseDir = process.cwd() } = optionsObject(options, 'options');
+      const { baseDir = process.cwd() } = optionsObject(options, 'options', ['baseDir']);
       if (typeof baseDir !== 'string') throw fail('INVALID_CONFIG', 'baseDir', '`baseDir` must be a string');
       /** @param {string} relative */
       const loadFile = (relative) => readConfigFileSync(path.resolve(baseDir, relative));
@@ -1089,20 +1113,20 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
     /** The signed request for an order query. */
     buildQuery(/** @type {unknown} */ query, /** @type {unknown} */ options) {
       const text = documentText(query, 'query', 'INVALID_INPUT');
-      const [timestamp, nonce, random] = requestContext(optionsObject(options, 'options'));
+      const [timestamp, nonce, random] = requestContext(optionsObject(options, 'options', BUILD_OPTIONS));
       return request(call(() => this.#native.buildQuery(text, timestamp, nonce, random)));
     }
 
     /** Phase one of two-phase signing (WeChat Pay): sign `stringToSign` elsewhere, then `finish`. */
     prepareQuery(/** @type {unknown} */ query, /** @type {unknown} */ options) {
       const text = documentText(query, 'query', 'INVALID_INPUT');
-      const [timestamp, nonce, random] = requestContext(optionsObject(options, 'options'));
+      const [timestamp, nonce, random] = requestContext(optionsObject(options, 'options', BUILD_OPTIONS));
       return new PendingRequest(call(() => this.#native.prepareQuery(text, timestamp, nonce, random)));
     }
 
     /** Builds the request with an asynchronous signer (a KMS call): `signer(stringToSign)` → base64. */
     async buildQueryAsync(/** @type {unknown} */ query, /** @type {unknown} */ options) {
-      const { signer, ...rest } = optionsObject(options, 'options');
+      const { signer, ...rest } = optionsObject(options, 'options', [...BUILD_OPTIONS, 'signer']);
       if (typeof signer !== 'function') throw invalidInput('signer', '`signer` must be a function');
       const pending = this.prepareQuery(query, rest);
       return pending.finish(await /** @type {(s: string) => unknown} */ (signer)(pending.stringToSign));
@@ -1110,7 +1134,7 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
 
     /** Verifies and parses the answer to `options.query`; an answer for another order is refused. */
     parseQuery(/** @type {unknown} */ response, /** @type {unknown} */ options) {
-      const { query, now } = optionsObject(options, 'options');
+      const { query, now } = optionsObject(options, 'options', ['query', 'now']);
       const text = documentText(query, 'query', 'INVALID_INPUT');
       const at = now === undefined ? nowSeconds() : int64(now, 'now');
       const [status, joined, count, body] = responseParts(response);
@@ -1126,17 +1150,22 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
      */
     async query(/** @type {unknown} */ query, /** @type {unknown} */ options) {
       const text = documentText(query, 'query', 'INVALID_INPUT');
-      const given = optionsObject(options, 'options');
+      const given = optionsObject(options, 'options', QUERY_OPTIONS);
       const send = given.fetch ?? globalThis.fetch;
       if (typeof send !== 'function') throw invalidInput('fetch', '`fetch` must be a function');
       const { signal, tokenStore } = given;
       if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidInput('signal', '`signal` must be an AbortSignal');
-      const optionsJson = coreQueryOptions(given);
+      const { json: optionsJson, notWhole } = coreQueryOptions(given);
       let flow;
       try {
         flow = call(() => this.#native.startQuery(text, optionsJson, Date.now()));
       } catch (error) {
-        throw callerOptionError(error);
+        throw callerOptionError(error, notWhole);
+      }
+      if (notWhole.length > 0) {
+        // The core took the stand-in value (it has no limit there): refused all the same.
+        flow.free();
+        throw invalidInput(notWhole[0], `\`${notWhole[0]}\` must be a whole number`);
       }
       return drive(flow, { fetch: send, signal, tokenStore });
     }
@@ -1154,7 +1183,7 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
 
     /** A Mini Program access-token request (`kind`: 'stable', recommended, or 'classic'). */
     buildTokenRequest(/** @type {unknown} */ options) {
-      const { kind, forceRefresh = false } = optionsObject(options, 'options');
+      const { kind, forceRefresh = false } = optionsObject(options, 'options', ['kind', 'forceRefresh']);
       if (typeof kind !== 'string') throw invalidInput('kind', "`kind` must be 'stable' or 'classic'");
       if (typeof forceRefresh !== 'boolean') throw invalidInput('forceRefresh', '`forceRefresh` must be a boolean');
       return request(call(() => this.#native.buildTokenRequest(kind, forceRefresh)));
@@ -1162,7 +1191,7 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
 
     /** Parses an access-token answer: `{ accessToken, expiresIn, expiresAt, refreshAt }`. */
     parseTokenResponse(/** @type {unknown} */ response, /** @type {unknown} */ options) {
-      const { now } = optionsObject(options, 'options');
+      const { now } = optionsObject(options, 'options', ['now']);
       const at = now === undefined ? nowSeconds() : int64(now, 'now');
       const [status, joined, count, body] = responseParts(response);
       const text = call(() => this.#native.parseTokenResponse(status, joined, count, body, at));

@@ -315,6 +315,25 @@ test('a *_path key no provider takes is an unknown key, refused before any file 
   assert.match(error.message, /cannot read `wechatpay_public_key_path`.*ENOENT/);
 });
 
+test('an unknown option key is INVALID_INPUT naming it, in every method that takes options', async () => {
+  const client = new Client(configs.fubei);
+  const query = { merchant_order_sn: 'A1' };
+  const response = { status: 200, headers: {}, body: '{}' };
+  for (const [name, call] of [
+    ['new Client', () => new Client(configs.fubei, { basedir: '.' })],
+    ['buildQuery', () => client.buildQuery(query, { timeStamp: 1 })],
+    ['prepareQuery', () => new Client(wechatpay).prepareQuery({ out_trade_no: 'A1' }, { nonse: 'x' })],
+    ['parseQuery', () => client.parseQuery(response, { query, nw: 1 })],
+    ['buildTokenRequest', () => new Client(configs.mini).buildTokenRequest({ kind: 'stable', force_refresh: true })],
+    ['parseTokenResponse', () => new Client(configs.mini).parseTokenResponse(response, { Now: 1 })],
+  ]) {
+    const error = assertCode(call, 'INVALID_INPUT');
+    assert.match(error.message, /^unknown option `\w+`/, `${name}: ${error.message}`);
+  }
+  const error = await client.buildQueryAsync(query, { signer: async () => 'x', singer: 1 }).catch((e) => e);
+  assert.ok(isPayqueryError(error) && error.field === 'singer', `${error}`);
+});
+
 test('a NaN or Infinity in a config is refused, not read as the default', () => {
   for (const value of [NaN, Infinity, -Infinity]) {
     const error = assertCode(() => new Client({ ...wechatpay, max_response_bytes: value }), 'INVALID_CONFIG', 'max_response_bytes');

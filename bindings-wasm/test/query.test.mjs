@@ -158,7 +158,17 @@ test('client.query: an AbortSignal cancels; bad options are INVALID_INPUT', asyn
   for (const [options, field, message] of [
     [{ timeoutMs: 0 }, 'timeoutMs', /`timeoutMs` must be from 1 to 600000 milliseconds/],
     [{ timeoutMs: 600_001 }, 'timeoutMs', /`timeoutMs` must be from 1 to 600000 milliseconds/],
-    [{ timeoutMs: 1.5 }, 'timeoutMs', /`timeoutMs` must be a whole number of milliseconds/],
+    [{ timeoutMs: 1.5 }, 'timeoutMs', /`timeoutMs` must be a whole number from 1 to 600000 milliseconds/],
+    // Negative, or not a number: a whole number, and the limits.
+    [{ timeoutMs: -1 }, 'timeoutMs', /`timeoutMs` must be a whole number from 1 to 600000 milliseconds/],
+    [{ timeoutMs: '5' }, 'timeoutMs', /`timeoutMs` must be a whole number from 1 to 600000 milliseconds/],
+    [{ deadlineMs: -1 }, 'deadlineMs', /`deadlineMs` must be a whole number from 1 to 86400000 milliseconds/],
+    [{ maxAttempts: -1 }, 'maxAttempts', /`maxAttempts` must be a whole number from 1 to 20$/],
+    [{ pollIntervalsMs: [-5] }, 'pollIntervalsMs', /`pollIntervalsMs` must be a whole number from 1 to 86400000 milliseconds/],
+    [{ notFoundGraceMs: -1 }, 'notFoundGraceMs', /`notFoundGraceMs` must be a whole number from/],
+    // A typo is refused, naming the key (and what it may have meant), never ignored.
+    [{ timeoutMS: 5 }, 'timeoutMS', /unknown option `timeoutMS` \(did you mean `timeoutMs`\?\)/],
+    [{ deadline: 5 }, 'deadline', /unknown option `deadline`; the options are `fetch`, `timeoutMs`/],
     [{ poll: 'yes' }, 'poll', /`poll`/],
     [{ pollIntervalsMs: [0] }, 'pollIntervalsMs', /`pollIntervalsMs` must be from 1 to 86400000 milliseconds/],
     [{ pollIntervalsMs: [] }, 'pollIntervalsMs', /`pollIntervalsMs` must hold 1 to 32/],
@@ -168,7 +178,7 @@ test('client.query: an AbortSignal cancels; bad options are INVALID_INPUT', asyn
     [{ deadlineMs: 86_400_001 }, 'deadlineMs', /`deadlineMs` must be from 1 to 86400000 milliseconds/],
     [{ maxAttempts: 0 }, 'maxAttempts', /`maxAttempts` must be from 1 to 20/],
     [{ maxAttempts: 1e9 }, 'maxAttempts', /`maxAttempts` must be from 1 to 20/],
-    [{ maxAttempts: 2.5 }, 'maxAttempts', /`maxAttempts` must be a whole number$/],
+    [{ maxAttempts: 2.5 }, 'maxAttempts', /`maxAttempts` must be a whole number from 1 to 20$/],
     [{ notFoundGraceMs: 86_400_001 }, 'notFoundGraceMs', /`notFoundGraceMs` must be from 1 to 86400000 milliseconds/],
   ]) {
     const e = await rejection(client.query(paid, options));
