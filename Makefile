@@ -315,8 +315,16 @@ dist-maven: dist-tools kotlin-sources build
 	rm -rf $(KOTLIN_DIR)/target/classes $(KOTLIN_DIR)/target/kotlin-ic $(KOTLIN_DIR)/target/maven-status
 	cd $(KOTLIN_DIR) && mvn -B -ntp -Dmaven.repo.local=$(MVN_REPO) -Pdist -Dpayquery.natives=$(NATIVES) \
 		-Dmaven.test.skip=true -DaltDeploymentRepository=dist::file://$(DIST)/maven deploy
+	@# The published pom is the consumer's (flattened): no build, test dependencies or native dir.
+	@! grep -E '<build>|<profiles>|junit|ktlint|payquery.native.dir|kotlin-compiler' \
+		$(DIST)/maven/dev/payquery/payquery-kotlin/$(VERSION)/payquery-kotlin-$(VERSION).pom || \
+		(echo "the published pom is the build pom"; exit 1)
 	rm -rf $(MVN_REPO)/dev/payquery
-	cd tests/maven-consumer && mvn -B -ntp -Dmaven.repo.local=$(MVN_REPO) -Dpayquery.dist=$(DIST)/maven \
+	@# A Kotlin project on the oldest Kotlin payquery supports (README) and on today's; a Java
+	@# project whose dependency management pins kotlin-stdlib 1.9.25, as Spring Boot 3 does.
+	for kotlin in 1.9.25 2.4.21; do (cd tests/maven-consumer && rm -rf target && mvn -B -ntp -Dmaven.repo.local=$(MVN_REPO) \
+		-Dkotlin.version=$$kotlin -Dpayquery.dist=$(DIST)/maven -Dpayquery.bin=$(CURDIR)/$(PAYQUERY) test) || exit 1; done
+	cd tests/java-consumer && mvn -B -ntp -Dmaven.repo.local=$(MVN_REPO) -Dpayquery.dist=$(DIST)/maven \
 		-Dpayquery.bin=$(CURDIR)/$(PAYQUERY) test
 
 # What a Linux Swift user installs beside the package: the release static library (glibc >=

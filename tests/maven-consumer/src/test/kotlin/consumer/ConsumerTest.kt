@@ -1,5 +1,6 @@
 package consumer
 
+import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
@@ -7,6 +8,7 @@ import org.junit.jupiter.api.Test
 import payquery.Client
 import payquery.OrderStatus
 import payquery.fromConfigFile
+import payquery.query
 import payquery.queryBlocking
 import payquery.queryFromJson
 import java.io.File
@@ -32,6 +34,8 @@ class ConsumerTest {
                 val query = client.queryFromJson(File(configs, "$provider.query.json").readText())
                 val result = client.queryBlocking(query, timeout = Duration.ofSeconds(10))
                 assertEquals(OrderStatus.PAID, result.order.status, provider)
+                // The suspend API, compiled by this project's Kotlin (the oldest supported, too).
+                assertEquals(OrderStatus.PAID, runBlocking { client.query(query) }.order.status, provider)
             }
         } finally {
             sandbox.destroy()
