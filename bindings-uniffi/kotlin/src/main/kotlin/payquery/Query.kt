@@ -14,6 +14,8 @@ import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeoutOrNull
 import java.io.ByteArrayOutputStream
 import java.io.IOException
+import java.io.PrintWriter
+import java.io.StringWriter
 import java.net.ConnectException
 import java.net.URI
 import java.net.UnknownHostException
@@ -25,6 +27,8 @@ import java.net.http.HttpTimeoutException
 import java.nio.ByteBuffer
 import java.security.SecureRandom
 import java.time.Instant
+import java.util.Collections
+import java.util.IdentityHashMap
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.CompletionStage
 import java.util.concurrent.Flow
@@ -159,9 +163,11 @@ private suspend fun drive(flow: QueryFlow, tokenStore: TokenStore?, send: Sender
                 val answer =
                     try {
                         send(step.request, step.timeoutMs, step.maxBodyBytes)
-                    } catch (e: CancellationException) {
-                        throw e
-                    } catch (e: Exception) {
+                    } catch (e: IOException) {
+                        // Only a transport failure is a NETWORK_ERROR, retried by the policy. Anything
+                        // else (a bug in a custom HttpClient: IllegalArgumentException,
+                        // NullPointerException; an interrupt; a cancellation) propagates as it is,
+                        // at once, never retried.
                         cause = e
                         null.also { flow.receiveFailure(transportKind(e), e.toString(), nowMs()) }
                     }
@@ -183,22 +189,41 @@ private suspend fun drive(flow: QueryFlow, tokenStore: TokenStore?, send: Sender
     }
 }
 
-/** The HTTP client's error, unless its message quotes a credential: then a redacted copy. */
+/**
+ * The HTTP client's error as the NetworkException's cause: itself when nothing it prints
+ * (`printStackTrace`: its message, its causes, their suppressed errors) quotes a credential this
+ * flow sent; otherwise a copy of the whole chain, each link an IOException saying the original's
+ * class and redacted message, with the original's stack trace.
+ */
 private fun redacted(flow: QueryFlow, error: Throwable): Throwable {
-    val text = error.toString()
-    val shown = flow.redact(text)
-    return if (shown == text) error else IOException(shown)
+    val printed = StringWriter().also { error.printStackTrace(PrintWriter(it)) }.toString()
+    return if (flow.redact(printed) == printed) error else redactedCopy(flow, error, Collections.newSetFromMap(IdentityHashMap()))
+}
+
+private fun redactedCopy(flow: QueryFlow, error: Throwable, seen: MutableSet<Throwable>): Throwable {
+    seen.add(error)
+    val copy = IOException(flow.redact(error.toString()))
+    copy.stackTrace = error.stackTrace
+    error.cause?.takeIf { it !in seen }?.let { copy.initCause(redactedCopy(flow, it, seen)) }
+    error.suppressed.filter { it !in seen }.forEach { copy.addSuppressed(redactedCopy(flow, it, seen)) }
+    return copy
 }
 
 private class Timeout : IOException("timed out")
 
-/** [request] as java.net.http sends it, the head of its answer due within [timeoutMs]. */
-private fun javaRequest(request: HttpRequest, timeoutMs: Long): java.net.http.HttpRequest {
+/**
+ * [request] as java.net.http sends it, the head of its answer due within [timeoutMs]. A request
+ * java.net.http refuses (a URL or header it does not allow) is a transport failure: an
+ * IOException, as it always was, not a programming error.
+ */
+private fun javaRequest(request: HttpRequest, timeoutMs: Long): java.net.http.HttpRequest = try {
     val builder = java.net.http.HttpRequest.newBuilder(URI.create(request.url))
     builder.timeout(java.time.Duration.ofMillis(timeoutMs))
     builder.method(request.method, request.body?.let(BodyPublishers::ofByteArray) ?: BodyPublishers.noBody())
     request.headers.forEach { builder.header(it.name, it.value) }
-    return builder.build()
+    builder.build()
+} catch (e: IllegalArgumentException) {
+    throw IOException("java.net.http cannot send this request: ${e.message}", e)
 }
 
 /** At most [maxBody] + 1 bytes of a body: enough for the core to refuse it as too large. */
