@@ -231,18 +231,23 @@ class _DeadlineReader(io.RawIOBase):
             self._sock.settimeout(left)
         data: bytes = self._inner.read1(len(buffer))
         buffer[: len(data)] = data
+        if not data:
+            self.restore()
         return len(data)
 
     def restore(self) -> None:
-        """The socket's own timeout back (a pooled connection is reused by other requests)."""
-        if self._sock is not None:
+        """The socket's own timeout back, once: at the end of the body or when the response
+        closes, before a pool takes the connection back for other requests."""
+        sock, self._sock = self._sock, None
+        if sock is not None:
             try:
-                self._sock.settimeout(self._restore)
+                sock.settimeout(self._restore)
             except OSError:  # already closed
                 pass
 
     def close(self) -> None:
         try:
+            self.restore()
             self._inner.close()
         finally:
             super().close()
