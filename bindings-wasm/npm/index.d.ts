@@ -83,9 +83,9 @@ export type Int64Input = bigint | number;
 
 export interface BuildOptions {
   /** Unix seconds to sign with (default: now). */
-  timestamp?: Int64Input;
+  timestamp?: Int64Input | undefined;
   /** 1–32 ASCII letters and digits (default: 32 from the OS CSPRNG). */
-  nonce?: string;
+  nonce?: string | undefined;
 }
 
 /** A WeChat Pay request waiting for its signature (keys in a KMS or HSM). */
@@ -158,34 +158,34 @@ export interface TokenStore {
   lock?(key: string, ttlMs: number): Promise<boolean> | boolean;
 }
 
-/** How `client.query` runs; every member is optional. */
+/** How `client.query` runs; every member is optional (`undefined` stands for not given). */
 export interface QueryOptions {
   /**
    * Sends the requests (default: the global `fetch`). Its signal is honoured either way: a
    * fetch that ignores it is abandoned at the timeout, the deadline or the caller's abort.
    */
-  fetch?: FetchFunction;
+  fetch?: FetchFunction | undefined;
   /** Per-request timeout in milliseconds (default 10 000). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** The whole query's deadline in milliseconds (default 30 000; with `poll` 600 000). */
-  deadlineMs?: number;
+  deadlineMs?: number | undefined;
   /** At most this many requests per query (per poll with `poll`; default 4). */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** Query again until the status is final; at the deadline the result has `settled: false`. */
-  poll?: boolean;
+  poll?: boolean | undefined;
   /** Waits between polls in milliseconds, the last repeated (default 5 s, 10 s, 20 s, 30 s, 60 s). */
-  pollIntervalsMs?: number[];
+  pollIntervalsMs?: number[] | undefined;
   /** With `poll`: how long `ORDER_NOT_FOUND` is polled again (default 30 000). */
-  notFoundGraceMs?: number;
+  notFoundGraceMs?: number | undefined;
   /** Shares Mini Program tokens between processes (default: this client only, in memory). */
-  tokenStore?: TokenStore;
+  tokenStore?: TokenStore | undefined;
   /** Cancels the query (the promise rejects with the signal's reason). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export interface ClientOptions {
   /** What `*_path` keys are relative to (default: the working directory). */
-  baseDir?: string;
+  baseDir?: string | undefined;
 }
 
 /**
@@ -216,11 +216,11 @@ export declare class Client<P extends ProviderId = ProviderId> {
     options: BuildOptions & { signer: (stringToSign: string) => Promise<string> | string },
   ): Promise<HttpRequest>;
   /** Verifies and parses the answer to `query`; an answer for another order is refused. */
-  parseQuery(response: ResponseInput, options: { query: OrderQuery<P> | QueryJson; now?: Int64Input }): QueryResult<P>;
+  parseQuery(response: ResponseInput, options: { query: OrderQuery<P> | QueryJson; now?: Int64Input | undefined }): QueryResult<P>;
   /** The same request for the provider's backup host, or null. */
   failoverRequest(request: HttpRequest): HttpRequest | null;
   /** A Mini Program access-token request. */
-  buildTokenRequest(options: { kind: TokenKind; forceRefresh?: boolean }): HttpRequest;
+  buildTokenRequest(options: { kind: TokenKind; forceRefresh?: boolean | undefined }): HttpRequest;
   /** Parses an access-token answer; `JSON.stringify` and `util.inspect` of it hide the token. */
-  parseTokenResponse(response: ResponseInput, options?: { now?: Int64Input }): AccessToken;
+  parseTokenResponse(response: ResponseInput, options?: { now?: Int64Input | undefined }): AccessToken;
 }

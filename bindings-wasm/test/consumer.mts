@@ -33,3 +33,16 @@ export function tokens(mini: Client, res: { status: number; body: string }): big
   const logged: string = JSON.stringify(request.toJSON());
   return logged.length > 0 ? token.refreshAt : token.expiresAt;
 }
+
+// The default export, as `import payquery from 'payquery'` reads it (index.mjs has one).
+import payquery from 'payquery';
+import type { BuildOptions, QueryOptions } from 'payquery';
+
+export const viaDefault: typeof Client = payquery.Client;
+export const codes: readonly string[] = payquery.ERROR_CODES;
+
+// Options passed on from optional parameters (`undefined` where not given), as the runtime
+// accepts them: each member is `?: T | undefined` (exactOptionalPropertyTypes).
+export function passedOn(timeoutMs?: number, signal?: AbortSignal, poll?: boolean, timestamp?: bigint): [QueryOptions, BuildOptions] {
+  return [{ timeoutMs, deadlineMs: undefined, maxAttempts: undefined, poll, pollIntervalsMs: undefined, notFoundGraceMs: undefined, tokenStore: undefined, fetch: undefined, signal }, { timestamp, nonce: undefined }];
+}

@@ -25,8 +25,22 @@ for (const file of ['LICENSE-MIT', 'LICENSE-APACHE']) {
 }
 // The package README (the repository README's Node section, the query's policy, errors,
 // configs, the sandbox) is written by tools/package_readme.py, which make npm runs next.
-// The same declarations for `import` (TypeScript reads .d.mts as ESM).
-copyFileSync(join(source, 'index.d.ts'), join(target, 'index.d.mts'));
+// The same declarations for `import` (TypeScript reads .d.mts as ESM), and the default export
+// index.mjs has (`import payquery from 'payquery'`): every named export, in one object.
+const defaultExport = `
+/** The ES module entry's default export (\`import payquery from 'payquery'\`): the named exports, in one object. */
+declare const payquery: {
+  Client: typeof Client;
+  HttpRequest: typeof HttpRequest;
+  PendingRequest: typeof PendingRequest;
+  PayqueryError: typeof PayqueryError;
+  isPayqueryError: typeof isPayqueryError;
+  queryFromJson: typeof queryFromJson;
+  ERROR_CODES: typeof ERROR_CODES;
+};
+export default payquery;
+`;
+writeFileSync(join(target, 'index.d.mts'), readFileSync(join(source, 'index.d.ts'), 'utf8') + defaultExport);
 const manifest = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8'));
 manifest.version = version;
 writeFileSync(join(target, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
