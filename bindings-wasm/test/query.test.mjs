@@ -224,7 +224,9 @@ test('client.query: a fetch that drops init.signal still stops at the timeout, t
   const bare = new AbortController();
   const pendingBare = client.query(paid, { fetch: hanging, signal: bare.signal, timeoutMs: 60_000, deadlineMs: 120_000 });
   setTimeout(() => bare.abort(), 100);
-  await assert.rejects(pendingBare, (err) => err.name === 'AbortError');
+  // The platform's convention (fetch does the same), as the README says: the signal's reason,
+  // not a PayqueryError.
+  await assert.rejects(pendingBare, (err) => err.name === 'AbortError' && err instanceof DOMException && !isPayqueryError(err));
 });
 
 /** Every credential in a request as sent: Authorization and AppSecret headers, URL tokens. */
