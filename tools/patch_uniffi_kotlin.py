@@ -1,4 +1,4 @@
-"""Rewrites six places of UniFFI's generated Kotlin (payquery.kt) that payquery's contract needs.
+"""Rewrites seven places of UniFFI's generated Kotlin (payquery.kt) that payquery's contract needs.
 
 First, a malformed string becomes a PayqueryException.
 
@@ -205,6 +205,33 @@ DISPLAY_PATCHED = """    // payquery (tools/patch_uniffi_kotlin.py): toString() 
     callWithHandle {"""
 
 
+# Seventh: a config record printed its base URL whole, a password in its user info
+# (`https://user:pass@host`) included (the core refuses such a URL only when the Client is made).
+# Each provider config (`data class …Config`) and BackupHost.Url gets a toString() in the data
+# class's format whose URLs' user info prints as [redacted] (payquery.redactUserinfo, Secret.kt).
+BACKUP_URL_ORIGINAL = """        val `url`: kotlin.String) : BackupHost()
+        
+    {"""
+BACKUP_URL_PATCHED = """        val `url`: kotlin.String) : BackupHost()
+        
+    {
+        // payquery (tools/patch_uniffi_kotlin.py): a URL's user info prints as [redacted].
+        override fun toString(): String = "Url(url=${payquery.redactUserinfo(`url`)})"
+"""
+CONFIG_RECORD = re.compile(r"^data class (\w+Config) \(\n(.*?)^\)\{\n", re.M | re.S)
+
+
+def config_to_string(match: re.Match[str]) -> str:
+    name, body = match.group(1), match.group(2)
+    fields = re.findall(r"^    val `(\w+)`", body, re.M)
+    shown = ", ".join(f"{field}=${{`{field}`}}" for field in fields)
+    return (
+        match.group(0)
+        + "    // payquery (tools/patch_uniffi_kotlin.py): a URL's user info prints as [redacted].\n"
+        + f'    override fun toString(): String = payquery.redactUserinfo("{name}({shown})")\n'
+    )
+
+
 def main() -> int:
     path = Path(sys.argv[1])
     text = path.read_text(encoding="utf-8")
@@ -217,6 +244,7 @@ def main() -> int:
         ("RustBuffer.ByValue", BYVALUE_ORIGINAL, BYVALUE_PATCHED, True),
         ("callWithHandle's closed-object error", CLOSED_ORIGINAL, CLOSED_PATCHED, False),
         ("an object's Display toString", DISPLAY_ORIGINAL, DISPLAY_PATCHED, False),
+        ("BackupHost.Url", BACKUP_URL_ORIGINAL, BACKUP_URL_PATCHED, True),
     ]
     for what, original, patched, once in rewrites:
         found = text.count(original)
@@ -235,6 +263,10 @@ def main() -> int:
     text, cases = re.subn(r"^(\s+)object (\w+) : (\w+)\(\)$", r"\1data object \2 : \3()", text, flags=re.M)
     if cases < 1:
         print(f"{path}: no field-less sealed-class case found; update this script")
+        return 1
+    text, configs = CONFIG_RECORD.subn(config_to_string, text)
+    if configs < 4:
+        print(f"{path}: found {configs} provider config records, not every one; update this script")
         return 1
     path.write_text(text, encoding="utf-8")
     return 0

@@ -75,6 +75,11 @@ fun Client.Companion.fromConfigFile(path: String): Client {
  */
 private fun readConfigFile(file: File, field: String): String {
     val limit = maxDocumentBytes().toInt()
+    // A FIFO, a device or a directory is refused before it is opened: opening a FIFO blocks until
+    // a writer comes, and reading a device may never end.
+    if (file.exists() && !java.nio.file.Files.isRegularFile(file.toPath())) {
+        throw invalidConfig(field, "cannot read ${file.path}: it is not a regular file")
+    }
     val bytes =
         try {
             file.inputStream().use { it.readNBytes(limit + 1) }

@@ -12,3 +12,11 @@ class Secret(val text: String) {
 
     override fun hashCode(): Int = text.hashCode()
 }
+
+private val userinfo = Regex("""([A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s]*@""")
+
+/**
+ * [text] with the user info of every URL in it (`https://user:pass@host`) as `[redacted]`: how
+ * a config's toString() prints (tools/patch_uniffi_kotlin.py), as a password may sit there.
+ */
+internal fun redactUserinfo(text: String): String = text.replace(userinfo, "$1[redacted]@")

@@ -1,9 +1,11 @@
 package payquery
 
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
+import java.io.File
 
 /** A new user's defects (issue 27), Kotlin and Java callers: each test failed before its fix. */
 class Issue27Test {
@@ -54,5 +56,41 @@ class Issue27Test {
         val i = assertThrows<PayqueryException.InvalidInput> { client.queryBlocking(query, notFoundGrace = java.time.Duration.ofMillis(-1)) }
         assertEquals("notFoundGrace", i.field)
         assertTrue(maxDocumentBytes() > 0)
+    }
+
+    @Test
+    fun `a config prints the user info of its URLs as redacted`() {
+        val config =
+            Config.Fubei(
+                FubeiConfig(
+                    appId = "1",
+                    appSecret = Secret("s"),
+                    baseUrl = "https://user:hunter2@example.com/x",
+                    backupBaseUrl = BackupHost.Url("http://u:p4ss@word@backup.example"),
+                ),
+            )
+        val printed = config.toString()
+        assertFalse("hunter2" in printed || "p4ss" in printed || "word@" in printed, printed)
+        assertTrue("FubeiConfig(appId=1, appSecret=[redacted], baseUrl=https://[redacted]@example.com/x, " in printed, printed)
+        assertTrue("backupBaseUrl=Url(url=http://[redacted]@backup.example)" in printed, printed)
+        val vending = DingshangConfig(baseUrl = "https://a:b-secret@v.example", appid = "ds1", appSecret = Secret("S1"), signKey = Secret("S2"))
+        assertFalse("b-secret" in vending.toString(), vending.toString())
+        // Equality is still the data class's.
+        assertEquals(config, Config.Fubei(config.config.copy()))
+    }
+
+    @Test
+    fun `a config path naming a FIFO or a directory is INVALID_CONFIG naming the key, not a hang`() {
+        val dir = java.nio.file.Files.createTempDirectory("payquery-fifo").toFile()
+        val fifo = File(dir, "secret.fifo")
+        assertEquals(0, ProcessBuilder("mkfifo", fifo.path).inheritIO().start().waitFor())
+        val e =
+            assertThrows<PayqueryException.InvalidConfig> {
+                configFromJson("""{"provider":"fubei","app_id":"1","app_secret_path":"secret.fifo"}""", dir.path)
+            }
+        assertEquals("app_secret_path", e.field)
+        assertTrue("not a regular file" in e.reason, e.reason)
+        assertEquals("path", assertThrows<PayqueryException.InvalidConfig> { Client.fromConfigFile(fifo.path) }.field)
+        assertEquals("path", assertThrows<PayqueryException.InvalidConfig> { Client.fromConfigFile(dir.path) }.field)
     }
 }
