@@ -159,4 +159,35 @@ class SenderTest {
         assertThrows<PayqueryException.NetworkException> { client.queryBlocking(q, http = refused) }
         assertTrue(refused.calls.get() > 1, "${refused.calls.get()}")
     }
+
+    @Test
+    fun `a token store that throws is a store attempt naming the error's class, and the query still succeeds`() {
+        val store =
+            object : TokenStore {
+                override suspend fun get(key: String): String? = throw ConnectException("redis down, key $key")
+
+                override suspend fun put(key: String, value: String, ttlMs: Long) = throw IllegalStateException("cannot store $value")
+
+                override suspend fun invalidate(key: String, value: String) = throw IOException("cannot delete $value")
+
+                override suspend fun lock(key: String, ttlMs: Long): Boolean = throw java.net.SocketTimeoutException("lock $key")
+            }
+        for (blocking in listOf(true, false)) {
+            // A sandbox of its own each time (a fetched token is held per process and base URL),
+            // and the config without a token: the flow fetches one, through the store.
+            Sandbox().use { own ->
+                val client = Client.fromConfigFile(own.configPath("wechat_mini_charge.no_token"))
+                val q = client.queryFromJson(own.read("wechat_mini_charge.query.json").toString())
+                val result = if (blocking) client.queryBlocking(q, tokenStore = store) else runBlocking { client.query(q, tokenStore = store) }
+                assertTrue(result.attempts.any { it.purpose == AttemptPurpose.QUERY && it.error == null }, "${result.attempts}")
+                val stores = result.attempts.filter { it.purpose == AttemptPurpose.STORE }
+                assertTrue(stores.isNotEmpty() && stores.all { it.host == HostRole.TOKEN_STORE }, "${result.attempts}")
+                val kinds = stores.map { it.storeError }.toSet()
+                assertTrue("ConnectException" in kinds, "$kinds")
+                assertTrue(kinds.all { it in setOf("ConnectException", "IllegalStateException", "SocketTimeoutException") }, "$kinds")
+                // The class name, never the message (which may quote a key or a token).
+                assertFalse(stores.any { "redis" in it.toString() || "cannot" in it.toString() }, "$stores")
+            }
+        }
+    }
 }
