@@ -93,4 +93,16 @@ class Issue27Test {
         assertEquals("path", assertThrows<PayqueryException.InvalidConfig> { Client.fromConfigFile(fifo.path) }.field)
         assertEquals("path", assertThrows<PayqueryException.InvalidConfig> { Client.fromConfigFile(dir.path) }.field)
     }
+
+    @Test
+    fun `configFromJson refuses a bad base_url before a Client is made, without echoing a password`() {
+        for (url in listOf("ftp://x.example", "https://user:hunter2@x.example", "http://[::1", "http://127.0.0.1:0")) {
+            val e =
+                assertThrows<PayqueryException.InvalidConfig> {
+                    configFromJson("""{"provider":"fubei","app_id":"1","app_secret":"s","base_url":"$url"}""")
+                }
+            assertEquals("base_url", e.field, url)
+            assertFalse("hunter2" in e.toString() || "hunter2" in e.reason, e.toString())
+        }
+    }
 }
