@@ -9,20 +9,7 @@ import XCTest
 /// `client.query` — the one-call query — against the sandbox over real HTTP (URLSession):
 /// every provider through every policy row the sandbox can show, the same scenarios as the
 /// Kotlin, Node and Python suites (QUERY-FLOW.md). Faults are chosen by order id.
-final class QueryTests: XCTestCase {
-    nonisolated(unsafe) static var sandbox: Sandbox!
-
-    override class func setUp() {
-        super.setUp()
-        sandbox = try! Sandbox()
-    }
-
-    override class func tearDown() {
-        sandbox.stop()
-        super.tearDown()
-    }
-
-    var sandbox: Sandbox { Self.sandbox }
+final class QueryTests: SandboxTestCase {
 
     private static func scenarios(_ name: String, _ sandbox: Sandbox) async throws {
         let client = try sandbox.client("\(name).json")

@@ -134,6 +134,24 @@ final class Box<T>: @unchecked Sendable {
     }
 }
 
+/// A test class with a sandbox of its own, started before its first test and stopped after its
+/// last (settling orders count per sandbox).
+class SandboxTestCase: XCTestCase {
+    nonisolated(unsafe) private static var sandboxes: [ObjectIdentifier: Sandbox] = [:]
+
+    override class func setUp() {
+        super.setUp()
+        sandboxes[ObjectIdentifier(self)] = try! Sandbox()
+    }
+
+    override class func tearDown() {
+        sandboxes.removeValue(forKey: ObjectIdentifier(self))?.stop()
+        super.tearDown()
+    }
+
+    var sandbox: Sandbox { Self.sandboxes[ObjectIdentifier(Self.self)]! }
+}
+
 /// `payquery sandbox` on 127.0.0.1, with the configs it writes; stopped by `stop()`.
 final class Sandbox: @unchecked Sendable {
     let configs: URL
