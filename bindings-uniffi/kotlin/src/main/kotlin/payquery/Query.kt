@@ -8,6 +8,10 @@ package payquery
 // (one shared HttpClient by default), delay(), the token store.
 
 import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.async
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.future.await
 import kotlinx.coroutines.runBlocking
@@ -176,7 +180,7 @@ private suspend fun drive(flow: QueryFlow, tokenStore: TokenStore?, send: Sender
 
             is QueryStep.Sleep -> delay((step.untilMs - nowMs()).coerceAtLeast(0))
 
-            is QueryStep.Store -> flow.storeReply(storeReply(tokenStore, step.request), nowMs())
+            is QueryStep.Store -> flow.storeReply(storeReply(tokenStore, step.request, step.timeoutMs), nowMs())
 
             QueryStep.Done ->
                 return try {
@@ -327,16 +331,30 @@ private fun transportKind(error: Throwable): TransportFailure {
     return if (error is IOException) TransportFailure.RESET else TransportFailure.OTHER
 }
 
-private suspend fun storeReply(store: TokenStore?, request: TokenStoreRequest): TokenStoreReply {
+/** Where token-store calls run, detached from the query (see [storeReply]). */
+private val storeCalls = CoroutineScope(SupervisorJob() + Dispatchers.IO)
+
+/**
+ * The store's answer within [timeoutMs] (the request timeout, capped by the deadline). The call
+ * runs detached, so a store that hangs (Redis down, a blocking client retrying its connection)
+ * is abandoned after the timeout, even one that blocks its thread: a failed operation (kind
+ * `Timeout`), never a query held past its deadline.
+ */
+private suspend fun storeReply(store: TokenStore?, request: TokenStoreRequest, timeoutMs: Long): TokenStoreReply {
     if (store == null) return TokenStoreReply.Failed("NoTokenStore")
-    return try {
-        when (request) {
-            is TokenStoreRequest.Load -> TokenStoreReply.Loaded(store.get(request.key)?.let(::Secret))
-            is TokenStoreRequest.Lock -> TokenStoreReply.Locked(store.lock(request.key, request.ttlMs))
-            is TokenStoreRequest.Save -> TokenStoreReply.Done.also { store.put(request.key, request.value.text, request.ttlMs) }
-            is TokenStoreRequest.Invalidate -> TokenStoreReply.Done.also { store.invalidate(request.key, request.value.text) }
+    val call =
+        storeCalls.async {
+            when (request) {
+                is TokenStoreRequest.Load -> TokenStoreReply.Loaded(store.get(request.key)?.let(::Secret))
+                is TokenStoreRequest.Lock -> TokenStoreReply.Locked(store.lock(request.key, request.ttlMs))
+                is TokenStoreRequest.Save -> TokenStoreReply.Done.also { store.put(request.key, request.value.text, request.ttlMs) }
+                is TokenStoreRequest.Invalidate -> TokenStoreReply.Done.also { store.invalidate(request.key, request.value.text) }
+            }
         }
+    return try {
+        withTimeoutOrNull(timeoutMs.coerceAtLeast(1)) { call.await() } ?: TokenStoreReply.Failed("Timeout").also { call.cancel() }
     } catch (e: CancellationException) {
+        call.cancel()
         throw e
     } catch (e: Exception) {
         // A failing store costs its sharing, never the query; the core records a `store` attempt

@@ -169,6 +169,45 @@ class QueryTest {
     }
 
     @Test
+    @Timeout(120) // a hang guard, not a measurement: without the store step's timeout this never returns
+    fun `a hanging token store is a timed-out store attempt, never a query past its deadline`() = runBlocking {
+        val query = Query.WechatMiniCharge(MiniChargeQuery.Order(orderId = "DD_PAID_001"))
+        // One that suspends forever, and one that blocks its thread (a blocking Redis client).
+        val suspending = object : TokenStore {
+            override suspend fun get(key: String): String? = delay(Long.MAX_VALUE).let { null }
+
+            override suspend fun put(key: String, value: String, ttlMs: Long) = delay(Long.MAX_VALUE)
+
+            override suspend fun invalidate(key: String, value: String) = delay(Long.MAX_VALUE)
+
+            override suspend fun lock(key: String, ttlMs: Long): Boolean = delay(Long.MAX_VALUE).let { true }
+        }
+        val release = java.util.concurrent.CountDownLatch(1)
+        val blocking = object : TokenStore {
+            override suspend fun get(key: String): String? = release.await().let { null }
+
+            override suspend fun put(key: String, value: String, ttlMs: Long) = release.await()
+
+            override suspend fun invalidate(key: String, value: String) = release.await()
+
+            override suspend fun lock(key: String, ttlMs: Long): Boolean = release.await().let { true }
+        }
+        try {
+            for (store in listOf(suspending, blocking)) {
+                val result = client("wechat_mini_charge.no_token.json").query(query, timeout = 300.milliseconds, deadline = 20.seconds, tokenStore = store)
+                assertEquals(OrderStatus.PAID, result.order.status)
+                assertEquals(
+                    listOf(AttemptPurpose.STORE, AttemptPurpose.STORE, AttemptPurpose.TOKEN, AttemptPurpose.STORE, AttemptPurpose.QUERY),
+                    result.attempts.map { it.purpose },
+                )
+                assertEquals(listOf("Timeout", "Timeout", "Timeout"), result.attempts.filter { it.purpose == AttemptPurpose.STORE }.map { it.storeError })
+            }
+        } finally {
+            release.countDown()
+        }
+    }
+
+    @Test
     @Timeout(120) // a hang guard, not a measurement: without a body deadline this never returns
     fun `an answer whose body stops arriving is a timeout, in both drivers`() {
         ServerSocket(0, 50, InetAddress.getLoopbackAddress()).use { server ->
