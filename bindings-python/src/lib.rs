@@ -453,19 +453,37 @@ impl NativeQueryFlow {
                 max_body_bytes,
             } => ("send", timeout_ms, max_body_bytes, request_out(py, request)).into_pyobject(py),
             Step::Sleep { until_ms } => ("sleep", until_ms).into_pyobject(py),
-            Step::Store { request, .. } => match request {
-                StoreRequest::Load { key } => {
-                    ("store", "load", key, None::<String>, None::<u64>).into_pyobject(py)
-                }
-                StoreRequest::Lock { key, ttl_ms } => {
-                    ("store", "lock", key, None::<String>, Some(ttl_ms)).into_pyobject(py)
-                }
+            // `timeout_ms`: how long the driver waits for the store before it replies
+            // `failed` with the kind `Timeout`.
+            Step::Store {
+                request,
+                timeout_ms,
+            } => match request {
+                StoreRequest::Load { key } => (
+                    "store",
+                    "load",
+                    key,
+                    None::<String>,
+                    None::<u64>,
+                    timeout_ms,
+                )
+                    .into_pyobject(py),
+                StoreRequest::Lock { key, ttl_ms } => (
+                    "store",
+                    "lock",
+                    key,
+                    None::<String>,
+                    Some(ttl_ms),
+                    timeout_ms,
+                )
+                    .into_pyobject(py),
                 StoreRequest::Save { key, value, ttl_ms } => (
                     "store",
                     "save",
                     key,
                     Some(value.expose().to_owned()),
                     Some(ttl_ms),
+                    timeout_ms,
                 )
                     .into_pyobject(py),
                 StoreRequest::Invalidate { key, value } => (
@@ -474,6 +492,7 @@ impl NativeQueryFlow {
                     key,
                     Some(value.expose().to_owned()),
                     None::<u64>,
+                    timeout_ms,
                 )
                     .into_pyobject(py),
             },

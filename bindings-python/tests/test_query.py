@@ -237,6 +237,69 @@ def test_a_failing_token_store_is_an_attempt_naming_its_error_kind_and_the_query
         assert "store-password" not in repr(result.attempts) and "refused" not in repr(result.attempts)
 
 
+class HangingStore:
+    """A token store whose every call blocks (a Redis client retrying its connection) until
+    released at the end of the test."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def get(self, key: str) -> str | None:
+        self.release.wait(60)
+        return None
+
+    def put(self, key: str, value: str, ttl_ms: int) -> None:
+        self.release.wait(60)
+
+    def invalidate(self, key: str, value: str) -> None:
+        self.release.wait(60)
+
+    def lock(self, key: str, ttl_ms: int) -> bool:
+        self.release.wait(60)
+        return True
+
+
+class AsyncHangingStore:
+    """The same for asyncio: every coroutine waits forever."""
+
+    async def get(self, key: str) -> str | None:
+        await asyncio.sleep(3600)
+        return None
+
+    async def put(self, key: str, value: str, ttl_ms: int) -> None:
+        await asyncio.sleep(3600)
+
+    async def invalidate(self, key: str, value: str) -> None:
+        await asyncio.sleep(3600)
+
+    async def lock(self, key: str, ttl_ms: int) -> bool:
+        await asyncio.sleep(3600)
+        return True
+
+
+def test_a_hanging_token_store_is_a_timed_out_store_attempt_not_a_query_past_its_deadline(sandbox: Sandbox) -> None:
+    """Every store call is bounded by its step's timeout: the query fetches its own token and
+    succeeds, each store operation an attempt with store_error "Timeout" (sync and async)."""
+    query = sandbox.read("wechat_mini_charge.query.json")
+    config = sandbox.configs / "wechat_mini_charge.no_token.json"
+    hanging = HangingStore()
+    try:
+        results = [
+            payquery.Client.from_config_file(config).query(query, token_store=hanging, timeout=0.3, deadline=20),
+            asyncio.run(
+                payquery.Client.from_config_file(config).query_async(
+                    query, token_store=AsyncHangingStore(), timeout=0.3, deadline=20
+                )
+            ),
+        ]
+    finally:
+        hanging.release.set()
+    for result in results:
+        assert result.order.status == "PAID"
+        assert [a.purpose for a in result.attempts] == ["store", "store", "token", "store", "query"]
+        assert [a.store_error for a in result.attempts if a.purpose == "store"] == ["Timeout"] * 3
+
+
 class AsyncMemoryStore:
     """A token store for asyncio: every method a coroutine."""
 

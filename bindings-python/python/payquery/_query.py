@@ -520,6 +520,37 @@ def _store_call(store: Any, op: str, key: str, value: Optional[str], ttl_ms: Opt
     return store.invalidate(key, value)
 
 
+class _StoreTimeout(Exception):
+    """A sync store call that did not return within its step's timeout."""
+
+
+def _within(timeout_s: float, call: Callable[..., Any], *args: Any) -> Any:
+    """Runs a sync token-store call within ``timeout_s`` (the step's timeout: the request
+    timeout, capped by the deadline). A call that hangs (Redis down, a client retrying its
+    connection) is abandoned to a daemon thread, which ends on its own, and the operation fails
+    as ``Timeout``: the query goes on and never outlives its deadline."""
+    import threading
+
+    outcome: list[tuple[bool, Any]] = []
+    finished = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append((True, call(*args)))
+        except BaseException as e:  # noqa: BLE001 - handed to the caller's thread as it is
+            outcome.append((False, e))
+        finally:
+            finished.set()
+
+    threading.Thread(target=run, name="payquery-token-store", daemon=True).start()
+    if not finished.wait(timeout_s):
+        raise _StoreTimeout()
+    ok, value = outcome[0]
+    if ok:
+        return value
+    raise value
+
+
 def _store_reply(op: str, outcome: Any) -> tuple[str, Optional[str]]:
     if op == "load":
         return "loaded", outcome if isinstance(outcome, str) else (
@@ -591,10 +622,12 @@ def run(flow: _native.NativeQueryFlow, http: Any, send: Any, token_store: Any) -
             if bug is not None:
                 raise bug  # outside the except block: no __context__ quoting the raw error
         else:
-            _, op, key, value, ttl_ms = step
+            _, op, key, value, ttl_ms, store_timeout_ms = step
             try:
-                outcome = _store_call(token_store, op, key, value, ttl_ms)
+                outcome = _within(store_timeout_ms / 1000, _store_call, token_store, op, key, value, ttl_ms)
                 reply = _not_awaited(outcome) if hasattr(outcome, "__await__") else _store_reply(op, outcome)
+            except _StoreTimeout:
+                reply = ("failed", "Timeout")
             except Exception as e:  # noqa: BLE001 - a failing store costs its sharing, not the query
                 reply = _failed_store(e)
             flow.store_reply(reply[0], reply[1], _now_ms())
@@ -643,14 +676,19 @@ async def run_async(
             if bug is not None:
                 raise bug
         else:
-            _, op, key, value, ttl_ms = step
+            _, op, key, value, ttl_ms, store_timeout_ms = step
             try:
                 outcome = _store_call(token_store, op, key, value, ttl_ms)
                 if inspect.isawaitable(outcome):
-                    outcome = await outcome
+                    outcome = await asyncio.wait_for(outcome, store_timeout_ms / 1000)
                 reply = _store_reply(op, outcome)
             except asyncio.CancelledError:
                 raise
+            except asyncio.TimeoutError:
+                # A store that hangs (Redis down, a client retrying its connection) is a failed
+                # operation once the step's timeout (the request timeout, capped by the
+                # deadline) is over, never a query held past its deadline.
+                reply = ("failed", "Timeout")
             except Exception as e:  # noqa: BLE001 - a failing store costs its sharing, not the query
                 reply = _failed_store(e)
             flow.store_reply(reply[0], reply[1], _now_ms())
