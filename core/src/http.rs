@@ -163,6 +163,12 @@ impl HttpRequest {
             .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
             .and_then(|v| v.get("secret").and_then(|s| s.as_str()).map(str::to_owned))
         {
+            // As it stands in the body too: JSON-escaped (a `"` or `\` in an app secret).
+            if let Ok(quoted) = serde_json::to_string(&secret) {
+                if let Some(inner) = quoted.get(1..quoted.len().saturating_sub(1)) {
+                    found.push(inner.to_owned());
+                }
+            }
             found.push(secret);
         }
         found.retain(|c| !c.is_empty());

@@ -1240,44 +1240,100 @@ fn a_network_error_message_never_carries_a_credential_the_flow_sent() {
 #[test]
 fn a_store_step_is_bounded_by_the_request_timeout_and_the_deadline() {
     // A hanging store (Redis down) must not hold the query past its deadline: the step says
-    // how long the host may wait before it replies Failed { kind: "Timeout" }.
-    let options = QueryOptions {
-        token_store: true,
-        timeout_ms: Some(2_000),
-        deadline_ms: Some(3_000),
-        ..QueryOptions::default()
+    // how long the host may wait before it replies Failed { kind: "Timeout" }, and a store
+    // that timed out is not asked again in this query (three timeouts would use the deadline).
+    let run = |timeout_ms: i64, deadline_ms: i64| {
+        let options = QueryOptions {
+            token_store: true,
+            timeout_ms: Some(timeout_ms),
+            deadline_ms: Some(deadline_ms),
+            ..QueryOptions::default()
+        };
+        let client = mini(mini_credentials());
+        let mut flow = start(&client, mini_query(&client), options);
+        let mut world = World::new();
+        let mut store_timeouts = Vec::new();
+        let result = loop {
+            match flow.next(world.now, &[3; 32]) {
+                Step::Store { timeout_ms, .. } => {
+                    store_timeouts.push(timeout_ms);
+                    world.now += i64::try_from(timeout_ms).unwrap();
+                    let kind = "Timeout".to_owned();
+                    flow.store_reply(StoreReply::Failed { kind }, world.now)
+                        .unwrap();
+                }
+                Step::Send { request, .. } => {
+                    world.now += LATENCY_MS;
+                    let reply = if request.url.contains("stable_token") {
+                        mini_token("FETCHED")
+                    } else {
+                        mini_paid()
+                    };
+                    flow.receive(reply, world.now).unwrap();
+                }
+                Step::Sleep { until_ms } => world.now = until_ms,
+                Step::Done => break flow.result(),
+            }
+        };
+        (store_timeouts, result)
     };
-    let client = mini(mini_credentials());
-    let mut flow = start(&client, mini_query(&client), options);
-    let Step::Store { timeout_ms, .. } = flow.next(T0, &[3; 32]) else {
-        panic!("a store step first")
-    };
-    assert_eq!(timeout_ms, 2_000, "the request timeout");
-    flow.store_reply(
-        StoreReply::Failed {
-            kind: "Timeout".to_owned(),
-        },
-        T0 + 2_000,
-    )
-    .unwrap();
-    let Step::Store { timeout_ms, .. } = flow.next(T0 + 2_000, &[3; 32]) else {
-        panic!("the lock step")
-    };
-    assert_eq!(timeout_ms, 1_000, "what is left of the deadline");
-    flow.store_reply(
-        StoreReply::Failed {
-            kind: "Timeout".to_owned(),
-        },
-        T0 + 3_000,
-    )
-    .unwrap();
-    assert_eq!(flow.next(T0 + 3_000, &[3; 32]), Step::Done);
-    let e = flow.result().unwrap_err();
-    assert_eq!(e.code(), ErrorCode::NetworkError);
-    let stores: Vec<_> = e
-        .attempts()
-        .iter()
-        .map(|a| a.store_error.as_deref())
-        .collect();
-    assert_eq!(stores, [Some("Timeout"), Some("Timeout")]);
+    let (timeouts, result) = run(2_000, 30_000);
+    let result = result.unwrap();
+    assert_eq!(
+        timeouts,
+        [2_000],
+        "the request timeout, and the store asked once"
+    );
+    assert_eq!(result.order.status, OrderStatus::Paid);
+    let purposes: Vec<_> = result.attempts.iter().map(|a| a.purpose).collect();
+    assert_eq!(
+        purposes,
+        [
+            AttemptPurpose::Store,
+            AttemptPurpose::Token,
+            AttemptPurpose::Query
+        ]
+    );
+    assert_eq!(result.attempts[0].store_error.as_deref(), Some("Timeout"));
+    let (timeouts, outcome) = run(2_000, 1_500);
+    assert_eq!(timeouts, [1_500], "capped by what is left of the deadline");
+    assert_eq!(outcome.unwrap_err().code(), ErrorCode::NetworkError);
+}
+
+#[test]
+fn an_unsigned_system_error_body_buys_no_retry() {
+    // SYSTEM_ERROR in a body counts only when the answer is verified: an unsigned one at a
+    // status that is no passing fault could be anyone's.
+    let client = edu();
+    let mut flow = start(&client, edu_query(&client), QueryOptions::default());
+    let mut world = World::new();
+    let e = world
+        .run(&mut flow, |_, _| {
+            response(
+                400,
+                &[("Content-Type", "application/json")],
+                r#"{"code":"SYSTEM_ERROR","message":"x"}"#,
+            )
+        })
+        .unwrap_err();
+    assert_eq!(world.sent.len(), 1);
+    assert!(!e.is_retryable() && !e.backup_host_applies(), "{e}");
+}
+
+#[test]
+fn an_app_secret_quoted_json_escaped_is_redacted_too() {
+    let client = mini(
+        json!({"provider": "wechat_mini_charge", "appid": "wx1234567890abcdef", "app_secret": "se\"cr\\et-9"}),
+    );
+    let mut flow = start(&client, mini_query(&client), QueryOptions::default());
+    let e = World::new()
+        .run(&mut flow, |r, _| Reply::Failed {
+            kind: TransportFailure::Reset,
+            detail: format!("body was {}", r.body_text().unwrap_or_default()),
+        })
+        .unwrap_err();
+    assert!(
+        !e.to_string().contains("cr\\\\et-9") && !e.to_string().contains("cr\\et-9"),
+        "{e}"
+    );
 }

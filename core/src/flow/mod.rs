@@ -64,6 +64,8 @@ const TOKEN_WAIT_MS: i64 = 20;
 const MAX_TRANSPORT_RETRIES: u32 = 2;
 /// Server-side errors: at most this many attempts in all.
 const MAX_SERVER_ATTEMPTS: u32 = 3;
+/// The kind a driver replies for a store step that outlived its timeout.
+const STORE_TIMEOUT: &str = "Timeout";
 /// The longest `Retry-After` honoured; a longer one is a reason to stop, not to wait.
 const MAX_RETRY_AFTER_MS: i64 = 60_000;
 
@@ -647,6 +649,12 @@ impl QueryFlow {
                 self.wait_then(now_ms.saturating_add(TOKEN_WAIT_MS * 5), then);
             }
             (_, StoreReply::Failed { kind }) => {
+                // A store that did not answer in time is given up for the rest of this query:
+                // each further step would cost another timeout, and three of them use up the
+                // deadline before the query is sent. (One that fails fast is asked again.)
+                if kind == STORE_TIMEOUT {
+                    self.opts.token_store = false;
+                }
                 let (started_ms, operation) = asked.unwrap_or_default();
                 self.attempts.push(Attempt {
                     purpose: AttemptPurpose::Store,

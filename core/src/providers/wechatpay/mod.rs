@@ -266,8 +266,10 @@ pub(crate) fn error_from_response(
         field,
         issue,
     } = body.unwrap_or_default();
+    // A body's `SYSTEM_ERROR` counts only when the answer is verified: an unsigned one could be
+    // anyone's, and a forged answer must never buy a retry or a failover.
     let server_side = crate::http::is_transient_server_status(status)
-        || provider_code.as_deref() == Some("SYSTEM_ERROR");
+        || (verified && provider_code.as_deref() == Some("SYSTEM_ERROR"));
     let says_not_found = matches!(
         provider_code.as_deref(),
         Some("NOT_FOUND" | "ORDER_NOT_EXIST" | "ORDERNOTEXIST")
