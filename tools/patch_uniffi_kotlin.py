@@ -209,15 +209,15 @@ DISPLAY_PATCHED = """    // payquery (tools/patch_uniffi_kotlin.py): toString() 
 # (`https://user:pass@host`) included (the core refuses such a URL only when the Client is made).
 # Each provider config (`data class …Config`) and BackupHost.Url gets a toString() in the data
 # class's format whose URLs' user info prints as [redacted] (payquery.redactUserinfo, Secret.kt).
-BACKUP_URL_ORIGINAL = """        val `url`: kotlin.String) : BackupHost()
-        
-    {"""
-BACKUP_URL_PATCHED = """        val `url`: kotlin.String) : BackupHost()
-        
-    {
+# (The generated line between the two holds eight spaces: written as such, not as trailing blanks.)
+BACKUP_URL_ORIGINAL = "        val `url`: kotlin.String) : BackupHost()\n" + " " * 8 + "\n    {"
+BACKUP_URL_PATCHED = (
+    BACKUP_URL_ORIGINAL
+    + """
         // payquery (tools/patch_uniffi_kotlin.py): a URL's user info prints as [redacted].
         override fun toString(): String = "Url(url=${payquery.redactUserinfo(`url`)})"
 """
+)
 CONFIG_RECORD = re.compile(r"^data class (\w+Config) \(\n(.*?)^\)\{\n", re.M | re.S)
 
 
