@@ -26,11 +26,12 @@ private func invalidConfig(_ field: String, _ reason: String) -> PayqueryError {
 /// the open forever, and a device or a directory is no key file either.
 private func readConfigFile(_ url: URL, field: String) throws -> String {
     let limit = Int(maxDocumentBytes())
-    let type = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.type] as? FileAttributeType
-    guard let type else {
+    // stat, not lstat: a symbolic link to a key file (a Kubernetes secret mount) is that file.
+    var status = stat()
+    guard stat(url.path, &status) == 0 else {
         throw invalidConfig(field, "cannot read \(url.path): no such file")
     }
-    guard type == .typeRegular else {
+    guard status.st_mode & S_IFMT == S_IFREG else {
         throw invalidConfig(field, "cannot read \(url.path): it is not a regular file (a FIFO, a device or a directory)")
     }
     guard let handle = FileHandle(forReadingAtPath: url.path) else {

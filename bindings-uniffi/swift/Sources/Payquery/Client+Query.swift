@@ -93,7 +93,7 @@ extension Client {
         pollIntervals: [TimeInterval]? = nil,
         notFoundGrace: TimeInterval? = nil,
         tokenStore: (any TokenStore)? = nil,
-        session: URLSession = .shared
+        session: URLSession = payquerySession
     ) async throws -> QueryResult {
         let options = QueryOptions(
             timeoutMs: millis(timeout), deadlineMs: millis(deadline),
@@ -114,8 +114,9 @@ extension Client {
                     let response = try await send(request, timeoutMs: timeoutMs, maxBodyBytes: maxBodyBytes, session: session)
                     try flow.receive(response: response, nowMs: nowMs())
                 } catch let error as URLError {
-                    // Cancelled: by the task (the query stops), never by the flow.
-                    if error.code == .cancelled || Task.isCancelled { throw CancellationError() }
+                    // The task was cancelled: the query stops. (A URLError .cancelled without
+                    // that, e.g. a delegate refusing a TLS challenge, is a transport failure.)
+                    if Task.isCancelled { throw CancellationError() }
                     try flow.receiveFailure(kind: transportKind(error), detail: flow.redact(text: describe(error)), nowMs: nowMs())
                 }
             case let .sleep(untilMs):
@@ -129,6 +130,22 @@ extension Client {
                 return try flow.result()
             }
         }
+    }
+}
+
+/// The default session: ephemeral (no cache, no cookies) and never following a redirect, as
+/// the other languages' drivers do: a signed request (its `Authorization`, its `AppSecret`) goes
+/// only where it was built for, and a 3xx is the answer the core judges. A session of your own
+/// follows redirects unless its delegate says otherwise.
+public let payquerySession: URLSession = URLSession(
+    configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
+
+private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
     }
 }
 
@@ -219,25 +236,67 @@ private func transportKind(_ error: URLError) -> TransportFailure {
 }
 
 /// The store's answer, within `timeoutMs`: a store that throws or hangs (Redis down) is a
-/// failed operation, never a failed or late query.
+/// failed operation, never a failed or late query. The call runs in a task of its own, raced
+/// against the timer, so even a store that never returns and ignores cancellation is left
+/// behind (cancelled, and finishing on its own) once the timeout is over.
 private func storeReply(_ store: (any TokenStore)?, _ request: TokenStoreRequest, timeoutMs: Int64) async -> TokenStoreReply {
     guard let store else { return .failed(kind: "NoTokenStore") }
-    do {
-        return try await withThrowingTaskGroup(of: TokenStoreReply.self) { group in
-            group.addTask { try await ask(store, request) }
-            group.addTask {
-                try await Task.sleep(nanoseconds: UInt64(max(1, timeoutMs)) * 1_000_000)
-                throw StoreTimeout()
-            }
-            defer { group.cancelAll() }
-            return try await group.next() ?? .failed(kind: "Timeout")
-        }
-    } catch is StoreTimeout {
-        return .failed(kind: "Timeout")
-    } catch {
+    let race = StoreRace()
+    let call = Task { race.finish(await Result(catching: { try await ask(store, request) })) }
+    let timer = Task {
+        try? await Task.sleep(nanoseconds: UInt64(max(1, timeoutMs)) * 1_000_000)
+        race.finish(.failure(StoreTimeout()))
+    }
+    let outcome = await withTaskCancellationHandler {
+        await race.outcome()
+    } onCancel: {
+        race.finish(.failure(CancellationError()))
+    }
+    call.cancel()
+    timer.cancel()
+    switch outcome {
+    case let .success(reply): return reply
+    case .failure(is StoreTimeout): return .failed(kind: "Timeout")
+    case let .failure(error):
         // A failing store costs its sharing, never the query; the core records a `store`
         // attempt with the error's type name (never its message, which may quote a key or a token).
         return .failed(kind: String(describing: type(of: error)))
+    }
+}
+
+/// The first of a store call, its timer and the query's cancellation to finish.
+private final class StoreRace: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<TokenStoreReply, Error>?
+    private var waiter: CheckedContinuation<Result<TokenStoreReply, Error>, Never>?
+
+    func finish(_ outcome: Result<TokenStoreReply, Error>) {
+        lock.lock()
+        guard result == nil else { return lock.unlock() }
+        result = outcome
+        let waiter = waiter
+        self.waiter = nil
+        lock.unlock()
+        waiter?.resume(returning: outcome)
+    }
+
+    func outcome() async -> Result<TokenStoreReply, Error> {
+        await withCheckedContinuation { continuation in
+            lock.lock()
+            if let result {
+                lock.unlock()
+                continuation.resume(returning: result)
+            } else {
+                waiter = continuation
+                lock.unlock()
+            }
+        }
+    }
+}
+
+private extension Result where Failure == Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }
 

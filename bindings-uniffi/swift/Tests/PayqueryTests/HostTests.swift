@@ -91,6 +91,12 @@ final class HostTests: XCTestCase {
         XCTAssertEqual(payqueryError { _ = try Client.fromConfigFile(fifo.path) }?.field, "path")
         XCTAssertEqual(payqueryError { _ = try Client.fromConfigFile("/dev/zero") }?.code, "INVALID_CONFIG")
         XCTAssertEqual(payqueryError { _ = try Client.fromConfigFile(dir.path) }?.code, "INVALID_CONFIG")
+        // A symbolic link to a key file (a Kubernetes secret mount) is that file.
+        let key = dir.appendingPathComponent("real.json")
+        try Data(#"{"provider":"fubei","app_id":"1","app_secret":"s"}"#.utf8).write(to: key)
+        let link = dir.appendingPathComponent("link.json")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: key)
+        XCTAssertEqual(try Client.fromConfigFile(link.path).provider(), .fubei)
         // A file over the cap is refused without being read whole.
         let big = dir.appendingPathComponent("big.json")
         try Data(count: Int(maxDocumentBytes()) + 10).write(to: big)
