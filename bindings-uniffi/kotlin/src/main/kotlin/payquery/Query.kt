@@ -12,8 +12,10 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.async
+import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.future.await
+import kotlinx.coroutines.isActive
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeoutOrNull
 import java.io.ByteArrayOutputStream
@@ -355,7 +357,10 @@ private suspend fun storeReply(store: TokenStore?, request: TokenStoreRequest, t
         withTimeoutOrNull(timeoutMs.coerceAtLeast(1)) { call.await() } ?: TokenStoreReply.Failed("Timeout").also { call.cancel() }
     } catch (e: CancellationException) {
         call.cancel()
-        throw e
+        // The query was cancelled: stop. A store that threw a CancellationException of its own
+        // (its own withTimeout, a cancelled future) is a failed store operation, like any other.
+        if (!currentCoroutineContext().isActive) throw e
+        TokenStoreReply.Failed(e.javaClass.simpleName.ifEmpty { e.javaClass.name })
     } catch (e: Exception) {
         // A failing store costs its sharing, never the query; the core records a `store` attempt
         // with the error's class name (never its message, which may quote a key or a token).
