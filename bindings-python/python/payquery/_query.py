@@ -520,6 +520,14 @@ def _store_call(store: Any, op: str, key: str, value: Optional[str], ttl_ms: Opt
     return store.invalidate(key, value)
 
 
+def _is_async_store(store: Any, op: str) -> bool:
+    """Whether the store's method for ``op`` is a coroutine function (an asyncio store)."""
+    import inspect
+
+    name = {"load": "get", "lock": "lock", "save": "put"}.get(op, "invalidate")
+    return inspect.iscoroutinefunction(getattr(store, name, None))
+
+
 class _StoreTimeout(Exception):
     """A sync store call that did not return within its step's timeout."""
 
@@ -678,7 +686,13 @@ async def run_async(
         else:
             _, op, key, value, ttl_ms, store_timeout_ms = step
             try:
-                outcome = _store_call(token_store, op, key, value, ttl_ms)
+                if _is_async_store(token_store, op):
+                    call = _store_call(token_store, op, key, value, ttl_ms)
+                else:
+                    # A sync store (redis-py) runs in a worker thread: on the loop it would block
+                    # every other query, and nothing could bound it.
+                    call = asyncio.to_thread(_store_call, token_store, op, key, value, ttl_ms)
+                outcome = await asyncio.wait_for(call, store_timeout_ms / 1000)
                 if inspect.isawaitable(outcome):
                     outcome = await asyncio.wait_for(outcome, store_timeout_ms / 1000)
                 reply = _store_reply(op, outcome)
