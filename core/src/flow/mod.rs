@@ -341,6 +341,15 @@ enum StoreWait {
     Write,
 }
 
+/// The store operation awaiting its reply: which reply it takes, when it was asked and what
+/// (`get <key>`), for the attempt a failure records.
+#[derive(Debug)]
+struct StoreAsked {
+    wait: StoreWait,
+    asked_ms: i64,
+    operation: String,
+}
+
 /// One query in progress. Drop it to cancel: it holds nothing but memory.
 #[derive(Debug)]
 pub struct QueryFlow {
@@ -353,10 +362,7 @@ pub struct QueryFlow {
     attempts: Vec<Attempt>,
     next: Next,
     pending: Option<Pending>,
-    store_wait: Option<StoreWait>,
-    /// The store operation awaiting its reply: when it was asked, and what (`get <key>`), for
-    /// the attempt a failure records.
-    store_asked: Option<(i64, String)>,
+    store_wait: Option<StoreAsked>,
     failed_over: bool,
     round_sends: u32,
     transport_retries: u32,
@@ -372,8 +378,6 @@ pub struct QueryFlow {
     poll_round: usize,
     jitter: u8,
     outcome: Option<Result<QueryResult>>,
-    /// The last URL sent, raw and redacted, for [`QueryFlow::redact`].
-    last_url: Option<(String, String)>,
     /// Every credential the flow has put into a request (URL token, `AppSecret`,
     /// `Authorization`, a token request's secret), longest first, for [`QueryFlow::redact`].
     sent_credentials: Vec<Secret>,
@@ -409,7 +413,6 @@ impl QueryFlow {
             next: Next::Query,
             pending: None,
             store_wait: None,
-            store_asked: None,
             failed_over: false,
             round_sends: 0,
             transport_retries: 0,
@@ -425,7 +428,6 @@ impl QueryFlow {
             poll_round: 0,
             jitter: 0,
             outcome: None,
-            last_url: None,
             sent_credentials: Vec::new(),
         })
     }
@@ -614,14 +616,18 @@ impl QueryFlow {
 
     /// Reports the store's answer to the last `Store` step.
     pub fn store_reply(&mut self, reply: StoreReply, now_ms: i64) -> Result<()> {
-        let Some(wait) = self.store_wait.take() else {
+        let Some(StoreAsked {
+            wait,
+            asked_ms,
+            operation,
+        }) = self.store_wait.take()
+        else {
             return Err(Error::invalid_input(
                 "reply",
                 "no store operation is waiting for a reply: call next first",
             ));
         };
         check_now_ms(now_ms)?;
-        let asked = self.store_asked.take();
         match (wait, reply) {
             (StoreWait::Load, StoreReply::Loaded(Some(value))) => {
                 if let (Some(token), Some(keeper)) =
@@ -655,7 +661,6 @@ impl QueryFlow {
                 if kind == STORE_TIMEOUT {
                     self.opts.token_store = false;
                 }
-                let (started_ms, operation) = asked.unwrap_or_default();
                 self.attempts.push(Attempt {
                     purpose: AttemptPurpose::Store,
                     host: HostRole::TokenStore,
@@ -663,7 +668,7 @@ impl QueryFlow {
                     http_status: None,
                     error: None,
                     transport: None,
-                    duration_ms: elapsed_ms(started_ms, now_ms),
+                    duration_ms: elapsed_ms(asked_ms, now_ms),
                     store_error: Some(store_error_kind(&kind)),
                 });
             }
@@ -700,10 +705,9 @@ impl QueryFlow {
     /// headers the vending `AppSecret` or WeChat Pay's `Authorization`, one that quotes a token
     /// request's body the `app_secret`. Unchanged when it holds none.
     pub fn redact(&self, text: &str) -> String {
-        let mut out = match &self.last_url {
-            Some((raw, shown)) => text.replace(raw.as_str(), shown),
-            None => text.to_owned(),
-        };
+        // A URL's `access_token` / `secret` value is among the credentials sent, so a quoted
+        // URL comes out as its redacted form (`access_token=[redacted]`).
+        let mut out = text.to_owned();
         if let Some(t) = &self.token {
             let token = t.token.access_token.expose();
             if !token.is_empty() {
@@ -764,7 +768,6 @@ impl QueryFlow {
         }
         self.round_sends += 1;
         let timeout_ms = self.request_timeout_ms(now_ms);
-        self.last_url = Some((request.url.clone(), request.redacted().url));
         for credential in request.credentials() {
             if !self
                 .sent_credentials
@@ -827,8 +830,11 @@ impl QueryFlow {
             StoreRequest::Save { key, .. } => (StoreWait::Write, format!("put {key}")),
             StoreRequest::Invalidate { key, .. } => (StoreWait::Write, format!("invalidate {key}")),
         };
-        self.store_wait = Some(wait);
-        self.store_asked = Some((now_ms, operation));
+        self.store_wait = Some(StoreAsked {
+            wait,
+            asked_ms: now_ms,
+            operation,
+        });
         Step::Store {
             request,
             timeout_ms: self.request_timeout_ms(now_ms),
