@@ -1017,26 +1017,21 @@ fn a_token_store_shares_tokens_across_processes() {
     assert_eq!(loads, 3);
 }
 
-#[test]
-fn a_failing_token_store_is_recorded_as_an_attempt_and_the_query_goes_on() {
+/// Runs a Mini Program flow whose token store fails every operation: `fail` gets the step's
+/// timeout and says how long the operation took and the error's kind. Token and order requests
+/// are answered. Returns each store step's timeout, and the outcome.
+fn run_with_failing_store(
+    flow: &mut QueryFlow,
+    mut fail: impl FnMut(u64) -> (i64, String),
+) -> (Vec<u64>, Result<QueryResult, payquery_core::Error>) {
     let mut world = World::new();
-    let options = QueryOptions {
-        token_store: true,
-        ..QueryOptions::default()
-    };
-    let client = mini(mini_credentials());
-    let mut flow = start(&client, mini_query(&client), options);
-    let mut kinds = [
-        "ConnectionError",
-        "Connection refused: key=SECRET",
-        "TimeoutError",
-    ]
-    .iter();
-    let result = loop {
+    let mut store_timeouts = Vec::new();
+    loop {
         match flow.next(world.now, &[2; 32]) {
-            Step::Store { .. } => {
-                world.now += 3;
-                let kind = (*kinds.next().expect("three store operations")).to_owned();
+            Step::Store { timeout_ms, .. } => {
+                store_timeouts.push(timeout_ms);
+                let (took_ms, kind) = fail(timeout_ms);
+                world.now += took_ms;
                 flow.store_reply(StoreReply::Failed { kind }, world.now)
                     .unwrap();
             }
@@ -1050,9 +1045,32 @@ fn a_failing_token_store_is_recorded_as_an_attempt_and_the_query_goes_on() {
                 flow.receive(reply, world.now).unwrap();
             }
             Step::Sleep { until_ms } => world.now = until_ms,
-            Step::Done => break flow.result().unwrap(),
+            Step::Done => return (store_timeouts, flow.result()),
         }
+    }
+}
+
+#[test]
+fn a_failing_token_store_is_recorded_as_an_attempt_and_the_query_goes_on() {
+    let options = QueryOptions {
+        token_store: true,
+        ..QueryOptions::default()
     };
+    let client = mini(mini_credentials());
+    let mut flow = start(&client, mini_query(&client), options);
+    let mut kinds = [
+        "ConnectionError",
+        "Connection refused: key=SECRET",
+        "TimeoutError",
+    ]
+    .iter();
+    let (_, result) = run_with_failing_store(&mut flow, |_| {
+        (
+            3,
+            (*kinds.next().expect("three store operations")).to_owned(),
+        )
+    });
+    let result = result.unwrap();
     assert_eq!(result.order.status, OrderStatus::Paid);
     let key = "payquery:wechat_access_token:wx1234567890abcdef";
     let stores: Vec<_> = result
@@ -1251,31 +1269,9 @@ fn a_store_step_is_bounded_by_the_request_timeout_and_the_deadline() {
         };
         let client = mini(mini_credentials());
         let mut flow = start(&client, mini_query(&client), options);
-        let mut world = World::new();
-        let mut store_timeouts = Vec::new();
-        let result = loop {
-            match flow.next(world.now, &[3; 32]) {
-                Step::Store { timeout_ms, .. } => {
-                    store_timeouts.push(timeout_ms);
-                    world.now += i64::try_from(timeout_ms).unwrap();
-                    let kind = "Timeout".to_owned();
-                    flow.store_reply(StoreReply::Failed { kind }, world.now)
-                        .unwrap();
-                }
-                Step::Send { request, .. } => {
-                    world.now += LATENCY_MS;
-                    let reply = if request.url.contains("stable_token") {
-                        mini_token("FETCHED")
-                    } else {
-                        mini_paid()
-                    };
-                    flow.receive(reply, world.now).unwrap();
-                }
-                Step::Sleep { until_ms } => world.now = until_ms,
-                Step::Done => break flow.result(),
-            }
-        };
-        (store_timeouts, result)
+        run_with_failing_store(&mut flow, |timeout_ms| {
+            (i64::try_from(timeout_ms).unwrap(), "Timeout".to_owned())
+        })
     };
     let (timeouts, result) = run(2_000, 30_000);
     let result = result.unwrap();
