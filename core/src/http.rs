@@ -139,9 +139,13 @@ impl HttpRequest {
         if let Some((_, query)) = self.url.split_once('?') {
             for pair in query.split('&') {
                 if let Some((k, v)) = pair.split_once('=') {
-                    if k == "access_token" || k == "secret" {
+                    if is_credential_param(k) {
                         found.push(v.to_owned());
-                        found.push(percent_decode(v));
+                        found.push(
+                            percent_encoding::percent_decode_str(v)
+                                .decode_utf8_lossy()
+                                .into_owned(),
+                        );
                     }
                 }
             }
@@ -160,6 +164,8 @@ impl HttpRequest {
         if let Some(secret) = self
             .body
             .as_deref()
+            // Only a token request's body has one: no JSON parse for every order query sent.
+            .filter(|b| b.windows(8).any(|w| w == b"\"secret\""))
             .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())
             .and_then(|v| v.get("secret").and_then(|s| s.as_str()).map(str::to_owned))
         {
@@ -176,28 +182,6 @@ impl HttpRequest {
     }
 }
 
-/// `%XX` escapes decoded (lossily: credentials are ASCII in practice); anything malformed is
-/// kept as it is.
-fn percent_decode(text: &str) -> String {
-    let hex = |b: Option<&u8>| b.and_then(|b| (*b as char).to_digit(16));
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match (b, hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
-            (b'%', Some(h), Some(l)) => {
-                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
-                i += 3;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 impl fmt::Debug for HttpRequest {
     /// Prints [`HttpRequest::redacted`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -211,6 +195,12 @@ impl fmt::Debug for HttpRequest {
     }
 }
 
+/// A URL query parameter whose value is a credential (a Mini Program `access_token`, a
+/// classic token request's `secret`).
+fn is_credential_param(name: &str) -> bool {
+    name == "access_token" || name == "secret"
+}
+
 /// Replaces the value of an `access_token` (or `secret`) query parameter with `[redacted]`.
 pub(crate) fn redact_url(url: &str) -> String {
     let Some((base, query)) = url.split_once('?') else {
@@ -219,7 +209,7 @@ pub(crate) fn redact_url(url: &str) -> String {
     let parts: Vec<String> = query
         .split('&')
         .map(|pair| match pair.split_once('=') {
-            Some((k, _)) if k == "access_token" || k == "secret" => format!("{k}=[redacted]"),
+            Some((k, _)) if is_credential_param(k) => format!("{k}=[redacted]"),
             _ => pair.to_owned(),
         })
         .collect();
