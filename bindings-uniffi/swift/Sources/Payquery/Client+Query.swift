@@ -149,8 +149,8 @@ private final class NoRedirects: NSObject, URLSessionTaskDelegate, @unchecked Se
     }
 }
 
-/// A URLError in words: its code's name and the failing URL's host, never the URL itself (a
-/// Mini Program access token travels in its query); the flow redacts the rest.
+/// A URLError in words: its code and description. A description may quote the failing URL (a
+/// Mini Program access token travels in its query): the caller passes it through `redact`.
 private func describe(_ error: URLError) -> String {
     "URLError \(error.code.rawValue) (\(error.localizedDescription))"
 }
