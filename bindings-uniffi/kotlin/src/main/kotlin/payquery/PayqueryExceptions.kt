@@ -82,17 +82,7 @@ fun loneSurrogate(value: String): PayqueryException {
             }
         }
     val where = index?.let { " (U+%04X at index %d)".format(value[it].code, it) } ?: ""
-    return PayqueryException.InvalidInput(
-        code = "INVALID_INPUT",
-        reason = "a string argument holds a lone UTF-16 surrogate$where, which is not Unicode text",
-        field = null,
-        providerCode = null,
-        providerMessage = null,
-        httpStatus = null,
-        retryable = false,
-        backupHostApplies = false,
-        attempts = emptyList(),
-    )
+    return invalidInput(null, "a string argument holds a lone UTF-16 surrogate$where, which is not Unicode text")
 }
 
 /**
@@ -102,18 +92,21 @@ fun loneSurrogate(value: String): PayqueryException {
  */
 internal fun closedObject(className: String): PayqueryException {
     val words = className.replace(Regex("(?<=[a-z])(?=[A-Z])"), " ").lowercase()
-    return PayqueryException.InvalidInput(
-        code = "INVALID_INPUT",
-        reason = "$words is closed",
-        field = className.replaceFirstChar(Char::lowercaseChar),
-        providerCode = null,
-        providerMessage = null,
-        httpStatus = null,
-        retryable = false,
-        backupHostApplies = false,
-        attempts = emptyList(),
-    )
+    return invalidInput(className.replaceFirstChar(Char::lowercaseChar), "$words is closed")
 }
+
+/** An `INVALID_INPUT` raised on the Kotlin side (a closed object, a bad argument). */
+internal fun invalidInput(field: String?, reason: String): PayqueryException = PayqueryException.InvalidInput(
+    code = "INVALID_INPUT",
+    reason = reason,
+    field = field,
+    providerCode = null,
+    providerMessage = null,
+    httpStatus = null,
+    retryable = false,
+    backupHostApplies = false,
+    attempts = emptyList(),
+)
 
 /** An `INVALID_CONFIG` raised on the Kotlin side (a config file that cannot be read). */
 internal fun invalidConfig(field: String, reason: String): PayqueryException = PayqueryException.InvalidConfig(

@@ -367,15 +367,3 @@ private suspend fun storeReply(store: TokenStore?, request: TokenStoreRequest, t
         TokenStoreReply.Failed(e.javaClass.simpleName.ifEmpty { e.javaClass.name })
     }
 }
-
-private fun invalidInput(field: String, reason: String): PayqueryException = PayqueryException.InvalidInput(
-    code = "INVALID_INPUT",
-    reason = reason,
-    field = field,
-    providerCode = null,
-    providerMessage = null,
-    httpStatus = null,
-    retryable = false,
-    backupHostApplies = false,
-    attempts = emptyList(),
-)
