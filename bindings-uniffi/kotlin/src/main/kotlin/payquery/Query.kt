@@ -42,6 +42,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor
 import java.util.concurrent.TimeUnit
 import javax.net.ssl.SSLException
 import kotlin.time.Duration
+import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.seconds
 import kotlin.time.toKotlinDuration
 
@@ -102,7 +103,7 @@ suspend fun Client.query(
     http: HttpClient = defaultHttpClient,
 ): QueryResult {
     val options = queryOptions(timeout, deadline, maxAttempts, poll, pollIntervals, notFoundGrace, tokenStore)
-    return startQuery(query, options, nowMs()).use { flow -> drive(flow, tokenStore) { r, t, m -> send(http, r, t, m) } }
+    return startNamed(query, options).use { flow -> drive(flow, tokenStore) { r, t, m -> send(http, r, t, m) } }
 }
 
 /**
@@ -135,9 +136,35 @@ fun Client.queryBlocking(
             notFoundGrace?.toKotlinDuration(),
             tokenStore,
         )
-    return startQuery(query, options, nowMs()).use { flow ->
+    return startNamed(query, options).use { flow ->
         runBlocking { drive(flow, tokenStore) { r, t, m -> sendBlocking(http, r, t, m) } }
     }
+}
+
+/** The core's option names and the Kotlin ones. */
+private val optionNames =
+    mapOf(
+        "timeout_ms" to "timeout",
+        "deadline_ms" to "deadline",
+        "max_attempts" to "maxAttempts",
+        "poll_intervals_ms" to "pollIntervals",
+        "not_found_grace_ms" to "notFoundGrace",
+    )
+
+/**
+ * Starts the query; the core's refusal of an option names it as Kotlin spells it, its limits
+ * as durations (`timeout` from 1ms to 10m, not `timeout_ms` in milliseconds). The limits stay
+ * the core's.
+ */
+private fun Client.startNamed(query: Query, options: QueryOptions): QueryFlow = try {
+    startQuery(query, options, nowMs())
+} catch (e: PayqueryException.InvalidInput) {
+    val name = optionNames[e.field] ?: throw e
+    val reason =
+        e.reason.replace("`${e.field}`", "`$name`").replace(Regex("""from (\d+) to (\d+) milliseconds""")) {
+            "from ${it.groupValues[1].toLong().milliseconds} to ${it.groupValues[2].toLong().milliseconds}"
+        }
+    throw invalidInput(name, reason)
 }
 
 private fun queryOptions(

@@ -281,5 +281,19 @@ class QueryTest {
         assertEquals("timeout", e.field)
         val wrong = assertThrows<PayqueryException.InvalidInput> { runBlocking { client.query(Query.WechatpayEduPapay(EduPapayQuery(outTradeNo = "A1"))) } }
         assertEquals("query", wrong.field)
+        // Out of the core's range: named as Kotlin spells the option, its limits as durations.
+        val outOfRange =
+            listOf(
+                "maxAttempts" to { client.queryBlocking(query, maxAttempts = 21) },
+                "timeout" to { client.queryBlocking(query, timeout = java.time.Duration.ofSeconds(601)) },
+                "deadline" to { client.queryBlocking(query, deadline = java.time.Duration.ofDays(2)) },
+                "pollIntervals" to { client.queryBlocking(query, poll = true, pollIntervals = emptyList()) },
+            )
+        for ((option, call) in outOfRange) {
+            val error = assertThrows<PayqueryException.InvalidInput> { call() }
+            assertEquals(option, error.field)
+            assertTrue("`$option`" in error.reason && "_ms" !in error.reason && "max_attempts" !in error.reason, error.reason)
+        }
+        assertTrue("from 1ms to 10m" in assertThrows<PayqueryException.InvalidInput> { runBlocking { client.query(query, timeout = 601.seconds) } }.reason)
     }
 }
