@@ -295,17 +295,19 @@ def test_a_hanging_token_store_is_a_timed_out_store_attempt_not_a_query_past_its
     finally:
         hanging.release.set()
     hanging_in_async = HangingStore()
-    try:
-        # A sync store given to query_async runs in a worker thread, bounded the same way.
-        results.append(
-            asyncio.run(
-                payquery.Client.from_config_file(config).query_async(
-                    query, token_store=hanging_in_async, timeout=0.3, deadline=20
-                )
+
+    async def query_then_release() -> payquery.QueryResult:
+        # A sync store given to query_async runs in a worker thread, bounded the same way. The
+        # store is released before asyncio.run returns: asyncio.run joins its worker threads, so
+        # releasing it after would make the test wait out the store, not the query.
+        try:
+            return await payquery.Client.from_config_file(config).query_async(
+                query, token_store=hanging_in_async, timeout=0.3, deadline=20
             )
-        )
-    finally:
-        hanging_in_async.release.set()
+        finally:
+            hanging_in_async.release.set()
+
+    results.append(asyncio.run(query_then_release()))
     for result in results:
         assert result.order.status == "PAID"
         # A store that timed out is not asked again in that query (each ask costs a timeout).
