@@ -19,7 +19,7 @@ trap cleanup EXIT
 # The release: the package's files as its repository holds them, tagged with the version.
 repo=$work/payquery-swift
 mkdir -p "$repo"
-cp -r "$here/bindings-uniffi/swift/Package.swift" "$here/bindings-uniffi/swift/Sources" "$repo/"
+cp -r "$here/bindings-uniffi/swift/Package.swift" "$here/bindings-uniffi/swift/Sources" "$here/bindings-uniffi/swift/Tests" "$repo/"
 git -C "$repo" init -q
 git -C "$repo" -c user.name=release -c user.email=release@localhost add -A
 git -C "$repo" -c user.name=release -c user.email=release@localhost commit -q -m "payquery $version"

@@ -29,9 +29,11 @@ let package = Package(
             dependencies: ["PayqueryFFI"],
             path: "Sources/Payquery"
         ),
+        // glibc's malloc.h for the tests' exact heap counter (Linux only).
+        .systemLibrary(name: "GlibcMalloc", path: "Tests/GlibcMalloc"),
         .testTarget(
             name: "PayqueryTests",
-            dependencies: ["Payquery"],
+            dependencies: ["Payquery", .target(name: "GlibcMalloc", condition: .when(platforms: [.linux]))],
             path: "Tests/PayqueryTests"
         ),
     ]

@@ -1,0 +1,2 @@
+// See module.modulemap: glibc's malloc.h for the tests' heap counter.
+#include <malloc.h>
