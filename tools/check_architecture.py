@@ -6,14 +6,21 @@
    `make <target>` they name is a Makefile target. A map with a dangling path misleads the next
    engineer more than no map.
 2. No per-provider branch outside `core/src/providers`: the core's other modules and every
-   binding's hand-written code never name a provider. The type unions with one variant per
-   provider (`provider.rs`, `config.rs`, `query.rs`, `result.rs`) and the crate root's
-   re-exports are where the names belong; the allowlist below gives the reason for each other
-   mention.
+   binding's hand-written code never name a provider. The one list (`provider_list.rs`) and
+   the crate root's re-exports are where the names belong: the unions (`Config`, `Query`,
+   `ProviderDetail`, `ProviderId`) and the dispatch expand from the list, so a new provider is
+   its module plus one entry there (plus its re-exports).
 3. Bindings import only the crate root of payquery-core, plus `crypto` (an RSA backend) and
    `uniffi_api` (the Kotlin/Swift surface).
+4. The core's floors: every module of core/src is on one floor (FLOORS below, as ARCHITECTURE.md
+   draws them), imports only from its own floor or below, and no group of modules imports
+   itself round in a cycle. An import is any `crate::`/`super::`/`self::` path in a module's
+   code (its unit tests left out), resolved through re-exports to the module that defines the
+   item, so `crate::Query` counts as an import of `query`.
 
-Usage: python3 tools/check_architecture.py   (exit 1 and one line per problem on failure)
+Usage: python3 tools/check_architecture.py            (exit 1 and one line per problem on failure)
+       python3 tools/check_architecture.py --imports  (the core's import graph: counts, cycles,
+                                                       upward imports, and every edge)
 """
 
 from __future__ import annotations
@@ -28,20 +35,12 @@ SHARED = ROOT.parent / "shared"
 DOCS = ["ARCHITECTURE.md", "CONTRIBUTING.md"]
 
 PROVIDER = re.compile(r"fubei|mini_?charge|dingshang|edu_?papay|payscore", re.IGNORECASE)
-# What may name a provider outside its module, and why (file, text on the line).
-ALLOWED = [
-    # The access-token types are the Mini Program module's; the flow and the client keep and
-    # request tokens for whichever provider's TokenSource asks, with no branch on which.
-    ("core/src/flow/mod.rs", "use crate::providers::wechat_mini_charge::{AccessToken, TokenKind};"),
-    ("core/src/flow/mod.rs", "crate::providers::wechat_mini_charge::ACCESS_TOKEN_MAX_LEN"),
-    ("core/src/flow/tokens.rs", "use crate::providers::wechat_mini_charge::AccessToken;"),
-    ("core/src/client.rs", "use crate::providers::wechat_mini_charge::{AccessToken, TokenKind};"),
-    ("core/src/client.rs", "crate::providers::wechat_mini_charge::MiniChargeQuery::token(kind, force_refresh)"),
-    # The message of the error a token request on another provider gets.
-    ("core/src/client.rs", "they belong to `wechat_mini_charge`"),
-]
-# The core's modules that are the per-provider type unions, the registry or the re-exports.
-CORE_EXEMPT = {"provider.rs", "config.rs", "query.rs", "result.rs", "lib.rs"}
+# What may name a provider outside its module, and why (file, text on the line). Nothing today:
+# the flow and the client reach every provider through `registry::ProviderApi`.
+ALLOWED: list[tuple[str, str]] = []
+# The one list of providers, and the crate root's re-exports of each provider's public types
+# (a `pub use` cannot come from a list without hiding the items from rustdoc's index).
+CORE_EXEMPT = {"provider_list.rs", "lib.rs"}
 BINDING_SOURCES = [
     "bindings-wasm/src/*.rs",
     "bindings-wasm/npm/layer.cjs",
@@ -172,15 +171,216 @@ def check_provider_names(problems: list[str]) -> None:
                         problems.append(f"{rel}:{number}: imports payquery_core::{module}, not the crate root")
 
 
+# The core's floors, bottom (0) to top. A module not listed is a problem: a new module says
+# where it stands.
+FLOORS = {
+    # Primitives: no provider, no union.
+    0: [
+        "error",
+        "secret",
+        "money",
+        "open_enum",
+        "http",
+        "context",
+        "validate",
+        "json",
+        "json_object",
+        "document",
+        "crypto",
+        "crypto::*",
+        "hosts",
+        "order",
+        "access_token",
+        "provider_list",
+        "provider",
+    ],
+    # The contract a provider implements.
+    1: ["provider_client"],
+    # One module per provider (and what several share).
+    2: ["providers", "providers::*"],
+    # The per-provider unions and their dispatch, expanded from the one list.
+    3: ["config", "query", "result", "registry"],
+    # The one-call query and the client.
+    4: ["flow", "flow::*", "client"],
+    # The Kotlin/Swift surface and the crate root.
+    5: ["uniffi_api", "uniffi_api::*", "crate"],
+}
+CORE = ROOT / "core/src"
+
+
+def core_module(path: Path) -> str:
+    parts = list(path.relative_to(CORE).with_suffix("").parts)
+    if parts[-1] in ("mod", "lib"):
+        parts = parts[:-1]
+    return "::".join(parts) or "crate"
+
+
+def use_paths(text: str) -> list[list[str]]:
+    """Every path a `use` item names, its braces expanded: `use a::{b, c::d};` is a::b, a::c::d."""
+    paths: list[list[str]] = []
+
+    def expand(prefix: str, body: str) -> None:
+        depth, item, items = 0, "", []
+        for ch in body:
+            depth += ch == "{"
+            depth -= ch == "}"
+            if ch == "," and depth == 0:
+                items.append(item)
+                item = ""
+            else:
+                item += ch
+        items.append(item)
+        for item in filter(None, items):
+            if "{" in item:
+                head, rest = item.split("{", 1)
+                expand(prefix + head, rest[: rest.rindex("}")])
+            else:
+                paths.append([s for s in re.sub(r"\bas\b.*", "", prefix + item).split("::") if s])
+
+    for match in re.finditer(r"\buse\s+([^;]+);", text):
+        expand("", re.sub(r"\s+", "", match.group(1)).replace("as", " as "))
+    return paths
+
+
+class CoreGraph:
+    """The core's module-to-module imports, from each module's code (unit tests left out)."""
+
+    def __init__(self) -> None:
+        self.files = {core_module(p): p for p in sorted(CORE.rglob("*.rs"))}
+        self.code = {m: self._code(p) for m, p in self.files.items()}
+        self._exports: dict[str, dict[str, str]] = {}
+        self.edges = {m: self._imports(m) for m in self.files}
+
+    @staticmethod
+    def _code(path: Path) -> str:
+        return "\n".join(re.sub(r"//.*", "", line) for _, line in code_lines(path))
+
+    def _reexports(self, module: str) -> dict[str, str]:
+        """What `module` re-exports (`pub use`, `pub(crate) use`): name -> defining module."""
+        if module not in self._exports:
+            self._exports[module] = {}
+            for path in use_paths(self.code.get(module, "")):
+                target = self.resolve(module, path, follow=False)
+                if target and target != module:
+                    self._exports[module][path[-1]] = target
+        return self._exports[module]
+
+    def resolve(self, module: str, path: list[str], follow: bool = True) -> str | None:
+        here = [] if module == "crate" else module.split("::")
+        if path[0] == "crate":
+            at, rest = [], path[1:]
+        elif path[0] in ("super", "self"):
+            at, rest = (here[:-1] if path[0] == "super" else here), path[1:]
+            while rest and rest[0] == "super":
+                at, rest = at[:-1], rest[1:]
+        elif "::".join([*here, path[0]]) in self.files:
+            at, rest = here, path
+        else:
+            return None  # another crate (std, serde, ...)
+        target = "::".join(at) or "crate"
+        for name in rest:
+            child = "::".join([*at, name])
+            if child in self.files:
+                at, target = [*at, name], child
+                continue
+            if follow:
+                target = self._reexports(target).get(name, target)
+            break
+        return target
+
+    def _imports(self, module: str) -> set[str]:
+        text = self.code[module]
+        paths = use_paths(text)
+        paths += [m.group(1).split("::") for m in re.finditer(r"\b((?:crate|super|self)(?:::\w+)+)", text)]
+        found = {self.resolve(module, p) for p in paths if p}
+        return {t for t in found if t and t != module}
+
+    def cycles(self) -> list[list[str]]:
+        """Strongly connected components of more than one module (Tarjan)."""
+        index: dict[str, int] = {}
+        low: dict[str, int] = {}
+        stack: list[str] = []
+        found: list[list[str]] = []
+
+        def visit(v: str) -> None:
+            index[v] = low[v] = len(index)
+            stack.append(v)
+            for w in sorted(self.edges[v]):
+                if w not in index:
+                    visit(w)
+                    low[v] = min(low[v], low[w])
+                elif w in stack:
+                    low[v] = min(low[v], index[w])
+            if low[v] == index[v]:
+                component = []
+                while True:
+                    w = stack.pop()
+                    component.append(w)
+                    if w == v:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+
+        sys.setrecursionlimit(10_000)
+        for v in sorted(self.edges):
+            if v not in index:
+                visit(v)
+        return found
+
+
+def floor_of(module: str) -> int | None:
+    for floor, patterns in FLOORS.items():
+        for pattern in patterns:
+            if module == pattern or (pattern.endswith("::*") and module.startswith(pattern[:-1])):
+                return floor
+    return None
+
+
+def check_floors(problems: list[str], report: bool = False) -> None:
+    graph = CoreGraph()
+    upward = []
+    for module, targets in sorted(graph.edges.items()):
+        if floor_of(module) is None:
+            problems.append(f"core/src: module `{module}` is on no floor (add it to FLOORS)")
+            continue
+        for target in sorted(targets):
+            if (floor_of(target) or 0) > floor_of(module):
+                upward.append(f"{module} (floor {floor_of(module)}) imports {target} (floor {floor_of(target)})")
+    cycles = graph.cycles()
+    for cycle in cycles:
+        problems.append(f"core/src: {len(cycle)} modules import each other in a cycle: {', '.join(cycle)}")
+    problems += [f"core/src: upward import: {line}" for line in upward]
+    if report:
+        imports = sum(len(t) for t in graph.edges.values())
+        in_cycles = sum(len(c) for c in cycles)
+        print(
+            f"{len(graph.files)} modules, {imports} module-to-module imports, "
+            f"{len(cycles)} cycles ({in_cycles} modules in them), {len(upward)} upward imports"
+        )
+        for cycle in cycles:
+            print(f"cycle of {len(cycle)}: {', '.join(cycle)}")
+        for line in upward:
+            print(f"upward: {line}")
+        for module, targets in sorted(graph.edges.items()):
+            print(f"{module} -> {', '.join(sorted(targets))}")
+
+
 def main() -> int:
     problems: list[str] = []
+    if "--imports" in sys.argv:
+        check_floors(problems, report=True)
+        return 0
     check_docs(problems)
     check_provider_names(problems)
+    check_floors(problems)
     for problem in problems:
         print(problem)
     if problems:
         return 1
-    print("architecture-check: every path the map names exists; no provider named outside its module")
+    print(
+        "architecture-check: every path the map names exists; no provider named outside its module and the list;"
+        " core floors hold, no module cycle"
+    )
     return 0
 
 

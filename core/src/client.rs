@@ -6,18 +6,19 @@
 
 use std::sync::Arc;
 
+use crate::access_token::{AccessToken, TokenKind};
 use crate::config::Config;
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::{default_rsa_backend, RsaBackend};
-use crate::error::{ErrorCode, Result};
+use crate::error::{Error, Result};
 use crate::flow::{QueryFlow, QueryOptions, TokenKeeper};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::provider::{wrong_query, ProviderApi, ProviderId};
-use crate::providers::wechat_mini_charge::{AccessToken, TokenKind};
+use crate::provider::ProviderId;
+use crate::provider_client::wrong_query;
 use crate::providers::wechatpay::PendingRequest;
 use crate::query::Query;
+use crate::registry::{client_for, token_providers, ProviderApi};
 use crate::result::{ParsedResponse, QueryResult};
-use crate::Error;
 
 /// A configured client for one provider. Keys are parsed once, here; a clone shares them (and
 /// a Mini Program client's access token) with the original.
@@ -32,13 +33,13 @@ impl Client {
     /// Builds a client from a parsed config, with the default RSA backend (aws-lc-rs on
     /// native targets; see [`crate::crypto::default_rsa_backend`]).
     pub fn new(config: &Config) -> Result<Self> {
-        Client::from_api(crate::providers::client_for(config, default_rsa_backend())?)
+        Client::from_api(client_for(config, default_rsa_backend())?)
     }
 
     /// Builds a client whose WeChat Pay keys are loaded into `backend` (e.g. the host's own
     /// crypto). Providers signed with MD5 ignore it.
     pub fn with_rsa_backend(config: &Config, backend: &dyn RsaBackend) -> Result<Self> {
-        Client::from_api(crate::providers::client_for(config, Some(backend))?)
+        Client::from_api(client_for(config, Some(backend))?)
     }
 
     fn from_api(api: Arc<dyn ProviderApi>) -> Result<Self> {
@@ -46,14 +47,6 @@ impl Client {
             .tokens()
             .map(|source| Arc::new(TokenKeeper::new(source.fixed_token())));
         Ok(Client { api, tokens })
-    }
-
-    pub(crate) fn api(&self) -> &dyn ProviderApi {
-        self.api.as_ref()
-    }
-
-    pub(crate) fn token_keeper(&self) -> Option<&TokenKeeper> {
-        self.tokens.as_deref()
     }
 
     /// Builds a client from a config document (JSON text).
@@ -124,38 +117,7 @@ impl Client {
         if query.is_some_and(Query::is_token_query) {
             return Err(token_query_refused(ApiNaming::SnakeCase));
         }
-        self.parse_order(query, response, ctx)
-    }
-
-    /// The order answer, with the client's hosts taken into account: a server-side failure
-    /// (a retryable provider error) says the backup host applies when this client has one.
-    fn parse_order(
-        &self,
-        query: Option<&Query>,
-        response: &HttpResponse,
-        ctx: &ResponseContext,
-    ) -> Result<QueryResult> {
-        if let Some(q) = query {
-            if q.provider() != self.provider() {
-                return Err(wrong_query(self.provider()));
-            }
-        }
-        let has_backup = self.api.hosts().has_backup();
-        self.api.parse_query(query, response, ctx).map_err(|e| {
-            let server_side = e.code() == ErrorCode::ProviderError && e.is_retryable();
-            let applies = e.backup_host_applies() || server_side;
-            e.backup_host(applies && has_backup)
-        })
-    }
-
-    /// The flow's parse: the query is known and is an order query.
-    pub(crate) fn parse_answer(
-        &self,
-        query: &Query,
-        response: &HttpResponse,
-        ctx: &ResponseContext,
-    ) -> Result<QueryResult> {
-        self.parse_order(Some(query), response, ctx)
+        self.api.parse_order(query, response, ctx)
     }
 
     /// Builds a Mini Program access-token request (`stable` is recommended). Other providers
@@ -165,7 +127,7 @@ impl Client {
             .api
             .tokens()
             .ok_or_else(|| no_tokens(self.provider()))?;
-        crate::providers::wechat_mini_charge::MiniChargeQuery::token(kind, force_refresh)?;
+        kind.check_force_refresh(force_refresh)?;
         source.token_request(kind, force_refresh)
     }
 
@@ -197,7 +159,7 @@ impl Client {
             });
         }
         Ok(ParsedResponse::Order(
-            self.parse_order(query, response, ctx)?,
+            self.api.parse_order(query, response, ctx)?,
         ))
     }
 
@@ -218,7 +180,13 @@ impl Client {
         now_ms: i64,
     ) -> Result<QueryFlow> {
         let query = self.order_query(query, ApiNaming::SnakeCase)?;
-        QueryFlow::start(self.clone(), query, options, now_ms)
+        QueryFlow::start(
+            self.api.clone(),
+            self.tokens.clone(),
+            query,
+            options,
+            now_ms,
+        )
     }
 }
 
@@ -271,6 +239,13 @@ fn token_query_refused(naming: ApiNaming) -> Error {
 fn no_tokens(provider: ProviderId) -> Error {
     Error::invalid_config(
         "provider",
-        format!("`{provider}` has no access tokens; they belong to `wechat_mini_charge`"),
+        format!(
+            "`{provider}` has no access tokens; they belong to {}",
+            token_providers()
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     )
 }

@@ -8,56 +8,96 @@
 use crate::document::{self, DocumentKind};
 use crate::error::{Error, Result};
 use crate::provider::ProviderId;
-use crate::providers::dingshang_vending::{DingshangClient, DingshangConfig};
-use crate::providers::fubei::{FubeiClient, FubeiConfig};
-use crate::providers::wechat_mini_charge::{MiniChargeClient, MiniChargeConfig};
-use crate::providers::wechatpay::edu_papay::EduPapayClient;
-use crate::providers::wechatpay::payscore_oversea::PayscoreOverseaClient;
-use crate::providers::wechatpay::WechatPayConfig;
+use crate::provider_client::ProviderClient;
+use crate::provider_list::each_provider;
 
-/// A client configuration, for one provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-pub enum Config {
-    /// `wechatpay_edu_papay`
-    WechatpayEduPapay {
-        /// The settings.
-        config: WechatPayConfig,
-    },
-    /// `wechatpay_payscore_oversea`
-    WechatpayPayscoreOversea {
-        /// The settings.
-        config: WechatPayConfig,
-    },
-    /// `wechat_mini_charge`
-    WechatMiniCharge {
-        /// The settings.
-        config: MiniChargeConfig,
-    },
-    /// `fubei`
-    Fubei {
-        /// The settings.
-        config: FubeiConfig,
-    },
-    /// `dingshang_vending`
-    DingshangVending {
-        /// The settings.
-        config: DingshangConfig,
-    },
+macro_rules! config_union {
+    (
+        ids: [$($ids:tt)*],
+        entries: [$(
+            $variant:ident {
+                client: $($client:ident)::+,
+                config: $($config:ident)::+ [$config_doc:literal],
+                query: $($query:ident)::+ [$query_doc:literal],
+                detail: $field:ident: $($detail:ident)::+ [$detail_doc:literal, $field_doc:literal],
+            },
+        )+],
+    ) => {
+        /// A client configuration, for one provider.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+        pub enum Config {
+            $(
+                #[doc = $config_doc]
+                $variant {
+                    /// The settings.
+                    config: crate::providers::$($config)::+,
+                },
+            )+
+        }
+
+        impl Config {
+            /// The provider this config is for.
+            pub fn provider(&self) -> ProviderId {
+                match self {
+                    $(Config::$variant { .. } => ProviderId::$variant,)+
+                }
+            }
+
+            /// The rest of a config document, after its `provider` member, as that provider's
+            /// settings (unknown keys refused by each settings type).
+            fn from_settings(provider: &str, settings: serde_json::Value) -> Result<Self> {
+                $(if provider == ProviderId::$variant.as_str() {
+                    return Ok(Config::$variant {
+                        config: document::typed(DocumentKind::Config, settings)?,
+                    });
+                })+
+                Err(Error::invalid_config(
+                    "provider",
+                    format!(
+                        "unknown provider; expected one of {}",
+                        ProviderId::ALL.map(ProviderId::as_str).join(", ")
+                    ),
+                ))
+            }
+
+            /// Everything a client checks but the keys (they need the host's RSA backend, so they are
+            /// checked when the client is made): the base URLs, `max_response_bytes`, the ids, a Mini
+            /// Program's way to a token. A config document is checked when it is read, so a mistake
+            /// fails there (Kotlin's `configFromJson`, Python's and Node's config readers), not at the
+            /// first query; a config built from typed values is checked when its client is made.
+            fn check(&self) -> Result<()> {
+                match self {
+                    $(Config::$variant { config } => {
+                        <crate::providers::$($client)::+ as ProviderClient>::check_config(config)
+                    })+
+                }
+            }
+        }
+
+        #[cfg(feature = "schema")]
+        impl schemars::JsonSchema for Config {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                "Config".into()
+            }
+
+            /// The document's shape: the settings of the provider `provider` names, with
+            /// `provider` (tools/typegen adds the `provider` member and the `*_path`
+            /// alternatives to `*_pem` keys).
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                crate::provider::per_provider_schema(
+                    "A client config document: `provider` and that provider's settings.",
+                    vec![$(
+                        (ProviderId::$variant, generator.subschema_for::<crate::providers::$($config)::+>()),
+                    )+],
+                )
+            }
+        }
+    };
 }
+each_provider!(config_union);
 
 impl Config {
-    /// The provider this config is for.
-    pub fn provider(&self) -> ProviderId {
-        match self {
-            Config::WechatpayEduPapay { .. } => ProviderId::WechatpayEduPapay,
-            Config::WechatpayPayscoreOversea { .. } => ProviderId::WechatpayPayscoreOversea,
-            Config::WechatMiniCharge { .. } => ProviderId::WechatMiniCharge,
-            Config::Fubei { .. } => ProviderId::Fubei,
-            Config::DingshangVending { .. } => ProviderId::DingshangVending,
-        }
-    }
-
     /// Parses a config document. `*_path` keys must already have been replaced by `*_pem`
     /// (see [`resolve_pem_paths`]). Unknown keys are rejected: a typo in a payment config
     /// should fail loudly, not fall back to a default.
@@ -108,88 +148,9 @@ impl Config {
                 ))
             }
         };
-        fn settings<T: serde::de::DeserializeOwned>(document: serde_json::Value) -> Result<T> {
-            document::typed(DocumentKind::Config, document)
-        }
-        let config = match provider.as_str() {
-            "wechatpay_edu_papay" => Config::WechatpayEduPapay {
-                config: settings(document)?,
-            },
-            "wechatpay_payscore_oversea" => Config::WechatpayPayscoreOversea {
-                config: settings(document)?,
-            },
-            "wechat_mini_charge" => Config::WechatMiniCharge {
-                config: settings(document)?,
-            },
-            "fubei" => Config::Fubei {
-                config: settings(document)?,
-            },
-            "dingshang_vending" => Config::DingshangVending {
-                config: settings(document)?,
-            },
-            _ => {
-                return Err(Error::invalid_config(
-                    "provider",
-                    format!(
-                        "unknown provider; expected one of {}",
-                        ProviderId::ALL.map(ProviderId::as_str).join(", ")
-                    ),
-                ))
-            }
-        };
+        let config = Config::from_settings(&provider, document)?;
         config.check()?;
         Ok(config)
-    }
-
-    /// Everything a client checks but the keys (they need the host's RSA backend, so they are
-    /// checked when the client is made): the base URLs, `max_response_bytes`, the ids, a Mini
-    /// Program's way to a token. A config document is checked when it is read, so a mistake
-    /// fails there (Kotlin's `configFromJson`, Python's and Node's config readers), not at the
-    /// first query; a config built from typed values is checked when its client is made.
-    fn check(&self) -> Result<()> {
-        match self {
-            Config::WechatpayEduPapay { config } => EduPapayClient::check_config(config),
-            Config::WechatpayPayscoreOversea { config } => {
-                PayscoreOverseaClient::check_config(config)
-            }
-            Config::WechatMiniCharge { config } => MiniChargeClient::new(config).map(drop),
-            Config::Fubei { config } => FubeiClient::new(config).map(drop),
-            Config::DingshangVending { config } => DingshangClient::new(config).map(drop),
-        }
-    }
-}
-
-#[cfg(feature = "schema")]
-impl schemars::JsonSchema for Config {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Config".into()
-    }
-
-    /// The document's shape: the settings of the provider `provider` names, with `provider`
-    /// (tools/typegen adds the `provider` member and the `*_path` alternatives to `*_pem` keys).
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        crate::provider::per_provider_schema(
-            "A client config document: `provider` and that provider's settings.",
-            vec![
-                (
-                    ProviderId::WechatpayEduPapay,
-                    generator.subschema_for::<WechatPayConfig>(),
-                ),
-                (
-                    ProviderId::WechatpayPayscoreOversea,
-                    generator.subschema_for::<WechatPayConfig>(),
-                ),
-                (
-                    ProviderId::WechatMiniCharge,
-                    generator.subschema_for::<MiniChargeConfig>(),
-                ),
-                (ProviderId::Fubei, generator.subschema_for::<FubeiConfig>()),
-                (
-                    ProviderId::DingshangVending,
-                    generator.subschema_for::<DingshangConfig>(),
-                ),
-            ],
-        )
     }
 }
 

@@ -8,6 +8,10 @@
 //!
 //! Messages never contain secrets: they are built only from field names, lengths, provider
 //! replies and public identifiers, never from keys, app secrets or access tokens.
+//!
+//! The attempt record ([`Attempt`], [`TransportFailure`]) lives here too: an error carries the
+//! attempts that led to it, so the record stands on the error's floor (0, the ground: this
+//! module imports nothing of the crate), not beside the answers a floor above the providers.
 
 use std::fmt;
 
@@ -68,7 +72,7 @@ macro_rules! error_codes {
                     /// The provider's backup host may answer.
                     backup_host_applies: bool,
                     /// The requests the one-call query made before it gave up.
-                    attempts: Vec<crate::result::Attempt>,
+                    attempts: Vec<Attempt>,
                 },
             )*
         }
@@ -175,7 +179,7 @@ pub struct Error {
     /// The requests the one-call query made before it gave up (empty elsewhere).
     // A boxed slice, not a Vec: `Error` travels in every `Result` and stays small.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    attempts: Box<[crate::result::Attempt]>,
+    attempts: Box<[Attempt]>,
 }
 
 /// `Result` with payquery's [`Error`].
@@ -245,14 +249,14 @@ impl Error {
         self
     }
 
-    pub(crate) fn with_attempts(mut self, attempts: Vec<crate::result::Attempt>) -> Self {
+    pub(crate) fn with_attempts(mut self, attempts: Vec<Attempt>) -> Self {
         self.attempts = attempts.into_boxed_slice();
         self
     }
 
     /// `NETWORK_ERROR`: a request that could not be completed (`kind`, as the host classified
     /// its own error, and the host's message).
-    pub(crate) fn network(kind: crate::result::TransportFailure, detail: &str) -> Self {
+    pub(crate) fn network(kind: TransportFailure, detail: &str) -> Self {
         Error::new(
             ErrorCode::NetworkError,
             format!(
@@ -297,7 +301,7 @@ impl Error {
         self.backup_host_applies
     }
     /// The requests the one-call query made before it gave up (empty for other errors).
-    pub fn attempts(&self) -> &[crate::result::Attempt] {
+    pub fn attempts(&self) -> &[Attempt] {
         &self.attempts
     }
 }
@@ -316,6 +320,113 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// One request the one-call query sent, and what came of it. The URL is redacted (a Mini
+/// Program access token travels in it), so attempts may be logged as they are.
+///
+/// A token-store operation that failed is an attempt too (`purpose` [`AttemptPurpose::Store`],
+/// `host` [`HostRole::TokenStore`]): the query carries on without the store, but a fleet whose
+/// store is down would otherwise fetch a token per process without anyone seeing why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Attempt {
+    /// What the request was for.
+    pub purpose: AttemptPurpose,
+    /// Which host it went to.
+    pub host: HostRole,
+    /// The request URL, credentials replaced by `[redacted]`.
+    pub url: String,
+    /// The HTTP status of the answer, when one came.
+    pub http_status: Option<i32>,
+    /// The error the attempt ended in; `None` when it succeeded.
+    pub error: Option<ErrorCode>,
+    /// How the request failed to complete, for a `NETWORK_ERROR`.
+    pub transport: Option<TransportFailure>,
+    /// How long the attempt took, in milliseconds (host clock; at most a query's deadline).
+    pub duration_ms: i32,
+    /// A `store` attempt's failure: the kind of error the token store raised (the host's
+    /// exception class name, such as `ConnectionError`), never its message, which may quote a
+    /// key or a token. `None` for every other attempt.
+    pub store_error: Option<String>,
+}
+
+/// What a request was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum AttemptPurpose {
+    /// The order query.
+    Query,
+    /// A Mini Program access token.
+    Token,
+    /// A token-store operation that failed (`url` names it: `token-store:get <key>`).
+    Store,
+}
+
+/// Which of a provider's hosts a request went to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum HostRole {
+    /// The main host (`base_url`).
+    Main,
+    /// The backup host (`backup_base_url`), after a failover.
+    Backup,
+    /// The host's token store (a `store` attempt), not an HTTP host.
+    TokenStore,
+}
+
+/// How a request failed to complete, as the host's HTTP client reported it (the host
+/// classifies its own errors; payquery never sees a socket).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum TransportFailure {
+    /// The connection could not be made (refused, unreachable).
+    Connect,
+    /// The host name did not resolve.
+    Dns,
+    /// The TLS handshake failed.
+    Tls,
+    /// No complete answer within the request's timeout.
+    Timeout,
+    /// The connection was closed or reset before a complete answer.
+    Reset,
+    /// Any other failure to complete the request.
+    Other,
+}
+
+impl TransportFailure {
+    /// The stable string form, e.g. `"timeout"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportFailure::Connect => "connect",
+            TransportFailure::Dns => "dns",
+            TransportFailure::Tls => "tls",
+            TransportFailure::Timeout => "timeout",
+            TransportFailure::Reset => "reset",
+            TransportFailure::Other => "other",
+        }
+    }
+
+    /// Parses the string form; anything else is `Other`.
+    pub fn from_name(name: &str) -> TransportFailure {
+        [
+            TransportFailure::Connect,
+            TransportFailure::Dns,
+            TransportFailure::Tls,
+            TransportFailure::Timeout,
+            TransportFailure::Reset,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+        .unwrap_or(TransportFailure::Other)
+    }
+}
 
 #[cfg(test)]
 mod tests {

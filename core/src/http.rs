@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// The `User-Agent` payquery sends where a provider asks for one.
+pub const USER_AGENT: &str = concat!("payquery/", env!("CARGO_PKG_VERSION"));
+
 /// HTTP method of a request descriptor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]

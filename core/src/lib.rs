@@ -33,6 +33,7 @@
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("payquery");
 
+mod access_token;
 mod client;
 mod config;
 mod context;
@@ -48,31 +49,34 @@ mod money;
 mod open_enum;
 mod order;
 mod provider;
+mod provider_client;
+mod provider_list;
 pub mod providers;
 mod query;
+mod registry;
 mod result;
 mod secret;
 #[cfg(feature = "uniffi")]
 pub mod uniffi_api;
 mod validate;
 
+pub use access_token::{AccessToken, TokenKind};
 pub use client::{ApiNaming, Client};
 pub use config::{resolve_pem_paths, Config};
 pub use context::{check_unix_seconds, Nonce, RequestContext, ResponseContext, MAX_UNIX_SECONDS};
 pub use document::{read_limited, MAX_DOCUMENT_BYTES};
-pub use error::{Error, ErrorCode, Result};
+pub use error::{Attempt, AttemptPurpose, Error, ErrorCode, HostRole, Result, TransportFailure};
 pub use flow::{QueryFlow, QueryOptions, Reply, Step, StoreReply, StoreRequest};
 pub use hosts::BackupHost;
-pub use http::{is_sensitive_header, HttpRequest, HttpResponse, Method, RedactedRequest};
+pub use http::{
+    is_sensitive_header, HttpRequest, HttpResponse, Method, RedactedRequest, USER_AGENT,
+};
 pub use json::ResponseLimits;
 pub use money::{yuan_text_to_fen, Currency, Money};
 pub use order::{Order, OrderFlag, OrderStatus, Timestamp};
 pub use provider::ProviderId;
 pub use query::Query;
-pub use result::{
-    Attempt, AttemptPurpose, HostRole, ParsedResponse, ProviderDetail, QueryResult,
-    TransportFailure,
-};
+pub use result::{ParsedResponse, ProviderDetail, QueryResult};
 pub use secret::Secret;
 
 // Every provider's config, query and answer types, at the root: bindings and the CLI import
@@ -83,9 +87,9 @@ pub use providers::dingshang_vending::{
 };
 pub use providers::fubei::{FubeiConfig, FubeiOrder, FubeiQuery, FubeiTradeState};
 pub use providers::wechat_mini_charge::{
-    AccessToken, MiniChargeConfig, MiniChargeInvoiceInfo, MiniChargeInvoiceStatus, MiniChargeOrder,
+    MiniChargeConfig, MiniChargeInvoiceInfo, MiniChargeInvoiceStatus, MiniChargeOrder,
     MiniChargeOrderStatus, MiniChargePayInfo, MiniChargeProductInfo, MiniChargeQuery,
-    MiniChargeUsage, TokenKind,
+    MiniChargeUsage,
 };
 pub use providers::wechatpay::edu_papay::{
     EduPapayAmount, EduPapayDeviceInformation, EduPapayPayer, EduPapayQuery, EduPapayTradeState,
@@ -100,9 +104,6 @@ pub use providers::wechatpay::{PendingRequest, PlatformCertificateConfig, Wechat
 
 /// payquery's version: the workspace's, which every package (npm, wheel, Maven) carries too.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// The `User-Agent` payquery sends where a provider asks for one.
-pub const USER_AGENT: &str = concat!("payquery/", env!("CARGO_PKG_VERSION"));
 
 #[cfg(test)]
 mod tests {

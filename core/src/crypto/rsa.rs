@@ -11,8 +11,9 @@ use std::ops::RangeInclusive;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 
+use super::backend::{RsaBackend, RsaSigningKey, RsaVerifyingKey};
+use super::default_backend::default_rsa_backend;
 use super::der;
-use super::{default_rsa_backend, RsaBackend, RsaSigningKey, RsaVerifyingKey};
 use crate::error::{Error, Result};
 
 /// Accepted RSA modulus sizes, in bits. WeChat Pay uses 2048; smaller keys are breakable, and

@@ -4,7 +4,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeyPair;
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256};
 
-use super::{BackendError, RsaBackend, RsaSigningKey, RsaVerifyingKey};
+use super::backend::{BackendError, RsaBackend, RsaSigningKey, RsaVerifyingKey};
 
 /// RSA on aws-lc-rs: constant-time, FIPS-validated lineage, as fast as the C library.
 #[derive(Debug, Clone, Copy, Default)]

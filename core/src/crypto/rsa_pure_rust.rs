@@ -10,7 +10,7 @@ use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use rsa::signature::{SignatureEncoding, Signer, Verifier};
 use sha2::Sha256;
 
-use super::{BackendError, RsaBackend, RsaSigningKey, RsaVerifyingKey};
+use super::backend::{BackendError, RsaBackend, RsaSigningKey, RsaVerifyingKey};
 
 /// RSA on the RustCrypto `rsa` crate.
 #[derive(Debug, Clone, Copy, Default)]

@@ -37,16 +37,19 @@ mod tokens;
 
 pub(crate) use tokens::TokenKeeper;
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 
-use crate::client::Client;
+use crate::access_token::{AccessToken, TokenKind, ACCESS_TOKEN_MAX_LEN};
 use crate::context::{Nonce, RequestContext, ResponseContext};
+use crate::error::{Attempt, AttemptPurpose, HostRole, TransportFailure};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::order::OrderStatus;
-use crate::providers::wechat_mini_charge::{AccessToken, TokenKind};
 use crate::query::Query;
-use crate::result::{Attempt, AttemptPurpose, HostRole, QueryResult, TransportFailure};
+use crate::registry::ProviderApi;
+use crate::result::QueryResult;
 use crate::secret::Secret;
 use tokens::HeldToken;
 
@@ -353,7 +356,10 @@ struct StoreAsked {
 /// One query in progress. Drop it to cancel: it holds nothing but memory.
 #[derive(Debug)]
 pub struct QueryFlow {
-    client: Client,
+    /// The client's provider, shared with it (keys parsed once).
+    api: Arc<dyn ProviderApi>,
+    /// The client's access tokens, shared by all its queries (providers with tokens only).
+    tokens: Option<Arc<TokenKeeper>>,
     id: u64,
     query: Query,
     opts: Resolved,
@@ -386,7 +392,7 @@ pub struct QueryFlow {
 impl Drop for QueryFlow {
     fn drop(&mut self) {
         // A flow dropped while fetching a token must not keep the others waiting.
-        if let Some(keeper) = self.client.token_keeper() {
+        if let Some(keeper) = self.tokens.as_deref() {
             keeper.release(self.id);
         }
     }
@@ -394,16 +400,18 @@ impl Drop for QueryFlow {
 
 impl QueryFlow {
     pub(crate) fn start(
-        client: Client,
+        api: Arc<dyn ProviderApi>,
+        tokens: Option<Arc<TokenKeeper>>,
         query: Query,
         options: &QueryOptions,
         now_ms: i64,
     ) -> Result<QueryFlow> {
         check_now_ms(now_ms)?;
         let (opts, deadline) = options.resolve()?;
-        let id = client.token_keeper().map_or(0, TokenKeeper::flow_id);
+        let id = tokens.as_deref().map_or(0, TokenKeeper::flow_id);
         Ok(QueryFlow {
-            client,
+            api,
+            tokens,
             id,
             query,
             opts,
@@ -470,13 +478,13 @@ impl QueryFlow {
                 }
                 _ if now_ms >= self.deadline_ms => self.stop_at_deadline(),
                 Next::Query => {
-                    if self.client.token_keeper().is_some() && self.token.is_none() {
+                    if self.tokens.as_deref().is_some() && self.token.is_none() {
                         self.next = Next::Token { force: false };
                         continue;
                     }
                     let ctx = RequestContext::new(now_ms / 1000, Nonce::from_random_bytes(random));
                     let token = self.token.as_ref().map(|t| &t.token.access_token);
-                    match self.client.api().build_query(&self.query, &ctx, token) {
+                    match self.api.build_query(&self.query, &ctx, token) {
                         Ok(request) => {
                             let request = self.on_current_host(request);
                             return self.send(request, SendPurpose::Query, false, now_ms);
@@ -509,7 +517,7 @@ impl QueryFlow {
     /// The token step: the keeper's fresh token, else the store's, else one fetch for the
     /// whole client (the others wait). `None`: `self.next` was set, go round again.
     fn next_for_token(&mut self, force: bool, now_ms: i64) -> Option<Step> {
-        let Some(keeper) = self.client.token_keeper() else {
+        let Some(keeper) = self.tokens.as_deref() else {
             self.finish(Err(Error::invalid_config(
                 "provider",
                 "this provider has no access tokens",
@@ -523,7 +531,7 @@ impl QueryFlow {
                 return None;
             }
         }
-        let Some(source) = self.client.api().tokens().filter(|s| s.can_fetch()) else {
+        let Some(source) = self.api.tokens().filter(|s| s.can_fetch()) else {
             // A fixed token that was rejected, or none at all, and no credentials to get one.
             let e = self.last_error.take().unwrap_or_else(|| {
                 Error::invalid_config(
@@ -598,7 +606,7 @@ impl QueryFlow {
                 SendPurpose::Token => self.on_token_answer(pending, &response, now_ms),
                 SendPurpose::Query => {
                     let ctx = ResponseContext::new(now_ms / 1000);
-                    match self.client.parse_answer(&self.query, &response, &ctx) {
+                    match self.api.parse_order(Some(&self.query), &response, &ctx) {
                         Ok(result) => {
                             self.record(&pending, Some(response.status), None, None, now_ms);
                             self.on_result(result, now_ms);
@@ -631,7 +639,7 @@ impl QueryFlow {
         match (wait, reply) {
             (StoreWait::Load, StoreReply::Loaded(Some(value))) => {
                 if let (Some(token), Some(keeper)) =
-                    (token_from_store(&value), self.client.token_keeper())
+                    (token_from_store(&value), self.tokens.as_deref())
                 {
                     let held = HeldToken {
                         token,
@@ -721,22 +729,18 @@ impl QueryFlow {
     }
 
     fn store_key(&self) -> String {
-        self.client
-            .api()
-            .tokens()
-            .map(|s| s.store_key())
-            .unwrap_or_default()
+        self.api.tokens().map(|s| s.store_key()).unwrap_or_default()
     }
 
     fn release_token_claim(&self) {
-        if let Some(keeper) = self.client.token_keeper() {
+        if let Some(keeper) = self.tokens.as_deref() {
             keeper.release(self.id);
         }
     }
 
     fn on_current_host(&self, request: HttpRequest) -> HttpRequest {
         if self.failed_over {
-            if let Some(backup) = self.client.api().hosts().to_backup(&request) {
+            if let Some(backup) = self.api.hosts().to_backup(&request) {
                 return backup;
             }
         }
@@ -791,7 +795,7 @@ impl QueryFlow {
         Step::Send {
             request,
             timeout_ms,
-            max_body_bytes: self.client.api().max_body_bytes(),
+            max_body_bytes: self.api.max_body_bytes(),
         }
     }
 
@@ -914,7 +918,7 @@ impl QueryFlow {
         if self.failed_over {
             return false;
         }
-        let Some(backup) = self.client.api().hosts().to_backup(&pending.request) else {
+        let Some(backup) = self.api.hosts().to_backup(&pending.request) else {
             return false;
         };
         self.failed_over = true;
@@ -972,7 +976,7 @@ impl QueryFlow {
     }
 
     fn on_token_answer(&mut self, pending: Pending, response: &HttpResponse, now_ms: i64) {
-        let Some(source) = self.client.api().tokens() else {
+        let Some(source) = self.api.tokens() else {
             return self.finish(Err(Error::invalid_config("provider", "no tokens")));
         };
         let ctx = ResponseContext::new(now_ms / 1000);
@@ -992,7 +996,7 @@ impl QueryFlow {
         if same_as_rejected {
             // WeChat hands back the same stable token until it expires: only a forced refresh
             // replaces a token it rejected, and that budget is small.
-            let keeper = self.client.token_keeper();
+            let keeper = self.tokens.as_deref();
             if !pending.forced && keeper.is_some_and(|k| k.spend_force_refresh(now_ms)) {
                 self.next = Next::Token { force: true };
                 return;
@@ -1011,7 +1015,7 @@ impl QueryFlow {
             token,
             stored: stored.clone(),
         };
-        if let Some(keeper) = self.client.token_keeper() {
+        if let Some(keeper) = self.tokens.as_deref() {
             keeper.put(self.id, held.clone());
         }
         self.token = Some(held);
@@ -1061,11 +1065,11 @@ impl QueryFlow {
     }
 
     fn on_token_rejected(&mut self, e: Error) {
-        let can_fetch = self.client.api().tokens().is_some_and(|s| s.can_fetch());
+        let can_fetch = self.api.tokens().is_some_and(|s| s.can_fetch());
         match self.token.take() {
             Some(held) if can_fetch && !self.token_retried => {
                 self.token_retried = true;
-                if let Some(keeper) = self.client.token_keeper() {
+                if let Some(keeper) = self.tokens.as_deref() {
                     keeper.invalidate(&held.token.access_token);
                 }
                 self.rejected_token = Some(held.token.access_token.clone());
@@ -1141,7 +1145,7 @@ fn token_from_store(value: &Secret) -> Option<AccessToken> {
     crate::validate::response_id(
         "access_token",
         &stored.access_token,
-        crate::providers::wechat_mini_charge::ACCESS_TOKEN_MAX_LEN,
+        ACCESS_TOKEN_MAX_LEN,
         crate::validate::Charset::VisibleAscii,
     )
     .ok()?;

@@ -9,8 +9,8 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+use crate::access_token::AccessToken;
 use crate::order::Timestamp;
-use crate::providers::wechat_mini_charge::AccessToken;
 use crate::secret::Secret;
 
 /// WeChat allows 20 `force_refresh` calls a day per app.

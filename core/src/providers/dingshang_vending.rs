@@ -20,9 +20,11 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::{decode_envelope, http_status_error, sorted_sign_string};
+use super::shared::{decode_envelope, http_status_error, sorted_sign_string};
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::md5_upper_hex;
+use crate::crypto::RsaBackend;
+use crate::document::{self, DocumentKind};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hosts::{BackupHost, Hosts};
 use crate::http::{check_header_value, encode_component, HttpRequest, HttpResponse, Method};
@@ -30,9 +32,8 @@ use crate::json::{self, de_id, de_opt_i64_lenient, de_opt_id, ResponseLimits};
 use crate::json_object::JsonObject;
 use crate::money::Money;
 use crate::order::{Order, OrderFlag, OrderStatus};
-use crate::provider::{wrong_query, ProviderApi, ProviderId};
-use crate::query::Query;
-use crate::result::{check_answers, ProviderDetail, QueryResult};
+use crate::provider::ProviderId;
+use crate::provider_client::{check_answers, Answer, NoTwoPhaseSigning, ProviderClient};
 use crate::secret::Secret;
 use crate::validate::{config_id, input_positive_int_id, Charset};
 
@@ -361,7 +362,7 @@ impl DingshangClient {
             ("AppSecret".to_owned(), self.app_secret.expose().to_owned()),
             ("Content-Type".to_owned(), "application/json".to_owned()),
             ("Accept".to_owned(), "application/json".to_owned()),
-            ("User-Agent".to_owned(), crate::USER_AGENT.to_owned()),
+            ("User-Agent".to_owned(), crate::http::USER_AGENT.to_owned()),
         ];
         for (name, value) in &headers {
             check_header_value(name, value)?;
@@ -380,7 +381,10 @@ impl DingshangClient {
 
     /// Decodes the response. Provider errors come as `{code ≠ 0, message, data: {}}`, possibly
     /// with a non-2xx status (10008, missing credentials, arrives with HTTP 401).
-    pub fn parse_query_response(&self, response: &HttpResponse) -> Result<QueryResult> {
+    pub(crate) fn parse_query_response(
+        &self,
+        response: &HttpResponse,
+    ) -> Result<Answer<DingshangOrder>> {
         let envelope: Envelope<'_> = decode_envelope(
             "The vending vendor",
             "vending vendor response",
@@ -420,19 +424,27 @@ impl DingshangClient {
             Error::decode("vending vendor answered code 0 without `data`").with_field("data")
         })?;
         let order: DingshangOrder = json::decode_raw("vending order", data)?;
-        Ok(QueryResult::answered(
-            order.to_order()?,
-            ProviderDetail::DingshangVending {
-                order: Box::new(order),
-            },
-            None,
-        ))
+        Ok(Answer {
+            order: order.to_order()?,
+            detail: order,
+            signature_serial: None,
+        })
     }
 }
 
-impl ProviderApi for DingshangClient {
-    fn id(&self) -> ProviderId {
-        ProviderId::DingshangVending
+impl ProviderClient for DingshangClient {
+    const ID: ProviderId = ProviderId::DingshangVending;
+    type Config = DingshangConfig;
+    type Query = DingshangQuery;
+    type Detail = DingshangOrder;
+    type Pending = NoTwoPhaseSigning;
+
+    fn from_config(config: &DingshangConfig, _backend: Option<&dyn RsaBackend>) -> Result<Self> {
+        DingshangClient::new(config)
+    }
+
+    fn query_from_json(json: &str) -> Result<DingshangQuery> {
+        document::typed_from_text(DocumentKind::Query, json)
     }
 
     fn hosts(&self) -> &Hosts {
@@ -445,32 +457,25 @@ impl ProviderApi for DingshangClient {
 
     fn build_query(
         &self,
-        query: &Query,
+        query: &DingshangQuery,
         ctx: &RequestContext,
         _token: Option<&Secret>,
     ) -> Result<HttpRequest> {
-        self.query_request(own(query)?, ctx)
+        self.query_request(query, ctx)
     }
 
     fn parse_query(
         &self,
-        query: Option<&Query>,
+        query: Option<&DingshangQuery>,
         response: &HttpResponse,
         _ctx: &ResponseContext,
-    ) -> Result<QueryResult> {
+    ) -> Result<Answer<DingshangOrder>> {
         let result = self.parse_query_response(response)?;
-        if let Some(query) = query.map(own).transpose()? {
+        if let Some(query) = query {
             let got = result.order.provider_order_id.as_deref();
             check_answers("order_id", &query.order_id, got)?;
         }
         Ok(result)
-    }
-}
-
-fn own(query: &Query) -> Result<&DingshangQuery> {
-    match query {
-        Query::DingshangVending { query } => Ok(query),
-        _ => Err(wrong_query(ProviderId::DingshangVending)),
     }
 }
 

@@ -19,9 +19,11 @@ use crate::open_enum::open_enum;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::{decode_envelope, http_status_error, sorted_sign_string};
+use super::shared::{decode_envelope, http_status_error, sorted_sign_string};
 use crate::context::{RequestContext, ResponseContext};
+use crate::crypto::RsaBackend;
 use crate::crypto::{md5_upper_hex, secure_eq};
+use crate::document::{self, DocumentKind};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hosts::{BackupHost, Hosts};
 use crate::http::{HttpRequest, HttpResponse, Method};
@@ -29,9 +31,8 @@ use crate::json::{self, de_opt_i64_lenient, de_opt_id, de_opt_yuan, ResponseLimi
 use crate::json_object::JsonObject;
 use crate::money::Money;
 use crate::order::{timestamp_from_unix_seconds, Order, OrderStatus};
-use crate::provider::{wrong_query, ProviderApi, ProviderId};
-use crate::query::Query;
-use crate::result::{check_answers, ProviderDetail, QueryResult};
+use crate::provider::ProviderId;
+use crate::provider_client::{check_answers, Answer, NoTwoPhaseSigning, ProviderClient};
 use crate::secret::Secret;
 use crate::validate::{config_id, input_text_id, Charset};
 
@@ -411,14 +412,17 @@ impl FubeiClient {
                     "application/json; charset=utf-8".to_owned(),
                 ),
                 ("Accept".to_owned(), "application/json".to_owned()),
-                ("User-Agent".to_owned(), crate::USER_AGENT.to_owned()),
+                ("User-Agent".to_owned(), crate::http::USER_AGENT.to_owned()),
             ],
             body: Some(body),
         })
     }
 
     /// Decodes the response envelope and the order.
-    pub fn parse_query_response(&self, response: &HttpResponse) -> Result<QueryResult> {
+    pub(crate) fn parse_query_response(
+        &self,
+        response: &HttpResponse,
+    ) -> Result<Answer<FubeiOrder>> {
         let envelope: Envelope<'_> =
             decode_envelope("Fubei", "Fubei response", response, self.limits)?;
         let Some(result_code) = envelope.result_code else {
@@ -464,13 +468,11 @@ impl FubeiClient {
             Error::decode("Fubei answered result_code 200 without `data`").with_field("data")
         })?;
         let order: FubeiOrder = json::decode_raw("Fubei order", data)?;
-        Ok(QueryResult::answered(
-            order.to_order()?,
-            ProviderDetail::Fubei {
-                order: Box::new(order),
-            },
-            None,
-        ))
+        Ok(Answer {
+            order: order.to_order()?,
+            detail: order,
+            signature_serial: None,
+        })
     }
 
     /// Verifies the MD5 `sign` of an asynchronous notification's form fields
@@ -496,9 +498,19 @@ impl FubeiClient {
     }
 }
 
-impl ProviderApi for FubeiClient {
-    fn id(&self) -> ProviderId {
-        ProviderId::Fubei
+impl ProviderClient for FubeiClient {
+    const ID: ProviderId = ProviderId::Fubei;
+    type Config = FubeiConfig;
+    type Query = FubeiQuery;
+    type Detail = FubeiOrder;
+    type Pending = NoTwoPhaseSigning;
+
+    fn from_config(config: &FubeiConfig, _backend: Option<&dyn RsaBackend>) -> Result<Self> {
+        FubeiClient::new(config)
+    }
+
+    fn query_from_json(json: &str) -> Result<FubeiQuery> {
+        document::typed_from_text(DocumentKind::Query, json)
     }
 
     fn hosts(&self) -> &Hosts {
@@ -511,21 +523,21 @@ impl ProviderApi for FubeiClient {
 
     fn build_query(
         &self,
-        query: &Query,
+        query: &FubeiQuery,
         ctx: &RequestContext,
         _token: Option<&Secret>,
     ) -> Result<HttpRequest> {
-        self.query_request(own(query)?, ctx)
+        self.query_request(query, ctx)
     }
 
     fn parse_query(
         &self,
-        query: Option<&Query>,
+        query: Option<&FubeiQuery>,
         response: &HttpResponse,
         _ctx: &ResponseContext,
-    ) -> Result<QueryResult> {
+    ) -> Result<Answer<FubeiOrder>> {
         let result = self.parse_query_response(response)?;
-        if let Some(query) = query.map(own).transpose()? {
+        if let Some(query) = query {
             let order = &result.order;
             match (&query.merchant_order_sn, &query.order_sn) {
                 (Some(sn), _) => {
@@ -538,13 +550,6 @@ impl ProviderApi for FubeiClient {
             }
         }
         Ok(result)
-    }
-}
-
-fn own(query: &Query) -> Result<&FubeiQuery> {
-    match query {
-        Query::Fubei { query } => Ok(query),
-        _ => Err(wrong_query(ProviderId::Fubei)),
     }
 }
 

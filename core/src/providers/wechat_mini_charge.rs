@@ -17,11 +17,11 @@
 //! minutes, so a short-lived token is never "due" the moment it arrives. `paid_amount` stays
 //! empty: the API reports a price, not what was paid.
 
-use std::fmt;
+use serde::{Deserialize, Serialize};
 
-use serde::{Deserialize, Serialize, Serializer};
-
+use crate::access_token::{AccessToken, TokenKind, ACCESS_TOKEN_MAX_LEN};
 use crate::context::{RequestContext, ResponseContext};
+use crate::crypto::RsaBackend;
 use crate::error::{Error, ErrorCode, Result};
 use crate::hosts::{BackupHost, Hosts};
 use crate::http::{encode_component, HttpRequest, HttpResponse, Method};
@@ -30,11 +30,11 @@ use crate::money::Money;
 use crate::open_enum::open_int_enum;
 use crate::order::{
     timestamp_from_unix_millis, timestamp_from_unix_seconds, Order, OrderFlag, OrderStatus,
-    Timestamp,
 };
-use crate::provider::{wrong_query, ProviderApi, ProviderId, TokenSource};
-use crate::query::Query;
-use crate::result::{check_answers, ProviderDetail, QueryResult};
+use crate::provider::ProviderId;
+use crate::provider_client::{
+    check_answers, Answer, NoTwoPhaseSigning, ProviderClient, TokenSource,
+};
 use crate::secret::Secret;
 use crate::validate::{config_id, input_id, response_id, Charset};
 
@@ -42,9 +42,6 @@ use crate::validate::{config_id, input_id, response_id, Charset};
 pub const DEFAULT_BASE_URL: &str = "https://api.weixin.qq.com";
 /// WeChat's documented disaster-recovery host for the same APIs (orders and tokens).
 pub const BACKUP_BASE_URL: &str = "https://api2.weixin.qq.com";
-
-/// Longest access token accepted (WeChat says to reserve at least 512 characters).
-pub const ACCESS_TOKEN_MAX_LEN: usize = 2048;
 
 /// Refresh a token this many seconds before it expires (WeChat renews stable tokens 5 min early).
 pub const TOKEN_REFRESH_MARGIN_SECS: i64 = 300;
@@ -88,18 +85,6 @@ pub struct MiniChargeConfig {
     #[cfg_attr(feature = "schema", schemars(with = "Option<u64>"))]
     #[serde(default, deserialize_with = "crate::json::non_negative")]
     pub max_response_bytes: Option<i64>,
-}
-
-/// Which token endpoint to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
-#[serde(rename_all = "snake_case")]
-pub enum TokenKind {
-    /// `POST /cgi-bin/stable_token` (recommended).
-    Stable,
-    /// `GET /cgi-bin/token` (every call invalidates the previous token after 5 minutes).
-    Classic,
 }
 
 /// A query for this provider: an order, or an access token.
@@ -166,37 +151,10 @@ struct QueryDocument {
     force_refresh: Option<bool>,
 }
 
-impl TokenKind {
-    /// `"stable"` or `"classic"`, as in query documents and the bindings' `kind` argument.
-    pub fn parse(kind: &str) -> Result<Self> {
-        match kind {
-            "stable" => Ok(TokenKind::Stable),
-            "classic" => Ok(TokenKind::Classic),
-            _ => Err(Error::invalid_input(
-                "kind",
-                "token kind must be \"stable\" or \"classic\"",
-            )),
-        }
-    }
-
-    /// `"stable"` or `"classic"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenKind::Stable => "stable",
-            TokenKind::Classic => "classic",
-        }
-    }
-}
-
 impl MiniChargeQuery {
     /// A token query; `force_refresh` applies to stable tokens only.
     pub fn token(token: TokenKind, force_refresh: bool) -> Result<Self> {
-        if force_refresh && token == TokenKind::Classic {
-            return Err(Error::invalid_input(
-                "force_refresh",
-                "`force_refresh` applies to stable tokens only",
-            ));
-        }
+        token.check_force_refresh(force_refresh)?;
         Ok(MiniChargeQuery::Token {
             token,
             force_refresh,
@@ -409,48 +367,6 @@ struct OrderEnvelope {
     order: Option<MiniChargeOrder>,
 }
 
-/// A WeChat access token with its computed lifetime. Printed, logged or turned into JSON by a
-/// binding, it hides the token; the CLI's token output (and a token store's value) holds it,
-/// on purpose, with the times as Unix seconds.
-#[derive(Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Display))]
-pub struct AccessToken {
-    /// The token.
-    #[serde(serialize_with = "expose_secret")]
-    pub access_token: Secret,
-    /// Lifetime in seconds, as WeChat said.
-    pub expires_in: i64,
-    /// `now + expires_in`.
-    #[serde(serialize_with = "Timestamp::serialize_unix_seconds")]
-    #[cfg_attr(feature = "schema", schemars(with = "crate::order::UnixSecondsSchema"))]
-    pub expires_at: Timestamp,
-    /// When to fetch a new one: `expires_at - 300` (or halfway, for lifetimes under 10 min).
-    #[serde(serialize_with = "Timestamp::serialize_unix_seconds")]
-    #[cfg_attr(feature = "schema", schemars(with = "crate::order::UnixSecondsSchema"))]
-    pub refresh_at: Timestamp,
-}
-
-fn expose_secret<S: Serializer>(secret: &Secret, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_str(secret.expose())
-}
-
-impl fmt::Display for AccessToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "AccessToken(access_token=[redacted], expires_in={}, expires_at={}, refresh_at={})",
-            self.expires_in, self.expires_at, self.refresh_at
-        )
-    }
-}
-
-impl fmt::Debug for AccessToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
-
 #[derive(Deserialize)]
 struct TokenEnvelope {
     #[serde(default)]
@@ -548,26 +464,27 @@ impl MiniChargeClient {
             ),
             headers: vec![
                 ("Accept".to_owned(), "application/json".to_owned()),
-                ("User-Agent".to_owned(), crate::USER_AGENT.to_owned()),
+                ("User-Agent".to_owned(), crate::http::USER_AGENT.to_owned()),
             ],
             body: None,
         })
     }
 
     /// Decodes a `getOrder` response.
-    pub fn parse_query_response(&self, response: &HttpResponse) -> Result<QueryResult> {
+    pub(crate) fn parse_query_response(
+        &self,
+        response: &HttpResponse,
+    ) -> Result<Answer<MiniChargeOrder>> {
         let envelope: OrderEnvelope =
-            super::decode_envelope("WeChat", "getOrder", response, self.limits)?;
+            super::shared::decode_envelope("WeChat", "getOrder", response, self.limits)?;
         match (envelope.errcode.unwrap_or(0), envelope.order) {
-            (0, Some(order)) if response.is_success() => Ok(QueryResult::answered(
-                order.to_order()?,
-                ProviderDetail::WechatMiniCharge {
-                    order: Box::new(order),
-                },
-                None,
-            )),
+            (0, Some(order)) if response.is_success() => Ok(Answer {
+                order: order.to_order()?,
+                detail: order,
+                signature_serial: None,
+            }),
             (0, _) if !response.is_success() => {
-                Err(super::http_status_error("WeChat", response.status))
+                Err(super::shared::http_status_error("WeChat", response.status))
             }
             (0, None) => Err(Error::decode(
                 "getOrder answered errcode 0 without an `order`",
@@ -593,7 +510,7 @@ impl MiniChargeClient {
         let (appid, secret) = self.credentials()?;
         let headers = vec![
             ("Accept".to_owned(), "application/json".to_owned()),
-            ("User-Agent".to_owned(), crate::USER_AGENT.to_owned()),
+            ("User-Agent".to_owned(), crate::http::USER_AGENT.to_owned()),
         ];
         Ok(match kind {
             TokenKind::Stable => {
@@ -633,7 +550,7 @@ impl MiniChargeClient {
         ctx: &ResponseContext,
     ) -> Result<AccessToken> {
         let envelope: TokenEnvelope =
-            super::decode_envelope("WeChat", "access token", response, self.limits)?;
+            super::shared::decode_envelope("WeChat", "access token", response, self.limits)?;
         if let Some(code) = envelope.errcode.filter(|c| *c != 0) {
             return Err(
                 errcode_error(code, envelope.errmsg, true).with_http_status(response.status)
@@ -674,11 +591,30 @@ impl MiniChargeClient {
     }
 }
 
-/// Maps a WeChat `errcode`. For token endpoints, 40001 means a bad AppSecret (a config
-/// problem), not an expired token.
-impl ProviderApi for MiniChargeClient {
-    fn id(&self) -> ProviderId {
-        ProviderId::WechatMiniCharge
+impl ProviderClient for MiniChargeClient {
+    const ID: ProviderId = ProviderId::WechatMiniCharge;
+    type Config = MiniChargeConfig;
+    type Query = MiniChargeQuery;
+    type Detail = MiniChargeOrder;
+    type Pending = NoTwoPhaseSigning;
+    const HAS_TOKENS: bool = true;
+
+    fn from_config(config: &MiniChargeConfig, _backend: Option<&dyn RsaBackend>) -> Result<Self> {
+        MiniChargeClient::new(config)
+    }
+
+    fn query_from_json(json: &str) -> Result<MiniChargeQuery> {
+        MiniChargeQuery::from_json(json)
+    }
+
+    fn token_query(query: &MiniChargeQuery) -> Option<(TokenKind, bool)> {
+        match query {
+            MiniChargeQuery::Token {
+                token,
+                force_refresh,
+            } => Some((*token, *force_refresh)),
+            MiniChargeQuery::Order { .. } => None,
+        }
     }
 
     fn hosts(&self) -> &Hosts {
@@ -691,42 +627,32 @@ impl ProviderApi for MiniChargeClient {
 
     fn build_query(
         &self,
-        query: &Query,
+        query: &MiniChargeQuery,
         _ctx: &RequestContext,
         token: Option<&Secret>,
     ) -> Result<HttpRequest> {
         match query {
-            Query::WechatMiniCharge {
-                query: MiniChargeQuery::Order { order_id },
-            } => self.query_request_with(order_id, token),
-            Query::WechatMiniCharge {
-                query:
-                    MiniChargeQuery::Token {
-                        token,
-                        force_refresh,
-                    },
+            MiniChargeQuery::Order { order_id } => self.query_request_with(order_id, token),
+            MiniChargeQuery::Token {
+                token,
+                force_refresh,
             } => self.token_request(*token, *force_refresh),
-            _ => Err(wrong_query(ProviderId::WechatMiniCharge)),
         }
     }
 
     fn parse_query(
         &self,
-        query: Option<&Query>,
+        query: Option<&MiniChargeQuery>,
         response: &HttpResponse,
         _ctx: &ResponseContext,
-    ) -> Result<QueryResult> {
+    ) -> Result<Answer<MiniChargeOrder>> {
         let result = self.parse_query_response(response)?;
-        match query {
-            Some(Query::WechatMiniCharge {
-                query: MiniChargeQuery::Order { order_id },
-            }) => check_answers(
+        if let Some(MiniChargeQuery::Order { order_id }) = query {
+            check_answers(
                 "order_id",
                 order_id,
                 result.order.provider_order_id.as_deref(),
-            )?,
-            Some(Query::WechatMiniCharge { .. }) | None => {}
-            Some(_) => return Err(wrong_query(ProviderId::WechatMiniCharge)),
+            )?;
         }
         Ok(result)
     }
@@ -765,6 +691,8 @@ impl TokenSource for MiniChargeClient {
     }
 }
 
+/// Maps a WeChat `errcode`. For token endpoints, 40001 means a bad AppSecret (a config
+/// problem), not an expired token.
 fn errcode_error(code: i64, errmsg: Option<String>, token_endpoint: bool) -> Error {
     let (kind, retryable) = match code {
         40001 | 40014 | 42001 if !token_endpoint => (ErrorCode::TokenExpired, false),

@@ -10627,7 +10627,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_payquery_core_checksum_method_client_build_query() != 60956) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_core_checksum_method_client_build_token_request() != 18042) {
+    if (uniffi_payquery_core_checksum_method_client_build_token_request() != 58047) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_payquery_core_checksum_method_client_failover_request() != 55703) {
@@ -10636,7 +10636,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_payquery_core_checksum_method_client_parse_query() != 49164) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_core_checksum_method_client_parse_token_response() != 20176) {
+    if (uniffi_payquery_core_checksum_method_client_parse_token_response() != 60788) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_payquery_core_checksum_method_client_prepare_query() != 2297) {
@@ -10669,7 +10669,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_payquery_core_checksum_method_queryflow_receive() != 2417) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_core_checksum_method_queryflow_receive_failure() != 64630) {
+    if (uniffi_payquery_core_checksum_method_queryflow_receive_failure() != 56361) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_payquery_core_checksum_method_queryflow_redact() != 50250) {

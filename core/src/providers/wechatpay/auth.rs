@@ -4,17 +4,17 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use super::WechatPayConfig;
+use super::config::WechatPayConfig;
 use crate::context::{Nonce, RequestContext, ResponseContext};
 use crate::crypto::{normalize_serial, RsaBackend, RsaPrivateKey, RsaPublicKey};
 use crate::error::{Error, ErrorCode, Result};
+use crate::http::USER_AGENT;
 use crate::http::{
     check_header_name, check_header_value, check_request_url, request_target, HttpRequest,
     HttpResponse, Method,
 };
 use crate::secret::Secret;
 use crate::validate::{config_id, input_id, Charset};
-use crate::USER_AGENT;
 
 /// The scheme name used in `Authorization` and `Wechatpay-Signature-Type`.
 pub const SCHEME: &str = "WECHATPAY2-SHA256-RSA2048";

@@ -10,17 +10,19 @@
 use crate::open_enum::open_enum;
 use serde::{Deserialize, Serialize};
 
-use super::{PendingRequest, WechatPayConfig, WechatPayCore, BACKUP_HOST, MAIN_HOST};
+use super::api_v3::{require_backend, WechatPayCore};
+use super::auth::PendingRequest;
+use super::config::{WechatPayConfig, BACKUP_HOST, MAIN_HOST};
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::RsaBackend;
+use crate::document::{self, DocumentKind};
 use crate::error::Result;
 use crate::hosts::Hosts;
 use crate::http::{encode_component, HttpRequest, HttpResponse};
 use crate::money::{Currency, Money};
 use crate::order::{timestamp_from_rfc3339, Order, OrderStatus};
-use crate::provider::{wrong_query, ProviderApi, ProviderId};
-use crate::query::Query;
-use crate::result::{check_answers, QueryResult};
+use crate::provider::ProviderId;
+use crate::provider_client::{check_answers, Answer, ProviderClient};
 use crate::secret::Secret;
 use crate::validate::{input_id, Charset};
 
@@ -264,11 +266,6 @@ impl EduPapayClient {
         })
     }
 
-    /// Checks everything [`EduPapayClient::new`] checks but the keys.
-    pub fn check_config(config: &WechatPayConfig) -> Result<()> {
-        WechatPayCore::check_settings(config, MAIN_HOST, Some(BACKUP_HOST)).map(drop)
-    }
-
     fn path(query: &EduPapayQuery) -> Result<String> {
         input_id(
             "out_trade_no",
@@ -307,27 +304,39 @@ impl EduPapayClient {
     }
 
     /// Verifies and decodes the response.
-    pub fn parse_query_response(
+    pub(crate) fn parse_query_response(
         &self,
         response: &HttpResponse,
         ctx: &ResponseContext,
-    ) -> Result<QueryResult> {
+    ) -> Result<Answer<EduPapayTransaction>> {
         let (detail, serial): (EduPapayTransaction, String) =
             self.core
                 .parse("WeChat Pay edu-papay transaction", response, ctx)?;
-        Ok(QueryResult::answered(
-            detail.to_order()?,
-            crate::result::ProviderDetail::WechatpayEduPapay {
-                transaction: Box::new(detail),
-            },
-            Some(serial),
-        ))
+        Ok(Answer {
+            order: detail.to_order()?,
+            detail,
+            signature_serial: Some(serial),
+        })
     }
 }
 
-impl ProviderApi for EduPapayClient {
-    fn id(&self) -> ProviderId {
-        ProviderId::WechatpayEduPapay
+impl ProviderClient for EduPapayClient {
+    const ID: ProviderId = ProviderId::WechatpayEduPapay;
+    type Config = WechatPayConfig;
+    type Query = EduPapayQuery;
+    type Detail = EduPapayTransaction;
+    type Pending = PendingRequest;
+
+    fn from_config(config: &WechatPayConfig, backend: Option<&dyn RsaBackend>) -> Result<Self> {
+        EduPapayClient::new(config, require_backend(backend)?)
+    }
+
+    fn check_config(config: &WechatPayConfig) -> Result<()> {
+        WechatPayCore::check_settings(config, MAIN_HOST, Some(BACKUP_HOST)).map(drop)
+    }
+
+    fn query_from_json(json: &str) -> Result<EduPapayQuery> {
+        document::typed_from_text(DocumentKind::Query, json)
     }
 
     fn hosts(&self) -> &Hosts {
@@ -340,41 +349,31 @@ impl ProviderApi for EduPapayClient {
 
     fn build_query(
         &self,
-        query: &Query,
+        query: &EduPapayQuery,
         ctx: &RequestContext,
         _token: Option<&Secret>,
     ) -> Result<HttpRequest> {
-        self.query_request(Self::own(query)?, ctx)
+        self.query_request(query, ctx)
     }
 
-    fn prepare_query(&self, query: &Query, ctx: &RequestContext) -> Result<PendingRequest> {
-        self.prepare_query_request(Self::own(query)?, ctx)
+    fn prepare_query(&self, query: &EduPapayQuery, ctx: &RequestContext) -> Result<PendingRequest> {
+        self.prepare_query_request(query, ctx)
     }
 
     fn parse_query(
         &self,
-        query: Option<&Query>,
+        query: Option<&EduPapayQuery>,
         response: &HttpResponse,
         ctx: &ResponseContext,
-    ) -> Result<QueryResult> {
+    ) -> Result<Answer<EduPapayTransaction>> {
         let result = self.parse_query_response(response, ctx)?;
         if let Some(query) = query {
-            let wanted = &Self::own(query)?.out_trade_no;
             check_answers(
                 "out_trade_no",
-                wanted,
+                &query.out_trade_no,
                 result.order.merchant_order_no.as_deref(),
             )?;
         }
         Ok(result)
-    }
-}
-
-impl EduPapayClient {
-    fn own(query: &Query) -> Result<&EduPapayQuery> {
-        match query {
-            Query::WechatpayEduPapay { query } => Ok(query),
-            _ => Err(wrong_query(ProviderId::WechatpayEduPapay)),
-        }
     }
 }

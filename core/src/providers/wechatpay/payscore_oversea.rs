@@ -19,18 +19,20 @@
 use crate::open_enum::open_enum;
 use serde::{Deserialize, Serialize};
 
+use super::api_v3::{require_backend, WechatPayCore};
+use super::auth::PendingRequest;
+use super::config::{WechatPayConfig, GLOBAL_HK_HOST};
 use super::edu_papay::WechatPayPromotion;
-use super::{PendingRequest, WechatPayConfig, WechatPayCore, GLOBAL_HK_HOST};
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::RsaBackend;
+use crate::document::{self, DocumentKind};
 use crate::error::{Error, Result};
 use crate::hosts::Hosts;
 use crate::http::{encode_component, HttpRequest, HttpResponse};
 use crate::money::{Currency, Money};
 use crate::order::{timestamp_from_rfc3339, Order, OrderStatus};
-use crate::provider::{wrong_query, ProviderApi, ProviderId};
-use crate::query::Query;
-use crate::result::{check_answers, QueryResult};
+use crate::provider::ProviderId;
+use crate::provider_client::{check_answers, Answer, ProviderClient};
 use crate::secret::Secret;
 use crate::validate::{input_id, Charset};
 
@@ -372,11 +374,6 @@ impl PayscoreOverseaClient {
         })
     }
 
-    /// Checks everything [`PayscoreOverseaClient::new`] checks but the keys.
-    pub fn check_config(config: &WechatPayConfig) -> Result<()> {
-        WechatPayCore::check_settings(config, GLOBAL_HK_HOST, None).map(drop)
-    }
-
     fn path(query: &PayscoreOverseaQuery) -> Result<String> {
         input_id("service_id", &query.service_id, 32, Charset::Alphanumeric)?;
         input_id("sub_mchid", &query.sub_mchid, 32, Charset::Digits)?;
@@ -423,34 +420,39 @@ impl PayscoreOverseaClient {
     }
 
     /// Verifies and decodes the response.
-    pub fn parse_query_response(
+    pub(crate) fn parse_query_response(
         &self,
         response: &HttpResponse,
         ctx: &ResponseContext,
-    ) -> Result<QueryResult> {
+    ) -> Result<Answer<PayscoreServiceOrder>> {
         let (detail, serial): (PayscoreServiceOrder, String) =
             self.core
                 .parse("WeChat Pay Pay Score service order", response, ctx)?;
-        Ok(QueryResult::answered(
-            detail.to_order()?,
-            crate::result::ProviderDetail::WechatpayPayscoreOversea {
-                service_order: Box::new(detail),
-            },
-            Some(serial),
-        ))
-    }
-
-    fn own(query: &Query) -> Result<&PayscoreOverseaQuery> {
-        match query {
-            Query::WechatpayPayscoreOversea { query } => Ok(query),
-            _ => Err(wrong_query(ProviderId::WechatpayPayscoreOversea)),
-        }
+        Ok(Answer {
+            order: detail.to_order()?,
+            detail,
+            signature_serial: Some(serial),
+        })
     }
 }
 
-impl ProviderApi for PayscoreOverseaClient {
-    fn id(&self) -> ProviderId {
-        ProviderId::WechatpayPayscoreOversea
+impl ProviderClient for PayscoreOverseaClient {
+    const ID: ProviderId = ProviderId::WechatpayPayscoreOversea;
+    type Config = WechatPayConfig;
+    type Query = PayscoreOverseaQuery;
+    type Detail = PayscoreServiceOrder;
+    type Pending = PendingRequest;
+
+    fn from_config(config: &WechatPayConfig, backend: Option<&dyn RsaBackend>) -> Result<Self> {
+        PayscoreOverseaClient::new(config, require_backend(backend)?)
+    }
+
+    fn check_config(config: &WechatPayConfig) -> Result<()> {
+        WechatPayCore::check_settings(config, GLOBAL_HK_HOST, None).map(drop)
+    }
+
+    fn query_from_json(json: &str) -> Result<PayscoreOverseaQuery> {
+        document::typed_from_text(DocumentKind::Query, json)
     }
 
     fn hosts(&self) -> &Hosts {
@@ -463,30 +465,30 @@ impl ProviderApi for PayscoreOverseaClient {
 
     fn build_query(
         &self,
-        query: &Query,
+        query: &PayscoreOverseaQuery,
         ctx: &RequestContext,
         _token: Option<&Secret>,
     ) -> Result<HttpRequest> {
-        self.query_request(Self::own(query)?, ctx)
+        self.query_request(query, ctx)
     }
 
-    fn prepare_query(&self, query: &Query, ctx: &RequestContext) -> Result<PendingRequest> {
-        self.prepare_query_request(Self::own(query)?, ctx)
+    fn prepare_query(
+        &self,
+        query: &PayscoreOverseaQuery,
+        ctx: &RequestContext,
+    ) -> Result<PendingRequest> {
+        self.prepare_query_request(query, ctx)
     }
 
     fn parse_query(
         &self,
-        query: Option<&Query>,
+        query: Option<&PayscoreOverseaQuery>,
         response: &HttpResponse,
         ctx: &ResponseContext,
-    ) -> Result<QueryResult> {
+    ) -> Result<Answer<PayscoreServiceOrder>> {
         let result = self.parse_query_response(response, ctx)?;
         // `query_id` is not echoed in the answer; `out_order_no` is.
-        if let Some(no) = query
-            .map(Self::own)
-            .transpose()?
-            .and_then(|q| q.out_order_no.as_ref())
-        {
+        if let Some(no) = query.and_then(|q| q.out_order_no.as_ref()) {
             check_answers(
                 "out_order_no",
                 no,

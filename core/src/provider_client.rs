@@ -1,0 +1,154 @@
+//! The contract between one provider and the provider-agnostic code. Floor 1: above the
+//! primitives, below the provider modules that implement it.
+//!
+//! A provider speaks only its own types here ([`ProviderClient::Query`],
+//! [`ProviderClient::Detail`], …): the unions over every provider (`Config`, `Query`,
+//! `ProviderDetail`) sit a floor above the providers and are expanded, with the dispatch to
+//! each provider's client, from the one list (`provider_list`). So a provider module imports
+//! nothing above this floor, and adding one touches no other provider's code.
+
+use std::fmt;
+
+use crate::access_token::{AccessToken, TokenKind};
+use crate::context::{RequestContext, ResponseContext};
+use crate::crypto::{MaybeSendSync, RsaBackend};
+use crate::error::{Error, Result};
+use crate::hosts::Hosts;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::order::Order;
+use crate::provider::ProviderId;
+use crate::secret::Secret;
+
+/// One provider's verified answer to an order query, in its own types: what its parser
+/// returns (the dispatch puts `detail` into `ProviderDetail`).
+#[derive(Debug)]
+pub(crate) struct Answer<D> {
+    /// The normalized order.
+    pub order: Order,
+    /// Everything the provider said, typed.
+    pub detail: D,
+    /// The serial of the key whose signature over the answer was verified; `None` where the
+    /// provider defines no response signature.
+    pub signature_serial: Option<String>,
+}
+
+/// Phase one of two-phase signing for a provider that signs with a shared secret: there is
+/// none (uninhabited), and [`ProviderClient::prepare_query`] answers `INVALID_CONFIG`.
+#[derive(Debug)]
+pub(crate) enum NoTwoPhaseSigning {}
+
+/// What one provider's client does, in its own types. Each provider module implements it;
+/// the one list names the implementing type.
+pub(crate) trait ProviderClient: MaybeSendSync + fmt::Debug + Sized + 'static {
+    /// Which provider.
+    const ID: ProviderId;
+    /// Its settings (a config document's keys).
+    type Config;
+    /// Its query (which order, or for the Mini Program which access token).
+    type Query;
+    /// Its answer, typed.
+    type Detail;
+    /// What phase one of two-phase signing returns (WeChat Pay's `PendingRequest`), or
+    /// [`NoTwoPhaseSigning`].
+    type Pending;
+
+    /// The client for `config`. `backend`: the RSA backend keys are loaded into (`None` where
+    /// the build has none; a provider that signs with RSA refuses that).
+    fn from_config(config: &Self::Config, backend: Option<&dyn RsaBackend>) -> Result<Self>;
+
+    /// Everything [`ProviderClient::from_config`] checks that needs no RSA backend: what a
+    /// config document is checked for when it is read.
+    fn check_config(config: &Self::Config) -> Result<()> {
+        Self::from_config(config, None).map(drop)
+    }
+
+    /// Parses a query document (JSON text); unknown keys are refused, naming the key.
+    fn query_from_json(json: &str) -> Result<Self::Query>;
+
+    /// The kind and `force_refresh` of an access-token query; `None` for an order query.
+    fn token_query(_query: &Self::Query) -> Option<(TokenKind, bool)> {
+        None
+    }
+
+    /// Its main and backup hosts.
+    fn hosts(&self) -> &Hosts;
+
+    /// The largest answer body this client accepts (`max_response_bytes`).
+    fn max_body_bytes(&self) -> usize;
+
+    /// The signed request for an order query. `token`: the access token the flow holds, for a
+    /// provider with [`ProviderClient::tokens`] (else the config's own, if any).
+    fn build_query(
+        &self,
+        query: &Self::Query,
+        ctx: &RequestContext,
+        token: Option<&Secret>,
+    ) -> Result<HttpRequest>;
+
+    /// Phase one of two-phase signing; only providers signed with an asymmetric key have it.
+    fn prepare_query(&self, _query: &Self::Query, _ctx: &RequestContext) -> Result<Self::Pending> {
+        Err(Error::invalid_config(
+            "provider",
+            format!(
+                "`{}` signs with a shared secret; two-phase signing applies to WeChat Pay only",
+                Self::ID
+            ),
+        ))
+    }
+
+    /// Verifies and parses the answer to an order query; with `query`, an answer for another
+    /// order is refused (`DECODE_ERROR`, see [`check_answers`]).
+    fn parse_query(
+        &self,
+        query: Option<&Self::Query>,
+        response: &HttpResponse,
+        ctx: &ResponseContext,
+    ) -> Result<Answer<Self::Detail>>;
+
+    /// True for a provider whose order queries need an access token: then
+    /// [`ProviderClient::tokens`] is `Some` for every client of it.
+    const HAS_TOKENS: bool = false;
+
+    /// Access tokens, for the provider that has them.
+    fn tokens(&self) -> Option<&dyn TokenSource> {
+        None
+    }
+}
+
+/// A provider whose order queries need an access token (the Mini Program).
+pub(crate) trait TokenSource: MaybeSendSync {
+    /// The config's own token, used until the provider rejects it.
+    fn fixed_token(&self) -> Option<&Secret>;
+    /// True when the config has the credentials to fetch tokens.
+    fn can_fetch(&self) -> bool;
+    /// The key a shared token store keeps this app's token under.
+    fn store_key(&self) -> String;
+    /// The token request.
+    fn token_request(&self, kind: TokenKind, force_refresh: bool) -> Result<HttpRequest>;
+    /// Parses a token answer; its times are computed from `ctx.now`.
+    fn parse_token_response(
+        &self,
+        response: &HttpResponse,
+        ctx: &ResponseContext,
+    ) -> Result<AccessToken>;
+}
+
+/// The error for a query of another provider than the client's.
+pub(crate) fn wrong_query(provider: ProviderId) -> Error {
+    Error::invalid_input("query", format!("this query is not a `{provider}` query"))
+}
+
+/// When the caller says which query a response answers, the order in it must be that order:
+/// a response for another order (a mixed-up exchange, a misrouted reply) is refused with
+/// `DECODE_ERROR` rather than reported as the queried order's state. `got` is `None` where the
+/// provider does not echo the id (it cannot be checked then).
+pub(crate) fn check_answers(field: &str, wanted: &str, got: Option<&str>) -> Result<()> {
+    match got {
+        Some(got) if got != wanted => Err(Error::decode(format!(
+            "the response is for order `{}`, not the queried `{wanted}`",
+            got.escape_debug()
+        ))
+        .with_field(field)),
+        _ => Ok(()),
+    }
+}
