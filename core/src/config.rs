@@ -14,14 +14,9 @@ use crate::provider_list::each_provider;
 macro_rules! config_union {
     (
         ids: [$($ids:tt)*],
-        entries: [$(
-            $variant:ident {
-                client: $($client:ident)::+,
-                config: $($config:ident)::+ [$config_doc:literal],
-                query: $($query:ident)::+ [$query_doc:literal],
-                detail: $field:ident: $($detail:ident)::+ [$detail_doc:literal, $field_doc:literal],
-            },
-        )+],
+        // One tuple per provider: see provider_list.rs.
+        entries: [$(($variant:ident, $client:ty, ($config:ty, $config_doc:literal), ($query:ty, $query_doc:literal),
+            ($field:ident, $detail:ty, $detail_doc:literal, $field_doc:literal),),)+],
     ) => {
         /// A client configuration, for one provider.
         #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +26,7 @@ macro_rules! config_union {
                 #[doc = $config_doc]
                 $variant {
                     /// The settings.
-                    config: crate::providers::$($config)::+,
+                    config: $config,
                 },
             )+
         }
@@ -69,30 +64,19 @@ macro_rules! config_union {
             fn check(&self) -> Result<()> {
                 match self {
                     $(Config::$variant { config } => {
-                        <crate::providers::$($client)::+ as ProviderClient>::check_config(config)
+                        <$client as ProviderClient>::check_config(config)
                     })+
                 }
             }
         }
 
-        #[cfg(feature = "schema")]
-        impl schemars::JsonSchema for Config {
-            fn schema_name() -> std::borrow::Cow<'static, str> {
-                "Config".into()
-            }
-
-            /// The document's shape: the settings of the provider `provider` names, with
-            /// `provider` (tools/typegen adds the `provider` member and the `*_path`
-            /// alternatives to `*_pem` keys).
-            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                crate::provider::per_provider_schema(
-                    "A client config document: `provider` and that provider's settings.",
-                    vec![$(
-                        (ProviderId::$variant, generator.subschema_for::<crate::providers::$($config)::+>()),
-                    )+],
-                )
-            }
-        }
+        // The document's shape: the settings of the provider `provider` names (tools/typegen
+        // adds the `provider` member and the `*_path` alternatives to `*_pem` keys).
+        crate::provider::impl_per_provider_schema!(
+            Config,
+            "A client config document: `provider` and that provider's settings.",
+            [$(($variant, $config)),+]
+        );
     };
 }
 each_provider!(config_union);

@@ -63,6 +63,29 @@ pub(crate) fn per_provider_schema(
     schemars::json_schema!({ "description": description, "anyOf": alternatives })
 }
 
+/// Implements `schemars::JsonSchema` for a union over the providers (`Config`, `Query`,
+/// `ProviderDetail`) with [`per_provider_schema`], from the one list's entries.
+macro_rules! impl_per_provider_schema {
+    ($union:ident, $description:literal, [$(($variant:ident, $alternative:ty)),+ $(,)?]) => {
+        #[cfg(feature = "schema")]
+        impl schemars::JsonSchema for $union {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($union).into()
+            }
+
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                $crate::provider::per_provider_schema(
+                    $description,
+                    vec![$(
+                        ($crate::ProviderId::$variant, generator.subschema_for::<$alternative>()),
+                    )+],
+                )
+            }
+        }
+    };
+}
+pub(crate) use impl_per_provider_schema;
+
 #[cfg(test)]
 mod tests {
     use super::*;

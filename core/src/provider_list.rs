@@ -2,7 +2,8 @@
 //! types as paths under `crate::providers`, expanded where each union lives (rustdoc's and an
 //! editor's "go to definition" land on the real items).
 //!
-//! `each_provider!(callback)` calls `callback! { ids: [..], entries: [..] }`:
+//! `each_provider!(callback)` calls `callback! { ids: [..], entries: [..] }` (each entry a
+//! tuple of full paths, see the macro's second rule):
 //! - `ids`: every provider's id, its wire string and its doc, in the order [`ProviderId`]
 //!   declares them. That order is public: UniFFI numbers an enum's variants by position, and
 //!   the generated schemas list them so. A new provider is appended.
@@ -20,7 +21,7 @@
 /// Calls `$callback!` with the list (see the module doc for its shape).
 macro_rules! each_provider {
     ($callback:ident) => {
-        $callback! {
+        $crate::provider_list::each_provider! { @paths $callback,
             ids: [
                 /// WeChat Mini Program service-provider charge `getOrder`.
                 WechatMiniCharge = "wechat_mini_charge",
@@ -70,6 +71,27 @@ macro_rules! each_provider {
                     detail: order: dingshang_vending::DingshangOrder ["Vending order.", "The order."],
                 },
             ],
+        }
+    };
+    // The entries as the callbacks read them: each a tuple of full type paths and docs,
+    // `(Variant, Client, (Config, doc), (Query, doc), (field, Detail, doc, field doc))`.
+    (@paths $callback:ident, ids: [$($ids:tt)*], entries: [$(
+        $variant:ident {
+            client: $($client:ident)::+,
+            config: $($config:ident)::+ [$config_doc:literal],
+            query: $($query:ident)::+ [$query_doc:literal],
+            detail: $field:ident: $($detail:ident)::+ [$detail_doc:literal, $field_doc:literal],
+        },
+    )+],) => {
+        $callback! {
+            ids: [$($ids)*],
+            entries: [$((
+                $variant,
+                $crate::providers::$($client)::+,
+                ($crate::providers::$($config)::+, $config_doc),
+                ($crate::providers::$($query)::+, $query_doc),
+                ($field, $crate::providers::$($detail)::+, $detail_doc, $field_doc),
+            ),)+],
         }
     };
 }

@@ -12,14 +12,9 @@ use crate::provider_list::each_provider;
 macro_rules! query_union {
     (
         ids: [$($ids:tt)*],
-        entries: [$(
-            $variant:ident {
-                client: $($client:ident)::+,
-                config: $($config:ident)::+ [$config_doc:literal],
-                query: $($query:ident)::+ [$query_doc:literal],
-                detail: $field:ident: $($detail:ident)::+ [$detail_doc:literal, $field_doc:literal],
-            },
-        )+],
+        // One tuple per provider: see provider_list.rs.
+        entries: [$(($variant:ident, $client:ty, ($config:ty, $config_doc:literal), ($query:ty, $query_doc:literal),
+            ($field:ident, $detail:ty, $detail_doc:literal, $field_doc:literal),),)+],
     ) => {
         /// A typed query for one provider.
         #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +24,7 @@ macro_rules! query_union {
                 #[doc = $query_doc]
                 $variant {
                     /// The query.
-                    query: crate::providers::$($query)::+,
+                    query: $query,
                 },
             )+
         }
@@ -41,7 +36,7 @@ macro_rules! query_union {
             pub fn from_json(provider: ProviderId, json: &str) -> Result<Query> {
                 Ok(match provider {
                     $(ProviderId::$variant => Query::$variant {
-                        query: <crate::providers::$($client)::+ as ProviderClient>::query_from_json(json)?,
+                        query: <$client as ProviderClient>::query_from_json(json)?,
                     },)+
                 })
             }
@@ -57,27 +52,17 @@ macro_rules! query_union {
             pub fn token_query(&self) -> Option<(TokenKind, bool)> {
                 match self {
                     $(Query::$variant { query } => {
-                        <crate::providers::$($client)::+ as ProviderClient>::token_query(query)
+                        <$client as ProviderClient>::token_query(query)
                     })+
                 }
             }
         }
 
-        #[cfg(feature = "schema")]
-        impl schemars::JsonSchema for Query {
-            fn schema_name() -> std::borrow::Cow<'static, str> {
-                "Query".into()
-            }
-
-            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                crate::provider::per_provider_schema(
-                    "A query document for one provider.",
-                    vec![$(
-                        (ProviderId::$variant, generator.subschema_for::<crate::providers::$($query)::+>()),
-                    )+],
-                )
-            }
-        }
+        crate::provider::impl_per_provider_schema!(
+            Query,
+            "A query document for one provider.",
+            [$(($variant, $query)),+]
+        );
     };
 }
 each_provider!(query_union);

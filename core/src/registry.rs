@@ -141,17 +141,12 @@ impl From<NoTwoPhaseSigning> for PendingRequest {
 macro_rules! dispatch {
     (
         ids: [$($ids:tt)*],
-        entries: [$(
-            $variant:ident {
-                client: $($client:ident)::+,
-                config: $($config:ident)::+ [$config_doc:literal],
-                query: $($query:ident)::+ [$query_doc:literal],
-                detail: $field:ident: $($detail:ident)::+ [$detail_doc:literal, $field_doc:literal],
-            },
-        )+],
+        // One tuple per provider: see provider_list.rs.
+        entries: [$(($variant:ident, $client:ty, ($config:ty, $config_doc:literal), ($query:ty, $query_doc:literal),
+            ($field:ident, $detail:ty, $detail_doc:literal, $field_doc:literal),),)+],
     ) => {
         $(
-            impl Registered for crate::providers::$($client)::+ {
+            impl Registered for $client {
                 fn own(query: &Query) -> Option<&Self::Query> {
                     match query {
                         Query::$variant { query } => Some(query),
@@ -177,14 +172,14 @@ macro_rules! dispatch {
         ) -> Result<Arc<dyn ProviderApi>> {
             Ok(match config {
                 $(Config::$variant { config } => Arc::new(
-                    <crate::providers::$($client)::+ as ProviderClient>::from_config(config, backend)?,
+                    <$client as ProviderClient>::from_config(config, backend)?,
                 ),)+
             })
         }
 
         /// The providers whose order queries need an access token.
         pub(crate) fn token_providers() -> Vec<ProviderId> {
-            [$((ProviderId::$variant, <crate::providers::$($client)::+ as ProviderClient>::HAS_TOKENS),)+]
+            [$((ProviderId::$variant, <$client as ProviderClient>::HAS_TOKENS),)+]
                 .into_iter()
                 .filter_map(|(id, has)| has.then_some(id))
                 .collect()

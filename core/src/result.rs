@@ -51,14 +51,9 @@ impl QueryResult {
 macro_rules! detail_union {
     (
         ids: [$($ids:tt)*],
-        entries: [$(
-            $variant:ident {
-                client: $($client:ident)::+,
-                config: $($config:ident)::+ [$config_doc:literal],
-                query: $($query:ident)::+ [$query_doc:literal],
-                detail: $field:ident: $($detail:ident)::+ [$detail_doc:literal, $field_doc:literal],
-            },
-        )+],
+        // One tuple per provider: see provider_list.rs.
+        entries: [$(($variant:ident, $client:ty, ($config:ty, $config_doc:literal), ($query:ty, $query_doc:literal),
+            ($field:ident, $detail:ty, $detail_doc:literal, $field_doc:literal),),)+],
     ) => {
         /// The provider's own typed response. Serializes as the provider's object alone (untagged: the
         /// provider is in `order.provider`); each host's type is a union (TypeScript, Python) or a
@@ -71,7 +66,7 @@ macro_rules! detail_union {
                 #[doc = $detail_doc]
                 $variant {
                     #[doc = $field_doc]
-                    $field: Box<crate::providers::$($detail)::+>,
+                    $field: Box<$detail>,
                 },
             )+
         }
@@ -93,21 +88,11 @@ macro_rules! detail_union {
             }
         }
 
-        #[cfg(feature = "schema")]
-        impl schemars::JsonSchema for ProviderDetail {
-            fn schema_name() -> std::borrow::Cow<'static, str> {
-                "ProviderDetail".into()
-            }
-
-            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                crate::provider::per_provider_schema(
-                    "The provider's own typed response; `order.provider` says which.",
-                    vec![$(
-                        (ProviderId::$variant, generator.subschema_for::<crate::providers::$($detail)::+>()),
-                    )+],
-                )
-            }
-        }
+        crate::provider::impl_per_provider_schema!(
+            ProviderDetail,
+            "The provider's own typed response; `order.provider` says which.",
+            [$(($variant, $detail)),+]
+        );
     };
 }
 each_provider!(detail_union);
