@@ -195,12 +195,19 @@ PY_MATRIX_DEPS := 'pytest==9.2.0; python_version >= "3.10"' 'pytest==8.4.2; pyth
 PY_MATRIX_TESTS := test_vectors.py test_host_types.py test_sandbox.py test_query.py
 python-matrix: wheel build
 	for py in $(PY_MATRIX); do \
-		v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); venv=$(RUNTIMES)/py-$$v; echo "--- CPython $$v"; \
+		v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); venv=$(RUNTIMES)/py-$$v; \
 		test -x $$venv/bin/python || $$py -m venv $$venv; \
 		$$venv/bin/python -c 'import pytest, httpx, requests' 2>/dev/null || $$venv/bin/pip install --quiet $(PY_MATRIX_DEPS); \
-		$$venv/bin/python -m pip install --quiet --force-reinstall --no-deps $(WHEEL) && \
-		(cd bindings-python/tests && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $$venv/bin/python -m pytest -q -p no:cacheprovider \
-			$(PY_MATRIX_TESTS)) || exit 1; done
+		$$venv/bin/python -m pip install --quiet --force-reinstall --no-deps $(WHEEL) || exit 1; done
+	@# The suites wait on the sandbox's delays far more than they compute: all interpreters at
+	@# once, each into its own log, printed in order; any failure fails the target.
+	@cd bindings-python/tests && for py in $(PY_MATRIX); do \
+		v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+		(PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $(RUNTIMES)/py-$$v/bin/python -m pytest -q -p no:cacheprovider \
+			$(PY_MATRIX_TESTS) >$(RUNTIMES)/py-$$v.log 2>&1; echo $$? >$(RUNTIMES)/py-$$v.rc) & \
+	done; wait; failed=0; for py in $(PY_MATRIX); do \
+		v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); echo "--- CPython $$v"; \
+		cat $(RUNTIMES)/py-$$v.log; test "$$(cat $(RUNTIMES)/py-$$v.rc)" = 0 || failed=1; done; exit $$failed
 
 ## Kotlin (JVM, Android) and Swift through UniFFI (bindings-uniffi/).
 UNIFFI_LIB := target/debug/libpayquery_uniffi.so
