@@ -201,13 +201,15 @@ python-matrix: wheel build
 		$$venv/bin/python -m pip install --quiet --force-reinstall --no-deps $(WHEEL) || exit 1; done
 	@# The suites wait on the sandbox's delays far more than they compute: all interpreters at
 	@# once, each into its own log, printed in order; any failure fails the target.
+	@# (-e is on: `||` keeps a failing pytest from ending the subshell before its code is kept.)
 	@cd bindings-python/tests && for py in $(PY_MATRIX); do \
-		v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+		v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); rm -f $(RUNTIMES)/py-$$v.rc; \
 		(PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $(RUNTIMES)/py-$$v/bin/python -m pytest -q -p no:cacheprovider \
-			$(PY_MATRIX_TESTS) >$(RUNTIMES)/py-$$v.log 2>&1; echo $$? >$(RUNTIMES)/py-$$v.rc) & \
+			$(PY_MATRIX_TESTS) >$(RUNTIMES)/py-$$v.log 2>&1 && echo 0 >$(RUNTIMES)/py-$$v.rc || \
+			echo $$? >$(RUNTIMES)/py-$$v.rc) & \
 	done; wait; failed=0; for py in $(PY_MATRIX); do \
 		v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); echo "--- CPython $$v"; \
-		cat $(RUNTIMES)/py-$$v.log; test "$$(cat $(RUNTIMES)/py-$$v.rc)" = 0 || failed=1; done; exit $$failed
+		cat $(RUNTIMES)/py-$$v.log; test "$$(cat $(RUNTIMES)/py-$$v.rc 2>/dev/null)" = 0 || failed=1; done; exit $$failed
 
 ## Kotlin (JVM, Android) and Swift through UniFFI (bindings-uniffi/).
 UNIFFI_LIB := target/debug/libpayquery_uniffi.so
