@@ -5,8 +5,8 @@ CARGO ?= cargo
 PYTHON ?= python3
 PAYQUERY := target/debug/payquery
 
-.PHONY: demo test setup lint deny rust-test vectors-check types types-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test uniffi-build kotlin-sources kotlin swift swift-check swift-lib swift-test dist-swift \
-	dist dist-tools dist-npm dist-python dist-maven node-matrix python-matrix architecture-check
+.PHONY: demo test setup lint deny schemas-test dist-cli rust-test vectors-check types types-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test uniffi-build kotlin-sources kotlin swift swift-check swift-lib swift-test dist-swift \
+	dist dist-tools dist-npm dist-python dist-maven node-matrix python-matrix architecture-check dist-npm-cli
 
 ## The main job: start the built-in sandbox and query all five providers through it.
 demo: build
@@ -16,7 +16,7 @@ build:
 	$(CARGO) build -p payquery-cli
 
 ## Every test in every language (what CI runs).
-test: setup lint architecture-check deny vectors-check types-check rust-test python-test node-test node-matrix python-binding-test python-matrix kotlin swift-test dist
+test: setup lint architecture-check deny vectors-check types-check schemas-test rust-test python-test node-test node-matrix python-binding-test python-matrix kotlin swift-test dist
 	@echo "make test: all green"
 
 setup:
@@ -63,6 +63,14 @@ types:
 	$(TYPEGEN) run -q
 types-check:
 	$(TYPEGEN) run -q -- --check
+
+# The config documents' JSON Schemas (schemas/, written by `make types`), checked by an
+# independent validator (Python jsonschema): every vector and sandbox config passes, a
+# misspelt key, a missing key and a number for a string id each fail.
+schemas-test: build
+	@test -x $(PY) || $(PYTHON) -m venv $(PY_VENV)
+	@$(PY) -c 'import jsonschema, pytest' 2>/dev/null || $(PY) -m pip install --quiet $(PY_SCHEMA_DEPS)
+	PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $(PY) -m pytest -q -p no:cacheprovider tests/schemas
 
 # The second run adds the pure-Rust `rsa` backend: every vector then runs through both backends.
 rust-test:
@@ -172,6 +180,7 @@ PY_VENV := $(CURDIR)/target/py-venv
 # The oldest CPython the abi3 wheel supports, when the machine has it.
 PY_OLDEST := $(or $(firstword $(wildcard /root/.pyenv/versions/3.9.*/bin/python3.9)),$(PYTHON))
 PY := $(PY_VENV)/bin/python
+PY_SCHEMA_DEPS := 'jsonschema==4.26.0' 'pytest==9.2.0'
 PY_TEST_DEPS := 'pytest==9.2.0' 'httpx==0.28.1' 'requests==2.34.2' 'types-requests==2.33.0.20261030' \
 	'cryptography==50.0.2' 'wechatpayv3==2.0.4' 'mypy==2.4.1' 'redis==8.1.0'
 python-binding-test: wheel build
@@ -281,7 +290,7 @@ swift-test: swift-check swift-lib build
 ##   dist/maven/                    dev.payquery:payquery-kotlin:<v>, the natives inside the JAR
 ## tools/check_dist.py checks what cannot run here (aarch64, musl) structurally: ELF machine,
 ## NEEDED entries, stripped, tags, versions. `make test` runs all of it.
-dist: dist-npm dist-python dist-maven dist-swift
+dist: dist-npm dist-python dist-maven dist-swift dist-npm-cli
 	$(DIST_VENV)/bin/python tools/check_dist.py $(DIST) $(VERSION)
 	@echo "make dist: $$(cd $(DIST) && find . -type f \( -name '*.tgz' -o -name '*.whl' -o -name '*.tar.gz' -o -name '*.jar' \) | sort | tr '\n' ' ')"
 
@@ -290,6 +299,18 @@ dist-npm: npm
 	cd $(NPM_PKG) && npm pack --quiet --pack-destination $(DIST)/npm
 	$(NPM_TOOLS)/publint run --strict $(DIST)/npm/payquery-$(VERSION).tgz
 	$(NPM_TOOLS)/attw $(DIST)/npm/payquery-$(VERSION).tgz
+
+## The `payquery` command from npm (`npx payquery sandbox`): @payquery/cli-linux-x64 and
+## @payquery/cli-linux-arm64, dist/cli's static binaries as npm platform packages (`os`, `cpu`),
+## assembled in target/npm-cli and packed into dist/npm/ beside payquery, whose bin runs the one
+## its optionalDependencies installed. Then cli.test.mjs installs them from dist/ into an empty
+## npm project (offline), starts `npx payquery sandbox` and queries it with the package.
+NPM_CLI := target/npm-cli
+dist-npm-cli: dist-cli dist-npm
+	rm -rf $(NPM_CLI) && node bindings-wasm/tools/assemble-cli.mjs $(CLI_DIST) $(NPM_CLI)
+	for cpu in x64 arm64; do (cd $(NPM_CLI)/cli-linux-$$cpu && npm pack --quiet --pack-destination $(DIST)/npm) || exit 1; done
+	@ls -l $(DIST)/npm/payquery-cli-linux-*-$(VERSION).tgz
+	PAYQUERY_DIST=$(DIST) node --test bindings-wasm/test/cli.test.mjs
 
 # The sdist is built in a venv of the newest CPython here, from the tarball alone (this machine
 # has Rust), into a target dir of its own so that reruns are incremental.
@@ -342,6 +363,18 @@ dist-maven: dist-tools kotlin-sources build
 # tests/swift-consumer depends on the package by version from a git repository (so SwiftPM's
 # refusal of unsafeFlags applies) and, built in release mode, queries the sandbox.
 SWIFT_DIST := $(DIST)/swift
+## The CLI (`payquery sandbox`, `query`, `parse`, …) as users download it: static musl binaries,
+## stripped, for Linux x86_64 and aarch64, and their SHA256SUMS, in dist/cli/. The PyPI
+## `payquery-cli` wheels and the npm platform packages carry these same files.
+CLI_DIST := $(DIST)/cli
+CLI_TARGETS := x86_64-unknown-linux-musl aarch64-unknown-linux-musl
+dist-cli: dist-tools
+	$(ZIGBUILD) --release -p payquery-cli $(CLI_TARGETS:%=--target %)
+	rm -rf $(CLI_DIST) && mkdir -p $(CLI_DIST)
+	for arch in x86_64 aarch64; do \
+		cp target/$$arch-unknown-linux-musl/release/payquery $(CLI_DIST)/payquery-$(VERSION)-linux-$$arch || exit 1; done
+	cd $(CLI_DIST) && sha256sum payquery-$(VERSION)-linux-* >SHA256SUMS
+
 dist-swift: dist-maven
 	rm -rf $(SWIFT_DIST) target/swift-dist && mkdir -p $(SWIFT_DIST)
 	for arch in x86_64 aarch64; do \

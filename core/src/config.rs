@@ -132,6 +132,17 @@ impl Config {
                 ))
             }
         };
+        // `$schema` names the JSON Schema an editor validates the file with (the configs
+        // `payquery sandbox --write-configs` writes carry one); it is no setting.
+        match document.as_object_mut().and_then(|o| o.remove("$schema")) {
+            None | Some(serde_json::Value::String(_)) => {}
+            Some(_) => {
+                return Err(Error::invalid_config(
+                    "$schema",
+                    "`$schema` must be a string: the JSON Schema an editor checks this file with",
+                ))
+            }
+        }
         let config = Config::from_settings(&provider, document)?;
         config.check()?;
         Ok(config)
@@ -247,6 +258,23 @@ mod tests {
         ] {
             Config::from_json(ok).unwrap();
         }
+    }
+
+    #[test]
+    fn a_schema_reference_is_no_setting_and_must_be_text() {
+        let config = |schema: &str| {
+            Config::from_json(&format!(
+                r#"{{"$schema": {schema}, "provider": "fubei", "app_id": "20160922135339595387", "app_secret": "s"}}"#
+            ))
+        };
+        assert_eq!(
+            config(r#""./schemas/fubei.config.schema.json""#)
+                .unwrap()
+                .provider(),
+            ProviderId::Fubei
+        );
+        let e = config("1").unwrap_err();
+        assert_eq!(e.field(), Some("$schema"));
     }
 
     #[test]

@@ -164,6 +164,30 @@ pub fn fault_queries(provider: ProviderId) -> serde_json::Map<String, Value> {
         .collect()
 }
 
+/// The JSON Schema of a config for any provider (`make types` writes `schemas/`).
+const ANY_PROVIDER_SCHEMA: (&str, &str) = (
+    "payquery-config.schema.json",
+    include_str!("../../schemas/payquery-config.schema.json"),
+);
+
+/// The file name and text of `provider`'s config JSON Schema.
+fn config_schema(provider: ProviderId) -> (&'static str, &'static str) {
+    macro_rules! schema {
+        ($name:literal) => {
+            ($name, include_str!(concat!("../../schemas/", $name)))
+        };
+    }
+    match provider {
+        ProviderId::WechatMiniCharge => schema!("wechat_mini_charge.config.schema.json"),
+        ProviderId::Fubei => schema!("fubei.config.schema.json"),
+        ProviderId::WechatpayEduPapay => schema!("wechatpay_edu_papay.config.schema.json"),
+        ProviderId::DingshangVending => schema!("dingshang_vending.config.schema.json"),
+        ProviderId::WechatpayPayscoreOversea => {
+            schema!("wechatpay_payscore_oversea.config.schema.json")
+        }
+    }
+}
+
 /// Writes, for every provider:
 /// - `DIR/<provider>.json` (config) and `DIR/<provider>.query.json` (a seeded PAID order);
 /// - `DIR/<provider>.faults.json` (`{"<fault>": query}`: the queries whose order ids select
@@ -177,11 +201,30 @@ pub fn fault_queries(provider: ProviderId) -> serde_json::Map<String, Value> {
 /// `access_token`: the one-call query fetches tokens) and
 /// `DIR/wechat_mini_charge.expired_token.json` (an expired `access_token` and the credentials
 /// to replace it). The credentials are sandbox test values, not real secrets.
+///
+/// Every config names its JSON Schema in `$schema` (`./schemas/<provider>.config.schema.json`,
+/// written beside them with the any-provider `payquery-config.schema.json`), so an editor
+/// checks a config copied from here as it is edited.
 pub fn write_configs(dir: &Path, urls: &SandboxUrls) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir.join("schemas"))?;
+    std::fs::write(
+        dir.join("schemas").join(ANY_PROVIDER_SCHEMA.0),
+        ANY_PROVIDER_SCHEMA.1,
+    )?;
+    for provider in ProviderId::ALL {
+        let (name, text) = config_schema(provider);
+        std::fs::write(dir.join("schemas").join(name), text)?;
+    }
     let pretty =
         |v: &Value| serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string()) + "\n";
-    for setup in client_configs(urls) {
+    for mut setup in client_configs(urls) {
+        let (schema, _) = config_schema(setup.provider);
+        if let Some(object) = setup.config.as_object_mut() {
+            object.insert(
+                "$schema".to_owned(),
+                Value::String(format!("./schemas/{schema}")),
+            );
+        }
         std::fs::write(
             dir.join(format!("{}.failover.json", setup.provider)),
             pretty(&failover_config(urls, &setup)),

@@ -7,12 +7,15 @@
 //! - `bindings-wasm/npm/models.d.ts`: the TypeScript declarations;
 //! - `bindings-wasm/npm/models.cjs`: the shapes the npm package converts answers with;
 //! - `bindings-python/python/payquery/_models.py`: TypedDicts, dataclasses, enums, exceptions;
-//! - `bindings-python/stubtest-literals.txt`: the `Literal` aliases stubtest is told about.
+//! - `bindings-python/stubtest-literals.txt`: the `Literal` aliases stubtest is told about;
+//! - `schemas/*.config.schema.json` (and the same files in the Python package, which ships
+//!   them; the npm package copies them from `schemas/`): JSON Schemas for config documents.
 //!
 //! `payquery-typegen` writes them (`make types`); `payquery-typegen --check` fails when a
 //! committed file differs from what it would write (`make types-check`, part of `make test`).
 
 mod ir;
+mod json_schema;
 mod py;
 mod ts;
 
@@ -34,6 +37,9 @@ pub struct Models {
     pub input: ir::Model,
     /// Results, tokens and error codes.
     pub output: ir::Model,
+    /// The input definitions as schemars wrote them (the config documents' JSON Schemas are
+    /// made from these, not from the reduced model).
+    pub input_schemas: serde_json::Map<String, serde_json::Value>,
 }
 
 fn models() -> Result<Models, String> {
@@ -48,9 +54,11 @@ fn models() -> Result<Models, String> {
     output.subschema_for::<QueryResult>();
     output.subschema_for::<AccessToken>();
     output.subschema_for::<ErrorCode>();
+    let input_schemas = input.take_definitions(true);
     let models = Models {
-        input: ir::Model::read(&input.take_definitions(true))?,
+        input: ir::Model::read(&input_schemas)?,
         output: ir::Model::read(&output.take_definitions(true))?,
+        input_schemas,
     };
     // These serialize through `as_str`, not serde's derive: their schema names must agree.
     let names = |all: &[&'static str]| all.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
@@ -88,6 +96,10 @@ fn same_names(model: &ir::Model, name: &str, serialized: Vec<String>) -> Result<
     }
 }
 
+/// Where the config schemas are written: the repository's `schemas/` (what the npm package,
+/// `dist/` and the sandbox take) and the Python package (which ships them).
+const SCHEMA_DIRS: [&str; 2] = ["schemas", "bindings-python/python/payquery/schemas"];
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -95,18 +107,27 @@ fn root() -> PathBuf {
 fn main() -> ExitCode {
     let check = std::env::args().any(|a| a == "--check");
     let files = models().and_then(|m| {
-        Ok(vec![
-            ("bindings-wasm/npm/models.d.ts", ts::declarations(&m)?),
-            ("bindings-wasm/npm/models.cjs", ts::shapes(&m)?),
+        let mut files = vec![
             (
-                "bindings-python/python/payquery/_models.py",
+                "bindings-wasm/npm/models.d.ts".to_owned(),
+                ts::declarations(&m)?,
+            ),
+            ("bindings-wasm/npm/models.cjs".to_owned(), ts::shapes(&m)?),
+            (
+                "bindings-python/python/payquery/_models.py".to_owned(),
                 py::module(&m)?,
             ),
             (
-                "bindings-python/stubtest-literals.txt",
+                "bindings-python/stubtest-literals.txt".to_owned(),
                 py::stubtest_literals(&m),
             ),
-        ])
+        ];
+        for (name, text) in json_schema::config_schemas(&m.input_schemas)? {
+            for dir in SCHEMA_DIRS {
+                files.push((format!("{dir}/{name}"), text.clone()));
+            }
+        }
+        Ok(files)
     });
     let files = match files {
         Ok(files) => files,
@@ -120,9 +141,13 @@ fn main() -> ExitCode {
         let full = root().join(path);
         if check {
             if std::fs::read_to_string(&full).ok().as_deref() != Some(text.as_str()) {
-                stale.push(*path);
+                stale.push(path.as_str());
             }
-        } else if let Err(e) = std::fs::write(&full, text) {
+        } else if let Err(e) = full
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&full, text))
+        {
             eprintln!("payquery-typegen: cannot write {path}: {e}");
             return ExitCode::FAILURE;
         }
