@@ -6,7 +6,7 @@ PYTHON ?= python3
 PAYQUERY := target/debug/payquery
 
 .PHONY: demo test setup lint deny schemas-test dist-cli rust-test vectors-check types types-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test uniffi-build kotlin-sources kotlin swift swift-check swift-lib swift-test dist-swift \
-	dist dist-tools dist-npm dist-python dist-maven node-matrix python-matrix architecture-check dist-npm-cli
+	dist dist-tools dist-npm dist-python dist-maven node-matrix python-matrix architecture-check dist-npm-cli dist-python-cli
 
 ## The main job: start the built-in sandbox and query all five providers through it.
 demo: build
@@ -36,8 +36,8 @@ lint:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
 	$(TYPEGEN) fmt -- --check
 	$(TYPEGEN) clippy --all-targets -- -D warnings
-	$(PYTHON) -m ruff check tests fuzz bindings-python bench tools
-	$(PYTHON) -m ruff format --check tests fuzz bindings-python bench tools
+	$(PYTHON) -m ruff check tests fuzz bindings-python bindings-python-cli bench tools
+	$(PYTHON) -m ruff format --check tests fuzz bindings-python bindings-python-cli bench tools
 
 # Dependency policy (deny.toml): licenses, banned crates, sources. Advisories: SECURITY.md.
 DENY_VENV := $(CURDIR)/target/deny-venv
@@ -290,7 +290,7 @@ swift-test: swift-check swift-lib build
 ##   dist/maven/                    dev.payquery:payquery-kotlin:<v>, the natives inside the JAR
 ## tools/check_dist.py checks what cannot run here (aarch64, musl) structurally: ELF machine,
 ## NEEDED entries, stripped, tags, versions. `make test` runs all of it.
-dist: dist-npm dist-python dist-maven dist-swift dist-npm-cli
+dist: dist-npm dist-python dist-maven dist-swift dist-npm-cli dist-python-cli
 	$(DIST_VENV)/bin/python tools/check_dist.py $(DIST) $(VERSION)
 	@echo "make dist: $$(cd $(DIST) && find . -type f \( -name '*.tgz' -o -name '*.whl' -o -name '*.tar.gz' -o -name '*.jar' \) | sort | tr '\n' ' ')"
 
@@ -328,6 +328,24 @@ dist-python: build wheel wheel-aarch64-unknown-linux-gnu+manylinux2014 wheel-x86
 	rm -rf target/py-sdist && $(PY_NEWEST) -m venv target/py-sdist
 	CARGO_TARGET_DIR=$(CURDIR)/target/sdist target/py-sdist/bin/python -m pip install --quiet $(WHEELS)/payquery-$(VERSION).tar.gz
 	PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) target/py-sdist/bin/python tools/smoke_wheel.py
+
+## The `payquery` command from PyPI (`pipx run payquery-cli sandbox`; `pip install payquery-cli`
+## puts `payquery` on PATH): dist/cli's static binaries, one py3-none wheel per architecture
+## tagged manylinux2014 and musllinux_1_1 (the binary needs no libc), written into dist/python/
+## by tools/cli_wheels.py (a wheel is a zip: nothing is compiled) and checked by twine. Then, in
+## fresh venvs of the oldest and newest CPython, the x86_64 one is installed offline from dist/
+## beside the payquery wheel (built from the same tree, hence `wheel`: the configs the sandbox
+## writes must be ones the package reads), and tools/smoke_cli_wheel.py runs `payquery` and
+## `payquery-cli` from the venv, starts the sandbox from there and queries it with the package.
+CLI_WHEEL := $(WHEELS)/payquery_cli-$(VERSION)-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.musllinux_1_1_x86_64.whl
+dist-python-cli: dist-cli wheel
+	rm -f $(WHEELS)/payquery_cli-*.whl
+	$(PYTHON) tools/cli_wheels.py $(CLI_DIST) $(VERSION) $(WHEELS)
+	$(DIST_VENV)/bin/twine check --strict $(WHEELS)/payquery_cli-*.whl
+	for py in $(PY_OLDEST) $(PY_NEWEST); do \
+		rm -rf target/py-cli-dist && $$py -m venv target/py-cli-dist && \
+		target/py-cli-dist/bin/python -m pip install --quiet --no-index $(CLI_WHEEL) $(WHEEL) && \
+		target/py-cli-dist/bin/python tools/smoke_cli_wheel.py $(CLI_DIST)/payquery-$(VERSION)-linux-x86_64 || exit 1; done
 
 # The Kotlin artifact: release natives for glibc >= 2.17 (cargo-zigbuild), put where JNA's
 # resource loader looks (<os>-<arch>/ on the classpath), deployed with its sources JAR and pom to

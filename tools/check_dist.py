@@ -12,6 +12,9 @@ Usage: python tools/check_dist.py DIST_DIR VERSION
 
 from __future__ import annotations
 
+import base64
+import csv
+import hashlib
 import io
 import re
 import sys
@@ -170,8 +173,74 @@ def check_python(dist: Path, version: str) -> None:
             check(found, f"{sdist.name}: lacks {required}")
         print(f"python {sdist.name}: {len(names)} files, {sdist.stat().st_size / 1024:.0f} KiB")
     expected = {f"payquery-{version}-cp39-abi3-{t}.whl" for t in WHEELS} | {sdist.name}
+    expected |= {f"payquery_cli-{version}-py3-none-{tags}.whl" for tags, _ in CLI_WHEELS.values()}
     unexpected = sorted(p.name for p in folder.iterdir() if p.name not in expected)
     check(not unexpected, f"dist/python holds stray files: {unexpected}")
+
+
+# The `payquery-cli` wheels (make dist-python-cli): dist/cli's binary as a script, per architecture.
+CLI_WHEELS = {
+    "x86_64": ("manylinux2014_x86_64.manylinux_2_17_x86_64.musllinux_1_1_x86_64", "EM_X86_64"),
+    "aarch64": ("manylinux2014_aarch64.manylinux_2_17_aarch64.musllinux_1_1_aarch64", "EM_AARCH64"),
+}
+
+
+def check_python_cli(dist: Path, version: str) -> None:
+    """Each wheel's tags, version, RECORD (every file, its sha256 and size), the console script,
+    and the binary: mode 0755, ELF machine of the tag, static, stripped, dist/cli's own bytes."""
+    for arch, (tags, machine) in CLI_WHEELS.items():
+        wheel = dist / "python" / f"payquery_cli-{version}-py3-none-{tags}.whl"
+        check(wheel.is_file(), f"missing {wheel.name}")
+        if not wheel.is_file():
+            continue
+        info, script = f"payquery_cli-{version}.dist-info", f"payquery_cli-{version}.data/scripts/payquery"
+        with zipfile.ZipFile(wheel) as archive:
+            files = {i.filename: i for i in archive.infolist() if not i.is_dir()}
+            contents = {name: archive.read(name) for name in files}
+        wheel_meta = contents.get(f"{info}/WHEEL", b"").decode()
+        metadata = contents.get(f"{info}/METADATA", b"").decode()
+        found = sorted(re.findall(r"^Tag: (.+)$", wheel_meta, re.M))
+        expected = sorted(f"py3-none-{t}" for t in tags.split("."))
+        check(found == expected, f"{wheel.name}: WHEEL tags {found}, expected {expected}")
+        check("Root-Is-Purelib: false" in wheel_meta, f"{wheel.name}: WHEEL does not say Root-Is-Purelib: false")
+        check(metadata.startswith("Metadata-Version: "), f"{wheel.name}: no METADATA")
+        check("\nName: payquery-cli\n" in metadata, f"{wheel.name}: METADATA does not name payquery-cli")
+        check(f"\nVersion: {version}\n" in metadata, f"{wheel.name}: METADATA version is not {version}")
+        init = contents.get("payquery_cli/__init__.py", b"").decode()
+        check(f'__version__ = "{version}"' in init, f"{wheel.name}: payquery_cli.__version__ is not {version}")
+        console = "[console_scripts]\npayquery-cli = payquery_cli.__main__:main"
+        entry_points = contents.get(f"{info}/entry_points.txt", b"").decode()
+        check(console in entry_points, f"{wheel.name}: entry_points.txt lacks the payquery-cli script")
+        for license_file in LICENSES:
+            check(f"{info}/licenses/{license_file}" in files, f"{wheel.name}: lacks {license_file}")
+        record = list(csv.reader(io.StringIO(contents.get(f"{info}/RECORD", b"").decode())))
+        listed = {row[0]: row[1:] for row in record if row}
+        check(len(listed) == len(record), f"{wheel.name}: RECORD lists a file twice")
+        check(set(listed) == set(files), f"{wheel.name}: RECORD lists {sorted(set(listed) ^ set(files))} wrongly")
+        for name, fields in listed.items():
+            if name == f"{info}/RECORD" or name not in contents:
+                continue
+            data = contents[name]
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            check(fields == [f"sha256={digest}", str(len(data))], f"{wheel.name}: RECORD is wrong for {name}")
+        binary = contents.get(script, b"")
+        check(bool(binary), f"{wheel.name}: lacks {script}")
+        if not binary:
+            continue
+        mode = files[script].external_attr >> 16
+        check(mode == 0o100755, f"{wheel.name}: {script} has mode {mode:o}, expected 100755")
+        elf = ELFFile(io.BytesIO(binary))
+        check(elf["e_machine"] == machine, f"{wheel.name}: the binary is for {elf['e_machine']}, the tag {machine}")
+        interpreter = any(segment["p_type"] == "PT_INTERP" for segment in elf.iter_segments())
+        check(not interpreter, f"{wheel.name}: the binary is dynamically linked (has PT_INTERP)")
+        check(".symtab" not in {s.name for s in elf.iter_sections()}, f"{wheel.name}: the binary is not stripped")
+        shipped = dist / "cli" / f"payquery-{version}-linux-{arch}"
+        check(shipped.is_file() and shipped.read_bytes() == binary, f"{wheel.name}: the binary is not {shipped}")
+        print(
+            f"python {wheel.name}: {len(files)} files, {wheel.stat().st_size / 2**20:.1f} MiB;",
+            f"bin/payquery {elf['e_machine'].removeprefix('EM_').lower()}",
+            f"{'dynamic' if interpreter else 'static'}, mode {mode & 0o777:o}",
+        )
 
 
 def check_maven(dist: Path, version: str) -> None:
@@ -259,6 +328,7 @@ def main() -> None:
     check_version(version)
     check_npm(dist, version)
     check_python(dist, version)
+    check_python_cli(dist, version)
     check_maven(dist, version)
     check_swift(dist, version)
     if problems:
