@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { ROOT, VECTORS } from './support.mjs';
+import { PAYQUERY_BIN, ROOT, VECTORS } from './support.mjs';
 
 const pkg = join(ROOT, 'bindings-wasm', 'pkg');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -18,6 +18,12 @@ test('npm pack → npm install → require and import', () => {
   assert.deepEqual(manifest.engines, { node: '>=20' }, 'engines states what make test runs: Node 20, 22 and 24');
   assert.equal(manifest.scripts, undefined, 'no install scripts');
   assert.equal(manifest.dependencies, undefined, 'no runtime dependencies');
+  // The `payquery` command: bin/payquery.cjs runs the binary of the platform package npm installed.
+  assert.deepEqual(manifest.bin, { payquery: 'bin/payquery.cjs' });
+  assert.deepEqual(manifest.optionalDependencies, {
+    '@payquery/cli-linux-x64': manifest.version,
+    '@payquery/cli-linux-arm64': manifest.version,
+  }, 'the platform packages are exactly this version');
   assert.equal(manifest.type, 'commonjs', 'the type is stated, not guessed');
   const cargo = readFileSync(join(ROOT, 'Cargo.toml'), 'utf8');
   assert.match(cargo, new RegExp(`\\nversion = "${manifest.version.replaceAll('.', '\\.')}"`), 'version follows Cargo.toml');
@@ -29,6 +35,7 @@ test('npm pack → npm install → require and import', () => {
     'LICENSE-APACHE',
     'LICENSE-MIT',
     'README.md',
+    'bin/payquery.cjs',
     'index.cjs',
     'index.d.mts',
     'index.d.ts',
@@ -52,6 +59,29 @@ test('npm pack → npm install → require and import', () => {
   const imported = execFileSync(process.execPath, ['--input-type=module', '-e', script("import('payquery')")], { cwd: app, encoding: 'utf8' });
   assert.equal(required.trim(), 'fubei function 10');
   assert.equal(imported.trim(), 'fubei function 10');
+
+  // npm linked the bin. Installed offline, the platform packages were not to be had, and npm went
+  // on without them (they are optional): the bin says in one line what to install, and exits 1.
+  const bin = join(app, 'node_modules', '.bin', 'payquery');
+  const missing = spawnSync(process.execPath, [bin, 'sandbox'], { cwd: app, encoding: 'utf8', env: { ...process.env, PAYQUERY_CLI_PATH: '' } });
+  assert.equal(missing.status, 1, missing.stderr);
+  assert.equal(missing.stdout, '');
+  assert.equal(missing.stderr.split('\n').length, 2, `one line: ${missing.stderr}`);
+  const platformPackage = { 'linux x64': '@payquery/cli-linux-x64', 'linux arm64': '@payquery/cli-linux-arm64' }[`${process.platform} ${process.arch}`];
+  if (platformPackage) {
+    assert.match(missing.stderr, new RegExp(`npm install ${platformPackage}@${manifest.version.replaceAll('.', '\\.')}\\b`));
+    assert.match(missing.stderr, /dist\/cli\//);
+  } else {
+    assert.match(missing.stderr, /PAYQUERY_CLI_PATH/);
+  }
+  // PAYQUERY_CLI_PATH names the binary instead: its output and exit code pass through.
+  const env = { ...process.env, PAYQUERY_CLI_PATH: PAYQUERY_BIN };
+  const version = spawnSync(process.execPath, [bin, '--version'], { cwd: app, encoding: 'utf8', env });
+  assert.equal(version.status, 0, version.stderr);
+  assert.equal(version.stdout.trim(), `payquery ${manifest.version}`);
+  const usage = spawnSync(process.execPath, [bin, 'parse'], { cwd: app, encoding: 'utf8', env });
+  assert.equal(usage.status, 2, 'a usage error: the binary\'s exit code 2');
+  assert.match(usage.stderr, /--config/);
 });
 
 test('a bundled app (esbuild: require → CommonJS, TS/ESM import → CommonJS and ESM) runs alone with the .wasm beside it, and names it when it is missing', () => {

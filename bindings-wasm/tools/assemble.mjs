@@ -1,7 +1,7 @@
 // Assembles the publishable npm package in bindings-wasm/pkg/ (make npm): the hand-written
 // layer from npm/, the wasm-bindgen output already in pkg/native/, and the version of the Rust
 // workspace, so the package and the crates never disagree about what they are.
-import { copyFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +20,10 @@ for (const file of ['layer.cjs', 'index.cjs', 'index.mjs', 'index.d.ts', 'models
 // file itself; index.mjs reads the .wasm and hands it to its synchronous `initSync`.
 renameSync(join(target, 'native-esm', 'payquery_wasm.js'), join(target, 'native', 'payquery_wasm.mjs'));
 rmSync(join(target, 'native-esm'), { recursive: true });
+// The `payquery` command: it runs the binary of the platform's optional dependency (below).
+mkdirSync(join(target, 'bin'), { recursive: true });
+copyFileSync(join(source, 'bin', 'payquery.cjs'), join(target, 'bin', 'payquery.cjs'));
+chmodSync(join(target, 'bin', 'payquery.cjs'), 0o755);
 for (const file of ['LICENSE-MIT', 'LICENSE-APACHE']) {
   copyFileSync(join(here, '..', '..', file), join(target, file));
 }
@@ -43,5 +47,8 @@ export default payquery;
 writeFileSync(join(target, 'index.d.mts'), readFileSync(join(source, 'index.d.ts'), 'utf8') + defaultExport);
 const manifest = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8'));
 manifest.version = version;
+// The platform packages (make dist-npm-cli) are exactly this version: the command and the
+// library it ships beside are one release.
+for (const name of Object.keys(manifest.optionalDependencies)) manifest.optionalDependencies[name] = version;
 writeFileSync(join(target, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 console.log(`assembled payquery@${version} in ${target}`);
