@@ -16,6 +16,7 @@ import base64
 import csv
 import hashlib
 import io
+import json
 import re
 import sys
 import tarfile
@@ -134,6 +135,65 @@ def check_npm(dist: Path, version: str) -> None:
     for required in (*LICENSES, "native/payquery_wasm_bg.wasm", "index.d.ts", "index.d.mts", "README.md"):
         check(f"package/{required}" in names, f"{tarball.name}: lacks {required}")
     print(f"npm    {tarball.name}: {len(names)} files, {tarball.stat().st_size / 1024:.0f} KiB")
+
+
+# The npm platform packages of the `payquery` command: npm's `cpu` → the binary's ELF machine.
+NPM_CLI_PACKAGES = {"x64": ("x86_64", "EM_X86_64"), "arm64": ("aarch64", "EM_AARCH64")}
+
+
+def check_npm_cli(dist: Path, version: str) -> None:
+    """payquery's `payquery` bin, and the platform packages it runs (make dist-npm-cli)."""
+    package = dist / "npm" / f"payquery-{version}.tgz"
+    if package.is_file():
+        with tarfile.open(package) as tar:
+            names = set(tar.getnames())
+            manifest = tar.extractfile("package/package.json")
+            assert manifest is not None
+            declared = json.loads(manifest.read())
+            check("package/bin/payquery.cjs" in names, f"{package.name}: lacks bin/payquery.cjs")
+            if "package/bin/payquery.cjs" in names:
+                script = tar.getmember("package/bin/payquery.cjs")
+                check(script.mode & 0o111 != 0, f"{package.name}: bin/payquery.cjs is not executable")
+        bin_field = declared.get("bin")
+        check(bin_field == {"payquery": "bin/payquery.cjs"}, f"{package.name}: bin is {bin_field}")
+        optional = declared.get("optionalDependencies")
+        expected = {f"@payquery/cli-linux-{cpu}": version for cpu in NPM_CLI_PACKAGES}
+        check(optional == expected, f"{package.name}: optionalDependencies {optional}, expected {expected}")
+    for cpu, (arch, machine) in NPM_CLI_PACKAGES.items():
+        tarball = dist / "npm" / f"payquery-cli-linux-{cpu}-{version}.tgz"
+        check(tarball.is_file(), f"missing {tarball}")
+        if not tarball.is_file():
+            continue
+        with tarfile.open(tarball) as tar:
+            names = set(tar.getnames())
+            manifest = tar.extractfile("package/package.json")
+            assert manifest is not None
+            declared = json.loads(manifest.read())
+            for required in (*LICENSES, "README.md", "bin/payquery"):
+                check(f"package/{required}" in names, f"{tarball.name}: lacks {required}")
+            binary = b""
+            if "package/bin/payquery" in names:
+                member = tar.getmember("package/bin/payquery")
+                check(member.mode & 0o111 != 0, f"{tarball.name}: bin/payquery is not executable ({member.mode:o})")
+                extracted = tar.extractfile(member)
+                assert extracted is not None
+                binary = extracted.read()
+        fields = {key: declared.get(key) for key in ("name", "version", "os", "cpu")}
+        expected = {"name": f"@payquery/cli-linux-{cpu}", "version": version, "os": ["linux"], "cpu": [cpu]}
+        check(fields == expected, f"{tarball.name}: package.json says {fields}, expected {expected}")
+        summary = "no binary"
+        if binary:
+            elf = ELFFile(io.BytesIO(binary))
+            found = elf["e_machine"]
+            check(found == machine, f"{tarball.name}: bin/payquery is for ELF machine {found}, expected {machine}")
+            interpreter = any(segment["p_type"] == "PT_INTERP" for segment in elf.iter_segments())
+            check(not interpreter, f"{tarball.name}: bin/payquery is dynamically linked (has PT_INTERP)")
+            shipped = dist / "cli" / f"payquery-{version}-linux-{arch}"
+            if shipped.is_file():
+                check(shipped.read_bytes() == binary, f"{tarball.name}: bin/payquery is not dist/cli/{shipped.name}")
+            linked = "dynamic" if interpreter else "static"
+            summary = f"{found.removeprefix('EM_').lower()} {linked}, {len(binary) / 2**20:.1f} MiB binary"
+        print(f"npm    {tarball.name}: {summary}, {tarball.stat().st_size / 2**20:.1f} MiB")
 
 
 def check_python(dist: Path, version: str) -> None:
@@ -327,6 +387,7 @@ def main() -> None:
     dist, version = Path(sys.argv[1]), sys.argv[2]
     check_version(version)
     check_npm(dist, version)
+    check_npm_cli(dist, version)
     check_python(dist, version)
     check_python_cli(dist, version)
     check_maven(dist, version)
