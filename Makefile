@@ -5,7 +5,7 @@ CARGO ?= cargo
 PYTHON ?= python3
 PAYQUERY := target/debug/payquery
 
-.PHONY: demo test setup lint deny schemas-test dist-cli rust-test vectors-check types types-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test uniffi-build kotlin-sources kotlin swift swift-check swift-lib swift-test dist-swift \
+.PHONY: demo test setup lint deny schemas-test dist-cli dist-schemas rust-test vectors-check types types-check python-test build bench fuzz npm npm-tools node-test wheel python-binding-test uniffi-build kotlin-sources kotlin swift swift-check swift-lib swift-test dist-swift \
 	dist dist-tools dist-npm dist-python dist-maven node-matrix python-matrix architecture-check dist-npm-cli dist-python-cli
 
 ## The main job: start the built-in sandbox and query all five providers through it.
@@ -28,11 +28,12 @@ setup:
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	@# One pass for the workspace with the core's `schema` feature on too (only typegen, a
+	@# workspace of its own, enables it otherwise): the core's code under uniffi and schema.
+	$(CARGO) clippy --workspace --all-targets --features payquery-core/schema -- -D warnings
 	$(CARGO) clippy -p payquery-core --all-targets --features pure-rust-rsa -- -D warnings
 	$(CARGO) clippy -p payquery-core --target wasm32-unknown-unknown --no-default-features --features pure-rust-rsa -- -D warnings
 	$(CARGO) clippy -p payquery-wasm --target wasm32-unknown-unknown -- -D warnings
-	$(CARGO) clippy -p payquery-core --all-targets --features uniffi,schema -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
 	$(TYPEGEN) fmt -- --check
 	$(TYPEGEN) clippy --all-targets -- -D warnings
@@ -290,7 +291,7 @@ swift-test: swift-check swift-lib build
 ##   dist/maven/                    dev.payquery:payquery-kotlin:<v>, the natives inside the JAR
 ## tools/check_dist.py checks what cannot run here (aarch64, musl) structurally: ELF machine,
 ## NEEDED entries, stripped, tags, versions. `make test` runs all of it.
-dist: dist-npm dist-python dist-maven dist-swift dist-npm-cli dist-python-cli
+dist: dist-npm dist-python dist-maven dist-swift dist-npm-cli dist-python-cli dist-schemas
 	$(DIST_VENV)/bin/python tools/check_dist.py $(DIST) $(VERSION)
 	@echo "make dist: $$(cd $(DIST) && find . -type f \( -name '*.tgz' -o -name '*.whl' -o -name '*.tar.gz' -o -name '*.jar' \) | sort | tr '\n' ' ')"
 
@@ -319,14 +320,16 @@ dist-python: build wheel wheel-aarch64-unknown-linux-gnu+manylinux2014 wheel-x86
 		wheel-aarch64-unknown-linux-musl+musllinux_1_2
 	rm -f $(WHEELS)/payquery-*.tar.gz
 	cd bindings-python && $(MATURIN) sdist --out $(WHEELS)
-	for w in $(WHEELS)/*manylinux*.whl; do $(DIST_VENV)/bin/auditwheel show $$w; done
+	for w in $(WHEELS)/payquery-*manylinux*.whl; do $(DIST_VENV)/bin/auditwheel show $$w; done
 	$(DIST_VENV)/bin/twine check --strict $(WHEELS)/*
 	for py in $(PY_OLDEST) $(PY_NEWEST); do \
 		rm -rf target/py-dist && $$py -m venv target/py-dist && \
 		target/py-dist/bin/python -m pip install --quiet --no-index $(WHEEL) && \
 		PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) target/py-dist/bin/python tools/smoke_wheel.py; done
 	rm -rf target/py-sdist && $(PY_NEWEST) -m venv target/py-sdist
-	CARGO_TARGET_DIR=$(CURDIR)/target/sdist target/py-sdist/bin/python -m pip install --quiet $(WHEELS)/payquery-$(VERSION).tar.gz
+	@# The tarball alone must build and work; how fast the build runs is not what is checked.
+	CARGO_TARGET_DIR=$(CURDIR)/target/sdist CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
+		target/py-sdist/bin/python -m pip install --quiet $(WHEELS)/payquery-$(VERSION).tar.gz
 	PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) target/py-sdist/bin/python tools/smoke_wheel.py
 
 ## The `payquery` command from PyPI (`pipx run payquery-cli sandbox`; `pip install payquery-cli`
@@ -392,6 +395,11 @@ dist-cli: dist-tools
 	for arch in x86_64 aarch64; do \
 		cp target/$$arch-unknown-linux-musl/release/payquery $(CLI_DIST)/payquery-$(VERSION)-linux-$$arch || exit 1; done
 	cd $(CLI_DIST) && sha256sum payquery-$(VERSION)-linux-* >SHA256SUMS
+	tools/smoke_cli.sh $(CLI_DIST)/payquery-$(VERSION)-linux-x86_64
+
+# The config documents' JSON Schemas (make types writes schemas/), for editors and CI linters.
+dist-schemas:
+	rm -rf $(DIST)/schemas && cp -r schemas $(DIST)/schemas
 
 dist-swift: dist-maven
 	rm -rf $(SWIFT_DIST) target/swift-dist && mkdir -p $(SWIFT_DIST)

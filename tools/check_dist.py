@@ -119,6 +119,69 @@ def check_package_readme(name: str, text: str, language: str) -> None:
     check("](CHANGELOG.md)" not in text, f"{name}: the README has relative links")
 
 
+def check_schemas(dist: Path, version: str) -> None:
+    """The config documents' JSON Schemas: in dist/schemas/, the npm package and every wheel,
+    each the same bytes as schemas/ (make types writes them)."""
+    expected = {p.name: p.read_bytes() for p in sorted((ROOT / "schemas").glob("*.json"))}
+    check(len(expected) >= 2, "schemas/ holds no config schemas")
+    shipped = {p.name: p.read_bytes() for p in sorted((dist / "schemas").glob("*.json"))}
+    check(shipped == expected, f"dist/schemas/ holds {sorted(shipped)}, not schemas/'s {sorted(expected)}")
+    package = dist / "npm" / f"payquery-{version}.tgz"
+    if package.is_file():
+        with tarfile.open(package) as tar:
+            for name, data in expected.items():
+                member = f"package/schemas/{name}"
+                found = tar.extractfile(member) if member in tar.getnames() else None
+                check(found is not None and found.read() == data, f"{package.name}: {member} missing or stale")
+    for wheel in sorted((dist / "python").glob(f"payquery-{version}-*.whl")):
+        with zipfile.ZipFile(wheel) as archive:
+            names = set(archive.namelist())
+            for name, data in expected.items():
+                member = f"payquery/schemas/{name}"
+                ok = member in names and archive.read(member) == data
+                check(ok, f"{wheel.name}: {member} missing or stale")
+    print(f"schemas {len(expected)} config schemas in dist/schemas, the npm package and every wheel")
+
+
+def check_cli(dist: Path, version: str) -> None:
+    """The static `payquery` binaries and their SHA256SUMS (make dist-cli)."""
+    folder = dist / "cli"
+    sums_file = folder / "SHA256SUMS"
+    check(sums_file.is_file(), f"missing {sums_file}")
+    sums = {}
+    if sums_file.is_file():
+        for line in sums_file.read_text(encoding="utf-8").splitlines():
+            digest, name = line.split(maxsplit=1)
+            sums[name.lstrip("*")] = digest
+    for arch, machine in (("x86_64", "EM_X86_64"), ("aarch64", "EM_AARCH64")):
+        binary = folder / f"payquery-{version}-linux-{arch}"
+        check(binary.is_file(), f"missing {binary}")
+        if not binary.is_file():
+            continue
+        data = binary.read_bytes()
+        check(binary.stat().st_mode & 0o111 != 0, f"{binary.name}: not executable")
+        check(sums.get(binary.name) == hashlib.sha256(data).hexdigest(), f"{binary.name}: SHA256SUMS does not match")
+        elf = ELFFile(io.BytesIO(data))
+        check(elf["e_machine"] == machine, f"{binary.name}: ELF machine {elf['e_machine']}, expected {machine}")
+        check(elf["e_type"] in ("ET_EXEC", "ET_DYN"), f"{binary.name}: not an executable ({elf['e_type']})")
+        interpreter = any(segment["p_type"] == "PT_INTERP" for segment in elf.iter_segments())
+        check(not interpreter, f"{binary.name}: dynamically linked (has PT_INTERP)")
+        needed = [
+            tag.needed
+            for section in elf.iter_sections()
+            if isinstance(section, DynamicSection)
+            for tag in section.iter_tags()
+            if tag.entry.d_tag == "DT_NEEDED"
+        ]
+        check(not needed, f"{binary.name}: needs shared libraries {needed}")
+        sections = {section.name for section in elf.iter_sections()}
+        check(".symtab" not in sections, f"{binary.name}: not stripped (has .symtab)")
+        kind = machine.removeprefix("EM_").lower()
+        print(f"cli    {binary.name}: {kind} static, stripped, {len(data) / 2**20:.1f} MiB")
+    expected = {f"payquery-{version}-linux-{arch}" for arch in ("x86_64", "aarch64")}
+    check(set(sums) == expected, f"SHA256SUMS lists {sorted(sums)}")
+
+
 def check_npm(dist: Path, version: str) -> None:
     tarball = dist / "npm" / f"payquery-{version}.tgz"
     check(tarball.is_file(), f"missing {tarball}")
@@ -386,6 +449,8 @@ def check_swift(dist: Path, version: str) -> None:
 def main() -> None:
     dist, version = Path(sys.argv[1]), sys.argv[2]
     check_version(version)
+    check_cli(dist, version)
+    check_schemas(dist, version)
     check_npm(dist, version)
     check_npm_cli(dist, version)
     check_python(dist, version)

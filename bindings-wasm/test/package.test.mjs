@@ -31,6 +31,9 @@ test('npm pack → npm install → require and import', () => {
   const packDir = mkdtempSync(join(tmpdir(), 'payquery-pack-'));
   const [packed] = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', packDir], { cwd: pkg, encoding: 'utf8' }));
   const files = packed.files.map((f) => f.path).sort();
+  // The config documents' JSON Schemas, as `make types` writes them into schemas/.
+  const schemas = readdirSync(join(ROOT, 'schemas')).filter((name) => name.endsWith('.schema.json')).sort();
+  assert.ok(schemas.length >= 2);
   assert.deepEqual(files, [
     'LICENSE-APACHE',
     'LICENSE-MIT',
@@ -47,6 +50,7 @@ test('npm pack → npm install → require and import', () => {
     'native/payquery_wasm.mjs',
     'native/payquery_wasm_bg.wasm',
     'package.json',
+    ...schemas.map((name) => `schemas/${name}`),
   ]);
 
   const app = mkdtempSync(join(tmpdir(), 'payquery-app-'));
@@ -59,6 +63,13 @@ test('npm pack → npm install → require and import', () => {
   const imported = execFileSync(process.execPath, ['--input-type=module', '-e', script("import('payquery')")], { cwd: app, encoding: 'utf8' });
   assert.equal(required.trim(), 'fubei function 10');
   assert.equal(imported.trim(), 'fubei function 10');
+  // An editor or a linter finds the schemas by the package's name.
+  const schemaPath = execFileSync(
+    process.execPath,
+    ['-e', "console.log(require.resolve('payquery/schemas/fubei.config.schema.json'))"],
+    { cwd: app, encoding: 'utf8' },
+  ).trim();
+  assert.equal(readFileSync(schemaPath, 'utf8'), readFileSync(join(ROOT, 'schemas', 'fubei.config.schema.json'), 'utf8'));
 
   // npm linked the bin. Installed offline, the platform packages were not to be had, and npm went
   // on without them (they are optional): the bin says in one line what to install, and exits 1.

@@ -1,7 +1,7 @@
 // Assembles the publishable npm package in bindings-wasm/pkg/ (make npm): the hand-written
 // layer from npm/, the wasm-bindgen output already in pkg/native/, and the version of the Rust
 // workspace, so the package and the crates never disagree about what they are.
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,6 +26,11 @@ copyFileSync(join(source, 'bin', 'payquery.cjs'), join(target, 'bin', 'payquery.
 chmodSync(join(target, 'bin', 'payquery.cjs'), 0o755);
 for (const file of ['LICENSE-MIT', 'LICENSE-APACHE']) {
   copyFileSync(join(here, '..', '..', file), join(target, file));
+}
+// The config documents' JSON Schemas (make types writes them into schemas/), for editors.
+mkdirSync(join(target, 'schemas'), { recursive: true });
+for (const file of readdirSync(join(here, '..', '..', 'schemas'))) {
+  if (file.endsWith('.schema.json')) copyFileSync(join(here, '..', '..', 'schemas', file), join(target, 'schemas', file));
 }
 // The package README (the repository README's Node section, the query's policy, errors,
 // configs, the sandbox) is written by tools/package_readme.py, which make npm runs next.
