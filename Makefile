@@ -399,7 +399,7 @@ dist-cli: dist-tools
 
 # The config documents' JSON Schemas (make types writes schemas/), for editors and CI linters.
 dist-schemas:
-	rm -rf $(DIST)/schemas && cp -r schemas $(DIST)/schemas
+	rm -rf $(DIST)/schemas && mkdir -p $(DIST) && cp -r schemas $(DIST)/schemas
 
 dist-swift: dist-maven
 	rm -rf $(SWIFT_DIST) target/swift-dist && mkdir -p $(SWIFT_DIST)

@@ -14,7 +14,8 @@ trap cleanup EXIT
 "$binary" --version
 "$binary" sandbox --port 0 --write-configs "$work/configs" >"$work/sandbox.log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do [ -f "$work/configs/dingshang_vending.query.json" ] && break; sleep 0.1; done
+# It says it is listening once every config is written.
+for _ in $(seq 100); do grep -q "listening on" "$work/sandbox.log" && break; sleep 0.1; done
 for provider in fubei wechatpay_edu_papay; do
   "$binary" query --config "$work/configs/$provider.json" --query "$work/configs/$provider.query.json" >"$work/out.json"
   python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); assert r["order"]["status"] == "PAID", r; print(sys.argv[2], r["order"]["status"], len(r["attempts"]), "attempt(s)")' \

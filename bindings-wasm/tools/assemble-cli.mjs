@@ -57,6 +57,9 @@ for (const { cpu, arch, words } of PLATFORMS) {
     cpu: [cpu],
     files: ['bin/payquery', 'README.md', 'LICENSE-MIT', 'LICENSE-APACHE'],
     preferUnplugged: true,
+    // A scoped package is published restricted unless it says otherwise, and then no `npx
+    // payquery` could install it.
+    publishConfig: { access: 'public' },
   };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   writeFileSync(

@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import jsonschema
@@ -83,14 +82,14 @@ def sandbox_configs() -> dict[str, dict]:
         directory = Path(tmp)
         process = subprocess.Popen(
             [binary, "sandbox", "--port", "0", "--write-configs", str(directory)],
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
+            text=True,
         )
         try:
-            for _ in range(200):
-                if (directory / "dingshang_vending.query.json").exists():
-                    break
-                time.sleep(0.05)
+            # The sandbox says it is listening once every file is written.
+            assert process.stdout is not None
+            assert "listening on" in process.stdout.readline()
             configs = {
                 p.name: json.loads(p.read_text(encoding="utf-8"))
                 for p in directory.glob("*.json")
@@ -181,3 +180,19 @@ def test_a_key_given_both_as_text_and_as_a_file_fails_at_any_depth() -> None:
 def test_a_config_for_one_provider_fails_anothers_schema() -> None:
     assert errors(fubei(), "dingshang_vending.config.schema.json")
     assert errors(edu(), "wechatpay_payscore_oversea.config.schema.json"), "provider is a constant"
+
+
+def test_the_rules_the_core_checks_across_keys_hold_in_the_schema_too() -> None:
+    name = "wechat_mini_charge.config.schema.json"
+    mini = {"provider": "wechat_mini_charge"}
+    assert errors(mini, name), "no token and no way to fetch one"
+    assert errors({**mini, "app_secret": "s"}, name), "app_secret without its appid"
+    assert errors({**mini, "appid": "wx1"}, name), "appid alone fetches nothing"
+    assert errors({**mini, "access_token": "t"}, name) == []
+    assert errors({**mini, "appid": "wx1", "app_secret": "s"}, name) == []
+    assert errors({**mini, "access_token": "t", "appid": "wx1"}, name) == []
+    config = fubei()
+    config["max_response_bytes"] = 0
+    assert list(mistake(config, "fubei.config.schema.json").path) == ["max_response_bytes"], "0 bytes is refused"
+    config["max_response_bytes"] = 1
+    assert errors(config, "fubei.config.schema.json") == []

@@ -63,9 +63,9 @@ pub struct DingshangConfig {
     pub backup_base_url: Option<BackupHost>,
     /// Largest accepted response body in bytes (default 1 MiB).
     // Signed for Kotlin and Swift (Java has no unsigned types); a document still holds a
-    // non-negative integer, and the schema says so.
+    // positive integer (0 is refused), and the schema says so.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<u64>"))]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<std::num::NonZeroU64>"))]
     #[serde(default, deserialize_with = "crate::json::non_negative")]
     pub max_response_bytes: Option<i64>,
 }

@@ -19,7 +19,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::access_token::{AccessToken, TokenKind, ACCESS_TOKEN_MAX_LEN};
+// Where these lived before the access-token types moved below the providers: the old paths
+// still work.
+pub use crate::access_token::{AccessToken, TokenKind, ACCESS_TOKEN_MAX_LEN};
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::RsaBackend;
 use crate::error::{Error, ErrorCode, Result};
@@ -47,8 +49,18 @@ pub const BACKUP_BASE_URL: &str = "https://api2.weixin.qq.com";
 pub const TOKEN_REFRESH_MARGIN_SECS: i64 = 300;
 
 /// Config document for `wechat_mini_charge`.
+// The schema says what `MiniChargeClient::new` checks across keys: a token, or the
+// credentials to fetch one (`appid` with `app_secret`), so an editor flags a config that
+// would fail at read time.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "schema",
+    schemars(extend("allOf" = [
+        { "anyOf": [{ "required": ["access_token"] }, { "required": ["appid", "app_secret"] }] },
+        { "dependentRequired": { "app_secret": ["appid"] } },
+    ]))
+)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct MiniChargeConfig {
@@ -80,9 +92,9 @@ pub struct MiniChargeConfig {
     pub backup_base_url: Option<BackupHost>,
     /// Largest accepted response body in bytes (default 1 MiB).
     // Signed for Kotlin and Swift (Java has no unsigned types); a document still holds a
-    // non-negative integer, and the schema says so.
+    // positive integer (0 is refused), and the schema says so.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
-    #[cfg_attr(feature = "schema", schemars(with = "Option<u64>"))]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<std::num::NonZeroU64>"))]
     #[serde(default, deserialize_with = "crate::json::non_negative")]
     pub max_response_bytes: Option<i64>,
 }

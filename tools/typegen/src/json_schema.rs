@@ -183,12 +183,40 @@ fn collect_refs(
     Ok(())
 }
 
-/// `value` without the core's `x-…` markers, at any depth.
+/// The `format` values JSON Schema 2020-12 defines; schemars' own (`uint64`, `int64`, …) are
+/// dropped, since validators such as Ajv refuse a schema with a format they do not know.
+const STANDARD_FORMATS: [&str; 19] = [
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
+/// `value` without the core's `x-…` markers and non-standard formats, at any depth.
 fn clean(value: &Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .filter(|(k, _)| !k.starts_with("x-"))
+                .filter(|(k, v)| {
+                    k.as_str() != "format"
+                        || v.as_str().is_some_and(|f| STANDARD_FORMATS.contains(&f))
+                })
                 .map(|(k, v)| (k.clone(), clean(v)))
                 .collect(),
         ),
@@ -244,5 +272,10 @@ fn with_path_alternatives(schema: &mut Value) {
             pem.is_none()
         });
     }
-    object.insert("allOf".into(), Value::Array(rules));
+    match object.get_mut("allOf") {
+        Some(Value::Array(all)) => all.extend(rules),
+        _ => {
+            object.insert("allOf".into(), Value::Array(rules));
+        }
+    }
 }
