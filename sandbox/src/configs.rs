@@ -116,6 +116,31 @@ fn with_host(config: &Value, main: &str, host: &str) -> Value {
     out
 }
 
+/// For a WeChat Pay API, `setup`'s config for the auto merchant ([`seed::AUTO_MCHID`]): its
+/// `api_v3_key` and no public key or `platform_certificates`, so the client must download the
+/// platform certificates the sandbox signs that merchant's answers with (QUERY-FLOW.md §7).
+/// `None` for the other providers.
+pub fn auto_config(setup: &ProviderSetup) -> Option<Value> {
+    if !matches!(
+        setup.provider,
+        ProviderId::WechatpayEduPapay | ProviderId::WechatpayPayscoreOversea
+    ) {
+        return None;
+    }
+    let mut config = setup.config.clone();
+    let object = config.as_object_mut()?;
+    for key in [
+        "wechatpay_public_key_id",
+        "wechatpay_public_key_pem",
+        "platform_certificates",
+    ] {
+        object.remove(key);
+    }
+    object.insert("mchid".to_owned(), json!(seed::AUTO_MCHID));
+    object.insert("api_v3_key".to_owned(), json!(seed::API_V3_KEY));
+    Some(config)
+}
+
 /// A provider's config whose main host fails at the transport level every time (it closes
 /// each connection without an answer) and whose `backup_base_url` is the sandbox's backup:
 /// every query fails over. For providers with no real backup host it exists for tests only.
@@ -197,6 +222,9 @@ fn config_schema(provider: ProviderId) -> (&'static str, &'static str) {
 /// - `DIR/<provider>.settling.query.json`: an order that answers pending to its first two
 ///   queries and paid from the third;
 ///
+/// for the two WeChat Pay APIs `DIR/<provider>.auto.json` ([`auto_config`]: the APIv3 key and
+/// no platform key, so the client downloads the platform certificates);
+///
 /// and for the Mini Program `DIR/wechat_mini_charge.no_token.json` (`appid` + `app_secret`, no
 /// `access_token`: the one-call query fetches tokens) and
 /// `DIR/wechat_mini_charge.expired_token.json` (an expired `access_token` and the credentials
@@ -233,6 +261,12 @@ pub fn write_configs(dir: &Path, urls: &SandboxUrls) -> std::io::Result<()> {
             std::fs::write(
                 dir.join(format!("{}.settling.query.json", setup.provider)),
                 pretty(&query),
+            )?;
+        }
+        if let Some(auto) = auto_config(&setup) {
+            std::fs::write(
+                dir.join(format!("{}.auto.json", setup.provider)),
+                pretty(&auto),
             )?;
         }
         if setup.provider == ProviderId::WechatMiniCharge {

@@ -14,6 +14,17 @@ pub const SLOW_DELAY: Duration = Duration::from_millis(1500);
 /// The `Retry-After` (seconds) sent with a `rate_limit` fault's answer.
 pub const RETRY_AFTER_SECS: u64 = 1;
 
+/// The WeChat Pay order id (edu-papay `out_trade_no`, Pay Score `out_order_no`) answered as the
+/// PAID showcase order, signed with a key whose certificate neither certificate endpoint lists
+/// (`Wechatpay-Serial` [`crate::seed::UNKNOWN_PLATFORM_SERIAL`]): a forged serial, which a client
+/// holding platform certificates must refuse after at most one download.
+///
+/// It is an order id only, not one of [`Fault::ALL`]: that list, the `X-Payquery-Sandbox-Fault`
+/// names and `<provider>.faults.json` are a contract every binding's tests hold to a fixed set
+/// of faults with one expected error each, while what this one yields depends on the config
+/// (a download first, with `api_v3_key`).
+pub const UNKNOWN_SERIAL_ORDER_ID: &str = "FAULT_UNKNOWN_SERIAL";
+
 /// A fault the sandbox can inject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -65,11 +76,7 @@ impl Fault {
     /// True when the fault means something for `provider`: the signature faults only for the
     /// providers that sign their answers (WeChat Pay).
     pub fn applies_to(self, provider: ProviderId) -> bool {
-        let signs_answers = matches!(
-            provider,
-            ProviderId::WechatpayEduPapay | ProviderId::WechatpayPayscoreOversea
-        );
-        signs_answers || !matches!(self, Fault::BadSignature | Fault::StaleTimestamp)
+        signs_answers(provider) || !matches!(self, Fault::BadSignature | Fault::StaleTimestamp)
     }
 
     /// The order id that selects this fault for `provider` (for clients that cannot add a
@@ -96,6 +103,13 @@ impl Fault {
             .find(|f| f.order_id(provider).as_deref() == Some(order_id))
     }
 
+    /// True when `order_id` stands for `provider`'s PAID showcase order: one of its fault ids,
+    /// or for WeChat Pay [`UNKNOWN_SERIAL_ORDER_ID`].
+    pub(crate) fn is_showcase_id(provider: ProviderId, order_id: &str) -> bool {
+        Fault::from_order_id(provider, order_id).is_some()
+            || (signs_answers(provider) && order_id == UNKNOWN_SERIAL_ORDER_ID)
+    }
+
     /// The fault a request asks for, from the header or the order id.
     pub(crate) fn requested(
         provider: ProviderId,
@@ -107,6 +121,15 @@ impl Fault {
         }
         Fault::from_order_id(provider, order_id?)
     }
+}
+
+/// True for the providers that sign their answers (WeChat Pay), the only ones a signature
+/// fault means something for.
+fn signs_answers(provider: ProviderId) -> bool {
+    matches!(
+        provider,
+        ProviderId::WechatpayEduPapay | ProviderId::WechatpayPayscoreOversea
+    )
 }
 
 /// Cuts a body in half (at least one byte removed).

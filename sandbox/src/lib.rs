@@ -26,7 +26,7 @@ mod wire;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -39,17 +39,18 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use configs::{
-    client_configs, failover_config, fault_queries, fault_query, settling_query, write_configs,
-    ProviderSetup,
+    auto_config, client_configs, failover_config, fault_queries, fault_query, settling_query,
+    write_configs, ProviderSetup,
 };
-pub use fault::{Fault, FAULT_HEADER, RETRY_AFTER_SECS, SLOW_DELAY};
+pub use fault::{Fault, FAULT_HEADER, RETRY_AFTER_SECS, SLOW_DELAY, UNKNOWN_SERIAL_ORDER_ID};
 use payquery_core::ProviderId;
 
 /// Largest request body the sandbox reads.
 const MAX_REQUEST_BYTES: usize = 64 * 1024;
 
 /// The sandbox's state: issued access tokens, token-endpoint calls, how often each settling
-/// order was asked for (the rest is fixed seed data). Shared by its main and backup hosts.
+/// order was asked for, whether the platform certificates were rotated and how often they were
+/// downloaded (the rest is fixed seed data). Shared by its main and backup hosts.
 #[derive(Debug)]
 pub(crate) struct SandboxState {
     /// WeChat access tokens: (token, expires_at).
@@ -58,6 +59,12 @@ pub(crate) struct SandboxState {
     token_requests: AtomicU64,
     /// Queries per settling order id.
     settling: Mutex<HashMap<(ProviderId, String), u32>>,
+    /// Set by `POST /__sandbox/rotate`: the certificate endpoints list the next platform
+    /// certificate beside the current one, and the auto merchant's answers are signed with it.
+    rotated: AtomicBool,
+    /// Calls to the certificate endpoints (domestic and Global, whatever the answer), for
+    /// `/__sandbox/stats`.
+    certificate_requests: AtomicU64,
 }
 
 impl SandboxState {
@@ -69,7 +76,19 @@ impl SandboxState {
             ]),
             token_requests: AtomicU64::new(0),
             settling: Mutex::new(HashMap::new()),
+            rotated: AtomicBool::new(false),
+            certificate_requests: AtomicU64::new(0),
         }
+    }
+
+    pub(crate) fn count_certificate_request(&self) {
+        self.certificate_requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// True once `POST /__sandbox/rotate` was called (it is never undone: the sandbox has no
+    /// reset).
+    pub(crate) fn rotated(&self) -> bool {
+        self.rotated.load(Ordering::Relaxed)
     }
 
     pub(crate) fn count_token_request(&self) {
@@ -400,8 +419,20 @@ async fn dispatch(State(host): State<Arc<Host>>, request: Request) -> Response {
             200,
             &serde_json::json!({
                 "token_requests": state.token_requests.load(Ordering::Relaxed),
+                "certificate_requests": state.certificate_requests.load(Ordering::Relaxed),
             }),
         ))
+    } else if path == "/__sandbox/rotate" {
+        Routed::plain(if received.method == "POST" {
+            // Idempotent: a second rotation keeps the same two certificates.
+            state.rotated.store(true, Ordering::Relaxed);
+            Answer::json(
+                200,
+                &serde_json::json!({"rotated": true, "serial_no": seed::NEXT_PLATFORM_CERT_SERIAL}),
+            )
+        } else {
+            Answer::json(405, &serde_json::json!({"message": "POST only"}))
+        })
     } else {
         Routed::plain(Answer::json(
             404,

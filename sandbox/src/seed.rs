@@ -36,6 +36,40 @@ pub const WECHATPAY_PUBLIC_KEY_PEM: &str =
 pub const ATTACKER_PRIVATE_KEY_PEM: &str =
     include_str!("../../tests/vectors/keys/attacker_private_key.pem");
 
+/// The merchant whose answers are signed with a platform certificate that only the
+/// certificate endpoints hand out (the `*.auto.json` configs): a client must download it.
+pub const AUTO_MCHID: &str = "1900000109";
+/// The merchant whose certificate downloads always fail (HTTP 500), so a client's "the
+/// download failed, the query goes on" path can be exercised; its queries answer as
+/// [`MCHID`]'s do.
+pub const FAILING_DOWNLOAD_MCHID: &str = "1900000500";
+/// The APIv3 key the sandbox encrypts downloaded certificates with, for every merchant. NOT
+/// REAL.
+pub const API_V3_KEY: &str = "PayquerySandboxApiV3Key000000001";
+// AES-256 takes exactly 32 key bytes; WeChat Pay's APIv3 keys are 32 ASCII characters.
+const _: () = assert!(API_V3_KEY.len() == 32);
+
+/// The current platform certificate ("A"): listed from start-up, and the one the auto
+/// merchant's answers are signed with until a rotation. NOT REAL.
+pub const PLATFORM_CERT_PEM: &str =
+    include_str!("../../tests/vectors/keys/platform_certificate.pem");
+/// [`PLATFORM_CERT_PEM`]'s serial, as `Wechatpay-Serial` carries it (upper-case hex).
+pub const PLATFORM_CERT_SERIAL: &str = "7132D72A03E93CDDF8C03BBD1F37EEDF7C8D7F92";
+/// [`PLATFORM_CERT_PEM`]'s private key. NOT REAL.
+pub const PLATFORM_CERT_PRIVATE_KEY_PEM: &str =
+    include_str!("../../tests/vectors/keys/platform_cert_private_key.pem");
+/// The certificate a rotation (`POST /__sandbox/rotate`) brings in ("B"). NOT REAL.
+pub const NEXT_PLATFORM_CERT_PEM: &str =
+    include_str!("../../tests/vectors/keys/platform_certificate_next.pem");
+/// [`NEXT_PLATFORM_CERT_PEM`]'s serial.
+pub const NEXT_PLATFORM_CERT_SERIAL: &str = "3D1A6C2F7B5E4A09C8D2E1F0A3B4C5D6E7F80912";
+/// [`NEXT_PLATFORM_CERT_PEM`]'s private key. NOT REAL.
+pub const NEXT_PLATFORM_CERT_PRIVATE_KEY_PEM: &str =
+    include_str!("../../tests/vectors/keys/platform_cert_next_private_key.pem");
+/// The serial the `FAULT_UNKNOWN_SERIAL` answer claims: no certificate endpoint lists it (the
+/// answer is signed with [`ATTACKER_PRIVATE_KEY_PEM`]).
+pub const UNKNOWN_PLATFORM_SERIAL: &str = "5E7A1D00000000000000000000000000000B4D00";
+
 /// Mini Program app id.
 pub const MINI_APPID: &str = "wx5a4d9c0sandbox01";
 /// Mini Program AppSecret.

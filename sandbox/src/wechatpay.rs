@@ -1,19 +1,37 @@
 //! WeChat Pay APIv3, provider side: verifies `WECHATPAY2-SHA256-RSA2048` request signatures
-//! from the raw request, answers like WeChat Pay, signs every answer (public-key mode).
+//! from the raw request, answers like WeChat Pay, signs every answer, and serves
+//! platform-certificate downloads (`/v3/certificates`, Global `/v3/global/certificates`).
+//!
+//! Merchants ([`KNOWN_MERCHANTS`]): [`seed::MCHID`] and [`seed::FAILING_DOWNLOAD_MCHID`] get
+//! answers signed in public-key mode (`PUB_KEY_ID_…`); [`seed::AUTO_MCHID`] gets answers signed
+//! with the current platform certificate, which only the certificate endpoints hand out, so a
+//! client configured with just its APIv3 key must download it (QUERY-FLOW.md §7).
 
 // `order["key"] = …` only indexes objects built by `seed`, so it cannot panic.
 #![allow(clippy::indexing_slicing)]
 
 use std::sync::OnceLock;
 
+use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use payquery_core::crypto::{RsaPrivateKey, RsaPublicKey};
 use payquery_core::ProviderId;
 use serde_json::{json, Value};
 
-use crate::fault::{truncate, Fault};
+use crate::fault::{truncate, Fault, UNKNOWN_SERIAL_ORDER_ID};
 use crate::{now_unix, random_alphanumeric, seed, Answer, Received, Routed, SandboxState};
+
+/// The merchants whose requests the sandbox accepts (all sign with the same merchant key).
+const KNOWN_MERCHANTS: [&str; 3] = [seed::MCHID, seed::AUTO_MCHID, seed::FAILING_DOWNLOAD_MCHID];
+
+/// Both sandbox platform certificates are valid 2020-01-01 to 2120-01-01 UTC; WeChat Pay
+/// writes these times in China Standard Time.
+const CERTIFICATE_VALIDITY: (&str, &str) =
+    ("2020-01-01T08:00:00+08:00", "2120-01-01T08:00:00+08:00");
+
+/// The associated data WeChat Pay encrypts certificates under.
+const CERTIFICATE_AAD: &str = "certificate";
 
 fn merchant_public_key() -> Option<&'static RsaPublicKey> {
     static KEY: OnceLock<Option<RsaPublicKey>> = OnceLock::new();
@@ -21,10 +39,55 @@ fn merchant_public_key() -> Option<&'static RsaPublicKey> {
         .as_ref()
 }
 
-fn platform_private_key() -> Option<&'static RsaPrivateKey> {
-    static KEY: OnceLock<Option<RsaPrivateKey>> = OnceLock::new();
-    KEY.get_or_init(|| RsaPrivateKey::from_pem("platform", seed::WECHATPAY_PRIVATE_KEY_PEM).ok())
-        .as_ref()
+/// A key WeChat Pay signs its answers with, and the `Wechatpay-Serial` that names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SigningKey {
+    /// Public-key mode: the key the usual configs carry (`wechatpay_public_key_pem`).
+    PublicKey,
+    /// Platform certificate A, listed from start-up.
+    Platform,
+    /// Platform certificate B, which a rotation brings in.
+    NextPlatform,
+    /// A key whose certificate no endpoint lists ([`UNKNOWN_SERIAL_ORDER_ID`]).
+    Unknown,
+}
+
+impl SigningKey {
+    /// The key `mchid`'s answers are signed with: for the auto merchant the current platform
+    /// certificate (B once `rotated`), whatever `Wechatpay-Serial` the request named, because
+    /// WeChat Pay signs with the certificate it currently uses; for the others the public key.
+    fn for_merchant(mchid: &str, rotated: bool) -> Self {
+        match (mchid == seed::AUTO_MCHID, rotated) {
+            (false, _) => SigningKey::PublicKey,
+            (true, false) => SigningKey::Platform,
+            (true, true) => SigningKey::NextPlatform,
+        }
+    }
+
+    fn serial(self) -> &'static str {
+        match self {
+            SigningKey::PublicKey => seed::PUB_KEY_ID,
+            SigningKey::Platform => seed::PLATFORM_CERT_SERIAL,
+            SigningKey::NextPlatform => seed::NEXT_PLATFORM_CERT_SERIAL,
+            SigningKey::Unknown => seed::UNKNOWN_PLATFORM_SERIAL,
+        }
+    }
+
+    /// The private key, parsed once per process.
+    fn private_key(self) -> Option<&'static RsaPrivateKey> {
+        static PUBLIC_KEY: OnceLock<Option<RsaPrivateKey>> = OnceLock::new();
+        static PLATFORM: OnceLock<Option<RsaPrivateKey>> = OnceLock::new();
+        static NEXT_PLATFORM: OnceLock<Option<RsaPrivateKey>> = OnceLock::new();
+        static UNKNOWN: OnceLock<Option<RsaPrivateKey>> = OnceLock::new();
+        let (cell, pem) = match self {
+            SigningKey::PublicKey => (&PUBLIC_KEY, seed::WECHATPAY_PRIVATE_KEY_PEM),
+            SigningKey::Platform => (&PLATFORM, seed::PLATFORM_CERT_PRIVATE_KEY_PEM),
+            SigningKey::NextPlatform => (&NEXT_PLATFORM, seed::NEXT_PLATFORM_CERT_PRIVATE_KEY_PEM),
+            SigningKey::Unknown => (&UNKNOWN, seed::ATTACKER_PRIVATE_KEY_PEM),
+        };
+        cell.get_or_init(|| RsaPrivateKey::from_pem("platform", pem).ok())
+            .as_ref()
+    }
 }
 
 fn error(status: u16, code: &str, message: &str) -> Answer {
@@ -45,7 +108,8 @@ fn authorization_params(header: &str) -> Option<Vec<(String, String)>> {
 
 /// What WeChat Pay checks before it looks at the request: a well-formed Authorization from a
 /// known merchant certificate, fresh, and a signature over the request exactly as received.
-fn check_signature(r: &Received) -> Result<(), Answer> {
+/// Returns the merchant's id.
+fn check_signature(r: &Received) -> Result<&'static str, Answer> {
     let sign_error = |why: &str| error(401, "SIGN_ERROR", why);
     let header = r
         .header("Authorization")
@@ -64,13 +128,13 @@ fn check_signature(r: &Received) -> Result<(), Answer> {
             "Authorization缺少字段 (missing Authorization fields)",
         ));
     };
-    if mchid != seed::MCHID {
+    let Some(mchid) = KNOWN_MERCHANTS.into_iter().find(|known| *known == mchid) else {
         return Err(error(
             400,
             "INVALID_REQUEST",
             "商户号不存在 (unknown mchid)",
         ));
-    }
+    };
     if serial != seed::MERCHANT_SERIAL {
         return Err(sign_error(
             "商户证书序列号有误 (unknown merchant certificate serial)",
@@ -92,11 +156,12 @@ fn check_signature(r: &Received) -> Result<(), Answer> {
     if !key.verify_sha256(message.as_bytes(), &signature) {
         return Err(sign_error("签名错误 (signature does not verify)"));
     }
-    Ok(())
+    Ok(mchid)
 }
 
-/// Adds `Wechatpay-*` headers: the signature over `TS\nNONCE\nBODY\n`, as WeChat Pay does.
-fn sign(mut answer: Answer, fault: Option<Fault>) -> Answer {
+/// Adds `Wechatpay-*` headers: the signature over `TS\nNONCE\nBODY\n` with `key`, as WeChat
+/// Pay does.
+fn sign(mut answer: Answer, fault: Option<Fault>, key: SigningKey) -> Answer {
     if fault == Some(Fault::Truncated) {
         answer.body = truncate(&answer.body);
     }
@@ -112,7 +177,9 @@ fn sign(mut answer: Answer, fault: Option<Fault>) -> Answer {
     let mut message = format!("{timestamp}\n{nonce}\n").into_bytes();
     message.extend_from_slice(&signed_body);
     message.push(b'\n');
-    let Some(signature) = platform_private_key().and_then(|k| k.sign_sha256_base64(&message).ok())
+    let Some(signature) = key
+        .private_key()
+        .and_then(|k| k.sign_sha256_base64(&message).ok())
     else {
         return error(500, "SYSTEM_ERROR", "sandbox signing key missing");
     };
@@ -122,7 +189,7 @@ fn sign(mut answer: Answer, fault: Option<Fault>) -> Answer {
             format!("SANDBOX-{}", random_alphanumeric(16)),
         ),
         ("Wechatpay-Nonce".to_owned(), nonce),
-        ("Wechatpay-Serial".to_owned(), seed::PUB_KEY_ID.to_owned()),
+        ("Wechatpay-Serial".to_owned(), key.serial().to_owned()),
         ("Wechatpay-Signature".to_owned(), signature),
         (
             "Wechatpay-Signature-Type".to_owned(),
@@ -133,14 +200,103 @@ fn sign(mut answer: Answer, fault: Option<Fault>) -> Answer {
     answer
 }
 
+/// `AEAD_AES_256_GCM` as WeChat Pay encrypts a downloaded certificate (NOTIFICATIONS.md §1.3,
+/// §1.7): the APIv3 key's 32 bytes, a fresh nonce of 12 ASCII characters, AAD `certificate`,
+/// the ciphertext with the 16-byte tag appended in standard base64. `None` only if the AEAD
+/// refuses its inputs, which fixed-size ones never make it do.
+fn encrypt_certificate(pem: &str) -> Option<Value> {
+    let nonce = random_alphanumeric(12);
+    let nonce_bytes: [u8; 12] = nonce.as_bytes().try_into().ok()?;
+    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, seed::API_V3_KEY.as_bytes()).ok()?);
+    let mut sealed = pem.as_bytes().to_vec();
+    key.seal_in_place_append_tag(
+        Nonce::assume_unique_for_key(nonce_bytes),
+        Aad::from(CERTIFICATE_AAD.as_bytes()),
+        &mut sealed,
+    )
+    .ok()?;
+    Some(json!({
+        "algorithm": "AEAD_AES_256_GCM",
+        "nonce": nonce,
+        "associated_data": CERTIFICATE_AAD,
+        "ciphertext": BASE64.encode(sealed),
+    }))
+}
+
+/// The certificate endpoints' answer for `mchid`, whose answers are signed with `key`: the
+/// auto merchant gets the platform certificates (newest first: B then A once `rotated`); the
+/// failing-download merchant a 500, as an unhealthy WeChat Pay sends it (unsigned); any other
+/// merchant the 404 WeChat Pay gives a merchant that only has a WeChat Pay public key.
+fn certificates_answer(mchid: &str, key: SigningKey, rotated: bool) -> Answer {
+    if mchid == seed::FAILING_DOWNLOAD_MCHID {
+        return error(500, "SYSTEM_ERROR", "系统错误");
+    }
+    if mchid != seed::AUTO_MCHID {
+        return sign(
+            error(
+                404,
+                "RESOURCE_NOT_EXISTS",
+                "无可用的平台证书，请在商户平台-API安全申请使用微信支付公钥",
+            ),
+            None,
+            key,
+        );
+    }
+    let current = (seed::PLATFORM_CERT_SERIAL, seed::PLATFORM_CERT_PEM);
+    let next = (
+        seed::NEXT_PLATFORM_CERT_SERIAL,
+        seed::NEXT_PLATFORM_CERT_PEM,
+    );
+    let listed: &[(&str, &str)] = if rotated {
+        &[next, current]
+    } else {
+        &[current]
+    };
+    let data: Option<Vec<Value>> = listed
+        .iter()
+        .map(|(serial, pem)| {
+            Some(json!({
+                "serial_no": serial,
+                "effective_time": CERTIFICATE_VALIDITY.0,
+                "expire_time": CERTIFICATE_VALIDITY.1,
+                "encrypt_certificate": encrypt_certificate(pem)?,
+            }))
+        })
+        .collect();
+    match data {
+        Some(data) => sign(Answer::json(200, &json!({ "data": data })), None, key),
+        None => error(
+            500,
+            "SYSTEM_ERROR",
+            "sandbox could not encrypt a certificate",
+        ),
+    }
+}
+
 pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
+    let certificates = matches!(
+        r.path.as_str(),
+        "/v3/certificates" | "/v3/global/certificates"
+    );
+    if certificates {
+        // Every request counts, whatever the answer: a client's download attempts are what
+        // the stats are for.
+        state.count_certificate_request();
+    }
     // WeChat Pay signs its answers to requests it could authenticate; a request it could not
     // (wrong method, bad or missing signature, unknown merchant) gets an unsigned answer.
     if r.method != "GET" {
         return Routed::plain(error(405, "INVALID_REQUEST", "method not allowed"));
     }
-    if let Err(answer) = check_signature(r) {
-        return Routed::plain(answer);
+    let mchid = match check_signature(r) {
+        Ok(mchid) => mchid,
+        Err(answer) => return Routed::plain(answer),
+    };
+    // Read once, so the certificates listed and the key signing them agree.
+    let rotated = state.rotated();
+    let merchant_key = SigningKey::for_merchant(mchid, rotated);
+    if certificates {
+        return Routed::plain(certificates_answer(mchid, merchant_key, rotated));
     }
     let (provider, order, order_key): (ProviderId, Option<Value>, Option<String>) =
         if let Some(segment) = r
@@ -151,16 +307,18 @@ pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
             let sub = r.query_param("sub_mchid");
             let provider = ProviderId::WechatpayEduPapay;
             let order = match (
-                Fault::from_order_id(provider, &no),
+                Fault::is_showcase_id(provider, &no),
                 state.settle(provider, &no),
             ) {
                 // A fault id stands for the PAID showcase order, answered under the requested id.
-                (Some(_), _) => seed::edu_order(seed::EDU_SHOWCASE_ORDER_NO, sub.as_deref())
+                (true, _) => seed::edu_order(seed::EDU_SHOWCASE_ORDER_NO, sub.as_deref())
                     .map(|o| seed::answered_as(o, "out_trade_no", json!(no))),
-                (None, Some(seeded)) => seed::edu_order(seeded, sub.as_deref())
+                (false, Some(seeded)) => seed::edu_order(seeded, sub.as_deref())
                     .map(|o| seed::answered_as(o, "out_trade_no", json!(no))),
-                (None, None) => seed::edu_order(&no, sub.as_deref()),
+                (false, None) => seed::edu_order(&no, sub.as_deref()),
             };
+            // The service provider asked is the one that answers.
+            let order = order.map(|o| seed::answered_as(o, "sp_mchid", json!(mchid)));
             (ProviderId::WechatpayEduPapay, order, Some(no))
         } else if r.path == "/v3/payscore/oversea/partner/serviceorder" {
             let (service_id, sub_mchid) = (r.query_param("service_id"), r.query_param("sub_mchid"));
@@ -177,14 +335,16 @@ pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
                         "参数错误 (service_id, sub_mchid, and one of out_order_no/query_id)",
                     ),
                     None,
+                    merchant_key,
                 ));
             }
             let order = match (&out_order_no, &query_id) {
                 (Some(no), _) => {
                     let provider = ProviderId::WechatpayPayscoreOversea;
-                    let shown = match Fault::from_order_id(provider, no) {
-                        Some(_) => Some(seed::PAYSCORE_SHOWCASE_ORDER_NO),
-                        None => state.settle(provider, no),
+                    let shown = if Fault::is_showcase_id(provider, no) {
+                        Some(seed::PAYSCORE_SHOWCASE_ORDER_NO)
+                    } else {
+                        state.settle(provider, no)
                     };
                     match shown {
                         Some(seeded) => seed::payscore_order(seeded)
@@ -197,11 +357,14 @@ pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
                 }
                 _ => None,
             };
+            // The partner merchant asked is the one that answers.
+            let order = order.map(|o| seed::answered_as(o, "mchid", json!(mchid)));
             (ProviderId::WechatpayPayscoreOversea, order, out_order_no)
         } else {
             return Routed::plain(sign(
                 error(404, "NOT_FOUND", "请求的资源不存在 (no such API)"),
                 None,
+                merchant_key,
             ));
         };
     let fault = Fault::requested(
@@ -209,6 +372,11 @@ pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
         r.header(crate::FAULT_HEADER),
         order_key.as_deref(),
     );
+    let key = if order_key.as_deref() == Some(UNKNOWN_SERIAL_ORDER_ID) {
+        SigningKey::Unknown
+    } else {
+        merchant_key
+    };
     let answer = match (fault, order) {
         (Some(Fault::RateLimit), _) => error(429, "RATELIMIT_EXCEEDED", "频率限制 (rate limited)"),
         (Some(Fault::SystemError), _) => error(500, "SYSTEM_ERROR", "系统异常，请稍后重试"),
@@ -216,7 +384,7 @@ pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
         (_, Some(order)) => Answer::json(200, &order),
     };
     Routed {
-        answer: sign(answer, fault),
+        answer: sign(answer, fault, key),
         fault,
     }
 }
