@@ -198,6 +198,7 @@ FLOORS = {
         "hosts",
         "order",
         "access_token",
+        "platform_certificate",
         "provider_list",
         "provider",
     ],

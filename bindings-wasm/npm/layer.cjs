@@ -554,6 +554,23 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
     verify(key, message, signature) {
       return nodeCrypto.verify('sha256', message, key, signature);
     },
+    /** @param {Uint8Array} key 32 bytes (the APIv3 key), kept as a secret KeyObject. */
+    loadAesKey(key) {
+      return nodeCrypto.createSecretKey(Buffer.from(key));
+    },
+    /**
+     * AES-256-GCM open; the core has checked every size. Throws when the tag does not match.
+     * @param {import('node:crypto').KeyObject} key
+     * @param {Uint8Array} nonce 12 bytes
+     * @param {Uint8Array} aad
+     * @param {Uint8Array} sealed ciphertext, then the 16-byte tag
+     */
+    openAesGcm(key, nonce, aad, sealed) {
+      const decipher = nodeCrypto.createDecipheriv('aes-256-gcm', key, nonce);
+      decipher.setAAD(aad);
+      decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+      return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]);
+    },
   });
 
   /** A WeChat Pay request waiting for its signature (two-phase signing, KMS/HSM keys). */

@@ -632,8 +632,17 @@ export type AttemptPurpose =
   | 'query'
   /** A Mini Program access token. */
   | 'token'
-  /** A token-store operation that failed (`url` names it: `token-store:get <key>`). */
-  | 'store';
+  /**
+   * A token-store operation that failed (`url` names it: `token-store:get <key>`, or
+   * `token-store:get certificates <key>` for the certificate keeper's entries).
+   */
+  | 'store'
+  /**
+   * A platform-certificate download (WeChat Pay with `api_v3_key`): before the first query,
+   * on the refresh schedule, or once for an answer signed by an unknown certificate. A
+   * failed one leaves the certificates held in use and the query goes on.
+   */
+  | 'certificates';
 
 /** Which of a provider's hosts a request went to. */
 export type HostRole =
@@ -747,6 +756,17 @@ export interface WechatPayConfig {
    * public key, as WeChat Pay does while merchants migrate).
    */
   platform_certificates?: PlatformCertificateConfig[];
+  /**
+   * The APIv3 key (exactly 32 characters, set in the merchant platform's API security
+   * page). With it, payquery downloads the platform certificates itself and keeps them
+   * current (`platform_certificates` becomes optional). A secret: never printed.
+   */
+  api_v3_key?: string;
+  /**
+   * With `api_v3_key`: refresh the downloaded certificates when the last download is older
+   * than this many seconds (default 43 200 = 12 h, WeChat Pay's guidance; at least 60).
+   */
+  certificate_refresh_s?: number;
   /** Override of the API host (e.g. the backup host, a regional Global host, or the sandbox). */
   base_url?: string;
   /**

@@ -7,7 +7,9 @@
 //! exact signed bytes, the freshness window — and hands this backend only DER it has checked.
 //! RSA compiled to wasm would cost ~5–6 ms a signature; node:crypto costs ~0.2 ms.
 
-use payquery_core::crypto::{BackendError, RsaBackend, RsaSigningKey, RsaVerifyingKey};
+use payquery_core::crypto::{
+    Aes256GcmKey, BackendError, RsaBackend, RsaSigningKey, RsaVerifyingKey,
+};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -25,6 +27,18 @@ extern "C" {
 
     #[wasm_bindgen(method, catch, js_name = loadVerifyingKey)]
     fn load_verifying_key(this: &JsRsaBackend, spki_der: &[u8]) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = loadAesKey)]
+    fn load_aes_key(this: &JsRsaBackend, key: &[u8]) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = openAesGcm)]
+    fn open_aes_gcm(
+        this: &JsRsaBackend,
+        key: &JsValue,
+        nonce: &[u8],
+        aad: &[u8],
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, JsValue>;
 
     #[wasm_bindgen(method, catch)]
     fn verify(
@@ -68,6 +82,28 @@ impl RsaBackend for JsRsaBackend {
             backend: self.clone(),
             key,
         }))
+    }
+
+    /// AES-256-GCM in node:crypto too: the .wasm carries no AES of its own.
+    fn load_aes_256_gcm_key(&self, key: &[u8; 32]) -> Result<Box<dyn Aes256GcmKey>, BackendError> {
+        let key = JsRsaBackend::load_aes_key(self, key).map_err(|e| describe(&e))?;
+        Ok(Box::new(JsKey {
+            backend: self.clone(),
+            key,
+        }))
+    }
+}
+
+impl Aes256GcmKey for JsKey {
+    fn open(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        ciphertext_and_tag: &[u8],
+    ) -> Result<Vec<u8>, BackendError> {
+        self.backend
+            .open_aes_gcm(&self.key, nonce, aad, ciphertext_and_tag)
+            .map_err(|e| describe(&e))
     }
 }
 

@@ -296,6 +296,8 @@ impl WasmClient {
     /// `config_json` may hold `*_path` keys; `load_file(path)` returns each file's text (the JS
     /// layer resolves the path against the config's directory and reads it with node:fs).
     #[wasm_bindgen(constructor)]
+    // One thread: the Arc only shares the node:crypto backend with the client.
+    #[allow(clippy::arc_with_non_send_sync)]
     pub fn new(
         config_json: &str,
         load_file: &js_sys::Function,
@@ -313,7 +315,8 @@ impl WasmClient {
             }
         };
         let config = Config::from_json_with_files(config_json, &mut load).map_err(js_err)?;
-        let client = Client::with_rsa_backend(&config, &backend).map_err(js_err)?;
+        let client =
+            Client::with_rsa_backend(&config, std::sync::Arc::new(backend)).map_err(js_err)?;
         Ok(WasmClient { client })
     }
 

@@ -100,6 +100,8 @@ fn attempts_text(attempts: &[Attempt]) -> String {
                 (AttemptPurpose::Token, HostRole::Backup) => "token@backup",
                 (AttemptPurpose::Query, HostRole::Main) => "main",
                 (AttemptPurpose::Query, HostRole::Backup) => "backup",
+                (AttemptPurpose::Certificates, HostRole::Main) => "certificates",
+                (AttemptPurpose::Certificates, HostRole::Backup) => "certificates@backup",
                 (AttemptPurpose::Store, _) | (_, HostRole::TokenStore) => "token store",
             };
             match (a.http_status, a.transport) {

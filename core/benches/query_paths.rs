@@ -92,7 +92,7 @@ fn group(iters: u32, mut paths: Vec<Path<'_>>) -> Vec<Row> {
 }
 
 /// A named vector case (`prefix` of its name) of `file`, with the client its config builds.
-fn vector_case(file: &str, prefix: &str, backend: &dyn RsaBackend) -> (Client, Value) {
+fn vector_case(file: &str, prefix: &str, backend: &'static dyn RsaBackend) -> (Client, Value) {
     let doc = support::vector_file(file);
     let case = doc["cases"]
         .as_array()
@@ -109,7 +109,7 @@ fn vector_case(file: &str, prefix: &str, backend: &dyn RsaBackend) -> (Client, V
 fn build_case(
     file: &str,
     prefix: &str,
-    backend: &dyn RsaBackend,
+    backend: &'static dyn RsaBackend,
 ) -> (Client, Query, RequestContext) {
     let (client, case) = vector_case(file, prefix, backend);
     let step = &case["build"];
@@ -126,7 +126,7 @@ fn build_case(
 fn parse_case(
     file: &str,
     prefix: &str,
-    backend: &dyn RsaBackend,
+    backend: &'static dyn RsaBackend,
 ) -> (Client, Option<Query>, HttpResponse, ResponseContext) {
     let (client, case) = vector_case(file, prefix, backend);
     let step = &case["parse"];
@@ -186,7 +186,7 @@ fn main() {
 }
 
 /// Build and parse for edu-papay and Fubei against the bare RSA primitives, per backend.
-fn core_paths(backend: &dyn RsaBackend) -> Vec<Row> {
+fn core_paths(backend: &'static dyn RsaBackend) -> Vec<Row> {
     let name = backend.name();
     let key =
         RsaPrivateKey::from_pem_with("k", &support::key_pem("merchant_private_key.pem"), backend)
@@ -255,7 +255,7 @@ fn core_paths(backend: &dyn RsaBackend) -> Vec<Row> {
 
 /// Each provider's seed answer: parse_response vs serde_json's `Value` decode of the same body
 /// (+ the bare RSA verify where the provider signs its answers).
-fn parse_floors(backend: &dyn RsaBackend) -> Vec<Row> {
+fn parse_floors(backend: &'static dyn RsaBackend) -> Vec<Row> {
     let public =
         RsaPublicKey::from_pem_with("p", &support::key_pem("wechatpay_public_key.pem"), backend)
             .unwrap();
@@ -325,7 +325,7 @@ fn signed_message_if(response: &HttpResponse, signed: bool) -> Vec<u8> {
 
 /// The MD5 providers' builds (and the access-token provider's): no RSA, so this is the core's
 /// own cost — canonical strings, MD5, JSON envelope — and the boundary cost baseline.
-fn md5_builds(backend: &dyn RsaBackend) -> Vec<Row> {
+fn md5_builds(backend: &'static dyn RsaBackend) -> Vec<Row> {
     let (fubei, fq, fctx) = build_case("fubei.json", "build: seed request", backend);
     let (ds, dq, dctx) = build_case("dingshang_vending.json", "build: seed machine", backend);
     let (mini, mq, mctx) = build_case("wechat_mini_charge.json", "build: seed example", backend);
@@ -360,7 +360,7 @@ fn md5_builds(backend: &dyn RsaBackend) -> Vec<Row> {
 /// Signed edu-papay answers of about 10 KiB, 100 KiB and 1 MiB: the seed answer with enough
 /// promotion details, signed with the test platform key, parsed by a client whose body limit
 /// is 2 MiB. Floor: serde_json's `Value` decode + the bare verify of the same bytes.
-fn growth(backend: &dyn RsaBackend) -> Vec<Row> {
+fn growth(backend: &'static dyn RsaBackend) -> Vec<Row> {
     let doc = support::vector_file("wechatpay_edu_papay.json");
     let mut config = doc["configs"]["edu"].clone();
     config["max_response_bytes"] = json!(2 * 1024 * 1024);

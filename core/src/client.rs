@@ -9,12 +9,13 @@ use std::sync::Arc;
 use crate::access_token::{AccessToken, TokenKind};
 use crate::config::Config;
 use crate::context::{RequestContext, ResponseContext};
-use crate::crypto::{default_rsa_backend, RsaBackend};
+use crate::crypto::{default_rsa_backend, SharedBackend};
 use crate::error::{Error, Result};
-use crate::flow::{QueryFlow, QueryOptions, TokenKeeper};
+use crate::flow::{CertificateKeeper, QueryFlow, QueryOptions, TokenKeeper};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::platform_certificate::{CertificateDownload, PlatformCertificate};
 use crate::provider::ProviderId;
-use crate::provider_client::wrong_query;
+use crate::provider_client::{wrong_query, CertificateSource, CertificatesAnswer};
 use crate::providers::wechatpay::PendingRequest;
 use crate::query::Query;
 use crate::registry::{client_for, token_providers, ProviderApi};
@@ -27,26 +28,40 @@ pub struct Client {
     api: Arc<dyn ProviderApi>,
     /// The access tokens every query of this client shares (providers with tokens only).
     tokens: Option<Arc<TokenKeeper>>,
+    /// The certificate schedule every query of this client shares (WeChat Pay with an
+    /// `api_v3_key` only).
+    certificates: Option<Arc<CertificateKeeper>>,
 }
 
 impl Client {
     /// Builds a client from a parsed config, with the default RSA backend (aws-lc-rs on
     /// native targets; see [`crate::crypto::default_rsa_backend`]).
+    // On wasm32 backends are JavaScript objects (neither Send nor Sync) on one thread.
+    #[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
     pub fn new(config: &Config) -> Result<Self> {
-        Client::from_api(client_for(config, default_rsa_backend())?)
+        let backend = default_rsa_backend().map(|b| Arc::new(b) as SharedBackend);
+        Client::from_api(client_for(config, backend.as_ref())?)
     }
 
     /// Builds a client whose WeChat Pay keys are loaded into `backend` (e.g. the host's own
-    /// crypto). Providers signed with MD5 ignore it.
-    pub fn with_rsa_backend(config: &Config, backend: &dyn RsaBackend) -> Result<Self> {
-        Client::from_api(client_for(config, Some(backend))?)
+    /// crypto). Providers signed with MD5 ignore it. The client keeps it (certificates it
+    /// downloads are loaded into it later).
+    pub fn with_rsa_backend(config: &Config, backend: SharedBackend) -> Result<Self> {
+        Client::from_api(client_for(config, Some(&backend))?)
     }
 
     fn from_api(api: Arc<dyn ProviderApi>) -> Result<Self> {
         let tokens = api
             .tokens()
             .map(|source| Arc::new(TokenKeeper::new(source.fixed_token())));
-        Ok(Client { api, tokens })
+        let certificates = api
+            .certificates()
+            .map(|_| Arc::new(CertificateKeeper::default()));
+        Ok(Client {
+            api,
+            tokens,
+            certificates,
+        })
     }
 
     /// Builds a client from a config document (JSON text).
@@ -182,11 +197,70 @@ impl Client {
         let query = self.order_query(query, ApiNaming::SnakeCase)?;
         QueryFlow::start(
             self.api.clone(),
-            self.tokens.clone(),
-            query,
+            (self.tokens.clone(), self.certificates.clone()),
+            Some(query),
             options,
             now_ms,
         )
+    }
+
+    /// Starts an explicit platform-certificate download (a WeChat Pay config with
+    /// `api_v3_key`), for a central job or the CLI: driven like a query, answered by
+    /// [`QueryFlow::certificates_result`]. With `options.token_store`, the listing is saved for
+    /// the fleet. A failure is the answer's error (a query's own download never fails it).
+    pub fn start_certificate_download(
+        &self,
+        options: &QueryOptions,
+        now_ms: i64,
+    ) -> Result<QueryFlow> {
+        QueryFlow::start(
+            self.api.clone(),
+            (self.tokens.clone(), self.certificates.clone()),
+            None,
+            options,
+            now_ms,
+        )
+    }
+
+    /// The signed certificate-download request (sans-IO, for hosts that drive it themselves).
+    pub fn certificates_request(&self, ctx: &RequestContext) -> Result<HttpRequest> {
+        self.require_certificates()?.request(ctx)
+    }
+
+    /// Checks a certificate-download answer, merges its certificates into those this client
+    /// holds (every later answer is verified with them too), and returns what is held.
+    pub fn parse_certificates_response(
+        &self,
+        response: &HttpResponse,
+        ctx: &ResponseContext,
+    ) -> Result<CertificateDownload> {
+        let source = self.require_certificates()?;
+        let certificates = match source.parse(response, ctx)? {
+            CertificatesAnswer::Held(held) => held,
+            CertificatesAnswer::PublicKeyOnly => Vec::new(),
+        };
+        Ok(CertificateDownload {
+            certificates,
+            attempts: Vec::new(),
+        })
+    }
+
+    /// The platform certificates this client has downloaded and still holds at `now` (Unix
+    /// seconds), newest first.
+    pub fn downloaded_certificates(&self, now: i64) -> Vec<PlatformCertificate> {
+        self.api
+            .certificates()
+            .map(|s| s.held(now))
+            .unwrap_or_default()
+    }
+
+    fn require_certificates(&self) -> Result<&dyn CertificateSource> {
+        self.api.certificates().ok_or_else(|| {
+            Error::invalid_config(
+                "api_v3_key",
+                "this client downloads no platform certificates: it needs a WeChat Pay config with `api_v3_key`",
+            )
+        })
     }
 }
 

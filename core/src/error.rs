@@ -180,6 +180,11 @@ pub struct Error {
     // A boxed slice, not a Vec: `Error` travels in every `Result` and stays small.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     attempts: Box<[Attempt]>,
+    /// An answer signed with a platform-certificate serial the client does not hold, by a
+    /// client that can download certificates: the flow's certificate keeper reads it to fetch
+    /// them once and verify the same answer again. Not printed: the message names the serial.
+    #[serde(skip)]
+    unknown_certificate: bool,
 }
 
 /// `Result` with payquery's [`Error`].
@@ -198,6 +203,7 @@ impl Error {
             retryable: false,
             backup_host_applies: false,
             attempts: Box::default(),
+            unknown_certificate: false,
         }
     }
 
@@ -247,6 +253,18 @@ impl Error {
     pub(crate) fn backup_host(mut self, applies: bool) -> Self {
         self.backup_host_applies = applies;
         self
+    }
+
+    /// Marks a `SIGNATURE_INVALID` as "signed by a certificate serial a download may supply"
+    /// (see the field; the message names the serial).
+    pub(crate) fn with_unknown_certificate(mut self) -> Self {
+        self.unknown_certificate = true;
+        self
+    }
+
+    /// True for an answer signed by a certificate a download may supply.
+    pub(crate) fn unknown_certificate(&self) -> bool {
+        self.unknown_certificate
     }
 
     pub(crate) fn with_attempts(mut self, attempts: Vec<Attempt>) -> Self {
@@ -361,8 +379,13 @@ pub enum AttemptPurpose {
     Query,
     /// A Mini Program access token.
     Token,
-    /// A token-store operation that failed (`url` names it: `token-store:get <key>`).
+    /// A token-store operation that failed (`url` names it: `token-store:get <key>`, or
+    /// `token-store:get certificates <key>` for the certificate keeper's entries).
     Store,
+    /// A platform-certificate download (WeChat Pay with `api_v3_key`): before the first query,
+    /// on the refresh schedule, or once for an answer signed by an unknown certificate. A
+    /// failed one leaves the held certificates in place and the query goes on.
+    Certificates,
 }
 
 /// Which of a provider's hosts a request went to.

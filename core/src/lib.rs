@@ -48,6 +48,7 @@ mod json_object;
 mod money;
 mod open_enum;
 mod order;
+mod platform_certificate;
 mod provider;
 mod provider_client;
 mod provider_list;
@@ -74,6 +75,7 @@ pub use http::{
 pub use json::ResponseLimits;
 pub use money::{yuan_text_to_fen, Currency, Money};
 pub use order::{Order, OrderFlag, OrderStatus, Timestamp};
+pub use platform_certificate::{CertificateDownload, PlatformCertificate};
 pub use provider::ProviderId;
 pub use query::Query;
 pub use result::{ParsedResponse, ProviderDetail, QueryResult};

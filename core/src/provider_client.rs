@@ -11,11 +11,12 @@ use std::fmt;
 
 use crate::access_token::{AccessToken, TokenKind};
 use crate::context::{RequestContext, ResponseContext};
-use crate::crypto::{MaybeSendSync, RsaBackend};
+use crate::crypto::{MaybeSendSync, SharedBackend};
 use crate::error::{Error, Result};
 use crate::hosts::Hosts;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::order::Order;
+use crate::platform_certificate::PlatformCertificate;
 use crate::provider::ProviderId;
 use crate::secret::Secret;
 
@@ -54,7 +55,7 @@ pub(crate) trait ProviderClient: MaybeSendSync + fmt::Debug + Sized + 'static {
 
     /// The client for `config`. `backend`: the RSA backend keys are loaded into (`None` where
     /// the build has none; a provider that signs with RSA refuses that).
-    fn from_config(config: &Self::Config, backend: Option<&dyn RsaBackend>) -> Result<Self>;
+    fn from_config(config: &Self::Config, backend: Option<&SharedBackend>) -> Result<Self>;
 
     /// Everything [`ProviderClient::from_config`] checks that needs no RSA backend: what a
     /// config document is checked for when it is read.
@@ -113,6 +114,41 @@ pub(crate) trait ProviderClient: MaybeSendSync + fmt::Debug + Sized + 'static {
     fn tokens(&self) -> Option<&dyn TokenSource> {
         None
     }
+
+    /// Downloadable verification certificates, for a client configured to download them.
+    fn certificates(&self) -> Option<&dyn CertificateSource> {
+        None
+    }
+}
+
+/// What a certificate download answered, once checked and merged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CertificatesAnswer {
+    /// Every certificate held now, newest first.
+    Held(Vec<PlatformCertificate>),
+    /// The provider has no certificate for this merchant, who verifies with a configured
+    /// public key: not a failure.
+    PublicKeyOnly,
+}
+
+/// A client whose answers are signed by certificates it can download (WeChat Pay with an
+/// APIv3 key). The schedule is the flow's; this is the wire and the checks.
+pub(crate) trait CertificateSource: MaybeSendSync {
+    /// The key a shared store keeps the listing under (per merchant and endpoint).
+    fn store_key(&self) -> String;
+    /// Refresh when the last download is older than this (milliseconds).
+    fn refresh_ms(&self) -> i64;
+    /// True when a downloaded certificate valid at `now` (Unix seconds) is held.
+    fn holds_valid(&self, now: i64) -> bool;
+    /// The signed download request.
+    fn request(&self, ctx: &RequestContext) -> Result<HttpRequest>;
+    /// Checks a download answer and merges its certificates into the held set.
+    fn parse(&self, response: &HttpResponse, ctx: &ResponseContext) -> Result<CertificatesAnswer>;
+    /// The same for a listing a shared store kept (the encrypted entries as received; each
+    /// process decrypts and checks them with its own key, so a tampered entry adds nothing).
+    fn accept_stored(&self, listing: &[u8], ctx: &ResponseContext) -> Result<CertificatesAnswer>;
+    /// The downloaded certificates held at `now`, newest first.
+    fn held(&self, now: i64) -> Vec<PlatformCertificate>;
 }
 
 /// A provider whose order queries need an access token (the Mini Program).

@@ -7,12 +7,14 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::context::{RequestContext, ResponseContext};
-use crate::crypto::{MaybeSendSync, RsaBackend};
+use crate::crypto::{MaybeSendSync, SharedBackend};
 use crate::error::{ErrorCode, Result};
 use crate::hosts::Hosts;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::provider::ProviderId;
-use crate::provider_client::{wrong_query, NoTwoPhaseSigning, ProviderClient, TokenSource};
+use crate::provider_client::{
+    wrong_query, CertificateSource, NoTwoPhaseSigning, ProviderClient, TokenSource,
+};
 use crate::provider_list::each_provider;
 use crate::providers::wechatpay::PendingRequest;
 use crate::query::Query;
@@ -46,6 +48,9 @@ pub(crate) trait ProviderApi: MaybeSendSync + fmt::Debug {
     ) -> Result<QueryResult>;
     /// Access tokens, for the provider that has them.
     fn tokens(&self) -> Option<&dyn TokenSource>;
+
+    /// Downloadable certificates, for a client configured to download them.
+    fn certificates(&self) -> Option<&dyn CertificateSource>;
 
     /// The order answer, with the client's hosts taken into account: a server-side failure
     /// (a retryable provider error) says the backup host applies when this client has one.
@@ -130,6 +135,10 @@ where
     fn tokens(&self) -> Option<&dyn TokenSource> {
         ProviderClient::tokens(self)
     }
+
+    fn certificates(&self) -> Option<&dyn CertificateSource> {
+        ProviderClient::certificates(self)
+    }
 }
 
 impl From<NoTwoPhaseSigning> for PendingRequest {
@@ -168,7 +177,7 @@ macro_rules! dispatch {
         #[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
         pub(crate) fn client_for(
             config: &Config,
-            backend: Option<&dyn RsaBackend>,
+            backend: Option<&SharedBackend>,
         ) -> Result<Arc<dyn ProviderApi>> {
             Ok(match config {
                 $(Config::$variant { config } => Arc::new(

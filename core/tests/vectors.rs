@@ -40,7 +40,7 @@ fn assert_subset(case: &str, expected: &Value, actual: &Value) {
     }
 }
 
-fn run_case(file: &str, configs: &Value, case: &Value, backend: &dyn RsaBackend) {
+fn run_case(file: &str, configs: &Value, case: &Value, backend: &'static dyn RsaBackend) {
     let name = format!(
         "{file} [{}]: {}",
         backend.name(),

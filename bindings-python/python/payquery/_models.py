@@ -731,8 +731,9 @@ ProviderDetail = Union[EduPapayTransaction, PayscoreServiceOrder, MiniChargeOrde
 #:
 #: - `query`: The order query.
 #: - `token`: A Mini Program access token.
-#: - `store`: A token-store operation that failed (`url` names it: `token-store:get <key>`).
-AttemptPurpose = Literal["query", "token", "store"]
+#: - `store`: A token-store operation that failed (`url` names it: `token-store:get <key>`, or `token-store:get certificates <key>` for the certificate keeper's entries).
+#: - `certificates`: A platform-certificate download (WeChat Pay with `api_v3_key`): before the first query, on the refresh schedule, or once for an answer signed by an unknown certificate. A failed one leaves the certificates held in use and the query goes on.
+AttemptPurpose = Literal["query", "token", "store", "certificates"]
 
 
 #: Which of a provider's hosts a request went to.
@@ -1035,6 +1036,13 @@ class WechatPayConfig(_WechatPayConfigRequired, total=False):
     #: Platform certificates / keys by serial, in certificate mode (may be combined with the
     #: public key, as WeChat Pay does while merchants migrate).
     platform_certificates: list[PlatformCertificateConfig]
+    #: The APIv3 key (exactly 32 characters, set in the merchant platform's API security
+    #: page). With it, payquery downloads the platform certificates itself and keeps them
+    #: current (`platform_certificates` becomes optional). A secret: never printed.
+    api_v3_key: str
+    #: With `api_v3_key`: refresh the downloaded certificates when the last download is older
+    #: than this many seconds (default 43 200 = 12 h, WeChat Pay's guidance; at least 60).
+    certificate_refresh_s: int
     #: Override of the API host (e.g. the backup host, a regional Global host, or the sandbox).
     base_url: str
     #: The backup host the one-call query fails over to: absent for the provider's documented

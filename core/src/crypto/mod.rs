@@ -15,6 +15,7 @@
 //! RUSTSEC-2023-0071), or one the host supplies (the npm package plugs in node:crypto). See
 //! [`default_rsa_backend`].
 
+mod aead;
 mod backend;
 mod default_backend;
 mod der;
@@ -25,7 +26,11 @@ mod rsa_aws_lc;
 #[cfg(feature = "pure-rust-rsa")]
 mod rsa_pure_rust;
 
-pub use self::backend::{BackendError, MaybeSendSync, RsaBackend, RsaSigningKey, RsaVerifyingKey};
+pub use self::aead::{AeadError, AeadKey, AES_256_KEY_BYTES, GCM_NONCE_BYTES, GCM_TAG_BYTES};
+pub use self::backend::{
+    Aes256GcmKey, BackendError, MaybeSendSync, RsaBackend, RsaSigningKey, RsaVerifyingKey,
+    SharedBackend,
+};
 pub use self::default_backend::{compiled_rsa_backends, default_rsa_backend};
 pub(crate) use self::md5::hex_digit;
 pub use self::md5::{md5_upper_hex, secure_eq};

@@ -10,7 +10,7 @@ use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use rsa::signature::{SignatureEncoding, Signer, Verifier};
 use sha2::Sha256;
 
-use super::backend::{BackendError, RsaBackend, RsaSigningKey, RsaVerifyingKey};
+use super::backend::{Aes256GcmKey, BackendError, RsaBackend, RsaSigningKey, RsaVerifyingKey};
 
 /// RSA on the RustCrypto `rsa` crate.
 #[derive(Debug, Clone, Copy, Default)]
@@ -18,6 +18,7 @@ pub struct RustCryptoRsaBackend;
 
 struct SigningKey(Pkcs1SigningKey<Sha256>);
 struct VerifyingKey(Pkcs1VerifyingKey<Sha256>);
+struct GcmKey(aes_gcm::Aes256Gcm);
 
 impl RsaBackend for RustCryptoRsaBackend {
     fn name(&self) -> &'static str {
@@ -38,6 +39,13 @@ impl RsaBackend for RustCryptoRsaBackend {
             .map(|k| Box::new(VerifyingKey(Pkcs1VerifyingKey::new(k))) as Box<dyn RsaVerifyingKey>)
             .map_err(|e| BackendError(e.to_string()))
     }
+
+    /// RustCrypto `aes-gcm` (the `aes` crate: AES-NI where the CPU has it, else its
+    /// constant-time fixsliced software implementation).
+    fn load_aes_256_gcm_key(&self, key: &[u8; 32]) -> Result<Box<dyn Aes256GcmKey>, BackendError> {
+        use aes_gcm::aead::KeyInit;
+        Ok(Box::new(GcmKey(aes_gcm::Aes256Gcm::new(key.into()))))
+    }
 }
 
 impl RsaSigningKey for SigningKey {
@@ -52,5 +60,25 @@ impl RsaSigningKey for SigningKey {
 impl RsaVerifyingKey for VerifyingKey {
     fn verify_pkcs1_sha256(&self, message: &[u8], signature: &[u8]) -> bool {
         Signature::try_from(signature).is_ok_and(|s| self.0.verify(message, &s).is_ok())
+    }
+}
+
+impl Aes256GcmKey for GcmKey {
+    fn open(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        ciphertext_and_tag: &[u8],
+    ) -> Result<Vec<u8>, BackendError> {
+        use aes_gcm::aead::{Aead, Payload};
+        self.0
+            .decrypt(
+                nonce.into(),
+                Payload {
+                    msg: ciphertext_and_tag,
+                    aad,
+                },
+            )
+            .map_err(|_| BackendError("the authentication tag does not match".to_owned()))
     }
 }

@@ -33,8 +33,10 @@
 //! - poll mode: a non-final status is queried again on the poll schedule until it is final or
 //!   the deadline comes, which returns the last order with `settled = false`.
 
+mod certificates;
 mod tokens;
 
+pub(crate) use certificates::CertificateKeeper;
 pub(crate) use tokens::TokenKeeper;
 
 use std::sync::Arc;
@@ -47,11 +49,22 @@ use crate::error::{Attempt, AttemptPurpose, HostRole, TransportFailure};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::order::OrderStatus;
+use crate::platform_certificate::{CertificateDownload, PlatformCertificate};
+use crate::provider_client::{CertificateSource, CertificatesAnswer};
 use crate::query::Query;
 use crate::registry::ProviderApi;
 use crate::result::QueryResult;
 use crate::secret::Secret;
 use tokens::HeldToken;
+
+/// Every flow's id, for the keepers' single-flight claims.
+static NEXT_FLOW_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+/// The key a listing is stored with: the download's time beside WeChat Pay's body as received.
+#[derive(serde::Serialize, Deserialize)]
+struct StoredListing {
+    downloaded_at_ms: i64,
+    listing: String,
+}
 
 /// Defaults (QUERY-FLOW.md §3): every one is an option.
 const DEFAULT_TIMEOUT_MS: u64 = 10_000;
@@ -303,6 +316,14 @@ enum Next {
     SaveToken(Secret, u64),
     /// Delete a rejected token from the store, then get another.
     InvalidateStored(Secret),
+    /// Download platform certificates (`on_demand`: for an answer signed by an unknown
+    /// certificate, which is verified again afterwards).
+    Certificates { on_demand: bool },
+    /// Save a downloaded listing to the store, then do `then`.
+    SaveCertificates(Secret, u64, Box<Next>),
+    /// Verify the held query answer again (after certificates came, or while another flow
+    /// downloads them).
+    Reverify { allow_on_demand: bool },
     /// Wait, then do `then`.
     Wait { until_ms: i64, then: Box<Next> },
     /// The outcome is set.
@@ -315,6 +336,7 @@ enum Next {
 enum SendPurpose {
     Query,
     Token,
+    Certificates { on_demand: bool },
 }
 
 impl From<SendPurpose> for AttemptPurpose {
@@ -322,6 +344,7 @@ impl From<SendPurpose> for AttemptPurpose {
         match purpose {
             SendPurpose::Query => AttemptPurpose::Query,
             SendPurpose::Token => AttemptPurpose::Token,
+            SendPurpose::Certificates { .. } => AttemptPurpose::Certificates,
         }
     }
 }
@@ -340,6 +363,7 @@ struct Pending {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum StoreWait {
     Load,
+    LoadCertificates,
     Lock,
     Write,
 }
@@ -360,8 +384,22 @@ pub struct QueryFlow {
     api: Arc<dyn ProviderApi>,
     /// The client's access tokens, shared by all its queries (providers with tokens only).
     tokens: Option<Arc<TokenKeeper>>,
+    /// The client's certificate schedule (a client that downloads certificates only).
+    certificates: Option<Arc<CertificateKeeper>>,
+    /// An explicit download (`Client::start_certificate_download`), not a query: its answer
+    /// is `download`.
+    download_only: bool,
+    download: Option<CertificateDownload>,
+    /// The scheduled certificate check ran (once per flow).
+    certificates_checked: bool,
+    /// The store was asked for a listing (once per flow).
+    certificates_store_checked: bool,
+    /// A query answer held while certificates are fetched for it, with the index of its
+    /// attempt (amended if it verifies after all).
+    held_answer: Option<(Pending, HttpResponse, usize)>,
     id: u64,
-    query: Query,
+    /// The order asked for (`None` for an explicit certificate download).
+    query: Option<Query>,
     opts: Resolved,
     started_ms: i64,
     deadline_ms: i64,
@@ -391,8 +429,12 @@ pub struct QueryFlow {
 
 impl Drop for QueryFlow {
     fn drop(&mut self) {
-        // A flow dropped while fetching a token must not keep the others waiting.
+        // A flow dropped while fetching a token or certificates must not keep the others
+        // waiting.
         if let Some(keeper) = self.tokens.as_deref() {
+            keeper.release(self.id);
+        }
+        if let Some(keeper) = self.certificates.as_deref() {
             keeper.release(self.id);
         }
     }
@@ -401,24 +443,42 @@ impl Drop for QueryFlow {
 impl QueryFlow {
     pub(crate) fn start(
         api: Arc<dyn ProviderApi>,
-        tokens: Option<Arc<TokenKeeper>>,
-        query: Query,
+        keepers: (Option<Arc<TokenKeeper>>, Option<Arc<CertificateKeeper>>),
+        query: Option<Query>,
         options: &QueryOptions,
         now_ms: i64,
     ) -> Result<QueryFlow> {
         check_now_ms(now_ms)?;
         let (opts, deadline) = options.resolve()?;
-        let id = tokens.as_deref().map_or(0, TokenKeeper::flow_id);
+        let (tokens, certificates) = keepers;
+        let id = NEXT_FLOW_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let download_only = query.is_none();
+        if download_only && api.certificates().is_none() {
+            return Err(Error::invalid_config(
+                "api_v3_key",
+                "this client downloads no platform certificates: it needs a WeChat Pay config with `api_v3_key`",
+            ));
+        }
         Ok(QueryFlow {
             api,
             tokens,
+            certificates,
+            download_only,
+            download: None,
+            certificates_checked: download_only,
+            certificates_store_checked: download_only,
+            held_answer: None,
             id,
             query,
             opts,
             started_ms: now_ms,
             deadline_ms: now_ms.saturating_add(i64::try_from(deadline).unwrap_or(i64::MAX)),
             attempts: Vec::new(),
-            next: Next::Query,
+            next: if download_only {
+                Next::Certificates { on_demand: false }
+            } else {
+                Next::Query
+            },
             pending: None,
             store_wait: None,
             failed_over: false,
@@ -482,9 +542,19 @@ impl QueryFlow {
                         self.next = Next::Token { force: false };
                         continue;
                     }
+                    if !self.certificates_checked {
+                        if let Some(next) = self.scheduled_certificates(now_ms) {
+                            self.next = next;
+                            continue;
+                        }
+                    }
                     let ctx = RequestContext::new(now_ms / 1000, Nonce::from_random_bytes(random));
                     let token = self.token.as_ref().map(|t| &t.token.access_token);
-                    match self.api.build_query(&self.query, &ctx, token) {
+                    let Some(query) = self.query.as_ref() else {
+                        self.finish(Err(Error::invalid_input("query", "this flow has no query")));
+                        continue;
+                    };
+                    match self.api.build_query(query, &ctx, token) {
                         Ok(request) => {
                             let request = self.on_current_host(request);
                             return self.send(request, SendPurpose::Query, false, now_ms);
@@ -504,6 +574,24 @@ impl QueryFlow {
                     self.next = Next::Query;
                     let key = self.store_key();
                     return self.ask_store(StoreRequest::Save { key, value, ttl_ms }, now_ms);
+                }
+                Next::Certificates { on_demand } => {
+                    if let Some(step) = self.next_for_certificates(on_demand, now_ms, random) {
+                        return step;
+                    }
+                }
+                Next::SaveCertificates(value, ttl_ms, then) => {
+                    self.next = *then;
+                    let key = self
+                        .certificate_source()
+                        .map(|s| s.store_key())
+                        .unwrap_or_default();
+                    return self.ask_store(StoreRequest::Save { key, value, ttl_ms }, now_ms);
+                }
+                Next::Reverify { allow_on_demand } => {
+                    if let Some((pending, response, index)) = self.held_answer.take() {
+                        self.on_query_answer(pending, response, index, allow_on_demand, now_ms);
+                    }
                 }
                 Next::InvalidateStored(value) => {
                     self.next = Next::Token { force: false };
@@ -599,23 +687,22 @@ impl QueryFlow {
                 if pending.purpose == SendPurpose::Token {
                     self.release_token_claim();
                 }
+                if let SendPurpose::Certificates { on_demand } = pending.purpose {
+                    self.on_certificates_failure(error, on_demand, now_ms);
+                    return Ok(());
+                }
                 self.last_error = Some(error);
                 self.on_transport_failure(pending, now_ms);
             }
             Reply::Response(response) => match pending.purpose {
                 SendPurpose::Token => self.on_token_answer(pending, &response, now_ms),
                 SendPurpose::Query => {
-                    let ctx = ResponseContext::new(now_ms / 1000);
-                    match self.api.parse_order(Some(&self.query), &response, &ctx) {
-                        Ok(result) => {
-                            self.record(&pending, Some(response.status), None, None, now_ms);
-                            self.on_result(result, now_ms);
-                        }
-                        Err(e) => {
-                            self.record(&pending, Some(response.status), Some(&e), None, now_ms);
-                            self.on_error(e, pending, &response, now_ms);
-                        }
-                    }
+                    self.record(&pending, Some(response.status), None, None, now_ms);
+                    let index = self.attempts.len().saturating_sub(1);
+                    self.on_query_answer(pending, response, index, true, now_ms);
+                }
+                SendPurpose::Certificates { on_demand } => {
+                    self.on_certificates_answer(&pending, &response, on_demand, now_ms);
                 }
             },
         }
@@ -654,6 +741,9 @@ impl QueryFlow {
                     }
                 }
             }
+            (StoreWait::LoadCertificates, StoreReply::Loaded(Some(value))) => {
+                self.accept_stored_certificates(&value, now_ms);
+            }
             (StoreWait::Lock, StoreReply::Locked(false)) => {
                 // Another process is fetching: wait, then read the store again.
                 self.release_token_claim();
@@ -680,7 +770,7 @@ impl QueryFlow {
                     store_error: Some(store_error_kind(&kind)),
                 });
             }
-            (StoreWait::Load, StoreReply::Loaded(None))
+            (StoreWait::Load | StoreWait::LoadCertificates, StoreReply::Loaded(None))
             | (StoreWait::Lock, StoreReply::Locked(true))
             | (StoreWait::Write, StoreReply::Done) => {}
             (wait, reply) => {
@@ -762,7 +852,10 @@ impl QueryFlow {
         forced: bool,
         now_ms: i64,
     ) -> Step {
-        if self.round_sends >= self.opts.max_attempts {
+        // A certificate download is not one of the query's attempts: `max_attempts: 1` still
+        // sends the query after the first download.
+        let counted = !matches!(purpose, SendPurpose::Certificates { .. });
+        if counted && self.round_sends >= self.opts.max_attempts {
             let e = self
                 .last_error
                 .take()
@@ -770,7 +863,9 @@ impl QueryFlow {
             self.finish(Err(e));
             return Step::Done;
         }
-        self.round_sends += 1;
+        if counted {
+            self.round_sends += 1;
+        }
         let timeout_ms = self.request_timeout_ms(now_ms);
         for credential in request.credentials() {
             if !self
@@ -856,6 +951,9 @@ impl QueryFlow {
         });
         self.next = Next::Finish;
         self.release_token_claim();
+        if let Some(keeper) = self.certificates.as_deref() {
+            keeper.release(self.id);
+        }
     }
 
     fn fail(&mut self, error: Error) -> Step {
@@ -911,6 +1009,7 @@ impl QueryFlow {
         match purpose {
             SendPurpose::Query => Next::Query,
             SendPurpose::Token => Next::Token { force: false },
+            SendPurpose::Certificates { on_demand } => Next::Certificates { on_demand },
         }
     }
 
@@ -1061,6 +1160,289 @@ impl QueryFlow {
             // timestamp), one that does not decode, a bad input or config, a provider's
             // definite "no", a daily quota, not found outside the grace window.
             _ => self.finish(Err(e)),
+        }
+    }
+
+    /// The answer of an explicit certificate download ([`crate::Client::start_certificate_download`]).
+    pub fn certificates_result(&mut self) -> Result<CertificateDownload> {
+        if let Some(download) = self.download.take() {
+            return Ok(download);
+        }
+        match self.outcome.take() {
+            Some(Err(e)) => Err(e),
+            Some(Ok(_)) => Err(Error::invalid_input(
+                "flow",
+                "this flow is a query: its answer is `result`",
+            )),
+            None => Err(Error::invalid_input(
+                "flow",
+                if self.is_done() {
+                    "the result was already taken"
+                } else {
+                    "the flow has not finished: call next until it says Done"
+                },
+            )),
+        }
+    }
+
+    fn certificate_source(&self) -> Option<&dyn CertificateSource> {
+        self.api.certificates()
+    }
+
+    /// How long a download may claim the keeper before another flow takes over.
+    fn claim_stale_ms(&self) -> i64 {
+        i64::try_from(self.opts.timeout_ms)
+            .unwrap_or(i64::MAX)
+            .saturating_add(1000)
+    }
+
+    /// Before the query (once per flow): a download when one is due and this flow gets the
+    /// claim; a short wait when another flow is making the first download (nothing is held
+    /// yet to verify with); else nothing.
+    fn scheduled_certificates(&mut self, now_ms: i64) -> Option<Next> {
+        let (Some(source), Some(keeper)) = (self.api.certificates(), self.certificates.clone())
+        else {
+            self.certificates_checked = true;
+            return None;
+        };
+        if !keeper.due(now_ms, source.refresh_ms()) {
+            self.certificates_checked = true;
+            return None;
+        }
+        let stale = self.claim_stale_ms();
+        if keeper.claim(self.id, now_ms, stale) {
+            self.certificates_checked = true;
+            return Some(Next::Certificates { on_demand: false });
+        }
+        if source.holds_valid(now_ms / 1000) {
+            // A refresh is under way elsewhere; the held set verifies meanwhile.
+            self.certificates_checked = true;
+            return None;
+        }
+        let until = now_ms.saturating_add(TOKEN_WAIT_MS);
+        if until >= self.deadline_ms {
+            self.certificates_checked = true;
+            return None;
+        }
+        Some(Next::Wait {
+            until_ms: until,
+            then: Box::new(Next::Query),
+        })
+    }
+
+    fn next_for_certificates(
+        &mut self,
+        on_demand: bool,
+        now_ms: i64,
+        random: &[u8; 32],
+    ) -> Option<Step> {
+        let Some(source) = self.api.certificates() else {
+            self.finish(Err(Error::invalid_config(
+                "api_v3_key",
+                "this client downloads no platform certificates",
+            )));
+            return None;
+        };
+        // A fleet shares downloads through the store: a listing another process saved less
+        // than a refresh interval ago is used instead of downloading (scheduled downloads
+        // only; an unknown serial means the stored listing is not enough).
+        if self.opts.token_store && !on_demand && !self.certificates_store_checked {
+            self.certificates_store_checked = true;
+            self.next = Next::Certificates { on_demand };
+            let key = source.store_key();
+            self.store_wait = Some(StoreAsked {
+                wait: StoreWait::LoadCertificates,
+                asked_ms: now_ms,
+                operation: format!("get {key}"),
+            });
+            return Some(Step::Store {
+                request: StoreRequest::Load { key },
+                timeout_ms: self.request_timeout_ms(now_ms),
+            });
+        }
+        if self.download_only {
+            if let Some(keeper) = self.certificates.as_deref() {
+                keeper.claim(self.id, now_ms, i64::MAX);
+            }
+        }
+        let ctx = RequestContext::new(now_ms / 1000, Nonce::from_random_bytes(random));
+        match source.request(&ctx) {
+            Ok(request) => {
+                let request = self.on_current_host(request);
+                Some(self.send(
+                    request,
+                    SendPurpose::Certificates { on_demand },
+                    false,
+                    now_ms,
+                ))
+            }
+            Err(e) => {
+                self.on_certificates_failure(e, on_demand, now_ms);
+                None
+            }
+        }
+    }
+
+    /// What comes after a download, whatever its outcome: the query, or the held answer
+    /// verified again.
+    fn after_certificates(&self, on_demand: bool) -> Next {
+        if self.download_only {
+            Next::Finish
+        } else if on_demand {
+            Next::Reverify {
+                allow_on_demand: false,
+            }
+        } else {
+            Next::Query
+        }
+    }
+
+    fn on_certificates_answer(
+        &mut self,
+        pending: &Pending,
+        response: &HttpResponse,
+        on_demand: bool,
+        now_ms: i64,
+    ) {
+        let api = self.api.clone();
+        let Some(source) = api.certificates() else {
+            return;
+        };
+        let ctx = ResponseContext::new(now_ms / 1000);
+        match source.parse(response, &ctx) {
+            Ok(answer) => {
+                self.record(pending, Some(response.status), None, None, now_ms);
+                let keeper = self.certificates.as_deref();
+                let (held, save) = match answer {
+                    CertificatesAnswer::Held(held) => {
+                        if let Some(keeper) = keeper {
+                            keeper.refreshed(self.id, now_ms);
+                        }
+                        (held, self.opts.token_store)
+                    }
+                    CertificatesAnswer::PublicKeyOnly => {
+                        if let Some(keeper) = keeper {
+                            keeper.public_key_only(self.id, now_ms);
+                        }
+                        (Vec::new(), false)
+                    }
+                };
+                let then = self.after_certificates(on_demand);
+                if self.download_only {
+                    self.finish_download(held);
+                }
+                // What WeChat Pay sent, as received: every process that loads it decrypts and
+                // checks it with its own APIv3 key.
+                let stored = StoredListing {
+                    downloaded_at_ms: now_ms,
+                    listing: String::from_utf8_lossy(&response.body).into_owned(),
+                };
+                self.next = match serde_json::to_string(&stored) {
+                    Ok(value) if save => {
+                        let ttl = u64::try_from(source.refresh_ms()).unwrap_or(u64::MAX);
+                        Next::SaveCertificates(Secret::new(value), ttl, Box::new(then))
+                    }
+                    _ => then,
+                };
+            }
+            Err(e) => {
+                self.record(pending, Some(response.status), Some(&e), None, now_ms);
+                self.on_certificates_failure(e, on_demand, now_ms);
+            }
+        }
+    }
+
+    /// A download failed: the held set stays, and the query goes on (an explicit
+    /// download reports the error).
+    fn on_certificates_failure(&mut self, e: Error, on_demand: bool, now_ms: i64) {
+        if let Some(keeper) = self.certificates.as_deref() {
+            keeper.failed(self.id, now_ms);
+        }
+        if self.download_only {
+            return self.finish(Err(e));
+        }
+        self.next = self.after_certificates(on_demand);
+    }
+
+    fn finish_download(&mut self, certificates: Vec<PlatformCertificate>) {
+        self.download = Some(CertificateDownload {
+            certificates,
+            attempts: self.attempts.clone(),
+        });
+        self.next = Next::Finish;
+        if let Some(keeper) = self.certificates.as_deref() {
+            keeper.release(self.id);
+        }
+    }
+
+    /// A listing from the shared store: used when it is recent enough and checks out.
+    fn accept_stored_certificates(&mut self, value: &Secret, now_ms: i64) {
+        let (Some(source), Some(keeper)) = (self.api.certificates(), self.certificates.clone())
+        else {
+            return;
+        };
+        let Ok(stored) = serde_json::from_str::<StoredListing>(value.expose()) else {
+            return;
+        };
+        let fresh = now_ms.saturating_sub(stored.downloaded_at_ms) < source.refresh_ms()
+            && stored.downloaded_at_ms <= now_ms;
+        if !fresh {
+            return;
+        }
+        let ctx = ResponseContext::new(now_ms / 1000);
+        // A tampered or foreign entry fails its AEAD or its checks and is simply not used.
+        if let Ok(CertificatesAnswer::Held(_)) =
+            source.accept_stored(stored.listing.as_bytes(), &ctx)
+        {
+            keeper.refreshed(self.id, stored.downloaded_at_ms);
+            self.next = self.after_certificates(false);
+        }
+    }
+
+    /// A query answer: parsed, and when it is signed by a certificate the client does not
+    /// hold but could download, held while the certificates are fetched (once per client per
+    /// minute), then verified again — the order is not queried twice.
+    fn on_query_answer(
+        &mut self,
+        pending: Pending,
+        response: HttpResponse,
+        index: usize,
+        allow_on_demand: bool,
+        now_ms: i64,
+    ) {
+        let ctx = ResponseContext::new(now_ms / 1000);
+        let parsed = self.api.parse_order(self.query.as_ref(), &response, &ctx);
+        let error = parsed.as_ref().err().map(Error::code);
+        if let Some(attempt) = self.attempts.get_mut(index) {
+            attempt.error = error;
+        }
+        match parsed {
+            Ok(result) => self.on_result(result, now_ms),
+            Err(e) => {
+                if let (true, Some(keeper)) = (e.unknown_certificate(), self.certificates.clone()) {
+                    let stale = self.claim_stale_ms();
+                    if keeper.busy(self.id, now_ms, stale) {
+                        // Another flow is downloading: look again when it is done.
+                        let until = now_ms.saturating_add(TOKEN_WAIT_MS);
+                        if until < self.deadline_ms {
+                            self.held_answer = Some((pending, response, index));
+                            self.next = Next::Wait {
+                                until_ms: until,
+                                then: Box::new(Next::Reverify { allow_on_demand }),
+                            };
+                            return;
+                        }
+                    } else if allow_on_demand
+                        && keeper.spend_on_demand(now_ms)
+                        && keeper.claim(self.id, now_ms, stale)
+                    {
+                        self.held_answer = Some((pending, response, index));
+                        self.next = Next::Certificates { on_demand: true };
+                        return;
+                    }
+                }
+                self.on_error(e, pending, &response, now_ms);
+            }
         }
     }
 

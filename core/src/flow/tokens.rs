@@ -6,7 +6,6 @@
 //! another flow fetching simply waits (a short `Sleep` step) and looks again.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::access_token::AccessToken;
@@ -54,7 +53,6 @@ struct KeeperState {
 #[derive(Debug, Default)]
 pub(crate) struct TokenKeeper {
     state: Mutex<KeeperState>,
-    next_flow: AtomicU64,
 }
 
 impl TokenKeeper {
@@ -76,13 +74,7 @@ impl TokenKeeper {
                 current,
                 ..KeeperState::default()
             }),
-            next_flow: AtomicU64::new(1),
         }
-    }
-
-    /// A fresh id for a new flow.
-    pub(crate) fn flow_id(&self) -> u64 {
-        self.next_flow.fetch_add(1, Ordering::Relaxed)
     }
 
     fn lock(&self) -> MutexGuard<'_, KeeperState> {

@@ -23,7 +23,7 @@ use serde_json::value::RawValue;
 use super::shared::{decode_envelope, http_status_error, sorted_sign_string};
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::md5_upper_hex;
-use crate::crypto::RsaBackend;
+use crate::crypto::SharedBackend;
 use crate::document::{self, DocumentKind};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hosts::{BackupHost, Hosts};
@@ -439,7 +439,7 @@ impl ProviderClient for DingshangClient {
     type Detail = DingshangOrder;
     type Pending = NoTwoPhaseSigning;
 
-    fn from_config(config: &DingshangConfig, _backend: Option<&dyn RsaBackend>) -> Result<Self> {
+    fn from_config(config: &DingshangConfig, _backend: Option<&SharedBackend>) -> Result<Self> {
         DingshangClient::new(config)
     }
 

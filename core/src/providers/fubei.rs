@@ -21,7 +21,7 @@ use serde_json::value::RawValue;
 
 use super::shared::{decode_envelope, http_status_error, sorted_sign_string};
 use crate::context::{RequestContext, ResponseContext};
-use crate::crypto::RsaBackend;
+use crate::crypto::SharedBackend;
 use crate::crypto::{md5_upper_hex, secure_eq};
 use crate::document::{self, DocumentKind};
 use crate::error::{Error, ErrorCode, Result};
@@ -505,7 +505,7 @@ impl ProviderClient for FubeiClient {
     type Detail = FubeiOrder;
     type Pending = NoTwoPhaseSigning;
 
-    fn from_config(config: &FubeiConfig, _backend: Option<&dyn RsaBackend>) -> Result<Self> {
+    fn from_config(config: &FubeiConfig, _backend: Option<&SharedBackend>) -> Result<Self> {
         FubeiClient::new(config)
     }
 

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 // still work.
 pub use crate::access_token::{AccessToken, TokenKind, ACCESS_TOKEN_MAX_LEN};
 use crate::context::{RequestContext, ResponseContext};
-use crate::crypto::RsaBackend;
+use crate::crypto::SharedBackend;
 use crate::error::{Error, ErrorCode, Result};
 use crate::hosts::{BackupHost, Hosts};
 use crate::http::{encode_component, HttpRequest, HttpResponse, Method};
@@ -611,7 +611,7 @@ impl ProviderClient for MiniChargeClient {
     type Pending = NoTwoPhaseSigning;
     const HAS_TOKENS: bool = true;
 
-    fn from_config(config: &MiniChargeConfig, _backend: Option<&dyn RsaBackend>) -> Result<Self> {
+    fn from_config(config: &MiniChargeConfig, _backend: Option<&SharedBackend>) -> Result<Self> {
         MiniChargeClient::new(config)
     }
 

@@ -31,8 +31,11 @@ pub fn client_for(config: &Value) -> Result<Client, Error> {
 }
 
 /// [`client_for`] with the given RSA backend.
-pub fn client_with_backend(config: &Value, backend: &dyn RsaBackend) -> Result<Client, Error> {
-    Client::with_rsa_backend(&config_for(config)?, backend)
+pub fn client_with_backend(
+    config: &Value,
+    backend: &'static dyn RsaBackend,
+) -> Result<Client, Error> {
+    Client::with_rsa_backend(&config_for(config)?, std::sync::Arc::new(backend))
 }
 
 fn config_for(config: &Value) -> Result<Config, Error> {

@@ -1637,6 +1637,80 @@ public func FfiConverterTypeAttempt_lower(_ value: Attempt) -> RustBuffer {
 
 
 /**
+ * What an explicit certificate download returns: every certificate now held, the newest
+ * (latest `not_after`) first, and the requests made for it.
+ */
+public struct CertificateDownload: Equatable, Hashable {
+    /**
+     * The certificates held after the download (downloaded ones merged with those still
+     * valid), newest first. Empty for a merchant WeChat Pay gives no platform certificate
+     * (public-key mode only).
+     */
+    public let certificates: [PlatformCertificate]
+    /**
+     * The requests made (empty for an answer parsed by hand).
+     */
+    public let attempts: [Attempt]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The certificates held after the download (downloaded ones merged with those still
+         * valid), newest first. Empty for a merchant WeChat Pay gives no platform certificate
+         * (public-key mode only).
+         */certificates: [PlatformCertificate], 
+        /**
+         * The requests made (empty for an answer parsed by hand).
+         */attempts: [Attempt]) {
+        self.certificates = certificates
+        self.attempts = attempts
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CertificateDownload: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCertificateDownload: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CertificateDownload {
+        return
+            try CertificateDownload(
+                certificates: FfiConverterSequenceTypePlatformCertificate.read(from: &buf), 
+                attempts: FfiConverterSequenceTypeAttempt.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CertificateDownload, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypePlatformCertificate.write(value.certificates, into: &buf)
+        FfiConverterSequenceTypeAttempt.write(value.attempts, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCertificateDownload_lift(_ buf: RustBuffer) throws -> CertificateDownload {
+    return try FfiConverterTypeCertificateDownload.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCertificateDownload_lower(_ value: CertificateDownload) -> RustBuffer {
+    return FfiConverterTypeCertificateDownload.lower(value)
+}
+
+
+/**
  * A file a config document names: its `*_path` key and the path as written.
  */
 public struct ConfigFile: Equatable, Hashable {
@@ -5217,6 +5291,97 @@ public func FfiConverterTypePayscoreTimeRange_lower(_ value: PayscoreTimeRange) 
 
 
 /**
+ * A platform certificate: downloaded and checked (the decrypted certificate's own serial is
+ * the declared `serial_no`, its RSA key is 2048–8192 bits, it has not expired), or
+ * configured. Public data: a certificate holds no secret.
+ */
+public struct PlatformCertificate: Equatable, Hashable {
+    /**
+     * The serial, upper-case hex without leading zeros (what `Wechatpay-Serial` names).
+     */
+    public let serialNo: String
+    /**
+     * Start of validity, Unix seconds (from the certificate, not the listing).
+     */
+    public let notBefore: Int64
+    /**
+     * End of validity, Unix seconds (from the certificate, not the listing).
+     */
+    public let notAfter: Int64
+    /**
+     * The certificate as PEM, ready for a config's `platform_certificates[].certificate_pem`.
+     */
+    public let certificatePem: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The serial, upper-case hex without leading zeros (what `Wechatpay-Serial` names).
+         */serialNo: String, 
+        /**
+         * Start of validity, Unix seconds (from the certificate, not the listing).
+         */notBefore: Int64, 
+        /**
+         * End of validity, Unix seconds (from the certificate, not the listing).
+         */notAfter: Int64, 
+        /**
+         * The certificate as PEM, ready for a config's `platform_certificates[].certificate_pem`.
+         */certificatePem: String) {
+        self.serialNo = serialNo
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.certificatePem = certificatePem
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PlatformCertificate: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlatformCertificate: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlatformCertificate {
+        return
+            try PlatformCertificate(
+                serialNo: FfiConverterString.read(from: &buf), 
+                notBefore: FfiConverterInt64.read(from: &buf), 
+                notAfter: FfiConverterInt64.read(from: &buf), 
+                certificatePem: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PlatformCertificate, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.serialNo, into: &buf)
+        FfiConverterInt64.write(value.notBefore, into: &buf)
+        FfiConverterInt64.write(value.notAfter, into: &buf)
+        FfiConverterString.write(value.certificatePem, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlatformCertificate_lift(_ buf: RustBuffer) throws -> PlatformCertificate {
+    return try FfiConverterTypePlatformCertificate.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlatformCertificate_lower(_ value: PlatformCertificate) -> RustBuffer {
+    return FfiConverterTypePlatformCertificate.lower(value)
+}
+
+
+/**
  * A platform certificate or public key registered under a serial, for response verification.
  */
 public struct PlatformCertificateConfig: Equatable, Hashable {
@@ -5561,6 +5726,17 @@ public struct WechatPayConfig: Equatable, Hashable {
      */
     public let platformCertificates: [PlatformCertificateConfig]
     /**
+     * The APIv3 key (exactly 32 characters, set in the merchant platform's API security
+     * page). With it, payquery downloads the platform certificates itself and keeps them
+     * current (`platform_certificates` becomes optional). A secret: never printed.
+     */
+    public let apiV3Key: Secret?
+    /**
+     * With `api_v3_key`: refresh the downloaded certificates when the last download is older
+     * than this many seconds (default 43 200 = 12 h, WeChat Pay's guidance; at least 60).
+     */
+    public let certificateRefreshS: Int64?
+    /**
      * Override of the API host (e.g. the backup host, a regional Global host, or the sandbox).
      */
     public let baseUrl: String?
@@ -5598,6 +5774,15 @@ public struct WechatPayConfig: Equatable, Hashable {
          * public key, as WeChat Pay does while merchants migrate).
          */platformCertificates: [PlatformCertificateConfig] = [], 
         /**
+         * The APIv3 key (exactly 32 characters, set in the merchant platform's API security
+         * page). With it, payquery downloads the platform certificates itself and keeps them
+         * current (`platform_certificates` becomes optional). A secret: never printed.
+         */apiV3Key: Secret? = nil, 
+        /**
+         * With `api_v3_key`: refresh the downloaded certificates when the last download is older
+         * than this many seconds (default 43 200 = 12 h, WeChat Pay's guidance; at least 60).
+         */certificateRefreshS: Int64? = nil, 
+        /**
          * Override of the API host (e.g. the backup host, a regional Global host, or the sandbox).
          */baseUrl: String? = nil, 
         /**
@@ -5613,6 +5798,8 @@ public struct WechatPayConfig: Equatable, Hashable {
         self.wechatpayPublicKeyId = wechatpayPublicKeyId
         self.wechatpayPublicKeyPem = wechatpayPublicKeyPem
         self.platformCertificates = platformCertificates
+        self.apiV3Key = apiV3Key
+        self.certificateRefreshS = certificateRefreshS
         self.baseUrl = baseUrl
         self.backupBaseUrl = backupBaseUrl
         self.maxResponseBytes = maxResponseBytes
@@ -5640,6 +5827,8 @@ public struct FfiConverterTypeWechatPayConfig: FfiConverterRustBuffer {
                 wechatpayPublicKeyId: FfiConverterOptionString.read(from: &buf), 
                 wechatpayPublicKeyPem: FfiConverterOptionString.read(from: &buf), 
                 platformCertificates: FfiConverterSequenceTypePlatformCertificateConfig.read(from: &buf), 
+                apiV3Key: FfiConverterOptionTypeSecret.read(from: &buf), 
+                certificateRefreshS: FfiConverterOptionInt64.read(from: &buf), 
                 baseUrl: FfiConverterOptionString.read(from: &buf), 
                 backupBaseUrl: FfiConverterOptionTypeBackupHost.read(from: &buf), 
                 maxResponseBytes: FfiConverterOptionInt64.read(from: &buf)
@@ -5653,6 +5842,8 @@ public struct FfiConverterTypeWechatPayConfig: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.wechatpayPublicKeyId, into: &buf)
         FfiConverterOptionString.write(value.wechatpayPublicKeyPem, into: &buf)
         FfiConverterSequenceTypePlatformCertificateConfig.write(value.platformCertificates, into: &buf)
+        FfiConverterOptionTypeSecret.write(value.apiV3Key, into: &buf)
+        FfiConverterOptionInt64.write(value.certificateRefreshS, into: &buf)
         FfiConverterOptionString.write(value.baseUrl, into: &buf)
         FfiConverterOptionTypeBackupHost.write(value.backupBaseUrl, into: &buf)
         FfiConverterOptionInt64.write(value.maxResponseBytes, into: &buf)
@@ -5949,9 +6140,16 @@ public enum AttemptPurpose: Equatable, Hashable, CaseIterable {
      */
     case token
     /**
-     * A token-store operation that failed (`url` names it: `token-store:get <key>`).
+     * A token-store operation that failed (`url` names it: `token-store:get <key>`, or
+     * `token-store:get certificates <key>` for the certificate keeper's entries).
      */
     case store
+    /**
+     * A platform-certificate download (WeChat Pay with `api_v3_key`): before the first query,
+     * on the refresh schedule, or once for an answer signed by an unknown certificate. A
+     * failed one leaves the certificates held in use and the query goes on.
+     */
+    case certificates
 
 
 
@@ -5979,6 +6177,8 @@ public struct FfiConverterTypeAttemptPurpose: FfiConverterRustBuffer {
         
         case 3: return .store
         
+        case 4: return .certificates
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -5997,6 +6197,10 @@ public struct FfiConverterTypeAttemptPurpose: FfiConverterRustBuffer {
         
         case .store:
             writeInt(&buf, Int32(3))
+        
+        
+        case .certificates:
+            writeInt(&buf, Int32(4))
         
         }
     }
@@ -10263,6 +10467,31 @@ fileprivate struct FfiConverterSequenceTypePayscorePostPayment: FfiConverterRust
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypePayscorePostPayment.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePlatformCertificate: FfiConverterRustBuffer {
+    typealias SwiftType = [PlatformCertificate]
+
+    public static func write(_ value: [PlatformCertificate], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePlatformCertificate.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PlatformCertificate] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PlatformCertificate]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePlatformCertificate.read(from: &buf))
         }
         return seq
     }

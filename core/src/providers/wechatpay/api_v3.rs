@@ -2,22 +2,25 @@
 //! error mapping, over the settings in `config`.
 
 use super::auth::{PendingRequest, WechatPayV3Signer, WechatPayVerifier};
+use super::certificates::{self, Listed, DEFAULT_REFRESH_S, MIN_REFRESH_S};
 use super::config::WechatPayConfig;
 
 use crate::context::{RequestContext, ResponseContext};
-use crate::crypto::RsaBackend;
+use crate::crypto::{AeadError, AeadKey, SharedBackend, AES_256_KEY_BYTES};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hosts::Hosts;
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::json::{self, ResponseLimits};
+use crate::platform_certificate::PlatformCertificate;
+use crate::provider_client::{CertificateSource, CertificatesAnswer};
 use crate::validate::{config_id, Charset};
 
 /// The RSA backend a WeChat Pay client loads its keys into: one must be compiled in or given.
-pub(crate) fn require_backend(backend: Option<&dyn RsaBackend>) -> Result<&dyn RsaBackend> {
+pub(crate) fn require_backend(backend: Option<&SharedBackend>) -> Result<&SharedBackend> {
     backend.ok_or_else(|| {
         Error::invalid_config(
             "provider",
-            "WeChat Pay needs an RSA backend and this build has none compiled in; use Client::with_rsa_backend",
+            "WeChat Pay needs an RSA backend and this build has none compiled in: pass one to Client::with_rsa_backend",
         )
     })
 }
@@ -32,30 +35,70 @@ pub(crate) struct WechatPayCore {
     signer: WechatPayV3Signer,
     verifier: WechatPayVerifier,
     limits: ResponseLimits,
+    /// Platform-certificate downloads, with an `api_v3_key`.
+    downloads: Option<Downloads>,
+}
+
+/// What a client that downloads its platform certificates keeps: the APIv3 key (loaded into
+/// the backend), the backend (downloaded certificates are loaded into it later), where to
+/// download from, how often, and the key a shared store keeps the listing under.
+#[derive(Debug)]
+struct Downloads {
+    key: AeadKey,
+    backend: SharedBackend,
+    path: &'static str,
+    refresh_s: i64,
+    store_key: String,
 }
 
 impl WechatPayCore {
     /// `default_host` is used unless the config sets `base_url`; `backup` applies only while
     /// the client talks to `default_host`, unless the config names `backup_base_url`.
+    /// `certificates_path`: this API's platform-certificate endpoint (domestic or Global).
     pub(crate) fn new(
         config: &WechatPayConfig,
         default_host: &str,
         backup: Option<&'static str>,
-        backend: &dyn RsaBackend,
+        certificates_path: &'static str,
+        backend: &SharedBackend,
     ) -> Result<Self> {
         let (hosts, limits) = Self::check_settings(config, default_host, backup)?;
         let signer = WechatPayV3Signer::new(
             &config.mchid,
             &config.merchant_serial_no,
             config.merchant_private_key_pem.as_ref(),
-            backend,
+            backend.as_ref(),
         )?;
-        let verifier = WechatPayVerifier::from_config(config, backend)?;
+        let verifier = WechatPayVerifier::from_config(config, backend.as_ref())?;
+        let downloads = match &config.api_v3_key {
+            Some(key) => Some(Downloads {
+                key: AeadKey::load(backend.as_ref(), key.expose().as_bytes()).map_err(|e| {
+                    let why = match e {
+                        AeadError::Backend(why) => why,
+                        other => other.to_string(),
+                    };
+                    Error::invalid_config(
+                        "api_v3_key",
+                        format!("`api_v3_key` cannot be used: {why}"),
+                    )
+                })?,
+                backend: backend.clone(),
+                path: certificates_path,
+                refresh_s: config.certificate_refresh_s.unwrap_or(DEFAULT_REFRESH_S),
+                store_key: format!(
+                    "payquery:wechatpay_certificates:{}:{}{certificates_path}",
+                    config.mchid,
+                    hosts.main().as_str()
+                ),
+            }),
+            None => None,
+        };
         Ok(WechatPayCore {
             hosts,
             signer,
             verifier,
             limits,
+            downloads,
         })
     }
 
@@ -73,6 +116,29 @@ impl WechatPayCore {
             64,
             Charset::Hex,
         )?;
+        if let Some(key) = &config.api_v3_key {
+            // Never echoed: only its length is said.
+            let len = key.expose().len();
+            if len != AES_256_KEY_BYTES {
+                return Err(Error::invalid_config(
+                    "api_v3_key",
+                    format!("`api_v3_key` is {len} bytes; the APIv3 key is exactly {AES_256_KEY_BYTES} (a shorter key would silently select AES-128 in some libraries, and WeChat Pay never issues one)"),
+                ));
+            }
+        }
+        match (config.certificate_refresh_s, &config.api_v3_key) {
+            (Some(_), None) => return Err(Error::invalid_config(
+                "certificate_refresh_s",
+                "`certificate_refresh_s` applies to downloaded certificates: it needs `api_v3_key`",
+            )),
+            (Some(s), Some(_)) if s < MIN_REFRESH_S => {
+                return Err(Error::invalid_config(
+                    "certificate_refresh_s",
+                    format!("`certificate_refresh_s` must be at least {MIN_REFRESH_S} seconds"),
+                ))
+            }
+            _ => {}
+        }
         let hosts = Hosts::resolve(
             config.base_url.as_deref(),
             config.backup_base_url.as_ref(),
@@ -139,6 +205,138 @@ impl WechatPayCore {
         }
         let serial = self.verifier.verify(response, ctx)?;
         Ok((json::decode(what, &response.body)?, serial))
+    }
+}
+
+impl CertificateSource for WechatPayCore {
+    fn store_key(&self) -> String {
+        self.downloads
+            .as_ref()
+            .map(|d| d.store_key.clone())
+            .unwrap_or_default()
+    }
+
+    fn refresh_ms(&self) -> i64 {
+        self.downloads
+            .as_ref()
+            .map_or(DEFAULT_REFRESH_S, |d| d.refresh_s)
+            .saturating_mul(1000)
+    }
+
+    fn holds_valid(&self, now: i64) -> bool {
+        self.verifier
+            .downloaded()
+            .is_some_and(|set| set.holds_valid(now))
+    }
+
+    fn request(&self, ctx: &RequestContext) -> Result<HttpRequest> {
+        let downloads = self.require_downloads()?;
+        self.sign(self.prepare_get(downloads.path, ctx)?)
+    }
+
+    fn parse(&self, response: &HttpResponse, ctx: &ResponseContext) -> Result<CertificatesAnswer> {
+        let downloads = self.require_downloads()?;
+        json::check_body(&response.body, self.limits)?;
+        if !response.is_success() {
+            let verified = if WechatPayVerifier::claims_signature(response) {
+                self.verifier.verify(response, ctx)?;
+                true
+            } else {
+                false
+            };
+            let code = ErrorBody::from_bytes(&response.body).and_then(|b| b.code);
+            let no_certificates = response.status == 403
+                || (response.status == 404
+                    && matches!(code.as_deref(), Some("RESOURCE_NOT_EXISTS" | "NOT_FOUND")));
+            // A public-key-only merchant. Accepted unsigned too: all it does is pause
+            // downloads, which anyone on the path could do by dropping them, and it can add no
+            // key. Answers are still verified with the keys held.
+            if no_certificates && self.verifier.has_public_key() {
+                return Ok(CertificatesAnswer::PublicKeyOnly);
+            }
+            let error = error_from_response(response, verified, self.hosts.has_backup());
+            return Err(if no_certificates {
+                let message = format!(
+                    "{}; this merchant has no platform certificate (WeChat Pay public keys only): configure `wechatpay_public_key_id` and `wechatpay_public_key_pem`",
+                    error.message()
+                );
+                Error::new(ErrorCode::InvalidConfig, message)
+                    .with_field("wechatpay_public_key_pem")
+                    .with_http_status(response.status)
+            } else {
+                error
+            });
+        }
+        let listed = certificates::parse_listing(
+            &response.body,
+            self.limits,
+            &downloads.key,
+            downloads.backend.as_ref(),
+            ctx.now,
+        )?;
+        let carried = match &listed {
+            Listed::Certificates(c) => c.as_slice(),
+            Listed::PublicKeyOnly => &[],
+        };
+        if WechatPayVerifier::claims_signature(response) {
+            self.verifier.verify_with(response, ctx, carried)?;
+        }
+        self.accept(listed, ctx.now)
+    }
+
+    fn accept_stored(&self, listing: &[u8], ctx: &ResponseContext) -> Result<CertificatesAnswer> {
+        let downloads = self.require_downloads()?;
+        let listed = certificates::parse_listing(
+            listing,
+            self.limits,
+            &downloads.key,
+            downloads.backend.as_ref(),
+            ctx.now,
+        )?;
+        self.accept(listed, ctx.now)
+    }
+
+    fn held(&self, now: i64) -> Vec<PlatformCertificate> {
+        self.verifier
+            .downloaded()
+            .map(|set| set.list(now))
+            .unwrap_or_default()
+    }
+}
+
+impl WechatPayCore {
+    /// The certificate source, for a client configured with `api_v3_key`.
+    pub(crate) fn certificates(&self) -> Option<&dyn CertificateSource> {
+        self.downloads
+            .is_some()
+            .then_some(self as &dyn CertificateSource)
+    }
+
+    fn require_downloads(&self) -> Result<&Downloads> {
+        self.downloads.as_ref().ok_or_else(|| {
+            Error::invalid_config(
+                "api_v3_key",
+                "downloading platform certificates needs `api_v3_key` in the config",
+            )
+        })
+    }
+
+    fn accept(&self, listed: Listed, now: i64) -> Result<CertificatesAnswer> {
+        match listed {
+            Listed::PublicKeyOnly if self.verifier.has_public_key() => {
+                Ok(CertificatesAnswer::PublicKeyOnly)
+            }
+            Listed::PublicKeyOnly => Err(Error::invalid_config(
+                "wechatpay_public_key_pem",
+                "WeChat Pay listed no platform certificate for this merchant (WeChat Pay public keys only): configure `wechatpay_public_key_id` and `wechatpay_public_key_pem`",
+            )),
+            Listed::Certificates(fresh) => {
+                let set = self.verifier.downloaded().ok_or_else(|| {
+                    Error::invalid_config("api_v3_key", "no certificate set without `api_v3_key`")
+                })?;
+                Ok(CertificatesAnswer::Held(set.merge(fresh, now)))
+            }
+        }
     }
 }
 

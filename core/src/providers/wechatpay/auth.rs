@@ -4,6 +4,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
+use super::certificates::{CertificateSet, HeldCertificate};
 use super::config::WechatPayConfig;
 use crate::context::{Nonce, RequestContext, ResponseContext};
 use crate::crypto::{normalize_serial, RsaBackend, RsaPrivateKey, RsaPublicKey};
@@ -308,6 +309,9 @@ impl PendingRequest {
 pub struct WechatPayVerifier {
     public_key_id: Option<String>,
     keys: Vec<VerificationKey>,
+    /// The certificates downloaded with the APIv3 key (`None` without one: then the
+    /// configured keys are all there is).
+    downloaded: Option<CertificateSet>,
 }
 
 /// A key registered under a serial; certificates also bound when it may be used.
@@ -395,15 +399,20 @@ impl WechatPayVerifier {
                 validity,
             });
         }
-        if keys.is_empty() {
+        // With an APIv3 key, certificates can be downloaded: no configured key is needed (the
+        // flow downloads before the first query). Without one, a client that cannot verify
+        // responses would have to trust them, which payquery never does.
+        let downloads = config.api_v3_key.is_some();
+        if keys.is_empty() && !downloads {
             return Err(Error::invalid_config(
                 "wechatpay_public_key_pem",
-                "no WeChat Pay public key or platform certificate is configured, so responses could not be verified",
+                "no WeChat Pay public key or platform certificate is configured, so responses could not be verified; configure one, or `api_v3_key` to download the platform certificates",
             ));
         }
         Ok(WechatPayVerifier {
             public_key_id,
             keys,
+            downloaded: downloads.then(CertificateSet::default),
         })
     }
 
@@ -427,6 +436,28 @@ impl WechatPayVerifier {
     /// replay, or a wrong local clock). Probe signatures starting with `WECHATPAY/SIGNTEST/`
     /// simply fail verification. Returns the serial of the key that verified the response.
     pub fn verify(&self, response: &HttpResponse, ctx: &ResponseContext) -> Result<String> {
+        self.verify_with(response, ctx, &[])
+    }
+
+    /// The certificates this verifier downloads into (with an APIv3 key).
+    pub(crate) fn downloaded(&self) -> Option<&CertificateSet> {
+        self.downloaded.as_ref()
+    }
+
+    /// True when a configured public key can verify answers (a public-key-only merchant's
+    /// empty listing is then no failure).
+    pub(crate) fn has_public_key(&self) -> bool {
+        self.public_key_id.is_some()
+    }
+
+    /// [`WechatPayVerifier::verify`], also trying `carried`: the certificates a download answer
+    /// carries may sign that answer.
+    pub(crate) fn verify_with(
+        &self,
+        response: &HttpResponse,
+        ctx: &ResponseContext,
+        carried: &[HeldCertificate],
+    ) -> Result<String> {
         let header = |name: &str| -> Result<&str> {
             let mut values = response
                 .headers
@@ -485,17 +516,36 @@ impl WechatPayVerifier {
                     .with_field("Wechatpay-Timestamp")
             })?;
         let wanted = normalize_serial(serial);
-        let registered = self
-            .keys
-            .iter()
-            .find(|k| k.serial == wanted)
-            .ok_or_else(|| {
-                Error::signature(format!(
-                    "response is signed with unknown key serial `{}`; download the current WeChat Pay platform certificate or public key",
-                    serial.escape_debug()
-                ))
-                .with_field("Wechatpay-Serial")
-            })?;
+        let held = self.downloaded.as_ref().and_then(|set| set.find(&wanted));
+        let (key, validity, key_serial) = if let Some(k) =
+            self.keys.iter().find(|k| k.serial == wanted)
+        {
+            (&k.key, k.validity, &k.serial)
+        } else if let Some(c) = held
+            .as_deref()
+            .or_else(|| carried.iter().find(|c| c.public.serial_no == wanted))
+        {
+            (
+                &c.key,
+                Some((c.public.not_before, c.public.not_after)),
+                &c.public.serial_no,
+            )
+        } else {
+            let error = Error::signature(format!(
+                "response is signed with unknown key serial `{}`; download the current WeChat Pay platform certificate or public key",
+                serial.escape_debug()
+            ))
+            .with_field("Wechatpay-Serial");
+            // A `PUB_KEY_ID_…` is never a certificate: no download can supply it.
+            let certificate_serial = !wanted.is_empty()
+                && wanted.len() <= 64
+                && wanted.bytes().all(|b| b.is_ascii_hexdigit());
+            return Err(if self.downloaded.is_some() && certificate_serial {
+                error.with_unknown_certificate()
+            } else {
+                error
+            });
+        };
         let signature = BASE64.decode(signature_b64).map_err(|_| {
             Error::signature("`Wechatpay-Signature` is not base64")
                 .with_field("Wechatpay-Signature")
@@ -508,15 +558,14 @@ impl WechatPayVerifier {
         message.push(b'\n');
         message.extend_from_slice(&response.body);
         message.push(b'\n');
-        if !registered.key.verify_sha256(&message, &signature) {
+        if !key.verify_sha256(&message, &signature) {
             return Err(Error::signature("response signature does not verify")
                 .with_field("Wechatpay-Signature"));
         }
-        if let Some((not_before, not_after)) = registered.validity {
+        if let Some((not_before, not_after)) = validity {
             if ctx.now < not_before || ctx.now > not_after {
                 return Err(Error::signature(format!(
-                    "platform certificate `{}` is not valid now (valid from {not_before} to {not_after}, Unix time); download the current one",
-                    registered.serial
+                    "platform certificate `{key_serial}` is not valid now (valid from {not_before} to {not_after}, Unix time); download the current one"
                 ))
                 .with_field("Wechatpay-Serial"));
             }
@@ -529,7 +578,7 @@ impl WechatPayVerifier {
             )
             .with_field("Wechatpay-Timestamp"));
         }
-        Ok(registered.serial.clone())
+        Ok(key_serial.clone())
     }
 }
 

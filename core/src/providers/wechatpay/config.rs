@@ -59,6 +59,18 @@ pub struct WechatPayConfig {
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub platform_certificates: Vec<PlatformCertificateConfig>,
+    /// The APIv3 key (exactly 32 characters, set in the merchant platform's API security
+    /// page). With it, payquery downloads the platform certificates itself and keeps them
+    /// current (`platform_certificates` becomes optional). A secret: never printed.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub api_v3_key: Option<Secret>,
+    /// With `api_v3_key`: refresh the downloaded certificates when the last download is older
+    /// than this many seconds (default 43 200 = 12 h, WeChat Pay's guidance; at least 60).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(feature = "schema", schemars(with = "Option<std::num::NonZeroU64>"))]
+    #[serde(default, deserialize_with = "crate::json::non_negative")]
+    pub certificate_refresh_s: Option<i64>,
     /// Override of the API host (e.g. the backup host, a regional Global host, or the sandbox).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]

@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use super::api_v3::{require_backend, WechatPayCore};
 use super::auth::PendingRequest;
+use super::certificates::DOMESTIC_PATH;
 use super::config::{WechatPayConfig, BACKUP_HOST, MAIN_HOST};
 use crate::context::{RequestContext, ResponseContext};
-use crate::crypto::RsaBackend;
+use crate::crypto::SharedBackend;
 use crate::document::{self, DocumentKind};
 use crate::error::Result;
 use crate::hosts::Hosts;
@@ -22,7 +23,7 @@ use crate::http::{encode_component, HttpRequest, HttpResponse};
 use crate::money::{Currency, Money};
 use crate::order::{timestamp_from_rfc3339, Order, OrderStatus};
 use crate::provider::ProviderId;
-use crate::provider_client::{check_answers, Answer, ProviderClient};
+use crate::provider_client::{check_answers, Answer, CertificateSource, ProviderClient};
 use crate::secret::Secret;
 use crate::validate::{input_id, Charset};
 
@@ -260,9 +261,9 @@ pub struct EduPapayClient {
 
 impl EduPapayClient {
     /// Validates the config and loads its keys into `backend`, once.
-    pub fn new(config: &WechatPayConfig, backend: &dyn RsaBackend) -> Result<Self> {
+    pub fn new(config: &WechatPayConfig, backend: &SharedBackend) -> Result<Self> {
         Ok(EduPapayClient {
-            core: WechatPayCore::new(config, MAIN_HOST, Some(BACKUP_HOST), backend)?,
+            core: WechatPayCore::new(config, MAIN_HOST, Some(BACKUP_HOST), DOMESTIC_PATH, backend)?,
         })
     }
 
@@ -327,7 +328,7 @@ impl ProviderClient for EduPapayClient {
     type Detail = EduPapayTransaction;
     type Pending = PendingRequest;
 
-    fn from_config(config: &WechatPayConfig, backend: Option<&dyn RsaBackend>) -> Result<Self> {
+    fn from_config(config: &WechatPayConfig, backend: Option<&SharedBackend>) -> Result<Self> {
         EduPapayClient::new(config, require_backend(backend)?)
     }
 
@@ -345,6 +346,10 @@ impl ProviderClient for EduPapayClient {
 
     fn max_body_bytes(&self) -> usize {
         self.core.max_body_bytes()
+    }
+
+    fn certificates(&self) -> Option<&dyn CertificateSource> {
+        self.core.certificates()
     }
 
     fn build_query(

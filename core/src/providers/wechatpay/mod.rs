@@ -3,6 +3,7 @@
 
 mod api_v3;
 mod auth;
+mod certificates;
 mod config;
 pub mod edu_papay;
 pub mod payscore_oversea;

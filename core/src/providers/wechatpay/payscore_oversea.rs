@@ -21,10 +21,11 @@ use serde::{Deserialize, Serialize};
 
 use super::api_v3::{require_backend, WechatPayCore};
 use super::auth::PendingRequest;
+use super::certificates::GLOBAL_PATH;
 use super::config::{WechatPayConfig, GLOBAL_HK_HOST};
 use super::edu_papay::WechatPayPromotion;
 use crate::context::{RequestContext, ResponseContext};
-use crate::crypto::RsaBackend;
+use crate::crypto::SharedBackend;
 use crate::document::{self, DocumentKind};
 use crate::error::{Error, Result};
 use crate::hosts::Hosts;
@@ -32,7 +33,7 @@ use crate::http::{encode_component, HttpRequest, HttpResponse};
 use crate::money::{Currency, Money};
 use crate::order::{timestamp_from_rfc3339, Order, OrderStatus};
 use crate::provider::ProviderId;
-use crate::provider_client::{check_answers, Answer, ProviderClient};
+use crate::provider_client::{check_answers, Answer, CertificateSource, ProviderClient};
 use crate::secret::Secret;
 use crate::validate::{input_id, Charset};
 
@@ -368,9 +369,9 @@ pub struct PayscoreOverseaClient {
 
 impl PayscoreOverseaClient {
     /// Validates the config and loads its keys into `backend`, once.
-    pub fn new(config: &WechatPayConfig, backend: &dyn RsaBackend) -> Result<Self> {
+    pub fn new(config: &WechatPayConfig, backend: &SharedBackend) -> Result<Self> {
         Ok(PayscoreOverseaClient {
-            core: WechatPayCore::new(config, GLOBAL_HK_HOST, None, backend)?,
+            core: WechatPayCore::new(config, GLOBAL_HK_HOST, None, GLOBAL_PATH, backend)?,
         })
     }
 
@@ -443,7 +444,7 @@ impl ProviderClient for PayscoreOverseaClient {
     type Detail = PayscoreServiceOrder;
     type Pending = PendingRequest;
 
-    fn from_config(config: &WechatPayConfig, backend: Option<&dyn RsaBackend>) -> Result<Self> {
+    fn from_config(config: &WechatPayConfig, backend: Option<&SharedBackend>) -> Result<Self> {
         PayscoreOverseaClient::new(config, require_backend(backend)?)
     }
 
@@ -461,6 +462,10 @@ impl ProviderClient for PayscoreOverseaClient {
 
     fn max_body_bytes(&self) -> usize {
         self.core.max_body_bytes()
+    }
+
+    fn certificates(&self) -> Option<&dyn CertificateSource> {
+        self.core.certificates()
     }
 
     fn build_query(
