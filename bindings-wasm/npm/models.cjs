@@ -9,8 +9,10 @@
 const SHAPES = {
   QueryResult: [true, [['order', 'order', 'Order'], ['detail', 'detail', 'p'], ['signature_serial', 'signatureSerial', 0], ['attempts', 'attempts', ['a', 'Attempt']], ['settled', 'settled', 0]]],
   AccessToken: [true, [['access_token', 'accessToken', 0], ['expires_in', 'expiresIn', 'i'], ['expires_at', 'expiresAt', 'i'], ['refresh_at', 'refreshAt', 'i']]],
+  CertificateDownload: [true, [['certificates', 'certificates', ['a', 'PlatformCertificate']], ['attempts', 'attempts', ['a', 'Attempt']]]],
   Order: [true, [['provider', 'provider', 0], ['provider_order_id', 'providerOrderId', 0], ['merchant_order_no', 'merchantOrderNo', 0], ['status', 'status', 0], ['raw_status', 'rawStatus', 0], ['amount', 'amount', 'Money'], ['paid_amount', 'paidAmount', 'Money'], ['paid_at', 'paidAt', 0], ['created_at', 'createdAt', 0], ['flags', 'flags', 0]]],
   Attempt: [true, [['purpose', 'purpose', 0], ['host', 'host', 0], ['url', 'url', 0], ['http_status', 'httpStatus', 0], ['error', 'error', 0], ['transport', 'transport', 0], ['duration_ms', 'durationMs', 0], ['store_error', 'storeError', 0]]],
+  PlatformCertificate: [true, [['serial_no', 'serialNo', 0], ['not_before', 'notBefore', 'i'], ['not_after', 'notAfter', 'i'], ['certificate_pem', 'certificatePem', 0]]],
   Money: [true, [['minor', 'minor', 'i'], ['currency', 'currency', 0]]],
   EduPapayTransaction: [false, [['amount', 'amount', 'EduPapayAmount'], ['promotion_detail', 'promotion_detail', ['a', 'WechatPayPromotion']]]],
   PayscoreServiceOrder: [false, [['post_payments', 'post_payments', ['a', 'PayscorePostPayment']], ['post_discounts', 'post_discounts', ['a', 'PayscorePostDiscount']], ['risk_fund', 'risk_fund', 'PayscoreRiskFund'], ['total_amount', 'total_amount', 'i'], ['collection', 'collection', 'PayscoreCollection'], ['currency_price', 'currency_price', 'i']]],

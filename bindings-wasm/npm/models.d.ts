@@ -640,7 +640,7 @@ export type AttemptPurpose =
   /**
    * A platform-certificate download (WeChat Pay with `api_v3_key`): before the first query,
    * on the refresh schedule, or once for an answer signed by an unknown certificate. A
-   * failed one leaves the certificates held in use and the query goes on.
+   * failed one leaves the held certificates in place and the query goes on.
    */
   | 'certificates';
 
@@ -717,6 +717,37 @@ export interface AccessToken {
   expiresAt: bigint;
   /** When to fetch a new one: `expires_at - 300` (or halfway, for lifetimes under 10 min). */
   refreshAt: bigint;
+}
+
+/**
+ * What an explicit certificate download returns: every certificate now held, the newest
+ * (latest `not_after`) first, and the requests made for it.
+ */
+export interface CertificateDownload {
+  /**
+   * The certificates held after the download (downloaded ones merged with those still
+   * valid), newest first. Empty for a merchant WeChat Pay gives no platform certificate
+   * (public-key mode only).
+   */
+  certificates: PlatformCertificate[];
+  /** The requests made (empty for an answer parsed by hand). */
+  attempts: Attempt[];
+}
+
+/**
+ * A platform certificate: downloaded and checked (the decrypted certificate's own serial is
+ * the declared `serial_no`, its RSA key is 2048–8192 bits, it has not expired), or
+ * configured. Public data: a certificate holds no secret.
+ */
+export interface PlatformCertificate {
+  /** The serial, upper-case hex without leading zeros (what `Wechatpay-Serial` names). */
+  serialNo: string;
+  /** Start of validity, Unix seconds (from the certificate, not the listing). */
+  notBefore: bigint;
+  /** End of validity, Unix seconds (from the certificate, not the listing). */
+  notAfter: bigint;
+  /** The certificate as PEM, ready for a config's `platform_certificates[].certificate_pem`. */
+  certificatePem: string;
 }
 
 // ---- Inputs: config documents and queries, as the CLI and every language take them.

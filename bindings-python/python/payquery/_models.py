@@ -732,7 +732,7 @@ ProviderDetail = Union[EduPapayTransaction, PayscoreServiceOrder, MiniChargeOrde
 #: - `query`: The order query.
 #: - `token`: A Mini Program access token.
 #: - `store`: A token-store operation that failed (`url` names it: `token-store:get <key>`, or `token-store:get certificates <key>` for the certificate keeper's entries).
-#: - `certificates`: A platform-certificate download (WeChat Pay with `api_v3_key`): before the first query, on the refresh schedule, or once for an answer signed by an unknown certificate. A failed one leaves the certificates held in use and the query goes on.
+#: - `certificates`: A platform-certificate download (WeChat Pay with `api_v3_key`): before the first query, on the refresh schedule, or once for an answer signed by an unknown certificate. A failed one leaves the held certificates in place and the query goes on.
 AttemptPurpose = Literal["query", "token", "store", "certificates"]
 
 
@@ -991,6 +991,73 @@ class AccessToken(_Record):
         )
 
 
+class PlatformCertificate(_Record):
+    """A platform certificate: downloaded and checked (the decrypted certificate's own serial is
+    the declared `serial_no`, its RSA key is 2048–8192 bits, it has not expired), or
+    configured. Public data: a certificate holds no secret.
+    """
+
+    __slots__ = ("serial_no", "not_before", "not_after", "certificate_pem")
+    __match_args__ = ("serial_no", "not_before", "not_after", "certificate_pem")
+    _fields = __slots__
+    _shown = ("serial_no", "not_before", "not_after", "certificate_pem")
+    _hashed = ("serial_no", "not_before", "not_after", "certificate_pem")
+
+    #: The serial, upper-case hex without leading zeros (what `Wechatpay-Serial` names).
+    serial_no: str
+    #: Start of validity, Unix seconds (from the certificate, not the listing).
+    not_before: int
+    #: End of validity, Unix seconds (from the certificate, not the listing).
+    not_after: int
+    #: The certificate as PEM, ready for a config's `platform_certificates[].certificate_pem`.
+    certificate_pem: str
+
+    def __init__(self, serial_no: str, not_before: int, not_after: int, certificate_pem: str) -> None:
+        _set(self, "serial_no", serial_no)
+        _set(self, "not_before", not_before)
+        _set(self, "not_after", not_after)
+        _set(self, "certificate_pem", certificate_pem)
+
+    @classmethod
+    def _from_json(cls, d: Any) -> "PlatformCertificate":
+        return cls(
+            d["serial_no"],
+            d["not_before"],
+            d["not_after"],
+            d["certificate_pem"],
+        )
+
+
+class CertificateDownload(_Record):
+    """What an explicit certificate download returns: every certificate now held, the newest
+    (latest `not_after`) first, and the requests made for it.
+    """
+
+    __slots__ = ("certificates", "attempts")
+    __match_args__ = ("certificates", "attempts")
+    _fields = __slots__
+    _shown = ("certificates", "attempts")
+    _hashed = ("certificates", "attempts")
+
+    #: The certificates held after the download (downloaded ones merged with those still
+    #: valid), newest first. Empty for a merchant WeChat Pay gives no platform certificate
+    #: (public-key mode only).
+    certificates: tuple[PlatformCertificate, ...]
+    #: The requests made (empty for an answer parsed by hand).
+    attempts: tuple[Attempt, ...]
+
+    def __init__(self, certificates: tuple[PlatformCertificate, ...], attempts: tuple[Attempt, ...]) -> None:
+        _set(self, "certificates", certificates)
+        _set(self, "attempts", attempts)
+
+    @classmethod
+    def _from_json(cls, d: Any) -> "CertificateDownload":
+        return cls(
+            tuple(PlatformCertificate._from_json(v) for v in d["certificates"]),
+            tuple(Attempt._from_json(v) for v in d["attempts"]),
+        )
+
+
 # ---- Inputs: config documents and queries, as the CLI and every language take them.
 
 
@@ -1219,6 +1286,7 @@ __all__ = [
     "AccessToken",
     "Attempt",
     "AttemptPurpose",
+    "CertificateDownload",
     "Config",
     "DecodeError",
     "DingshangConfig",
@@ -1276,6 +1344,7 @@ __all__ = [
     "PayscoreServiceOrder",
     "PayscoreServiceOrderState",
     "PayscoreTimeRange",
+    "PlatformCertificate",
     "PlatformCertificateConfig",
     "ProviderDetail",
     "ProviderError",

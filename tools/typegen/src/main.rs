@@ -22,12 +22,22 @@ mod ts;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use payquery_core::{AccessToken, Config, ErrorCode, OrderFlag, OrderStatus, Query, QueryResult};
+use payquery_core::{
+    AccessToken, CertificateDownload, Config, ErrorCode, OrderFlag, OrderStatus, Query, QueryResult,
+};
 use schemars::generate::SchemaSettings;
 
 /// payquery's own types: their members follow each language's naming (camelCase in
 /// JavaScript), where configs, queries and provider details keep the wire's names.
-pub const HOST_NAMED: &[&str] = &["Order", "Money", "QueryResult", "AccessToken", "Attempt"];
+pub const HOST_NAMED: &[&str] = &[
+    "Order",
+    "Money",
+    "QueryResult",
+    "AccessToken",
+    "Attempt",
+    "CertificateDownload",
+    "PlatformCertificate",
+];
 
 /// The input models (what users write: deserialize contracts) and the output models (what
 /// payquery returns: serialize contracts).
@@ -53,6 +63,7 @@ fn models() -> Result<Models, String> {
         .into_generator();
     output.subschema_for::<QueryResult>();
     output.subschema_for::<AccessToken>();
+    output.subschema_for::<CertificateDownload>();
     output.subschema_for::<ErrorCode>();
     let input_schemas = input.take_definitions(true);
     let models = Models {

@@ -332,7 +332,7 @@ pub fn shapes(models: &Models) -> Result<String, String> {
     out.push_str("'use strict';\n\n");
     out.push_str("// Each shape: [renamed?, [[wire name, JavaScript name, kind], ...]] where kind is 0 (as it is),\n// 'i' (64-bit decimal text -> bigint), a shape's name (an object), ['a', kind] (a list) or\n// 'p' (the provider's detail: the shape DETAILS names for `order.provider`). Objects that are\n// not renamed list only the members that need work, and are converted in place.\n");
     out.push_str("const SHAPES = {\n");
-    let reachable = model.reachable(&["QueryResult", "AccessToken"]);
+    let reachable = model.reachable(&["QueryResult", "AccessToken", "CertificateDownload"]);
     for name in &reachable {
         let Some(Def::Object { fields, .. }) = model.get(name) else {
             continue;
