@@ -340,6 +340,39 @@ impl Client {
         }))
     }
 
+    /// Starts an explicit platform-certificate download (a WeChat Pay config with
+    /// `api_v3_key`) at Unix time `now_ms`: the Kotlin and Swift drivers
+    /// (`client.downloadCertificates()`) run the flow it returns and read
+    /// [`QueryFlow::certificates_result`].
+    pub fn start_certificate_download(
+        &self,
+        options: crate::QueryOptions,
+        now_ms: i64,
+    ) -> Result<Arc<QueryFlow>> {
+        Ok(Arc::new(QueryFlow {
+            flow: Mutex::new(self.client.start_certificate_download(&options, now_ms)?),
+        }))
+    }
+
+    /// Checks a platform-certificate download answer at Unix time `now`, merges its
+    /// certificates into those this client holds, and returns what is held.
+    pub fn parse_certificates(
+        &self,
+        response: HttpResponse,
+        now: i64,
+    ) -> Result<crate::CertificateDownload> {
+        let ctx = ResponseContext::from_host(now)?;
+        Ok(self
+            .client
+            .parse_certificates_response(&response.try_into()?, &ctx)?)
+    }
+
+    /// The platform certificates this client has downloaded and still holds at Unix time
+    /// `now`, newest first.
+    pub fn downloaded_certificates(&self, now: i64) -> Vec<crate::PlatformCertificate> {
+        self.client.downloaded_certificates(now)
+    }
+
     /// Parses an access-token answer at Unix time `now`.
     pub fn parse_token_response(
         &self,
@@ -550,6 +583,12 @@ impl QueryFlow {
     /// The answer, with every attempt; or throws the error, with them.
     pub fn result(&self) -> Result<QueryResult> {
         self.with(|flow| Ok(flow.result()?))
+    }
+
+    /// The answer of a certificate download (`Client.start_certificate_download`); or throws
+    /// the error, with its attempts.
+    pub fn certificates_result(&self) -> Result<crate::CertificateDownload> {
+        self.with(|flow| Ok(flow.certificates_result()?))
     }
 }
 

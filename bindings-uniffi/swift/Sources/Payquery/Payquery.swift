@@ -662,9 +662,21 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func buildTokenRequest(kind: TokenKind, forceRefresh: Bool) throws  -> HttpRequest
     
     /**
+     * The platform certificates this client has downloaded and still holds at Unix time
+     * `now`, newest first.
+     */
+    func downloadedCertificates(now: Int64)  -> [PlatformCertificate]
+    
+    /**
      * The same request for the provider's backup host, or null when this client has none.
      */
     func failoverRequest(request: HttpRequest) throws  -> HttpRequest?
+    
+    /**
+     * Checks a platform-certificate download answer at Unix time `now`, merges its
+     * certificates into those this client holds, and returns what is held.
+     */
+    func parseCertificates(response: HttpResponse, now: Int64) throws  -> CertificateDownload
     
     /**
      * Verifies and parses the answer to `query` at Unix time `now`; an answer for another
@@ -687,6 +699,14 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * The provider.
      */
     func provider()  -> ProviderId
+    
+    /**
+     * Starts an explicit platform-certificate download (a WeChat Pay config with
+     * `api_v3_key`) at Unix time `now_ms`: the Kotlin and Swift drivers
+     * (`client.downloadCertificates()`) run the flow it returns and read
+     * [`QueryFlow::certificates_result`].
+     */
+    func startCertificateDownload(options: QueryOptions, nowMs: Int64) throws  -> QueryFlow
     
     /**
      * Starts the one-call query at Unix time `now_ms` (milliseconds): the Kotlin and Swift
@@ -796,6 +816,20 @@ open func buildTokenRequest(kind: TokenKind, forceRefresh: Bool = false)throws  
 }
     
     /**
+     * The platform certificates this client has downloaded and still holds at Unix time
+     * `now`, newest first.
+     */
+open func downloadedCertificates(now: Int64) -> [PlatformCertificate]  {
+    return try!  FfiConverterSequenceTypePlatformCertificate.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_client_downloaded_certificates(
+            self.uniffiCloneHandle(),
+        FfiConverterInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The same request for the provider's backup host, or null when this client has none.
      */
 open func failoverRequest(request: HttpRequest)throws  -> HttpRequest?  {
@@ -804,6 +838,21 @@ open func failoverRequest(request: HttpRequest)throws  -> HttpRequest?  {
     uniffi_payquery_core_fn_method_client_failover_request(
             self.uniffiCloneHandle(),
         FfiConverterTypeHttpRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Checks a platform-certificate download answer at Unix time `now`, merges its
+     * certificates into those this client holds, and returns what is held.
+     */
+open func parseCertificates(response: HttpResponse, now: Int64)throws  -> CertificateDownload  {
+    return try  FfiConverterTypeCertificateDownload_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_client_parse_certificates(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeHttpResponse_lower(response),
+        FfiConverterInt64.lower(now),uniffiCallStatus
     )
 })
 }
@@ -863,6 +912,23 @@ open func provider() -> ProviderId  {
         uniffiCallStatus in
     uniffi_payquery_core_fn_method_client_provider(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Starts an explicit platform-certificate download (a WeChat Pay config with
+     * `api_v3_key`) at Unix time `now_ms`: the Kotlin and Swift drivers
+     * (`client.downloadCertificates()`) run the flow it returns and read
+     * [`QueryFlow::certificates_result`].
+     */
+open func startCertificateDownload(options: QueryOptions, nowMs: Int64)throws  -> QueryFlow  {
+    return try  FfiConverterTypeQueryFlow_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_client_start_certificate_download(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeQueryOptions_lower(options),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
     )
 })
 }
@@ -1177,6 +1243,12 @@ public func FfiConverterTypePendingRequest_lower(_ value: PendingRequest) -> UIn
 public protocol QueryFlowProtocol: AnyObject, Sendable {
     
     /**
+     * The answer of a certificate download (`Client.start_certificate_download`); or throws
+     * the error, with its attempts.
+     */
+    func certificatesResult() throws  -> CertificateDownload
+    
+    /**
      * The next step at Unix time `now_ms`; `random`: 32 bytes of the host's CSPRNG.
      */
     func next(nowMs: Int64, random: Data) throws  -> QueryStep
@@ -1266,6 +1338,19 @@ open class QueryFlow: QueryFlowProtocol, @unchecked Sendable {
 
     
 
+    
+    /**
+     * The answer of a certificate download (`Client.start_certificate_download`); or throws
+     * the error, with its attempts.
+     */
+open func certificatesResult()throws  -> CertificateDownload  {
+    return try  FfiConverterTypeCertificateDownload_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_queryflow_certificates_result(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
     
     /**
      * The next step at Unix time `now_ms`; `random`: 32 bytes of the host's CSPRNG.
@@ -6147,7 +6232,7 @@ public enum AttemptPurpose: Equatable, Hashable, CaseIterable {
     /**
      * A platform-certificate download (WeChat Pay with `api_v3_key`): before the first query,
      * on the refresh schedule, or once for an answer signed by an unknown certificate. A
-     * failed one leaves the certificates held in use and the query goes on.
+     * failed one leaves the held certificates in place and the query goes on.
      */
     case certificates
 
@@ -10859,7 +10944,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_payquery_core_checksum_method_client_build_token_request() != 58047) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_payquery_core_checksum_method_client_downloaded_certificates() != 60509) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_payquery_core_checksum_method_client_failover_request() != 55703) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_method_client_parse_certificates() != 32135) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_payquery_core_checksum_method_client_parse_query() != 49164) {
@@ -10872,6 +10963,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_payquery_core_checksum_method_client_provider() != 24981) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_method_client_start_certificate_download() != 34334) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_payquery_core_checksum_method_client_start_query() != 12815) {
@@ -10890,6 +10984,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_payquery_core_checksum_method_pendingrequest_to_json() != 47948) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_method_queryflow_certificates_result() != 10805) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_payquery_core_checksum_method_queryflow_next() != 52297) {

@@ -268,9 +268,19 @@ RustBuffer uniffi_payquery_core_fn_method_client_build_query(uint64_t ptr, RustB
 RustBuffer uniffi_payquery_core_fn_method_client_build_token_request(uint64_t ptr, RustBuffer kind, int8_t force_refresh, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_CLIENT_DOWNLOADED_CERTIFICATES
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_CLIENT_DOWNLOADED_CERTIFICATES
+RustBuffer uniffi_payquery_core_fn_method_client_downloaded_certificates(uint64_t ptr, int64_t now, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_CLIENT_FAILOVER_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_CLIENT_FAILOVER_REQUEST
 RustBuffer uniffi_payquery_core_fn_method_client_failover_request(uint64_t ptr, RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_CLIENT_PARSE_CERTIFICATES
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_CLIENT_PARSE_CERTIFICATES
+RustBuffer uniffi_payquery_core_fn_method_client_parse_certificates(uint64_t ptr, RustBuffer response, int64_t now, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_CLIENT_PARSE_QUERY
@@ -291,6 +301,11 @@ uint64_t uniffi_payquery_core_fn_method_client_prepare_query(uint64_t ptr, RustB
 #ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_CLIENT_PROVIDER
 #define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_CLIENT_PROVIDER
 RustBuffer uniffi_payquery_core_fn_method_client_provider(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_CLIENT_START_CERTIFICATE_DOWNLOAD
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_CLIENT_START_CERTIFICATE_DOWNLOAD
+uint64_t uniffi_payquery_core_fn_method_client_start_certificate_download(uint64_t ptr, RustBuffer options, int64_t now_ms, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_CLIENT_START_QUERY
@@ -356,6 +371,11 @@ uint64_t uniffi_payquery_core_fn_clone_queryflow(uint64_t handle, RustCallStatus
 #ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_FREE_QUERYFLOW
 #define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_FREE_QUERYFLOW
 void uniffi_payquery_core_fn_free_queryflow(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_QUERYFLOW_CERTIFICATES_RESULT
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_QUERYFLOW_CERTIFICATES_RESULT
+RustBuffer uniffi_payquery_core_fn_method_queryflow_certificates_result(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_FN_METHOD_QUERYFLOW_NEXT
@@ -773,9 +793,21 @@ uint16_t uniffi_payquery_core_checksum_method_client_build_token_request(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_CLIENT_DOWNLOADED_CERTIFICATES
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_CLIENT_DOWNLOADED_CERTIFICATES
+uint16_t uniffi_payquery_core_checksum_method_client_downloaded_certificates(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_CLIENT_FAILOVER_REQUEST
 #define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_CLIENT_FAILOVER_REQUEST
 uint16_t uniffi_payquery_core_checksum_method_client_failover_request(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_CLIENT_PARSE_CERTIFICATES
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_CLIENT_PARSE_CERTIFICATES
+uint16_t uniffi_payquery_core_checksum_method_client_parse_certificates(void
     
 );
 #endif
@@ -800,6 +832,12 @@ uint16_t uniffi_payquery_core_checksum_method_client_prepare_query(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_CLIENT_PROVIDER
 #define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_CLIENT_PROVIDER
 uint16_t uniffi_payquery_core_checksum_method_client_provider(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_CLIENT_START_CERTIFICATE_DOWNLOAD
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_CLIENT_START_CERTIFICATE_DOWNLOAD
+uint16_t uniffi_payquery_core_checksum_method_client_start_certificate_download(void
     
 );
 #endif
@@ -836,6 +874,12 @@ uint16_t uniffi_payquery_core_checksum_method_pendingrequest_timestamp(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_PENDINGREQUEST_TO_JSON
 #define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_PENDINGREQUEST_TO_JSON
 uint16_t uniffi_payquery_core_checksum_method_pendingrequest_to_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_QUERYFLOW_CERTIFICATES_RESULT
+#define UNIFFI_FFIDEF_UNIFFI_PAYQUERY_CORE_CHECKSUM_METHOD_QUERYFLOW_CERTIFICATES_RESULT
+uint16_t uniffi_payquery_core_checksum_method_queryflow_certificates_result(void
     
 );
 #endif
