@@ -435,6 +435,43 @@ impl WasmClient {
         Ok(WasmQueryFlow { flow })
     }
 
+    /// Starts an explicit platform-certificate download (`Client.downloadCertificates` in
+    /// `npm/layer.cjs` drives it like a query and reads `certificatesResult`).
+    #[wasm_bindgen(js_name = startCertificateDownload)]
+    pub fn start_certificate_download(
+        &self,
+        options_json: &str,
+        now_ms: f64,
+    ) -> Result<WasmQueryFlow, JsValue> {
+        let options: QueryOptions = serde_json::from_str(options_json)
+            .map_err(|e| js_err(Error::invalid_input("options", e.to_string())))?;
+        let flow = self
+            .client
+            .start_certificate_download(&options, unix_ms(now_ms)?)
+            .map_err(js_err)?;
+        Ok(WasmQueryFlow { flow })
+    }
+
+    /// A checked certificate-download answer as JSON text (`CertificateDownload`, 64-bit
+    /// integers as text); its certificates are merged into those this client holds.
+    #[wasm_bindgen(js_name = parseCertificates)]
+    pub fn parse_certificates(
+        &self,
+        status: u16,
+        headers: &str,
+        header_count: u32,
+        body: Vec<u8>,
+        now: i64,
+    ) -> Result<String, JsValue> {
+        let response = response(status, headers, header_count, body)?;
+        let ctx = ResponseContext::from_host(now).map_err(js_err)?;
+        let download = self
+            .client
+            .parse_certificates_response(&response, &ctx)
+            .map_err(js_err)?;
+        to_json_text(&download)
+    }
+
     /// A parsed access token as JSON text (the CLI's shape, 64-bit integers as text).
     #[wasm_bindgen(js_name = parseTokenResponse)]
     pub fn parse_token_response(
@@ -583,6 +620,13 @@ impl WasmQueryFlow {
     pub fn result(&mut self) -> Result<String, JsValue> {
         let result = self.flow.result().map_err(js_err)?;
         to_json_text(&result)
+    }
+
+    /// A certificate download's answer as JSON text (`CertificateDownload`), or the error.
+    #[wasm_bindgen(js_name = certificatesResult)]
+    pub fn certificates_result(&mut self) -> Result<String, JsValue> {
+        let download = self.flow.certificates_result().map_err(js_err)?;
+        to_json_text(&download)
     }
 }
 
