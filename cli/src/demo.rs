@@ -1,14 +1,16 @@
 //! `payquery demo`: the sandbox in-process, then the one-call query (the same driver as
-//! `payquery query`) over real HTTP: every provider's paid showcase order, then the three things
-//! the flow does for the host — a failover, a Mini Program token fetch, and a poll that settles.
+//! `payquery query`) over real HTTP: every provider's paid showcase order, then what the flow
+//! does for the host — a failover, a Mini Program token fetch, a poll that settles, and WeChat
+//! Pay platform certificates downloaded by the flow, then a rotation picked up.
 
 use std::time::Duration;
 
 use payquery_core::{
-    Attempt, AttemptPurpose, Client, HostRole, OrderStatus, ProviderId, QueryOptions, QueryResult,
+    Attempt, AttemptPurpose, Client, HostRole, HttpRequest, Method, OrderStatus, ProviderId,
+    QueryOptions, QueryResult,
 };
 use payquery_sandbox::{
-    client_configs, failover_config, settling_query, ProviderSetup, SandboxUrls,
+    auto_config, client_configs, failover_config, settling_query, ProviderSetup, SandboxUrls,
 };
 use serde_json::Value;
 
@@ -52,7 +54,15 @@ fn settled_on_the_third(attempts: &[Attempt]) -> bool {
     attempts.len() == 3 && attempts.iter().all(|a| a.error.is_none())
 }
 
-/// Runs one query through the sandbox.
+fn downloaded_certificates(attempts: &[Attempt]) -> bool {
+    matches!(attempts, [c, q] if c.purpose == AttemptPurpose::Certificates && q.purpose == AttemptPurpose::Query && c.error.is_none())
+}
+
+fn picked_up_a_rotation(attempts: &[Attempt]) -> bool {
+    matches!(attempts, [q, c] if q.purpose == AttemptPurpose::Query && c.purpose == AttemptPurpose::Certificates && c.error.is_none())
+}
+
+/// Runs one query through the sandbox with a new client for `config`.
 fn run_row(
     label: &str,
     provider: ProviderId,
@@ -61,13 +71,27 @@ fn run_row(
     options: &QueryOptions,
     transport: &HttpTransport,
 ) -> Result<DemoRow, String> {
+    let client = Client::from_config_json(&config.to_string())
+        .map_err(|e| format!("{label}: config: {e}"))?;
+    run_row_with(&client, label, provider, query, options, transport)
+}
+
+/// Runs one query through the sandbox with `client` (which keeps what it learnt: tokens,
+/// certificates).
+fn run_row_with(
+    client: &Client,
+    label: &str,
+    provider: ProviderId,
+    query: &Value,
+    options: &QueryOptions,
+    transport: &HttpTransport,
+) -> Result<DemoRow, String> {
     let fail = |step: &str, e: payquery_core::Error| format!("{label}: {step}: {e}");
-    let client = Client::from_config_json(&config.to_string()).map_err(|e| fail("config", e))?;
     let query = client
         .query_from_json(&query.to_string())
         .map_err(|e| fail("query", e))?;
     let result: QueryResult =
-        crate::query::run(&client, query, options, transport, &[]).map_err(|e| fail("query", e))?;
+        crate::query::run(client, query, options, transport, &[]).map_err(|e| fail("query", e))?;
     let order = result.order;
     Ok(DemoRow {
         label: label.to_owned(),
@@ -202,39 +226,21 @@ pub fn run() -> Result<String, String> {
     let planned = rows(&sandbox.urls());
     let total = planned.len();
     for (label, setup, config, query, options, expect) in planned {
-        match run_row(
+        let row = run_row(
             &label,
             setup.provider,
             &config,
             &query,
             &options,
             &transport,
-        ) {
-            Ok(row) => {
-                out.push_str(&format!(
-                    "{:<32} {:<32} {:<9} {:>12} {:<24} {}\n",
-                    row.label,
-                    row.order_id,
-                    row.status.as_str(),
-                    row.amount,
-                    truncated(&row.verification, 24),
-                    attempts_text(&row.attempts)
-                ));
-                if row.status != OrderStatus::Paid || !expect(&row.attempts) {
-                    failures.push(format!(
-                        "{label}: {} after {}",
-                        row.status.as_str(),
-                        attempts_text(&row.attempts)
-                    ));
-                }
-            }
-            Err(e) => failures.push(e),
-        }
+        );
+        report(row, expect, &mut out, &mut failures);
     }
+    let total = total + certificate_rows(&sandbox, &transport, &mut out, &mut failures);
     runtime.block_on(sandbox.shutdown());
     if failures.is_empty() {
         out.push_str(&format!(
-            "\n{total} queries, all PAID: 5 providers, one failover, one token fetch, one poll that settled."
+            "\n{total} queries, all PAID: 5 providers, one failover, one token fetch, one poll that settled, certificates downloaded by the flow and a rotation picked up."
         ));
         Ok(out)
     } else {
@@ -244,6 +250,96 @@ pub fn run() -> Result<String, String> {
         }
         Err(out)
     }
+}
+
+/// Prints a row, and records it as failed unless it is PAID and shows what it is meant to.
+fn report(
+    row: Result<DemoRow, String>,
+    expect: Expect,
+    out: &mut String,
+    failures: &mut Vec<String>,
+) {
+    match row {
+        Ok(row) => {
+            out.push_str(&format!(
+                "{:<32} {:<32} {:<9} {:>12} {:<24} {}\n",
+                row.label,
+                row.order_id,
+                row.status.as_str(),
+                row.amount,
+                truncated(&row.verification, 24),
+                attempts_text(&row.attempts)
+            ));
+            if row.status != OrderStatus::Paid || !expect(&row.attempts) {
+                failures.push(format!(
+                    "{}: {} after {}",
+                    row.label,
+                    row.status.as_str(),
+                    attempts_text(&row.attempts)
+                ));
+            }
+        }
+        Err(e) => failures.push(e),
+    }
+}
+
+/// WeChat Pay platform certificates: one client on a config with only `api_v3_key` queries
+/// (the flow downloads the certificates first), the sandbox rotates its certificate, and the
+/// same client queries again (an answer signed by the new certificate: one download, the same
+/// answer verified again). Returns the number of rows.
+fn certificate_rows(
+    sandbox: &payquery_sandbox::RunningSandbox,
+    transport: &HttpTransport,
+    out: &mut String,
+    failures: &mut Vec<String>,
+) -> usize {
+    let setups = client_configs(&sandbox.urls());
+    let Some((edu, config)) = setups
+        .iter()
+        .find(|s| s.provider == ProviderId::WechatpayEduPapay)
+        .and_then(|s| Some((s, auto_config(s)?)))
+    else {
+        failures.push("certificates: no auto config for WeChat Pay edu-papay".to_owned());
+        return 0;
+    };
+    let client = match Client::from_config_json(&config.to_string()) {
+        Ok(client) => client,
+        Err(e) => {
+            failures.push(format!("certificates: config: {e}"));
+            return 0;
+        }
+    };
+    let options = QueryOptions::default();
+    let first = run_row_with(
+        &client,
+        "certificates: downloaded",
+        edu.provider,
+        &edu.query,
+        &options,
+        transport,
+    );
+    report(first, downloaded_certificates, out, failures);
+    let rotate = HttpRequest {
+        method: Method::Post,
+        url: format!("{}/__sandbox/rotate", sandbox.base_url()),
+        headers: Vec::new(),
+        body: Some(Vec::new()),
+    };
+    match transport.send_within(&rotate, &[], Some(Duration::from_secs(5))) {
+        Ok(answer) if answer.status == 200 => {}
+        Ok(answer) => failures.push(format!("certificates: rotate answered {}", answer.status)),
+        Err((_, e)) => failures.push(format!("certificates: rotate: {e}")),
+    }
+    let second = run_row_with(
+        &client,
+        "certificates: rotation picked up",
+        edu.provider,
+        &edu.query,
+        &options,
+        transport,
+    );
+    report(second, picked_up_a_rotation, out, failures);
+    2
 }
 
 fn truncated(text: &str, width: usize) -> String {

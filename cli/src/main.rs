@@ -102,6 +102,28 @@ enum Command {
         #[arg(long, value_parser = seconds)]
         poll_interval: Option<i64>,
     },
+    /// WeChat Pay platform certificates (a config with `api_v3_key`): download, decrypt and
+    /// check them and print `{"certificates": [{serial_no, not_before, not_after,
+    /// certificate_pem}, …], "attempts": […]}`, newest first; or, with --response, check a
+    /// saved download answer without sending anything.
+    Certificates {
+        /// Client config document (JSON; `*_path` keys are read relative to it).
+        #[arg(long)]
+        config: PathBuf,
+        /// Also write each certificate to `DIR/<serial_no>.pem` (for a config's
+        /// `platform_certificates[].certificate_path`).
+        #[arg(long)]
+        write_dir: Option<PathBuf>,
+        /// A saved download answer (a response document, as for `parse`) to check instead.
+        #[arg(long)]
+        response: Option<PathBuf>,
+        /// With --response: the current Unix time for validity and freshness (default: now).
+        #[arg(long)]
+        now: Option<i64>,
+        /// Per-request timeout in seconds (default 10); may be fractional.
+        #[arg(long, value_parser = seconds)]
+        timeout: Option<i64>,
+    },
     /// Run the local fake of all five provider APIs on 127.0.0.1.
     Sandbox {
         /// Port to listen on (0 = pick a free one; it is printed).
@@ -144,6 +166,19 @@ fn main() -> ExitCode {
             query,
             now,
         } => print_json_result(parse(&config, &response, query.as_deref(), now)),
+        Command::Certificates {
+            config,
+            write_dir,
+            response,
+            now,
+            timeout,
+        } => print_json_result(certificates(
+            &config,
+            write_dir.as_deref(),
+            response.as_deref(),
+            now,
+            timeout,
+        )),
         Command::Query {
             config,
             query,
@@ -189,6 +224,44 @@ fn one_call_query(
     let transport = HttpTransport::new(std::time::Duration::from_secs(600));
     let result = payquery_cli::query::run(&client, query, options, &transport, &[])?;
     serde_json::to_string_pretty(&result)
+        .map_err(|e| Error::new(ErrorCode::DecodeError, format!("cannot print result: {e}")))
+}
+
+fn certificates(
+    config: &std::path::Path,
+    write_dir: Option<&std::path::Path>,
+    response: Option<&std::path::Path>,
+    now: Option<i64>,
+    timeout: Option<i64>,
+) -> Result<String, Error> {
+    let client = load_client(config)?;
+    let download = match response {
+        Some(path) => {
+            let response = load_response(path)?;
+            let ctx = ResponseContext::from_host(now.unwrap_or_else(now_unix))?;
+            client.parse_certificates_response(&response, &ctx)?
+        }
+        None => {
+            let options = QueryOptions {
+                timeout_ms: timeout,
+                ..QueryOptions::default()
+            };
+            let transport = HttpTransport::new(std::time::Duration::from_secs(600));
+            payquery_cli::query::download_certificates(&client, &options, &transport)?
+        }
+    };
+    if let Some(dir) = write_dir {
+        let io_error = |what: &std::path::Path, e: std::io::Error| {
+            Error::invalid_input("write_dir", format!("cannot write {}: {e}", what.display()))
+        };
+        std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+        for certificate in &download.certificates {
+            // The serial is checked hexadecimal: a safe file name.
+            let path = dir.join(format!("{}.pem", certificate.serial_no));
+            std::fs::write(&path, &certificate.certificate_pem).map_err(|e| io_error(&path, e))?;
+        }
+    }
+    serde_json::to_string_pretty(&download)
         .map_err(|e| Error::new(ErrorCode::DecodeError, format!("cannot print result: {e}")))
 }
 

@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
-use payquery_core::{Client, Error, Query, QueryOptions, QueryResult, Reply, Step, StoreReply};
+use payquery_core::{
+    CertificateDownload, Client, Error, Query, QueryFlow, QueryOptions, QueryResult, Reply, Step,
+    StoreReply,
+};
 
 use crate::documents::{now_unix_ms, random_bytes};
 use crate::transport::HttpTransport;
@@ -18,6 +21,28 @@ pub fn run(
     extra_headers: &[(&str, &str)],
 ) -> Result<QueryResult, Error> {
     let mut flow = client.start_query(query, options, now_unix_ms())?;
+    drive(&mut flow, transport, extra_headers)?;
+    flow.result()
+}
+
+/// `payquery certificates`: an explicit WeChat Pay platform-certificate download, driven by
+/// the same loop as a query.
+pub fn download_certificates(
+    client: &Client,
+    options: &QueryOptions,
+    transport: &HttpTransport,
+) -> Result<CertificateDownload, Error> {
+    let mut flow = client.start_certificate_download(options, now_unix_ms())?;
+    drive(&mut flow, transport, &[])?;
+    flow.certificates_result()
+}
+
+/// Runs `flow` until it says Done.
+fn drive(
+    flow: &mut QueryFlow,
+    transport: &HttpTransport,
+    extra_headers: &[(&str, &str)],
+) -> Result<(), Error> {
     loop {
         match flow.next(now_unix_ms(), &random_bytes()?) {
             Step::Send {
@@ -44,7 +69,7 @@ pub fn run(
                 },
                 now_unix_ms(),
             )?,
-            Step::Done => return flow.result(),
+            Step::Done => return Ok(()),
         }
     }
 }
