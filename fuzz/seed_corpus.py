@@ -135,6 +135,25 @@ def main() -> None:
             for label in range(len(labels)):
                 write("keys", bytes([slot | 4 | (label << 3)]) + der)
             count += 1 + len(labels)
+    # The certificates target: every test certificate sealed as DER (selector 1), as PEM text
+    # (3) and under a wrong declared serial (5); listing bodies as received (0).
+    for pem_file in sorted((keys / "keys").glob("*.pem")):
+        text = pem_file.read_text()
+        body = "".join(line for line in text.splitlines() if not line.startswith("-----"))
+        write("certificates", bytes([1]) + base64.b64decode(body))
+        write("certificates", bytes([3]) + text.encode())
+        write("certificates", bytes([5]) + base64.b64decode(body))
+        count += 3
+    java = (ROOT / "core" / "tests" / "certificates" / "wechatpay_java_ciphertext.txt").read_text().strip()
+    for listing in [
+        {"data": []},
+        {"data": [{"serial_no": "5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC", "encrypt_certificate": {
+            "algorithm": "AEAD_AES_256_GCM", "nonce": "14b16c03dc1b", "associated_data": "certificate",
+            "ciphertext": java}}]},
+        {"data": [{"serial_no": "1", "encrypt_certificate": {"algorithm": "AEAD_AES_128_GCM", "nonce": "x", "ciphertext": "AAAA"}}]},
+    ]:
+        write("certificates", bytes([0]) + json.dumps(listing).encode())
+        count += 1
     print(f"seeded {count} fuzz inputs in {CORPUS}")
 
 

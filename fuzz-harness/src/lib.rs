@@ -52,6 +52,10 @@ pub enum Target {
     /// Config documents holding arbitrary PEM or DER where a key or certificate goes: the
     /// core's own DER reader (`core/src/crypto/der.rs`) on input from outside.
     Keys,
+    /// A WeChat Pay platform-certificate download: an arbitrary listing body, or arbitrary
+    /// certificate bytes sealed correctly with the APIv3 key (so the X.509 reader behind the
+    /// AEAD is fuzzed too), checked against RustCrypto `x509-cert` whenever the core accepts.
+    Certificates,
 }
 
 impl Target {
@@ -64,6 +68,7 @@ impl Target {
             Target::Money,
             Target::WechatpayHeaders,
             Target::Keys,
+            Target::Certificates,
         ]);
         all
     }
@@ -77,6 +82,7 @@ impl Target {
             Target::Money => "money".to_owned(),
             Target::WechatpayHeaders => "wechatpay_headers".to_owned(),
             Target::Keys => "keys".to_owned(),
+            Target::Certificates => "certificates".to_owned(),
         }
     }
 
@@ -89,6 +95,7 @@ impl Target {
             Target::Money => money(data),
             Target::WechatpayHeaders => wechatpay_headers(data),
             Target::Keys => keys(data),
+            Target::Certificates => certificates(data),
         }
     }
 }
@@ -533,4 +540,112 @@ fn check_key_material(slot: usize, pem: &str) {
             );
         }
     }
+}
+
+/// The APIv3 key of the `certificates` target's client.
+const API_V3_KEY: &str = "PayqueryFuzzApiV3Key000000000001";
+
+fn certificates_client() -> &'static Client {
+    static CLIENT: OnceLock<Client> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        let mut config = config(ProviderId::WechatpayEduPapay);
+        config["api_v3_key"] = API_V3_KEY.into();
+        config["mchid"] = "1900000109".into();
+        Client::from_config_json(&config.to_string()).unwrap()
+    })
+}
+
+/// Selector bit 0 clear: `rest` is a listing body as received. Set: `rest` is a certificate
+/// (DER, or PEM text with bit 1), sealed as WeChat Pay seals it under a declared serial that
+/// RustCrypto reads from it (bit 2: a wrong one). Whatever the core accepts must be what
+/// `x509-cert` reads: the same serial and validity, an RSA key, the declared serial.
+fn certificates(data: &[u8]) {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    use x509_cert::der::Decode;
+
+    let Some((selector, rest)) = data.split_first() else {
+        return;
+    };
+    let client = certificates_client();
+    let ctx = ResponseContext::new(NOW);
+    let body = if selector & 1 == 0 {
+        rest.to_vec()
+    } else {
+        let pem = if selector & 2 != 0 {
+            String::from_utf8_lossy(rest).into_owned()
+        } else {
+            match pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, rest) {
+                Ok(pem) => pem,
+                Err(_) => return,
+            }
+        };
+        let serial = pem_rfc7468::decode_vec(pem.as_bytes())
+            .ok()
+            .and_then(|(_, der)| x509_cert::Certificate::from_der(&der).ok())
+            .map(|c| hex_upper(c.tbs_certificate.serial_number.as_bytes()))
+            .unwrap_or_else(|| "01".to_owned());
+        let serial = if selector & 4 != 0 {
+            format!("{serial}0")
+        } else {
+            serial
+        };
+        let cipher = aes_gcm::Aes256Gcm::new_from_slice(API_V3_KEY.as_bytes()).unwrap();
+        let sealed = cipher
+            .encrypt(
+                b"0123456789ab".into(),
+                Payload {
+                    msg: pem.as_bytes(),
+                    aad: b"certificate",
+                },
+            )
+            .unwrap();
+        serde_json::json!({"data": [{
+            "serial_no": serial,
+            "encrypt_certificate": {
+                "algorithm": "AEAD_AES_256_GCM", "nonce": "0123456789ab",
+                "associated_data": "certificate",
+                "ciphertext": base64::engine::general_purpose::STANDARD.encode(sealed),
+            }
+        }]})
+        .to_string()
+        .into_bytes()
+    };
+    let response = HttpResponse {
+        status: 200,
+        headers: Vec::new(),
+        body,
+    };
+    let Ok(download) = client.parse_certificates_response(&response, &ctx) else {
+        return;
+    };
+    for certificate in &download.certificates {
+        let (_, der) = pem_rfc7468::decode_vec(certificate.certificate_pem.as_bytes())
+            .expect("an accepted certificate is PEM");
+        let parsed = x509_cert::Certificate::from_der(&der)
+            .expect("an accepted certificate is X.509 to RustCrypto too");
+        let tbs = &parsed.tbs_certificate;
+        let serial = hex_upper(tbs.serial_number.as_bytes());
+        assert_eq!(
+            certificate.serial_no,
+            serial.trim_start_matches('0'),
+            "the serial the core read"
+        );
+        let secs =
+            |t: x509_cert::time::Time| i64::try_from(t.to_unix_duration().as_secs()).unwrap();
+        assert_eq!(certificate.not_before, secs(tbs.validity.not_before));
+        assert_eq!(certificate.not_after, secs(tbs.validity.not_after));
+        assert!(
+            certificate.not_after >= NOW,
+            "expired certificates are dropped"
+        );
+        assert_eq!(
+            tbs.subject_public_key_info.algorithm.oid.to_string(),
+            "1.2.840.113549.1.1.1",
+            "only RSA keys are accepted"
+        );
+    }
+}
+
+fn hex_upper(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
