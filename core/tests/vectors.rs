@@ -40,21 +40,36 @@ fn assert_subset(case: &str, expected: &Value, actual: &Value) {
     }
 }
 
+/// The kinds of case a vector file holds; a case holds exactly one. Anything else fails the
+/// run, so a kind added to the generator cannot pass unnoticed by a runner that skips it.
+const CASE_KINDS: [&str; 4] = ["build", "parse", "finish", "certificates"];
+
 fn run_case(file: &str, configs: &Value, case: &Value, backend: &'static dyn RsaBackend) {
     let name = format!(
         "{file} [{}]: {}",
         backend.name(),
         case["name"].as_str().unwrap()
     );
+    let kinds: Vec<&String> = case
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|k| !matches!(k.as_str(), "name" | "config"))
+        .collect();
+    assert!(
+        kinds.len() == 1 && CASE_KINDS.contains(&kinds[0].as_str()),
+        "{name}: a case holds exactly one of {CASE_KINDS:?}, not {kinds:?}"
+    );
+    let kind = &case[kinds[0].as_str()];
     let config = &configs[case["config"].as_str().unwrap()];
     let client = match client_with_backend(config, backend) {
         Ok(c) => c,
         Err(e) => {
-            let expect = ["build", "parse", "finish"]
-                .iter()
-                .find_map(|k| case.get(*k))
-                .unwrap()["expect"]
-                .clone();
+            let expect = &kind["expect"];
+            assert!(
+                expect.get("error").is_some(),
+                "{name}: the config was refused: {e}"
+            );
             assert_subset(&name, &expect["error"], &serde_json::to_value(&e).unwrap());
             return;
         }
@@ -131,6 +146,25 @@ fn run_case(file: &str, configs: &Value, case: &Value, backend: &'static dyn Rsa
             (Err(e), None) => panic!("{name}: unexpected error {e}"),
         }
     }
+    if let Some(download) = case.get("certificates") {
+        // A fresh client parses one download answer: the list it then holds, exactly and in
+        // order (newest first), or the error.
+        let expect = &download["expect"];
+        let result = client.parse_certificates_response(
+            &response_from(&download["response"]),
+            &ResponseContext::new(download["now"].as_i64().unwrap()),
+        );
+        match (result, expect.get("error")) {
+            (Ok(got), None) => assert_eq!(
+                serde_json::to_value(&got.certificates).unwrap(),
+                expect["certificates"],
+                "{name}: certificates"
+            ),
+            (Err(e), Some(want)) => assert_subset(&name, want, &serde_json::to_value(&e).unwrap()),
+            (Ok(got), Some(_)) => panic!("{name}: expected an error, got {got:?}"),
+            (Err(e), None) => panic!("{name}: unexpected error {e}"),
+        }
+    }
 }
 
 #[test]
@@ -147,6 +181,7 @@ fn all_shared_vectors_pass() {
     let backends = compiled_rsa_backends();
     assert!(!backends.is_empty());
     let mut count = 0;
+    let mut certificates = 0;
     for path in files {
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let file = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -155,11 +190,13 @@ fn all_shared_vectors_pass() {
                 run_case(&file, &doc["configs"], case, *backend);
             }
             count += 1;
+            certificates += usize::from(case.get("certificates").is_some());
         }
     }
     println!(
-        "{count} vector cases passed on {} backend(s)",
+        "{count} vector cases ({certificates} certificate downloads) passed on {} backend(s)",
         backends.len()
     );
     assert!(count > 500, "{count} cases");
+    assert!(certificates >= 20, "{certificates} certificate cases");
 }

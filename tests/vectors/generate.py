@@ -2,7 +2,8 @@
 """Generates payquery's shared test vectors with implementations we did not write.
 
 Signatures come from Python `cryptography` (RSA PKCS#1 v1.5 / SHA-256) and `hashlib` (MD5);
-canonical strings are rebuilt here from the provider specs, independently of the Rust core.
+WeChat Pay's certificate downloads are sealed with its AESGCM and their certificates made with
+its x509 CertificateBuilder; canonical strings are rebuilt here from the provider specs, independently of the Rust core.
 Expected normalized orders are written out by hand from PROVIDERS.md's mapping tables.
 
     python3 tests/vectors/generate.py          # rewrite the vector files
@@ -18,10 +19,14 @@ import copy
 import hashlib
 import json
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import ed25519, padding
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.x509.oid import NameOID
 
 HERE = Path(__file__).resolve().parent
 KEYS = HERE / "keys"
@@ -221,6 +226,347 @@ def edu_variant(**changes):
     body = copy.deepcopy(EDU_PAID)
     apply_changes(body, changes)
     return compact(body)
+
+
+# ---------------------------------------------------------------- WeChat Pay platform certificates
+
+# The download answer (NOTIFICATIONS.md §1.7, QUERY-FLOW.md §7) sealed here with Python
+# `cryptography`'s AESGCM, and the certificates made here with its CertificateBuilder: the
+# expected lists come from these certificates, never from the core.
+
+API_V3_KEY = "PayqueryVectorApiV3Key0000000001"
+CERT_AAD = "certificate"
+NEXT_SERIAL = "3D1A6C2F7B5E4A09C8D2E1F0A3B4C5D6E7F80912"
+CERT_A_PEM = (KEYS / "platform_certificate.pem").read_text(encoding="ascii")
+CERT_B_PEM = (KEYS / "platform_certificate_next.pem").read_text(encoding="ascii")
+
+# wechatpay-java core/src/test/java/com/wechat/pay/java/core/model/TestConfig.java: its APIv3
+# key and DOWNLOAD_CERTIFICATE_RESPONSE (the ciphertext is kept once, beside the core's test).
+JAVA_API_V3_KEY = "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb"
+JAVA_SERIAL = "5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC"
+JAVA_NONCE = "14b16c03dc1b"
+JAVA_CIPHERTEXT_FILE = HERE.parent.parent / "core" / "tests" / "certificates" / "wechatpay_java_ciphertext.txt"
+CST = timezone(timedelta(hours=8))
+
+
+def seal(plain: str, nonce: str, key: str = API_V3_KEY, aad: str = CERT_AAD) -> str:
+    """AEAD_AES_256_GCM as WeChat Pay seals a certificate: base64(ciphertext || 16-byte tag)."""
+    sealed = AESGCM(key.encode("ascii")).encrypt(nonce.encode("ascii"), plain.encode("ascii"), aad.encode("ascii"))
+    return base64.b64encode(sealed).decode("ascii")
+
+
+def canonical_serial(cert: x509.Certificate) -> str:
+    """What the core reports and `Wechatpay-Serial` names: upper-case hex, no leading zeros."""
+    return f"{cert.serial_number:X}"
+
+
+def made_certificate(key, serial: int, common_name: str, not_before: datetime, not_after: datetime) -> str:
+    """A self-signed test certificate (deterministic: PKCS#1 v1.5 and Ed25519 signatures are)."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    algorithm = None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(serial)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .sign(key, algorithm)
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def listed_certificate(pem: str) -> dict:
+    """What the core reports for a certificate it accepted: validity from the certificate
+    itself (not the listing's summary), and the PEM text exactly as decrypted."""
+    cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
+    return {
+        "serial_no": canonical_serial(cert),
+        "not_before": int(cert.not_valid_before_utc.timestamp()),
+        "not_after": int(cert.not_valid_after_utc.timestamp()),
+        "certificate_pem": pem,
+    }
+
+
+def held_after(pems: list[str], now: int = NOW) -> dict:
+    """A fresh client's set after one listing: expired certificates dropped, the newest (latest
+    not_after, then latest not_before) first, ties in listing order (a stable sort)."""
+    listed = [c for c in map(listed_certificate, pems) if c["not_after"] >= now]
+    return {"certificates": sorted(listed, key=lambda c: (c["not_after"], c["not_before"]), reverse=True)}
+
+
+def cert_entry(pem: str, nonce: str, *, serial: str | None = None, key: str = API_V3_KEY) -> dict:
+    """One `data[]` entry as WeChat Pay lists it; `serial` overrides the certificate's own."""
+    if serial is None:
+        serial = listed_certificate(pem)["serial_no"]
+    try:
+        cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
+        effective = cert.not_valid_before_utc.astimezone(CST).isoformat()
+        expire = cert.not_valid_after_utc.astimezone(CST).isoformat()
+    except ValueError:  # not a certificate at all: the listing's summary is made up
+        effective, expire = "2020-01-01T08:00:00+08:00", "2120-01-01T08:00:00+08:00"
+    return {
+        "serial_no": serial,
+        "effective_time": effective,
+        "expire_time": expire,
+        "encrypt_certificate": {
+            "algorithm": "AEAD_AES_256_GCM",
+            "nonce": nonce,
+            "associated_data": CERT_AAD,
+            "ciphertext": seal(pem, nonce, key),
+        },
+    }
+
+
+def unsigned_response(body: str, status: int = 200) -> dict:
+    """An answer without signature headers (as WeChat Pay's published test answers are, and as a
+    stored listing is): trusted on the AEAD alone."""
+    return {"status": status, "headers": {"Content-Type": "application/json; charset=utf-8"}, "body": body}
+
+
+def wechatpay_java_download() -> tuple[str, str]:
+    """wechatpay-java's published download answer and the certificate it decrypts to. Opened
+    here first: the vector is written only if it decrypts to the serial it declares."""
+    ciphertext = JAVA_CIPHERTEXT_FILE.read_text(encoding="ascii").strip()
+    plain = AESGCM(JAVA_API_V3_KEY.encode()).decrypt(
+        JAVA_NONCE.encode(), base64.b64decode(ciphertext), CERT_AAD.encode()
+    )
+    pem = plain.decode("ascii")
+    got = listed_certificate(pem)["serial_no"]
+    if got != JAVA_SERIAL:
+        raise SystemExit(f"wechatpay-java's certificate has serial {got}, not {JAVA_SERIAL}")
+    body = {
+        "data": [
+            {
+                "effective_time": "2023-09-19T23:15:58+08:00",
+                "encrypt_certificate": {
+                    "algorithm": "AEAD_AES_256_GCM",
+                    "associated_data": CERT_AAD,
+                    "ciphertext": ciphertext,
+                    "nonce": JAVA_NONCE,
+                },
+                "expire_time": "2028-09-17T23:15:58+08:00",
+                "serial_no": JAVA_SERIAL,
+            }
+        ]
+    }
+    return compact(body), pem
+
+
+def certificate_configs(provider: str, prefix: str) -> dict:
+    """`<prefix>_auto` (api_v3_key, nothing to verify with but what it downloads) and
+    `<prefix>_auto_public_key` (the same with the WeChat Pay public key of the other configs)."""
+    auto = {
+        "provider": provider,
+        "mchid": MCHID,
+        "merchant_serial_no": MERCHANT_SERIAL,
+        "merchant_private_key_path": WECHATPAY_CONFIG["merchant_private_key_path"],
+        "api_v3_key": API_V3_KEY,
+    }
+    return {
+        f"{prefix}_auto": auto,
+        f"{prefix}_auto_public_key": {
+            **auto,
+            "wechatpay_public_key_id": PUB_KEY_ID,
+            "wechatpay_public_key_path": WECHATPAY_CONFIG["wechatpay_public_key_path"],
+        },
+    }
+
+
+def certificate_cases(prefix: str, *, full: bool) -> list[dict]:
+    """`certificates` cases: a fresh client from the config parses one download answer at
+    `now`; `expect` is the whole list it then holds, or an error subset. `full` adds every
+    error row (edu-papay); Pay Score oversea gets the main ones (its own endpoint, same rules)."""
+    auto, with_public_key = f"{prefix}_auto", f"{prefix}_auto_public_key"
+    cases = []
+
+    def C(name, response, expect, config=auto, now=NOW):
+        cases.append(
+            {
+                "name": f"certificates: {name}",
+                "config": config,
+                "certificates": {"now": now, "response": response, "expect": expect},
+            }
+        )
+
+    def listing(*entries) -> str:
+        return compact({"data": list(entries)})
+
+    a = cert_entry(CERT_A_PEM, "0123456789ab")
+    b = cert_entry(CERT_B_PEM, "ba9876543210")
+    rotation = listing(b, a)
+    not_found = error_response(404, "RESOURCE_NOT_EXISTS", "无可用的平台证书，请在商户平台-API安全申请使用微信支付公钥")
+
+    C("one certificate, unsigned (trusted on the AEAD)", unsigned_response(listing(a)), held_after([CERT_A_PEM]))
+    C(
+        "a rotation listing signed with the certificate it carries",
+        signed_response(rotation, key=PLATFORM_CERT_KEY, serial=PLATFORM_SERIAL),
+        held_after([CERT_B_PEM, CERT_A_PEM]),
+    )
+    C(
+        "a listing signed with a key nobody lists",
+        signed_response(rotation, key=ATTACKER_KEY, serial=PLATFORM_SERIAL),
+        err("SIGNATURE_INVALID", field="Wechatpay-Signature"),
+    )
+    wrong_tag = copy.deepcopy(a)
+    sealed = bytearray(base64.b64decode(wrong_tag["encrypt_certificate"]["ciphertext"]))
+    sealed[-1] ^= 1
+    wrong_tag["encrypt_certificate"]["ciphertext"] = base64.b64encode(bytes(sealed)).decode()
+    C(
+        "a flipped tag byte does not open",
+        unsigned_response(listing(wrong_tag)),
+        err("SIGNATURE_INVALID", field="data[0].encrypt_certificate.ciphertext"),
+    )
+    C(
+        "404 RESOURCE_NOT_EXISTS with a public key configured: public-key-only, no failure",
+        not_found,
+        {"certificates": []},
+        config=with_public_key,
+    )
+    C(
+        "404 RESOURCE_NOT_EXISTS without a public key says what to configure",
+        not_found,
+        err("INVALID_CONFIG", field="wechatpay_public_key_pem", http_status=404),
+    )
+    if not full:
+        return cases
+
+    java_body, java_pem = wechatpay_java_download()
+    C("wechatpay-java's published download", unsigned_response(java_body), held_after([java_pem]), config="java_vector")
+    C(
+        "wechatpay-java's download under another 32-byte key does not open",
+        unsigned_response(java_body),
+        err("SIGNATURE_INVALID", field="data[0].encrypt_certificate.ciphertext"),
+    )
+    C(
+        "a serial declared in lower case with leading zeros is reported canonical",
+        unsigned_response(listing(cert_entry(CERT_A_PEM, "0123456789ab", serial="00" + PLATFORM_SERIAL.lower()))),
+        held_after([CERT_A_PEM]),
+    )
+    C(
+        "a certificate not yet valid is kept for later",
+        unsigned_response(listing(a)),
+        held_after([CERT_A_PEM], now=1_500_000_000),
+        now=1_500_000_000,
+    )
+    later_pem = made_certificate(
+        load_key("platform_cert_next_private_key.pem"),
+        0x2021_2121,
+        "payquery test platform certificate, later (NOT REAL)",
+        datetime(2021, 1, 1, tzinfo=timezone.utc),
+        datetime(2121, 1, 1, tzinfo=timezone.utc),
+    )
+    C(
+        "the newest (latest not_after) first, whatever the listing's order",
+        unsigned_response(listing(a, cert_entry(later_pem, "later0000001"))),
+        held_after([CERT_A_PEM, later_pem]),
+    )
+    expired_pem = made_certificate(
+        PLATFORM_CERT_KEY,
+        0x2010_2015,
+        "payquery test platform certificate, expired (NOT REAL)",
+        datetime(2010, 1, 1, tzinfo=timezone.utc),
+        datetime(2015, 1, 1, tzinfo=timezone.utc),
+    )
+    expired = cert_entry(expired_pem, "expired00001")
+    C(
+        "an expired certificate beside a valid one is dropped",
+        unsigned_response(listing(expired, a)),
+        held_after([expired_pem, CERT_A_PEM]),
+    )
+    C("every certificate expired", unsigned_response(listing(expired)), err("DECODE_ERROR", field="data"))
+
+    other_algorithm = copy.deepcopy(a)
+    other_algorithm["encrypt_certificate"]["algorithm"] = "AEAD_AES_128_GCM"
+    C(
+        "another algorithm",
+        unsigned_response(listing(other_algorithm)),
+        err("DECODE_ERROR", field="data[0].encrypt_certificate.algorithm"),
+    )
+    tag_only = copy.deepcopy(a)
+    tag_only["encrypt_certificate"]["ciphertext"] = base64.b64encode(bytes(range(16))).decode()
+    C(
+        "a ciphertext of 16 bytes (a tag, no text)",
+        unsigned_response(listing(tag_only)),
+        err("DECODE_ERROR", field="data[0].encrypt_certificate.ciphertext"),
+    )
+    long_nonce = cert_entry(CERT_A_PEM, "0123456789abcdef")
+    C(
+        "a 16-byte nonce (WeChat Pay's are 12)",
+        unsigned_response(listing(long_nonce)),
+        err("DECODE_ERROR", field="data[0].encrypt_certificate.nonce"),
+    )
+    C(
+        "an entry declaring B but carrying A",
+        unsigned_response(listing(cert_entry(CERT_A_PEM, "0123456789ab", serial=NEXT_SERIAL))),
+        err("DECODE_ERROR", field="data[0].serial_no"),
+    )
+    C(
+        "the same serial listed twice",
+        unsigned_response(listing(a, cert_entry(CERT_A_PEM, "ba9876543210"))),
+        err("DECODE_ERROR", field="data[1].serial_no"),
+    )
+    # Refused by count, before anything is decrypted (each would fail to open).
+    filler = [
+        {
+            "serial_no": f"{i:X}",
+            "encrypt_certificate": {
+                "algorithm": "AEAD_AES_256_GCM",
+                "nonce": "0123456789ab",
+                "associated_data": CERT_AAD,
+                "ciphertext": base64.b64encode(bytes(17)).decode(),
+            },
+        }
+        for i in range(1, 66)
+    ]
+    C("65 entries (at most 64)", unsigned_response(listing(*filler)), err("DECODE_ERROR", field="data"))
+    weak_pem = made_certificate(
+        load_key("weak_1024_private_key.pem"),
+        0x1024,
+        "payquery test 1024-bit certificate (NOT REAL)",
+        datetime(2020, 1, 1, tzinfo=timezone.utc),
+        datetime(2120, 1, 1, tzinfo=timezone.utc),
+    )
+    ed_key = ed25519.Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"payquery vector ed25519 key").digest())
+    ed_pem = made_certificate(
+        ed_key,
+        0xED25519,
+        "payquery test Ed25519 certificate (NOT REAL)",
+        datetime(2020, 1, 1, tzinfo=timezone.utc),
+        datetime(2120, 1, 1, tzinfo=timezone.utc),
+    )
+    public_key_pem = (
+        PLATFORM_CERT_KEY.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
+    for name, entry in [
+        ("a 1024-bit RSA certificate", cert_entry(weak_pem, "0123456789ab")),
+        ("an Ed25519 certificate", cert_entry(ed_pem, "0123456789ab")),
+        ("a public key instead of a certificate", cert_entry(public_key_pem, "0123456789ab", serial=PLATFORM_SERIAL)),
+    ]:
+        C(name, unsigned_response(listing(entry)), err("DECODE_ERROR", field="data[0].encrypt_certificate.ciphertext"))
+
+    C(
+        "403 with a public key configured: public-key-only",
+        error_response(403, "NO_AUTH", "商户无权限"),
+        {"certificates": []},
+        config=with_public_key,
+    )
+    C(
+        "an empty data with a public key configured",
+        unsigned_response('{"data":[]}'),
+        {"certificates": []},
+        config=with_public_key,
+    )
+    C(
+        "500 SYSTEM_ERROR",
+        error_response(500, "SYSTEM_ERROR", "系统繁忙，请稍后重试"),
+        err("PROVIDER_ERROR", provider_code="SYSTEM_ERROR", http_status=500),
+    )
+    C("malformed JSON", unsigned_response('{"data":['), err("DECODE_ERROR"))
+    return cases
 
 
 def wechatpay_edu_papay() -> dict:
@@ -626,6 +972,11 @@ def wechatpay_edu_papay() -> dict:
                     {"serial_no": "00" + PLATFORM_SERIAL.lower(), "certificate_path": "keys/platform_certificate.pem"}
                 ],
             },
+            **certificate_configs("wechatpay_edu_papay", "edu"),
+            "java_vector": {
+                **certificate_configs("wechatpay_edu_papay", "edu")["edu_auto"],
+                "api_v3_key": JAVA_API_V3_KEY,
+            },
             "edu_wrong_cert_serial": {
                 "provider": "wechatpay_edu_papay",
                 **WECHATPAY_CONFIG,
@@ -637,7 +988,7 @@ def wechatpay_edu_papay() -> dict:
                 ],
             },
         },
-        "cases": cases,
+        "cases": cases + certificate_cases("edu", full=True),
     }
 
 
@@ -934,14 +1285,16 @@ def wechatpay_payscore_oversea() -> dict:
     )
     return {
         "provider": "wechatpay_payscore_oversea",
-        "configs": {"payscore": {"provider": "wechatpay_payscore_oversea", **WECHATPAY_CONFIG}},
-        "cases": cases,
+        "configs": {
+            "payscore": {"provider": "wechatpay_payscore_oversea", **WECHATPAY_CONFIG},
+            **certificate_configs("wechatpay_payscore_oversea", "payscore"),
+        },
+        "cases": cases + certificate_cases("payscore", full=False),
     }
 
 
 # ---------------------------------------------------------------- WeChat Mini Program charge
 
-from datetime import datetime, timezone  # noqa: E402
 from urllib.parse import quote  # noqa: E402
 
 
@@ -2481,6 +2834,25 @@ def bad_inputs() -> dict:
             now=NOW * 1000,
         )
         cases[-1]["parse"]["expect"]["error"]["message_contains"] = "seconds, not milliseconds"
+
+    # api_v3_key (a secret: exactly 32 bytes, never echoed) and certificate_refresh_s (>= 60),
+    # for both WeChat Pay providers; the error names the key.
+    for provider in ("edu", "payscore"):
+        for name, changes, field in [
+            ("a 16-byte api_v3_key (wechatpay-go's test key)", {"api_v3_key": "testMchAPIv3Key0"}, "api_v3_key"),
+            ("a 33-byte api_v3_key", {"api_v3_key": API_V3_KEY + "1"}, "api_v3_key"),
+            ("an api_v3_key that is a number", {"api_v3_key": 12345}, "api_v3_key"),
+            (
+                "certificate_refresh_s of 59",
+                {"api_v3_key": API_V3_KEY, "certificate_refresh_s": 59},
+                "certificate_refresh_s",
+            ),
+        ]:
+            config = dict(configs[provider])
+            apply_changes(config, changes)
+            key = f"{provider}_bad_{len(configs)}"
+            configs[key] = config
+            build(f"config ({provider}): {name}", key, queries[provider], "INVALID_CONFIG", field)
 
     # The good inputs each language must still answer after all of the above.
     for config in seeds:
