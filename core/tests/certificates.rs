@@ -608,3 +608,54 @@ fn an_explicit_download_lists_what_is_held_newest_first() {
     let e = fixed.start_certificate_download(&opts, T0).unwrap_err();
     assert_eq!(e.field(), Some("api_v3_key"));
 }
+
+#[test]
+fn concurrent_cold_queries_make_one_download() {
+    let client = client_for(&config(KEY, json!({}))).unwrap();
+    let mut fake = Fake::new();
+    let opts = QueryOptions::default();
+    let query = || client.query_from_json(QUERY).unwrap();
+    let mut flows: Vec<_> = (0..50)
+        .map(|_| client.start_query(query(), &opts, fake.now).unwrap())
+        .collect();
+    let mut done = vec![false; flows.len()];
+    let mut in_flight: Vec<Option<Reply>> = (0..flows.len()).map(|_| None).collect();
+    let mut results = Vec::new();
+    // Round-robin: every flow takes one step at a time, as concurrent tasks would, and an
+    // answer arrives only in the next round (every flow has started meanwhile).
+    for round in 0..400u32 {
+        for (i, flow) in flows.iter_mut().enumerate() {
+            if done[i] {
+                continue;
+            }
+            if let Some(reply) = in_flight[i].take() {
+                flow.receive(reply, fake.now).unwrap();
+                continue;
+            }
+            match flow.next(fake.now, &[u8::try_from(round % 200).unwrap(); 32]) {
+                Step::Send { request, .. } => in_flight[i] = Some(fake.answer(&request)),
+                Step::Sleep { until_ms } => fake.now = fake.now.max(until_ms),
+                Step::Store { .. } => unreachable!("no token store"),
+                Step::Done => {
+                    done[i] = true;
+                    results.push(flow.result());
+                }
+            }
+        }
+        fake.now += 1;
+        if done.iter().all(|d| *d) {
+            break;
+        }
+    }
+    assert_eq!(results.len(), 50);
+    assert!(
+        results.iter().all(Result::is_ok),
+        "{:?}",
+        results.iter().find(|r| r.is_err())
+    );
+    assert_eq!(
+        fake.downloads, 1,
+        "single-flight across the client's queries"
+    );
+    assert_eq!(fake.queries, 50);
+}
