@@ -11,9 +11,9 @@
 //!
 //! Boundary conventions: documents (config, query) cross as JSON text or as a `dict`, which
 //! `document_json` writes as JSON text here (2 µs less than `json.dumps` per call); a request
-//! is `(method, url, [(name, value)], body: bytes | None)`; an answer (a query result, a token)
-//! is the core's JSON text; errors are `NativeError(code, message, field, provider_code,
-//! provider_message, http_status, retryable, backup_host_applies)`.
+//! is `(method, url, [(name, value)], body: bytes | None)`; an answer (a query result, a token,
+//! a certificate download) is the core's JSON text; errors are `NativeError(code, message,
+//! field, provider_code, provider_message, http_status, retryable, backup_host_applies)`.
 
 use payquery_core::{
     read_limited, ApiNaming, Client, Config, Error, ErrorCode, HttpRequest, HttpResponse, Method,
@@ -394,6 +394,40 @@ impl NativeClient {
         })
     }
 
+    /// Starts an explicit platform-certificate download (a WeChat Pay config with
+    /// `api_v3_key`): the same driver as a query runs it (`payquery/_query.py`), then reads
+    /// `certificates_result`. `options`: the core's `QueryOptions` as JSON text.
+    fn start_certificate_download(&self, options: &str, now_ms: i64) -> PyResult<NativeQueryFlow> {
+        let options: QueryOptions = serde_json::from_str(options)
+            .map_err(|e| py_err(Error::invalid_input("options", e.to_string())))?;
+        let flow = self
+            .client
+            .start_certificate_download(&options, now_ms)
+            .map_err(py_err)?;
+        Ok(NativeQueryFlow {
+            flow: std::sync::Mutex::new(flow),
+        })
+    }
+
+    /// Checks a saved certificate-download answer (AES-GCM and, when signed, RSA, without the
+    /// GIL) and merges its certificates into this client's; the `CertificateDownload` as JSON
+    /// text.
+    fn parse_certificates(
+        &self,
+        py: Python<'_>,
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: PyBackedBytes,
+        now: i64,
+    ) -> PyResult<String> {
+        let response = response(status, headers, &body);
+        let ctx = ResponseContext::from_host(now).map_err(py_err)?;
+        let download = py
+            .detach(|| self.client.parse_certificates_response(&response, &ctx))
+            .map_err(py_err)?;
+        json_out(&download)
+    }
+
     /// The token as JSON text (the CLI's shape: times in Unix seconds).
     fn parse_token_response(
         &self,
@@ -548,6 +582,13 @@ impl NativeQueryFlow {
     fn result(&self) -> PyResult<String> {
         let result = self.with(|flow| flow.result().map_err(py_err))?;
         json_out(&result)
+    }
+
+    /// A certificate download's answer (`start_certificate_download`) as JSON text, or the
+    /// error (with its attempts).
+    fn certificates_result(&self) -> PyResult<String> {
+        let download = self.with(|flow| flow.certificates_result().map_err(py_err))?;
+        json_out(&download)
     }
 }
 

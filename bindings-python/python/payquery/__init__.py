@@ -26,6 +26,7 @@ from ._models import (
     ERROR_CLASSES,
     AccessToken,
     Attempt,
+    CertificateDownload,
     Config,
     DecodeError,
     InvalidConfigError,
@@ -65,6 +66,10 @@ _LONE_SURROGATE = "a lone UTF-16 surrogate (\\ud800-\\udfff), which is not Unico
 
 def _query_result(text: str) -> QueryResult:
     return QueryResult._from_json(json.loads(text), text)
+
+
+def _certificate_download(text: str) -> CertificateDownload:
+    return CertificateDownload._from_json(json.loads(text))
 
 
 def _raise_from_native(error: _native.NativeError) -> PayqueryError:
@@ -437,22 +442,24 @@ class Client:
         token_store: TokenStore | None = None,
     ) -> QueryResult:
         """The one-call query: signs, sends, verifies and parses, failing over, retrying,
-        waiting and (Mini Program) fetching tokens as payquery's policy says — the same in
-        every language. Returns the result with its ``attempts``; a failure raises the error's
-        class, with ``attempts`` (a ``NetworkError``'s ``__cause__`` is the HTTP client's own).
+        waiting, fetching Mini Program tokens and (with ``api_v3_key``) downloading WeChat
+        Pay platform certificates as payquery's policy says — the same in every language.
+        Returns the result with its ``attempts``; a failure raises the error's class, with
+        ``attempts`` (a ``NetworkError``'s ``__cause__`` is the HTTP client's own).
 
         ``http``: an ``httpx.Client`` or ``requests.Session`` (default: urllib, no dependency).
         Times are in seconds: ``timeout`` per request, ``deadline`` for the whole query (30 s;
         with ``poll``, 600 s). ``poll`` queries again until the status is final, waiting
         ``poll_intervals`` (5, 10, 20, 30, then 60 s); at the deadline the result has
-        ``settled=False``. ``token_store`` shares Mini Program tokens between processes.
+        ``settled=False``. ``token_store`` shares Mini Program tokens and WeChat Pay platform
+        certificates between processes.
         """
         send = _query.sender(http, False, _invalid)
         flow = self._start_query(
             query, timeout, deadline, max_attempts, poll, poll_intervals, not_found_grace, token_store
         )
         try:
-            text = _query.run(flow, http, send, token_store)
+            text = _query.run(flow, http, send, token_store, _native.NativeQueryFlow.result)
         except _native.NativeError as e:
             raise _raise_from_native(e) from e.__cause__
         return _query_result(text)
@@ -479,9 +486,76 @@ class Client:
             query, timeout, deadline, max_attempts, poll, poll_intervals, not_found_grace, token_store
         )
         try:
-            return await _query.run_async(flow, http, send, token_store, _query_result)
+            return await _query.run_async(flow, http, send, token_store, _native.NativeQueryFlow.result, _query_result)
         except _native.NativeError as e:
             raise _raise_from_native(e) from e.__cause__
+
+    def download_certificates(
+        self,
+        *,
+        http: Optional[HttpClient] = None,
+        timeout: float = 10.0,
+        deadline: float | None = None,
+        token_store: TokenStore | None = None,
+    ) -> CertificateDownload:
+        """Downloads WeChat Pay's platform certificates now (a WeChat Pay config with
+        ``api_v3_key``): for a central job that refreshes them, or to write them into a
+        fixed-certificate config. :meth:`query` needs no call to it: the query downloads them
+        itself, before the first query, on refresh and for an unknown serial.
+
+        Returns every certificate this client now holds, newest first (downloaded ones merged
+        with those still valid; empty for a merchant on WeChat Pay's public key only), with the
+        request's ``attempts``. A failed download raises its error class with ``attempts``; the
+        certificates already held stay in use. ``http``, ``timeout``, ``deadline`` and
+        ``token_store`` are :meth:`query`'s (with a store, the listing is saved for the fleet's
+        other processes). Without ``api_v3_key``: ``InvalidConfigError`` naming it.
+        """
+        send = _query.sender(http, False, _invalid)
+        flow = self._start_download(timeout, deadline, token_store)
+        try:
+            text = _query.run(flow, http, send, token_store, _native.NativeQueryFlow.certificates_result)
+        except _native.NativeError as e:
+            raise _raise_from_native(e) from e.__cause__
+        return _certificate_download(text)
+
+    async def download_certificates_async(
+        self,
+        *,
+        http: Optional[AsyncHttpClient] = None,
+        timeout: float = 10.0,
+        deadline: float | None = None,
+        token_store: TokenStore | None = None,
+    ) -> CertificateDownload:
+        """:meth:`download_certificates` for asyncio, as :meth:`query_async` is :meth:`query`'s
+        (``http``: an ``httpx.AsyncClient``; ``token_store`` methods may be coroutines)."""
+        send = _query.sender(http, True, _invalid)
+        flow = self._start_download(timeout, deadline, token_store)
+        try:
+            return await _query.run_async(
+                flow, http, send, token_store, _native.NativeQueryFlow.certificates_result, _certificate_download
+            )
+        except _native.NativeError as e:
+            raise _raise_from_native(e) from e.__cause__
+
+    def _start_download(
+        self, timeout: float, deadline: float | None, token_store: TokenStore | None
+    ) -> _native.NativeQueryFlow:
+        # The query's checks and limits; poll, not_found_grace and max_attempts are the
+        # order's, which a download does not have (it is one request, never retried).
+        options = _query.options_json(
+            timeout=timeout,
+            deadline=deadline,
+            max_attempts=None,
+            poll=False,
+            poll_intervals=None,
+            not_found_grace=None,
+            token_store=token_store,
+            invalid=_invalid,
+        )
+        try:
+            return self._native.start_certificate_download(options, time.time_ns() // 1_000_000)
+        except _native.NativeError as e:
+            raise _raise_from_native(e) from None
 
     def _start_query(
         self,
@@ -549,6 +623,25 @@ class Client:
         except _native.NativeError as e:
             raise _raise_from_native(e) from None
         return QueryResult._from_json(json.loads(result_json), result_json)
+
+    def parse_certificates(
+        self, *, status: int, headers: HeadersInput, body: BodyInput, now: int | None = None
+    ) -> CertificateDownload:
+        """Checks a platform-certificate download answer (``GET /v3/certificates`` or
+        ``/v3/global/certificates``, sent by hand) and merges its certificates into those this
+        client verifies answers with. Returns every certificate held, newest first (empty for
+        a merchant on WeChat Pay's public key only). Each entry is decrypted with the
+        ``api_v3_key`` (AEAD_AES_256_GCM), its certificate's serial checked against
+        ``serial_no`` and its validity against ``now``; the answer's signature is verified when
+        its signer is known, else trust rests on the AEAD."""
+        args = (_status(status), _headers(headers), _body(body), _now(now))
+        try:
+            download_json = self._native.parse_certificates(*args)
+        except UnicodeEncodeError:
+            raise _not_text("headers") from None
+        except _native.NativeError as e:
+            raise _raise_from_native(e) from None
+        return _certificate_download(download_json)
 
     def failover_request(self, request: HttpRequest) -> HttpRequest | None:
         """The same request for the provider's backup host, or None when this client has none."""

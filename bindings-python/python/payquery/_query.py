@@ -33,6 +33,10 @@ Request = tuple[str, str, list[tuple[str, str]], Optional[bytes]]
 Response = tuple[int, list[tuple[str, str]], bytes]
 T = TypeVar("T")
 Invalid = Callable[[str, str], Exception]
+#: How a finished flow's answer is read, as JSON text: ``NativeQueryFlow.result`` for a query,
+#: ``NativeQueryFlow.certificates_result`` for a certificate download. Both are driven by the
+#: same loops (:func:`run`, :func:`run_async`): the core decides every step of either.
+Answer = Callable[[_native.NativeQueryFlow], str]
 
 
 class HttpxClient(Protocol):
@@ -76,11 +80,15 @@ AsyncHttpClient = AsyncHttpxClient
 
 @runtime_checkable
 class TokenStore(Protocol):
-    """Where Mini Program access tokens are shared between processes (Redis, a database).
+    """Where Mini Program access tokens and WeChat Pay platform-certificate listings are shared
+    between processes (Redis, a database), so that a fleet fetches each once.
 
-    Values are opaque text holding the token: keep them as private as the token. Methods may
-    be coroutines for :meth:`Client.query_async`. ``lock`` is optional: with it, one process of
-    a fleet fetches a token while the others wait for it.
+    Values are opaque text: a token's holds the token, so keep them as private as the token (a
+    certificate listing is WeChat Pay's answer as received, still encrypted with the APIv3 key:
+    every process decrypts and checks it itself, so a tampered entry cannot inject a key).
+    Methods may be coroutines for :meth:`Client.query_async` and
+    :meth:`Client.download_certificates_async`. ``lock`` is optional: with it, one process of a
+    fleet fetches a token while the others wait for it.
     """
 
     def get(self, key: str) -> Any:
@@ -586,29 +594,31 @@ def _not_awaited(outcome: Any) -> tuple[str, Optional[str]]:
     return "failed", type(outcome).__name__
 
 
-def _done(flow: _native.NativeQueryFlow, cause: Optional[BaseException]) -> str:
+def _done(flow: _native.NativeQueryFlow, cause: Optional[BaseException], answer: Answer) -> str:
     try:
-        return flow.result()
+        return answer(flow)
     except _native.NativeError as e:
         # A NETWORK_ERROR's cause is the HTTP client's own error, credentials redacted.
         e.__cause__ = sanitized(flow, cause) if cause is not None and e.args[0] == "NETWORK_ERROR" else None
         raise
 
 
-def _converted(flow: _native.NativeQueryFlow, cause: Optional[BaseException], convert: Callable[[str], T]) -> T:
-    return convert(_done(flow, cause))
+def _converted(
+    flow: _native.NativeQueryFlow, cause: Optional[BaseException], answer: Answer, convert: Callable[[str], T]
+) -> T:
+    return convert(_done(flow, cause, answer))
 
 
-def run(flow: _native.NativeQueryFlow, http: Any, send: Any, token_store: Any) -> str:
-    """Drives ``flow`` to its end; the result's JSON, or raises the core's error. ``send`` is
-    what :func:`sender` chose for ``http``. An error of the HTTP client that is not a transport
-    failure is raised at once (credentials redacted), not retried."""
+def run(flow: _native.NativeQueryFlow, http: Any, send: Any, token_store: Any, answer: Answer) -> str:
+    """Drives ``flow`` to its end; its ``answer``'s JSON, or raises the core's error. ``send``
+    is what :func:`sender` chose for ``http``. An error of the HTTP client that is not a
+    transport failure is raised at once (credentials redacted), not retried."""
     cause: Optional[BaseException] = None
     while True:
         step = flow.next(_now_ms(), _random())
         kind = step[0]
         if kind == "done":
-            return _done(flow, cause)
+            return _done(flow, cause, answer)
         if kind == "sleep":
             time.sleep(max(0.0, (step[1] - _now_ms()) / 1000))
         elif kind == "send":
@@ -642,7 +652,7 @@ def run(flow: _native.NativeQueryFlow, http: Any, send: Any, token_store: Any) -
 
 
 async def run_async(
-    flow: _native.NativeQueryFlow, http: Any, send: Any, token_store: Any, convert: Callable[[str], T]
+    flow: _native.NativeQueryFlow, http: Any, send: Any, token_store: Any, answer: Answer, convert: Callable[[str], T]
 ) -> T:
     """Drives ``flow`` on the event loop: core steps in worker threads, HTTP with an
     ``httpx.AsyncClient`` (or urllib in a worker thread), sleeping with ``asyncio.sleep``.
@@ -656,7 +666,7 @@ async def run_async(
         step = await asyncio.to_thread(flow.next, _now_ms(), _random())
         kind = step[0]
         if kind == "done":
-            return await asyncio.to_thread(_converted, flow, cause, convert)
+            return await asyncio.to_thread(_converted, flow, cause, answer, convert)
         if kind == "sleep":
             await asyncio.sleep(max(0.0, (step[1] - _now_ms()) / 1000))
         elif kind == "send":
@@ -665,11 +675,11 @@ async def run_async(
             try:
                 if send is None:
                     # The worker thread stops at the deadline on its own; the wait does too.
-                    answer = await asyncio.wait_for(
+                    received = await asyncio.wait_for(
                         asyncio.to_thread(_send_urllib, request, timeout_ms / 1000, limit), timeout_ms / 1000
                     )
                 else:
-                    answer = await asyncio.wait_for(send(http, request, timeout_ms / 1000, limit), timeout_ms / 1000)
+                    received = await asyncio.wait_for(send(http, request, timeout_ms / 1000, limit), timeout_ms / 1000)
             except asyncio.CancelledError:
                 raise
             except Exception as e:  # noqa: BLE001 - every HTTP client's failure is classified
@@ -679,7 +689,7 @@ async def run_async(
                 else:
                     bug = sanitized(flow, e)
             else:
-                status, headers, body = answer
+                status, headers, body = received
                 await asyncio.to_thread(flow.receive, status, headers, body, _now_ms())
             if bug is not None:
                 raise bug
