@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import subprocess
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,10 +42,22 @@ class Sandbox:
     def read(self, name: str) -> Any:
         return json.loads((self.configs / name).read_text(encoding="utf-8"))
 
+    def stats(self) -> dict[str, int]:
+        """`GET /__sandbox/stats`: token and certificate requests since the sandbox started."""
+        with urllib.request.urlopen(f"{self.base_url}/__sandbox/stats", timeout=5) as resp:
+            return {k: int(v) for k, v in json.load(resp).items()}
 
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    configs = tmp_path_factory.mktemp("sandbox-configs")
+    def rotate(self) -> None:
+        """`POST /__sandbox/rotate`: a new platform certificate listed beside the old, then the
+        auto configs' answers signed with it (for the rest of this sandbox's life)."""
+        request = urllib.request.Request(f"{self.base_url}/__sandbox/rotate", method="POST")
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            assert resp.status == 200
+
+
+@contextlib.contextmanager
+def running_sandbox(configs: Path) -> Iterator[Sandbox]:
+    """A `payquery sandbox` of its own, its configs written into `configs`; stopped at the end."""
     proc = subprocess.Popen(
         [PAYQUERY_BIN, "sandbox", "--port", "0", "--write-configs", str(configs)],
         stdout=subprocess.PIPE,
@@ -58,3 +72,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    with running_sandbox(tmp_path_factory.mktemp("sandbox-configs")) as running:
+        yield running

@@ -1,5 +1,6 @@
-"""One process of a "fleet" for test_redis_store.py: a cold Mini Program query with the Redis
-token store; prints the purposes of its attempts."""
+"""One process of a "fleet" for test_redis_store.py: a cold query (a Mini Program one that needs
+a token, a WeChat Pay one that needs platform certificates) with the Redis token store; prints
+the purposes of its attempts."""
 
 from __future__ import annotations
 

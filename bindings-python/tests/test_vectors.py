@@ -115,6 +115,27 @@ def check_error(name: str, actual: object, expected: dict[str, Any]) -> None:
         assert fields[key] == want, f"{name}: error.{key} = {fields[key]!r}, want {want!r} ({actual})"
 
 
+def check_certificates(
+    name: str, client: payquery.Client, response: dict[str, Any], now: int, expect: dict[str, Any]
+) -> None:
+    """A platform-certificate download answer through parse_certificates: the certificates held
+    afterwards exactly (same order: newest first), or the error."""
+    download = outcome(
+        lambda: client.parse_certificates(
+            status=response["status"], headers=response["headers"], body=response["body"], now=now
+        )
+    )
+    if "error" in expect:
+        check_error(name, download, expect["error"])
+        return
+    assert isinstance(download, payquery.CertificateDownload), f"{name}: {download!r}"
+    want = [payquery.PlatformCertificate(**c) for c in expect["certificates"]]
+    assert list(download.certificates) == want, f"{name}: {download.certificates!r}"
+    assert download.attempts == (), f"{name}: an answer parsed by hand has no attempts"
+    for certificate in download.certificates:
+        assert type(certificate.not_before) is int and type(certificate.not_after) is int, name
+
+
 CASES = [(file, doc, case) for file, doc in vector_files() for case in doc["cases"]]
 
 
@@ -125,7 +146,7 @@ def test_the_vectors_are_all_here() -> None:
 @pytest.mark.parametrize(("file", "doc", "case"), CASES, ids=[f"{f}: {c['name']}" for f, _, c in CASES])
 def test_vector(file: str, doc: dict[str, Any], case: dict[str, Any]) -> None:
     name = f"{file}: {case['name']}"
-    step = case.get("build") or case.get("parse") or case["finish"]
+    step = case.get("build") or case.get("parse") or case.get("finish") or case["certificates"]
     made = outcome(lambda: payquery.Client(doc["configs"][case["config"]], base_dir=VECTORS))
     if isinstance(made, payquery.PayqueryError):
         check_error(name, made, step["expect"]["error"])
@@ -158,6 +179,9 @@ def test_vector(file: str, doc: dict[str, Any], case: dict[str, Any]) -> None:
             assert pending.string_to_sign == expect["string_to_sign"]
         return
     response, expect = response_input(step["response"]), step["expect"]
+    if "certificates" in case:
+        check_certificates(name, client, response, step["now"], expect)
+        return
     query = step.get("query")
     if isinstance(query, dict) and "token" in query:
         token = outcome(

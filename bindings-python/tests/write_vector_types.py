@@ -1,8 +1,8 @@
 """Writes _vector_types.py: every document of the shared vectors the package accepts (configs,
-queries) and everything it returns for them (results, tokens, error codes) as Python literals
-annotated with the generated types, for mypy --strict (make test). A dict literal is checked
-for unknown keys as well as missing and mistyped ones, so the TypedDicts and what the package
-really accepts and returns cannot drift apart."""
+queries) and everything it returns for them (results, tokens, certificate downloads, error
+codes) as Python literals annotated with the generated types, for mypy --strict (make test). A
+dict literal is checked for unknown keys as well as missing and mistyped ones, so the
+TypedDicts and what the package really accepts and returns cannot drift apart."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def main() -> int:
         "import payquery",
         "",
     ]
-    counts = dict.fromkeys(["configs", "queries", "results", "tokens", "errors"], 0)
+    counts = dict.fromkeys(["configs", "queries", "results", "tokens", "certificates", "errors"], 0)
 
     def emit(kind: str, value: Any, annotation: str) -> None:
         counts[kind] += 1
@@ -62,7 +62,7 @@ def main() -> int:
                 emit("configs", config, "payquery.Config")
         lines.append(f"# {file}")
         for case in doc["cases"]:
-            step = case.get("build") or case.get("parse") or case.get("finish")
+            step = case.get("build") or case.get("parse") or case.get("finish") or case["certificates"]
             expect = step["expect"]
             if "error" in expect:
                 emit("errors", expect["error"]["code"], "payquery.ErrorCode")
@@ -76,6 +76,10 @@ def main() -> int:
                     emit("queries", query, "payquery.OrderQuery")
                 continue
             response = response_input(step["response"])
+            if "certificates" in case:
+                download = client.parse_certificates(**response, now=step["now"])
+                emit("certificates", download, "payquery.CertificateDownload")
+                continue
             if is_token:
                 emit("tokens", client.parse_token_response(**response, now=step.get("now")), "payquery.AccessToken")
                 continue
