@@ -1,4 +1,5 @@
-"""Mini Program access tokens shared by every process of a fleet, in Redis (redis-py)."""
+"""Mini Program access tokens and WeChat Pay platform certificates shared by every process of a
+fleet, in Redis (redis-py)."""
 
 from __future__ import annotations
 
