@@ -59,11 +59,14 @@ use tokens::HeldToken;
 
 /// Every flow's id, for the keepers' single-flight claims.
 static NEXT_FLOW_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-/// The key a listing is stored with: the download's time beside WeChat Pay's body as received.
-#[derive(serde::Serialize, Deserialize)]
-struct StoredListing {
-    downloaded_at_ms: i64,
-    listing: String,
+/// A listing as a store keeps it: `{"downloaded_at_ms": N, "listing": "<WeChat Pay's body as
+/// received>"}` (written and read through `serde_json::Value`: no derived code in the .wasm).
+fn stored_listing(downloaded_at_ms: i64, listing: &[u8]) -> String {
+    serde_json::json!({
+        "downloaded_at_ms": downloaded_at_ms,
+        "listing": String::from_utf8_lossy(listing),
+    })
+    .to_string()
 }
 
 /// Defaults (QUERY-FLOW.md §3): every one is an option.
@@ -1333,16 +1336,12 @@ impl QueryFlow {
                 }
                 // What WeChat Pay sent, as received: every process that loads it decrypts and
                 // checks it with its own APIv3 key.
-                let stored = StoredListing {
-                    downloaded_at_ms: now_ms,
-                    listing: String::from_utf8_lossy(&response.body).into_owned(),
-                };
-                self.next = match serde_json::to_string(&stored) {
-                    Ok(value) if save => {
-                        let ttl = u64::try_from(source.refresh_ms()).unwrap_or(u64::MAX);
-                        Next::SaveCertificates(Secret::new(value), ttl, Box::new(then))
-                    }
-                    _ => then,
+                self.next = if save {
+                    let value = stored_listing(now_ms, &response.body);
+                    let ttl = u64::try_from(source.refresh_ms()).unwrap_or(u64::MAX);
+                    Next::SaveCertificates(Secret::new(value), ttl, Box::new(then))
+                } else {
+                    then
                 };
             }
             Err(e) => {
@@ -1381,20 +1380,25 @@ impl QueryFlow {
         else {
             return;
         };
-        let Ok(stored) = serde_json::from_str::<StoredListing>(value.expose()) else {
+        let Ok(stored) = serde_json::from_str::<serde_json::Value>(value.expose()) else {
             return;
         };
-        let fresh = now_ms.saturating_sub(stored.downloaded_at_ms) < source.refresh_ms()
-            && stored.downloaded_at_ms <= now_ms;
+        let (Some(at_ms), Some(listing)) = (
+            stored
+                .get("downloaded_at_ms")
+                .and_then(serde_json::Value::as_i64),
+            stored.get("listing").and_then(serde_json::Value::as_str),
+        ) else {
+            return;
+        };
+        let fresh = now_ms.saturating_sub(at_ms) < source.refresh_ms() && at_ms <= now_ms;
         if !fresh {
             return;
         }
         let ctx = ResponseContext::new(now_ms / 1000);
         // A tampered or foreign entry fails its AEAD or its checks and is simply not used.
-        if let Ok(CertificatesAnswer::Held(_)) =
-            source.accept_stored(stored.listing.as_bytes(), &ctx)
-        {
-            keeper.refreshed(self.id, stored.downloaded_at_ms);
+        if let Ok(CertificatesAnswer::Held(_)) = source.accept_stored(listing.as_bytes(), &ctx) {
+            keeper.refreshed(self.id, at_ms);
             self.next = self.after_certificates(false);
         }
     }

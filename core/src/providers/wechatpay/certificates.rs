@@ -25,7 +25,7 @@ use std::sync::{Arc, RwLock};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use serde::Deserialize;
+use serde_json::Value;
 
 use crate::crypto::{normalize_serial, AeadError, AeadKey, RsaBackend, RsaPublicKey};
 use crate::error::{Error, ErrorCode, Result};
@@ -46,27 +46,13 @@ pub(crate) const DEFAULT_REFRESH_S: i64 = 43_200;
 /// The shortest refresh interval a config may set.
 pub(crate) const MIN_REFRESH_S: i64 = 60;
 
-/// The listing `{"data": [...]}`.
-#[derive(Deserialize)]
-struct Listing {
-    data: Vec<Entry>,
-}
-
-#[derive(Deserialize)]
-struct Entry {
-    serial_no: String,
-    encrypt_certificate: Encrypted,
-    // `effective_time` / `expire_time` are WeChat Pay's summary of the certificate: the
-    // validity checked is the certificate's own, so they are read past.
-}
-
-#[derive(Deserialize)]
-struct Encrypted {
-    algorithm: String,
-    nonce: String,
-    #[serde(default)]
-    associated_data: Option<String>,
-    ciphertext: String,
+/// The text of `object[key]`, a string, or a `DECODE_ERROR` naming `field`. (The listing is
+/// read through `serde_json::Value`, which the crate has anyway, rather than derived structs:
+/// in the npm package's .wasm every derived decoder costs its own code.)
+fn text<'a>(object: &'a Value, key: &str, field: &str) -> Result<&'a str> {
+    object.get(key).and_then(Value::as_str).ok_or_else(|| {
+        Error::decode(format!("`{field}` is missing or not a string")).with_field(field)
+    })
 }
 
 /// A certificate a client holds: what it reports, and its key.
@@ -134,10 +120,21 @@ impl CertificateSet {
             .cloned()
             .collect();
         next.extend(fresh.into_iter().map(Arc::new));
-        next.sort_by(|a, b| {
-            (b.public.not_after, b.public.not_before)
-                .cmp(&(a.public.not_after, a.public.not_before))
-        });
+        // Newest first; equals keep their order. An insertion sort: a handful of entries, and
+        // in the .wasm it costs a fraction of the standard library's stable sort.
+        let newer = |a: &HeldCertificate, b: &HeldCertificate| {
+            (a.public.not_after, a.public.not_before) > (b.public.not_after, b.public.not_before)
+        };
+        for i in 1..next.len() {
+            let mut j = i;
+            while j > 0 {
+                match (next.get(j), next.get(j - 1)) {
+                    (Some(a), Some(b)) if newer(a, b) => next.swap(j, j - 1),
+                    _ => break,
+                }
+                j -= 1;
+            }
+        }
         // A bound on what a sequence of listings can make a client hold.
         next.truncate(MAX_LISTED);
         *held = next;
@@ -164,22 +161,26 @@ pub(crate) fn parse_listing(
     now: i64,
 ) -> Result<Listed> {
     json::check_body(body, limits)?;
-    let listing: Listing = json::decode("certificate listing", body)?;
-    if listing.data.is_empty() {
+    let listing: Value = json::decode("certificate listing", body)?;
+    let data = listing
+        .get("data")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Error::decode("`data` is missing or not a list").with_field("data"))?;
+    if data.is_empty() {
         return Ok(Listed::PublicKeyOnly);
     }
-    if listing.data.len() > MAX_LISTED {
+    if data.len() > MAX_LISTED {
         return Err(Error::decode(format!(
             "the listing holds {} certificates; payquery accepts at most {MAX_LISTED}",
-            listing.data.len()
+            data.len()
         ))
         .with_field("data"));
     }
-    let mut out: Vec<HeldCertificate> = Vec::with_capacity(listing.data.len());
-    let mut seen: Vec<String> = Vec::with_capacity(listing.data.len());
-    for (i, entry) in listing.data.iter().enumerate() {
+    let mut out: Vec<HeldCertificate> = Vec::with_capacity(data.len());
+    let mut seen: Vec<String> = Vec::with_capacity(data.len());
+    for (i, entry) in data.iter().enumerate() {
         let field = format!("data[{i}]");
-        let serial = normalize_serial(&entry.serial_no);
+        let serial = normalize_serial(text(entry, "serial_no", &format!("{field}.serial_no"))?);
         let serial_ok = !serial.is_empty()
             && serial.len() <= 64
             && serial.bytes().all(|b| b.is_ascii_hexdigit());
@@ -196,7 +197,9 @@ pub(crate) fn parse_listing(
             .with_field(format!("{field}.serial_no")));
         }
         seen.push(serial.clone());
-        let pem = open_entry(&field, &entry.encrypt_certificate, key)?;
+        // `effective_time` / `expire_time` are WeChat Pay's summary of the certificate: the
+        // validity checked is the certificate's own, so they are read past.
+        let pem = open_entry(&field, entry.get("encrypt_certificate"), key)?;
         let pem_field = format!("{field}.encrypt_certificate.ciphertext");
         let (public_key, info) = RsaPublicKey::from_certificate_pem_with(&pem_field, &pem, backend)
             .map_err(|e| Error::decode(e.message().to_owned()).with_field(&pem_field))?;
@@ -232,22 +235,38 @@ pub(crate) fn parse_listing(
 }
 
 /// Opens one entry's `encrypt_certificate` into the certificate's PEM text.
-fn open_entry(field: &str, sealed: &Encrypted, key: &AeadKey) -> Result<String> {
+fn open_entry(field: &str, sealed: Option<&Value>, key: &AeadKey) -> Result<String> {
     let field = format!("{field}.encrypt_certificate");
-    if sealed.algorithm != ALGORITHM {
+    let sealed = sealed.filter(|v| v.is_object()).ok_or_else(|| {
+        Error::decode(format!("`{field}` is missing or not an object")).with_field(&field)
+    })?;
+    let algorithm = text(sealed, "algorithm", &format!("{field}.algorithm"))?;
+    if algorithm != ALGORITHM {
         return Err(Error::decode(format!(
             "`{field}.algorithm` is `{}`; only {ALGORITHM} is accepted",
-            sealed.algorithm.escape_debug()
+            algorithm.escape_debug()
         ))
         .with_field(format!("{field}.algorithm")));
     }
+    let nonce = text(sealed, "nonce", &format!("{field}.nonce"))?;
     let ciphertext_field = format!("{field}.ciphertext");
-    let input = BASE64.decode(&sealed.ciphertext).map_err(|_| {
-        Error::decode(format!("`{ciphertext_field}` is not base64")).with_field(&ciphertext_field)
-    })?;
-    let aad = sealed.associated_data.as_deref().unwrap_or("");
+    let input = BASE64
+        .decode(text(sealed, "ciphertext", &ciphertext_field)?)
+        .map_err(|_| {
+            Error::decode(format!("`{ciphertext_field}` is not base64"))
+                .with_field(&ciphertext_field)
+        })?;
+    // Absent or null means none (WeChat Pay always sends `certificate`).
+    let aad = match sealed.get("associated_data") {
+        None | Some(Value::Null) => "",
+        Some(_) => text(
+            sealed,
+            "associated_data",
+            &format!("{field}.associated_data"),
+        )?,
+    };
     let plain = key
-        .open(sealed.nonce.as_bytes(), aad.as_bytes(), &input)
+        .open(nonce.as_bytes(), aad.as_bytes(), &input)
         .map_err(|e| match e {
             AeadError::NonceLength(_) => {
                 Error::decode(format!("`{field}.nonce`: {e}")).with_field(format!("{field}.nonce"))
