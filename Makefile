@@ -202,7 +202,7 @@ PY_MAIN_VERSION = $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_
 PY_SUPPORTED := 3.9 3.10 3.11 3.12 3.13
 PY_MATRIX = $(foreach v,$(filter-out $(PY_MAIN_VERSION),$(PY_SUPPORTED)),$(firstword $(wildcard /root/.pyenv/versions/$(v).*/bin/python3)))
 PY_MATRIX_DEPS := 'pytest==9.2.0; python_version >= "3.10"' 'pytest==8.4.2; python_version < "3.10"' 'httpx==0.28.1' 'requests==2.32.5'
-PY_MATRIX_TESTS := test_vectors.py test_host_types.py test_sandbox.py test_query.py
+PY_MATRIX_TESTS := test_vectors.py test_host_types.py test_sandbox.py test_query.py test_certificates.py
 python-matrix: wheel build
 	for py in $(PY_MATRIX); do \
 		v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); venv=$(RUNTIMES)/py-$$v; \
