@@ -463,13 +463,9 @@ impl WasmClient {
         body: Vec<u8>,
         now: i64,
     ) -> Result<String, JsValue> {
-        let response = response(status, headers, header_count, body)?;
-        let ctx = ResponseContext::from_host(now).map_err(js_err)?;
-        let download = self
-            .client
-            .parse_certificates_response(&response, &ctx)
-            .map_err(js_err)?;
-        to_json_text(&download)
+        parsed_json(status, headers, header_count, body, now, |response, ctx| {
+            self.client.parse_certificates_response(response, ctx)
+        })
     }
 
     /// A parsed access token as JSON text (the CLI's shape, 64-bit integers as text).
@@ -482,14 +478,24 @@ impl WasmClient {
         body: Vec<u8>,
         now: i64,
     ) -> Result<String, JsValue> {
-        let response = response(status, headers, header_count, body)?;
-        let ctx = ResponseContext::from_host(now).map_err(js_err)?;
-        let token = self
-            .client
-            .parse_token_response(&response, &ctx)
-            .map_err(js_err)?;
-        to_json_text(&token)
+        parsed_json(status, headers, header_count, body, now, |response, ctx| {
+            self.client.parse_token_response(response, ctx)
+        })
     }
+}
+
+/// A response from the JS layer's parts, parsed at Unix time `now` by `parse`, as JSON text.
+fn parsed_json<T: Serialize>(
+    status: u16,
+    headers: &str,
+    header_count: u32,
+    body: Vec<u8>,
+    now: i64,
+    parse: impl FnOnce(&HttpResponse, &ResponseContext) -> payquery_core::Result<T>,
+) -> Result<String, JsValue> {
+    let response = response(status, headers, header_count, body)?;
+    let ctx = ResponseContext::from_host(now).map_err(js_err)?;
+    to_json_text(&parse(&response, &ctx).map_err(js_err)?)
 }
 
 /// A Unix time in milliseconds from JavaScript (`Date.now()`): a whole, non-negative number.
