@@ -170,6 +170,18 @@ impl WechatPayCore {
         self.signer.sign(pending)
     }
 
+    /// An error answer's signature: verified when it claims one (WeChat Pay signs its answers
+    /// to correctly signed requests, errors included), else `false`: reported, but never
+    /// trusted to say more than "this request failed".
+    fn verify_if_signed(&self, response: &HttpResponse, ctx: &ResponseContext) -> Result<bool> {
+        if WechatPayVerifier::claims_signature(response) {
+            self.verifier.verify(response, ctx)?;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+
     pub(crate) fn hosts(&self) -> &Hosts {
         &self.hosts
     }
@@ -191,12 +203,7 @@ impl WechatPayCore {
     ) -> Result<(T, String)> {
         json::check_body(&response.body, self.limits)?;
         if !response.is_success() {
-            let verified = if WechatPayVerifier::claims_signature(response) {
-                self.verifier.verify(response, ctx)?;
-                true
-            } else {
-                false
-            };
+            let verified = self.verify_if_signed(response, ctx)?;
             return Err(error_from_response(
                 response,
                 verified,
@@ -238,12 +245,7 @@ impl CertificateSource for WechatPayCore {
         let downloads = self.require_downloads()?;
         json::check_body(&response.body, self.limits)?;
         if !response.is_success() {
-            let verified = if WechatPayVerifier::claims_signature(response) {
-                self.verifier.verify(response, ctx)?;
-                true
-            } else {
-                false
-            };
+            let verified = self.verify_if_signed(response, ctx)?;
             let code = ErrorBody::from_bytes(&response.body).and_then(|b| b.code);
             let no_certificates = response.status == 403
                 || (response.status == 404
