@@ -213,6 +213,7 @@ impl Client {
         options: &QueryOptions,
         now_ms: i64,
     ) -> Result<QueryFlow> {
+        self.require_certificates()?;
         QueryFlow::start(
             self.api.clone(),
             (self.tokens.clone(), self.certificates.clone()),

@@ -455,13 +455,8 @@ impl QueryFlow {
         let (opts, deadline) = options.resolve()?;
         let (tokens, certificates) = keepers;
         let id = NEXT_FLOW_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // `None`: an explicit certificate download (the client checked it has a source).
         let download_only = query.is_none();
-        if download_only && api.certificates().is_none() {
-            return Err(Error::invalid_config(
-                "api_v3_key",
-                "this client downloads no platform certificates: it needs a WeChat Pay config with `api_v3_key`",
-            ));
-        }
         Ok(QueryFlow {
             api,
             tokens,
