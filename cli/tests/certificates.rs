@@ -159,3 +159,134 @@ fn downloads_writes_pem_files_and_checks_saved_answers() {
     runtime.block_on(sandbox.shutdown());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The keeper's rows over real HTTP, as every language's suite runs them: first download,
+/// reuse, a forged serial (one download, then none within the minute), a failing download
+/// (the query goes on), a public-key-only merchant, and a rotation picked up (last: a sandbox
+/// stays rotated).
+#[test]
+fn the_keeper_rows_against_the_sandbox() {
+    use payquery_core::{AttemptPurpose as P, ErrorCode, ProviderId, QueryOptions};
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = runtime.block_on(payquery_sandbox::start(0)).unwrap();
+    let base = sandbox.base_url();
+    let transport = HttpTransport::new(Duration::from_secs(30));
+    let options = QueryOptions::default();
+    let setups = payquery_sandbox::client_configs(&sandbox.urls());
+    for provider in [
+        ProviderId::WechatpayEduPapay,
+        ProviderId::WechatpayPayscoreOversea,
+    ] {
+        let setup = setups.iter().find(|s| s.provider == provider).unwrap();
+        let auto = payquery_sandbox::auto_config(setup).unwrap();
+        let client = Client::from_config_json(&auto.to_string()).unwrap();
+        let query = |doc: &Value| client.query_from_json(&doc.to_string()).unwrap();
+        let purposes = |r: &payquery_core::QueryResult| {
+            r.attempts.iter().map(|a| a.purpose).collect::<Vec<_>>()
+        };
+
+        let before = certificate_requests(&base);
+        let first =
+            payquery_cli::query::run(&client, query(&setup.query), &options, &transport, &[])
+                .unwrap();
+        assert_eq!(purposes(&first), [P::Certificates, P::Query], "{provider}");
+        assert_eq!(first.signature_serial.as_deref(), Some(SERIAL_A));
+        let again =
+            payquery_cli::query::run(&client, query(&setup.query), &options, &transport, &[])
+                .unwrap();
+        assert_eq!(
+            purposes(&again),
+            [P::Query],
+            "{provider}: certificates reused"
+        );
+        assert_eq!(certificate_requests(&base), before + 1);
+
+        // A forged serial: one download, then SIGNATURE_INVALID; again within the minute, none.
+        let mut forged = setup.query.clone();
+        let id_key = if provider == ProviderId::WechatpayEduPapay {
+            "out_trade_no"
+        } else {
+            "out_order_no"
+        };
+        forged[id_key] = json!(payquery_sandbox::UNKNOWN_SERIAL_ORDER_ID);
+        for downloads in [1, 0] {
+            let before = certificate_requests(&base);
+            let e = payquery_cli::query::run(&client, query(&forged), &options, &transport, &[])
+                .unwrap_err();
+            assert_eq!(e.code(), ErrorCode::SignatureInvalid, "{e}");
+            assert_eq!(
+                certificate_requests(&base),
+                before + downloads,
+                "{provider}"
+            );
+        }
+
+        // A failing download: the held set (here the configured public key) serves the query.
+        let mut failing = setup.config.clone();
+        failing["mchid"] = json!("1900000500");
+        failing["api_v3_key"] = auto["api_v3_key"].clone();
+        let failing = Client::from_config_json(&failing.to_string()).unwrap();
+        let answer = payquery_cli::query::run(
+            &failing,
+            failing.query_from_json(&setup.query.to_string()).unwrap(),
+            &options,
+            &transport,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(purposes(&answer), [P::Certificates, P::Query], "{provider}");
+        assert!(answer.attempts[0].error.is_some() && answer.attempts[1].error.is_none());
+
+        // A public-key-only merchant (the ordinary config plus an APIv3 key): no failure.
+        let mut public_key_only = setup.config.clone();
+        public_key_only["api_v3_key"] = auto["api_v3_key"].clone();
+        let public_key_only = Client::from_config_json(&public_key_only.to_string()).unwrap();
+        let answer = payquery_cli::query::run(
+            &public_key_only,
+            public_key_only
+                .query_from_json(&setup.query.to_string())
+                .unwrap(),
+            &options,
+            &transport,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(purposes(&answer), [P::Certificates, P::Query], "{provider}");
+        assert!(
+            answer.attempts.iter().all(|a| a.error.is_none()),
+            "{:?}",
+            answer.attempts
+        );
+    }
+
+    // A rotation: the same client verifies the next answer after one download, no second query.
+    let setup = setups
+        .iter()
+        .find(|s| s.provider == ProviderId::WechatpayEduPapay)
+        .unwrap();
+    let client =
+        Client::from_config_json(&payquery_sandbox::auto_config(setup).unwrap().to_string())
+            .unwrap();
+    let query = || client.query_from_json(&setup.query.to_string()).unwrap();
+    payquery_cli::query::run(&client, query(), &options, &transport, &[]).unwrap();
+    let rotate = HttpRequest {
+        method: Method::Post,
+        url: format!("{base}/__sandbox/rotate"),
+        headers: Vec::new(),
+        body: Some(Vec::new()),
+    };
+    assert_eq!(transport.send(&rotate, &[]).unwrap().status, 200);
+    let rotated = payquery_cli::query::run(&client, query(), &options, &transport, &[]).unwrap();
+    let purposes: Vec<_> = rotated.attempts.iter().map(|a| a.purpose).collect();
+    assert_eq!(purposes, [P::Query, P::Certificates]);
+    assert_eq!(
+        rotated.signature_serial.as_deref(),
+        Some("3D1A6C2F7B5E4A09C8D2E1F0A3B4C5D6E7F80912")
+    );
+    runtime.block_on(sandbox.shutdown());
+}
