@@ -343,7 +343,7 @@ impl Client {
     /// Starts an explicit platform-certificate download (a WeChat Pay config with
     /// `api_v3_key`) at Unix time `now_ms`: the Kotlin and Swift drivers
     /// (`client.downloadCertificates()`) run the flow it returns and read
-    /// [`QueryFlow::certificates_result`].
+    /// `QueryFlow.certificates_result`.
     pub fn start_certificate_download(
         &self,
         options: crate::QueryOptions,

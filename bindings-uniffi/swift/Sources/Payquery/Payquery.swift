@@ -704,7 +704,7 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * Starts an explicit platform-certificate download (a WeChat Pay config with
      * `api_v3_key`) at Unix time `now_ms`: the Kotlin and Swift drivers
      * (`client.downloadCertificates()`) run the flow it returns and read
-     * [`QueryFlow::certificates_result`].
+     * `QueryFlow.certificates_result`.
      */
     func startCertificateDownload(options: QueryOptions, nowMs: Int64) throws  -> QueryFlow
     
@@ -920,7 +920,7 @@ open func provider() -> ProviderId  {
      * Starts an explicit platform-certificate download (a WeChat Pay config with
      * `api_v3_key`) at Unix time `now_ms`: the Kotlin and Swift drivers
      * (`client.downloadCertificates()`) run the flow it returns and read
-     * [`QueryFlow::certificates_result`].
+     * `QueryFlow.certificates_result`.
      */
 open func startCertificateDownload(options: QueryOptions, nowMs: Int64)throws  -> QueryFlow  {
     return try  FfiConverterTypeQueryFlow_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
@@ -10965,7 +10965,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_payquery_core_checksum_method_client_provider() != 24981) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_payquery_core_checksum_method_client_start_certificate_download() != 34334) {
+    if (uniffi_payquery_core_checksum_method_client_start_certificate_download() != 24984) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_payquery_core_checksum_method_client_start_query() != 12815) {
