@@ -147,10 +147,27 @@ def main() -> None:
     java = (ROOT / "core" / "tests" / "certificates" / "wechatpay_java_ciphertext.txt").read_text().strip()
     for listing in [
         {"data": []},
-        {"data": [{"serial_no": "5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC", "encrypt_certificate": {
-            "algorithm": "AEAD_AES_256_GCM", "nonce": "14b16c03dc1b", "associated_data": "certificate",
-            "ciphertext": java}}]},
-        {"data": [{"serial_no": "1", "encrypt_certificate": {"algorithm": "AEAD_AES_128_GCM", "nonce": "x", "ciphertext": "AAAA"}}]},
+        {
+            "data": [
+                {
+                    "serial_no": "5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC",
+                    "encrypt_certificate": {
+                        "algorithm": "AEAD_AES_256_GCM",
+                        "nonce": "14b16c03dc1b",
+                        "associated_data": "certificate",
+                        "ciphertext": java,
+                    },
+                }
+            ]
+        },
+        {
+            "data": [
+                {
+                    "serial_no": "1",
+                    "encrypt_certificate": {"algorithm": "AEAD_AES_128_GCM", "nonce": "x", "ciphertext": "AAAA"},
+                }
+            ]
+        },
     ]:
         write("certificates", bytes([0]) + json.dumps(listing).encode())
         count += 1

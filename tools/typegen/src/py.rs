@@ -320,7 +320,15 @@ pub fn module(models: &Models) -> Result<String, String> {
     out.push_str(HELPERS);
     out.push_str("\n\n");
     let output = &models.output;
-    for name in ordered(output, &["QueryResult", "AccessToken", "CertificateDownload", "ErrorCode"]) {
+    for name in ordered(
+        output,
+        &[
+            "QueryResult",
+            "AccessToken",
+            "CertificateDownload",
+            "ErrorCode",
+        ],
+    ) {
         let Some(def) = output.get(&name) else {
             continue;
         };
