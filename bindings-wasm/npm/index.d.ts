@@ -5,11 +5,11 @@
 //
 // The 64-bit rule, once: every integer payquery *returns* that is 64-bit in its model is a
 // `bigint` — money (`minor`), millisecond timestamps, int64 ids, counts and statuses inside
-// `detail`, token times — so nothing above 2^53 ever loses a digit. Only HTTP statuses are
-// `number`s. Integer *inputs* (`timestamp`, `now`) take a `bigint` or a safe-integer `number`;
-// an unsafe `number` is refused with `INVALID_INPUT`.
+// `detail`, token times, certificate validity times — so nothing above 2^53 ever loses a
+// digit. Only HTTP statuses are `number`s. Integer *inputs* (`timestamp`, `now`) take a
+// `bigint` or a safe-integer `number`; an unsafe `number` is refused with `INVALID_INPUT`.
 
-import type { AccessToken, Attempt, Config, ErrorCode, OrderQuery, ProviderId, QueryResult, TokenKind } from './models.js';
+import type { AccessToken, Attempt, CertificateDownload, Config, ErrorCode, OrderQuery, ProviderId, QueryResult, TokenKind } from './models.js';
 
 export * from './models.js';
 
@@ -143,9 +143,11 @@ export declare class PayqueryError extends Error {
 export declare function isPayqueryError(value: unknown): value is PayqueryError;
 
 /**
- * Where Mini Program access tokens are shared between processes (Redis, a database): values
- * are opaque text holding the token, so keep them as private as the token. `lock` (optional)
- * lets one process of a fleet fetch while the others wait.
+ * Where Mini Program access tokens and WeChat Pay platform-certificate listings are shared
+ * between processes (Redis, a database): values are opaque text holding the token, or the
+ * listing as WeChat Pay sent it (encrypted with the APIv3 key; each process decrypts and checks
+ * it itself), so keep them as private as the token. `lock` (optional) lets one process of a
+ * fleet fetch while the others wait.
  */
 export interface TokenStore {
   /** The value under `key`, or null. */
@@ -177,11 +179,20 @@ export interface QueryOptions {
   pollIntervalsMs?: number[] | undefined;
   /** With `poll`: how long `ORDER_NOT_FOUND` is polled again (default 30 000). */
   notFoundGraceMs?: number | undefined;
-  /** Shares Mini Program tokens between processes (default: this client only, in memory). */
+  /**
+   * Shares Mini Program tokens and WeChat Pay platform-certificate listings between processes
+   * (default: this client only, in memory).
+   */
   tokenStore?: TokenStore | undefined;
   /** Cancels the query (the promise rejects with the signal's reason). */
   signal?: AbortSignal | undefined;
 }
+
+/**
+ * How `client.downloadCertificates` runs: the options of `query` that apply to one download (it
+ * is never polled or retried).
+ */
+export type DownloadCertificatesOptions = Pick<QueryOptions, 'fetch' | 'timeoutMs' | 'deadlineMs' | 'tokenStore' | 'signal'>;
 
 export interface ClientOptions {
   /** What `*_path` keys are relative to (default: the working directory). */
@@ -223,4 +234,17 @@ export declare class Client<P extends ProviderId = ProviderId> {
   buildTokenRequest(options: { kind: TokenKind; forceRefresh?: boolean | undefined }): HttpRequest;
   /** Parses an access-token answer; `JSON.stringify` and `util.inspect` of it hide the token. */
   parseTokenResponse(response: ResponseInput, options?: { now?: Int64Input | undefined }): AccessToken;
+  /**
+   * Downloads the WeChat Pay platform certificates now (a config with `api_v3_key`; otherwise
+   * `INVALID_CONFIG` naming `api_v3_key`), driven like `query`. `query` downloads by itself when
+   * due; this is for a central job (with a `tokenStore`, it fills the fleet's store) or for
+   * writing certificates out. Resolves to every certificate held, newest first (empty for a
+   * public-key-only merchant), with the `attempts`.
+   */
+  downloadCertificates(options?: DownloadCertificatesOptions): Promise<CertificateDownload>;
+  /**
+   * Checks a saved certificate-download answer (sans-IO) and merges its certificates into those
+   * this client verifies with; `now` is Unix seconds (default: the clock). `attempts` is empty.
+   */
+  parseCertificates(response: ResponseInput, options?: { now?: Int64Input | undefined }): CertificateDownload;
 }

@@ -314,6 +314,11 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
   /** The options each method takes. */
   const BUILD_OPTIONS = Object.freeze(['timestamp', 'nonce']);
   const QUERY_OPTIONS = Object.freeze(['fetch', 'timeoutMs', 'deadlineMs', 'maxAttempts', 'poll', 'pollIntervalsMs', 'notFoundGraceMs', 'tokenStore', 'signal']);
+  /**
+   * The query options that apply to one certificate download: no polling, and no `maxAttempts`
+   * (a download is never retried, and never counts as one of a query's attempts).
+   */
+  const DOWNLOAD_OPTIONS = Object.freeze(['fetch', 'timeoutMs', 'deadlineMs', 'tokenStore', 'signal']);
 
   /**
    * The request context: the given or current time, the given nonce or 32 CSPRNG bytes.
@@ -939,13 +944,17 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
   }
 
   /**
-   * The one-call query's driver: a loop over the core's steps with no provider branch and no
-   * policy of its own (every decision is the core's). Sends with `fetch`, sleeps with
-   * `setTimeout`, asks the token store; `signal` cancels.
+   * The one-call driver, for a query and a certificate download alike: a loop over the core's
+   * steps with no provider branch and no policy of its own (every decision is the core's).
+   * Sends with `fetch`, sleeps with `setTimeout`, asks the token store; `signal` cancels. At
+   * `done`, `answer` reads the flow's answer (a query's result, a download's certificates).
+   * @template T
    * @param {import('./native/payquery_wasm.js').WasmQueryFlow} flow
    * @param {{ fetch: Function, signal?: AbortSignal, tokenStore?: any }} host
+   * @param {(flow: import('./native/payquery_wasm.js').WasmQueryFlow) => T} answer
+   * @returns {Promise<T>}
    */
-  async function drive(flow, { fetch: send, signal, tokenStore }) {
+  async function drive(flow, { fetch: send, signal, tokenStore }, answer) {
     /** @type {unknown} */
     let lastCause;
     /** Every request sent so far: their credentials are worked out only when an error needs them. */
@@ -962,7 +971,7 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
         signal?.throwIfAborted();
         const step = call(() => flow.next(Date.now(), nodeCrypto.getRandomValues(new Uint8Array(32))));
         const kind = step.slice(0, step.indexOf('\n') === -1 ? step.length : step.indexOf('\n'));
-        if (kind === 'done') return queryResult(call(() => flow.result()));
+        if (kind === 'done') return answer(flow);
         if (kind === 'sleep') {
           await sleep(Number(step.slice(6)) - Date.now(), signal);
         } else if (kind === 'send') {
@@ -1047,6 +1056,47 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
     } finally {
       flow.free();
     }
+  }
+
+  /**
+   * Starts a flow with the caller's options and drives it to its answer: the set-up `query` and
+   * `downloadCertificates` share (options checked against `known` and turned into the core's,
+   * `fetch` and `signal` checked, the core's refusal of an option in the caller's words).
+   * @template T
+   * @param {unknown} options the caller's options
+   * @param {readonly string[]} known the option names the method takes
+   * @param {(optionsJson: string) => import('./native/payquery_wasm.js').WasmQueryFlow} start
+   * @param {(flow: import('./native/payquery_wasm.js').WasmQueryFlow) => T} answer
+   * @returns {Promise<T>}
+   */
+  async function runFlow(options, known, start, answer) {
+    const given = optionsObject(options, 'options', known);
+    const send = given.fetch ?? globalThis.fetch;
+    if (typeof send !== 'function') throw invalidInput('fetch', '`fetch` must be a function');
+    const { signal, tokenStore } = given;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidInput('signal', '`signal` must be an AbortSignal');
+    const { json: optionsJson, notWhole } = coreQueryOptions(given);
+    let flow;
+    try {
+      flow = call(() => start(optionsJson));
+    } catch (error) {
+      throw callerOptionError(error, notWhole);
+    }
+    if (notWhole.length > 0) {
+      // The core took the stand-in value (it has no limit there): refused all the same.
+      flow.free();
+      throw invalidInput(notWhole[0], `\`${notWhole[0]}\` must be a whole number`);
+    }
+    return drive(flow, { fetch: send, signal, tokenStore }, answer);
+  }
+
+  /**
+   * A certificate download's answer (the core's JSON) as the package's objects: validity times
+   * as bigints, camelCase names.
+   * @param {string} text
+   */
+  function certificateDownload(text) {
+    return fromCore(JSON.parse(text), 'CertificateDownload', '');
   }
 
   /**
@@ -1160,31 +1210,51 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
 
     /**
      * The one-call query: signs, sends with `fetch` (or `options.fetch`), verifies and parses,
-     * failing over, retrying, waiting and (Mini Program) fetching tokens as the core's policy
-     * says. Resolves to the result with its `attempts`; rejects with a PayqueryError that carries
-     * them. `options`: `timeoutMs`, `deadlineMs`, `maxAttempts`, `poll`, `pollIntervalsMs`,
-     * `notFoundGraceMs`, `tokenStore`, `signal`.
+     * failing over, retrying, waiting, fetching tokens (Mini Program) and downloading platform
+     * certificates (WeChat Pay with `api_v3_key`) as the core's policy says. Resolves to the
+     * result with its `attempts`; rejects with a PayqueryError that carries them. `options`:
+     * `timeoutMs`, `deadlineMs`, `maxAttempts`, `poll`, `pollIntervalsMs`, `notFoundGraceMs`,
+     * `tokenStore`, `signal`.
      */
     async query(/** @type {unknown} */ query, /** @type {unknown} */ options) {
       const text = documentText(query, 'query', 'INVALID_INPUT');
-      const given = optionsObject(options, 'options', QUERY_OPTIONS);
-      const send = given.fetch ?? globalThis.fetch;
-      if (typeof send !== 'function') throw invalidInput('fetch', '`fetch` must be a function');
-      const { signal, tokenStore } = given;
-      if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidInput('signal', '`signal` must be an AbortSignal');
-      const { json: optionsJson, notWhole } = coreQueryOptions(given);
-      let flow;
-      try {
-        flow = call(() => this.#native.startQuery(text, optionsJson, Date.now()));
-      } catch (error) {
-        throw callerOptionError(error, notWhole);
-      }
-      if (notWhole.length > 0) {
-        // The core took the stand-in value (it has no limit there): refused all the same.
-        flow.free();
-        throw invalidInput(notWhole[0], `\`${notWhole[0]}\` must be a whole number`);
-      }
-      return drive(flow, { fetch: send, signal, tokenStore });
+      return runFlow(
+        options,
+        QUERY_OPTIONS,
+        (json) => this.#native.startQuery(text, json, Date.now()),
+        (flow) => queryResult(call(() => flow.result())),
+      );
+    }
+
+    /**
+     * Downloads the WeChat Pay platform certificates now (a config with `api_v3_key`), as a
+     * central job would, with the same driver as `query` (so the same `fetch`, timeouts,
+     * deadline, token store and redaction). Resolves to every certificate held, newest first
+     * (empty for a public-key-only merchant), with the `attempts`; rejects with a
+     * PayqueryError (INVALID_CONFIG `api_v3_key` for a client without one). `query` downloads
+     * by itself when due: this is for a job that shares listings through `tokenStore`, or that
+     * writes certificates out for fixed configs. `options`: `fetch`, `timeoutMs`,
+     * `deadlineMs`, `tokenStore`, `signal`.
+     */
+    async downloadCertificates(/** @type {unknown} */ options) {
+      return runFlow(
+        options,
+        DOWNLOAD_OPTIONS,
+        (json) => this.#native.startCertificateDownload(json, Date.now()),
+        (flow) => certificateDownload(call(() => flow.certificatesResult())),
+      );
+    }
+
+    /**
+     * Checks a saved certificate-download answer (sans-IO, like `parseQuery`) and merges its
+     * certificates into those this client verifies with. Returns every certificate held,
+     * newest first; `attempts` is empty.
+     */
+    parseCertificates(/** @type {unknown} */ response, /** @type {unknown} */ options) {
+      const { now } = optionsObject(options, 'options', ['now']);
+      const at = now === undefined ? nowSeconds() : int64(now, 'now');
+      const [status, joined, count, body] = responseParts(response);
+      return certificateDownload(call(() => this.#native.parseCertificates(status, joined, count, body, at)));
     }
 
     /** The same request for the provider's backup host, or null when this client has none. */

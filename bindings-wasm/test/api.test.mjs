@@ -19,6 +19,8 @@ const SECRETS = {
   signKey: 'sign-key-VALUE-0003',
   token: 'ACCESS-TOKEN-VALUE-0004',
   appSecret: 'mini-app-secret-VALUE-0005',
+  // WeChat Pay's APIv3 key: exactly 32 bytes.
+  apiV3Key: 'api-v3-key-VALUE-0006-abcdefghij',
 };
 const privateKeyLine = key('merchant_private_key.pem').split('\n')[1];
 const wechatpay = {
@@ -40,7 +42,10 @@ const configs = {
   },
   mini: { provider: 'wechat_mini_charge', access_token: SECRETS.token, appid: 'wx01', app_secret: SECRETS.appSecret },
   wechatpay,
+  wechatpayAuto: { ...wechatpay, api_v3_key: SECRETS.apiV3Key },
 };
+/** APIv3 keys of the wrong length (16 and 33 bytes, 32 characters that are 33 bytes): refused, never echoed. */
+const BAD_API_V3_KEYS = ['api-v3-VALUE-016', `${SECRETS.apiV3Key}X`, `${SECRETS.apiV3Key.slice(0, 31)}é`];
 
 function thrown(fn) {
   try {
@@ -185,6 +190,15 @@ test('no secret in util.inspect, messages or stacks', () => {
     const error = thrown(() => client.parseQuery({ status: 500, headers: {}, body: '<html>' }, { query: queries[client.provider] }));
     shown.push(error.message, error.stack, inspect(error));
   }
+  // A certificate answer that does not open, or is no listing: the errors name no key.
+  const auto = new Client(configs.wechatpayAuto);
+  const sealed = { algorithm: 'AEAD_AES_256_GCM', nonce: '0123456789ab', associated_data: 'certificate', ciphertext: Buffer.alloc(40, 1).toString('base64') };
+  const listing = { data: [{ serial_no: '1A', effective_time: '2020-01-01T00:00:00+08:00', expire_time: '2120-01-01T00:00:00+08:00', encrypt_certificate: sealed }] };
+  for (const body of [JSON.stringify(listing), '<html>', '{"data":5}']) {
+    const error = thrown(() => auto.parseCertificates({ status: 200, headers: {}, body }, { now: 1_700_000_000 }));
+    assert.ok(isPayqueryError(error), `${error}`);
+    shown.push(error.message, error.stack, inspect(error), JSON.stringify(error));
+  }
   const mini = new Client(configs.mini);
   for (const tokenRequest of [mini.buildTokenRequest({ kind: 'classic' }), mini.buildTokenRequest({ kind: 'stable' })]) {
     shown.push(inspect(tokenRequest), JSON.stringify(tokenRequest));
@@ -198,12 +212,14 @@ test('no secret in util.inspect, messages or stacks', () => {
     { ...configs.vending, extra_key: SECRETS.vending },
     { ...wechatpay, merchant_private_key_pem: `-----BEGIN PRIVATE KEY-----\n${privateKeyLine}\n-----END PRIVATE KEY-----` },
     { ...configs.mini, access_token: [SECRETS.token] },
+    ...BAD_API_V3_KEYS.map((key) => ({ ...wechatpay, api_v3_key: key })),
+    { ...configs.wechatpayAuto, api_v3_key: [SECRETS.apiV3Key] },
   ]) {
     const error = thrown(() => new Client(bad));
     shown.push(error.message, error.stack);
   }
   const text = shown.join('\n');
-  for (const secret of [...Object.values(SECRETS), privateKeyLine]) {
+  for (const secret of [...Object.values(SECRETS), ...BAD_API_V3_KEYS, privateKeyLine]) {
     assert.ok(!text.includes(secret), `secret ${secret.slice(0, 12)}… leaked:\n${text}`);
   }
   assert.match(text, /redacted/);
@@ -426,3 +442,39 @@ test('the shared host-type cases: every wrong JS type is the expected PayqueryEr
 });
 
 const QUERIES = { fubei: { merchant_order_sn: 'A' } };
+
+test('api_v3_key: exactly 32 bytes, else INVALID_CONFIG naming it and never echoing it', () => {
+  for (const key of [...BAD_API_V3_KEYS, '', 32]) {
+    for (const config of [{ ...wechatpay, api_v3_key: key }, JSON.stringify({ ...wechatpay, api_v3_key: key })]) {
+      const error = assertCode(() => new Client(config), 'INVALID_CONFIG', 'api_v3_key');
+      if (typeof key === 'string' && key !== '') {
+        for (const shown of [error.message, error.stack, inspect(error), JSON.stringify(error)]) {
+          assert.ok(!shown.includes(key), `the key is echoed: ${shown}`);
+        }
+      }
+    }
+  }
+  assert.match(thrown(() => new Client({ ...wechatpay, api_v3_key: BAD_API_V3_KEYS[0] })).message, /16 bytes/);
+  // The refresh interval: at least 60 s.
+  assertCode(() => new Client({ ...configs.wechatpayAuto, certificate_refresh_s: 59 }), 'INVALID_CONFIG', 'certificate_refresh_s');
+  assert.equal(new Client({ ...configs.wechatpayAuto, certificate_refresh_s: 60 }).provider, 'wechatpay_edu_papay');
+  // Without a public key or platform certificates, the APIv3 key alone is a whole config.
+  const { wechatpay_public_key_id: _id, wechatpay_public_key_pem: _pem, ...keyOnly } = configs.wechatpayAuto;
+  assert.equal(new Client(keyOnly).provider, 'wechatpay_edu_papay');
+  assertCode(() => new Client({ ...keyOnly, api_v3_key: undefined }), 'INVALID_CONFIG');
+});
+
+test('parseCertificates: argument types, and only for a client with api_v3_key', () => {
+  const auto = new Client(configs.wechatpayAuto);
+  const response = { status: 200, headers: {}, body: '{"data":[]}' };
+  assertCode(() => auto.parseCertificates(response, { now: 2 ** 60 }), 'INVALID_INPUT', 'now');
+  assertCode(() => auto.parseCertificates(response, { now: '1' }), 'INVALID_INPUT', 'now');
+  assertCode(() => auto.parseCertificates(response, { nw: 1 }), 'INVALID_INPUT', 'nw');
+  assertCode(() => auto.parseCertificates(null), 'INVALID_INPUT', 'response');
+  assertCode(() => auto.parseCertificates({ ...response, body: 5 }), 'INVALID_INPUT', 'body');
+  // An empty listing with a public key configured: a public-key-only merchant, no failure.
+  assert.deepEqual(auto.parseCertificates(response, { now: 1_700_000_000n }), { certificates: [], attempts: [] });
+  for (const config of [configs.wechatpay, configs.fubei]) {
+    assertCode(() => new Client(config).parseCertificates(response), 'INVALID_CONFIG', 'api_v3_key');
+  }
+});

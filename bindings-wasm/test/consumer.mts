@@ -36,7 +36,7 @@ export function tokens(mini: Client, res: { status: number; body: string }): big
 
 // The default export, as `import payquery from 'payquery'` reads it (index.mjs has one).
 import payquery from 'payquery';
-import type { BuildOptions, QueryOptions } from 'payquery';
+import type { BuildOptions, CertificateDownload, DownloadCertificatesOptions, PlatformCertificate, QueryOptions } from 'payquery';
 
 export const viaDefault: typeof Client = payquery.Client;
 export const codes: readonly string[] = payquery.ERROR_CODES;
@@ -45,4 +45,12 @@ export const codes: readonly string[] = payquery.ERROR_CODES;
 // accepts them: each member is `?: T | undefined` (exactOptionalPropertyTypes).
 export function passedOn(timeoutMs?: number, signal?: AbortSignal, poll?: boolean, timestamp?: bigint): [QueryOptions, BuildOptions] {
   return [{ timeoutMs, deadlineMs: undefined, maxAttempts: undefined, poll, pollIntervalsMs: undefined, notFoundGraceMs: undefined, tokenStore: undefined, fetch: undefined, signal }, { timestamp, nonce: undefined }];
+}
+
+// A central job's certificate download: its options passed on the same way, validity as bigints.
+export async function certificates(client: Client, timeoutMs?: number, signal?: AbortSignal): Promise<bigint[]> {
+  const options: DownloadCertificatesOptions = { timeoutMs, deadlineMs: undefined, tokenStore: undefined, fetch: undefined, signal };
+  const download: CertificateDownload = await client.downloadCertificates(options);
+  const saved: PlatformCertificate[] = client.parseCertificates({ status: 200, headers: new Headers(), body: '{}' }, { now: 1_700_000_000n }).certificates;
+  return [...download.certificates, ...saved].map((c) => c.notAfter - c.notBefore);
 }

@@ -67,3 +67,18 @@ export function statuses(status: OrderStatus, money: Money): string {
   void cash;
   return `${status} ${money.minor} ${money.currency}`;
 }
+
+export async function certificates(): Promise<bigint | undefined> {
+  const { certificates: held, attempts } = await papay.downloadCertificates({ timeoutMs: 5_000 });
+  // @ts-expect-error validity times are bigint Unix seconds, never a float
+  const seconds: number | undefined = held[0]?.notAfter;
+  void seconds;
+  void attempts.filter((a) => a.purpose === 'certificates');
+  // @ts-expect-error a download is never retried or polled: no `maxAttempts`
+  void papay.downloadCertificates({ maxAttempts: 2 });
+  // @ts-expect-error nor `poll`
+  void papay.downloadCertificates({ poll: true });
+  // @ts-expect-error `now` is Unix seconds as a number or bigint, not a Date
+  papay.parseCertificates({ status: 200, body: '{}' }, { now: new Date() });
+  return held[0]?.notBefore;
+}

@@ -2,6 +2,7 @@
 // provider through every policy row the sandbox can show, the same scenarios as every other
 // language (QUERY-FLOW.md). Providers run side by side.
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -253,6 +254,8 @@ test('client.query: no credential sent reaches a NETWORK_ERROR, its message or i
     ['wechat_mini_charge', 'wechat_mini_charge'],
     ['wechat_mini_charge', 'wechat_mini_charge.no_token'],
     ['wechatpay_edu_papay', 'wechatpay_edu_papay'],
+    // The certificate download goes first, on the same driver (api_v3_key is among the secrets).
+    ['wechatpay_edu_papay', 'wechatpay_edu_papay.auto'],
   ]) {
     const client = await Client.fromConfigFile(config(`${file}.json`));
     const secrets = new Set(secretsOf(`${file}.json`));
@@ -272,8 +275,10 @@ test('client.query: no credential sent reaches a NETWORK_ERROR, its message or i
       });
       return Promise.reject(error);
     };
-    for (const fetch of [quoting, axiosLike]) {
-      const e = await rejection(client.query(read(`${name}.query.json`), { fetch }));
+    const calls = [(fetch) => client.query(read(`${name}.query.json`), { fetch })];
+    if (file.endsWith('.auto')) calls.push((fetch) => client.downloadCertificates({ fetch }));
+    for (const [fetch, call] of [quoting, axiosLike].flatMap((f) => calls.map((c) => [f, c]))) {
+      const e = await rejection(call(fetch));
       assert.equal(e.code, 'NETWORK_ERROR', `${file}: ${e.message}`);
       assert.ok(secrets.size > 0);
       const shown = shownEverywhere(e);
@@ -388,4 +393,254 @@ test('client.query: a token store answering the wrong type is a failed store cal
   const stores = result.attempts.filter((a) => a.purpose === 'store');
   assert.deepEqual(stores.map((a) => a.storeError), ['TypeError', 'TypeError'], JSON.stringify(result.attempts));
   assert.deepEqual(result.attempts.filter((a) => a.purpose !== 'store').map((a) => a.purpose), ['token', 'query']);
+});
+
+// -- WeChat Pay platform certificates (QUERY-FLOW.md §7): the sandbox's auto configs ----------
+
+/** The sandbox's platform certificates: A from start-up, B once rotated (`POST /__sandbox/rotate`). */
+const CERT_A = '7132D72A03E93CDDF8C03BBD1F37EEDF7C8D7F92';
+const CERT_B = '3D1A6C2F7B5E4A09C8D2E1F0A3B4C5D6E7F80912';
+/** The serial the sandbox's `FAULT_UNKNOWN_SERIAL` answers claim: no certificate endpoint lists it. */
+const FORGED_SERIAL = '5E7A1D00000000000000000000000000000B4D00';
+/** Each WeChat Pay API's certificate endpoint (Pay Score oversea is on the Global API). */
+const CERTIFICATES_PATH = { wechatpay_edu_papay: '/v3/certificates', wechatpay_payscore_oversea: '/v3/global/certificates' };
+
+const purposes = (attempts) => attempts.map((a) => a.purpose);
+const certificateRequests = async (baseUrl = sandbox.baseUrl) =>
+  (await (await fetch(`${baseUrl}/__sandbox/stats`)).json()).certificate_requests;
+/** `provider`'s query for order `id` (edu-papay's `out_trade_no`, Pay Score's `out_order_no`). */
+const orderQuery = (provider, id) => ({
+  ...read(`${provider}.query.json`),
+  [provider === 'wechatpay_edu_papay' ? 'out_trade_no' : 'out_order_no']: id,
+});
+
+test('certificates: the first query downloads them, the next ones reuse them', async () => {
+  for (const provider of SIGNED) {
+    const client = await Client.fromConfigFile(config(`${provider}.auto.json`));
+    const before = await certificateRequests();
+    let result = await client.query(read(`${provider}.query.json`));
+    assert.equal(result.order.status, 'PAID', provider);
+    assert.equal(result.signatureSerial, CERT_A, provider);
+    assert.deepEqual(purposes(result.attempts), ['certificates', 'query'], provider);
+    assert.equal(new URL(result.attempts[0].url).pathname, CERTIFICATES_PATH[provider]);
+    assert.ok(result.attempts.every((a) => a.error === null), JSON.stringify(result.attempts));
+    assert.equal((await certificateRequests()) - before, 1, `${provider}: one download`);
+    result = await client.query(read(`${provider}.query.json`));
+    assert.equal(result.signatureSerial, CERT_A);
+    assert.deepEqual(purposes(result.attempts), ['query'], `${provider}: the held certificate, no download`);
+    assert.equal((await certificateRequests()) - before, 1, provider);
+  }
+});
+
+test('certificates: downloadCertificates lists the sandbox certificate, domestic and Global', async () => {
+  for (const provider of SIGNED) {
+    const client = await Client.fromConfigFile(config(`${provider}.auto.json`));
+    const before = await certificateRequests();
+    const download = await client.downloadCertificates({ timeoutMs: 5_000 });
+    assert.equal((await certificateRequests()) - before, 1, provider);
+    assert.deepEqual(purposes(download.attempts), ['certificates']);
+    assert.equal(new URL(download.attempts[0].url).pathname, CERTIFICATES_PATH[provider]);
+    assert.deepEqual(download.certificates.map((c) => c.serialNo), [CERT_A], provider);
+    const [certificate] = download.certificates;
+    // Validity in Unix seconds, as bigints (2020-01-01 to 2120-01-01 UTC), from the certificate.
+    assert.equal(certificate.notBefore, 1_577_836_800n);
+    assert.equal(certificate.notAfter, 4_733_510_400n);
+    assert.equal(new X509Certificate(certificate.certificatePem).serialNumber, CERT_A);
+    // The client verifies with what it downloaded: the query downloads nothing more.
+    const result = await client.query(read(`${provider}.query.json`));
+    assert.deepEqual(purposes(result.attempts), ['query'], provider);
+
+    // The central job's other use: a downloaded certificate in a fixed config verifies without
+    // the APIv3 key, and nothing is downloaded.
+    const { api_v3_key: _key, ...fixed } = read(`${provider}.auto.json`);
+    const pinned = new Client({ ...fixed, platform_certificates: [{ serial_no: certificate.serialNo, certificate_pem: certificate.certificatePem }] });
+    const pinnedResult = await pinned.query(read(`${provider}.query.json`));
+    assert.equal(pinnedResult.signatureSerial, CERT_A);
+    assert.deepEqual(purposes(pinnedResult.attempts), ['query']);
+  }
+});
+
+test('certificates: parseCertificates checks a saved answer, sans-IO', async () => {
+  const client = await Client.fromConfigFile(config('wechatpay_edu_papay.auto.json'));
+  /** @type {{ status: number, headers: Headers, body: Uint8Array }} */
+  let saved;
+  const recording = async (url, init) => {
+    const res = await fetch(url, init);
+    const body = new Uint8Array(await res.arrayBuffer());
+    saved = { status: res.status, headers: res.headers, body };
+    return new Response(body, { status: res.status, headers: res.headers });
+  };
+  const download = await client.downloadCertificates({ fetch: recording });
+  const fresh = await Client.fromConfigFile(config('wechatpay_edu_papay.auto.json'));
+  const parsed = fresh.parseCertificates(saved);
+  assert.deepEqual(parsed, { certificates: download.certificates, attempts: [] });
+  assert.deepEqual(fresh.parseCertificates(saved, { now: BigInt(Math.floor(Date.now() / 1000)) }), parsed);
+  // A byte of the sealed listing changed: the answer's signature no longer verifies.
+  const text = new TextDecoder().decode(saved.body);
+  const at = text.search(/"ciphertext"\s*:\s*"/) + 20;
+  const tampered = text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1);
+  assert.throws(
+    () => fresh.parseCertificates({ ...saved, body: tampered }),
+    (e) => isPayqueryError(e) && e.code === 'SIGNATURE_INVALID' && e.attempts.length === 0,
+  );
+});
+
+test('certificates: an unknown serial costs one download a minute, then SIGNATURE_INVALID', async () => {
+  for (const provider of SIGNED) {
+    const client = await Client.fromConfigFile(config(`${provider}.auto.json`));
+    await client.query(read(`${provider}.query.json`));
+    const before = await certificateRequests();
+    let e = await rejection(client.query(orderQuery(provider, 'FAULT_UNKNOWN_SERIAL')));
+    assert.equal(e.code, 'SIGNATURE_INVALID', `${provider}: ${e.message}`);
+    assert.equal(e.field, 'Wechatpay-Serial');
+    assert.ok(e.message.includes(FORGED_SERIAL), e.message);
+    // The same answer verified again after the download: the order is not queried twice.
+    assert.deepEqual(purposes(e.attempts), ['query', 'certificates'], provider);
+    assert.equal((await certificateRequests()) - before, 1, provider);
+    // Within the minute, another forged answer downloads nothing.
+    e = await rejection(client.query(orderQuery(provider, 'FAULT_UNKNOWN_SERIAL')));
+    assert.equal(e.code, 'SIGNATURE_INVALID');
+    assert.deepEqual(purposes(e.attempts), ['query'], `${provider}: no second download within 60 s`);
+    assert.equal((await certificateRequests()) - before, 1, provider);
+    // The held certificate still verifies the real answers.
+    const result = await client.query(read(`${provider}.query.json`));
+    assert.equal(result.signatureSerial, CERT_A);
+  }
+});
+
+test('certificates: a failed download leaves the query going on; downloadCertificates reports it', async () => {
+  // Merchant 1900000500: every download answers 500; its answers are signed with the public
+  // key its config carries.
+  for (const provider of SIGNED) {
+    const failing = { ...read(`${provider}.json`), mchid: '1900000500', api_v3_key: read(`${provider}.auto.json`).api_v3_key };
+    const client = new Client(failing);
+    const result = await client.query(read(`${provider}.query.json`));
+    assert.equal(result.order.status, 'PAID', provider);
+    assert.deepEqual(
+      result.attempts.map((a) => [a.purpose, a.httpStatus, a.error]),
+      [['certificates', 500, 'PROVIDER_ERROR'], ['query', 200, null]],
+      provider,
+    );
+    const e = await rejection(client.downloadCertificates());
+    assert.equal(e.code, 'PROVIDER_ERROR');
+    assert.equal(e.httpStatus, 500);
+    assert.deepEqual(e.attempts.map((a) => [a.purpose, a.error]), [['certificates', 'PROVIDER_ERROR']]);
+  }
+});
+
+test('certificates: a public-key-only merchant with api_v3_key is no failure', async () => {
+  for (const provider of SIGNED) {
+    const withKey = { ...read(`${provider}.json`), api_v3_key: read(`${provider}.auto.json`).api_v3_key };
+    const client = new Client(withKey);
+    let result = await client.query(read(`${provider}.query.json`));
+    assert.equal(result.order.status, 'PAID', provider);
+    assert.match(result.signatureSerial, /^PUB_KEY_ID_/);
+    assert.deepEqual(
+      result.attempts.map((a) => [a.purpose, a.httpStatus, a.error]),
+      [['certificates', 404, null], ['query', 200, null]],
+      provider,
+    );
+    result = await client.query(read(`${provider}.query.json`));
+    assert.deepEqual(purposes(result.attempts), ['query'], `${provider}: not asked again`);
+    const download = await new Client(withKey).downloadCertificates();
+    assert.deepEqual(download.certificates, []);
+    assert.deepEqual(download.attempts.map((a) => [a.purpose, a.httpStatus, a.error]), [['certificates', 404, null]]);
+  }
+});
+
+test('certificates: a rotation is picked up by the next query, from the same answer', async () => {
+  // Rotation cannot be undone: a sandbox of its own.
+  const own = await startSandbox();
+  try {
+    const clients = [...SIGNED].map((provider) => [provider, new Client(own.read(`${provider}.auto.json`))]);
+    for (const [provider, client] of clients) {
+      assert.equal((await client.query(own.read(`${provider}.query.json`))).signatureSerial, CERT_A);
+    }
+    const rotated = await (await fetch(`${own.baseUrl}/__sandbox/rotate`, { method: 'POST' })).json();
+    assert.equal(rotated.serial_no, CERT_B);
+    for (const [provider, client] of clients) {
+      const before = await certificateRequests(own.baseUrl);
+      let result = await client.query(own.read(`${provider}.query.json`));
+      assert.equal(result.order.status, 'PAID', provider);
+      assert.equal(result.signatureSerial, CERT_B, provider);
+      assert.deepEqual(purposes(result.attempts), ['query', 'certificates'], provider);
+      assert.ok(result.attempts.every((a) => a.error === null), JSON.stringify(result.attempts));
+      assert.equal((await certificateRequests(own.baseUrl)) - before, 1, provider);
+      result = await client.query(own.read(`${provider}.query.json`));
+      assert.deepEqual(purposes(result.attempts), ['query'], provider);
+      // Both are held (A is still valid): merged, never replaced.
+      const download = await client.downloadCertificates();
+      assert.deepEqual(download.certificates.map((c) => c.serialNo).sort(), [CERT_A, CERT_B].sort(), provider);
+    }
+  } finally {
+    await own.stop();
+  }
+});
+
+test('certificates: downloadCertificates options, and clients that download none', async () => {
+  const client = await Client.fromConfigFile(config('wechatpay_edu_papay.auto.json'));
+  for (const [options, field, message] of [
+    [{ poll: true }, 'poll', /unknown option `poll`; the options are `fetch`, `timeoutMs`, `deadlineMs`, `tokenStore`, `signal`/],
+    [{ maxAttempts: 2 }, 'maxAttempts', /unknown option `maxAttempts`/],
+    [{ timeoutMS: 5 }, 'timeoutMS', /did you mean `timeoutMs`/],
+    [{ timeoutMs: 0 }, 'timeoutMs', /`timeoutMs` must be from 1 to 600000 milliseconds/],
+    [{ deadlineMs: 1.5 }, 'deadlineMs', /`deadlineMs` must be a whole number from 1 to 86400000 milliseconds/],
+    [{ tokenStore: {} }, 'tokenStore', /`tokenStore`/],
+    [{ fetch: 5 }, 'fetch', /`fetch`/],
+    [{ signal: {} }, 'signal', /`signal`/],
+  ]) {
+    const e = await rejection(client.downloadCertificates({ ...options, fetch: options.fetch ?? (() => assert.fail('sent')) }));
+    assert.equal(e.code, 'INVALID_INPUT', e.message);
+    assert.equal(e.field, field, JSON.stringify(options));
+    assert.match(e.message, message);
+  }
+  // Without api_v3_key (or not WeChat Pay): INVALID_CONFIG naming the key, nothing sent.
+  for (const name of ['wechatpay_edu_papay.json', 'fubei.json']) {
+    const without = await Client.fromConfigFile(config(name));
+    const e = await rejection(without.downloadCertificates({ fetch: () => assert.fail('sent') }));
+    assert.equal(e.code, 'INVALID_CONFIG');
+    assert.equal(e.field, 'api_v3_key');
+    assert.throws(() => without.parseCertificates({ status: 200, body: '{"data":[]}' }), (err) => isPayqueryError(err) && err.field === 'api_v3_key');
+  }
+});
+
+test('certificates: the download runs on the query driver (timeout, abort, network errors)', { timeout: 30_000 }, async () => {
+  const client = await Client.fromConfigFile(config('wechatpay_edu_papay.auto.json'));
+  let e = await rejection(client.downloadCertificates({ fetch: hanging, timeoutMs: 200 }));
+  assert.equal(e.code, 'NETWORK_ERROR', e.message);
+  assert.deepEqual(e.attempts.map((a) => [a.purpose, a.transport]), [['certificates', 'timeout']]);
+  const controller = new AbortController();
+  const pending = client.downloadCertificates({ fetch: hanging, signal: controller.signal });
+  setTimeout(() => controller.abort(new Error('job stopped')), 100);
+  await assert.rejects(pending, /job stopped/);
+  // A download that timed out in a query: the query still goes on to the order (which then
+  // fails here, since nothing verifies its answer).
+  const certificatesHang = (url, init) => (new URL(url).pathname.endsWith('/certificates') ? hanging() : fetch(url, init));
+  const fresh = await Client.fromConfigFile(config('wechatpay_edu_papay.auto.json'));
+  e = await rejection(fresh.query(read('wechatpay_edu_papay.query.json'), { fetch: certificatesHang, timeoutMs: 300 }));
+  assert.equal(e.code, 'SIGNATURE_INVALID', e.message);
+  assert.deepEqual([e.attempts[0].purpose, e.attempts[0].transport], ['certificates', 'timeout']);
+  assert.equal(e.attempts[1].purpose, 'query', JSON.stringify(e.attempts));
+});
+
+test('certificates: a token store shares the listing between clients', async () => {
+  const values = new Map();
+  const store = {
+    get: async (key) => values.get(key) ?? null,
+    put: async (key, value) => void values.set(key, value),
+    invalidate: async () => {},
+  };
+  const before = await certificateRequests();
+  const first = await Client.fromConfigFile(config('wechatpay_payscore_oversea.auto.json'));
+  const download = await first.downloadCertificates({ tokenStore: store });
+  assert.deepEqual(download.certificates.map((c) => c.serialNo), [CERT_A]);
+  assert.deepEqual([...values.keys()], [`payquery:wechatpay_certificates:1900000109:${sandbox.baseUrl}/v3/global/certificates`]);
+  // What is stored is WeChat Pay's sealed listing: no certificate and no key in clear.
+  const stored = [...values.values()][0];
+  assert.ok(!stored.includes('BEGIN CERTIFICATE') && !stored.includes(read('wechatpay_payscore_oversea.auto.json').api_v3_key));
+  const second = await Client.fromConfigFile(config('wechatpay_payscore_oversea.auto.json'));
+  const result = await second.query(read('wechatpay_payscore_oversea.query.json'), { tokenStore: store });
+  assert.equal(result.signatureSerial, CERT_A);
+  assert.deepEqual(purposes(result.attempts), ['query'], 'the stored listing, no download');
+  assert.equal((await certificateRequests()) - before, 1);
 });

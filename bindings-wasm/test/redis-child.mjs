@@ -1,5 +1,5 @@
-// One process of a "fleet" for redis-store.test.mjs: a cold Mini Program query with the
-// Redis token store; prints the purposes of its attempts.
+// One process of a "fleet" for redis-store.test.mjs: a cold query (Mini Program, or WeChat Pay
+// with api_v3_key) with the Redis token store; prints the status and its attempts' purposes.
 import { Client } from 'payquery';
 
 import { redisTokenStore } from './redis-token-store.mjs';

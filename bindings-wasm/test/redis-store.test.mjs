@@ -1,6 +1,6 @@
 // A shared token store for fleets, tested for real: two separate Node processes, one Redis
 // (the one make test starts, PAYQUERY_REDIS_URL), one sandbox — exactly one token request
-// between them.
+// between them, and one WeChat Pay platform-certificate download.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -41,6 +41,33 @@ test('two processes sharing a Redis token store make one token request between t
   // A third process later finds the token in Redis and fetches nothing.
   const { stdout } = await child();
   assert.deepEqual(JSON.parse(stdout).purposes, ['query']);
+});
+
+test('two processes sharing a Redis token store download the platform certificates once between them', async (t) => {
+  const redis = await createClient({ url: REDIS_URL }).connect();
+  // Closed whatever the outcome: an open connection would keep the test process alive.
+  t.after(() => redis.quit());
+  await redis.flushDb();
+  const stats = async () => (await (await fetch(`${sandbox.baseUrl}/__sandbox/stats`)).json()).certificate_requests;
+  for (const provider of ['wechatpay_edu_papay', 'wechatpay_payscore_oversea']) {
+    const config = join(sandbox.configs, `${provider}.auto.json`);
+    const query = readFileSync(join(sandbox.configs, `${provider}.query.json`), 'utf8');
+    const child = () => run(process.execPath, [join(here, 'redis-child.mjs'), config, query, REDIS_URL], { cwd: here });
+    const before = await stats();
+    // The first process downloads and saves the listing; the second loads it from Redis,
+    // decrypts and checks it itself, and downloads nothing.
+    const first = JSON.parse((await child()).stdout);
+    assert.deepEqual(first, { status: 'PAID', purposes: ['certificates', 'query'] }, provider);
+    const second = JSON.parse((await child()).stdout);
+    assert.deepEqual(second, { status: 'PAID', purposes: ['query'] }, provider);
+    assert.equal((await stats()) - before, 1, `${provider}: one download for two processes`);
+  }
+  // One entry per merchant and endpoint.
+  const keys = (await redis.keys('payquery:wechatpay_certificates:*')).sort();
+  assert.deepEqual(keys, [
+    `payquery:wechatpay_certificates:1900000109:${sandbox.baseUrl}/v3/certificates`,
+    `payquery:wechatpay_certificates:1900000109:${sandbox.baseUrl}/v3/global/certificates`,
+  ]);
 });
 
 test('the README shows the Redis recipe verbatim', () => {

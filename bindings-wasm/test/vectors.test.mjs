@@ -59,7 +59,17 @@ function checkWechatPaySignature(name, request) {
   return true;
 }
 
-const stats = { cases: 0, signaturesChecked: 0 };
+const stats = { cases: 0, signaturesChecked: 0, certificates: 0 };
+
+/** A vector's CLI-shaped platform certificate as the package's PlatformCertificate. */
+function expectedCertificate(certificate) {
+  return {
+    serialNo: certificate.serial_no,
+    notBefore: BigInt(certificate.not_before),
+    notAfter: BigInt(certificate.not_after),
+    certificatePem: certificate.certificate_pem,
+  };
+}
 
 for (const { file, doc } of vectorFiles()) {
   test(`vectors: ${file}`, () => {
@@ -72,8 +82,11 @@ for (const { file, doc } of vectorFiles()) {
     };
     for (const vector of doc.cases) {
       const name = `${file}: ${vector.name}`;
-      const step = vector.build ?? vector.parse ?? vector.finish;
-      const made = clientFor(vector.config);
+      const step = vector.build ?? vector.parse ?? vector.finish ?? vector.certificates;
+      // A certificate parse merges into the client's set: each such case gets a fresh client.
+      const made = vector.certificates
+        ? outcome(() => new Client(doc.configs[vector.config], { baseDir: VECTORS }))
+        : clientFor(vector.config);
       stats.cases++;
       if (made.error) {
         assertError(name, made.error, step.expect.error);
@@ -84,6 +97,19 @@ for (const { file, doc } of vectorFiles()) {
         const { pending, signature, expect } = vector.finish;
         const finished = outcome(() => PendingRequest.fromJSON(pending).finish(signature));
         assertError(name, finished.error, expect.error);
+        continue;
+      }
+      if (vector.certificates) {
+        const { now, expect } = vector.certificates;
+        const parsed = outcome(() => client.parseCertificates(responseInput(vector.certificates.response), { now }));
+        stats.certificates++;
+        if (expect.error) {
+          assertError(name, parsed.error, expect.error);
+          continue;
+        }
+        assert.ok(!parsed.error, `${name}: ${parsed.error?.message}`);
+        // The exact list, in the core's order (newest first); a parsed answer made no requests.
+        assert.deepEqual(parsed.value, { certificates: expect.certificates.map(expectedCertificate), attempts: [] }, name);
         continue;
       }
       if (vector.build) {
@@ -146,4 +172,5 @@ for (const { file, doc } of vectorFiles()) {
 test('vectors: every case ran, WeChat Pay signatures checked with crypto.verify', () => {
   assert.ok(stats.cases >= 500, `${stats.cases} cases`);
   assert.ok(stats.signaturesChecked >= 3, `${stats.signaturesChecked} signatures`);
+  assert.ok(stats.certificates >= 30, `${stats.certificates} certificate-download cases`);
 });
