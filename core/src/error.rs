@@ -379,8 +379,8 @@ pub enum AttemptPurpose {
     Query,
     /// A Mini Program access token.
     Token,
-    /// A token-store operation that failed (`url` names it: `token-store:get <key>`, or
-    /// `token-store:get certificates <key>` for the certificate keeper's entries).
+    /// A token-store operation that failed (`url` names it: `token-store:get <key>`; the
+    /// certificate keeper's keys start `payquery:wechatpay_certificates:`).
     Store,
     /// A platform-certificate download (WeChat Pay with `api_v3_key`): before the first query,
     /// on the refresh schedule, or once for an answer signed by an unknown certificate. A

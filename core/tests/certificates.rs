@@ -362,6 +362,10 @@ struct Fake {
     listed: Vec<(&'static str, String)>,
     signer: (&'static str, &'static str),
     fail_downloads: bool,
+    /// Each download takes this long (ms).
+    download_ms: i64,
+    /// Sign listings with (key file, serial).
+    listing_signer: Option<(&'static str, &'static str)>,
     downloads: usize,
     queries: usize,
     now: i64,
@@ -373,6 +377,8 @@ impl Fake {
             listed: vec![(SERIAL_A, cert_a())],
             signer: ("platform_cert_private_key.pem", SERIAL_A),
             fail_downloads: false,
+            download_ms: 0,
+            listing_signer: None,
             downloads: 0,
             queries: 0,
             now: T0,
@@ -383,6 +389,7 @@ impl Fake {
         let ts = self.now / 1000;
         if request.url.ends_with("/v3/certificates") {
             self.downloads += 1;
+            self.now += self.download_ms;
             if self.fail_downloads {
                 return Reply::Response(unsigned(503, b"{\"code\":\"SYSTEM_ERROR\"}".to_vec()));
             }
@@ -391,7 +398,11 @@ impl Fake {
                 .iter()
                 .map(|(serial, pem)| entry(serial, pem, "0123456789ab"))
                 .collect();
-            return Reply::Response(unsigned(200, listing(entries)));
+            let body = listing(entries);
+            return Reply::Response(match self.listing_signer {
+                Some((key, serial)) => signed(200, &body, key, serial, self.now / 1000),
+                None => unsigned(200, body),
+            });
         }
         self.queries += 1;
         let body = json!({
@@ -658,4 +669,134 @@ fn concurrent_cold_queries_make_one_download() {
         "single-flight across the client's queries"
     );
     assert_eq!(fake.queries, 50);
+}
+
+#[test]
+fn a_download_that_ends_at_the_deadline_still_settles_the_answer_in_hand() {
+    let opts = QueryOptions {
+        deadline_ms: Some(1_000),
+        ..QueryOptions::default()
+    };
+    // A rotation: the answer is genuine, the download lands at the deadline: PAID.
+    let client = client_for(&config(KEY, json!({}))).unwrap();
+    let mut fake = Fake::new();
+    fake.run(&client, Some(QUERY), &QueryOptions::default(), &mut vec![])
+        .unwrap();
+    fake.listed.insert(0, (SERIAL_B, cert_b()));
+    fake.signer = ("platform_cert_next_private_key.pem", SERIAL_B);
+    fake.download_ms = 5_000;
+    assert_eq!(
+        fake.run(&client, Some(QUERY), &opts, &mut vec![]).unwrap(),
+        vec![Q, C]
+    );
+    // A forged serial, the download late: SIGNATURE_INVALID, never a retryable timeout.
+    fake.now += 61_000;
+    fake.signer = (
+        "attacker_private_key.pem",
+        "5E7A1D00000000000000000000000000000B4D00",
+    );
+    let e = fake
+        .run(&client, Some(QUERY), &opts, &mut vec![])
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::SignatureInvalid, "{e}");
+    assert!(!e.is_retryable());
+}
+
+#[test]
+fn a_listing_signed_by_a_key_the_client_cannot_know_rests_on_the_aead() {
+    // WeChat Pay may sign the download with its public key during the migration; a client
+    // configured with certificates only has no way to know it yet.
+    let client = client_for(&config(KEY, json!({}))).unwrap();
+    let mut fake = Fake::new();
+    fake.listing_signer = Some((
+        "wechatpay_private_key.pem",
+        "PUB_KEY_ID_0119000000012025010100000000000001",
+    ));
+    assert_eq!(
+        fake.run(&client, Some(QUERY), &QueryOptions::default(), &mut vec![])
+            .unwrap(),
+        vec![C, Q]
+    );
+    // A signer the client knows (the certificate listed) must verify: a forged signature under
+    // its serial is refused.
+    let client = client_for(&config(KEY, json!({}))).unwrap();
+    let mut fake = Fake::new();
+    fake.listing_signer = Some(("attacker_private_key.pem", SERIAL_A));
+    let purposes = fake.run(&client, Some(QUERY), &QueryOptions::default(), &mut vec![]);
+    assert!(purposes.is_err(), "{purposes:?}");
+    assert!(client.downloaded_certificates(NOW).is_empty());
+}
+
+#[test]
+fn a_public_key_only_merchant_is_not_asked_again_even_for_forged_serials() {
+    let with_key = client_for(&config(
+        KEY,
+        json!({
+            "wechatpay_public_key_id": "PUB_KEY_ID_0119000000012025010100000000000001",
+            "wechatpay_public_key_path": "keys/wechatpay_public_key.pem",
+        }),
+    ))
+    .unwrap();
+    let mut fake = Fake::new();
+    fake.listed.clear();
+    fake.signer = (
+        "wechatpay_private_key.pem",
+        "PUB_KEY_ID_0119000000012025010100000000000001",
+    );
+    let opts = QueryOptions::default();
+    assert_eq!(
+        fake.run(&with_key, Some(QUERY), &opts, &mut vec![])
+            .unwrap(),
+        vec![C, Q]
+    );
+    fake.signer = (
+        "attacker_private_key.pem",
+        "5E7A1D00000000000000000000000000000B4D00",
+    );
+    for _ in 0..3 {
+        fake.now += 61_000;
+        fake.run(&with_key, Some(QUERY), &opts, &mut vec![])
+            .unwrap_err();
+    }
+    assert_eq!(fake.downloads, 1, "12 h without asking");
+}
+
+#[test]
+fn threads_racing_for_the_first_download_make_one() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Barrier};
+    for _ in 0..100 {
+        let client = client_for(&config(KEY, json!({}))).unwrap();
+        let downloads = Arc::new(AtomicUsize::new(0));
+        let barrier = Arc::new(Barrier::new(8));
+        let threads: Vec<_> = (0..8u8)
+            .map(|i| {
+                let (client, downloads, barrier) =
+                    (client.clone(), downloads.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    let query = client.query_from_json(QUERY).unwrap();
+                    let mut flow = client
+                        .start_query(query, &QueryOptions::default(), T0)
+                        .unwrap();
+                    barrier.wait();
+                    if let Step::Send { request, .. } = flow.next(T0, &[i; 32]) {
+                        if request.url.ends_with("/v3/certificates") {
+                            downloads.fetch_add(1, Ordering::SeqCst);
+                        }
+                    }
+                    // Every flow lives until all took their first step (a dropped flow gives
+                    // its claim back, rightly).
+                    barrier.wait();
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(
+            downloads.load(Ordering::SeqCst),
+            1,
+            "the claim is checked and taken at once"
+        );
+    }
 }

@@ -23,6 +23,9 @@ struct KeeperState {
     refreshed_ms: Option<i64>,
     /// No scheduled download before this (Unix ms).
     quiet_until_ms: i64,
+    /// No download at all before this (Unix ms): the merchant has no platform certificate, so
+    /// an unknown serial cannot be one of its certificates either.
+    public_key_only_until_ms: i64,
     /// The last on-demand download (Unix ms).
     on_demand_ms: Option<i64>,
     /// The flow downloading now, and since when (Unix ms).
@@ -54,23 +57,27 @@ impl CertificateKeeper {
     /// True while a flow other than `flow` is downloading (and has not been at it longer than
     /// `stale_ms`: a flow dropped mid-download must not block the others).
     pub(crate) fn busy(&self, flow: u64, now_ms: i64, stale_ms: i64) -> bool {
-        self.lock()
-            .fetching
-            .is_some_and(|(owner, since)| owner != flow && now_ms.saturating_sub(since) < stale_ms)
+        self.lock().busy(flow, now_ms, stale_ms)
     }
 
-    /// Asks to be the one flow downloading; `false` while another is.
+    /// Asks to be the one flow downloading; `false` while another is. Checked and taken under
+    /// one lock: two threads never both get it.
     pub(crate) fn claim(&self, flow: u64, now_ms: i64, stale_ms: i64) -> bool {
-        if self.busy(flow, now_ms, stale_ms) {
+        let mut state = self.lock();
+        if state.busy(flow, now_ms, stale_ms) {
             return false;
         }
-        self.lock().fetching = Some((flow, now_ms));
+        state.fetching = Some((flow, now_ms));
         true
     }
 
-    /// True (and counted) when an on-demand download is allowed at `now_ms`.
+    /// True (and counted) when an on-demand download is allowed at `now_ms`: one a minute, and
+    /// none while the merchant is known to have no platform certificate.
     pub(crate) fn spend_on_demand(&self, now_ms: i64) -> bool {
         let mut state = self.lock();
+        if now_ms < state.public_key_only_until_ms {
+            return false;
+        }
         let spaced = state
             .on_demand_ms
             .is_none_or(|at| now_ms.saturating_sub(at) >= ON_DEMAND_SPACING_MS);
@@ -82,36 +89,44 @@ impl CertificateKeeper {
 
     /// Gives up `flow`'s claim.
     pub(crate) fn release(&self, flow: u64) {
-        let mut state = self.lock();
-        if state.fetching.is_some_and(|(owner, _)| owner == flow) {
-            state.fetching = None;
-        }
+        self.lock().release(flow);
     }
 
     /// The held set was refreshed by a download made at `at_ms` (now, or a store entry's).
     pub(crate) fn refreshed(&self, flow: u64, at_ms: i64) {
         let mut state = self.lock();
         state.refreshed_ms = Some(state.refreshed_ms.map_or(at_ms, |t| t.max(at_ms)));
-        if state.fetching.is_some_and(|(owner, _)| owner == flow) {
-            state.fetching = None;
-        }
+        state.release(flow);
     }
 
-    /// A download failed at `now_ms`: the next scheduled one waits a minute.
+    /// A download failed at `now_ms`: the next one, scheduled or on demand, waits a minute
+    /// (a query whose first download timed out does not wait for a second on the same answer).
     pub(crate) fn failed(&self, flow: u64, now_ms: i64) {
         let mut state = self.lock();
         state.quiet_until_ms = now_ms.saturating_add(FAILURE_PAUSE_MS);
-        if state.fetching.is_some_and(|(owner, _)| owner == flow) {
-            state.fetching = None;
-        }
+        state.on_demand_ms = Some(now_ms);
+        state.release(flow);
     }
 
-    /// The merchant has no platform certificate (public key only): not asked for 12 h.
+    /// The merchant has no platform certificate (public key only): not asked for 12 h, on a
+    /// schedule or for an unknown serial.
     pub(crate) fn public_key_only(&self, flow: u64, now_ms: i64) {
         let mut state = self.lock();
         state.quiet_until_ms = now_ms.saturating_add(PUBLIC_KEY_ONLY_PAUSE_MS);
-        if state.fetching.is_some_and(|(owner, _)| owner == flow) {
-            state.fetching = None;
+        state.public_key_only_until_ms = state.quiet_until_ms;
+        state.release(flow);
+    }
+}
+
+impl KeeperState {
+    fn busy(&self, flow: u64, now_ms: i64, stale_ms: i64) -> bool {
+        self.fetching
+            .is_some_and(|(owner, since)| owner != flow && now_ms.saturating_sub(since) < stale_ms)
+    }
+
+    fn release(&mut self, flow: u64) {
+        if self.fetching.is_some_and(|(owner, _)| owner == flow) {
+            self.fetching = None;
         }
     }
 }
@@ -142,7 +157,12 @@ mod tests {
         assert!(keeper.due(60_000, 1000));
         keeper.public_key_only(1, 60_000);
         assert!(!keeper.due(60_000 + 43_199_999, 1000));
+        assert!(
+            !keeper.spend_on_demand(60_000 + 43_199_999),
+            "no on-demand download for a public-key-only merchant either"
+        );
         assert!(keeper.due(60_000 + 43_200_000, 1000));
+        assert!(keeper.spend_on_demand(60_000 + 43_200_000));
     }
 
     #[test]

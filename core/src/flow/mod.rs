@@ -77,8 +77,8 @@ const DEFAULT_MAX_ATTEMPTS: u32 = 4;
 const DEFAULT_NOT_FOUND_GRACE_MS: u64 = 30_000;
 /// WeChat's guidance for an unknown outcome: query within the first minute, then keep going.
 const DEFAULT_POLL_INTERVALS_MS: [u64; 5] = [5_000, 10_000, 20_000, 30_000, 60_000];
-/// How often a flow waiting for another flow's token fetch looks again.
-const TOKEN_WAIT_MS: i64 = 20;
+/// How often a flow waiting for another flow's token fetch or certificate download looks again.
+const KEEPER_WAIT_MS: i64 = 20;
 /// Transport failures: at most this many retries (the failover counts as one).
 const MAX_TRANSPORT_RETRIES: u32 = 2;
 /// Server-side errors: at most this many attempts in all.
@@ -534,6 +534,18 @@ impl QueryFlow {
                     }
                     self.next = *then;
                 }
+                // Before the deadline check: verifying an answer already in hand needs no I/O,
+                // and one whose certificates came (or did not) at the deadline must end as what
+                // it is — the order, or `SIGNATURE_INVALID` — never as a retryable timeout.
+                Next::Reverify { allow_on_demand } => match self.held_answer.take() {
+                    Some((pending, response, index)) => {
+                        self.on_query_answer(pending, response, index, allow_on_demand, now_ms);
+                    }
+                    None => self.finish(Err(Error::invalid_input(
+                        "flow",
+                        "no answer is held to verify again",
+                    ))),
+                },
                 _ if now_ms >= self.deadline_ms => self.stop_at_deadline(),
                 Next::Query => {
                     if self.tokens.as_deref().is_some() && self.token.is_none() {
@@ -586,11 +598,6 @@ impl QueryFlow {
                         .unwrap_or_default();
                     return self.ask_store(StoreRequest::Save { key, value, ttl_ms }, now_ms);
                 }
-                Next::Reverify { allow_on_demand } => {
-                    if let Some((pending, response, index)) = self.held_answer.take() {
-                        self.on_query_answer(pending, response, index, allow_on_demand, now_ms);
-                    }
-                }
                 Next::InvalidateStored(value) => {
                     self.next = Next::Token { force: false };
                     let key = self.store_key();
@@ -638,7 +645,7 @@ impl QueryFlow {
             .unwrap_or(i64::MAX)
             .saturating_add(1000);
         if !keeper.claim(self.id, now_ms, stale) {
-            self.wait_then(now_ms.saturating_add(TOKEN_WAIT_MS), Next::Token { force });
+            self.wait_then(now_ms.saturating_add(KEEPER_WAIT_MS), Next::Token { force });
             return None;
         }
         if self.opts.token_store && !self.store_locked {
@@ -748,7 +755,7 @@ impl QueryFlow {
                 self.store_checked = false;
                 self.store_locked = false;
                 let then = std::mem::replace(&mut self.next, Next::Finish);
-                self.wait_then(now_ms.saturating_add(TOKEN_WAIT_MS * 5), then);
+                self.wait_then(now_ms.saturating_add(KEEPER_WAIT_MS * 5), then);
             }
             (_, StoreReply::Failed { kind }) => {
                 // A store that did not answer in time is given up for the rest of this query:
@@ -1217,7 +1224,7 @@ impl QueryFlow {
             self.certificates_checked = true;
             return None;
         }
-        let until = now_ms.saturating_add(TOKEN_WAIT_MS);
+        let until = now_ms.saturating_add(KEEPER_WAIT_MS);
         if until >= self.deadline_ms {
             self.certificates_checked = true;
             return None;
@@ -1422,7 +1429,7 @@ impl QueryFlow {
                     let stale = self.claim_stale_ms();
                     if keeper.busy(self.id, now_ms, stale) {
                         // Another flow is downloading: look again when it is done.
-                        let until = now_ms.saturating_add(TOKEN_WAIT_MS);
+                        let until = now_ms.saturating_add(KEEPER_WAIT_MS);
                         if until < self.deadline_ms {
                             self.held_answer = Some((pending, response, index));
                             self.next = Next::Wait {

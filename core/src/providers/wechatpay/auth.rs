@@ -450,6 +450,25 @@ impl WechatPayVerifier {
         self.public_key_id.is_some()
     }
 
+    /// True when the key `response`'s `Wechatpay-Serial` names is one this verifier holds
+    /// (configured, downloaded) or one of `carried`.
+    pub(crate) fn knows_signer(
+        &self,
+        response: &HttpResponse,
+        carried: &[HeldCertificate],
+    ) -> bool {
+        let Some(serial) = response.header("Wechatpay-Serial") else {
+            return false;
+        };
+        let wanted = normalize_serial(serial.trim());
+        self.keys.iter().any(|k| k.serial == wanted)
+            || self
+                .downloaded
+                .as_ref()
+                .is_some_and(|set| set.find(&wanted).is_some())
+            || carried.iter().any(|c| c.public.serial_no == wanted)
+    }
+
     /// [`WechatPayVerifier::verify`], also trying `carried`: the certificates a download answer
     /// carries may sign that answer.
     pub(crate) fn verify_with(

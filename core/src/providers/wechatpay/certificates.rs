@@ -11,15 +11,17 @@
 //!   file a key under another certificate's serial);
 //! - an expired certificate is dropped; a not-yet-valid one is kept for later (a rotation
 //!   lists the new one before it signs anything);
-//! - when the answer carries signature headers they must verify, with the public key, a held
-//!   certificate, or one the answer itself carries. Without them (WeChat Pay's published test
-//!   answers have none, and a stored answer has none) trust rests on the AEAD: only the
-//!   holder of the APIv3 key — WeChat Pay and the merchant — can produce an entry that opens.
+//! - when the answer carries signature headers signed by a key the client knows — the public
+//!   key, a held certificate, or one the answer itself carries — they must verify. Without
+//!   them (WeChat Pay's published test answers have none, a stored answer has none, and a
+//!   listing signed by a `PUB_KEY_ID_…` the client was not given is the same case) trust rests
+//!   on the AEAD: only the holder of the APIv3 key — WeChat Pay and the merchant — can produce
+//!   an entry that opens.
 //!
 //! The set is merged, never replaced: a certificate still within its validity stays until it
 //! expires, so a listing that has already dropped the old certificate cannot strand answers
-//! still signed with it, and verification never depends on the set being non-empty (the
-//! configured keys are always there too).
+//! still signed with it. An empty set verifies nothing: an answer whose key is not held is
+//! refused, never waved through.
 
 use std::sync::{Arc, RwLock};
 
@@ -120,10 +122,12 @@ impl CertificateSet {
             .cloned()
             .collect();
         next.extend(fresh.into_iter().map(Arc::new));
-        // Newest first; equals keep their order. An insertion sort: a handful of entries, and
+        // Newest valid first; equals keep their order. An insertion sort: a handful of entries, and
         // in the .wasm it costs a fraction of the standard library's stable sort.
+        // Valid now before not-yet-valid (the one answers are signed with comes first).
         let newer = |a: &HeldCertificate, b: &HeldCertificate| {
-            (a.public.not_after, a.public.not_before) > (b.public.not_after, b.public.not_before)
+            (a.valid_at(now), a.public.not_after, a.public.not_before)
+                > (b.valid_at(now), b.public.not_after, b.public.not_before)
         };
         for i in 1..next.len() {
             let mut j = i;
