@@ -633,8 +633,8 @@ export type AttemptPurpose =
   /** A Mini Program access token. */
   | 'token'
   /**
-   * A token-store operation that failed (`url` names it: `token-store:get <key>`, or
-   * `token-store:get certificates <key>` for the certificate keeper's entries).
+   * A token-store operation that failed (`url` names it: `token-store:get <key>`; the
+   * certificate keeper's keys start `payquery:wechatpay_certificates:`).
    */
   | 'store'
   /**

@@ -731,7 +731,7 @@ ProviderDetail = Union[EduPapayTransaction, PayscoreServiceOrder, MiniChargeOrde
 #:
 #: - `query`: The order query.
 #: - `token`: A Mini Program access token.
-#: - `store`: A token-store operation that failed (`url` names it: `token-store:get <key>`, or `token-store:get certificates <key>` for the certificate keeper's entries).
+#: - `store`: A token-store operation that failed (`url` names it: `token-store:get <key>`; the certificate keeper's keys start `payquery:wechatpay_certificates:`).
 #: - `certificates`: A platform-certificate download (WeChat Pay with `api_v3_key`): before the first query, on the refresh schedule, or once for an answer signed by an unknown certificate. A failed one leaves the held certificates in place and the query goes on.
 AttemptPurpose = Literal["query", "token", "store", "certificates"]
 

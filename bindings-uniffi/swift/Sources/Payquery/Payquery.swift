@@ -6225,8 +6225,8 @@ public enum AttemptPurpose: Equatable, Hashable, CaseIterable {
      */
     case token
     /**
-     * A token-store operation that failed (`url` names it: `token-store:get <key>`, or
-     * `token-store:get certificates <key>` for the certificate keeper's entries).
+     * A token-store operation that failed (`url` names it: `token-store:get <key>`; the
+     * certificate keeper's keys start `payquery:wechatpay_certificates:`).
      */
     case store
     /**
