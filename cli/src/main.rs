@@ -142,11 +142,11 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Demo => match payquery_cli::demo::run() {
             Ok(table) => {
-                println!("{table}");
+                print_line(&table);
                 ExitCode::SUCCESS
             }
             Err(report) => {
-                println!("{report}");
+                print_line(&report);
                 ExitCode::from(1)
             }
         },
@@ -265,15 +265,23 @@ fn certificates(
         .map_err(|e| Error::new(ErrorCode::DecodeError, format!("cannot print result: {e}")))
 }
 
+/// Writes `text` and a newline to stdout. A reader that went away (`| head`) is no error of
+/// ours: the rest is dropped, where `println!` would panic on the broken pipe.
+fn print_line(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+}
+
 /// Prints the output, or `{"error": …}` and exit status 1.
 fn print_json_result(result: Result<String, Error>) -> ExitCode {
     match result {
         Ok(output) => {
-            println!("{output}");
+            print_line(&output);
             ExitCode::SUCCESS
         }
         Err(err) => {
-            println!("{}", json!({ "error": err }));
+            print_line(&json!({ "error": err }).to_string());
             ExitCode::from(1)
         }
     }
@@ -308,7 +316,7 @@ fn run_sandbox(port: u16, write_configs: Option<PathBuf>) -> ExitCode {
                 dir.display()
             );
         }
-        println!("payquery sandbox listening on {}", sandbox.base_url());
+        print_line(&format!("payquery sandbox listening on {}", sandbox.base_url()));
         sandbox.wait().await;
         ExitCode::SUCCESS
     })

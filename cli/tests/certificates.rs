@@ -146,6 +146,22 @@ fn downloads_writes_pem_files_and_checks_saved_answers() {
         "{json}"
     );
 
+    // A reader that goes away (`| head`): no panic (exit 101), the output is just dropped.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_payquery"))
+        .args(["certificates", "--config", path(&config_path)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // A config without `api_v3_key`: the error JSON, exit 1.
     let (code, json) = run(&[
         "certificates",
