@@ -37,6 +37,17 @@ fun Client.parseQuery(response: HttpResponse, query: Query, now: Instant = Insta
 @Throws(PayqueryException::class)
 fun Client.parseTokenResponse(response: HttpResponse, now: Instant = Instant.now()): AccessToken = parseTokenResponse(response, now.epochSecond)
 
+/**
+ * Checks a WeChat Pay platform-certificate download answer (one saved, or sent by hand) and
+ * merges its certificates into those this client verifies answers with; returns what is held,
+ * newest first. The client needs `api_v3_key`, which decrypts the listing.
+ */
+@Throws(PayqueryException::class)
+fun Client.parseCertificates(response: HttpResponse, now: Instant = Instant.now()): CertificateDownload = parseCertificates(response, now.epochSecond)
+
+/** The platform certificates this client has downloaded and still holds, newest first. */
+fun Client.downloadedCertificates(now: Instant = Instant.now()): List<PlatformCertificate> = downloadedCertificates(now.epochSecond)
+
 /** A query document (JSON text, the CLI's format) as this client's typed query. */
 @Throws(PayqueryException::class)
 fun Client.queryFromJson(queryJson: String): Query = queryFromJson(provider(), queryJson)

@@ -3,8 +3,9 @@
 package payquery
 
 // The one-call query's driver for the JVM: a loop over the core's steps (QueryFlow) with no
-// provider branch and no policy of its own — failover, retries, waits, tokens and polling are
-// decided by the core, the same in every language. This file does the I/O: java.net.http
+// provider branch and no policy of its own — failover, retries, waits, tokens, platform
+// certificates and polling are decided by the core, the same in every language. The explicit
+// certificate download is a QueryFlow too, run by the same loop. This file does the I/O: java.net.http
 // (one shared HttpClient by default), delay(), the token store.
 
 import kotlinx.coroutines.CancellationException
@@ -47,9 +48,11 @@ import kotlin.time.Duration.Companion.seconds
 import kotlin.time.toKotlinDuration
 
 /**
- * Where Mini Program access tokens are shared between processes (Redis, a database). Values
- * are opaque text holding the token: keep them as private as the token. [lock] lets one
- * process of a fleet fetch while the others wait (default: no lock).
+ * Where Mini Program access tokens and WeChat Pay platform-certificate listings are shared
+ * between processes (Redis, a database). Values are opaque text holding a token or a listing
+ * as WeChat Pay sent it (still encrypted with the APIv3 key; every process checks what it
+ * loads): keep them as private as the token. [lock] lets one process of a fleet fetch while
+ * the others wait (default: no lock).
  */
 interface TokenStore {
     /** The value under [key], or null. */
@@ -81,10 +84,10 @@ private fun millis(name: String, value: Duration?): Long? = value?.let {
 
 /**
  * The one-call query: signs, sends with [http], verifies and parses, failing over, retrying,
- * waiting and (Mini Program) fetching tokens as payquery's policy says. Returns the result with
- * its attempts; a failure throws the code's [PayqueryException] with them (a
- * `NetworkException`'s cause is the HTTP client's own error). Cancelling the coroutine cancels
- * the query.
+ * waiting, (Mini Program) fetching tokens and (WeChat Pay with `api_v3_key`) downloading
+ * platform certificates as payquery's policy says. Returns the result with its attempts; a
+ * failure throws the code's [PayqueryException] with them (a `NetworkException`'s cause is the
+ * HTTP client's own error). Cancelling the coroutine cancels the query.
  *
  * [timeout] applies per request, [deadline] to the whole query (default 30 s; with [poll],
  * 10 min); [poll] queries again until the status is final, waiting [pollIntervals] (5, 10, 20,
@@ -103,7 +106,7 @@ suspend fun Client.query(
     http: HttpClient = defaultHttpClient,
 ): QueryResult {
     val options = queryOptions(timeout, deadline, maxAttempts, poll, pollIntervals, notFoundGrace, tokenStore)
-    return startNamed(query, options).use { flow -> drive(flow, tokenStore) { r, t, m -> send(http, r, t, m) } }
+    return startNamed(query, options).use { flow -> drive(flow, tokenStore, asyncSender(http), QueryFlow::result) }
 }
 
 /**
@@ -137,7 +140,46 @@ fun Client.queryBlocking(
             tokenStore,
         )
     return startNamed(query, options).use { flow ->
-        runBlocking { drive(flow, tokenStore) { r, t, m -> sendBlocking(http, r, t, m) } }
+        runBlocking { drive(flow, tokenStore, blockingSender(http), QueryFlow::result) }
+    }
+}
+
+/**
+ * Downloads the WeChat Pay platform certificates now (a config with `api_v3_key`), for a
+ * central job that refreshes them for a fleet or writes them out for fixed-certificate
+ * configs. Queries need none of this: [query] downloads before its first request, on refresh
+ * and on an unknown serial by itself.
+ *
+ * Returns what the client holds afterwards (the download merged with certificates still valid,
+ * newest first; empty for a public-key-only merchant) and the attempts. With [tokenStore], the
+ * listing is saved there as WeChat Pay sent it (still encrypted), so the fleet's queries load
+ * it instead of downloading. A failure throws the code's [PayqueryException] (a client without
+ * `api_v3_key`: `InvalidConfig` naming it). [timeout] applies per request, [deadline] to the
+ * whole download (default 30 s).
+ */
+@Throws(PayqueryException::class)
+suspend fun Client.downloadCertificates(
+    timeout: Duration = 10.seconds,
+    deadline: Duration? = null,
+    tokenStore: TokenStore? = null,
+    http: HttpClient = defaultHttpClient,
+): CertificateDownload {
+    val options = queryOptions(timeout, deadline, null, false, null, null, tokenStore)
+    return startDownloadNamed(options).use { flow -> drive(flow, tokenStore, asyncSender(http), QueryFlow::certificatesResult) }
+}
+
+/** [downloadCertificates] for Java and blocking callers (`null` for a default), as [queryBlocking]. */
+@JvmOverloads
+@Throws(PayqueryException::class)
+fun Client.downloadCertificatesBlocking(
+    timeout: java.time.Duration = java.time.Duration.ofSeconds(10),
+    deadline: java.time.Duration? = null,
+    tokenStore: TokenStore? = null,
+    http: HttpClient = defaultHttpClient,
+): CertificateDownload {
+    val options = queryOptions(timeout.toKotlinDuration(), deadline?.toKotlinDuration(), null, false, null, null, tokenStore)
+    return startDownloadNamed(options).use { flow ->
+        runBlocking { drive(flow, tokenStore, blockingSender(http), QueryFlow::certificatesResult) }
     }
 }
 
@@ -156,8 +198,12 @@ private val optionNames =
  * as durations (`timeout` from 1ms to 10m, not `timeout_ms` in milliseconds). The limits stay
  * the core's.
  */
-private fun Client.startNamed(query: Query, options: QueryOptions): QueryFlow = try {
-    startQuery(query, options, nowMs())
+private fun Client.startNamed(query: Query, options: QueryOptions): QueryFlow = named { startQuery(query, options, nowMs()) }
+
+private fun Client.startDownloadNamed(options: QueryOptions): QueryFlow = named { startCertificateDownload(options, nowMs()) }
+
+private inline fun named(start: () -> QueryFlow): QueryFlow = try {
+    start()
 } catch (e: PayqueryException.InvalidInput) {
     val name = optionNames[e.field] ?: throw e
     val reason =
@@ -188,7 +234,15 @@ private fun queryOptions(
 /** Sends a request as built: (request, timeout ms, max body bytes) → the answer. */
 private typealias Sender = suspend (HttpRequest, Long, Long) -> HttpResponse
 
-private suspend fun drive(flow: QueryFlow, tokenStore: TokenStore?, send: Sender): QueryResult {
+private fun asyncSender(http: HttpClient): Sender = { r, t, m -> send(http, r, t, m) }
+
+private fun blockingSender(http: HttpClient): Sender = { r, t, m -> sendBlocking(http, r, t, m) }
+
+/**
+ * Runs [flow] to its end and returns its answer, read by [answer] (`result` for a query,
+ * `certificatesResult` for a certificate download): the one loop both share.
+ */
+private suspend fun <T> drive(flow: QueryFlow, tokenStore: TokenStore?, send: Sender, answer: QueryFlow.() -> T): T {
     var cause: Throwable? = null
     while (true) {
         when (val step = flow.next(nowMs(), ByteArray(32).also(random::nextBytes))) {
@@ -213,7 +267,7 @@ private suspend fun drive(flow: QueryFlow, tokenStore: TokenStore?, send: Sender
 
             QueryStep.Done ->
                 return try {
-                    flow.result()
+                    flow.answer()
                 } catch (e: PayqueryException.NetworkException) {
                     cause?.let { e.initCause(redacted(flow, it)) }
                     throw e

@@ -108,6 +108,19 @@ class Sandbox : AutoCloseable {
 
     fun configPath(provider: String): String = File(configs, "$provider.json").path
 
+    /** A counter from `GET /__sandbox/stats` (`token_requests`, `certificate_requests`). */
+    fun stat(name: String): Long {
+        val body = URI.create("$baseUrl/__sandbox/stats").toURL().readText()
+        return readJsonText(body).jsonObject[name]!!.str.toLong()
+    }
+
+    /** `POST /__sandbox/rotate`: a new platform certificate listed, then answers signed with it. */
+    fun rotate() {
+        val request = JdkRequest.newBuilder(URI.create("$baseUrl/__sandbox/rotate")).POST(JdkRequest.BodyPublishers.noBody()).build()
+        val status = http.send(request, JdkResponse.BodyHandlers.discarding()).statusCode()
+        check(status in 200..299) { "rotate answered $status" }
+    }
+
     override fun close() {
         process.destroy()
         process.waitFor()

@@ -66,7 +66,7 @@ class TypeCheckTest {
         assertEquals(0, code, out.toString(Charsets.UTF_8))
         val loader = URLClassLoader(arrayOf(classes.toURI().toURL()), javaClass.classLoader)
         val codes = loader.loadClass("JavaCaller").getMethod("run").invoke(null)
-        assertEquals("INVALID_CONFIG INVALID_INPUT INVALID_CONFIG INVALID_INPUT", codes)
+        assertEquals("INVALID_CONFIG INVALID_INPUT INVALID_CONFIG INVALID_INPUT INVALID_CONFIG", codes)
         // Issue 27: typed configs, attempts and every query option from Java (no unsigned types).
         assertEquals("NETWORK_ERROR 1 null true 4096", loader.loadClass("JavaCaller").getMethod("typed").invoke(null))
     }

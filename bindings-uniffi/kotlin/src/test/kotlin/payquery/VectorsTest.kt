@@ -100,7 +100,7 @@ class VectorsTest {
 
     private fun runCase(file: String, doc: JsonObject, case: JsonObject) {
         val name = "$file: ${case["name"]!!.str}"
-        val step = (case["build"] ?: case["parse"] ?: case["finish"])!!.jsonObject
+        val step = (case["build"] ?: case["parse"] ?: case["finish"] ?: case["certificates"])!!.jsonObject
         val expect = step["expect"]!!.jsonObject
         val config = doc["configs"]!!.jsonObject[case["config"]!!.str]!!
         val client =
@@ -116,6 +116,10 @@ class VectorsTest {
                     PendingRequest.fromJson(step["pending"]!!.str).finish(step["signature"]!!.str)
                 }
             checkError(name, error, expect["error"]!!.jsonObject)
+            return
+        }
+        if ("certificates" in case) {
+            runCertificates(name, client, step, expect)
             return
         }
         if ("build" in case) {
@@ -202,6 +206,27 @@ class VectorsTest {
         // The detail is the provider's own sealed subclass.
         assertEquals(order.provider.id, detailProvider(parsed.detail), name)
         if ("signature_serial" in expect) assertEquals(expect["signature_serial"]!!.strOrNull, parsed.signatureSerial, name)
+    }
+
+    /**
+     * A platform-certificate download answer through `parseCertificates` on a fresh client: the
+     * held list exactly (same order, newest first), or the error's subset.
+     */
+    private fun runCertificates(name: String, client: Client, step: JsonObject, expect: JsonObject) {
+        val result = runCatching { client.parseCertificates(responseFrom(step["response"]!!.jsonObject), step["now"]!!.str.toLong()) }
+        val expectedError = expect.opt("error")
+        if (expectedError != null) {
+            checkError(name, result.exceptionOrNull() as? PayqueryException ?: error("$name: expected an error"), expectedError.jsonObject)
+            return
+        }
+        val download = result.getOrThrow()
+        val want =
+            expect["certificates"]!!.jsonArray.map {
+                val c = it.jsonObject
+                PlatformCertificate(c["serial_no"]!!.str, c["not_before"]!!.str.toLong(), c["not_after"]!!.str.toLong(), c["certificate_pem"]!!.str)
+            }
+        assertEquals(want, download.certificates, name)
+        assertEquals(emptyList<Attempt>(), download.attempts, name)
     }
 
     @TestFactory

@@ -2,6 +2,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import payquery.Attempt;
+import payquery.CertificateDownload;
 import payquery.Client;
 import payquery.Config;
 import payquery.FubeiConfig;
@@ -41,6 +42,14 @@ public final class JavaCaller {
         try {
             Client client = HostKt.fromJson(Client.Companion, "{\"provider\":\"fubei\",\"app_id\":\"1\",\"app_secret\":\"s\"}", null);
             PayqueryQuery.queryBlocking(client, HostKt.queryFromJson(client, "{\"merchant_order_sn\":\"A\"}"), java.time.Duration.ofMillis(-1));
+        } catch (PayqueryException e) {
+            codes.append(PayqueryExceptionsKt.getCode(e)).append(' ');
+        }
+        try {
+            // Platform certificates need a WeChat Pay config with api_v3_key.
+            Client client = HostKt.fromJson(Client.Companion, "{\"provider\":\"fubei\",\"app_id\":\"1\",\"app_secret\":\"s\"}", null);
+            CertificateDownload download = PayqueryQuery.downloadCertificatesBlocking(client);
+            codes.append(download.getCertificates().size());
         } catch (PayqueryException e) {
             codes.append(PayqueryExceptionsKt.getCode(e));
         }
