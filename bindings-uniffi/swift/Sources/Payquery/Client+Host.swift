@@ -94,6 +94,18 @@ extension Client {
         try parseTokenResponse(response: response, now: unixSeconds(now))
     }
 
+    /// Checks a WeChat Pay platform-certificate download answer (one saved, or sent by hand)
+    /// and merges its certificates into those this client verifies answers with; returns what
+    /// is held, newest first. The client needs `api_v3_key`, which decrypts the listing.
+    public func parseCertificates(_ response: HttpResponse, now: Date = Date()) throws -> CertificateDownload {
+        try parseCertificates(response: response, now: unixSeconds(now))
+    }
+
+    /// The platform certificates this client has downloaded and still holds, newest first.
+    public func downloadedCertificates(now: Date = Date()) -> [PlatformCertificate] {
+        downloadedCertificates(now: unixSeconds(now))
+    }
+
     /// A query document (JSON text, the CLI's format) as this client's typed query.
     public func query(fromJson json: String) throws -> Query {
         try queryFromJson(provider: provider(), queryJson: json)

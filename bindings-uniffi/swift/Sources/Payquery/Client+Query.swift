@@ -4,12 +4,15 @@ import FoundationNetworking // URLSession lives here on Linux
 #endif
 
 // The one-call query's driver for Swift: a loop over the core's steps (`QueryFlow`) with no
-// provider branch and no policy of its own — failover, retries, waits, tokens and polling are
-// decided by the core, the same in every language. This file does the I/O: URLSession,
+// provider branch and no policy of its own — failover, retries, waits, tokens, platform
+// certificates and polling are decided by the core, the same in every language. The explicit
+// certificate download is a `QueryFlow` too, run by the same loop. This file does the I/O: URLSession,
 // Task.sleep, the token store.
 
-/// Where Mini Program access tokens are shared between processes (Redis, a database). Values
-/// are opaque text holding the token: keep them as private as the token. `lock` lets one
+/// Where Mini Program access tokens and WeChat Pay platform-certificate listings are shared
+/// between processes (Redis, a database). Values are opaque text holding a token or a listing
+/// as WeChat Pay sent it (still encrypted with the APIv3 key; every process checks what it
+/// loads): keep them as private as the token. `lock` lets one
 /// process of a fleet fetch while the others wait (default: no lock). A store that throws
 /// never fails a query: the query goes on without it, and each failed operation is an
 /// attempt with `purpose` `.store` and the error's type name in `storeError`.
@@ -77,7 +80,8 @@ private extension Double {
 
 extension Client {
     /// The one-call query: signs, sends with `session`, verifies and parses, failing over,
-    /// retrying, waiting and (Mini Program) fetching tokens as payquery's policy says. Returns
+    /// retrying, waiting, (Mini Program) fetching tokens and (WeChat Pay with `api_v3_key`)
+    /// downloading platform certificates as payquery's policy says. Returns
     /// the result with its `attempts`; a failure throws the code's `PayqueryError` with them.
     /// Times are in seconds: `timeout` per request (at most 600), `deadline` for the whole
     /// query (default 30; with `poll`, 600; at most a day). Cancelling the task cancels the
@@ -106,29 +110,66 @@ extension Client {
         } catch let error as PayqueryError {
             throw renamedOption(error)
         }
-        while true {
-            try Task.checkCancellation()
-            switch try flow.next(nowMs: nowMs(), random: randomBytes()) {
-            case let .send(request, timeoutMs, maxBodyBytes):
-                do {
-                    let response = try await send(request, timeoutMs: timeoutMs, maxBodyBytes: maxBodyBytes, session: session)
-                    try flow.receive(response: response, nowMs: nowMs())
-                } catch let error as URLError {
-                    // The task was cancelled: the query stops. (A URLError .cancelled without
-                    // that, e.g. a delegate refusing a TLS challenge, is a transport failure.)
-                    if Task.isCancelled { throw CancellationError() }
-                    try flow.receiveFailure(kind: transportKind(error), detail: flow.redact(text: describe(error)), nowMs: nowMs())
-                }
-            case let .sleep(untilMs):
-                let wait = max(0, untilMs - nowMs())
-                try await Task.sleep(nanoseconds: UInt64(wait) * 1_000_000)
-            case let .store(request, timeoutMs):
-                let reply = await storeReply(tokenStore, request, timeoutMs: timeoutMs)
-                try Task.checkCancellation()
-                try flow.storeReply(reply: reply, nowMs: nowMs())
-            case .done:
-                return try flow.result()
+        return try await drive(flow, tokenStore: tokenStore, session: session) { try $0.result() }
+    }
+
+    /// Downloads the WeChat Pay platform certificates now (a config with `api_v3_key`), for a
+    /// central job that refreshes them for a fleet or writes them out for fixed-certificate
+    /// configs. Queries need none of this: `query` downloads before its first request, on
+    /// refresh and on an unknown serial by itself.
+    ///
+    /// Returns what the client holds afterwards (the download merged with the certificates
+    /// still valid, newest first; empty for a public-key-only merchant) and the attempts. With
+    /// `tokenStore`, the listing is saved there as WeChat Pay sent it (still encrypted), so the
+    /// fleet's queries load it instead of downloading. A failure throws the code's
+    /// `PayqueryError` (a client without `api_v3_key`: `.InvalidConfig` naming it). Times in
+    /// seconds, as for `query`.
+    public func downloadCertificates(
+        timeout: TimeInterval = 10,
+        deadline: TimeInterval? = nil,
+        tokenStore: (any TokenStore)? = nil,
+        session: URLSession = payquerySession
+    ) async throws -> CertificateDownload {
+        let options = QueryOptions(
+            timeoutMs: millis(timeout), deadlineMs: millis(deadline), maxAttempts: nil, poll: false,
+            pollIntervalsMs: nil, notFoundGraceMs: nil, tokenStore: tokenStore != nil)
+        let flow: QueryFlow
+        do {
+            flow = try startCertificateDownload(options: options, nowMs: nowMs())
+        } catch let error as PayqueryError {
+            throw renamedOption(error)
+        }
+        return try await drive(flow, tokenStore: tokenStore, session: session) { try $0.certificatesResult() }
+    }
+}
+
+/// Runs `flow` to its end and returns its answer, read by `answer` (`result()` for a query,
+/// `certificatesResult()` for a certificate download): the one loop both share.
+private func drive<T>(
+    _ flow: QueryFlow, tokenStore: (any TokenStore)?, session: URLSession, answer: (QueryFlow) throws -> T
+) async throws -> T {
+    while true {
+        try Task.checkCancellation()
+        switch try flow.next(nowMs: nowMs(), random: randomBytes()) {
+        case let .send(request, timeoutMs, maxBodyBytes):
+            do {
+                let response = try await send(request, timeoutMs: timeoutMs, maxBodyBytes: maxBodyBytes, session: session)
+                try flow.receive(response: response, nowMs: nowMs())
+            } catch let error as URLError {
+                // The task was cancelled: the query stops. (A URLError .cancelled without
+                // that, e.g. a delegate refusing a TLS challenge, is a transport failure.)
+                if Task.isCancelled { throw CancellationError() }
+                try flow.receiveFailure(kind: transportKind(error), detail: flow.redact(text: describe(error)), nowMs: nowMs())
             }
+        case let .sleep(untilMs):
+            let wait = max(0, untilMs - nowMs())
+            try await Task.sleep(nanoseconds: UInt64(wait) * 1_000_000)
+        case let .store(request, timeoutMs):
+            let reply = await storeReply(tokenStore, request, timeoutMs: timeoutMs)
+            try Task.checkCancellation()
+            try flow.storeReply(reply: reply, nowMs: nowMs())
+        case .done:
+            return try answer(flow)
         }
     }
 }

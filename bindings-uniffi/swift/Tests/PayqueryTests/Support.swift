@@ -203,9 +203,20 @@ final class Sandbox: @unchecked Sendable {
     }
 
     /// Calls to both token endpoints since the sandbox started.
-    func tokenRequests() throws -> Int {
+    func tokenRequests() throws -> Int { try stat("token_requests") }
+
+    /// Calls to both platform-certificate endpoints since the sandbox started.
+    func certificateRequests() throws -> Int { try stat("certificate_requests") }
+
+    private func stat(_ name: String) throws -> Int {
         let answer = try send(HttpRequest(method: "GET", url: "\(baseURL)/__sandbox/stats", headers: [], body: nil))
         let stats = try XCTUnwrap(JSONSerialization.jsonObject(with: answer.body) as? [String: Any])
-        return try XCTUnwrap(stats["token_requests"] as? Int)
+        return try XCTUnwrap(stats[name] as? Int)
+    }
+
+    /// `POST /__sandbox/rotate`: a new platform certificate listed, then answers signed with it.
+    func rotate() throws {
+        let answer = try send(HttpRequest(method: "POST", url: "\(baseURL)/__sandbox/rotate", headers: [], body: nil))
+        XCTAssertTrue((200..<300).contains(answer.status), "rotate answered \(answer.status)")
     }
 }

@@ -73,7 +73,8 @@ final class VectorTests: XCTestCase {
     /// One vector; returns 1 when it ran to its expectation.
     private func run(_ file: String, _ configs: [String: Any], _ vector: [String: Any]) throws {
         let name = "\(file): \(vector["name"] as! String)"
-        let step = try XCTUnwrap((vector["build"] ?? vector["parse"] ?? vector["finish"]) as? [String: Any], name)
+        let step = try XCTUnwrap(
+            (vector["build"] ?? vector["parse"] ?? vector["finish"] ?? vector["certificates"]) as? [String: Any], name)
         let expect = try XCTUnwrap(step["expect"] as? [String: Any], name)
         let config = configText(try XCTUnwrap(configs[vector["config"] as! String], name))
         let client: Client
@@ -88,6 +89,9 @@ final class VectorTests: XCTestCase {
             }
             if let error { check(name, error, try XCTUnwrap(expect["error"] as? [String: Any])) }
             return
+        }
+        if vector["certificates"] != nil {
+            return try runCertificates(name, client, step, expect)
         }
         if vector["build"] != nil {
             // A query is a JSON object, or JSON text of something else the core must refuse.
@@ -176,6 +180,26 @@ final class VectorTests: XCTestCase {
         if expect.keys.contains("signature_serial") {
             XCTAssertEqual(parsed.signatureSerial, expect["signature_serial"] as? String, name)
         }
+    }
+
+    /// A platform-certificate download answer through `parseCertificates` on a fresh client:
+    /// the held list exactly (same order, newest first), or the error's subset.
+    private func runCertificates(_ name: String, _ client: Client, _ step: [String: Any], _ expect: [String: Any]) throws {
+        let answer = response(try XCTUnwrap(step["response"] as? [String: Any], name))
+        let now = Int64((step["now"] as? NSNumber)?.int64Value ?? 0)
+        let outcome = Result { try client.parseCertificates(response: answer, now: now) }
+        if let expected = expect["error"] as? [String: Any] {
+            guard case let .failure(error as PayqueryError) = outcome else { return XCTFail("\(name): expected an error, got \(outcome)") }
+            return check(name, error, expected)
+        }
+        let download = try outcome.get()
+        let want = try XCTUnwrap(expect["certificates"] as? [[String: Any]], name).map {
+            PlatformCertificate(
+                serialNo: $0["serial_no"] as? String ?? "", notBefore: ($0["not_before"] as? NSNumber)?.int64Value ?? 0,
+                notAfter: ($0["not_after"] as? NSNumber)?.int64Value ?? 0, certificatePem: $0["certificate_pem"] as? String ?? "")
+        }
+        XCTAssertEqual(download.certificates, want, name)
+        XCTAssertEqual(download.attempts, [], name)
     }
 
     /// `order` with its RFC 3339 times rounded to the millisecond.
