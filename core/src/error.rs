@@ -262,6 +262,13 @@ impl Error {
         self
     }
 
+    /// The same error, its message extended (context the flow learnt, e.g. why a download
+    /// failed).
+    pub(crate) fn with_message_suffix(mut self, suffix: &str) -> Self {
+        self.message.push_str(suffix);
+        self
+    }
+
     /// True for an answer signed by a certificate a download may supply.
     pub(crate) fn unknown_certificate(&self) -> bool {
         self.unknown_certificate

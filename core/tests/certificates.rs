@@ -421,6 +421,30 @@ impl Fake {
         ))
     }
 
+    /// Drives an already started query flow to its end.
+    fn run_flow(
+        &mut self,
+        flow: &mut payquery_core::QueryFlow,
+        store: &mut Vec<(String, String)>,
+    ) -> Result<payquery_core::QueryResult, payquery_core::Error> {
+        for i in 0..200u8 {
+            match flow.next(self.now, &[i; 32]) {
+                Step::Send { request, .. } => {
+                    let reply = self.answer(&request);
+                    self.now += 5;
+                    flow.receive(reply, self.now).unwrap();
+                }
+                Step::Sleep { until_ms } => self.now = until_ms,
+                Step::Store { request, .. } => {
+                    flow.store_reply(store_answer(store, request), self.now)
+                        .unwrap();
+                }
+                Step::Done => break,
+            }
+        }
+        flow.result()
+    }
+
     /// Runs one query (or a download, with `query: None`) to its end.
     fn run(
         &mut self,
@@ -446,21 +470,8 @@ impl Fake {
                 }
                 Step::Sleep { until_ms } => self.now = until_ms,
                 Step::Store { request, .. } => {
-                    let reply = match request {
-                        StoreRequest::Load { key } => StoreReply::Loaded(
-                            store
-                                .iter()
-                                .find(|(k, _)| *k == key)
-                                .map(|(_, v)| payquery_core::Secret::new(v.clone())),
-                        ),
-                        StoreRequest::Save { key, value, .. } => {
-                            store.retain(|(k, _)| *k != key);
-                            store.push((key, value.expose().to_owned()));
-                            StoreReply::Done
-                        }
-                        _ => StoreReply::Done,
-                    };
-                    flow.store_reply(reply, self.now).unwrap();
+                    flow.store_reply(store_answer(store, request), self.now)
+                        .unwrap();
                 }
                 Step::Done => break,
             }
@@ -471,6 +482,32 @@ impl Fake {
             Some(_) => flow.result().map(|r| purposes(&r.attempts)),
             None => flow.certificates_result().map(|r| purposes(&r.attempts)),
         }
+    }
+}
+
+/// A store's answer, as a Redis-backed one gives it (a lock is `key:lock`, taken once).
+fn store_answer(store: &mut Vec<(String, String)>, request: StoreRequest) -> StoreReply {
+    match request {
+        StoreRequest::Load { key } => StoreReply::Loaded(
+            store
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| payquery_core::Secret::new(v.clone())),
+        ),
+        StoreRequest::Save { key, value, .. } => {
+            store.retain(|(k, _)| *k != key);
+            store.push((key, value.expose().to_owned()));
+            StoreReply::Done
+        }
+        StoreRequest::Lock { key, .. } => {
+            let lock = format!("{key}:lock");
+            let free = !store.iter().any(|(k, _)| *k == lock);
+            if free {
+                store.push((lock, "1".to_owned()));
+            }
+            StoreReply::Locked(free)
+        }
+        StoreRequest::Invalidate { .. } => StoreReply::Done,
     }
 }
 
@@ -578,6 +615,8 @@ fn a_fleet_shares_the_listing_through_the_store() {
         fake.run(&first, Some(QUERY), &opts, &mut store).unwrap(),
         vec![C, Q]
     );
+    // The listing, and the lock the download held (a real store lets it expire).
+    store.retain(|(k, _)| !k.ends_with(":lock"));
     assert_eq!(store.len(), 1);
     assert!(store[0].0.contains("1900000109"), "{:?}", store[0].0);
     // Another process: loads the listing, decrypts and checks it itself, downloads nothing.
@@ -799,4 +838,69 @@ fn threads_racing_for_the_first_download_make_one() {
             "the claim is checked and taken at once"
         );
     }
+}
+
+#[test]
+fn processes_starting_together_make_one_download_through_the_stores_lock() {
+    let opts = QueryOptions {
+        token_store: true,
+        ..QueryOptions::default()
+    };
+    let mut store = Vec::new();
+    let mut fake = Fake::new();
+    let (a, b) = (
+        client_for(&config(KEY, json!({}))).unwrap(),
+        client_for(&config(KEY, json!({}))).unwrap(),
+    );
+    let query = |c: &Client| c.query_from_json(QUERY).unwrap();
+    let mut flow_a = a.start_query(query(&a), &opts, fake.now).unwrap();
+    let mut flow_b = b.start_query(query(&b), &opts, fake.now).unwrap();
+    // A: load (nothing), lock (taken), then its download is in flight.
+    let a_download = loop {
+        match flow_a.next(fake.now, &[1; 32]) {
+            Step::Store { request, .. } => flow_a
+                .store_reply(store_answer(&mut store, request), fake.now)
+                .unwrap(),
+            Step::Send { request, .. } => break request,
+            other => panic!("{other:?}"),
+        }
+    };
+    // B meanwhile: load (nothing), lock (refused): it waits instead of downloading.
+    let until = loop {
+        match flow_b.next(fake.now, &[2; 32]) {
+            Step::Store { request, .. } => flow_b
+                .store_reply(store_answer(&mut store, request), fake.now)
+                .unwrap(),
+            Step::Sleep { until_ms } => break until_ms,
+            other => panic!("B must wait for A's download, not {other:?}"),
+        }
+    };
+    // A's download lands and is saved; A queries.
+    let reply = fake.answer(&a_download);
+    flow_a.receive(reply, fake.now).unwrap();
+    assert!(fake.run_flow(&mut flow_a, &mut store).is_ok());
+    // B wakes, reads the listing A saved, and queries without downloading.
+    fake.now = until;
+    assert!(fake.run_flow(&mut flow_b, &mut store).is_ok());
+    assert_eq!(fake.downloads, 1, "one download for the fleet");
+    assert_eq!(fake.queries, 2);
+}
+
+#[test]
+fn a_wrong_api_v3_key_is_named_in_the_querys_error() {
+    let client = client_for(&config("ThisIsNotTheKeyTheListingUses012", json!({}))).unwrap();
+    let mut fake = Fake::new();
+    let e = fake
+        .run(&client, Some(QUERY), &QueryOptions::default(), &mut vec![])
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::SignatureInvalid, "{e}");
+    assert!(
+        e.message()
+            .contains("does not open with the configured `api_v3_key`"),
+        "{e}"
+    );
+    assert_eq!(
+        fake.downloads, 1,
+        "the failed download is not repeated for the answer"
+    );
 }

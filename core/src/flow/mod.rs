@@ -79,6 +79,9 @@ const DEFAULT_NOT_FOUND_GRACE_MS: u64 = 30_000;
 const DEFAULT_POLL_INTERVALS_MS: [u64; 5] = [5_000, 10_000, 20_000, 30_000, 60_000];
 /// How often a flow waiting for another flow's token fetch or certificate download looks again.
 const KEEPER_WAIT_MS: i64 = 20;
+/// How long a process waits for another process's certificate download (the store's lock is
+/// taken) before it reads the store again.
+const FLEET_DOWNLOAD_WAIT_MS: i64 = 500;
 /// Transport failures: at most this many retries (the failover counts as one).
 const MAX_TRANSPORT_RETRIES: u32 = 2;
 /// Server-side errors: at most this many attempts in all.
@@ -368,6 +371,7 @@ enum StoreWait {
     Load,
     LoadCertificates,
     Lock,
+    LockCertificates,
     Write,
 }
 
@@ -395,8 +399,13 @@ pub struct QueryFlow {
     download: Option<CertificateDownload>,
     /// The scheduled certificate check ran (once per flow).
     certificates_checked: bool,
-    /// The store was asked for a listing (once per flow).
+    /// The store was asked for a listing (again after a refused lock).
     certificates_store_checked: bool,
+    /// The store was asked for the download lock (once per flow).
+    certificates_store_locked: bool,
+    /// Why this flow's certificate download failed, for the message of an answer that then
+    /// could not be verified (a wrong `api_v3_key` shows here, not as "unknown serial").
+    certificate_failure: Option<Error>,
     /// A query answer held while certificates are fetched for it, with the index of its
     /// attempt (amended if it verifies after all).
     held_answer: Option<(Pending, HttpResponse, usize)>,
@@ -465,7 +474,9 @@ impl QueryFlow {
             download: None,
             certificates_checked: download_only,
             certificates_store_checked: download_only,
+            certificates_store_locked: download_only,
             held_answer: None,
+            certificate_failure: None,
             id,
             query,
             opts,
@@ -749,6 +760,13 @@ impl QueryFlow {
             (StoreWait::LoadCertificates, StoreReply::Loaded(Some(value))) => {
                 self.accept_stored_certificates(&value, now_ms);
             }
+            (StoreWait::LockCertificates, StoreReply::Locked(false)) => {
+                // Another process of the fleet is downloading: wait a moment, read the store
+                // again, and download only if it still has nothing (one wait, never a queue).
+                self.certificates_store_checked = false;
+                let then = std::mem::replace(&mut self.next, Next::Finish);
+                self.wait_then(now_ms.saturating_add(FLEET_DOWNLOAD_WAIT_MS), then);
+            }
             (StoreWait::Lock, StoreReply::Locked(false)) => {
                 // Another process is fetching: wait, then read the store again.
                 self.release_token_claim();
@@ -776,7 +794,7 @@ impl QueryFlow {
                 });
             }
             (StoreWait::Load | StoreWait::LoadCertificates, StoreReply::Loaded(None))
-            | (StoreWait::Lock, StoreReply::Locked(true))
+            | (StoreWait::Lock | StoreWait::LockCertificates, StoreReply::Locked(true))
             | (StoreWait::Write, StoreReply::Done) => {}
             (wait, reply) => {
                 return Err(Error::invalid_input(
@@ -1265,6 +1283,23 @@ impl QueryFlow {
                 timeout_ms: self.request_timeout_ms(now_ms),
             });
         }
+        // And one process of the fleet downloads: the others wait for its listing (see
+        // `store_reply`). Explicit downloads (a central job) always download.
+        if self.opts.token_store && !on_demand && !self.certificates_store_locked {
+            self.certificates_store_locked = true;
+            self.next = Next::Certificates { on_demand };
+            let key = source.store_key();
+            self.store_wait = Some(StoreAsked {
+                wait: StoreWait::LockCertificates,
+                asked_ms: now_ms,
+                operation: format!("lock {key}"),
+            });
+            let ttl_ms = u64::try_from(self.claim_stale_ms()).unwrap_or(u64::MAX);
+            return Some(Step::Store {
+                request: StoreRequest::Lock { key, ttl_ms },
+                timeout_ms: self.request_timeout_ms(now_ms),
+            });
+        }
         if self.download_only {
             if let Some(keeper) = self.certificates.as_deref() {
                 keeper.claim(self.id, now_ms, i64::MAX);
@@ -1362,6 +1397,7 @@ impl QueryFlow {
         if self.download_only {
             return self.finish(Err(e));
         }
+        self.certificate_failure = Some(e);
         self.next = self.after_certificates(on_demand);
     }
 
@@ -1447,6 +1483,13 @@ impl QueryFlow {
                         return;
                     }
                 }
+                let e = match &self.certificate_failure {
+                    Some(why) if e.unknown_certificate() => e.with_message_suffix(&format!(
+                        "; this query's certificate download failed: {}",
+                        why.message()
+                    )),
+                    _ => e,
+                };
                 self.on_error(e, pending, &response, now_ms);
             }
         }

@@ -451,14 +451,16 @@ impl WechatPayVerifier {
     }
 
     /// True when the key `response`'s `Wechatpay-Serial` names is one this verifier holds
-    /// (configured, downloaded) or one of `carried`.
+    /// (configured, downloaded) or one of `carried`, or when the header is missing.
     pub(crate) fn knows_signer(
         &self,
         response: &HttpResponse,
         carried: &[HeldCertificate],
     ) -> bool {
+        // A missing serial is not an unknown signer: verifying reports the missing header,
+        // as for any answer that claims a signature.
         let Some(serial) = response.header("Wechatpay-Serial") else {
-            return false;
+            return true;
         };
         let wanted = normalize_serial(serial.trim());
         self.keys.iter().any(|k| k.serial == wanted)
@@ -536,35 +538,39 @@ impl WechatPayVerifier {
             })?;
         let wanted = normalize_serial(serial);
         let held = self.downloaded.as_ref().and_then(|set| set.find(&wanted));
-        let (key, validity, key_serial) = if let Some(k) =
-            self.keys.iter().find(|k| k.serial == wanted)
-        {
-            (&k.key, k.validity, &k.serial)
-        } else if let Some(c) = held
-            .as_deref()
-            .or_else(|| carried.iter().find(|c| c.public.serial_no == wanted))
-        {
-            (
-                &c.key,
-                Some((c.public.not_before, c.public.not_after)),
-                &c.public.serial_no,
-            )
-        } else {
-            let error = Error::signature(format!(
-                "response is signed with unknown key serial `{}`; download the current WeChat Pay platform certificate or public key",
-                serial.escape_debug()
-            ))
-            .with_field("Wechatpay-Serial");
-            // A `PUB_KEY_ID_…` is never a certificate: no download can supply it.
-            let certificate_serial = !wanted.is_empty()
-                && wanted.len() <= 64
-                && wanted.bytes().all(|b| b.is_ascii_hexdigit());
-            return Err(if self.downloaded.is_some() && certificate_serial {
-                error.with_unknown_certificate()
+        let (key, validity, key_serial) =
+            if let Some(k) = self.keys.iter().find(|k| k.serial == wanted) {
+                (&k.key, k.validity, &k.serial)
+            } else if let Some(c) = held
+                .as_deref()
+                .or_else(|| carried.iter().find(|c| c.public.serial_no == wanted))
+            {
+                (
+                    &c.key,
+                    Some((c.public.not_before, c.public.not_after)),
+                    &c.public.serial_no,
+                )
             } else {
-                error
-            });
-        };
+                let advice = if self.downloaded.is_some() {
+                    "no certificate payquery downloaded with `api_v3_key` has it"
+                } else {
+                    "download the current WeChat Pay platform certificate or public key"
+                };
+                let error = Error::signature(format!(
+                    "response is signed with unknown key serial `{}`; {advice}",
+                    serial.escape_debug()
+                ))
+                .with_field("Wechatpay-Serial");
+                // A `PUB_KEY_ID_…` is never a certificate: no download can supply it.
+                let certificate_serial = !wanted.is_empty()
+                    && wanted.len() <= 64
+                    && wanted.bytes().all(|b| b.is_ascii_hexdigit());
+                return Err(if self.downloaded.is_some() && certificate_serial {
+                    error.with_unknown_certificate()
+                } else {
+                    error
+                });
+            };
         let signature = BASE64.decode(signature_b64).map_err(|_| {
             Error::signature("`Wechatpay-Signature` is not base64")
                 .with_field("Wechatpay-Signature")
