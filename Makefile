@@ -281,6 +281,9 @@ swift-lib: uniffi-build
 # the one-call query, tokens, redaction, files, memory, cancellation, the README example), and
 # Tests/Misuse: mistakes that must not compile (tools/swift-typecheck.sh).
 swift-test: swift-check swift-lib build
+	@# SwiftPM does not track the system library's .a: drop the linked test bundle so a changed
+	@# Rust library is linked in (else a stale one fails with a UniFFI checksum mismatch).
+	rm -rf $(SWIFT_DIR)/.build/*/debug/PayqueryPackageTests.xctest
 	PKG_CONFIG_PATH=$(SWIFT_LIB)/lib/pkgconfig $(SWIFT_RUN) $(CURDIR)/$(SWIFT_DIR) swift build --build-tests -Xswiftc -warnings-as-errors
 	PKG_CONFIG_PATH=$(SWIFT_LIB)/lib/pkgconfig $(SWIFT_RUN) $(CURDIR)/$(SWIFT_DIR) swift test --skip-build
 	PKG_CONFIG_PATH=$(SWIFT_LIB)/lib/pkgconfig $(SWIFT_RUN) $(CURDIR) bash tools/swift-typecheck.sh
