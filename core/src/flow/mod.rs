@@ -50,7 +50,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::order::OrderStatus;
 use crate::platform_certificate::{CertificateDownload, PlatformCertificate};
-use crate::provider_client::{CertificateSource, CertificatesAnswer};
+use crate::provider_client::CertificatesAnswer;
 use crate::query::Query;
 use crate::registry::ProviderApi;
 use crate::result::QueryResult;
@@ -604,7 +604,8 @@ impl QueryFlow {
                 Next::SaveCertificates(value, ttl_ms, then) => {
                     self.next = *then;
                     let key = self
-                        .certificate_source()
+                        .api
+                        .certificates()
                         .map(|s| s.store_key())
                         .unwrap_or_default();
                     return self.ask_store(StoreRequest::Save { key, value, ttl_ms }, now_ms);
@@ -652,9 +653,7 @@ impl QueryFlow {
             let key = self.store_key();
             return Some(self.ask_store(StoreRequest::Load { key }, now_ms));
         }
-        let stale = i64::try_from(self.opts.timeout_ms)
-            .unwrap_or(i64::MAX)
-            .saturating_add(1000);
+        let stale = self.claim_stale_ms();
         if !keeper.claim(self.id, now_ms, stale) {
             self.wait_then(now_ms.saturating_add(KEEPER_WAIT_MS), Next::Token { force });
             return None;
@@ -945,8 +944,21 @@ impl QueryFlow {
     }
 
     /// Emits a `Store` step and remembers what it asked, for the attempt a failure records.
+    /// A store step (the token's).
     fn ask_store(&mut self, request: StoreRequest, now_ms: i64) -> Step {
+        self.ask_store_for(request, false, now_ms)
+    }
+
+    /// A store step; `certificates`: a certificate listing's Load or Lock, whose replies are
+    /// handled apart from the token's.
+    fn ask_store_for(&mut self, request: StoreRequest, certificates: bool, now_ms: i64) -> Step {
         let (wait, operation) = match &request {
+            StoreRequest::Load { key } if certificates => {
+                (StoreWait::LoadCertificates, format!("get {key}"))
+            }
+            StoreRequest::Lock { key, .. } if certificates => {
+                (StoreWait::LockCertificates, format!("lock {key}"))
+            }
             StoreRequest::Load { key } => (StoreWait::Load, format!("get {key}")),
             StoreRequest::Lock { key, .. } => (StoreWait::Lock, format!("lock {key}")),
             StoreRequest::Save { key, .. } => (StoreWait::Write, format!("put {key}")),
@@ -1208,10 +1220,6 @@ impl QueryFlow {
         }
     }
 
-    fn certificate_source(&self) -> Option<&dyn CertificateSource> {
-        self.api.certificates()
-    }
-
     /// How long a download may claim the keeper before another flow takes over.
     fn claim_stale_ms(&self) -> i64 {
         i64::try_from(self.opts.timeout_ms)
@@ -1273,32 +1281,18 @@ impl QueryFlow {
             self.certificates_store_checked = true;
             self.next = Next::Certificates { on_demand };
             let key = source.store_key();
-            self.store_wait = Some(StoreAsked {
-                wait: StoreWait::LoadCertificates,
-                asked_ms: now_ms,
-                operation: format!("get {key}"),
-            });
-            return Some(Step::Store {
-                request: StoreRequest::Load { key },
-                timeout_ms: self.request_timeout_ms(now_ms),
-            });
+            return Some(self.ask_store_for(StoreRequest::Load { key }, true, now_ms));
         }
         // And one process of the fleet downloads: the others wait for its listing (see
         // `store_reply`). Explicit downloads (a central job) always download.
         if self.opts.token_store && !on_demand && !self.certificates_store_locked {
             self.certificates_store_locked = true;
             self.next = Next::Certificates { on_demand };
-            let key = source.store_key();
-            self.store_wait = Some(StoreAsked {
-                wait: StoreWait::LockCertificates,
-                asked_ms: now_ms,
-                operation: format!("lock {key}"),
-            });
-            let ttl_ms = u64::try_from(self.claim_stale_ms()).unwrap_or(u64::MAX);
-            return Some(Step::Store {
-                request: StoreRequest::Lock { key, ttl_ms },
-                timeout_ms: self.request_timeout_ms(now_ms),
-            });
+            let (key, ttl_ms) = (
+                source.store_key(),
+                u64::try_from(self.claim_stale_ms()).unwrap_or(u64::MAX),
+            );
+            return Some(self.ask_store_for(StoreRequest::Lock { key, ttl_ms }, true, now_ms));
         }
         if self.download_only {
             if let Some(keeper) = self.certificates.as_deref() {
