@@ -199,6 +199,7 @@ FLOORS = {
         "order",
         "access_token",
         "platform_certificate",
+        "notification_request",
         "provider_list",
         "provider",
     ],
@@ -207,7 +208,7 @@ FLOORS = {
     # One module per provider (and what several share).
     2: ["providers", "providers::*"],
     # The per-provider unions and their dispatch, expanded from the one list.
-    3: ["config", "query", "result", "registry"],
+    3: ["config", "query", "result", "notification", "registry"],
     # The one-call query and the client.
     4: ["flow", "flow::*", "client"],
     # The Kotlin/Swift surface and the crate root.

@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use crate::access_token::{AccessToken, TokenKind};
 use crate::config::Config;
-use crate::context::{RequestContext, ResponseContext};
+use crate::context::{check_unix_seconds, RequestContext, ResponseContext};
 use crate::crypto::{default_rsa_backend, SharedBackend};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::flow::{CertificateKeeper, QueryFlow, QueryOptions, TokenKeeper};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::notification::{HandledNotification, NotificationRejected};
+use crate::notification_request::{NotificationReply, NotificationRequest};
 use crate::platform_certificate::{CertificateDownload, PlatformCertificate};
 use crate::provider::ProviderId;
 use crate::provider_client::{wrong_query, CertificateSource, CertificatesAnswer};
@@ -221,6 +223,57 @@ impl Client {
             options,
             now_ms,
         )
+    }
+
+    /// Starts handling one notification as the host's web server received it (method, every
+    /// header, the raw body) at `now_ms`: driven like a query, answered by
+    /// [`QueryFlow::notification_result`] with the exact reply to send. For WeChat Pay signed
+    /// with a certificate this client does not hold yet, the flow downloads certificates
+    /// once (at most once per client per minute) and checks the same notification again;
+    /// otherwise it sends nothing. Keep `options.deadline_ms` under the provider's 5 s.
+    pub fn start_notification(
+        &self,
+        request: NotificationRequest,
+        options: &QueryOptions,
+        now_ms: i64,
+    ) -> Result<QueryFlow> {
+        QueryFlow::start_notification(
+            self.api.clone(),
+            self.certificates.clone(),
+            request,
+            options,
+            now_ms,
+        )
+    }
+
+    /// Checks one notification at `now` (Unix seconds) with the keys held, sending nothing
+    /// (sans-IO): an unknown certificate serial is refused with a 500 reply, so WeChat Pay
+    /// sends it again. [`Client::start_notification`] downloads certificates for it instead.
+    pub fn check_notification(
+        &self,
+        request: &NotificationRequest,
+        now: i64,
+    ) -> std::result::Result<HandledNotification, NotificationRejected> {
+        let outcome = check_unix_seconds("now", now)
+            .and_then(|()| self.api.notification(request, &ResponseContext::new(now)));
+        let reply = self.api.notification_reply(outcome.as_ref().map(drop));
+        match outcome {
+            Ok(notification) => Ok(HandledNotification {
+                notification,
+                reply,
+            }),
+            Err(error) => Err(NotificationRejected { error, reply }),
+        }
+    }
+
+    /// The reply that makes this client's provider send a notification again: for a host
+    /// that verified one but could not store it (a database down). Never answer success for
+    /// a notification that is not stored.
+    pub fn notification_retry_reply(&self) -> NotificationReply {
+        self.api.notification_reply(Err(&Error::new(
+            ErrorCode::NetworkError,
+            "the merchant could not store the notification; send it again",
+        )))
     }
 
     /// The signed certificate-download request (sans-IO, for hosts that drive it themselves).

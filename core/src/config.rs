@@ -16,7 +16,8 @@ macro_rules! config_union {
         ids: [$($ids:tt)*],
         // One tuple per provider: see provider_list.rs.
         entries: [$(($variant:ident, $client:ty, ($config:ty, $config_doc:literal), ($query:ty, $query_doc:literal),
-            ($field:ident, $detail:ty, $detail_doc:literal, $field_doc:literal),),)+],
+            ($field:ident, $detail:ty, $detail_doc:literal, $field_doc:literal),
+            ($notice:ty, $notice_doc:literal),),)+],
     ) => {
         /// A client configuration, for one provider.
         #[derive(Debug, Clone, PartialEq, Eq)]

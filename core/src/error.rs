@@ -140,6 +140,9 @@ error_codes! {
     /// The request could not be completed: no connection, no answer within the timeout, a
     /// reset. The host's own error is the cause. Retrying later may succeed.
     NetworkError = "NETWORK_ERROR",
+    /// An encrypted resource did not decrypt (AES-256-GCM): a wrong `api_v3_key`, or a
+    /// ciphertext, nonce or associated data changed on the way.
+    DecryptError = "DECRYPT_ERROR",
 }
 
 #[cfg(feature = "uniffi")]

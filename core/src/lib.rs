@@ -46,6 +46,8 @@ mod http;
 mod json;
 mod json_object;
 mod money;
+mod notification;
+mod notification_request;
 mod open_enum;
 mod order;
 mod platform_certificate;
@@ -74,6 +76,10 @@ pub use http::{
 };
 pub use json::ResponseLimits;
 pub use money::{yuan_text_to_fen, Currency, Money};
+pub use notification::{
+    HandledNotification, Notification, NotificationDetail, NotificationRejected,
+};
+pub use notification_request::{NotificationReply, NotificationRequest, MAX_NOTIFICATION_BYTES};
 pub use order::{Order, OrderFlag, OrderStatus, Timestamp};
 pub use platform_certificate::{CertificateDownload, PlatformCertificate};
 pub use provider::ProviderId;

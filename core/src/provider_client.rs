@@ -15,6 +15,7 @@ use crate::crypto::{MaybeSendSync, SharedBackend};
 use crate::error::{Error, Result};
 use crate::hosts::Hosts;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::notification_request::{NotificationReply, NotificationRequest};
 use crate::order::Order;
 use crate::platform_certificate::PlatformCertificate;
 use crate::provider::ProviderId;
@@ -33,6 +34,27 @@ pub(crate) struct Answer<D> {
     pub signature_serial: Option<String>,
 }
 
+/// One provider's verified (or, for an unsigned provider, decoded) notification, in its own
+/// types: what its notification parser returns (the dispatch puts `detail` into
+/// `NotificationDetail`).
+#[derive(Debug)]
+pub(crate) struct Notice<N> {
+    /// False only for a provider that does not sign its callbacks.
+    pub verified: bool,
+    /// The idempotency key: the provider's event id, or one derived from the event.
+    pub id: String,
+    /// The event, as the provider names it.
+    pub event_type: String,
+    /// The order the event is about, normalized like a query's.
+    pub order: Option<Order>,
+    /// Everything the notification said, typed.
+    pub detail: N,
+    /// The serial of the key whose signature verified it (WeChat Pay only).
+    pub signature_serial: Option<String>,
+    /// For an unsigned notification: the query document that confirms it.
+    pub confirm_query: Option<String>,
+}
+
 /// Phase one of two-phase signing for a provider that signs with a shared secret: there is
 /// none (uninhabited), and [`ProviderClient::prepare_query`] answers `INVALID_CONFIG`.
 #[derive(Debug)]
@@ -49,6 +71,8 @@ pub(crate) trait ProviderClient: MaybeSendSync + fmt::Debug + Sized + 'static {
     type Query;
     /// Its answer, typed.
     type Detail;
+    /// Its notifications, typed (an uninhabited enum for a provider that sends none).
+    type Notice;
     /// What phase one of two-phase signing returns (WeChat Pay's `PendingRequest`), or
     /// [`NoTwoPhaseSigning`].
     type Pending;
@@ -105,6 +129,18 @@ pub(crate) trait ProviderClient: MaybeSendSync + fmt::Debug + Sized + 'static {
         response: &HttpResponse,
         ctx: &ResponseContext,
     ) -> Result<Answer<Self::Detail>>;
+
+    /// Checks and decodes a notification as received (its signature first, where the
+    /// provider defines one). `ctx.now` is the time it is checked at.
+    fn notification(
+        &self,
+        request: &NotificationRequest,
+        ctx: &ResponseContext,
+    ) -> Result<Notice<Self::Notice>>;
+
+    /// The reply the provider expects: for an accepted notification (`Ok`), or one refused
+    /// with the error (a status and body that make the provider send it again, or not).
+    fn notification_reply(&self, outcome: std::result::Result<(), &Error>) -> NotificationReply;
 
     /// True for a provider whose order queries need an access token: then
     /// [`ProviderClient::tokens`] is `Some` for every client of it.

@@ -10,10 +10,11 @@
 //! - `entries`: what makes up each provider, in the order of the unions `Config`, `Query` and
 //!   `ProviderDetail` (the same public-order reason): its client (which implements
 //!   `provider_client::ProviderClient`), its config, query and detail types, each with the doc its
-//!   union variant carries, and the detail's field name.
+//!   union variant carries, the detail's field name, and its notification type (the variant of
+//!   `NotificationDetail`).
 //!
 //! What expands from it: `ProviderId` (provider.rs), `Config` (config.rs), `Query`
-//! (query.rs), `ProviderDetail` (result.rs) and the dispatch, `client_for` (registry.rs). Each
+//! (query.rs), `ProviderDetail` (result.rs), `NotificationDetail` (notification.rs) and the dispatch, `client_for` (registry.rs). Each
 //! expansion is a `match` or an enum shell; the work stays in ordinary functions.
 //!
 //! [`ProviderId`]: crate::ProviderId
@@ -41,6 +42,7 @@ macro_rules! each_provider {
                     query: wechatpay::edu_papay::EduPapayQuery ["edu-papay order query."],
                     detail: transaction: wechatpay::edu_papay::EduPapayTransaction
                         ["edu-papay transaction.", "The transaction."],
+                    notice: wechatpay::edu_papay::EduPapayNotice ["edu-papay notification."],
                 },
                 WechatpayPayscoreOversea {
                     client: wechatpay::payscore_oversea::PayscoreOverseaClient,
@@ -49,6 +51,7 @@ macro_rules! each_provider {
                         ["Pay Score oversea service-order query."],
                     detail: service_order: wechatpay::payscore_oversea::PayscoreServiceOrder
                         ["Pay Score service order.", "The service order."],
+                    notice: wechatpay::payscore_oversea::PayscoreNotice ["Pay Score notification."],
                 },
                 WechatMiniCharge {
                     client: wechat_mini_charge::MiniChargeClient,
@@ -57,18 +60,21 @@ macro_rules! each_provider {
                         ["Mini Program charge order or access-token query."],
                     detail: order: wechat_mini_charge::MiniChargeOrder
                         ["Mini Program charge order.", "The order."],
+                    notice: wechat_mini_charge::MiniChargeNotice ["The Mini Program charge API sends no order notifications."],
                 },
                 Fubei {
                     client: fubei::FubeiClient,
                     config: fubei::FubeiConfig ["`fubei`"],
                     query: fubei::FubeiQuery ["Fubei order query."],
                     detail: order: fubei::FubeiOrder ["Fubei order.", "The order."],
+                    notice: fubei::FubeiPaymentNotice ["Fubei pay or refund result."],
                 },
                 DingshangVending {
                     client: dingshang_vending::DingshangClient,
                     config: dingshang_vending::DingshangConfig ["`dingshang_vending`"],
                     query: dingshang_vending::DingshangQuery ["Vending order query."],
                     detail: order: dingshang_vending::DingshangOrder ["Vending order.", "The order."],
+                    notice: dingshang_vending::DingshangDeliveryNotice ["Vending delivery callback (unsigned)."],
                 },
             ],
         }
@@ -81,6 +87,7 @@ macro_rules! each_provider {
             config: $($config:ident)::+ [$config_doc:literal],
             query: $($query:ident)::+ [$query_doc:literal],
             detail: $field:ident: $($detail:ident)::+ [$detail_doc:literal, $field_doc:literal],
+            notice: $($notice:ident)::+ [$notice_doc:literal],
         },
     )+],) => {
         $callback! {
@@ -91,6 +98,7 @@ macro_rules! each_provider {
                 ($crate::providers::$($config)::+, $config_doc),
                 ($crate::providers::$($query)::+, $query_doc),
                 ($field, $crate::providers::$($detail)::+, $detail_doc, $field_doc),
+                ($crate::providers::$($notice)::+, $notice_doc),
             ),)+],
         }
     };

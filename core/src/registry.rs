@@ -8,9 +8,11 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::{MaybeSendSync, SharedBackend};
-use crate::error::{ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::hosts::Hosts;
 use crate::http::{HttpRequest, HttpResponse};
+use crate::notification::{Notification, NotificationDetail};
+use crate::notification_request::{NotificationReply, NotificationRequest};
 use crate::provider::ProviderId;
 use crate::provider_client::{
     wrong_query, CertificateSource, NoTwoPhaseSigning, ProviderClient, TokenSource,
@@ -48,6 +50,14 @@ pub(crate) trait ProviderApi: MaybeSendSync + fmt::Debug {
     ) -> Result<QueryResult>;
     /// Access tokens, for the provider that has them.
     fn tokens(&self) -> Option<&dyn TokenSource>;
+    /// Checks and decodes a notification (see [`ProviderClient::notification`]).
+    fn notification(
+        &self,
+        request: &NotificationRequest,
+        ctx: &ResponseContext,
+    ) -> Result<Notification>;
+    /// The reply for a notification's outcome (see [`ProviderClient::notification_reply`]).
+    fn notification_reply(&self, outcome: std::result::Result<(), &Error>) -> NotificationReply;
 
     /// Downloadable certificates, for a client configured to download them.
     fn certificates(&self) -> Option<&dyn CertificateSource>;
@@ -82,6 +92,8 @@ trait Registered: ProviderClient {
     fn own(query: &Query) -> Option<&Self::Query>;
     /// The provider's answer as a [`ProviderDetail`].
     fn detail(detail: Self::Detail) -> ProviderDetail;
+    /// Its notification in the union.
+    fn notice(notice: Self::Notice) -> NotificationDetail;
 }
 
 fn own<P: Registered>(query: &Query) -> Result<&P::Query> {
@@ -139,6 +151,28 @@ where
     fn certificates(&self) -> Option<&dyn CertificateSource> {
         ProviderClient::certificates(self)
     }
+
+    fn notification(
+        &self,
+        request: &NotificationRequest,
+        ctx: &ResponseContext,
+    ) -> Result<Notification> {
+        let notice = ProviderClient::notification(self, request, ctx)?;
+        Ok(Notification {
+            provider: P::ID,
+            verified: notice.verified,
+            id: notice.id,
+            event_type: notice.event_type,
+            order: notice.order,
+            detail: P::notice(notice.detail),
+            signature_serial: notice.signature_serial,
+            confirm_query: notice.confirm_query,
+        })
+    }
+
+    fn notification_reply(&self, outcome: std::result::Result<(), &Error>) -> NotificationReply {
+        ProviderClient::notification_reply(self, outcome)
+    }
 }
 
 impl From<NoTwoPhaseSigning> for PendingRequest {
@@ -152,7 +186,8 @@ macro_rules! dispatch {
         ids: [$($ids:tt)*],
         // One tuple per provider: see provider_list.rs.
         entries: [$(($variant:ident, $client:ty, ($config:ty, $config_doc:literal), ($query:ty, $query_doc:literal),
-            ($field:ident, $detail:ty, $detail_doc:literal, $field_doc:literal),),)+],
+            ($field:ident, $detail:ty, $detail_doc:literal, $field_doc:literal),
+            ($notice:ty, $notice_doc:literal),),)+],
     ) => {
         $(
             impl Registered for $client {
@@ -166,6 +201,10 @@ macro_rules! dispatch {
 
                 fn detail(detail: Self::Detail) -> ProviderDetail {
                     ProviderDetail::$variant { $field: Box::new(detail) }
+                }
+
+                fn notice(notice: Self::Notice) -> NotificationDetail {
+                    NotificationDetail::$variant { notice: Box::new(notice) }
                 }
             }
         )+

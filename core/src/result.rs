@@ -53,7 +53,8 @@ macro_rules! detail_union {
         ids: [$($ids:tt)*],
         // One tuple per provider: see provider_list.rs.
         entries: [$(($variant:ident, $client:ty, ($config:ty, $config_doc:literal), ($query:ty, $query_doc:literal),
-            ($field:ident, $detail:ty, $detail_doc:literal, $field_doc:literal),),)+],
+            ($field:ident, $detail:ty, $detail_doc:literal, $field_doc:literal),
+            ($notice:ty, $notice_doc:literal),),)+],
     ) => {
         /// The provider's own typed response. Serializes as the provider's object alone (untagged: the
         /// provider is in `order.provider`); each host's type is a union (TypeScript, Python) or a

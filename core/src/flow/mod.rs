@@ -48,6 +48,8 @@ use crate::context::{Nonce, RequestContext, ResponseContext};
 use crate::error::{Attempt, AttemptPurpose, HostRole, TransportFailure};
 use crate::error::{Error, ErrorCode, Result};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::notification::{HandledNotification, Notification, NotificationRejected};
+use crate::notification_request::NotificationRequest;
 use crate::order::OrderStatus;
 use crate::platform_certificate::{CertificateDownload, PlatformCertificate};
 use crate::provider_client::CertificatesAnswer;
@@ -330,6 +332,9 @@ enum Next {
     /// Verify the held query answer again (after certificates came, or while another flow
     /// downloads them).
     Reverify { allow_on_demand: bool },
+    /// Check the notification this flow handles (again after certificates came, or while
+    /// another flow downloads them).
+    Notification { allow_on_demand: bool },
     /// Wait, then do `then`.
     Wait { until_ms: i64, then: Box<Next> },
     /// The outcome is set.
@@ -410,8 +415,11 @@ pub struct QueryFlow {
     /// attempt (amended if it verifies after all).
     held_answer: Option<(Pending, HttpResponse, usize)>,
     id: u64,
-    /// The order asked for (`None` for an explicit certificate download).
+    /// The order asked for (`None` for an explicit certificate download or a notification).
     query: Option<Query>,
+    /// The notification this flow handles (`Client::start_notification`), and its outcome.
+    notification: Option<NotificationRequest>,
+    notification_outcome: Option<Result<Notification>>,
     opts: Resolved,
     started_ms: i64,
     deadline_ms: i64,
@@ -479,6 +487,8 @@ impl QueryFlow {
             certificate_failure: None,
             id,
             query,
+            notification: None,
+            notification_outcome: None,
             opts,
             started_ms: now_ms,
             deadline_ms: now_ms.saturating_add(i64::try_from(deadline).unwrap_or(i64::MAX)),
@@ -507,6 +517,26 @@ impl QueryFlow {
             outcome: None,
             sent_credentials: Vec::new(),
         })
+    }
+
+    /// A flow that handles one notification: it checks it, and when WeChat Pay signed it
+    /// with a certificate the client does not hold, downloads certificates (the keeper's
+    /// on-demand download: once per client per minute) and checks the same notification
+    /// again. Nothing else is sent.
+    pub(crate) fn start_notification(
+        api: Arc<dyn ProviderApi>,
+        certificates: Option<Arc<CertificateKeeper>>,
+        request: NotificationRequest,
+        options: &QueryOptions,
+        now_ms: i64,
+    ) -> Result<QueryFlow> {
+        let mut flow = QueryFlow::start(api, (None, certificates), None, options, now_ms)?;
+        flow.download_only = false;
+        flow.notification = Some(request);
+        flow.next = Next::Notification {
+            allow_on_demand: true,
+        };
+        Ok(flow)
     }
 
     /// The requests made so far.
@@ -557,6 +587,10 @@ impl QueryFlow {
                         "no answer is held to verify again",
                     ))),
                 },
+                // Before the deadline check too, for the same reason.
+                Next::Notification { allow_on_demand } => {
+                    self.on_notification(allow_on_demand, now_ms);
+                }
                 _ if now_ms >= self.deadline_ms => self.stop_at_deadline(),
                 Next::Query => {
                     if self.tokens.as_deref().is_some() && self.token.is_none() {
@@ -1320,7 +1354,11 @@ impl QueryFlow {
     /// What comes after a download, whatever its outcome: the query, or the held answer
     /// verified again.
     fn after_certificates(&self, on_demand: bool) -> Next {
-        if self.download_only {
+        if self.notification.is_some() {
+            Next::Notification {
+                allow_on_demand: false,
+            }
+        } else if self.download_only {
             Next::Finish
         } else if on_demand {
             Next::Reverify {
@@ -1432,6 +1470,88 @@ impl QueryFlow {
         if let Ok(CertificatesAnswer::Held(_)) = source.accept_stored(listing.as_bytes(), &ctx) {
             keeper.refreshed(self.id, at_ms);
             self.next = self.after_certificates(false);
+        }
+    }
+
+    /// Checks the notification; an unknown certificate serial gets the on-demand download
+    /// a query answer would (then this runs again), anything else is the outcome.
+    fn on_notification(&mut self, allow_on_demand: bool, now_ms: i64) {
+        let Some(request) = self.notification.as_ref() else {
+            return self.finish(Err(Error::invalid_input(
+                "flow",
+                "this flow handles no notification",
+            )));
+        };
+        let ctx = ResponseContext::new(now_ms / 1000);
+        match self.api.notification(request, &ctx) {
+            Ok(notification) => self.finish_notification(Ok(notification)),
+            Err(e) => {
+                if let (true, Some(keeper)) = (e.unknown_certificate(), self.certificates.clone()) {
+                    let stale = self.claim_stale_ms();
+                    if keeper.busy(self.id, now_ms, stale) {
+                        let until = now_ms.saturating_add(KEEPER_WAIT_MS);
+                        if until < self.deadline_ms {
+                            self.next = Next::Wait {
+                                until_ms: until,
+                                then: Box::new(Next::Notification { allow_on_demand }),
+                            };
+                            return;
+                        }
+                    } else if allow_on_demand
+                        && keeper.spend_on_demand(now_ms)
+                        && keeper.claim(self.id, now_ms, stale)
+                    {
+                        self.next = Next::Certificates { on_demand: true };
+                        return;
+                    }
+                }
+                let e = match &self.certificate_failure {
+                    Some(why) if e.unknown_certificate() => e.with_message_suffix(&format!(
+                        "; the certificate download for it failed: {}",
+                        why.message()
+                    )),
+                    _ => e,
+                };
+                self.finish_notification(Err(e));
+            }
+        }
+    }
+
+    fn finish_notification(&mut self, outcome: Result<Notification>) {
+        let attempts = self.attempts.clone();
+        self.notification_outcome = Some(outcome.map_err(|e| e.with_attempts(attempts)));
+        self.next = Next::Finish;
+        if let Some(keeper) = self.certificates.as_deref() {
+            keeper.release(self.id);
+        }
+    }
+
+    /// The outcome of a notification flow ([`crate::Client::start_notification`]), with the
+    /// exact reply to send either way.
+    pub fn notification_result(&mut self) -> Result<HandledNotification, NotificationRejected> {
+        let outcome = match (self.notification_outcome.take(), self.outcome.take()) {
+            (Some(outcome), _) => outcome,
+            (None, Some(Err(e))) => Err(e),
+            (None, Some(Ok(_))) => Err(Error::invalid_input(
+                "flow",
+                "this flow is a query: its answer is `result`",
+            )),
+            (None, None) => Err(Error::invalid_input(
+                "flow",
+                if self.is_done() {
+                    "the result was already taken"
+                } else {
+                    "the flow has not finished: call next until it says Done"
+                },
+            )),
+        };
+        let reply = self.api.notification_reply(outcome.as_ref().map(drop));
+        match outcome {
+            Ok(notification) => Ok(HandledNotification {
+                notification,
+                reply,
+            }),
+            Err(error) => Err(NotificationRejected { error, reply }),
         }
     }
 

@@ -31,9 +31,10 @@ use crate::http::{check_header_value, encode_component, HttpRequest, HttpRespons
 use crate::json::{self, de_id, de_opt_i64_lenient, de_opt_id, ResponseLimits};
 use crate::json_object::JsonObject;
 use crate::money::Money;
+use crate::notification_request::{NotificationReply, NotificationRequest};
 use crate::order::{Order, OrderFlag, OrderStatus};
 use crate::provider::ProviderId;
-use crate::provider_client::{check_answers, Answer, NoTwoPhaseSigning, ProviderClient};
+use crate::provider_client::{check_answers, Answer, NoTwoPhaseSigning, Notice, ProviderClient};
 use crate::secret::Secret;
 use crate::validate::{config_id, input_positive_int_id, Charset};
 
@@ -282,6 +283,81 @@ pub fn dingshang_sign(params: &[(&str, &str)], sign_key: &Secret) -> String {
     md5_upper_hex(text.as_bytes())
 }
 
+/// The vendor's delivery (出货) callback, `device.delivery.response` (NOTIFICATIONS.md §3):
+/// a delivery succeeded, failed or timed out. It is **not signed**, so it is only a hint:
+/// confirm it with the signed order query (`confirm_query` of the notification) before
+/// acting on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct DingshangDeliveryNotice {
+    /// `device.delivery.response`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The order id (an integer, kept as its exact text).
+    #[serde(deserialize_with = "de_id")]
+    pub order_id: String,
+    /// The delivery record id.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub record_id: Option<String>,
+    /// `"1"` delivered, `"0"` not.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub deliver_status: Option<String>,
+    /// The machine's floor status code (`0|1|2|3|47`).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub floor_status: Option<String>,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_msg: Option<String>,
+    /// Why it failed (the other spelling the docs use).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_reason: Option<String>,
+}
+
+impl DingshangDeliveryNotice {
+    fn from_request(request: &NotificationRequest) -> Result<Notice<DingshangDeliveryNotice>> {
+        request.check_post()?;
+        let notice: DingshangDeliveryNotice =
+            serde_json::from_slice(&request.body).map_err(|e| {
+                Error::decode(format!("the delivery callback does not decode: {e}"))
+                    .with_field("body")
+            })?;
+        input_positive_int_id("order_id", &notice.order_id)?;
+        let id = format!(
+            "dingshang:delivery:{}:{}:{}",
+            notice.order_id,
+            notice.record_id.as_deref().unwrap_or_default(),
+            notice.deliver_status.as_deref().unwrap_or_default()
+        );
+        Ok(Notice {
+            verified: false,
+            id,
+            event_type: notice
+                .method
+                .clone()
+                .unwrap_or_else(|| "device.delivery.response".to_owned()),
+            order: None,
+            // The order id is digits (checked above): the query needs the machine number
+            // too, which the callback does not carry.
+            confirm_query: Some(format!("{{\"order_id\":\"{}\"}}", notice.order_id)),
+            detail: notice,
+            signature_serial: None,
+        })
+    }
+}
+
 /// Client for the vending order query.
 #[derive(Debug)]
 pub struct DingshangClient {
@@ -437,10 +513,30 @@ impl ProviderClient for DingshangClient {
     type Config = DingshangConfig;
     type Query = DingshangQuery;
     type Detail = DingshangOrder;
+    type Notice = DingshangDeliveryNotice;
     type Pending = NoTwoPhaseSigning;
 
     fn from_config(config: &DingshangConfig, _backend: Option<&SharedBackend>) -> Result<Self> {
         DingshangClient::new(config)
+    }
+
+    fn notification(
+        &self,
+        request: &NotificationRequest,
+        _ctx: &ResponseContext,
+    ) -> Result<Notice<DingshangDeliveryNotice>> {
+        DingshangDeliveryNotice::from_request(request)
+    }
+
+    /// HTTP 200 is all the vendor reads; a callback that does not decode is 400.
+    fn notification_reply(&self, outcome: std::result::Result<(), &Error>) -> NotificationReply {
+        match outcome {
+            Ok(()) => NotificationReply::text(200, "OK"),
+            Err(e) if matches!(e.code(), ErrorCode::DecodeError | ErrorCode::InvalidInput) => {
+                NotificationReply::text(400, "FAIL")
+            }
+            Err(_) => NotificationReply::text(500, "FAIL"),
+        }
     }
 
     fn query_from_json(json: &str) -> Result<DingshangQuery> {

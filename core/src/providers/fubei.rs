@@ -30,9 +30,10 @@ use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::json::{self, de_opt_i64_lenient, de_opt_id, de_opt_yuan, ResponseLimits};
 use crate::json_object::JsonObject;
 use crate::money::Money;
+use crate::notification_request::{NotificationReply, NotificationRequest};
 use crate::order::{timestamp_from_unix_seconds, Order, OrderStatus};
 use crate::provider::ProviderId;
-use crate::provider_client::{check_answers, Answer, NoTwoPhaseSigning, ProviderClient};
+use crate::provider_client::{check_answers, Answer, NoTwoPhaseSigning, Notice, ProviderClient};
 use crate::secret::Secret;
 use crate::validate::{config_id, input_text_id, Charset};
 
@@ -476,26 +477,315 @@ impl FubeiClient {
     }
 
     /// Verifies the MD5 `sign` of an asynchronous notification's form fields
-    /// (`result_code`, `result_message`, `data`, `sign`, …), in constant time.
+    /// (`result_code`, `result_message`, `data`, `sign`, …), in constant time. Unlike a
+    /// request's, a notification's sign string keeps empty values (NOTIFICATIONS.md §2: the
+    /// .NET and PHP SDKs sign every posted field but `sign`), and the comparison ignores
+    /// case (the .NET SDK's).
     pub fn verify_notification(&self, fields: &[(String, String)]) -> Result<()> {
         let given = fields
             .iter()
             .find(|(k, _)| k == "sign")
             .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
             .ok_or_else(|| {
                 Error::signature("notification has no `sign` field").with_field("sign")
             })?;
-        let params: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let expected = fubei_sign(&params, &self.app_secret);
+        let mut signed: Vec<&(String, String)> =
+            fields.iter().filter(|(k, _)| k != "sign").collect();
+        signed.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let mut text = String::with_capacity(256);
+        for (i, (k, v)) in signed.iter().enumerate() {
+            if i > 0 {
+                text.push('&');
+            }
+            text.push_str(k);
+            text.push('=');
+            text.push_str(v);
+        }
+        text.push_str(self.app_secret.expose());
+        let expected = md5_upper_hex(text.as_bytes());
         if secure_eq(expected.as_bytes(), given.to_ascii_uppercase().as_bytes()) {
             Ok(())
         } else {
             Err(Error::signature("notification signature does not verify").with_field("sign"))
         }
     }
+
+    /// Checks and decodes a notification: the form, its signature, then `data`.
+    fn notice(&self, request: &NotificationRequest) -> Result<Notice<FubeiPaymentNotice>> {
+        request.check_post()?;
+        let fields = request.form_fields()?;
+        self.verify_notification(&fields)?;
+        let field = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let data = field("data")
+            .filter(|d| !d.is_empty())
+            .ok_or_else(|| Error::decode("the notification has no `data`").with_field("data"))?;
+        let mut notice: FubeiPaymentNotice = serde_json::from_str(data).map_err(|e| {
+            Error::decode(format!("the notification's `data` does not decode: {e}"))
+                .with_field("data")
+        })?;
+        notice.result_code = field("result_code").map(str::to_owned);
+        notice.result_message = field("result_message").map(str::to_owned);
+        let refund = notice.refund_sn.is_some() || notice.refund_status.is_some();
+        let (event_type, id, order) = if refund {
+            let key = notice
+                .refund_sn
+                .clone()
+                .or_else(|| notice.merchant_refund_sn.clone())
+                .unwrap_or_default();
+            let status = notice.refund_status.clone().unwrap_or_default();
+            ("refund", format!("fubei:refund:{key}:{status}"), None)
+        } else {
+            let key = notice
+                .order_sn
+                .clone()
+                .or_else(|| notice.merchant_order_sn.clone())
+                .unwrap_or_default();
+            let status = notice.order_status.clone().unwrap_or_default();
+            (
+                "pay",
+                format!("fubei:pay:{key}:{status}"),
+                Some(notice.to_order()?),
+            )
+        };
+        Ok(Notice {
+            verified: true,
+            id,
+            event_type: event_type.to_owned(),
+            order,
+            detail: notice,
+            signature_serial: None,
+            confirm_query: None,
+        })
+    }
+}
+
+/// A Fubei pay or refund result notification's `data` (fbpay 2.0's PayCallBackData, read
+/// leniently: no 1.0 schema is published), with `result_code`/`result_message` from the
+/// form. Money arrives as yuan and is held as exact fen, read from the JSON text itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct FubeiPaymentNotice {
+    /// The form's `result_code`.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub result_code: Option<String>,
+    /// The form's `result_message`.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub result_message: Option<String>,
+    /// Fubei order number.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub order_sn: Option<String>,
+    /// Merchant order number.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub merchant_order_sn: Option<String>,
+    /// Institution order number.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ins_order_sn: Option<String>,
+    /// Channel (WeChat/Alipay/UnionPay) order number.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub channel_order_sn: Option<String>,
+    /// `SUCCESS` for a paid order.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub order_status: Option<String>,
+    /// Order amount.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_cny",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_amount: Option<Money>,
+    /// Net amount.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_cny",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub net_amount: Option<Money>,
+    /// What the buyer paid.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_cny",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub buyer_pay_amount: Option<Money>,
+    /// Fee.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_cny",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub fee: Option<Money>,
+    /// `wxpay`, `alipay`, `unionpay`, `bankcardpay`.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pay_type: Option<String>,
+    /// Payer id.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub user_id: Option<String>,
+    /// When it was paid, `yyyyMMddHHmmss` China time (as sent).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub finish_time: Option<String>,
+    /// Device terminal number.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub device_no: Option<String>,
+    /// Merchant data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach: Option<String>,
+    /// Store id.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub store_id: Option<String>,
+    /// Cashier id.
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cashier_id: Option<String>,
+    /// Refund number (refund results).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub refund_sn: Option<String>,
+    /// Merchant refund number (refund results).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub merchant_refund_sn: Option<String>,
+    /// Refund status (refund results).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub refund_status: Option<String>,
+    /// Refund amount (refund results).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_cny",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub refund_amount: Option<Money>,
+}
+
+impl FubeiPaymentNotice {
+    /// The normalized order: `SUCCESS` → PAID with `buyer_pay_amount` (else `total_amount`)
+    /// paid; `USERPAYING`/`PAYING` → PAYING; `CLOSED` → CLOSED; `FAIL`/`FAILED` → FAILED;
+    /// anything else UNKNOWN (re-query for the authoritative state). `finish_time` is China
+    /// time (UTC+8).
+    pub fn to_order(&self) -> Result<Order> {
+        let raw = self.order_status.clone().unwrap_or_default();
+        let status = match raw.as_str() {
+            "SUCCESS" => OrderStatus::Paid,
+            "USERPAYING" | "PAYING" => OrderStatus::Paying,
+            "CLOSED" => OrderStatus::Closed,
+            "FAIL" | "FAILED" => OrderStatus::Failed,
+            _ => OrderStatus::Unknown,
+        };
+        let paid = self
+            .buyer_pay_amount
+            .clone()
+            .or_else(|| self.total_amount.clone());
+        let paid_at = match self.finish_time.as_deref() {
+            Some(t) if !t.is_empty() => Some(china_compact_time("data.finish_time", t)?),
+            _ => None,
+        };
+        Ok(Order {
+            provider: ProviderId::Fubei,
+            provider_order_id: self.order_sn.clone(),
+            merchant_order_no: self.merchant_order_sn.clone(),
+            status,
+            raw_status: raw,
+            amount: self.total_amount.clone(),
+            paid_amount: Order::paid_amount_for(status, paid),
+            paid_at,
+            created_at: None,
+            flags: Vec::new(),
+        })
+    }
+}
+
+/// `yyyyMMddHHmmss` in China time (UTC+8, no daylight saving) → a timestamp.
+fn china_compact_time(field: &str, text: &str) -> Result<crate::order::Timestamp> {
+    let bad = || {
+        Error::decode(format!(
+            "`{field}` is not yyyyMMddHHmmss: `{}`",
+            text.escape_debug()
+        ))
+        .with_field(field)
+    };
+    if text.len() != 14 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let n = |r: std::ops::Range<usize>| text[r].parse::<i64>().map_err(|_| bad());
+    let (y, mo, d, h, mi, s) = (
+        n(0..4)?,
+        n(4..6)?,
+        n(6..8)?,
+        n(8..10)?,
+        n(10..12)?,
+        n(12..14)?,
+    );
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return Err(bad());
+    }
+    // Days from the civil date (Howard Hinnant's algorithm), then UTC+8 → UTC.
+    let yy = if mo <= 2 { y - 1 } else { y };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    timestamp_from_unix_seconds(field, days * 86_400 + h * 3600 + mi * 60 + s - 8 * 3600)
 }
 
 impl ProviderClient for FubeiClient {
@@ -503,10 +793,35 @@ impl ProviderClient for FubeiClient {
     type Config = FubeiConfig;
     type Query = FubeiQuery;
     type Detail = FubeiOrder;
+    type Notice = FubeiPaymentNotice;
     type Pending = NoTwoPhaseSigning;
 
     fn from_config(config: &FubeiConfig, _backend: Option<&SharedBackend>) -> Result<Self> {
         FubeiClient::new(config)
+    }
+
+    fn notification(
+        &self,
+        request: &NotificationRequest,
+        _ctx: &ResponseContext,
+    ) -> Result<Notice<FubeiPaymentNotice>> {
+        self.notice(request)
+    }
+
+    /// `SUCCESS` as text/plain; anything else makes Fubei send it again, so a refused one is
+    /// `FAIL` under a status that says why (400 malformed, 401 bad signature, 500 otherwise).
+    fn notification_reply(&self, outcome: std::result::Result<(), &Error>) -> NotificationReply {
+        match outcome {
+            Ok(()) => NotificationReply::text(200, "SUCCESS"),
+            Err(e) => NotificationReply::text(
+                match e.code() {
+                    ErrorCode::SignatureInvalid => 401,
+                    ErrorCode::DecodeError | ErrorCode::InvalidInput => 400,
+                    _ => 500,
+                },
+                "FAIL",
+            ),
+        }
     }
 
     fn query_from_json(json: &str) -> Result<FubeiQuery> {

@@ -29,13 +29,14 @@ use crate::hosts::{BackupHost, Hosts};
 use crate::http::{encode_component, HttpRequest, HttpResponse, Method};
 use crate::json::{de_i64_lenient, ResponseLimits};
 use crate::money::Money;
+use crate::notification_request::{NotificationReply, NotificationRequest};
 use crate::open_enum::open_int_enum;
 use crate::order::{
     timestamp_from_unix_millis, timestamp_from_unix_seconds, Order, OrderFlag, OrderStatus,
 };
 use crate::provider::ProviderId;
 use crate::provider_client::{
-    check_answers, Answer, NoTwoPhaseSigning, ProviderClient, TokenSource,
+    check_answers, Answer, NoTwoPhaseSigning, Notice, ProviderClient, TokenSource,
 };
 use crate::secret::Secret;
 use crate::validate::{config_id, input_id, response_id, Charset};
@@ -391,6 +392,21 @@ struct TokenEnvelope {
     expires_in: Option<i64>,
 }
 
+pub use no_notifications::MiniChargeNotice;
+
+mod no_notifications {
+    // UniFFI's derive matches on the (empty) enum, then goes on: unreachable by design.
+    #![cfg_attr(feature = "uniffi", allow(unreachable_code))]
+    use serde::Serialize;
+
+    /// The Mini Program charge API sends no order notifications: this type has no values (a
+    /// notification handed to this provider's client is refused, `INVALID_INPUT`).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+    #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+    pub enum MiniChargeNotice {}
+}
+
 /// Client for `getOrder` and the token endpoints.
 #[derive(Debug)]
 pub struct MiniChargeClient {
@@ -608,11 +624,29 @@ impl ProviderClient for MiniChargeClient {
     type Config = MiniChargeConfig;
     type Query = MiniChargeQuery;
     type Detail = MiniChargeOrder;
+    type Notice = MiniChargeNotice;
     type Pending = NoTwoPhaseSigning;
     const HAS_TOKENS: bool = true;
 
     fn from_config(config: &MiniChargeConfig, _backend: Option<&SharedBackend>) -> Result<Self> {
         MiniChargeClient::new(config)
+    }
+
+    /// The charge API sends no order notifications (only quota and validity alerts, by
+    /// message push, which are not about orders): every request is refused, naming why.
+    fn notification(
+        &self,
+        _request: &NotificationRequest,
+        _ctx: &ResponseContext,
+    ) -> Result<Notice<MiniChargeNotice>> {
+        Err(Error::invalid_input(
+            "provider",
+            "the Mini Program charge API sends no order notifications (its only pushes are quota and validity alerts, not about orders): poll the order with `query` instead",
+        ))
+    }
+
+    fn notification_reply(&self, _outcome: std::result::Result<(), &Error>) -> NotificationReply {
+        NotificationReply::text(400, "FAIL")
     }
 
     fn query_from_json(json: &str) -> Result<MiniChargeQuery> {

@@ -186,6 +186,21 @@ impl WechatPayCore {
         &self.hosts
     }
 
+    /// The merchant this client is (`mchid`).
+    pub(crate) fn mchid(&self) -> &str {
+        self.signer.mchid()
+    }
+
+    /// The response and notification verifier.
+    pub(crate) fn verifier(&self) -> &WechatPayVerifier {
+        &self.verifier
+    }
+
+    /// The APIv3 key, with downloads configured (`api_v3_key`).
+    pub(crate) fn aead_key(&self) -> Option<&AeadKey> {
+        self.downloads.as_ref().map(|d| &d.key)
+    }
+
     pub(crate) fn max_body_bytes(&self) -> usize {
         self.limits.max_body_bytes
     }

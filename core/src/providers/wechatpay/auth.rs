@@ -52,6 +52,11 @@ pub struct WechatPayV3Signer {
 }
 
 impl WechatPayV3Signer {
+    /// The merchant id requests are signed for.
+    pub(crate) fn mchid(&self) -> &str {
+        &self.mchid
+    }
+
     /// A signer for merchant `mchid` whose API certificate has serial `serial_no`; the private
     /// key, when given, is loaded into `backend`.
     pub fn new(
@@ -479,6 +484,45 @@ impl WechatPayVerifier {
         ctx: &ResponseContext,
         carried: &[HeldCertificate],
     ) -> Result<String> {
+        self.verify_signed("response", response, ctx, carried)
+    }
+
+    /// Verifies a notification exactly as an answer: WeChat Pay signs both the same way, over
+    /// `TIMESTAMP\nNONCE\nRAW_BODY\n` with the same four headers. A probe
+    /// (`WECHATPAY/SIGNTEST/…`, WeChat Pay checking that the merchant verifies) is refused
+    /// before its serial is looked up, so probes never cause a certificate download.
+    pub(crate) fn verify_notification(
+        &self,
+        headers: &[(String, String)],
+        body: &[u8],
+        ctx: &ResponseContext,
+    ) -> Result<String> {
+        let signed = HttpResponse {
+            status: 200,
+            headers: headers.to_vec(),
+            body: body.to_vec(),
+        };
+        let probe = signed
+            .headers
+            .iter()
+            .filter(|(n, _)| n.trim().eq_ignore_ascii_case("Wechatpay-Signature"))
+            .any(|(_, v)| v.trim().starts_with("WECHATPAY/SIGNTEST/"));
+        if probe {
+            return Err(Error::signature(
+                "the notification is WeChat Pay's signature probe (`WECHATPAY/SIGNTEST/`): it carries no valid signature and is answered as a failure",
+            )
+            .with_field("Wechatpay-Signature"));
+        }
+        self.verify_signed("notification", &signed, ctx, &[])
+    }
+
+    fn verify_signed(
+        &self,
+        subject: &str,
+        response: &HttpResponse,
+        ctx: &ResponseContext,
+        carried: &[HeldCertificate],
+    ) -> Result<String> {
         let header = |name: &str| -> Result<&str> {
             let mut values = response
                 .headers
@@ -488,11 +532,11 @@ impl WechatPayVerifier {
             match (values.next(), values.next()) {
                 (Some(v), None) if !v.is_empty() => Ok(v),
                 (Some(_), Some(_)) => Err(Error::signature(format!(
-                    "response carries the `{name}` header more than once, so it cannot be verified"
+                    "{subject} carries the `{name}` header more than once, so it cannot be verified"
                 ))
                 .with_field(name)),
                 _ => Err(Error::signature(format!(
-                    "response lacks the `{name}` header, so it cannot be verified"
+                    "{subject} lacks the `{name}` header, so it cannot be verified"
                 ))
                 .with_field(name)),
             }
@@ -557,7 +601,7 @@ impl WechatPayVerifier {
                     "download the current WeChat Pay platform certificate or public key"
                 };
                 let error = Error::signature(format!(
-                    "response is signed with unknown key serial `{}`; {advice}",
+                    "{subject} is signed with unknown key serial `{}`; {advice}",
                     serial.escape_debug()
                 ))
                 .with_field("Wechatpay-Serial");
@@ -584,8 +628,10 @@ impl WechatPayVerifier {
         message.extend_from_slice(&response.body);
         message.push(b'\n');
         if !key.verify_sha256(&message, &signature) {
-            return Err(Error::signature("response signature does not verify")
-                .with_field("Wechatpay-Signature"));
+            return Err(
+                Error::signature(format!("{subject} signature does not verify"))
+                    .with_field("Wechatpay-Signature"),
+            );
         }
         if let Some((not_before, not_after)) = validity {
             if ctx.now < not_before || ctx.now > not_after {
@@ -599,7 +645,7 @@ impl WechatPayVerifier {
         if skew > FRESHNESS_WINDOW_SECS {
             return Err(Error::new(
                 ErrorCode::TimestampSkew,
-                format!("response timestamp is {skew} s away from now, over the {FRESHNESS_WINDOW_SECS} s window (replayed response or wrong clock)"),
+                format!("{subject} timestamp is {skew} s away from now, over the {FRESHNESS_WINDOW_SECS} s window (replayed {subject} or wrong clock)"),
             )
             .with_field("Wechatpay-Timestamp"));
         }

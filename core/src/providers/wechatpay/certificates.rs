@@ -238,11 +238,31 @@ pub(crate) fn parse_listing(
     Ok(Listed::Certificates(out))
 }
 
-/// Opens one entry's `encrypt_certificate` into the certificate's PEM text.
+/// Opens one entry's `encrypt_certificate` into the certificate's PEM text. A wrong tag is
+/// `SIGNATURE_INVALID` here: the listing's AEAD is what authenticates it.
 fn open_entry(field: &str, sealed: Option<&Value>, key: &AeadKey) -> Result<String> {
     let field = format!("{field}.encrypt_certificate");
+    let plain = open_sealed(&field, sealed, key, ErrorCode::SignatureInvalid)?;
+    String::from_utf8(plain).map_err(|_| {
+        Error::decode(format!("`{field}.ciphertext` does not decrypt to PEM text"))
+            .with_field(format!("{field}.ciphertext"))
+    })
+}
+
+/// Opens WeChat Pay's sealed object `{algorithm, nonce, associated_data?, ciphertext}` at
+/// `field` (a listing entry's `encrypt_certificate`, a notification's `resource`): only
+/// `AEAD_AES_256_GCM`; nonce and associated data as UTF-8 text, absent or null associated
+/// data meaning none; the tag last in the ciphertext. A tag that does not match is `rejected`
+/// (the caller's code); malformed parts (a ciphertext cut to its tag included) are
+/// `DECODE_ERROR`, each naming its field.
+pub(crate) fn open_sealed(
+    field: &str,
+    sealed: Option<&Value>,
+    key: &AeadKey,
+    rejected: ErrorCode,
+) -> Result<Vec<u8>> {
     let sealed = sealed.filter(|v| v.is_object()).ok_or_else(|| {
-        Error::decode(format!("`{field}` is missing or not an object")).with_field(&field)
+        Error::decode(format!("`{field}` is missing or not an object")).with_field(field)
     })?;
     let algorithm = text(sealed, "algorithm", &format!("{field}.algorithm"))?;
     if algorithm != ALGORITHM {
@@ -260,7 +280,6 @@ fn open_entry(field: &str, sealed: Option<&Value>, key: &AeadKey) -> Result<Stri
             Error::decode(format!("`{ciphertext_field}` is not base64"))
                 .with_field(&ciphertext_field)
         })?;
-    // Absent or null means none (WeChat Pay always sends `certificate`).
     let aad = match sealed.get("associated_data") {
         None | Some(Value::Null) => "",
         Some(_) => text(
@@ -269,21 +288,16 @@ fn open_entry(field: &str, sealed: Option<&Value>, key: &AeadKey) -> Result<Stri
             &format!("{field}.associated_data"),
         )?,
     };
-    let plain = key
-        .open(nonce.as_bytes(), aad.as_bytes(), &input)
+    key.open(nonce.as_bytes(), aad.as_bytes(), &input)
         .map_err(|e| match e {
             AeadError::NonceLength(_) => {
                 Error::decode(format!("`{field}.nonce`: {e}")).with_field(format!("{field}.nonce"))
             }
             AeadError::Rejected => Error::new(
-                ErrorCode::SignatureInvalid,
+                rejected,
                 format!("`{ciphertext_field}` does not open with the configured `api_v3_key`: {e}"),
             )
             .with_field(&ciphertext_field),
             _ => Error::decode(format!("`{ciphertext_field}`: {e}")).with_field(&ciphertext_field),
-        })?;
-    String::from_utf8(plain).map_err(|_| {
-        Error::decode(format!("`{ciphertext_field}` does not decrypt to PEM text"))
-            .with_field(&ciphertext_field)
-    })
+        })
 }

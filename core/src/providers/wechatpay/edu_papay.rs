@@ -14,16 +14,18 @@ use super::api_v3::{require_backend, WechatPayCore};
 use super::auth::PendingRequest;
 use super::certificates::DOMESTIC_PATH;
 use super::config::{WechatPayConfig, BACKUP_HOST, MAIN_HOST};
+use super::notification::{self, OpenedNotification};
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::SharedBackend;
 use crate::document::{self, DocumentKind};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::hosts::Hosts;
 use crate::http::{encode_component, HttpRequest, HttpResponse};
 use crate::money::{Currency, Money};
+use crate::notification_request::{NotificationReply, NotificationRequest};
 use crate::order::{timestamp_from_rfc3339, Order, OrderStatus};
 use crate::provider::ProviderId;
-use crate::provider_client::{check_answers, Answer, CertificateSource, ProviderClient};
+use crate::provider_client::{check_answers, Answer, CertificateSource, Notice, ProviderClient};
 use crate::secret::Secret;
 use crate::validate::{input_id, Charset};
 
@@ -253,6 +255,130 @@ impl EduPapayTransaction {
     }
 }
 
+/// `ENTRUST.SIGNING` / `ENTRUST.RELEASE`: a payment contract signed or released (a contract,
+/// not an order; NOTIFICATIONS.md §1.4). Every member is optional: WeChat Pay's pages and
+/// the SDKs disagree on which are always sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct EduPapayContractEvent {
+    /// App id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appid: Option<String>,
+    /// The payer's openid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openid: Option<String>,
+    /// The payment plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_id: Option<String>,
+    /// Contract id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_id: Option<String>,
+    /// `ADD` (signed) or `DELETE` (released).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_status: Option<String>,
+    /// When it changed, as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+}
+
+/// What an edu-papay notification carries, typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EduPapayNotice {
+    /// `TRANSACTION.*`: the transaction, as the query returns it.
+    Transaction {
+        /// The transaction.
+        transaction: Box<EduPapayTransaction>,
+    },
+    /// `ENTRUST.*`: a contract event.
+    Contract {
+        /// The contract event.
+        contract: EduPapayContractEvent,
+    },
+    /// Any other event: its decrypted resource, as JSON text.
+    Other {
+        /// The decrypted resource.
+        json: String,
+    },
+}
+
+impl EduPapayClient {
+    fn notice(&self, opened: OpenedNotification) -> Result<Notice<EduPapayNotice>> {
+        let OpenedNotification {
+            id,
+            event_type,
+            original_type,
+            mut resource,
+            resource_text,
+            serial,
+        } = opened;
+        let (order, detail) =
+            if event_type.starts_with("TRANSACTION.") || original_type == "transaction" {
+                // The query's docs say `sp_mchid`, the notification's `mchid` (SKIT's
+                // EducationTransactionResource): either names the merchant.
+                if let Some(object) = resource.as_object_mut() {
+                    if !object.contains_key("sp_mchid") {
+                        if let Some(mchid) = object.get("mchid").cloned() {
+                            object.insert("sp_mchid".to_owned(), mchid);
+                        }
+                    }
+                    object.remove("mchid");
+                }
+                let transaction: EduPapayTransaction =
+                    serde_json::from_value(resource).map_err(|e| {
+                        Error::decode(format!("the decrypted transaction does not decode: {e}"))
+                            .with_field("resource.ciphertext")
+                    })?;
+                self.core
+                    .check_merchant("sp_mchid", &transaction.sp_mchid)?;
+                (
+                    Some(transaction.to_order()?),
+                    EduPapayNotice::Transaction {
+                        transaction: Box::new(transaction),
+                    },
+                )
+            } else if event_type.starts_with("ENTRUST.") {
+                let contract = resource.get("contract_information").cloned();
+                let text = |v: Option<&serde_json::Value>| {
+                    v.and_then(serde_json::Value::as_str).map(str::to_owned)
+                };
+                let inner = |key: &str| text(contract.as_ref().and_then(|c| c.get(key)));
+                (
+                    None,
+                    EduPapayNotice::Contract {
+                        contract: EduPapayContractEvent {
+                            appid: text(resource.get("appid")),
+                            openid: text(resource.get("openid")),
+                            plan_id: text(resource.get("plan_id")),
+                            contract_id: inner("contract_id"),
+                            contract_status: inner("contract_status"),
+                            create_time: inner("create_time"),
+                        },
+                    },
+                )
+            } else {
+                (
+                    None,
+                    EduPapayNotice::Other {
+                        json: resource_text,
+                    },
+                )
+            };
+        Ok(Notice {
+            verified: true,
+            id,
+            event_type,
+            order,
+            detail,
+            signature_serial: Some(serial),
+            confirm_query: None,
+        })
+    }
+}
+
 /// Client for the edu-papay query.
 #[derive(Debug)]
 pub struct EduPapayClient {
@@ -326,6 +452,7 @@ impl ProviderClient for EduPapayClient {
     type Config = WechatPayConfig;
     type Query = EduPapayQuery;
     type Detail = EduPapayTransaction;
+    type Notice = EduPapayNotice;
     type Pending = PendingRequest;
 
     fn from_config(config: &WechatPayConfig, backend: Option<&SharedBackend>) -> Result<Self> {
@@ -350,6 +477,18 @@ impl ProviderClient for EduPapayClient {
 
     fn certificates(&self) -> Option<&dyn CertificateSource> {
         self.core.certificates()
+    }
+
+    fn notification(
+        &self,
+        request: &NotificationRequest,
+        ctx: &ResponseContext,
+    ) -> Result<Notice<EduPapayNotice>> {
+        self.notice(self.core.open_notification(request, ctx)?)
+    }
+
+    fn notification_reply(&self, outcome: std::result::Result<(), &Error>) -> NotificationReply {
+        notification::reply(outcome)
     }
 
     fn build_query(

@@ -6,6 +6,7 @@ mod auth;
 mod certificates;
 mod config;
 pub mod edu_papay;
+mod notification;
 pub mod payscore_oversea;
 
 pub use auth::{PendingRequest, WechatPayV3Signer, WechatPayVerifier};

@@ -24,6 +24,7 @@ use super::auth::PendingRequest;
 use super::certificates::GLOBAL_PATH;
 use super::config::{WechatPayConfig, GLOBAL_HK_HOST};
 use super::edu_papay::WechatPayPromotion;
+use super::notification::{self, OpenedNotification};
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::SharedBackend;
 use crate::document::{self, DocumentKind};
@@ -31,9 +32,10 @@ use crate::error::{Error, Result};
 use crate::hosts::Hosts;
 use crate::http::{encode_component, HttpRequest, HttpResponse};
 use crate::money::{Currency, Money};
+use crate::notification_request::{NotificationReply, NotificationRequest};
 use crate::order::{timestamp_from_rfc3339, Order, OrderStatus};
 use crate::provider::ProviderId;
-use crate::provider_client::{check_answers, Answer, CertificateSource, ProviderClient};
+use crate::provider_client::{check_answers, Answer, CertificateSource, Notice, ProviderClient};
 use crate::secret::Secret;
 use crate::validate::{input_id, Charset};
 
@@ -361,6 +363,71 @@ impl PayscoreServiceOrder {
     }
 }
 
+/// What a Pay Score notification carries, typed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PayscoreNotice {
+    /// A service-order event (`PAYSCORE.USER_CONFIRM`, `PAYSCORE.USER_PAID`, …): the service
+    /// order, as the query returns it.
+    ServiceOrder {
+        /// The service order.
+        service_order: Box<PayscoreServiceOrder>,
+    },
+    /// Any other event (an authorisation such as `PAYSCORE.USER_OPEN_SERVICE`): its
+    /// decrypted resource, as JSON text.
+    Other {
+        /// The decrypted resource.
+        json: String,
+    },
+}
+
+impl PayscoreOverseaClient {
+    /// A resource with `out_order_no` is a service order (USER_CONFIRM and USER_PAID carry
+    /// the query's object); authorisation events carry none and are kept as JSON.
+    fn notice(&self, opened: OpenedNotification) -> Result<Notice<PayscoreNotice>> {
+        let OpenedNotification {
+            id,
+            event_type,
+            resource,
+            resource_text,
+            serial,
+            ..
+        } = opened;
+        let (order, detail) = if resource.get("out_order_no").is_some() {
+            let service_order: PayscoreServiceOrder =
+                serde_json::from_value(resource).map_err(|e| {
+                    Error::decode(format!("the decrypted service order does not decode: {e}"))
+                        .with_field("resource.ciphertext")
+                })?;
+            self.core.check_merchant("mchid", &service_order.mchid)?;
+            (
+                Some(service_order.to_order()?),
+                PayscoreNotice::ServiceOrder {
+                    service_order: Box::new(service_order),
+                },
+            )
+        } else {
+            (
+                None,
+                PayscoreNotice::Other {
+                    json: resource_text,
+                },
+            )
+        };
+        Ok(Notice {
+            verified: true,
+            id,
+            event_type,
+            order,
+            detail,
+            signature_serial: Some(serial),
+            confirm_query: None,
+        })
+    }
+}
+
 /// Client for the Pay Score oversea query.
 #[derive(Debug)]
 pub struct PayscoreOverseaClient {
@@ -442,6 +509,7 @@ impl ProviderClient for PayscoreOverseaClient {
     type Config = WechatPayConfig;
     type Query = PayscoreOverseaQuery;
     type Detail = PayscoreServiceOrder;
+    type Notice = PayscoreNotice;
     type Pending = PendingRequest;
 
     fn from_config(config: &WechatPayConfig, backend: Option<&SharedBackend>) -> Result<Self> {
@@ -466,6 +534,18 @@ impl ProviderClient for PayscoreOverseaClient {
 
     fn certificates(&self) -> Option<&dyn CertificateSource> {
         self.core.certificates()
+    }
+
+    fn notification(
+        &self,
+        request: &NotificationRequest,
+        ctx: &ResponseContext,
+    ) -> Result<Notice<PayscoreNotice>> {
+        self.notice(self.core.open_notification(request, ctx)?)
+    }
+
+    fn notification_reply(&self, outcome: std::result::Result<(), &Error>) -> NotificationReply {
+        notification::reply(outcome)
     }
 
     fn build_query(
