@@ -253,7 +253,7 @@ impl Client {
         &self,
         request: &NotificationRequest,
         now: i64,
-    ) -> std::result::Result<HandledNotification, NotificationRejected> {
+    ) -> std::result::Result<HandledNotification, Box<NotificationRejected>> {
         let outcome = check_unix_seconds("now", now)
             .and_then(|()| self.api.notification(request, &ResponseContext::new(now)));
         let reply = self.api.notification_reply(outcome.as_ref().map(drop));
@@ -262,7 +262,7 @@ impl Client {
                 notification,
                 reply,
             }),
-            Err(error) => Err(NotificationRejected { error, reply }),
+            Err(error) => Err(Box::new(NotificationRejected { error, reply })),
         }
     }
 

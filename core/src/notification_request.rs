@@ -77,10 +77,9 @@ impl NotificationRequest {
     pub fn form_fields(&self) -> Result<Vec<(String, String)>> {
         let mut fields: Vec<(String, String)> = Vec::new();
         for pair in self.body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
-            let (name, value) = match pair.iter().position(|b| *b == b'=') {
-                Some(i) => (&pair[..i], &pair[i + 1..]),
-                None => (pair, &pair[pair.len()..]),
-            };
+            let mut parts = pair.splitn(2, |b| *b == b'=');
+            let name = parts.next().unwrap_or_default();
+            let value = parts.next().unwrap_or_default();
             let name = form_decode("body", name)?;
             let value = form_decode(&name, value)?;
             if fields.iter().any(|(n, _)| *n == name) {
@@ -176,22 +175,20 @@ fn form_decode(field: &str, raw: &[u8]) -> Result<String> {
         )
     };
     let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
+    let mut bytes = raw.iter();
+    while let Some(&b) = bytes.next() {
+        match b {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = raw
-                    .get(i + 1..i + 3)
-                    .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
-                    .ok_or_else(bad)?;
-                let hex = std::str::from_utf8(hex).map_err(|_| bad())?;
-                out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
-                i += 2;
+                let digit = |d: Option<&u8>| d.and_then(|d| char::from(*d).to_digit(16));
+                let (hi, lo) = (digit(bytes.next()), digit(bytes.next()));
+                let (Some(hi), Some(lo)) = (hi, lo) else {
+                    return Err(bad());
+                };
+                out.push(u8::try_from(hi * 16 + lo).map_err(|_| bad())?);
             }
             b => out.push(b),
         }
-        i += 1;
     }
     String::from_utf8(out).map_err(|_| bad())
 }

@@ -1528,7 +1528,9 @@ impl QueryFlow {
 
     /// The outcome of a notification flow ([`crate::Client::start_notification`]), with the
     /// exact reply to send either way.
-    pub fn notification_result(&mut self) -> Result<HandledNotification, NotificationRejected> {
+    pub fn notification_result(
+        &mut self,
+    ) -> std::result::Result<HandledNotification, Box<NotificationRejected>> {
         let outcome = match (self.notification_outcome.take(), self.outcome.take()) {
             (Some(outcome), _) => outcome,
             (None, Some(Err(e))) => Err(e),
@@ -1551,7 +1553,7 @@ impl QueryFlow {
                 notification,
                 reply,
             }),
-            Err(error) => Err(NotificationRejected { error, reply }),
+            Err(error) => Err(Box::new(NotificationRejected { error, reply })),
         }
     }
 

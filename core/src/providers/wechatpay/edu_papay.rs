@@ -310,63 +310,64 @@ impl EduPapayClient {
         let OpenedNotification {
             id,
             event_type,
-            original_type,
             mut resource,
             resource_text,
             serial,
         } = opened;
-        let (order, detail) =
-            if event_type.starts_with("TRANSACTION.") || original_type == "transaction" {
-                // The query's docs say `sp_mchid`, the notification's `mchid` (SKIT's
-                // EducationTransactionResource): either names the merchant.
-                if let Some(object) = resource.as_object_mut() {
-                    if !object.contains_key("sp_mchid") {
-                        if let Some(mchid) = object.get("mchid").cloned() {
-                            object.insert("sp_mchid".to_owned(), mchid);
-                        }
+        // Dispatched on `event_type` (the documented list: TRANSACTION.SUCCESS/FAIL,
+        // ENTRUST.SIGNING/RELEASE); an unknown event keeps its JSON, whatever its resource's
+        // `original_type` says.
+        let (order, detail) = if event_type.starts_with("TRANSACTION.") {
+            // The query's docs say `sp_mchid`, the notification's `mchid` (SKIT's
+            // EducationTransactionResource): either names the merchant.
+            if let Some(object) = resource.as_object_mut() {
+                if !object.contains_key("sp_mchid") {
+                    if let Some(mchid) = object.get("mchid").cloned() {
+                        object.insert("sp_mchid".to_owned(), mchid);
                     }
-                    object.remove("mchid");
                 }
-                let transaction: EduPapayTransaction =
-                    serde_json::from_value(resource).map_err(|e| {
-                        Error::decode(format!("the decrypted transaction does not decode: {e}"))
-                            .with_field("resource.ciphertext")
-                    })?;
-                self.core
-                    .check_merchant("sp_mchid", &transaction.sp_mchid)?;
-                (
-                    Some(transaction.to_order()?),
-                    EduPapayNotice::Transaction {
-                        transaction: Box::new(transaction),
-                    },
-                )
-            } else if event_type.starts_with("ENTRUST.") {
-                let contract = resource.get("contract_information").cloned();
-                let text = |v: Option<&serde_json::Value>| {
-                    v.and_then(serde_json::Value::as_str).map(str::to_owned)
-                };
-                let inner = |key: &str| text(contract.as_ref().and_then(|c| c.get(key)));
-                (
-                    None,
-                    EduPapayNotice::Contract {
-                        contract: EduPapayContractEvent {
-                            appid: text(resource.get("appid")),
-                            openid: text(resource.get("openid")),
-                            plan_id: text(resource.get("plan_id")),
-                            contract_id: inner("contract_id"),
-                            contract_status: inner("contract_status"),
-                            create_time: inner("create_time"),
-                        },
-                    },
-                )
-            } else {
-                (
-                    None,
-                    EduPapayNotice::Other {
-                        json: resource_text,
-                    },
-                )
+                object.remove("mchid");
+            }
+            let transaction: EduPapayTransaction =
+                serde_json::from_value(resource).map_err(|e| {
+                    Error::decode(format!("the decrypted transaction does not decode: {e}"))
+                        .with_field("resource.ciphertext")
+                })?;
+            self.core
+                .check_merchant("sp_mchid", &transaction.sp_mchid)?;
+            (
+                Some(transaction.to_order()?),
+                EduPapayNotice::Transaction {
+                    transaction: Box::new(transaction),
+                },
+            )
+        } else if event_type.starts_with("ENTRUST.") {
+            let contract = resource.get("contract_information").cloned();
+            let text = |v: Option<&serde_json::Value>| {
+                v.and_then(serde_json::Value::as_str).map(str::to_owned)
             };
+            let inner = |key: &str| text(contract.as_ref().and_then(|c| c.get(key)));
+            (
+                None,
+                EduPapayNotice::Contract {
+                    contract: EduPapayContractEvent {
+                        appid: text(resource.get("appid")),
+                        openid: text(resource.get("openid")),
+                        plan_id: text(resource.get("plan_id")),
+                        contract_id: inner("contract_id"),
+                        contract_status: inner("contract_status"),
+                        create_time: inner("create_time"),
+                    },
+                },
+            )
+        } else {
+            (
+                None,
+                EduPapayNotice::Other {
+                    json: resource_text,
+                },
+            )
+        };
         Ok(Notice {
             verified: true,
             id,

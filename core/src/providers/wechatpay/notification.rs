@@ -17,8 +17,6 @@ pub(crate) struct OpenedNotification {
     pub id: String,
     /// `event_type`, e.g. `TRANSACTION.SUCCESS`.
     pub event_type: String,
-    /// `resource.original_type`, e.g. `transaction` (empty when absent).
-    pub original_type: String,
     /// The decrypted resource as parsed JSON.
     pub resource: Value,
     /// The decrypted resource as text, kept for events payquery has no type for.
@@ -67,11 +65,6 @@ impl WechatPayCore {
         let id = envelope_text(&envelope, "id")?.to_owned();
         let event_type = envelope_text(&envelope, "event_type")?.to_owned();
         let sealed = envelope.get("resource");
-        let original_type = sealed
-            .and_then(|r| r.get("original_type"))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
         let plain = open_sealed("resource", sealed, key, ErrorCode::DecryptError)?;
         let resource_text = String::from_utf8(plain).map_err(|_| {
             Error::decode("`resource.ciphertext` does not decrypt to UTF-8 text")
@@ -88,7 +81,6 @@ impl WechatPayCore {
         Ok(OpenedNotification {
             id,
             event_type,
-            original_type,
             resource,
             resource_text,
             serial,
@@ -118,10 +110,11 @@ impl WechatPayCore {
 /// status that makes WeChat Pay send it again where that can help, with
 /// `{"code": "FAIL", "message": …}` (the status wins: 200 with FAIL is never re-sent).
 ///
-/// - a key payquery does not hold (an unknown serial a download did not resolve, a
-///   certificate outside its validity) or a configuration payquery cannot work with: 500, so
-///   the notification comes again once certificates or the config are current;
-/// - a bad signature, a probe, a stale or future timestamp: 401 (the domestic guide's answer
+/// - a certificate serial payquery does not hold (a download did not resolve it), or a
+///   configuration payquery cannot work with: 500, so the notification comes again once
+///   certificates or the config are current;
+/// - a bad signature, a probe, a stale or future timestamp, a `PUB_KEY_ID_…` that is not the
+///   configured one: 401 (the domestic guide's answer
 ///   to probes; the Global guide's "200 for probes" is not followed: a 4xx is safe for both);
 /// - a malformed envelope, a resource that does not decrypt, another merchant's: 400.
 pub(crate) fn reply(outcome: std::result::Result<(), &Error>) -> NotificationReply {
@@ -129,7 +122,7 @@ pub(crate) fn reply(outcome: std::result::Result<(), &Error>) -> NotificationRep
         return NotificationReply::empty(204);
     };
     let status = match e.code() {
-        ErrorCode::SignatureInvalid if e.field() == Some("Wechatpay-Serial") => 500,
+        ErrorCode::SignatureInvalid if e.unknown_certificate() => 500,
         ErrorCode::SignatureInvalid | ErrorCode::TimestampSkew => 401,
         ErrorCode::DecodeError | ErrorCode::InvalidInput | ErrorCode::DecryptError => 400,
         _ => 500,
