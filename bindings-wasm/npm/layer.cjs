@@ -499,15 +499,16 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
 
   /**
    * @param {any} value
-   * @param {any} kind 'i', 'p', a shape name, or ['a', kind]
+   * @param {any} kind 'i', a shape name, ['a', kind] (a list) or ['p', union] (a per-provider member)
    * @param {string} provider
    * @returns {any}
    */
   function convertMember(value, kind, provider) {
     if (value === null) return null;
     if (kind === 'i') return BigInt(value);
-    if (kind === 'p') {
-      const shape = /** @type {Record<string, string>} */ (DETAILS)[provider];
+    if (Array.isArray(kind) && kind[0] === 'p') {
+      const shapes = /** @type {Record<string, Record<string, string>>} */ (DETAILS)[kind[1]];
+      const shape = shapes?.[provider];
       return shape === undefined ? value : fromCore(value, shape, provider);
     }
     if (Array.isArray(kind)) return value.map((/** @type {unknown} */ item) => convertMember(item, kind[1], provider));

@@ -4,12 +4,15 @@
 
 // Each shape: [renamed?, [[wire name, JavaScript name, kind], ...]] where kind is 0 (as it is),
 // 'i' (64-bit decimal text -> bigint), a shape's name (an object), ['a', kind] (a list) or
-// 'p' (the provider's detail: the shape DETAILS names for `order.provider`). Objects that are
-// not renamed list only the members that need work, and are converted in place.
+// ['p', union] (a per-provider member: the shape DETAILS[union] names for the provider; none,
+// as it is). Objects that are not renamed list only the members that need work, and are
+// converted in place; a tagged union lists those of every variant.
 const SHAPES = {
-  QueryResult: [true, [['order', 'order', 'Order'], ['detail', 'detail', 'p'], ['signature_serial', 'signatureSerial', 0], ['attempts', 'attempts', ['a', 'Attempt']], ['settled', 'settled', 0]]],
+  QueryResult: [true, [['order', 'order', 'Order'], ['detail', 'detail', ['p', 'ProviderDetail']], ['signature_serial', 'signatureSerial', 0], ['attempts', 'attempts', ['a', 'Attempt']], ['settled', 'settled', 0]]],
   AccessToken: [true, [['access_token', 'accessToken', 0], ['expires_in', 'expiresIn', 'i'], ['expires_at', 'expiresAt', 'i'], ['refresh_at', 'refreshAt', 'i']]],
   CertificateDownload: [true, [['certificates', 'certificates', ['a', 'PlatformCertificate']], ['attempts', 'attempts', ['a', 'Attempt']]]],
+  Notification: [true, [['provider', 'provider', 0], ['verified', 'verified', 0], ['id', 'id', 0], ['event_type', 'eventType', 0], ['order', 'order', 'Order'], ['detail', 'detail', ['p', 'NotificationDetail']], ['signature_serial', 'signatureSerial', 0], ['confirm_query', 'confirmQuery', 0]]],
+  NotificationReply: [true, [['status', 'status', 0], ['headers', 'headers', 0], ['body', 'body', 0]]],
   Order: [true, [['provider', 'provider', 0], ['provider_order_id', 'providerOrderId', 0], ['merchant_order_no', 'merchantOrderNo', 0], ['status', 'status', 0], ['raw_status', 'rawStatus', 0], ['amount', 'amount', 'Money'], ['paid_amount', 'paidAmount', 'Money'], ['paid_at', 'paidAt', 0], ['created_at', 'createdAt', 0], ['flags', 'flags', 0]]],
   Attempt: [true, [['purpose', 'purpose', 0], ['host', 'host', 0], ['url', 'url', 0], ['http_status', 'httpStatus', 0], ['error', 'error', 0], ['transport', 'transport', 0], ['duration_ms', 'durationMs', 0], ['store_error', 'storeError', 0]]],
   PlatformCertificate: [true, [['serial_no', 'serialNo', 0], ['not_before', 'notBefore', 'i'], ['not_after', 'notAfter', 'i'], ['certificate_pem', 'certificatePem', 0]]],
@@ -19,6 +22,9 @@ const SHAPES = {
   MiniChargeOrder: [false, [['status', 'status', 'i'], ['createTime', 'createTime', 'i'], ['updateTime', 'updateTime', 'i'], ['orderPrice', 'orderPrice', 'i'], ['payInfo', 'payInfo', 'MiniChargePayInfo'], ['orderProductInfo', 'orderProductInfo', 'MiniChargeProductInfo'], ['invoiceInfo', 'invoiceInfo', 'MiniChargeInvoiceInfo'], ['usage', 'usage', 'MiniChargeUsage']]],
   FubeiOrder: [false, [['total_fee', 'total_fee', 'Money'], ['order_price', 'order_price', 'Money'], ['fee', 'fee', 'Money'], ['net_money', 'net_money', 'Money'], ['pay_time', 'pay_time', 'i'], ['type', 'type', 'i'], ['discount_money', 'discount_money', 'Money'], ['buyer_pay_amount', 'buyer_pay_amount', 'Money'], ['cash_coupon_fee', 'cash_coupon_fee', 'Money'], ['no_cash_coupon_fee', 'no_cash_coupon_fee', 'Money']]],
   DingshangOrder: [false, [['amount', 'amount', 'Money'], ['notify_send_count', 'notify_send_count', 'i'], ['pickup_code_id', 'pickup_code_id', 'i'], ['records', 'records', ['a', 'DingshangRecord']]]],
+  EduPapayNotice: [false, [['transaction', 'transaction', 'EduPapayTransaction']]],
+  PayscoreNotice: [false, [['service_order', 'service_order', 'PayscoreServiceOrder']]],
+  FubeiPaymentNotice: [false, [['total_amount', 'total_amount', 'Money'], ['net_amount', 'net_amount', 'Money'], ['buyer_pay_amount', 'buyer_pay_amount', 'Money'], ['fee', 'fee', 'Money'], ['refund_amount', 'refund_amount', 'Money']]],
   EduPapayAmount: [false, [['total', 'total', 'i'], ['payer_total', 'payer_total', 'i'], ['discount_total', 'discount_total', 'i']]],
   WechatPayPromotion: [false, [['amount', 'amount', 'i'], ['wechatpay_contribute', 'wechatpay_contribute', 'i'], ['merchant_contribute', 'merchant_contribute', 'i'], ['other_contribute', 'other_contribute', 'i'], ['goods_detail', 'goods_detail', ['a', 'WechatPayGoodsDetail']]]],
   PayscorePostPayment: [false, [['amount', 'amount', 'i'], ['count', 'count', 'i']]],
@@ -34,7 +40,10 @@ const SHAPES = {
   PayscoreCollectionDetail: [false, [['seq', 'seq', 'i'], ['amount', 'amount', 'i'], ['promotion_detail', 'promotion_detail', ['a', 'WechatPayPromotion']]]],
 };
 
-/** The detail shape of each provider's answer. */
-const DETAILS = { wechatpay_edu_papay: 'EduPapayTransaction', wechatpay_payscore_oversea: 'PayscoreServiceOrder', wechat_mini_charge: 'MiniChargeOrder', fubei: 'FubeiOrder', dingshang_vending: 'DingshangOrder' };
+/** Per per-provider union, the shape of each provider's member (absent: nothing to convert). */
+const DETAILS = {
+  ProviderDetail: { wechatpay_edu_papay: 'EduPapayTransaction', wechatpay_payscore_oversea: 'PayscoreServiceOrder', wechat_mini_charge: 'MiniChargeOrder', fubei: 'FubeiOrder', dingshang_vending: 'DingshangOrder' },
+  NotificationDetail: { wechatpay_edu_papay: 'EduPapayNotice', wechatpay_payscore_oversea: 'PayscoreNotice', fubei: 'FubeiPaymentNotice' },
+};
 
 module.exports = { SHAPES, DETAILS };

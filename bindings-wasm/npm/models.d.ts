@@ -7,8 +7,8 @@
 /**
  * A parsed order answer: the normalized order and the provider's full typed response.
  *
- * For a client of one provider `P`, `detail` is that provider's answer; for a client of
- * any provider, narrow on `result.provider`.
+ * For a client of one provider `P`, `detail` is that provider's own type; for a client
+ * of any provider, narrow on `provider`.
  */
 export type QueryResult<P extends ProviderId = ProviderId> = {
   [K in P]: {
@@ -683,7 +683,12 @@ export type ErrorCode =
    * The request could not be completed: no connection, no answer within the timeout, a
    * reset. The host's own error is the cause. Retrying later may succeed.
    */
-  | 'NETWORK_ERROR';
+  | 'NETWORK_ERROR'
+  /**
+   * An encrypted resource did not decrypt (AES-256-GCM): a wrong `api_v3_key`, or a
+   * ciphertext, nonce or associated data changed on the way.
+   */
+  | 'DECRYPT_ERROR';
 
 /**
  * How a request failed to complete, as the host's HTTP client reported it (the host
@@ -748,6 +753,226 @@ export interface PlatformCertificate {
   notAfter: bigint;
   /** The certificate as PEM, ready for a config's `platform_certificates[].certificate_pem`. */
   certificatePem: string;
+}
+
+/**
+ * A notification payload checked as far as its provider allows: verified and decrypted
+ * (WeChat Pay), verified (Fubei), or decoded only (the unsigned vending callback:
+ * `verified` is false).
+ *
+ * For a client of one provider `P`, `detail` is that provider's own type; for a client
+ * of any provider, narrow on `provider`.
+ */
+export type Notification<P extends ProviderId = ProviderId> = {
+  [K in P]: {
+    /** Which provider sent it. */
+    provider: K;
+    /**
+     * False only for a provider that does not sign its callbacks: then it is a hint, to be
+     * confirmed with the signed query (`confirm_query`).
+     */
+    verified: boolean;
+    /**
+     * The idempotency key: the provider's event id (WeChat Pay's `id`, kept when it re-sends),
+     * or one derived from the event where the provider gives none. Deduplicate on it.
+     */
+    id: string;
+    /** The event, as the provider names it (`TRANSACTION.SUCCESS`, `pay`, …). */
+    eventType: string;
+    /** The order the event is about, normalized exactly like a query's. */
+    order: Order & { provider: K } | null;
+    /**
+     * Everything the notification said, typed (an event payquery has no type for keeps its
+     * decrypted JSON).
+     */
+    detail: NotificationDetailMap[K];
+    /** The serial of the key whose signature verified it (WeChat Pay). */
+    signatureSerial: string | null;
+    /**
+     * For an unsigned notification: the order query (a JSON query document, to complete
+     * with what the callback does not carry) that confirms it.
+     */
+    confirmQuery: string | null;
+  };
+}[P];
+
+/** A notification's typed resource; the notification's `provider` says which. */
+export interface NotificationDetailMap {
+  wechatpay_edu_papay: EduPapayNotice;
+  wechatpay_payscore_oversea: PayscoreNotice;
+  wechat_mini_charge: MiniChargeNotice;
+  fubei: FubeiPaymentNotice;
+  dingshang_vending: DingshangDeliveryNotice;
+}
+export type NotificationDetail<P extends ProviderId = ProviderId> = NotificationDetailMap[P];
+
+/** `TRANSACTION.*`: the transaction, as the query returns it. */
+export interface EduPapayNoticeTransaction {
+  kind: 'transaction';
+  /** The transaction. */
+  transaction: EduPapayTransaction;
+}
+
+/** `ENTRUST.*`: a contract event. */
+export interface EduPapayNoticeContract {
+  kind: 'contract';
+  /** The contract event. */
+  contract: EduPapayContractEvent;
+}
+
+/** Any other event: its decrypted resource, as JSON text. */
+export interface EduPapayNoticeOther {
+  kind: 'other';
+  /** The decrypted resource. */
+  json: string;
+}
+
+/**
+ * What an edu-papay notification carries, typed.
+ *
+ * Narrow on `kind`.
+ */
+export type EduPapayNotice = EduPapayNoticeTransaction | EduPapayNoticeContract | EduPapayNoticeOther;
+
+/**
+ * `ENTRUST.SIGNING` / `ENTRUST.RELEASE`: a payment contract signed or released (a contract,
+ * not an order; NOTIFICATIONS.md §1.4). Every member is optional: WeChat Pay's pages and
+ * the SDKs disagree on which are always sent.
+ */
+export interface EduPapayContractEvent {
+  /** App id. */
+  appid?: string;
+  /** The payer's openid. */
+  openid?: string;
+  /** The payment plan. */
+  plan_id?: string;
+  /** Contract id. */
+  contract_id?: string;
+  /** `ADD` (signed) or `DELETE` (released). */
+  contract_status?: string;
+  /** When it changed, as sent. */
+  create_time?: string;
+}
+
+/**
+ * A service-order event (`PAYSCORE.USER_CONFIRM`, `PAYSCORE.USER_PAID`, …): the service
+ * order, as the query returns it.
+ */
+export interface PayscoreNoticeServiceOrder {
+  kind: 'service_order';
+  /** The service order. */
+  service_order: PayscoreServiceOrder;
+}
+
+/**
+ * Any other event (an authorisation such as `PAYSCORE.USER_OPEN_SERVICE`): its
+ * decrypted resource, as JSON text.
+ */
+export interface PayscoreNoticeOther {
+  kind: 'other';
+  /** The decrypted resource. */
+  json: string;
+}
+
+/**
+ * What a Pay Score notification carries, typed.
+ *
+ * Narrow on `kind`.
+ */
+export type PayscoreNotice = PayscoreNoticeServiceOrder | PayscoreNoticeOther;
+
+/**
+ * The Mini Program charge API sends no order notifications: this type has no values (a
+ * notification handed to this provider's client is refused, `INVALID_INPUT`).
+ */
+export type MiniChargeNotice = never;
+
+/**
+ * A Fubei pay or refund result notification's `data` (fbpay 2.0's PayCallBackData, read
+ * leniently: no 1.0 schema is published), with `result_code`/`result_message` from the
+ * form. Money arrives as yuan and is held as exact fen, read from the JSON text itself.
+ */
+export interface FubeiPaymentNotice {
+  /** The form's `result_code`. */
+  result_code?: string;
+  /** The form's `result_message`. */
+  result_message?: string;
+  /** Fubei order number. */
+  order_sn?: string;
+  /** Merchant order number. */
+  merchant_order_sn?: string;
+  /** Institution order number. */
+  ins_order_sn?: string;
+  /** Channel (WeChat/Alipay/UnionPay) order number. */
+  channel_order_sn?: string;
+  /** `SUCCESS` for a paid order. */
+  order_status?: string;
+  /** Order amount. */
+  total_amount?: Money;
+  /** Net amount. */
+  net_amount?: Money;
+  /** What the buyer paid. */
+  buyer_pay_amount?: Money;
+  /** Fee. */
+  fee?: Money;
+  /** `wxpay`, `alipay`, `unionpay`, `bankcardpay`. */
+  pay_type?: string;
+  /** Payer id. */
+  user_id?: string;
+  /** When it was paid, `yyyyMMddHHmmss` China time (as sent). */
+  finish_time?: string;
+  /** Device terminal number. */
+  device_no?: string;
+  /** Merchant data. */
+  attach?: string;
+  /** Store id. */
+  store_id?: string;
+  /** Cashier id. */
+  cashier_id?: string;
+  /** Refund number (refund results). */
+  refund_sn?: string;
+  /** Merchant refund number (refund results). */
+  merchant_refund_sn?: string;
+  /** Refund status (refund results). */
+  refund_status?: string;
+  /** Refund amount (refund results). */
+  refund_amount?: Money;
+}
+
+/**
+ * The vendor's delivery (出货) callback, `device.delivery.response` (NOTIFICATIONS.md §3):
+ * a delivery succeeded, failed or timed out. It is **not signed**, so it is only a hint:
+ * confirm it with the signed order query (`confirm_query` of the notification) before
+ * acting on it.
+ */
+export interface DingshangDeliveryNotice {
+  /** `device.delivery.response`. */
+  method?: string;
+  /** The order id (an integer, kept as its exact text). */
+  order_id: string;
+  /** The delivery record id. */
+  record_id?: string;
+  /** `"1"` delivered, `"0"` not. */
+  deliver_status?: string;
+  /** The machine's floor status code (`0|1|2|3|47`). */
+  floor_status?: string;
+  /** Why it failed. */
+  error_msg?: string;
+  /** Why it failed (the other spelling the docs use). */
+  fail_reason?: string;
+}
+
+/**
+ * The HTTP answer to send for a notification, exactly: the provider reads its status (and,
+ * for Fubei, its body) to decide whether to send the notification again.
+ */
+export interface NotificationReply {
+  /** The HTTP status. */
+  status: number;
+  /** Headers to set (`Content-Type` when there is a body). */
+  headers: [string, string][];
+  /** The body (empty for WeChat Pay's 204). */
+  body: string;
 }
 
 // ---- Inputs: config documents and queries, as the CLI and every language take them.

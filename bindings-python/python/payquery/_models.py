@@ -746,7 +746,7 @@ HostRole = Literal["main", "backup", "token_store"]
 
 #: Stable, machine-readable error codes. A code's `SCREAMING_SNAKE_CASE` text never
 #: changes meaning between releases.
-ErrorCode = Literal["INVALID_INPUT", "INVALID_CONFIG", "SIGNATURE_INVALID", "TIMESTAMP_SKEW", "PROVIDER_ERROR", "RATE_LIMITED", "TOKEN_EXPIRED", "ORDER_NOT_FOUND", "DECODE_ERROR", "NETWORK_ERROR"]
+ErrorCode = Literal["INVALID_INPUT", "INVALID_CONFIG", "SIGNATURE_INVALID", "TIMESTAMP_SKEW", "PROVIDER_ERROR", "RATE_LIMITED", "TOKEN_EXPIRED", "ORDER_NOT_FOUND", "DECODE_ERROR", "NETWORK_ERROR", "DECRYPT_ERROR"]
 
 
 class InvalidInputError(PayqueryError, ValueError):
@@ -813,6 +813,14 @@ class NetworkError(PayqueryError):
     code = "NETWORK_ERROR"
 
 
+class DecryptError(PayqueryError):
+    """``DECRYPT_ERROR``: An encrypted resource did not decrypt (AES-256-GCM): a wrong `api_v3_key`, or a
+    ciphertext, nonce or associated data changed on the way.
+    """
+
+    code = "DECRYPT_ERROR"
+
+
 #: The exception class of each code.
 ERROR_CLASSES: dict[str, type[PayqueryError]] = {
     "INVALID_INPUT": InvalidInputError,
@@ -825,6 +833,7 @@ ERROR_CLASSES: dict[str, type[PayqueryError]] = {
     "ORDER_NOT_FOUND": OrderNotFoundError,
     "DECODE_ERROR": DecodeError,
     "NETWORK_ERROR": NetworkError,
+    "DECRYPT_ERROR": DecryptError,
 }
 
 
@@ -1055,6 +1064,255 @@ class CertificateDownload(_Record):
         return cls(
             tuple(PlatformCertificate._from_json(v) for v in d["certificates"]),
             tuple(Attempt._from_json(v) for v in d["attempts"]),
+        )
+
+
+class EduPapayContractEvent(TypedDict, total=False):
+    """`ENTRUST.SIGNING` / `ENTRUST.RELEASE`: a payment contract signed or released (a contract,
+    not an order; NOTIFICATIONS.md §1.4). Every member is optional: WeChat Pay's pages and
+    the SDKs disagree on which are always sent.
+    """
+    #: App id.
+    appid: str
+    #: The payer's openid.
+    openid: str
+    #: The payment plan.
+    plan_id: str
+    #: Contract id.
+    contract_id: str
+    #: `ADD` (signed) or `DELETE` (released).
+    contract_status: str
+    #: When it changed, as sent.
+    create_time: str
+
+
+class EduPapayNoticeTransaction(TypedDict):
+    """`TRANSACTION.*`: the transaction, as the query returns it."""
+    #: Which variant this is.
+    kind: Literal["transaction"]
+    #: The transaction.
+    transaction: EduPapayTransaction
+
+
+class EduPapayNoticeContract(TypedDict):
+    """`ENTRUST.*`: a contract event."""
+    #: Which variant this is.
+    kind: Literal["contract"]
+    #: The contract event.
+    contract: EduPapayContractEvent
+
+
+class EduPapayNoticeOther(TypedDict):
+    """Any other event: its decrypted resource, as JSON text."""
+    #: Which variant this is.
+    kind: Literal["other"]
+    #: The decrypted resource.
+    json: str
+
+
+#: What an edu-papay notification carries, typed. Narrow on `kind`.
+EduPapayNotice = Union[EduPapayNoticeTransaction, EduPapayNoticeContract, EduPapayNoticeOther]
+
+
+class PayscoreNoticeServiceOrder(TypedDict):
+    """A service-order event (`PAYSCORE.USER_CONFIRM`, `PAYSCORE.USER_PAID`, …): the service
+    order, as the query returns it.
+    """
+    #: Which variant this is.
+    kind: Literal["service_order"]
+    #: The service order.
+    service_order: PayscoreServiceOrder
+
+
+class PayscoreNoticeOther(TypedDict):
+    """Any other event (an authorisation such as `PAYSCORE.USER_OPEN_SERVICE`): its
+    decrypted resource, as JSON text.
+    """
+    #: Which variant this is.
+    kind: Literal["other"]
+    #: The decrypted resource.
+    json: str
+
+
+#: What a Pay Score notification carries, typed. Narrow on `kind`.
+PayscoreNotice = Union[PayscoreNoticeServiceOrder, PayscoreNoticeOther]
+
+
+class FubeiPaymentNotice(TypedDict, total=False):
+    """A Fubei pay or refund result notification's `data` (fbpay 2.0's PayCallBackData, read
+    leniently: no 1.0 schema is published), with `result_code`/`result_message` from the
+    form. Money arrives as yuan and is held as exact fen, read from the JSON text itself.
+    """
+    #: The form's `result_code`.
+    result_code: str
+    #: The form's `result_message`.
+    result_message: str
+    #: Fubei order number.
+    order_sn: str
+    #: Merchant order number.
+    merchant_order_sn: str
+    #: Institution order number.
+    ins_order_sn: str
+    #: Channel (WeChat/Alipay/UnionPay) order number.
+    channel_order_sn: str
+    #: `SUCCESS` for a paid order.
+    order_status: str
+    #: Order amount.
+    total_amount: MoneyDict
+    #: Net amount.
+    net_amount: MoneyDict
+    #: What the buyer paid.
+    buyer_pay_amount: MoneyDict
+    #: Fee.
+    fee: MoneyDict
+    #: `wxpay`, `alipay`, `unionpay`, `bankcardpay`.
+    pay_type: str
+    #: Payer id.
+    user_id: str
+    #: When it was paid, `yyyyMMddHHmmss` China time (as sent).
+    finish_time: str
+    #: Device terminal number.
+    device_no: str
+    #: Merchant data.
+    attach: str
+    #: Store id.
+    store_id: str
+    #: Cashier id.
+    cashier_id: str
+    #: Refund number (refund results).
+    refund_sn: str
+    #: Merchant refund number (refund results).
+    merchant_refund_sn: str
+    #: Refund status (refund results).
+    refund_status: str
+    #: Refund amount (refund results).
+    refund_amount: MoneyDict
+
+
+class _DingshangDeliveryNoticeRequired(TypedDict):
+    #: The order id (an integer, kept as its exact text).
+    order_id: str
+
+
+class DingshangDeliveryNotice(_DingshangDeliveryNoticeRequired, total=False):
+    """The vendor's delivery (出货) callback, `device.delivery.response` (NOTIFICATIONS.md §3):
+    a delivery succeeded, failed or timed out. It is **not signed**, so it is only a hint:
+    confirm it with the signed order query (`confirm_query` of the notification) before
+    acting on it.
+    """
+    #: `device.delivery.response`.
+    method: str
+    #: The delivery record id.
+    record_id: str
+    #: `"1"` delivered, `"0"` not.
+    deliver_status: str
+    #: The machine's floor status code (`0|1|2|3|47`).
+    floor_status: str
+    #: Why it failed.
+    error_msg: str
+    #: Why it failed (the other spelling the docs use).
+    fail_reason: str
+
+
+#: A notification's typed resource; the notification's `provider` says which.
+NotificationDetail = Union[EduPapayNotice, PayscoreNotice, FubeiPaymentNotice, DingshangDeliveryNotice]
+
+
+class Notification(_Record):
+    """A notification payload checked as far as its provider allows: verified and decrypted
+    (WeChat Pay), verified (Fubei), or decoded only (the unsigned vending callback:
+    `verified` is false).
+    """
+
+    __slots__ = ("provider", "verified", "id", "event_type", "order", "detail", "signature_serial", "confirm_query", "_json")
+    __match_args__ = ("provider", "verified", "id", "event_type", "order", "detail", "signature_serial", "confirm_query")
+    _fields = __slots__
+    _shown = ("provider", "verified", "id", "event_type", "order", "detail", "signature_serial", "confirm_query")
+    _hashed = ("provider", "verified", "id", "event_type", "order", "signature_serial", "confirm_query")
+
+    #: Which provider sent it.
+    provider: ProviderId
+    #: False only for a provider that does not sign its callbacks: then it is a hint, to be
+    #: confirmed with the signed query (`confirm_query`).
+    verified: bool
+    #: The idempotency key: the provider's event id (WeChat Pay's `id`, kept when it re-sends),
+    #: or one derived from the event where the provider gives none. Deduplicate on it.
+    id: str
+    #: The event, as the provider names it (`TRANSACTION.SUCCESS`, `pay`, …).
+    event_type: str
+    #: The order the event is about, normalized exactly like a query's.
+    order: Optional[Order]
+    #: Everything the notification said, typed (an event payquery has no type for keeps its
+    #: decrypted JSON).
+    detail: NotificationDetail
+    #: The serial of the key whose signature verified it (WeChat Pay).
+    signature_serial: Optional[str]
+    #: For an unsigned notification: the order query (a JSON query document, to complete
+    #: with what the callback does not carry) that confirms it.
+    confirm_query: Optional[str]
+    _json: str
+
+    def __init__(self, provider: ProviderId, verified: bool, id: str, event_type: str, order: Optional[Order], detail: NotificationDetail, signature_serial: Optional[str], confirm_query: Optional[str], _json: str = "") -> None:
+        _set(self, "provider", provider)
+        _set(self, "verified", verified)
+        _set(self, "id", id)
+        _set(self, "event_type", event_type)
+        _set(self, "order", order)
+        _set(self, "detail", detail)
+        _set(self, "signature_serial", signature_serial)
+        _set(self, "confirm_query", confirm_query)
+        _set(self, "_json", _json)
+
+    @classmethod
+    def _from_json(cls, d: Any, text: str = "") -> "Notification":
+        return cls(
+            d["provider"],
+            d["verified"],
+            d["id"],
+            d["event_type"],
+            None if d["order"] is None else Order._from_json(d["order"]),
+            d["detail"],
+            d["signature_serial"],
+            d["confirm_query"],
+            text,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result in the CLI's JSON shape (times as RFC 3339 text, money as dicts)."""
+        import json
+
+        return dict(json.loads(self._json))
+
+
+class NotificationReply(_Record):
+    """The HTTP answer to send for a notification, exactly: the provider reads its status (and,
+    for Fubei, its body) to decide whether to send the notification again.
+    """
+
+    __slots__ = ("status", "headers", "body")
+    __match_args__ = ("status", "headers", "body")
+    _fields = __slots__
+    _shown = ("status", "headers", "body")
+    _hashed = ("status", "headers", "body")
+
+    #: The HTTP status.
+    status: int
+    #: Headers to set (`Content-Type` when there is a body).
+    headers: tuple[tuple[str, str], ...]
+    #: The body (empty for WeChat Pay's 204).
+    body: str
+
+    def __init__(self, status: int, headers: tuple[tuple[str, str], ...], body: str) -> None:
+        _set(self, "status", status)
+        _set(self, "headers", headers)
+        _set(self, "body", body)
+
+    @classmethod
+    def _from_json(cls, d: Any) -> "NotificationReply":
+        return cls(
+            d["status"],
+            tuple((v[0], v[1]) for v in d["headers"]),
+            d["body"],
         )
 
 
@@ -1289,7 +1547,9 @@ __all__ = [
     "CertificateDownload",
     "Config",
     "DecodeError",
+    "DecryptError",
     "DingshangConfig",
+    "DingshangDeliveryNotice",
     "DingshangDeliveryStatus",
     "DingshangOrder",
     "DingshangOrderStatus",
@@ -1297,7 +1557,12 @@ __all__ = [
     "DingshangRecord",
     "ERROR_CLASSES",
     "EduPapayAmount",
+    "EduPapayContractEvent",
     "EduPapayDeviceInformation",
+    "EduPapayNotice",
+    "EduPapayNoticeContract",
+    "EduPapayNoticeOther",
+    "EduPapayNoticeTransaction",
     "EduPapayPayer",
     "EduPapayQuery",
     "EduPapayTradeState",
@@ -1305,6 +1570,7 @@ __all__ = [
     "ErrorCode",
     "FubeiConfig",
     "FubeiOrder",
+    "FubeiPaymentNotice",
     "FubeiQuery",
     "FubeiQueryByMerchantOrderSn",
     "FubeiQueryByOrderSn",
@@ -1326,6 +1592,9 @@ __all__ = [
     "Money",
     "MoneyDict",
     "NetworkError",
+    "Notification",
+    "NotificationDetail",
+    "NotificationReply",
     "Order",
     "OrderFlag",
     "OrderNotFoundError",
@@ -1335,6 +1604,9 @@ __all__ = [
     "PayscoreCollectionDetail",
     "PayscoreCollectionState",
     "PayscoreLocation",
+    "PayscoreNotice",
+    "PayscoreNoticeOther",
+    "PayscoreNoticeServiceOrder",
     "PayscoreOverseaQuery",
     "PayscoreOverseaQueryByOutOrderNo",
     "PayscoreOverseaQueryByQueryId",

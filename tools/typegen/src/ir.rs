@@ -24,6 +24,8 @@ pub enum Ty {
     Ref(String),
     /// A list.
     Array(Box<Ty>),
+    /// A fixed-length list of these (a Rust tuple: a header's `(name, value)`).
+    Tuple(Vec<Ty>),
 }
 
 /// One member of an object.
@@ -51,6 +53,17 @@ pub struct Alternative {
     pub provider: String,
     /// The definition it holds.
     pub def: String,
+}
+
+/// One variant of a tagged union.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// The tag's value.
+    pub value: String,
+    /// Docs.
+    pub doc: String,
+    /// Its members, the tag left out.
+    pub fields: Vec<Field>,
 }
 
 /// A definition.
@@ -92,6 +105,20 @@ pub enum Def {
         doc: String,
         /// In the core's order.
         alternatives: Vec<Alternative>,
+    },
+    /// Objects told apart by one constant member (serde's internally tagged enums: `kind`).
+    Tagged {
+        /// Docs.
+        doc: String,
+        /// The member whose value names the variant.
+        tag: String,
+        /// In the core's order.
+        variants: Vec<Variant>,
+    },
+    /// A type with no values (a provider that never sends a notification).
+    Never {
+        /// Docs.
+        doc: String,
     },
     /// Inline object alternatives (the Mini Program's order-or-token query).
     Alternatives {
@@ -145,6 +172,10 @@ impl Model {
                 Def::PerProvider { alternatives, .. } => {
                     refs.extend(alternatives.iter().map(|a| a.def.clone()))
                 }
+                Def::Tagged { variants, .. } => variants
+                    .iter()
+                    .flat_map(|v| &v.fields)
+                    .for_each(|f| refs_of(&f.ty, &mut refs)),
                 _ => {}
             }
             queue.extend(refs);
@@ -153,10 +184,12 @@ impl Model {
     }
 }
 
-fn refs_of(ty: &Ty, out: &mut Vec<String>) {
+/// The definitions a type names, at any depth.
+pub fn refs_of(ty: &Ty, out: &mut Vec<String>) {
     match ty {
         Ty::Ref(name) => out.push(name.clone()),
         Ty::Array(inner) => refs_of(inner, out),
+        Ty::Tuple(items) => items.iter().for_each(|t| refs_of(t, out)),
         _ => {}
     }
 }
@@ -206,7 +239,32 @@ fn read_def(name: &str, schema: &Value) -> Result<Def, String> {
                 .collect(),
         });
     }
+    if schema.get("not") == Some(&Value::Object(Map::new())) {
+        return Ok(Def::Never { doc });
+    }
     if let Some(one_of) = schema.get("oneOf").and_then(Value::as_array) {
+        if let Some(tag) = tag_of(one_of) {
+            let variants = one_of
+                .iter()
+                .map(|v| {
+                    let value = v
+                        .pointer(&format!("/properties/{tag}/const"))
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
+                    let fields = read_fields(name, v)?
+                        .into_iter()
+                        .filter(|f| f.name != tag)
+                        .collect();
+                    Ok(Variant {
+                        value,
+                        doc: doc_of(v),
+                        fields,
+                    })
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            return Ok(Def::Tagged { doc, tag, variants });
+        }
         let values = one_of
             .iter()
             .map(|v| {
@@ -280,6 +338,25 @@ fn read_def(name: &str, schema: &Value) -> Result<Def, String> {
     Err(format!("{name}: a schema typegen does not know: {schema}"))
 }
 
+/// The member every alternative of a `oneOf` holds as a string constant (serde's `tag`), when
+/// the alternatives are objects told apart that way.
+fn tag_of(one_of: &[Value]) -> Option<String> {
+    let first = one_of.first()?.get("properties")?.as_object()?;
+    first
+        .iter()
+        .find(|(name, _)| {
+            one_of.iter().all(|v| {
+                v.get("type") == Some(&Value::from("object"))
+                    && v.pointer(&format!("/properties/{name}/const"))
+                        .is_some_and(Value::is_string)
+                    && v.get("required")
+                        .and_then(Value::as_array)
+                        .is_some_and(|r| r.contains(&Value::from(name.as_str())))
+            })
+        })
+        .map(|(name, _)| name.clone())
+}
+
 fn read_fields(name: &str, schema: &Value) -> Result<Vec<Field>, String> {
     let required: Vec<&str> = schema
         .get("required")
@@ -348,6 +425,24 @@ fn read_ty(schema: &Value) -> Result<(Ty, bool), String> {
         ("integer", "unix-time") => Ty::UnixTime,
         ("integer", "int64") => Ty::Int64,
         ("integer", _) => Ty::Count,
+        ("array", _) if schema.get("prefixItems").is_some() => {
+            let items = schema
+                .get("prefixItems")
+                .and_then(Value::as_array)
+                .ok_or("prefixItems that is not a list")?;
+            // A closed tuple only: its length is fixed.
+            if schema.get("minItems").and_then(Value::as_u64) != Some(items.len() as u64)
+                || schema.get("maxItems").and_then(Value::as_u64) != Some(items.len() as u64)
+            {
+                return Err(format!("a tuple that is not of fixed length: {schema}"));
+            }
+            Ty::Tuple(
+                items
+                    .iter()
+                    .map(|i| read_ty(i).map(|(t, _)| t))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
         ("array", _) => {
             let items = schema.get("items").ok_or("an array without items")?;
             Ty::Array(Box::new(read_ty(items)?.0))

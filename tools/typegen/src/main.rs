@@ -23,7 +23,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use payquery_core::{
-    AccessToken, CertificateDownload, Config, ErrorCode, OrderFlag, OrderStatus, Query, QueryResult,
+    AccessToken, CertificateDownload, Config, ErrorCode, Notification, NotificationReply,
+    OrderFlag, OrderStatus, Query, QueryResult,
 };
 use schemars::generate::SchemaSettings;
 
@@ -37,6 +38,8 @@ pub const HOST_NAMED: &[&str] = &[
     "Attempt",
     "CertificateDownload",
     "PlatformCertificate",
+    "Notification",
+    "NotificationReply",
 ];
 
 /// The input models (what users write: deserialize contracts) and the output models (what
@@ -64,11 +67,14 @@ fn models() -> Result<Models, String> {
     output.subschema_for::<QueryResult>();
     output.subschema_for::<AccessToken>();
     output.subschema_for::<CertificateDownload>();
+    output.subschema_for::<Notification>();
+    output.subschema_for::<NotificationReply>();
     output.subschema_for::<ErrorCode>();
     let input_schemas = input.take_definitions(true);
+    let output_schemas = output.take_definitions(true);
     let models = Models {
         input: ir::Model::read(&input_schemas)?,
-        output: ir::Model::read(&output.take_definitions(true))?,
+        output: ir::Model::read(&output_schemas)?,
         input_schemas,
     };
     // These serialize through `as_str`, not serde's derive: their schema names must agree.

@@ -155,6 +155,15 @@ fn dict_ty(t: &Ty) -> String {
         Ty::Ref(name) if HOST_NAMED.contains(&name.as_str()) => format!("{name}Dict"),
         Ty::Ref(name) => name.clone(),
         Ty::Array(inner) => format!("list[{}]", dict_ty(inner)),
+        // JSON has no tuples: a list, of one type when every item has it.
+        Ty::Tuple(items) => {
+            let mut types: Vec<String> = items.iter().map(dict_ty).collect();
+            types.dedup();
+            match types.as_slice() {
+                [one] => format!("list[{one}]"),
+                _ => "list[Any]".to_owned(),
+            }
+        }
     }
 }
 
@@ -164,6 +173,10 @@ fn class_ty(t: &Ty) -> String {
         Ty::DateTime | Ty::UnixTime => "datetime".to_owned(),
         Ty::Ref(name) => name.clone(),
         Ty::Array(inner) => format!("tuple[{}, ...]", class_ty(inner)),
+        Ty::Tuple(items) => format!(
+            "tuple[{}]",
+            items.iter().map(class_ty).collect::<Vec<_>>().join(", ")
+        ),
         other => dict_ty(other),
     }
 }
@@ -177,6 +190,15 @@ fn decode(t: &Ty, value: &str) -> String {
             format!("{name}._from_json({value})")
         }
         Ty::Array(inner) => format!("tuple({} for v in {value})", decode(inner, "v")),
+        Ty::Tuple(items) => {
+            let parts: Vec<String> = items
+                .iter()
+                .enumerate()
+                .map(|(i, t)| decode(t, &format!("{value}[{i}]")))
+                .collect();
+            let comma = if parts.len() == 1 { "," } else { "" };
+            format!("({}{comma})", parts.join(", "))
+        }
         _ => value.to_owned(),
     }
 }
@@ -187,17 +209,14 @@ fn typed_dict(
     name: &str,
     doc: &str,
     fields: &[Field],
-    provider: Option<&str>,
+    first: Option<(&str, &str, &str)>,
     input: bool,
 ) {
     let mut required: Vec<(String, String, String)> = Vec::new();
     let mut optional: Vec<(String, String, String)> = Vec::new();
-    if let Some(provider) = provider {
-        required.push((
-            "provider".to_owned(),
-            provider.to_owned(),
-            "The provider.".to_owned(),
-        ));
+    // A member the definition does not list: a config's `provider`, a tagged union's tag.
+    if let Some((key, t, doc)) = first {
+        required.push((key.to_owned(), t.to_owned(), doc.to_owned()));
     }
     for field in fields {
         let mut t = dict_ty(&field.ty);
@@ -247,13 +266,7 @@ fn typed_dict(
 /// Definitions in an order Python can evaluate: every name after what it refers to
 /// (a depth-first post-order from the roots).
 fn ordered(model: &Model, roots: &[&str]) -> Vec<String> {
-    fn refs(t: &Ty, out: &mut Vec<String>) {
-        match t {
-            Ty::Ref(n) => out.push(n.clone()),
-            Ty::Array(inner) => refs(inner, out),
-            _ => {}
-        }
-    }
+    use crate::ir::refs_of as refs;
     fn visit(model: &Model, name: &str, visiting: &mut Vec<String>, done: &mut Vec<String>) {
         if done.iter().any(|d| d == name) || visiting.iter().any(|v| v == name) {
             return;
@@ -269,6 +282,10 @@ fn ordered(model: &Model, roots: &[&str]) -> Vec<String> {
             Some(Def::PerProvider { alternatives, .. }) => {
                 deps.extend(alternatives.iter().map(|a| a.def.clone()))
             }
+            Some(Def::Tagged { variants, .. }) => variants
+                .iter()
+                .flat_map(|v| &v.fields)
+                .for_each(|f| refs(&f.ty, &mut deps)),
             _ => {}
         }
         for dep in deps {
@@ -326,6 +343,8 @@ pub fn module(models: &Models) -> Result<String, String> {
             "QueryResult",
             "AccessToken",
             "CertificateDownload",
+            "Notification",
+            "NotificationReply",
             "ErrorCode",
         ],
     ) {
@@ -382,7 +401,10 @@ pub fn module(models: &Models) -> Result<String, String> {
                     .collect();
                 let provider =
                     (!providers.is_empty()).then(|| format!("Literal[{}]", providers.join(", ")));
-                typed_dict(&mut out, &name, doc, fields, provider.as_deref(), true);
+                let first = provider
+                    .as_deref()
+                    .map(|p| ("provider", p, "The provider."));
+                typed_dict(&mut out, &name, doc, fields, first, true);
             }
             Def::Alternatives { doc, objects } => {
                 let stem = name.strip_suffix("Query").unwrap_or(&name);
@@ -422,6 +444,11 @@ pub fn module(models: &Models) -> Result<String, String> {
             }
             Def::OpenStr { .. } | Def::OpenInt { .. } => {
                 return Err(format!("{name}: an open enum in an input"));
+            }
+            Def::Tagged { .. } | Def::Never { .. } => {
+                return Err(format!(
+                    "{name}: a tagged union or an empty type in an input"
+                ));
             }
         }
     }
@@ -542,9 +569,37 @@ fn emit_output(out: &mut String, model: &Model, name: &str, def: &Def) -> Result
         Def::Object { doc, fields, .. } => typed_dict(out, name, doc, fields, None, false),
         Def::PerProvider { doc, alternatives } => {
             comment(out, "", doc);
-            let defs: Vec<&str> = alternatives.iter().map(|a| a.def.as_str()).collect();
+            // A provider whose type has no values (see Def::Never) adds nothing to the union.
+            let defs: Vec<&str> = alternatives
+                .iter()
+                .filter(|a| !matches!(model.get(&a.def), Some(Def::Never { .. })))
+                .map(|a| a.def.as_str())
+                .collect();
             let _ = writeln!(out, "{name} = Union[{}]\n\n", defs.join(", "));
         }
+        Def::Tagged { doc, tag, variants } => {
+            // One TypedDict per variant, its tag a Literal: mypy narrows on `d["kind"]`.
+            let mut names = Vec::new();
+            for variant in variants {
+                let alternative = format!("{name}{}", pascal(&variant.value));
+                let literal = format!("Literal[\"{}\"]", variant.value);
+                let first = (tag.as_str(), literal.as_str(), "Which variant this is.");
+                typed_dict(
+                    out,
+                    &alternative,
+                    &variant.doc,
+                    &variant.fields,
+                    Some(first),
+                    false,
+                );
+                names.push(alternative);
+            }
+            comment(out, "", &format!("{doc} Narrow on `{tag}`."));
+            let _ = writeln!(out, "{name} = Union[{}]\n\n", names.join(", "));
+        }
+        // No Python type has no values that a Union may hold (NoReturn may not be a member on
+        // 3.9): the provider is left out of its unions instead.
+        Def::Never { .. } => {}
         Def::Alternatives { .. } => return Err(format!("{name}: alternatives in an output")),
     }
     Ok(())
@@ -561,7 +616,14 @@ fn referenced_from_dicts(model: &Model, name: &str) -> bool {
     }
     model.defs.iter().any(|(owner, def)| {
         !HOST_NAMED.contains(&owner.as_str())
-            && matches!(def, Def::Object { fields, .. } if fields.iter().any(|f| refers(&f.ty, name)))
+            && match def {
+                Def::Object { fields, .. } => fields.iter().any(|f| refers(&f.ty, name)),
+                Def::Tagged { variants, .. } => variants
+                    .iter()
+                    .flat_map(|v| &v.fields)
+                    .any(|f| refers(&f.ty, name)),
+                _ => false,
+            }
     })
 }
 
@@ -663,7 +725,9 @@ fn record(out: &mut String, model: &Model, name: &str, doc: &str, fields: &[Fiel
     }
     out.push_str("        )\n");
     if keeps_json {
-        let order_has_provider = fields.iter().any(|f| f.name == "order");
+        // A result without a `provider` of its own reads its order's.
+        let order_has_provider = fields.iter().any(|f| f.name == "order")
+            && !fields.iter().any(|f| f.name == "provider");
         if order_has_provider {
             out.push_str("\n    @property\n    def provider(self) -> \"ProviderId\":\n        \"\"\"The provider (the same as ``order.provider``).\"\"\"\n        return self.order.provider\n");
         }

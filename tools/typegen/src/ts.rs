@@ -40,6 +40,7 @@ fn ty(t: &Ty) -> String {
         Ty::Count => "number".to_owned(),
         Ty::Ref(name) => name.clone(),
         Ty::Array(inner) => format!("{}[]", ty(inner)),
+        Ty::Tuple(items) => format!("[{}]", items.iter().map(ty).collect::<Vec<_>>().join(", ")),
     }
 }
 
@@ -211,6 +212,25 @@ fn emit(out: &mut String, model: &Model, input: bool) -> Result<(), String> {
                 members(out, fields, input, host_named);
                 let _ = writeln!(out, "}}\n");
             }
+            Def::Never { doc } => {
+                jsdoc(out, "", doc);
+                let _ = writeln!(out, "export type {name} = never;\n");
+            }
+            Def::Tagged { doc, tag, variants } => {
+                // One interface per variant, named as Python names them, told apart by the tag.
+                let mut names = Vec::new();
+                for variant in variants {
+                    let alternative = format!("{name}{}", crate::ir::pascal(&variant.value));
+                    jsdoc(out, "", &variant.doc);
+                    let _ = writeln!(out, "export interface {alternative} {{");
+                    let _ = writeln!(out, "  {tag}: '{}';", variant.value);
+                    members(out, &variant.fields, input, host_named);
+                    let _ = writeln!(out, "}}\n");
+                    names.push(alternative);
+                }
+                jsdoc(out, "", &format!("{doc}\n\nNarrow on `{tag}`."));
+                let _ = writeln!(out, "export type {name} = {};\n", names.join(" | "));
+            }
             Def::Alternatives { doc, objects } => {
                 jsdoc(out, "", doc);
                 let object = |fields: &[Field]| {
@@ -288,18 +308,18 @@ fn per_provider_field(model: &Model, field: &Field) -> bool {
 /// A result type holding a per-provider member: generic over the provider, so that a client's
 /// results carry its provider's detail, and a union over providers narrows on `provider`.
 fn generic_result(out: &mut String, model: &Model, name: &str, doc: &str, fields: &[Field]) {
-    jsdoc(out, "", &format!("{doc}\n\nFor a client of one provider `P`, `detail` is that provider's answer; for a client of\nany provider, narrow on `result.provider`."));
+    jsdoc(out, "", &format!("{doc}\n\nFor a client of one provider `P`, `detail` is that provider's own type; for a client\nof any provider, narrow on `provider`."));
     let _ = writeln!(
         out,
         "export type {name}<P extends ProviderId = ProviderId> = {{"
     );
     let _ = writeln!(out, "  [K in P]: {{");
-    let _ = writeln!(
-        out,
-        "    /** The provider (the same as `order.provider`). */"
-    );
+    // A result without a `provider` member of its own gets one (its order's).
+    let own = fields.iter().find(|f| f.name == "provider");
+    let provider_doc = own.map_or("The provider (the same as `order.provider`).", |f| &f.doc);
+    jsdoc(out, "    ", provider_doc);
     let _ = writeln!(out, "    provider: K;");
-    for field in fields {
+    for field in fields.iter().filter(|f| f.name != "provider") {
         let mut body = String::new();
         jsdoc(&mut body, "    ", &field.doc);
         out.push_str(&body);
@@ -330,19 +350,22 @@ pub fn shapes(models: &Models) -> Result<String, String> {
     let model = &models.output;
     let mut out = String::from(HEADER);
     out.push_str("'use strict';\n\n");
-    out.push_str("// Each shape: [renamed?, [[wire name, JavaScript name, kind], ...]] where kind is 0 (as it is),\n// 'i' (64-bit decimal text -> bigint), a shape's name (an object), ['a', kind] (a list) or\n// 'p' (the provider's detail: the shape DETAILS names for `order.provider`). Objects that are\n// not renamed list only the members that need work, and are converted in place.\n");
+    out.push_str("// Each shape: [renamed?, [[wire name, JavaScript name, kind], ...]] where kind is 0 (as it is),\n// 'i' (64-bit decimal text -> bigint), a shape's name (an object), ['a', kind] (a list) or\n// ['p', union] (a per-provider member: the shape DETAILS[union] names for the provider; none,\n// as it is). Objects that are not renamed list only the members that need work, and are\n// converted in place; a tagged union lists those of every variant.\n");
     out.push_str("const SHAPES = {\n");
-    let reachable = model.reachable(&["QueryResult", "AccessToken", "CertificateDownload"]);
+    let reachable = model.reachable(ROOTS);
+    let mut shaped = Vec::new();
     for name in &reachable {
-        let Some(Def::Object { fields, .. }) = model.get(name) else {
-            continue;
+        let fields = match model.get(name) {
+            Some(Def::Object { fields, .. }) => fields.clone(),
+            Some(Def::Tagged { variants, .. }) => tagged_fields(name, variants)?,
+            _ => continue,
         };
         let renamed = HOST_NAMED.contains(&name.as_str());
         if !renamed && !needs_work(model, name) {
             continue;
         }
         let mut entries = Vec::new();
-        for field in fields {
+        for field in &fields {
             let kind = kind(model, &field.ty);
             let js = if renamed {
                 camel(&field.name)
@@ -354,22 +377,59 @@ pub fn shapes(models: &Models) -> Result<String, String> {
             }
         }
         let _ = writeln!(out, "  {name}: [{renamed}, [{}]],", entries.join(", "));
+        shaped.push(name.clone());
     }
     out.push_str("};\n\n");
-    let details = match model.get("ProviderDetail") {
-        Some(Def::PerProvider { alternatives, .. }) => alternatives
+    let mut unions = Vec::new();
+    for name in &reachable {
+        let Some(Def::PerProvider { alternatives, .. }) = model.get(name) else {
+            continue;
+        };
+        let shapes: Vec<String> = alternatives
             .iter()
+            .filter(|a| shaped.contains(&a.def))
             .map(|a| format!("{}: '{}'", a.provider, a.def))
-            .collect::<Vec<_>>()
-            .join(", "),
-        _ => return Err("no ProviderDetail in the output schema".to_owned()),
-    };
+            .collect();
+        unions.push(format!("  {name}: {{ {} }},", shapes.join(", ")));
+    }
+    if unions.is_empty() {
+        return Err("no per-provider member in the output schema".to_owned());
+    }
     let _ = writeln!(
         out,
-        "/** The detail shape of each provider's answer. */\nconst DETAILS = {{ {details} }};\n"
+        "/** Per per-provider union, the shape of each provider's member (absent: nothing to convert). */\nconst DETAILS = {{\n{}\n}};\n",
+        unions.join("\n")
     );
     out.push_str("module.exports = { SHAPES, DETAILS };\n");
     Ok(out)
+}
+
+/// The output types the npm package converts answers to.
+const ROOTS: &[&str] = &[
+    "QueryResult",
+    "AccessToken",
+    "CertificateDownload",
+    "Notification",
+    "NotificationReply",
+];
+
+/// The members of every variant of a tagged union, as one in-place shape: a member name two
+/// variants share must have one type.
+fn tagged_fields(name: &str, variants: &[crate::ir::Variant]) -> Result<Vec<Field>, String> {
+    let mut fields: Vec<Field> = Vec::new();
+    for field in variants.iter().flat_map(|v| &v.fields) {
+        match fields.iter().find(|f| f.name == field.name) {
+            Some(seen) if seen.ty != field.ty => {
+                return Err(format!(
+                    "{name}: variants hold `{}` with different types",
+                    field.name
+                ))
+            }
+            Some(_) => {}
+            None => fields.push(field.clone()),
+        }
+    }
+    Ok(fields)
 }
 
 /// True when an object (or something inside it) needs converting: a 64-bit member, a renamed
@@ -380,6 +440,10 @@ fn needs_work(model: &Model, name: &str) -> bool {
     }
     match model.get(name) {
         Some(Def::Object { fields, .. }) => fields.iter().any(|f| kind(model, &f.ty) != "0"),
+        Some(Def::Tagged { variants, .. }) => variants
+            .iter()
+            .flat_map(|v| &v.fields)
+            .any(|f| kind(model, &f.ty) != "0"),
         _ => false,
     }
 }
@@ -388,9 +452,11 @@ fn kind(model: &Model, t: &Ty) -> String {
     match t {
         Ty::Int64 | Ty::UnixTime => "'i'".to_owned(),
         Ty::Ref(r) => match model.get(r) {
-            Some(Def::Object { .. }) if needs_work(model, r) => format!("'{r}'"),
+            Some(Def::Object { .. } | Def::Tagged { .. }) if needs_work(model, r) => {
+                format!("'{r}'")
+            }
             Some(Def::OpenInt { .. }) => "'i'".to_owned(),
-            Some(Def::PerProvider { .. }) => "'p'".to_owned(),
+            Some(Def::PerProvider { .. }) => format!("['p', '{r}']"),
             _ => "0".to_owned(),
         },
         Ty::Array(inner) => match kind(model, inner).as_str() {
