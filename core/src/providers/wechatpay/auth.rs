@@ -484,7 +484,7 @@ impl WechatPayVerifier {
         ctx: &ResponseContext,
         carried: &[HeldCertificate],
     ) -> Result<String> {
-        self.verify_signed("response", response, ctx, carried)
+        self.verify_signed("response", &response.headers, &response.body, ctx, carried)
     }
 
     /// Verifies a notification exactly as an answer: WeChat Pay signs both the same way, over
@@ -497,13 +497,7 @@ impl WechatPayVerifier {
         body: &[u8],
         ctx: &ResponseContext,
     ) -> Result<String> {
-        let signed = HttpResponse {
-            status: 200,
-            headers: headers.to_vec(),
-            body: body.to_vec(),
-        };
-        let probe = signed
-            .headers
+        let probe = headers
             .iter()
             .filter(|(n, _)| n.trim().eq_ignore_ascii_case("Wechatpay-Signature"))
             .any(|(_, v)| v.trim().starts_with("WECHATPAY/SIGNTEST/"));
@@ -513,19 +507,21 @@ impl WechatPayVerifier {
             )
             .with_field("Wechatpay-Signature"));
         }
-        self.verify_signed("notification", &signed, ctx, &[])
+        self.verify_signed("notification", headers, body, ctx, &[])
     }
 
+    /// Verifies `headers` and `body` (an answer's or a notification's: `subject` says which,
+    /// for the messages).
     fn verify_signed(
         &self,
         subject: &str,
-        response: &HttpResponse,
+        headers: &[(String, String)],
+        body: &[u8],
         ctx: &ResponseContext,
         carried: &[HeldCertificate],
     ) -> Result<String> {
         let header = |name: &str| -> Result<&str> {
-            let mut values = response
-                .headers
+            let mut values = headers
                 .iter()
                 .filter(|(n, _)| n.eq_ignore_ascii_case(name))
                 .map(|(_, v)| v.trim());
@@ -560,7 +556,11 @@ impl WechatPayVerifier {
         let nonce = header("Wechatpay-Nonce")?;
         visible("Wechatpay-Serial", serial)?;
         visible("Wechatpay-Nonce", nonce)?;
-        if let Some(kind) = response.header("Wechatpay-Signature-Type") {
+        if let Some(kind) = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("Wechatpay-Signature-Type"))
+            .map(|(_, v)| v.as_str())
+        {
             if kind.trim() != SCHEME {
                 return Err(Error::signature(format!(
                     "unsupported Wechatpay-Signature-Type `{}`",
@@ -619,13 +619,12 @@ impl WechatPayVerifier {
             Error::signature("`Wechatpay-Signature` is not base64")
                 .with_field("Wechatpay-Signature")
         })?;
-        let mut message =
-            Vec::with_capacity(timestamp_text.len() + nonce.len() + response.body.len() + 3);
+        let mut message = Vec::with_capacity(timestamp_text.len() + nonce.len() + body.len() + 3);
         message.extend_from_slice(timestamp_text.as_bytes());
         message.push(b'\n');
         message.extend_from_slice(nonce.as_bytes());
         message.push(b'\n');
-        message.extend_from_slice(&response.body);
+        message.extend_from_slice(body);
         message.push(b'\n');
         if !key.verify_sha256(&message, &signature) {
             return Err(
