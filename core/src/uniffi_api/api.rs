@@ -222,6 +222,123 @@ impl TryFrom<HttpResponse> for crate::HttpResponse {
     }
 }
 
+/// A provider's callback as the host's web server received it: the method, every header in
+/// order (a repeated name kept: two values for one signature header are refused, never
+/// picked from), and the body's raw bytes. Never a re-serialised JSON body: WeChat Pay signs
+/// the exact bytes it sent. Its `toString()` / `description` shows the body's length only.
+#[derive(Clone, PartialEq, Eq, Hash, uniffi::Record)]
+#[uniffi::export(Display, Eq, Hash)]
+pub struct NotificationRequest {
+    /// The HTTP method (`POST`).
+    pub method: String,
+    /// The headers as received, in order, repeated names kept.
+    pub headers: Vec<Header>,
+    /// The body exactly as received (read at most `maxNotificationBytes()` + 1 bytes).
+    pub body: Vec<u8>,
+}
+
+impl std::fmt::Display for NotificationRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<String> = self.headers.iter().map(ToString::to_string).collect();
+        write!(
+            f,
+            "NotificationRequest(method={}, headers=[{}], body=<{} bytes>)",
+            self.method,
+            headers.join(", "),
+            self.body.len()
+        )
+    }
+}
+
+impl std::fmt::Debug for NotificationRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+impl From<NotificationRequest> for crate::NotificationRequest {
+    fn from(r: NotificationRequest) -> Self {
+        crate::NotificationRequest {
+            method: r.method,
+            headers: headers_in(r.headers),
+            body: r.body,
+        }
+    }
+}
+
+/// The HTTP reply to send for a notification, exactly (status, headers, body): the provider
+/// reads it to decide whether to send the notification again.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NotificationReply {
+    /// The HTTP status.
+    pub status: i32,
+    /// Headers to set (`Content-Type` when there is a body).
+    pub headers: Vec<Header>,
+    /// The body (empty for WeChat Pay's 204).
+    pub body: String,
+}
+
+impl From<crate::NotificationReply> for NotificationReply {
+    fn from(r: crate::NotificationReply) -> Self {
+        NotificationReply {
+            status: i32::from(r.status),
+            headers: headers_out(r.headers),
+            body: r.body,
+        }
+    }
+}
+
+/// An accepted notification and the reply that tells the provider so (send it once the
+/// notification is stored; `Client.notificationRetryReply()` instead when storing fails).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HandledNotification {
+    /// The notification.
+    pub notification: crate::Notification,
+    /// The reply to send.
+    pub reply: NotificationReply,
+}
+
+/// What `Client.checkNotification` found: the notification or the error, and always the reply
+/// to send. A record, not a throwing call, because a rejected notification has a reply too
+/// (its status tells the provider whether to send it again) and an exception cannot carry it
+/// across UniFFI.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NotificationOutcome {
+    /// The notification, when it was accepted.
+    pub notification: Option<crate::Notification>,
+    /// Why it was refused, when it was.
+    pub error: Option<PayqueryError>,
+    /// The reply to send either way.
+    pub reply: NotificationReply,
+}
+
+type CoreNotificationOutcome =
+    std::result::Result<crate::HandledNotification, Box<crate::NotificationRejected>>;
+
+impl From<CoreNotificationOutcome> for NotificationOutcome {
+    fn from(outcome: CoreNotificationOutcome) -> Self {
+        match outcome {
+            Ok(handled) => NotificationOutcome {
+                notification: Some(handled.notification),
+                error: None,
+                reply: handled.reply.into(),
+            },
+            Err(rejected) => NotificationOutcome {
+                notification: None,
+                error: Some(rejected.error.into()),
+                reply: rejected.reply.into(),
+            },
+        }
+    }
+}
+
+/// The largest notification body the core reads, in bytes: a host stops reading one byte past
+/// it (a bigger body is refused naming `body`, without being buffered whole).
+#[uniffi::export]
+pub fn max_notification_bytes() -> i64 {
+    i64::try_from(crate::MAX_NOTIFICATION_BYTES).unwrap_or(i64::MAX)
+}
+
 /// One configured provider client. Keys are parsed once; share it across threads.
 /// `toString()` / `description` shows the provider only.
 #[derive(Debug, uniffi::Object)]
@@ -335,9 +452,9 @@ impl Client {
         now_ms: i64,
     ) -> Result<Arc<QueryFlow>> {
         let query = self.order_query(query)?;
-        Ok(Arc::new(QueryFlow {
-            flow: Mutex::new(self.client.start_query(query, &options, now_ms)?),
-        }))
+        Ok(Arc::new(QueryFlow::new(
+            self.client.start_query(query, &options, now_ms)?,
+        )))
     }
 
     /// Starts an explicit platform-certificate download (a WeChat Pay config with
@@ -349,9 +466,9 @@ impl Client {
         options: crate::QueryOptions,
         now_ms: i64,
     ) -> Result<Arc<QueryFlow>> {
-        Ok(Arc::new(QueryFlow {
-            flow: Mutex::new(self.client.start_certificate_download(&options, now_ms)?),
-        }))
+        Ok(Arc::new(QueryFlow::new(
+            self.client.start_certificate_download(&options, now_ms)?,
+        )))
     }
 
     /// Checks a platform-certificate download answer at Unix time `now`, merges its
@@ -371,6 +488,43 @@ impl Client {
     /// `now`, newest first.
     pub fn downloaded_certificates(&self, now: i64) -> Vec<crate::PlatformCertificate> {
         self.client.downloaded_certificates(now)
+    }
+
+    /// Starts handling one notification at Unix time `now_ms` (milliseconds): the Kotlin and
+    /// Swift drivers (`client.handleNotification(request)`) run the flow it returns, which
+    /// downloads platform certificates only for a WeChat Pay signature by a serial this client
+    /// does not hold (once per client per minute), then read `QueryFlow.notificationResult`
+    /// and `QueryFlow.notificationReply`.
+    pub fn start_notification(
+        &self,
+        request: NotificationRequest,
+        options: crate::QueryOptions,
+        now_ms: i64,
+    ) -> Result<Arc<QueryFlow>> {
+        Ok(Arc::new(QueryFlow {
+            handles_notification: true,
+            ..QueryFlow::new(
+                self.client
+                    .start_notification(request.into(), &options, now_ms)?,
+            )
+        }))
+    }
+
+    /// Checks one notification at Unix time `now` (seconds) with the keys held, sending
+    /// nothing: an unknown certificate serial is refused with a 500 reply, so WeChat Pay sends
+    /// it again. The outcome always has the reply to send.
+    pub fn check_notification(
+        &self,
+        request: NotificationRequest,
+        now: i64,
+    ) -> NotificationOutcome {
+        self.client.check_notification(&request.into(), now).into()
+    }
+
+    /// The reply that makes this client's provider send a notification again: for a host that
+    /// accepted one but could not store it. Never answer success for one not stored.
+    pub fn notification_retry_reply(&self) -> NotificationReply {
+        self.client.notification_retry_reply().into()
     }
 
     /// Parses an access-token answer at Unix time `now`.
@@ -485,9 +639,47 @@ pub enum TokenStoreReply {
 #[derive(Debug, uniffi::Object)]
 pub struct QueryFlow {
     flow: Mutex<crate::QueryFlow>,
+    /// A notification flow's outcome, taken from the core once the flow is done: the reply
+    /// stays readable after `notificationResult` has taken the notification or thrown.
+    notification: Mutex<Option<NotificationOutcome>>,
+    /// True for a notification flow: only its outcome is taken as a notification's (a query's
+    /// answer stays for `result`).
+    handles_notification: bool,
 }
 
 impl QueryFlow {
+    fn new(flow: crate::QueryFlow) -> Self {
+        QueryFlow {
+            flow: Mutex::new(flow),
+            notification: Mutex::new(None),
+            handles_notification: false,
+        }
+    }
+
+    /// Runs `f` on the notification outcome, taking it from the core first once the flow is
+    /// done; `None` before.
+    fn with_notification<T>(
+        &self,
+        f: impl FnOnce(&mut NotificationOutcome) -> T,
+    ) -> Result<Option<T>> {
+        self.with(|flow| {
+            let mut held = self
+                .notification
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !self.handles_notification {
+                return Err(crate::Error::invalid_input(
+                    "flow",
+                    "this flow handles no notification (Client.startNotification starts one)",
+                )
+                .into());
+            }
+            if held.is_none() && flow.is_done() {
+                *held = Some(flow.notification_result().into());
+            }
+            Ok(held.as_mut().map(f))
+        })
+    }
     fn with<T>(&self, f: impl FnOnce(&mut crate::QueryFlow) -> Result<T>) -> Result<T> {
         let mut flow = self.flow.try_lock().map_err(|_| {
             crate::Error::invalid_input(
@@ -589,6 +781,30 @@ impl QueryFlow {
     /// the error, with its attempts.
     pub fn certificates_result(&self) -> Result<crate::CertificateDownload> {
         self.with(|flow| Ok(flow.certificates_result()?))
+    }
+
+    /// The notification a notification flow (`Client.start_notification`) accepted; or throws
+    /// why it was refused, with its attempts. Either way `notificationReply` has the reply.
+    pub fn notification_result(&self) -> Result<crate::Notification> {
+        let taken = self.with_notification(|outcome| match outcome.notification.take() {
+            Some(notification) => Ok(notification),
+            None => Err(outcome.error.clone().unwrap_or_else(|| {
+                crate::Error::invalid_input("flow", "the notification was already taken").into()
+            })),
+        })?;
+        taken.unwrap_or_else(|| {
+            Err(crate::Error::invalid_input(
+                "flow",
+                "the flow has not finished: call next until it says Done",
+            )
+            .into())
+        })
+    }
+
+    /// The exact reply to send for a notification flow's notification, accepted or refused;
+    /// null until the flow is done.
+    pub fn notification_reply(&self) -> Result<Option<NotificationReply>> {
+        self.with_notification(|outcome| outcome.reply.clone())
     }
 }
 

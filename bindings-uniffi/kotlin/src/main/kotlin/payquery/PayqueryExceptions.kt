@@ -64,6 +64,7 @@ private fun PayqueryException.facts(): Facts = when (this) {
     is PayqueryException.OrderNotFound -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts)
     is PayqueryException.DecodeException -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts)
     is PayqueryException.NetworkException -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts)
+    is PayqueryException.DecryptException -> Facts(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts)
 }
 
 /**
