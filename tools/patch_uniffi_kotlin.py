@@ -1,4 +1,4 @@
-"""Rewrites seven places of UniFFI's generated Kotlin (payquery.kt) that payquery's contract needs.
+"""Rewrites eight places of UniFFI's generated Kotlin (payquery.kt) that payquery's contract needs.
 
 First, a malformed string becomes a PayqueryException.
 
@@ -39,6 +39,10 @@ function takes or returns more than a handful, so a slot is never reused while i
 in use. The ring is one Cleaner registration per thread and 1.5 KiB (64-bit). A program that
 starts a new thread per call (virtual threads) gains nothing, as each new thread allocates its
 own statuses and ring, and loses nothing either: that is what every call allocated before.
+
+Eighth, an enum with no values (MiniChargeNotice: the Mini Program sends no notifications) is
+generated as `enum class X {` + blank lines + `companion object }`, which kotlinc refuses: an enum class
+whose body has members needs a `;` after its (empty) list of entries. The `;` is added.
 
 This script fails when a place is not found (a UniFFI upgrade changed it), so a rewrite can
 never be silently skipped.
@@ -263,6 +267,12 @@ def main() -> int:
     text, cases = re.subn(r"^(\s+)object (\w+) : (\w+)\(\)$", r"\1data object \2 : \3()", text, flags=re.M)
     if cases < 1:
         print(f"{path}: no field-less sealed-class case found; update this script")
+        return 1
+    text, empty = re.subn(
+        r"^(enum class \w+ \{\n)((?:[ ]*\n)*    companion object\n\}$)", r"\1    ;\n\2", text, flags=re.M
+    )
+    if empty < 1:
+        print(f"{path}: no enum class without entries found (MiniChargeNotice); update this script")
         return 1
     text, configs = CONFIG_RECORD.subn(config_to_string, text)
     if configs < 4:
