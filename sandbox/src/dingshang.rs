@@ -11,6 +11,7 @@ use payquery_core::ProviderId;
 use serde_json::{json, Value};
 
 use crate::fault::{truncate, Fault};
+use crate::notify::Outgoing;
 use crate::{seed, Answer, Received, Routed, SandboxState};
 
 const PROVIDER: ProviderId = ProviderId::DingshangVending;
@@ -61,7 +62,7 @@ pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
     let shown = match Fault::from_order_id(PROVIDER, &order_id) {
         // A fault id stands for the PAID showcase order, answered under the requested id.
         Some(_) => Some(seed::DS_SHOWCASE_ORDER_ID),
-        None => state.settle(PROVIDER, &order_id),
+        None => state.settle(PROVIDER, &order_id, None),
     };
     let order = match shown {
         Some(seeded) => seed::ds_order(seeded).map(|data| {
@@ -82,4 +83,36 @@ pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
         answer.body = truncate(&answer.body);
     }
     Routed { answer, fault }
+}
+
+/// The delivery (出货) callback the vendor would POST now for the seeded order `seeded`,
+/// under the order id `echo` (NOTIFICATIONS.md §3, `device.delivery.response`): unsigned
+/// JSON, delivered (`"1"`) when the order's first line was dispensed, else `"0"` with why.
+/// `None` for an order the sandbox does not have or an id that is not an integer.
+pub(crate) fn notification(seeded: &str, echo: &str) -> Option<Outgoing> {
+    let order = seed::ds_order(seeded)?;
+    let order_id: i64 = echo.parse().ok()?;
+    let record = order.get("records").and_then(|r| r.get(0));
+    let record_id = record
+        .and_then(|r| r.get("id"))
+        .cloned()
+        .unwrap_or(json!(0));
+    let delivered = record.and_then(|r| r.get("status")) == Some(&json!("IS_SUCCESS"));
+    let mut body = json!({
+        "method": "device.delivery.response",
+        "order_id": order_id,
+        "record_id": record_id,
+        "deliver_status": if delivered { "1" } else { "0" },
+        "floor_status": "0",
+    });
+    if let (false, Some(object)) = (delivered, body.as_object_mut()) {
+        object.insert("error_msg".to_owned(), json!("出货失败 (not delivered)"));
+    }
+    Some(Outgoing {
+        headers: vec![(
+            "Content-Type".to_owned(),
+            "application/json; charset=utf-8".to_owned(),
+        )],
+        body: body.to_string().into_bytes(),
+    })
 }

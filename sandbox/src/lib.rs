@@ -20,6 +20,7 @@ mod dingshang;
 mod fault;
 mod fubei;
 mod mini;
+mod notify;
 pub mod seed;
 mod wechatpay;
 mod wire;
@@ -65,10 +66,15 @@ pub(crate) struct SandboxState {
     /// Calls to the certificate endpoints (domestic and Global, whatever the answer), for
     /// `/__sandbox/stats`.
     certificate_requests: AtomicU64,
+    /// Where a settling order's change to PAID is notified (`--notify-url`).
+    notify_url: Option<String>,
+    /// Notification POSTs tried (every try and re-send), for `/__sandbox/stats`; shared with
+    /// the threads that re-send.
+    pub(crate) notifications_sent: Arc<AtomicU64>,
 }
 
 impl SandboxState {
-    fn new() -> Self {
+    fn new(options: SandboxOptions) -> Self {
         SandboxState {
             tokens: Mutex::new(vec![
                 (seed::MINI_ACCESS_TOKEN.to_owned(), i64::MAX),
@@ -78,6 +84,8 @@ impl SandboxState {
             settling: Mutex::new(HashMap::new()),
             rotated: AtomicBool::new(false),
             certificate_requests: AtomicU64::new(0),
+            notify_url: options.notify_url,
+            notifications_sent: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -96,15 +104,56 @@ impl SandboxState {
     }
 
     /// For a settling order id ([`seed::SETTLING`]): the seeded order to answer with — the
-    /// pending one for its first two queries, the paid one from the third.
-    pub(crate) fn settle(&self, provider: ProviderId, id: &str) -> Option<&'static str> {
+    /// pending one for its first two queries, the paid one from the third. The query that
+    /// settles it also notifies `--notify-url`, as the provider would, for the WeChat Pay
+    /// merchant `mchid` that asked.
+    pub(crate) fn settle(
+        &self,
+        provider: ProviderId,
+        id: &str,
+        mchid: Option<&str>,
+    ) -> Option<&'static str> {
         let (_, _, pending, paid) = seed::SETTLING
             .iter()
             .find(|(p, settling, _, _)| *p == provider && *settling == id)?;
-        let mut counts = self.settling.lock().unwrap_or_else(|e| e.into_inner());
-        let n = counts.entry((provider, id.to_owned())).or_insert(0);
-        *n += 1;
-        Some(if *n <= 2 { pending } else { paid })
+        let n = {
+            let mut counts = self.settling.lock().unwrap_or_else(|e| e.into_inner());
+            let n = counts.entry((provider, id.to_owned())).or_insert(0);
+            *n += 1;
+            *n
+        };
+        if n == 3 {
+            self.notify_paid(provider, id, mchid.unwrap_or(seed::MCHID));
+        }
+        Some(if n <= 2 { pending } else { paid })
+    }
+
+    /// For a settling order id: the seeded order it stands for now, without counting a query.
+    pub(crate) fn settled_now(&self, provider: ProviderId, id: &str) -> Option<&'static str> {
+        let (_, _, pending, paid) = seed::SETTLING
+            .iter()
+            .find(|(p, settling, _, _)| *p == provider && *settling == id)?;
+        let counts = self.settling.lock().unwrap_or_else(|e| e.into_inner());
+        let n = counts.get(&(provider, id.to_owned())).copied().unwrap_or(0);
+        Some(if n <= 2 { pending } else { paid })
+    }
+
+    /// Notifies `--notify-url` (if set) that `id` is paid, re-sending in the background.
+    fn notify_paid(&self, provider: ProviderId, id: &str, mchid: &str) {
+        let Some(url) = &self.notify_url else {
+            return;
+        };
+        match notify::build(self, provider, mchid, id, notify::NotifyKind::Ok) {
+            Some(Ok(out)) => notify::send_with_retries(
+                provider,
+                url.clone(),
+                out,
+                Arc::clone(&self.notifications_sent),
+            ),
+            Some(Err(e)) => eprintln!("payquery sandbox: cannot notify {id}: {e}"),
+            // The Mini Program sends no order notifications.
+            None => {}
+        }
     }
 }
 
@@ -203,9 +252,28 @@ pub struct SandboxUrls {
     pub dead: String,
 }
 
+/// What a sandbox can be started with beside its port.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxOptions {
+    /// `http://host:port/path` to notify when a settling order changes to PAID (the third
+    /// query of it), re-sent on the provider's schedule divided by 60 until it is accepted,
+    /// at most five times, from a thread that never holds up an answer.
+    pub notify_url: Option<String>,
+}
+
 /// Starts the sandbox on 127.0.0.1:`port` (0 picks a free port), with its backup host and its
 /// always-failing host on free ports beside it.
 pub async fn start(port: u16) -> std::io::Result<RunningSandbox> {
+    start_with(port, SandboxOptions::default()).await
+}
+
+/// [`start`] with `options`; a `notify_url` that is not `http://host…` is refused
+/// (`InvalidInput`).
+pub async fn start_with(port: u16, options: SandboxOptions) -> std::io::Result<RunningSandbox> {
+    if let Some(url) = &options.notify_url {
+        notify::check_url(url)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    }
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let backup = TcpListener::bind(("127.0.0.1", 0)).await?;
     let dead = TcpListener::bind(("127.0.0.1", 0)).await?;
@@ -214,7 +282,7 @@ pub async fn start(port: u16) -> std::io::Result<RunningSandbox> {
         backup.local_addr()?,
         dead.local_addr()?,
     );
-    let state = Arc::new(SandboxState::new());
+    let state = Arc::new(SandboxState::new(options));
     let app = |role| {
         Router::new().fallback(dispatch).with_state(Arc::new(Host {
             state: Arc::clone(&state),
@@ -420,8 +488,12 @@ async fn dispatch(State(host): State<Arc<Host>>, request: Request) -> Response {
             &serde_json::json!({
                 "token_requests": state.token_requests.load(Ordering::Relaxed),
                 "certificate_requests": state.certificate_requests.load(Ordering::Relaxed),
+                "notifications_sent": state.notifications_sent.load(Ordering::Relaxed),
             }),
         ))
+    } else if path == "/__sandbox/notify" {
+        // It waits for the receiver's reply: off the provider handlers' synchronous path.
+        Routed::plain(notify::endpoint(state, &received).await)
     } else if path == "/__sandbox/rotate" {
         Routed::plain(if received.method == "POST" {
             // Idempotent: a second rotation keeps the same two certificates.

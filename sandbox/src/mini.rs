@@ -152,7 +152,7 @@ fn get_order(state: &SandboxState, r: &Received) -> Routed {
     let shown = match Fault::from_order_id(provider, &order_id) {
         // A fault id stands for the PAID showcase order, answered under the requested id.
         Some(_) => Some(seed::MINI_SHOWCASE_ORDER_ID),
-        None => state.settle(provider, &order_id),
+        None => state.settle(provider, &order_id, None),
     };
     let order = match shown {
         Some(seeded) => seed::mini_order(seeded)

@@ -20,6 +20,7 @@ use payquery_core::ProviderId;
 use serde_json::{json, Value};
 
 use crate::fault::{truncate, Fault, UNKNOWN_SERIAL_ORDER_ID};
+use crate::notify::{NotifyKind, Outgoing};
 use crate::{now_unix, random_alphanumeric, seed, Answer, Received, Routed, SandboxState};
 
 /// The merchants whose requests the sandbox accepts (all sign with the same merchant key).
@@ -205,20 +206,27 @@ fn sign(mut answer: Answer, fault: Option<Fault>, key: SigningKey) -> Answer {
 /// the ciphertext with the 16-byte tag appended in standard base64. `None` only if the AEAD
 /// refuses its inputs, which fixed-size ones never make it do.
 fn encrypt_certificate(pem: &str) -> Option<Value> {
+    seal(pem.as_bytes(), CERTIFICATE_AAD, seed::API_V3_KEY.as_bytes())
+}
+
+/// Seals `plain` as WeChat Pay seals certificates and notification resources: AES-256-GCM
+/// under `key` (32 bytes), a fresh 12-character nonce, `aad`; the resource object's
+/// `algorithm`, `nonce`, `associated_data` and `ciphertext` (tag appended, standard base64).
+fn seal(plain: &[u8], aad: &str, key: &[u8]) -> Option<Value> {
     let nonce = random_alphanumeric(12);
     let nonce_bytes: [u8; 12] = nonce.as_bytes().try_into().ok()?;
-    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, seed::API_V3_KEY.as_bytes()).ok()?);
-    let mut sealed = pem.as_bytes().to_vec();
+    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).ok()?);
+    let mut sealed = plain.to_vec();
     key.seal_in_place_append_tag(
         Nonce::assume_unique_for_key(nonce_bytes),
-        Aad::from(CERTIFICATE_AAD.as_bytes()),
+        Aad::from(aad.as_bytes()),
         &mut sealed,
     )
     .ok()?;
     Some(json!({
         "algorithm": "AEAD_AES_256_GCM",
         "nonce": nonce,
-        "associated_data": CERTIFICATE_AAD,
+        "associated_data": aad,
         "ciphertext": BASE64.encode(sealed),
     }))
 }
@@ -308,7 +316,7 @@ pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
             let provider = ProviderId::WechatpayEduPapay;
             let order = match (
                 Fault::is_showcase_id(provider, &no),
-                state.settle(provider, &no),
+                state.settle(provider, &no, Some(mchid)),
             ) {
                 // A fault id stands for the PAID showcase order, answered under the requested id.
                 (true, _) => seed::edu_order(seed::EDU_SHOWCASE_ORDER_NO, sub.as_deref())
@@ -344,7 +352,7 @@ pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
                     let shown = if Fault::is_showcase_id(provider, no) {
                         Some(seed::PAYSCORE_SHOWCASE_ORDER_NO)
                     } else {
-                        state.settle(provider, no)
+                        state.settle(provider, no, Some(mchid))
                     };
                     match shown {
                         Some(seeded) => seed::payscore_order(seeded)
@@ -387,4 +395,84 @@ pub(crate) fn handle(state: &SandboxState, r: &Received) -> Routed {
         answer: sign(answer, fault, key),
         fault,
     }
+}
+
+/// An APIv3 key no sandbox config holds (32 bytes, as a real key): a notification sealed
+/// with it cannot be opened (`wrong_key`).
+const WRONG_API_V3_KEY: &str = "NotTheSandboxApiV3Key00000000000";
+
+/// The notification WeChat Pay would send now about `resource` (the order or service order
+/// exactly as the query answers it) for the merchant `mchid` (NOTIFICATIONS.md §1): the
+/// envelope with a fresh `id`, the resource sealed with the APIv3 key under AAD
+/// `original_type`, signed like an answer — with the key WeChat Pay signs that merchant's
+/// answers with, or as `kind` asks: a probe's `WECHATPAY/SIGNTEST/` signature, a timestamp
+/// ten minutes old, a body changed after signing, a key nobody lists, another APIv3 key.
+pub(crate) fn notification(
+    provider: ProviderId,
+    mchid: &str,
+    rotated: bool,
+    resource: &Value,
+    kind: NotifyKind,
+) -> Result<Outgoing, String> {
+    let (event_type, summary, original_type) = match provider {
+        ProviderId::WechatpayPayscoreOversea => {
+            let paid =
+                resource["state"] == "DONE" && resource["collection"]["state"] == "USER_PAID";
+            if paid {
+                ("PAYSCORE.USER_PAID", "用户支付成功", "payscore")
+            } else {
+                ("PAYSCORE.USER_CONFIRM", "用户确认订单", "payscore")
+            }
+        }
+        _ if resource["trade_state"] == "SUCCESS" => {
+            ("TRANSACTION.SUCCESS", "支付成功", "transaction")
+        }
+        _ => ("TRANSACTION.FAIL", "支付失败", "transaction"),
+    };
+    let key = match kind {
+        NotifyKind::WrongKey => WRONG_API_V3_KEY,
+        _ => seed::API_V3_KEY,
+    };
+    let mut sealed = seal(
+        resource.to_string().as_bytes(),
+        original_type,
+        key.as_bytes(),
+    )
+    .ok_or("the sandbox could not encrypt the resource")?;
+    sealed["original_type"] = json!(original_type);
+    let envelope = json!({
+        "id": crate::notify::event_id(),
+        "create_time": crate::notify::china_time(now_unix()),
+        "resource_type": "encrypt-resource",
+        "event_type": event_type,
+        "summary": summary,
+        "resource": sealed,
+    });
+    let signer = match kind {
+        NotifyKind::UnknownSerial => SigningKey::Unknown,
+        _ => SigningKey::for_merchant(mchid, rotated),
+    };
+    let fault = match kind {
+        NotifyKind::Stale => Some(Fault::StaleTimestamp),
+        // The signature covers another body than the one sent.
+        NotifyKind::Tampered => Some(Fault::BadSignature),
+        _ => None,
+    };
+    let signed = sign(Answer::json(200, &envelope), fault, signer);
+    if signed.status != 200 {
+        return Err("the sandbox could not sign the notification".to_owned());
+    }
+    let mut headers = signed.headers;
+    if kind == NotifyKind::Probe {
+        // WeChat Pay's probe traffic: a signature that is no base64 RSA signature at all.
+        for (name, value) in &mut headers {
+            if name == "Wechatpay-Signature" {
+                *value = format!("WECHATPAY/SIGNTEST/{value}");
+            }
+        }
+    }
+    Ok(Outgoing {
+        headers,
+        body: signed.body,
+    })
 }
