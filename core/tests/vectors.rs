@@ -15,7 +15,7 @@ mod support;
 use std::path::PathBuf;
 
 use payquery_core::crypto::{compiled_rsa_backends, RsaBackend};
-use payquery_core::PendingRequest;
+use payquery_core::{NotificationReply, NotificationRequest, PendingRequest};
 use payquery_core::{RequestContext, ResponseContext};
 use serde_json::{json, Value};
 use support::{client_with_backend, document_text, response_from, vectors_dir};
@@ -42,7 +42,7 @@ fn assert_subset(case: &str, expected: &Value, actual: &Value) {
 
 /// The kinds of case a vector file holds; a case holds exactly one. Anything else fails the
 /// run, so a kind added to the generator cannot pass unnoticed by a runner that skips it.
-const CASE_KINDS: [&str; 4] = ["build", "parse", "finish", "certificates"];
+const CASE_KINDS: [&str; 5] = ["build", "parse", "finish", "certificates", "notification"];
 
 fn run_case(file: &str, configs: &Value, case: &Value, backend: &'static dyn RsaBackend) {
     let name = format!(
@@ -165,6 +165,75 @@ fn run_case(file: &str, configs: &Value, case: &Value, backend: &'static dyn Rsa
             (Err(e), None) => panic!("{name}: unexpected error {e}"),
         }
     }
+    if let Some(callback) = case.get("notification") {
+        run_notification(&name, &client, callback);
+    }
+}
+
+/// A vector's `{"method", "headers": [[name, value], …], "body" | "body_base64"}` callback as
+/// a host's web server hands it over: repeated headers kept, the body as exact bytes.
+fn notification_request(doc: &Value) -> NotificationRequest {
+    let body = match doc.get("body_base64").and_then(Value::as_str) {
+        Some(b64) => {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap()
+        }
+        None => doc["body"].as_str().unwrap().as_bytes().to_vec(),
+    };
+    NotificationRequest {
+        method: doc["method"].as_str().unwrap().to_owned(),
+        headers: doc["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p[0].as_str().unwrap().to_owned(),
+                    p[1].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect(),
+        body,
+    }
+}
+
+/// `notification` cases: `check_notification` (sans-IO, never downloads) at `now`; the reply
+/// must be exactly the expected one whatever the outcome (a refused notification has its
+/// reply too), and the notification's JSON exactly, or the error's code and field.
+fn run_notification(name: &str, client: &payquery_core::Client, callback: &Value) {
+    let expect = &callback["expect"];
+    let request = notification_request(&callback["request"]);
+    let outcome = client.check_notification(&request, callback["now"].as_i64().unwrap());
+    let reply_json = |reply: &NotificationReply| serde_json::to_value(reply).unwrap();
+    match (outcome, expect.get("error")) {
+        (Ok(handled), None) => {
+            assert_eq!(
+                serde_json::to_value(&handled.notification).unwrap(),
+                expect["notification"],
+                "{name}: notification"
+            );
+            assert_eq!(reply_json(&handled.reply), expect["reply"], "{name}: reply");
+        }
+        (Err(rejected), Some(want)) => {
+            let error = serde_json::to_value(&rejected.error).unwrap();
+            assert_subset(name, want, &error);
+            assert_eq!(
+                reply_json(&rejected.reply),
+                expect["reply"],
+                "{name}: reply"
+            );
+        }
+        (Ok(handled), Some(_)) => panic!(
+            "{name}: expected an error, accepted {}",
+            serde_json::to_value(&handled.notification).unwrap()
+        ),
+        (Err(rejected), None) => panic!(
+            "{name}: unexpected error {} (reply {:?})",
+            rejected.error, rejected.reply
+        ),
+    }
 }
 
 #[test]
@@ -182,6 +251,7 @@ fn all_shared_vectors_pass() {
     assert!(!backends.is_empty());
     let mut count = 0;
     let mut certificates = 0;
+    let mut notifications = 0;
     for path in files {
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let file = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -191,12 +261,14 @@ fn all_shared_vectors_pass() {
             }
             count += 1;
             certificates += usize::from(case.get("certificates").is_some());
+            notifications += usize::from(case.get("notification").is_some());
         }
     }
     println!(
-        "{count} vector cases ({certificates} certificate downloads) passed on {} backend(s)",
+        "{count} vector cases ({certificates} certificate downloads, {notifications} notifications) passed on {} backend(s)",
         backends.len()
     );
     assert!(count > 500, "{count} cases");
     assert!(certificates >= 20, "{certificates} certificate cases");
+    assert!(notifications >= 60, "{notifications} notification cases");
 }

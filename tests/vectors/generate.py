@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -571,6 +572,7 @@ def certificate_cases(prefix: str, *, full: bool) -> list[dict]:
 
 def wechatpay_edu_papay() -> dict:
     host = "https://api.mch.weixin.qq.com"
+    notification_configs, edu_notifications = edu_notification_cases()
     cases = []
     add = cases.append
     q = {"out_trade_no": "201407033233368018"}
@@ -973,6 +975,7 @@ def wechatpay_edu_papay() -> dict:
                 ],
             },
             **certificate_configs("wechatpay_edu_papay", "edu"),
+            **notification_configs,
             "java_vector": {
                 **certificate_configs("wechatpay_edu_papay", "edu")["edu_auto"],
                 "api_v3_key": JAVA_API_V3_KEY,
@@ -988,7 +991,7 @@ def wechatpay_edu_papay() -> dict:
                 ],
             },
         },
-        "cases": cases + certificate_cases("edu", full=True),
+        "cases": cases + certificate_cases("edu", full=True) + edu_notifications,
     }
 
 
@@ -1095,6 +1098,7 @@ def payscore_variant(state, collection_state=None, need_collection=True, **extra
 
 def wechatpay_payscore_oversea() -> dict:
     host = "https://apihk.mch.weixin.qq.com"
+    notification_configs, payscore_notifications = payscore_notification_cases()
     cases = []
     add = cases.append
     base = {"service_id": "2002000000000558128851361561536", "sub_mchid": "1900000109"}
@@ -1288,14 +1292,15 @@ def wechatpay_payscore_oversea() -> dict:
         "configs": {
             "payscore": {"provider": "wechatpay_payscore_oversea", **WECHATPAY_CONFIG},
             **certificate_configs("wechatpay_payscore_oversea", "payscore"),
+            **notification_configs,
         },
-        "cases": cases + certificate_cases("payscore", full=False),
+        "cases": cases + certificate_cases("payscore", full=False) + payscore_notifications,
     }
 
 
 # ---------------------------------------------------------------- WeChat Mini Program charge
 
-from urllib.parse import quote  # noqa: E402
+from urllib.parse import quote, quote_plus  # noqa: E402
 
 
 def utc(seconds: int, millis: int = 0) -> str:
@@ -1619,7 +1624,7 @@ def wechat_mini_charge() -> dict:
             "mini_odd_token": base | {"access_token": "a&b=c/d+e"},
             "mini_token_only": {k: v for k, v in base.items() if k != "access_token"},
         },
-        "cases": cases,
+        "cases": cases + mini_notification_cases(),
     }
 
 
@@ -1964,7 +1969,7 @@ def fubei() -> dict:
             "fubei": FUBEI_CONFIG,
             "fubei_small": FUBEI_CONFIG | {"max_response_bytes": 256},
         },
-        "cases": cases,
+        "cases": cases + fubei_notification_cases(),
     }
 
 
@@ -2215,8 +2220,1191 @@ def dingshang_vending() -> dict:
             "ds": DS_CONFIG,
             "ds_bad_secret": DS_CONFIG | {"app_secret": "x\r\nEvil: 1"},
         },
-        "cases": cases,
+        "cases": cases + dingshang_notification_cases(),
     }
+
+
+# ---------------------------------------------------------------- Notifications (issue 31)
+
+# Every `notification` case is one callback as a host's web server received it (method, the
+# headers as a list of pairs, the raw body) checked at `now`; `expect` is the exact HTTP reply
+# and the notification (or the error's code and field). WeChat Pay envelopes are sealed here
+# with `cryptography`'s AESGCM and signed over TS\nNONCE\nBODY\n with its RSA; Fubei forms are
+# signed here with hashlib's MD5; every expected notification is written from the plaintext
+# chosen here (NOTIFICATIONS.md §1-§3 and §7). Reply messages are the core's wording.
+
+NOTIFY_NONCE = "5K8264ILTKCH16CQ2502SI8ZNMTM67VS"
+NOTIFY_ID = "EV-2018022511223320873"
+JSON_REPLY_HEADERS = [["Content-Type", "application/json; charset=utf-8"]]
+TEXT_REPLY_HEADERS = [["Content-Type", "text/plain; charset=utf-8"]]
+WECHAT_OK = {"status": 204, "headers": [], "body": ""}
+# yansongda/pay 45f1b1fe tests/Provider/WechatTest.php testCallback (NOTIFICATIONS.md §4 item 2):
+# its headers, its PHP json_encode body (`/` written as `\/`), the public key of
+# tests/Cert/wechatAppPublicKey.pem (kept as published in keys/) and the key of tests/TestCase.php.
+YANSONGDA_SERIAL = "45F59D4DABF31918AFCEC556D5D2C6E376675D57"
+YANSONGDA_KEY = "53D67FCB97E68F9998CBD17ED7A8D1E2"
+YANSONGDA_NOW = 1626444144
+YANSONGDA_NONCE = "e59e78a6c3f7dfd7e84aabee71be0452"
+YANSONGDA_SIGNATURE = (
+    "NmmOwkXg89J9UP9gnoGeGZUdSflYhOzD/Imxv0SZf09+42Yn+u8DHQs/QcsOtD1O9hi38PizLnyMQ7NyqkQqVZCu7ID532FO"
+    "iKkU6qIhrrCrm8w5ktJTXUorH8gEQtxZSKJ0Z0I/fsOBhnvoBRRlIyvEwoESAcJuyJYCgQuvFaqGYDOjLW7umTdO0vUZnH9T"
+    "JfxfziLxwEYoH09D43H+hXL4oKAF+aIdAiWyS/CwnE4BB8j4NGsCi4v4cAZkJjqV45koAtzXVBzYjccURNSRUYOZv9IW7CqO"
+    "FmOWsmAN5bVncs4S89lMNW+UIqNRx4tpIrU4CuX81V0tVFcweKnqNQ=="
+)
+YANSONGDA_CIPHERTEXT = (
+    "kbbHAUhBwdjYZkHPW149MW/8WNpxQo1Gyp4kVNVjd+zrXnyOFhgZic2U2+tobFAgfdr93zr0JZF3FdbxgkaOAV2NAeCfU8js"
+    "UYXSfn7fM8487jXMVXKKEneGiiv1/bDLkz7KFsTfu2y5Rv+igWQ+bvCUQAwoNzjupTXnnDR5hBiofZcFLHL45govyYE2o0qD"
+    "5SLiJHcFS4pg/IOx8SIqUFNepr3piKXUxKowU8/kNxXyRzL8yp7XnhrzAzclupvjveNwZyiw3TqlLZdR5TbEFLCogWaRHZRq"
+    "z3vKEfgRaUYUtXCtQVrm+adbSDBFIq34v+XfeIHMz9pKhH/m80N5Hx69hPzbvIdBhzwaEDyN3h8gaeYKFyW9xIAs5jCrzzUE"
+    "kKyMzOKzx7XA+1HRakSyvs6RlkRTa/ztBy6aZL0nxK6XMZ9tA7zdf2VnBX/7WPQYRzoky0cVyH1KRZxI7In2hfvpjSvl6P7A"
+    "dzp+EZXYM/dINTrrg+RQRe60tPy7vgE8PZZf+SAWzSZPWIm7Lx6GksJX0vnT4gOeTAPw6EeFsYU/ZD7fYslJOEbA14yHBrJF"
+    "kwDpSI8aSHp2nZYbruM0y8IKr0p3vjN80Ko3jiRPxj4uNdJliR9WDCV22b9JeadAaJhO9+oSNbbtFnFTCZjXbf8rMz5KCGVr"
+    "GRvUyB70zhRxYIOdTYKAEkmbU7jcMLd0aufuQqIw0WviQHB+ztrkjBCFwPu5/hlRVj9opNFnzYNltfVGrA1XW3NQ4FaMNah9"
+    "5ahomAG/+S7zJqq4Gvk1O/PgQ9kMP0adY3GlrHUNqr2zC709IervMQ1pEdcuNEln3V5TSDiE0x7BjoMoN2m+MKAIhw59VxzH"
+    "GNmJELbkKsZUhKKXFFyEXFsw143/9IYOyanmHQxujdIBKI0rxYkVz9QgaajisCzdnRf0ymnkceGGnYsP7VTYBnuCncjgHxbE"
+    "n3emlTRygEjgj/epupsQL2tfW+snxnafEM+Pc079pUYmKeCUEUoX/FUmdFIf8hlSHBTjEVMGsNUI/u2W781RBDfk2X/2QQQm"
+    "3NOjgZ3le6hxEQqc12yANTvdq7cFVllWqMHBsXPCjpHWIHcS5BMkImoD7s6WItq60yJA8ioGJf3Rba+Yb/YeBBNxjDnXtAmX"
+    "/2hJIsxEFLTYGUvdmFC5jeb5ifrOuxnLciKM8y4nLZ28dDsvVsaBBAMAFYfWb5NymKUDhhngR5bDuW4sKccZ6DmYQeStHT1f"
+    "n2yoSneGA70HctQSWZ2roTdNihPTCs7rYD0dFeQ+SfLOJzMN4c5GbJ6n5tdCjERcLGIaXEKacfySo7e4VZtHeHowvlvBclS9"
+    "pooZqzHd+EFlJEYywEs9jURgsJY2yHJt2zTZeIdsvM8KK5v0NkH8FiPbWqFG8LaRmUrqhJGLuLLRTcJnt6YVYESxUVTb3pmr"
+    "iUbXfg/ThHF/y0THyrM6bVDNOwNWZOpMYPPNaVmOTX39JdYayWl2HX0n8AsIRmevXzD4N9iDh2HGwie4gh92Qdcogwua++uh"
+    "khSsLFuWBpJiaPdxVtzz3E3jHfy+yryfh6msaXc/jmhwqBm/ii3j76lDP5YaRv4+JWZmom72+pmZuKD8qPKrPRxI2/aGiKEq"
+    "gs25knpLLnbAhWAEYeIzVK1sQkjc5JFss1Std8FdDrHeM6agAB+MWncK1LloXZmiwz/6WmlwSDepnGHqLEciXThAZq6FwunJ"
+    "ZTcHY9LamJgIY81c9t/KHlSFqlc/9mW4OZHM4BOZQ5sTj5PWE+OP2Aq9CKdJqoK3OmphBg2ewjrZt5/tSn9jpk6NlVrHD7Ms"
+    "JcKi5a0he4qvNPh1cHqUqWcF4rBFmfPptdHIBV77LXnizJZMUAwf16KsmJpwJg=="
+)
+
+
+SKEW_301_MESSAGE = (
+    "notification timestamp is 301 s away from now, over the 300 s window (replayed notification or wrong clock)"
+)
+
+
+def wechat_fail(status: int, code: str, message: str) -> dict:
+    """WeChat Pay's failure reply: `{"code":"FAIL","message":"CODE: …"}` under `status`."""
+    return {
+        "status": status,
+        "headers": JSON_REPLY_HEADERS,
+        "body": compact({"code": "FAIL", "message": f"{code}: {message}"}),
+    }
+
+
+def text_reply(status: int, body: str) -> dict:
+    return {"status": status, "headers": TEXT_REPLY_HEADERS, "body": body}
+
+
+def notification(name, config, request, expect, now=NOW) -> dict:
+    return {
+        "name": f"notification: {name}",
+        "config": config,
+        "notification": {"now": now, "request": request, "expect": expect},
+    }
+
+
+def rejected(code, reply, field=None) -> dict:
+    error = {"code": code} if field is None else {"code": code, "field": field}
+    return {"error": error, "reply": reply}
+
+
+def sealed_resource(
+    plain: str,
+    *,
+    original_type: str,
+    nonce: str,
+    aad: str | None,
+    key: str = API_V3_KEY,
+    algorithm: str = "AEAD_AES_256_GCM",
+    truncate: int | None = None,
+) -> dict:
+    """`resource` as WeChat Pay seals it: AES-256-GCM under the APIv3 key, base64(ct || tag)."""
+    sealed = AESGCM(key.encode("utf-8")).encrypt(nonce.encode(), plain.encode("utf-8"), (aad or "").encode())
+    if truncate is not None:
+        sealed = sealed[:truncate]
+    resource = {"original_type": original_type, "algorithm": algorithm, "ciphertext": base64.b64encode(sealed).decode()}
+    if aad is not None:
+        resource["associated_data"] = aad
+    resource["nonce"] = nonce
+    return resource
+
+
+def wechat_envelope(event_type: str, resource: dict, summary: str = "支付成功", id=NOTIFY_ID) -> dict:
+    return {
+        "id": id,
+        "create_time": "2015-05-20T13:29:35+08:00",
+        "resource_type": "encrypt-resource",
+        "event_type": event_type,
+        "summary": summary,
+        "resource": resource,
+    }
+
+
+def wechat_notify(
+    body: str | bytes,
+    *,
+    key=WECHATPAY_KEY,
+    serial=PUB_KEY_ID,
+    timestamp=NOW,
+    nonce=NOTIFY_NONCE,
+    sign_body=None,
+    drop=(),
+    extra=(),
+    signature=None,
+    method="POST",
+) -> dict:
+    """A WeChat Pay callback signed over TS\\nNONCE\\nBODY\\n (the body as sent unless
+    `sign_body` says what was signed), as a host receives it."""
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    signed = raw if sign_body is None else sign_body.encode("utf-8")
+    message = f"{timestamp}\n{nonce}\n".encode() + signed + b"\n"
+    if signature is None:
+        signature = base64.b64encode(key.sign(message, padding.PKCS1v15(), hashes.SHA256())).decode()
+    headers = [
+        ["Content-Type", "application/json"],
+        ["Request-ID", "08F78BB5AF0610D302A6DE8C0A"],
+        ["Wechatpay-Nonce", nonce],
+        ["Wechatpay-Serial", serial],
+        ["Wechatpay-Signature", signature],
+        ["Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048"],
+        ["Wechatpay-Timestamp", str(timestamp)],
+    ]
+    headers = [h for h in headers if h[0] not in drop] + [list(h) for h in extra]
+    request = {"method": method, "headers": headers}
+    if isinstance(body, str):
+        request["body"] = body
+    else:
+        request["body_base64"] = base64.b64encode(body).decode()
+    return request
+
+
+def wechat_notification(provider, event_type, resource_id=NOTIFY_ID, *, order, detail, serial=PUB_KEY_ID) -> dict:
+    return {
+        "provider": provider,
+        "verified": True,
+        "id": resource_id,
+        "event_type": event_type,
+        "order": order,
+        "detail": detail,
+        "signature_serial": serial,
+        "confirm_query": None,
+    }
+
+
+EDU_NOTIFY_PAID = {**EDU_PAID, "sp_mchid": MCHID}
+
+
+def yansongda_callback() -> tuple[str, dict]:
+    """yansongda's published callback: its body exactly as PHP's json_encode wrote it, and the
+    request as received. Checked here first: the signature verifies with the published public
+    key, the unescaped body does not, and the ciphertext opens to the certificate it names."""
+    ciphertext = YANSONGDA_CIPHERTEXT
+    resource = {
+        "algorithm": "AEAD_AES_256_GCM",
+        "associated_data": "certificate",
+        "ciphertext": ciphertext,
+        "nonce": "4196a5b75276",
+    }
+    unescaped = compact({"resource": resource})
+    published = unescaped.replace("/", "\\/")
+    cert = x509.load_pem_x509_certificate((KEYS / "yansongda_wechatAppPublicKey.pem").read_bytes())
+    public = cert.public_key()
+    message = lambda body: f"{YANSONGDA_NOW}\n{YANSONGDA_NONCE}\n{body}\n".encode()  # noqa: E731
+    public.verify(base64.b64decode(YANSONGDA_SIGNATURE), message(published), padding.PKCS1v15(), hashes.SHA256())
+    try:
+        public.verify(base64.b64decode(YANSONGDA_SIGNATURE), message(unescaped), padding.PKCS1v15(), hashes.SHA256())
+        raise SystemExit("yansongda's signature also verifies the unescaped body")
+    except InvalidSignature:
+        pass
+    plain = AESGCM(YANSONGDA_KEY.encode()).decrypt(b"4196a5b75276", base64.b64decode(ciphertext), b"certificate")
+    if canonical_serial(x509.load_pem_x509_certificate(plain)) != YANSONGDA_SERIAL:
+        raise SystemExit("yansongda's ciphertext does not open to the certificate it names")
+    headers = lambda: [  # noqa: E731
+        ["Wechatpay-Nonce", YANSONGDA_NONCE],
+        ["Wechatpay-Signature", YANSONGDA_SIGNATURE],
+        ["Wechatpay-Timestamp", str(YANSONGDA_NOW)],
+        ["Wechatpay-Serial", YANSONGDA_SERIAL],
+    ]
+    public_pem = public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    return public_pem, {
+        "published": {"method": "POST", "headers": headers(), "body": published},
+        "unescaped": {"method": "POST", "headers": headers(), "body": unescaped},
+    }
+
+
+def wechatpay_notification_configs(provider: str, prefix: str) -> dict:
+    """`<prefix>_notify`: the public key, the platform certificate and the APIv3 key."""
+    return {f"{prefix}_notify": {"provider": provider, **WECHATPAY_CONFIG, "api_v3_key": API_V3_KEY}}
+
+
+def edu_notification_cases() -> tuple[dict, list[dict]]:
+    P = "wechatpay_edu_papay"
+    cfg = "edu_notify"
+    cases = []
+    add = cases.append
+
+    def sealed(plain_obj, original_type="transaction", **kw):
+        return sealed_resource(
+            compact(plain_obj), original_type=original_type, nonce="fdasflkja484", aad=original_type, **kw
+        )
+
+    paid_plain = compact(EDU_NOTIFY_PAID)
+    paid_body = compact(wechat_envelope("TRANSACTION.SUCCESS", sealed(EDU_NOTIFY_PAID)))
+    paid_detail = {"kind": "transaction", "transaction": EDU_NOTIFY_PAID}
+    paid = wechat_notification(P, "TRANSACTION.SUCCESS", order=edu_order("PAID", "SUCCESS"), detail=paid_detail)
+    ok = lambda n: {"notification": n, "reply": WECHAT_OK}  # noqa: E731
+    assert json.loads(paid_plain) == EDU_NOTIFY_PAID
+
+    add(
+        notification(
+            "TRANSACTION.SUCCESS signed with the PUB_KEY_ID key: PAID", cfg, wechat_notify(paid_body), ok(paid)
+        )
+    )
+    add(
+        notification(
+            "TRANSACTION.SUCCESS signed with the platform certificate",
+            cfg,
+            wechat_notify(paid_body, key=PLATFORM_CERT_KEY, serial=PLATFORM_SERIAL),
+            ok({**paid, "signature_serial": PLATFORM_SERIAL}),
+        )
+    )
+    # The notification's own spelling `mchid` (SKIT's EducationTransactionResource) names the merchant too.
+    as_mchid = {("mchid" if k == "sp_mchid" else k): v for k, v in EDU_NOTIFY_PAID.items()}
+    add(
+        notification(
+            "TRANSACTION.SUCCESS naming the merchant `mchid`",
+            cfg,
+            wechat_notify(compact(wechat_envelope("TRANSACTION.SUCCESS", sealed(as_mchid)))),
+            ok(paid),
+        )
+    )
+    failed = {k: v for k, v in EDU_NOTIFY_PAID.items() if k not in ("success_time", "promotion_detail")}
+    failed.update(trade_state="PAY_FAIL", trade_state_description="扣款失败")
+    failed_order = edu_order("FAILED", "PAY_FAIL", paid=False)
+    failed_order["provider_order_id"] = "25012014070332333018"
+    add(
+        notification(
+            "TRANSACTION.FAIL: FAILED",
+            cfg,
+            wechat_notify(compact(wechat_envelope("TRANSACTION.FAIL", sealed(failed), summary="扣款失败"))),
+            ok(
+                wechat_notification(
+                    P, "TRANSACTION.FAIL", order=failed_order, detail={"kind": "transaction", "transaction": failed}
+                )
+            ),
+        )
+    )
+    contract = {
+        "appid": "wx8888888888888888",
+        "openid": "oUpF8uMuAJOM2pxb1Q",
+        "plan_id": "plan-20180225",
+        "contract_information": {
+            "contract_id": "wxcontract0001",
+            "contract_status": "ADD",
+            "create_time": "2018-02-25T11:22:33+08:00",
+        },
+    }
+    add(
+        notification(
+            "ENTRUST.SIGNING: a contract event, no order",
+            cfg,
+            wechat_notify(compact(wechat_envelope("ENTRUST.SIGNING", sealed(contract, "entrust"), summary="签约成功"))),
+            ok(
+                wechat_notification(
+                    P,
+                    "ENTRUST.SIGNING",
+                    order=None,
+                    detail={
+                        "kind": "contract",
+                        "contract": {
+                            "appid": contract["appid"],
+                            "openid": contract["openid"],
+                            "plan_id": contract["plan_id"],
+                            **contract["contract_information"],
+                        },
+                    },
+                )
+            ),
+        )
+    )
+    unknown_plain = compact({"mchid": MCHID, "plan_id": "plan-20180225", "note": "新事件", "amount": Raw("1.50")})
+    unknown_body = compact(
+        wechat_envelope(
+            "EDU.PLAN_CHANGED",
+            sealed_resource(unknown_plain, original_type="plan", nonce="fdasflkja484", aad="plan"),
+            summary="计划变更",
+        )
+    )
+    unknown = wechat_notification(P, "EDU.PLAN_CHANGED", order=None, detail={"kind": "other", "json": unknown_plain})
+    add(
+        notification(
+            "an unknown event keeps its decrypted JSON as sent (PUB_KEY_ID)",
+            cfg,
+            wechat_notify(unknown_body),
+            ok(unknown),
+        )
+    )
+    add(
+        notification(
+            "an unknown event keeps its decrypted JSON as sent (platform certificate)",
+            cfg,
+            wechat_notify(unknown_body, key=PLATFORM_CERT_KEY, serial=PLATFORM_SERIAL),
+            ok({**unknown, "signature_serial": PLATFORM_SERIAL}),
+        )
+    )
+    no_aad = sealed_resource(paid_plain, original_type="transaction", nonce="fdasflkja484", aad=None)
+    add(
+        notification(
+            "no associated_data means an empty one",
+            cfg,
+            wechat_notify(compact(wechat_envelope("TRANSACTION.SUCCESS", no_aad))),
+            ok(paid),
+        )
+    )
+    # The body as sent is what is signed: PHP-style `\/` escapes verify as they are.
+    slashed_summary = "支付成功/paid"
+    slash_body = compact(wechat_envelope("TRANSACTION.SUCCESS", sealed(EDU_NOTIFY_PAID), summary=slashed_summary))
+    escaped = slash_body.replace("/", "\\/")
+    assert escaped != slash_body and json.loads(escaped) == json.loads(slash_body)
+    add(notification("a body with `\\/` escapes verifies as sent", cfg, wechat_notify(escaped), ok(paid)))
+    sig_bad = lambda m: rejected("SIGNATURE_INVALID", wechat_fail(401, "SIGNATURE_INVALID", m), "Wechatpay-Signature")  # noqa: E731
+    does_not_verify = sig_bad("notification signature does not verify")
+    add(
+        notification(
+            "the `\\/` body sent unescaped does not verify",
+            cfg,
+            wechat_notify(slash_body, sign_body=escaped),
+            does_not_verify,
+        )
+    )
+    add(
+        notification(
+            "a tampered body",
+            cfg,
+            wechat_notify(paid_body.replace("支付成功", "支付失败"), sign_body=paid_body),
+            does_not_verify,
+        )
+    )
+    reordered = json.dumps(
+        dict(reversed(list(json.loads(paid_body).items()))), ensure_ascii=False, separators=(",", ":")
+    )
+    add(notification("the same JSON re-ordered", cfg, wechat_notify(reordered, sign_body=paid_body), does_not_verify))
+    add(
+        notification(
+            "the same JSON pretty-printed",
+            cfg,
+            wechat_notify(json.dumps(json.loads(paid_body), ensure_ascii=False, indent=2), sign_body=paid_body),
+            does_not_verify,
+        )
+    )
+    add(
+        notification(
+            "signed with a key nobody registered, under the PUB_KEY_ID",
+            cfg,
+            wechat_notify(paid_body, key=ATTACKER_KEY),
+            does_not_verify,
+        )
+    )
+    for header in ("Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial"):
+        add(
+            notification(
+                f"{header} missing",
+                cfg,
+                wechat_notify(paid_body, drop=(header,)),
+                rejected(
+                    "SIGNATURE_INVALID",
+                    wechat_fail(
+                        401, "SIGNATURE_INVALID", f"notification lacks the `{header}` header, so it cannot be verified"
+                    ),
+                    header,
+                ),
+            )
+        )
+    add(
+        notification(
+            "Wechatpay-Timestamp sent twice",
+            cfg,
+            wechat_notify(paid_body, extra=[("wechatpay-timestamp", str(NOW))]),
+            rejected(
+                "SIGNATURE_INVALID",
+                wechat_fail(
+                    401,
+                    "SIGNATURE_INVALID",
+                    "notification carries the `Wechatpay-Timestamp` header more than once, so it cannot be verified",
+                ),
+                "Wechatpay-Timestamp",
+            ),
+        )
+    )
+    add(
+        notification(
+            "header names in any case",
+            cfg,
+            {**wechat_notify(paid_body), "headers": [[n.lower(), v] for n, v in wechat_notify(paid_body)["headers"]]},
+            ok(paid),
+        )
+    )
+    add(
+        notification(
+            "WeChat Pay's signature probe WECHATPAY/SIGNTEST/",
+            cfg,
+            wechat_notify(paid_body, signature="WECHATPAY/SIGNTEST/" + "A" * 32),
+            sig_bad(
+                "the notification is WeChat Pay's signature probe (`WECHATPAY/SIGNTEST/`): "
+                "it carries no valid signature and is answered as a failure"
+            ),
+        )
+    )
+    add(
+        notification(
+            "another Wechatpay-Signature-Type",
+            cfg,
+            {
+                **wechat_notify(paid_body),
+                "headers": [
+                    [n, "WECHATPAY2-SM2-WITH-SM3" if n == "Wechatpay-Signature-Type" else v]
+                    for n, v in wechat_notify(paid_body)["headers"]
+                ],
+            },
+            rejected(
+                "SIGNATURE_INVALID",
+                wechat_fail(401, "SIGNATURE_INVALID", "unsupported Wechatpay-Signature-Type `WECHATPAY2-SM2-WITH-SM3`"),
+                "Wechatpay-Signature-Type",
+            ),
+        )
+    )
+    for skew, label in ((-301, "stale (now − 301 s)"), (301, "in the future (now + 301 s)")):
+        add(
+            notification(
+                label,
+                cfg,
+                wechat_notify(paid_body, timestamp=NOW + skew),
+                rejected(
+                    "TIMESTAMP_SKEW",
+                    wechat_fail(
+                        401,
+                        "TIMESTAMP_SKEW",
+                        SKEW_301_MESSAGE,
+                    ),
+                    "Wechatpay-Timestamp",
+                ),
+            )
+        )
+    for skew in (-300, 300):
+        add(
+            notification(
+                f"exactly {skew:+d} s away is accepted", cfg, wechat_notify(paid_body, timestamp=NOW + skew), ok(paid)
+            )
+        )
+    add(
+        notification(
+            "sealed with another api_v3_key",
+            cfg,
+            wechat_notify(
+                compact(
+                    wechat_envelope(
+                        "TRANSACTION.SUCCESS", sealed(EDU_NOTIFY_PAID, key="AnotherMerchantsApiV3Key00000001")
+                    )
+                )
+            ),
+            NOT_OPENED,
+        )
+    )
+    add(
+        notification(
+            "a ciphertext of 16 bytes (a tag, nothing sealed)",
+            cfg,
+            wechat_notify(compact(wechat_envelope("TRANSACTION.SUCCESS", sealed(EDU_NOTIFY_PAID, truncate=16)))),
+            rejected(
+                "DECODE_ERROR",
+                wechat_fail(
+                    400,
+                    "DECODE_ERROR",
+                    "`resource.ciphertext`: the ciphertext is 16 bytes, not longer than its 16-byte tag (truncated)",
+                ),
+                "resource.ciphertext",
+            ),
+        )
+    )
+    add(
+        notification(
+            "a ciphertext cut short",
+            cfg,
+            wechat_notify(compact(wechat_envelope("TRANSACTION.SUCCESS", sealed(EDU_NOTIFY_PAID, truncate=40)))),
+            NOT_OPENED,
+        )
+    )
+    add(
+        notification(
+            "another algorithm",
+            cfg,
+            wechat_notify(
+                compact(wechat_envelope("TRANSACTION.SUCCESS", sealed(EDU_NOTIFY_PAID, algorithm="AEAD_AES_128_GCM")))
+            ),
+            rejected(
+                "DECODE_ERROR",
+                wechat_fail(
+                    400, "DECODE_ERROR", "`resource.algorithm` is `AEAD_AES_128_GCM`; only AEAD_AES_256_GCM is accepted"
+                ),
+                "resource.algorithm",
+            ),
+        )
+    )
+    unknown_serial = "1DB6A5C0F0D8E7B9A4C3D2E1F0A9B8C7D6E5F4A3"
+    add(
+        notification(
+            "an unknown certificate serial: 500 (check_notification never downloads)",
+            cfg,
+            wechat_notify(paid_body, key=ATTACKER_KEY, serial=unknown_serial),
+            rejected(
+                "SIGNATURE_INVALID",
+                wechat_fail(
+                    500,
+                    "SIGNATURE_INVALID",
+                    f"notification is signed with unknown key serial `{unknown_serial}`; "
+                    "no certificate payquery downloaded with `api_v3_key` has it",
+                ),
+                "Wechatpay-Serial",
+            ),
+        )
+    )
+    other = {**EDU_NOTIFY_PAID, "sp_mchid": "1230000109"}
+    add(
+        notification(
+            "another merchant's transaction",
+            cfg,
+            wechat_notify(compact(wechat_envelope("TRANSACTION.SUCCESS", sealed(other)))),
+            rejected(
+                "INVALID_INPUT",
+                wechat_fail(
+                    400, "INVALID_INPUT", f"the notification is for merchant `1230000109`, not this client's `{MCHID}`"
+                ),
+                "sp_mchid",
+            ),
+        )
+    )
+    add(
+        notification(
+            "a signed body that is not JSON",
+            cfg,
+            wechat_notify("id=EV-1&event_type=TRANSACTION.SUCCESS"),
+            rejected(
+                "DECODE_ERROR",
+                wechat_fail(
+                    400, "DECODE_ERROR", "the notification body is not JSON: expected value at line 1 column 1"
+                ),
+                "body",
+            ),
+        )
+    )
+    add(
+        notification(
+            "a signed body that is not UTF-8",
+            cfg,
+            wechat_notify(b'{"id":"\xff\xfe"}'),
+            rejected(
+                "DECODE_ERROR",
+                wechat_fail(
+                    400,
+                    "DECODE_ERROR",
+                    "the notification body is not JSON: invalid unicode code point at line 1 column 8",
+                ),
+                "body",
+            ),
+        )
+    )
+    add(
+        notification(
+            "an envelope without `id`",
+            cfg,
+            wechat_notify(compact({k: v for k, v in json.loads(paid_body).items() if k != "id"})),
+            rejected(
+                "DECODE_ERROR",
+                wechat_fail(400, "DECODE_ERROR", "the notification's `id` is missing or not a string"),
+                "id",
+            ),
+        )
+    )
+    big = 256 * 1024 + 1
+    add(
+        notification(
+            "a body over 256 KiB is refused before anything is read",
+            cfg,
+            wechat_notify(" " * (big - 2) + "{}", signature="AAAA"),
+            rejected(
+                "INVALID_INPUT",
+                wechat_fail(
+                    400, "INVALID_INPUT", f"the notification body is {big} bytes; at most {256 * 1024} are read"
+                ),
+                "body",
+            ),
+        )
+    )
+    add(
+        notification(
+            "method GET",
+            cfg,
+            wechat_notify(paid_body, method="GET"),
+            rejected(
+                "INVALID_INPUT",
+                wechat_fail(400, "INVALID_INPUT", "notifications are POSTed; this request is `GET`"),
+                "method",
+            ),
+        )
+    )
+    add(
+        notification(
+            "a config without api_v3_key cannot open notifications",
+            "edu",
+            wechat_notify(paid_body),
+            rejected(
+                "INVALID_CONFIG",
+                wechat_fail(
+                    500,
+                    "INVALID_CONFIG",
+                    "WeChat Pay encrypts every notification with the APIv3 key: add `api_v3_key` to the config",
+                ),
+                "api_v3_key",
+            ),
+        )
+    )
+    public_pem, yansongda = yansongda_callback()
+    add(
+        notification(
+            "yansongda/pay testCallback as published (verifies; its envelope has no `id`)",
+            "yansongda_vector",
+            yansongda["published"],
+            rejected(
+                "DECODE_ERROR",
+                wechat_fail(400, "DECODE_ERROR", "the notification's `id` is missing or not a string"),
+                "id",
+            ),
+            now=YANSONGDA_NOW,
+        )
+    )
+    add(
+        notification(
+            "yansongda/pay testCallback with `\\/` unescaped does not verify",
+            "yansongda_vector",
+            yansongda["unescaped"],
+            does_not_verify,
+            now=YANSONGDA_NOW,
+        )
+    )
+    configs = {
+        **wechatpay_notification_configs(P, "edu"),
+        "yansongda_vector": {
+            "provider": P,
+            "mchid": MCHID,
+            "merchant_serial_no": MERCHANT_SERIAL,
+            "merchant_private_key_path": WECHATPAY_CONFIG["merchant_private_key_path"],
+            "api_v3_key": YANSONGDA_KEY,
+            "platform_certificates": [{"serial_no": YANSONGDA_SERIAL, "public_key_pem": public_pem}],
+        },
+    }
+    return configs, cases
+
+
+# The core's wording for a resource that does not open (DECRYPT_ERROR: the AEAD failed) and
+# for one that is malformed before any decryption (DECODE_ERROR); all are 400.
+WRONG_KEY_MESSAGE = (
+    "`resource.ciphertext` does not open with the configured `api_v3_key`: the authentication tag does not match "
+    "(a wrong APIv3 key, or changed ciphertext, nonce or associated data)"
+)
+NOT_OPENED = rejected("DECRYPT_ERROR", wechat_fail(400, "DECRYPT_ERROR", WRONG_KEY_MESSAGE), "resource.ciphertext")
+
+
+def payscore_notification_cases() -> tuple[dict, list[dict]]:
+    P = "wechatpay_payscore_oversea"
+    cfg = "payscore_notify"
+    cases = []
+    add = cases.append
+    ok = lambda n: {"notification": n, "reply": WECHAT_OK}  # noqa: E731
+
+    def body(event_type, plain, original_type="payscore", summary="支付分服务单"):
+        resource = sealed_resource(plain, original_type=original_type, nonce="Kj7QIyUiYx1q", aad="payscore")
+        return compact(
+            wechat_envelope(event_type, resource, summary=summary, id="d5f4c3b2-a1e0-4f9e-8d7c-6b5a4f3e2d1c")
+        )
+
+    def service_order(state, collection_state=None, **changes):
+        order = copy.deepcopy(PAYSCORE_SEED)
+        order["mchid"] = MCHID
+        order["state"] = state
+        if collection_state is None:
+            order.pop("collection")
+        else:
+            order["collection"]["state"] = collection_state
+        apply_changes(order, changes)
+        return order
+
+    event_id = "d5f4c3b2-a1e0-4f9e-8d7c-6b5a4f3e2d1c"
+    paid = service_order("DONE", "USER_PAID")
+    add(
+        notification(
+            "PAYSCORE.USER_PAID: PAID",
+            cfg,
+            wechat_notify(body("PAYSCORE.USER_PAID", compact(paid))),
+            ok(
+                wechat_notification(
+                    P,
+                    "PAYSCORE.USER_PAID",
+                    event_id,
+                    order=payscore_order("PAID", "DONE", paid_at="2019-11-11T08:24:05Z"),
+                    detail={"kind": "service_order", "service_order": paid},
+                )
+            ),
+        )
+    )
+    confirm = service_order("DOING")
+    add(
+        notification(
+            "PAYSCORE.USER_CONFIRM: PENDING (platform certificate)",
+            cfg,
+            wechat_notify(
+                body("PAYSCORE.USER_CONFIRM", compact(confirm)), key=PLATFORM_CERT_KEY, serial=PLATFORM_SERIAL
+            ),
+            ok(
+                wechat_notification(
+                    P,
+                    "PAYSCORE.USER_CONFIRM",
+                    event_id,
+                    order=payscore_order("PENDING", "DOING", paid_amount=None),
+                    detail={"kind": "service_order", "service_order": confirm},
+                    serial=PLATFORM_SERIAL,
+                )
+            ),
+        )
+    )
+    # The shape of wechatpay-go's PAYSCORE.USER_OPEN_SERVICE resource (an authorisation, no order).
+    open_service = compact(
+        {
+            "mchid": MCHID,
+            "appid": "wxd678efh567hg6787",
+            "out_request_no": "1234323JKHDFE1243252",
+            "service_id": "2002000000000558128851361561536",
+            "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+            "user_service_status": "USER_OPEN_SERVICE",
+            "openorclose_time": "20210624163724",
+            "authorization_code": "1234323JKHDFE1243252",
+        }
+    )
+    add(
+        notification(
+            "PAYSCORE.USER_OPEN_SERVICE: kept as JSON",
+            cfg,
+            wechat_notify(body("PAYSCORE.USER_OPEN_SERVICE", open_service, summary="开启服务")),
+            ok(
+                wechat_notification(
+                    P,
+                    "PAYSCORE.USER_OPEN_SERVICE",
+                    event_id,
+                    order=None,
+                    detail={"kind": "other", "json": open_service},
+                )
+            ),
+        )
+    )
+    add(
+        notification(
+            "another merchant's service order",
+            cfg,
+            wechat_notify(body("PAYSCORE.USER_PAID", compact(service_order("DONE", "USER_PAID", mchid="1230000109")))),
+            rejected(
+                "INVALID_INPUT",
+                wechat_fail(
+                    400, "INVALID_INPUT", f"the notification is for merchant `1230000109`, not this client's `{MCHID}`"
+                ),
+                "mchid",
+            ),
+        )
+    )
+    add(
+        notification(
+            "a tampered body",
+            cfg,
+            wechat_notify(
+                body("PAYSCORE.USER_PAID", compact(paid)).replace("支付分服务单", "x"),
+                sign_body=body("PAYSCORE.USER_PAID", compact(paid)),
+            ),
+            rejected(
+                "SIGNATURE_INVALID",
+                wechat_fail(401, "SIGNATURE_INVALID", "notification signature does not verify"),
+                "Wechatpay-Signature",
+            ),
+        )
+    )
+    add(
+        notification(
+            "stale (now − 301 s)",
+            cfg,
+            wechat_notify(body("PAYSCORE.USER_PAID", compact(paid)), timestamp=NOW - 301),
+            rejected(
+                "TIMESTAMP_SKEW",
+                wechat_fail(
+                    401,
+                    "TIMESTAMP_SKEW",
+                    SKEW_301_MESSAGE,
+                ),
+                "Wechatpay-Timestamp",
+            ),
+        )
+    )
+    add(
+        notification(
+            "sealed with another api_v3_key",
+            cfg,
+            wechat_notify(
+                compact(
+                    wechat_envelope(
+                        "PAYSCORE.USER_PAID",
+                        sealed_resource(
+                            compact(paid),
+                            original_type="payscore",
+                            nonce="Kj7QIyUiYx1q",
+                            aad="payscore",
+                            key="AnotherMerchantsApiV3Key00000001",
+                        ),
+                    )
+                )
+            ),
+            NOT_OPENED,
+        )
+    )
+    add(
+        notification(
+            "a config without api_v3_key cannot open notifications",
+            "payscore",
+            wechat_notify(body("PAYSCORE.USER_PAID", compact(paid))),
+            rejected(
+                "INVALID_CONFIG",
+                wechat_fail(
+                    500,
+                    "INVALID_CONFIG",
+                    "WeChat Pay encrypts every notification with the APIv3 key: add `api_v3_key` to the config",
+                ),
+                "api_v3_key",
+            ),
+        )
+    )
+    return wechatpay_notification_configs(P, "payscore"), cases
+
+
+def fubei_form(fields: list[tuple[str, str]], *, sign: str | None = "auto", lower=False, signed_fields=None) -> dict:
+    """A Fubei callback form: every field URL-encoded in order, `sign` = UPPER(MD5 of
+    `k=v&…` over every field but sign, keys ASCII-sorted, empty values kept, + app_secret)."""
+    to_sign = signed_fields if signed_fields is not None else fields
+    if sign == "auto":
+        text = "&".join(f"{k}={v}" for k, v in sorted(to_sign, key=lambda kv: kv[0].encode())) + FUBEI_SECRET
+        sign = hashlib.md5(text.encode("utf-8")).hexdigest().upper()
+        if lower:
+            sign = sign.lower()
+    pairs = list(fields) + ([("sign", sign)] if sign is not None else [])
+    body = "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in pairs)
+    return {"method": "POST", "headers": [["Content-Type", "application/x-www-form-urlencoded"]], "body": body}
+
+
+FUBEI_NOTIFY_DATA = {
+    "order_sn": "20170601215348178414",
+    "merchant_order_sn": "201706011496325244549",
+    "ins_order_sn": "4200000001201706011234567890",
+    "channel_order_sn": "2017060121534801983049958160",
+    "order_status": "SUCCESS",
+    "total_amount": Raw("20.10"),
+    "net_amount": Raw("20.09"),
+    "buyer_pay_amount": "20.10",
+    "fee": Raw("0.01"),
+    "pay_type": "wxpay",
+    "user_id": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+    "finish_time": "20170601215356",
+    "device_no": "WP-001",
+    "attach": "",
+    "store_id": 25249,
+    "cashier_id": 0,
+}
+
+
+def fubei_notice_detail(rc="200", msg="成功", **changes) -> dict:
+    detail = {
+        "result_code": rc,
+        "result_message": msg,
+        "order_sn": "20170601215348178414",
+        "merchant_order_sn": "201706011496325244549",
+        "ins_order_sn": "4200000001201706011234567890",
+        "channel_order_sn": "2017060121534801983049958160",
+        "order_status": "SUCCESS",
+        "total_amount": cny(2010),
+        "net_amount": cny(2009),
+        "buyer_pay_amount": cny(2010),
+        "fee": cny(1),
+        "pay_type": "wxpay",
+        "user_id": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+        "finish_time": "20170601215356",
+        "device_no": "WP-001",
+        "attach": "",
+        "store_id": "25249",
+        "cashier_id": "0",
+    }
+    apply_changes(detail, changes)
+    return detail
+
+
+def fubei_notification(detail: dict, *, order, event_type="pay", id=None) -> dict:
+    return {
+        "provider": "fubei",
+        "verified": True,
+        "id": id or f"fubei:pay:{detail['order_sn']}:{detail['order_status']}",
+        "event_type": event_type,
+        "order": order,
+        "detail": detail,
+        "signature_serial": None,
+        "confirm_query": None,
+    }
+
+
+def fubei_notification_cases() -> list[dict]:
+    cfg = "fubei"
+    cases = []
+    add = cases.append
+    fail = lambda status, code, field: rejected(code, text_reply(status, "FAIL"), field)  # noqa: E731
+    success = text_reply(200, "SUCCESS")
+    # finish_time is China time (UTC+8): 2017-06-01 21:53:56 there.
+    paid_at = utc(int(datetime(2017, 6, 1, 21, 53, 56, tzinfo=CST).timestamp()))
+
+    def fields(data: dict, rc="200", msg="成功"):
+        return [("result_code", rc), ("result_message", msg), ("data", compact(data))]
+
+    order = fubei_order("PAID", "SUCCESS", amount=2010, paid=2010, paid_at=paid_at)
+    add(
+        notification(
+            'pay result: yuan to exact fen (20.10, "20.10", 0.01)',
+            cfg,
+            fubei_form(fields(FUBEI_NOTIFY_DATA)),
+            {"notification": fubei_notification(fubei_notice_detail(), order=order), "reply": success},
+        )
+    )
+    small = {
+        **FUBEI_NOTIFY_DATA,
+        "total_amount": Raw("80"),
+        "net_amount": "0.01",
+        "buyer_pay_amount": Raw("80"),
+        "fee": Raw("0"),
+    }
+    add(
+        notification(
+            'pay result: 80 yuan as an integer, "0.01" as text',
+            cfg,
+            fubei_form(fields(small)),
+            {
+                "notification": fubei_notification(
+                    fubei_notice_detail(
+                        total_amount=cny(8000), net_amount=cny(1), buyer_pay_amount=cny(8000), fee=cny(0)
+                    ),
+                    order=fubei_order("PAID", "SUCCESS", amount=8000, paid=8000, paid_at=paid_at),
+                ),
+                "reply": success,
+            },
+        )
+    )
+    add(
+        notification(
+            "an empty result_message is kept in the signed text",
+            cfg,
+            fubei_form(fields(FUBEI_NOTIFY_DATA, msg="")),
+            {"notification": fubei_notification(fubei_notice_detail(msg=""), order=order), "reply": success},
+        )
+    )
+    dropped = fields(FUBEI_NOTIFY_DATA, msg="")
+    add(
+        notification(
+            "a sign made without the empty field does not verify",
+            cfg,
+            fubei_form(dropped, signed_fields=[f for f in dropped if f[1] != ""]),
+            fail(401, "SIGNATURE_INVALID", "sign"),
+        )
+    )
+    add(
+        notification(
+            "a lower-case sign is accepted",
+            cfg,
+            fubei_form(fields(FUBEI_NOTIFY_DATA), lower=True),
+            {"notification": fubei_notification(fubei_notice_detail(), order=order), "reply": success},
+        )
+    )
+    tampered = {**FUBEI_NOTIFY_DATA, "total_amount": Raw("2010")}
+    add(
+        notification(
+            "data changed after signing",
+            cfg,
+            fubei_form(fields(tampered), signed_fields=fields(FUBEI_NOTIFY_DATA)),
+            fail(401, "SIGNATURE_INVALID", "sign"),
+        )
+    )
+    signed = fubei_form(fields(FUBEI_NOTIFY_DATA))
+    add(
+        notification(
+            "a field sent twice",
+            cfg,
+            {**signed, "body": signed["body"] + "&result_code=200"},
+            fail(400, "INVALID_INPUT", "result_code"),
+        )
+    )
+    add(
+        notification(
+            "no sign", cfg, fubei_form(fields(FUBEI_NOTIFY_DATA), sign=None), fail(401, "SIGNATURE_INVALID", "sign")
+        )
+    )
+    add(
+        notification(
+            "a bad %-escape",
+            cfg,
+            {**signed, "body": signed["body"].replace("data=", "data=%ZZ", 1)},
+            fail(400, "INVALID_INPUT", "data"),
+        )
+    )
+    add(notification("method GET", cfg, {**signed, "method": "GET"}, fail(400, "INVALID_INPUT", "method")))
+    add(
+        notification(
+            "signed data that is not JSON",
+            cfg,
+            fubei_form([("result_code", "200"), ("result_message", "成功"), ("data", "order_sn=1")]),
+            fail(400, "DECODE_ERROR", "data"),
+        )
+    )
+    refund = {
+        "order_sn": "20170601215348178414",
+        "merchant_order_sn": "201706011496325244549",
+        "refund_sn": "20170602101010123456",
+        "merchant_refund_sn": "R201706020001",
+        "refund_status": "SUCCESS",
+        "refund_amount": Raw("5.5"),
+    }
+    add(
+        notification(
+            "refund result: no order",
+            cfg,
+            fubei_form(fields(refund)),
+            {
+                "notification": fubei_notification(
+                    {
+                        "result_code": "200",
+                        "result_message": "成功",
+                        "order_sn": refund["order_sn"],
+                        "merchant_order_sn": refund["merchant_order_sn"],
+                        "refund_sn": refund["refund_sn"],
+                        "merchant_refund_sn": refund["merchant_refund_sn"],
+                        "refund_status": "SUCCESS",
+                        "refund_amount": cny(550),
+                    },
+                    order=None,
+                    event_type="refund",
+                    id="fubei:refund:20170602101010123456:SUCCESS",
+                ),
+                "reply": success,
+            },
+        )
+    )
+    return cases
+
+
+def dingshang_notification_cases() -> list[dict]:
+    cfg = "ds"
+    cases = []
+    add = cases.append
+
+    def request(body: str) -> dict:
+        return {"method": "POST", "headers": [["Content-Type", "application/json"]], "body": body}
+
+    def delivery(body: dict, detail: dict, id: str) -> dict:
+        return {
+            "notification": {
+                "provider": "dingshang_vending",
+                "verified": False,
+                "id": id,
+                "event_type": "device.delivery.response",
+                "order": None,
+                "detail": detail,
+                "signature_serial": None,
+                "confirm_query": compact({"order_id": str(body["order_id"])}),
+            },
+            "reply": text_reply(200, "OK"),
+        }
+
+    ok_body = {
+        "method": "device.delivery.response",
+        "order_id": 54,
+        "record_id": 70,
+        "deliver_status": "1",
+        "floor_status": "0",
+    }
+    add(
+        notification(
+            "delivery succeeded: unverified, confirm with the query",
+            cfg,
+            request(compact(ok_body)),
+            delivery(
+                ok_body,
+                {
+                    "method": "device.delivery.response",
+                    "order_id": "54",
+                    "record_id": "70",
+                    "deliver_status": "1",
+                    "floor_status": "0",
+                },
+                "dingshang:delivery:54:70:1",
+            ),
+        )
+    )
+    failed = {
+        "method": "device.delivery.response",
+        "order_id": 54,
+        "record_id": 71,
+        "deliver_status": "0",
+        "floor_status": "47",
+        "error_msg": "出货超时",
+    }
+    add(
+        notification(
+            "delivery failed",
+            cfg,
+            request(compact(failed)),
+            delivery(
+                failed,
+                {
+                    "method": "device.delivery.response",
+                    "order_id": "54",
+                    "record_id": "71",
+                    "deliver_status": "0",
+                    "floor_status": "47",
+                    "error_msg": "出货超时",
+                },
+                "dingshang:delivery:54:71:0",
+            ),
+        )
+    )
+    add(
+        notification("not JSON", cfg, request("order_id=54"), rejected("DECODE_ERROR", text_reply(400, "FAIL"), "body"))
+    )
+    add(
+        notification(
+            "an order_id that is not a positive integer",
+            cfg,
+            request(compact({**ok_body, "order_id": -1})),
+            rejected("INVALID_INPUT", text_reply(400, "FAIL"), "order_id"),
+        )
+    )
+    return cases
+
+
+def mini_notification_cases() -> list[dict]:
+    return [
+        notification(
+            "the Mini Program charge API sends no order notifications",
+            "mini",
+            {"method": "POST", "headers": [["Content-Type", "application/json"]], "body": "{}"},
+            rejected("INVALID_INPUT", text_reply(400, "FAIL"), "provider"),
+        )
+    ]
 
 
 # ---------------------------------------------------------------- The shared bad-input corpus
@@ -2839,7 +4027,11 @@ def bad_inputs() -> dict:
     # for both WeChat Pay providers; the error names the key.
     for provider in ("edu", "payscore"):
         for name, changes, field in [
-            ("a 16-byte api_v3_key (wechatpay-go's test key)", {"api_v3_key": "testMchAPIv3Key0"}, "api_v3_key"),
+            (
+                "a 16-byte api_v3_key: wechatpay-go's notify_test.go vector key testMchAPIv3Key0 (AES-128)",
+                {"api_v3_key": "testMchAPIv3Key0"},
+                "api_v3_key",
+            ),
             ("a 33-byte api_v3_key", {"api_v3_key": API_V3_KEY + "1"}, "api_v3_key"),
             ("an api_v3_key that is a number", {"api_v3_key": 12345}, "api_v3_key"),
             (
