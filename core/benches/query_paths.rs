@@ -7,6 +7,8 @@
 //!   normalization: floor = `serde_json::from_slice::<Value>` of the same body (+ the bare verify).
 //! - Growth: signed edu-papay answers of 10 KiB, 100 KiB and 1 MiB (hundreds of promotion
 //!   details) must cost time linear in their size.
+//! - A WeChat Pay notification is one RSA verification, one AES-256-GCM open and two JSON
+//!   decodes: floor = those four done by hand with the same crypto (aws-lc-rs).
 //!
 //! Prints a table; with `PAYQUERY_BENCH_JSON=<file>` also writes the rows (every round's time)
 //! for `bench/report.py`, which computes the ratios and writes BENCHMARKS.md.
@@ -27,7 +29,9 @@ use std::time::Instant;
 use payquery_core::crypto::{
     compiled_rsa_backends, default_rsa_backend, RsaBackend, RsaPrivateKey, RsaPublicKey,
 };
-use payquery_core::{Client, HttpResponse, Nonce, Query, RequestContext, ResponseContext};
+use payquery_core::{
+    Client, HttpResponse, Nonce, NotificationRequest, Query, RequestContext, ResponseContext,
+};
 use serde_json::{json, Value};
 
 const ROUNDS: usize = 15;
@@ -164,6 +168,8 @@ fn main() {
     rows.extend(parse_floors(native));
     rows.extend(md5_builds(native));
     rows.extend(growth(native));
+    #[cfg(feature = "aws-lc-rs")]
+    rows.extend(notification(native));
 
     println!(
         "payquery-core ({} backend(s); median of {ROUNDS} rounds; {} cores)",
@@ -447,6 +453,156 @@ fn growth(backend: &'static dyn RsaBackend) -> Vec<Row> {
         ));
     }
     rows
+}
+
+/// A WeChat Pay edu-papay `TRANSACTION.SUCCESS` notification built as WeChat Pay builds one
+/// (RSA over `TS\nNONCE\nBODY\n` with the platform certificate's key, the resource sealed with
+/// RustCrypto `aes-gcm` under the APIv3 key), checked by `Client::check_notification` with a
+/// client holding that certificate, against the floor a hand-written handler cannot go below:
+/// `serde_json` decode of the envelope, the signed message built and its signature verified,
+/// the ciphertext base64-decoded and opened, and the plaintext decoded. The floor uses the
+/// crypto the client uses in this build: aws-lc-rs (`default_rsa_backend` when the `aws-lc-rs`
+/// feature is on, as under `--features pure-rust-rsa`), the RSA through the same one-call
+/// wrapper as every other floor here, AES-256-GCM through aws-lc-rs's `LessSafeKey` directly.
+#[cfg(feature = "aws-lc-rs")]
+fn notification(backend: &'static dyn RsaBackend) -> Vec<Row> {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce as GcmNonce, UnboundKey, AES_256_GCM};
+    use base64::Engine as _;
+
+    const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+    const API_V3_KEY: &str = "PayqueryBenchApiV3Key00000000001";
+    const SERIAL: &str = "7132D72A03E93CDDF8C03BBD1F37EEDF7C8D7F92";
+    const NOW: i64 = 1_700_000_000;
+    assert_eq!(backend.name(), "aws-lc-rs", "the floor below is aws-lc-rs");
+
+    let client = support::client_with_backend(
+        &json!({
+            "provider": "wechatpay_edu_papay",
+            "mchid": "1900000109",
+            "merchant_serial_no": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+            "merchant_private_key_path": "keys/merchant_private_key.pem",
+            "platform_certificates": [
+                {"serial_no": SERIAL, "certificate_path": "keys/platform_certificate.pem"}
+            ],
+            "api_v3_key": API_V3_KEY,
+        }),
+        backend,
+    )
+    .unwrap();
+    // The resource: the documented transaction of the seed answer (a promotion detail, the
+    // payer, the device), for this client's merchant.
+    let (_, seed) = vector_case("wechatpay_edu_papay.json", "parse: seed example", backend);
+    let mut transaction: Value =
+        serde_json::from_str(seed["parse"]["response"]["body"].as_str().unwrap()).unwrap();
+    transaction["sp_mchid"] = json!("1900000109");
+    let transaction = transaction.to_string();
+    let (gcm_nonce, aad) = ("fdasflkja484", "transaction");
+    let sealed = aes_gcm::Aes256Gcm::new_from_slice(API_V3_KEY.as_bytes())
+        .unwrap()
+        .encrypt(
+            gcm_nonce.as_bytes().into(),
+            Payload {
+                msg: transaction.as_bytes(),
+                aad: aad.as_bytes(),
+            },
+        )
+        .unwrap();
+    let body = json!({
+        "id": "EV-2018022511223320873",
+        "create_time": "2023-11-14T22:13:21+08:00",
+        "resource_type": "encrypt-resource",
+        "event_type": "TRANSACTION.SUCCESS",
+        "summary": "支付成功",
+        "resource": {
+            "original_type": "transaction",
+            "algorithm": "AEAD_AES_256_GCM",
+            "ciphertext": B64.encode(sealed),
+            "associated_data": aad,
+            "nonce": gcm_nonce,
+        },
+    })
+    .to_string()
+    .into_bytes();
+    let (timestamp, nonce) = (NOW.to_string(), "5K8264ILTKCH16CQ2502SI8ZNMTM67VS");
+    let mut message = format!("{timestamp}\n{nonce}\n").into_bytes();
+    message.extend_from_slice(&body);
+    message.push(b'\n');
+    let platform = RsaPrivateKey::from_pem_with(
+        "k",
+        &support::key_pem("platform_cert_private_key.pem"),
+        backend,
+    )
+    .unwrap();
+    let signature = platform.sign_sha256_base64(&message).unwrap();
+    let request = NotificationRequest {
+        method: "POST".into(),
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Wechatpay-Nonce".into(), nonce.into()),
+            ("Wechatpay-Signature".into(), signature.clone()),
+            ("Wechatpay-Timestamp".into(), timestamp.clone()),
+            ("Wechatpay-Serial".into(), SERIAL.into()),
+            (
+                "Wechatpay-Signature-Type".into(),
+                "WECHATPAY2-SHA256-RSA2048".into(),
+            ),
+        ],
+        body: body.clone(),
+    };
+    let handled = client.check_notification(&request, NOW).unwrap();
+    assert_eq!(handled.reply.status, 204);
+    assert!(handled.notification.order.is_some());
+
+    let (public, _) = RsaPublicKey::from_certificate_pem_with(
+        "p",
+        &support::key_pem("platform_certificate.pem"),
+        backend,
+    )
+    .unwrap();
+    let aead = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, API_V3_KEY.as_bytes()).unwrap());
+    let floor = || -> Value {
+        let envelope: Value = serde_json::from_slice(&body).unwrap();
+        let mut signed = Vec::with_capacity(timestamp.len() + nonce.len() + body.len() + 3);
+        signed.extend_from_slice(timestamp.as_bytes());
+        signed.push(b'\n');
+        signed.extend_from_slice(nonce.as_bytes());
+        signed.push(b'\n');
+        signed.extend_from_slice(&body);
+        signed.push(b'\n');
+        assert!(public.verify_sha256(&signed, &B64.decode(&signature).unwrap()));
+        let resource = &envelope["resource"];
+        let text = |key: &str| resource[key].as_str().unwrap().as_bytes();
+        let mut in_out = B64.decode(text("ciphertext")).unwrap();
+        let plain = aead
+            .open_in_place(
+                GcmNonce::try_assume_unique_for_key(text("nonce")).unwrap(),
+                Aad::from(text("associated_data")),
+                &mut in_out,
+            )
+            .unwrap();
+        serde_json::from_slice(plain).unwrap()
+    };
+    assert_eq!(floor()["out_trade_no"], "201407033233368018");
+    group(
+        1000,
+        vec![
+            path(
+                "notify_floor.edu",
+                "edu-papay notification: Value decode + verify + AES-256-GCM open + Value decode (aws-lc-rs)",
+                || {
+                    black_box(floor());
+                },
+            ),
+            path(
+                "notify.edu",
+                "edu-papay notification: Client::check_notification (verify, decrypt, type, reply)",
+                || {
+                    black_box(client.check_notification(black_box(&request), NOW).unwrap());
+                },
+            ),
+        ],
+    )
 }
 
 fn base64_decode(text: &str) -> Vec<u8> {
