@@ -9,7 +9,19 @@
 // digit. Only HTTP statuses are `number`s. Integer *inputs* (`timestamp`, `now`) take a
 // `bigint` or a safe-integer `number`; an unsafe `number` is refused with `INVALID_INPUT`.
 
-import type { AccessToken, Attempt, CertificateDownload, Config, ErrorCode, OrderQuery, ProviderId, QueryResult, TokenKind } from './models.js';
+import type {
+  AccessToken,
+  Attempt,
+  CertificateDownload,
+  Config,
+  ErrorCode,
+  Notification,
+  NotificationReply,
+  OrderQuery,
+  ProviderId,
+  QueryResult,
+  TokenKind,
+} from './models.js';
 
 export * from './models.js';
 
@@ -119,6 +131,11 @@ export declare class PayqueryError extends Error {
   /** The requests `client.query` made before it gave up (empty for other errors). */
   readonly attempts: Attempt[];
   /**
+   * For a refused notification (`handleNotification`, `checkNotification`): the HTTP reply to
+   * send all the same (its status tells the provider whether to send it again); else null.
+   */
+  readonly reply: NotificationReply | null;
+  /**
    * For a `NETWORK_ERROR` from `client.query`, or a `fetch` that failed otherwise: a copy of the
    * error `fetch` threw (its name, code and message, credentials redacted; its causes likewise).
    */
@@ -135,6 +152,8 @@ export declare class PayqueryError extends Error {
     retryable: boolean;
     backupHostApplies: boolean;
     attempts: Attempt[];
+    /** Only for a refused notification. */
+    reply?: NotificationReply;
     cause?: { name: string; code: string | number | null; message: string };
   };
 }
@@ -194,6 +213,36 @@ export interface QueryOptions {
  */
 export type DownloadCertificatesOptions = Pick<QueryOptions, 'fetch' | 'timeoutMs' | 'deadlineMs' | 'tokenStore' | 'signal'>;
 
+/**
+ * A provider's callback as the web server received it. `body` is the raw bytes: providers sign
+ * the exact bytes, so a string (decoded text) or a parsed object is refused (`INVALID_INPUT`
+ * naming `body`). `headers` as received, repeated names kept: `req.headers` of node:http, a
+ * WHATWG `Headers`, or `[name, value]` pairs.
+ */
+export interface NotificationInput {
+  method: string;
+  headers: HeadersInput;
+  body: Uint8Array | ArrayBuffer;
+}
+
+/** An accepted notification and the reply that tells the provider so. */
+export interface HandledNotification<P extends ProviderId = ProviderId> {
+  notification: Notification<P>;
+  /**
+   * Send it once the notification is stored; if storing fails, send
+   * `client.notificationRetryReply()` instead, so that the provider sends it again.
+   */
+  reply: NotificationReply;
+  /** The requests made for it: a certificate download for an unknown WeChat Pay serial, or none. */
+  attempts: Attempt[];
+}
+
+/**
+ * How `client.handleNotification` runs: the options of `query` that apply to the one certificate
+ * download an unknown WeChat Pay serial starts. Keep `deadlineMs` under the provider's 5 s wait.
+ */
+export type HandleNotificationOptions = DownloadCertificatesOptions;
+
 export interface ClientOptions {
   /** What `*_path` keys are relative to (default: the working directory). */
   baseDir?: string | undefined;
@@ -247,4 +296,28 @@ export declare class Client<P extends ProviderId = ProviderId> {
    * this client verifies with; `now` is Unix seconds (default: the clock). `attempts` is empty.
    */
   parseCertificates(response: ResponseInput, options?: { now?: Int64Input | undefined }): CertificateDownload;
+  /**
+   * Verifies (or, for an unsigned provider, decodes) one callback and says what to answer:
+   * resolves to the notification and its `reply`; rejects with a `PayqueryError` whose `reply`
+   * is the reply to send all the same. Driven like `query`: for a WeChat Pay serial this client
+   * does not hold yet, it downloads the certificates once and checks again.
+   */
+  handleNotification(request: NotificationInput, options?: HandleNotificationOptions): Promise<HandledNotification<P>>;
+  /**
+   * The same check, sans-IO, at `now` (Unix seconds; default: the clock): an unknown WeChat Pay
+   * serial is refused (reply 500), never downloaded. `attempts` is empty.
+   */
+  checkNotification(request: NotificationInput, options?: { now?: Int64Input | undefined }): HandledNotification<P>;
+  /** The reply that makes the provider send a notification again: for a notification the program could not store. */
+  notificationRetryReply(): NotificationReply;
+  /**
+   * Confirms an unsigned notification with the signed order query:
+   * `query({ ...JSON.parse(notification.confirmQuery), ...extra }, options)`, `extra` holding the
+   * query members the callback does not carry. A notification without `confirmQuery` is refused.
+   */
+  confirmNotification(
+    notification: Pick<Notification<P>, 'confirmQuery'>,
+    extra: Partial<OrderQuery<P>>,
+    options?: QueryOptions,
+  ): Promise<QueryResult<P>>;
 }

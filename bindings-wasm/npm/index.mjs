@@ -19,6 +19,7 @@ import {
   WasmQueryFlow,
   errorCodes,
   maxDocumentBytes,
+  maxNotificationBytes,
   redactRequest,
   wasmMemoryBytes,
 } from './native/payquery_wasm.mjs';
@@ -47,7 +48,7 @@ function loadNative() {
     }
   }
   initSync({ module: bytes });
-  return { WasmClient, WasmPending, WasmQueryFlow, errorCodes, maxDocumentBytes, redactRequest, wasmMemoryBytes };
+  return { WasmClient, WasmPending, WasmQueryFlow, errorCodes, maxDocumentBytes, maxNotificationBytes, redactRequest, wasmMemoryBytes };
 }
 
 const payquery = layer.create({

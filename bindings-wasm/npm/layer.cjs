@@ -33,7 +33,8 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
   /**
    * @typedef {{ code: string, message: string, field?: string | null, providerCode?: string | null,
    *   providerMessage?: string | null, httpStatus?: number | null, retryable?: boolean,
-   *   backupHostApplies?: boolean, attemptsJson?: string }} ErrorFields
+   *   backupHostApplies?: boolean, attemptsJson?: string, attempts?: any[], reply?: NotificationReply | null }} ErrorFields
+   * @typedef {{ status: number, headers: [string, string][], body: string }} NotificationReply
    * @typedef {{ method: string, url: string, headers: [string, string][], body: Uint8Array | null }} RequestFields
    * @typedef {{ status: number, headers?: unknown, body: unknown }} ResponseInput
    * @typedef {{ timestamp?: unknown, nonce?: unknown }} BuildOptions
@@ -56,7 +57,12 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
       this.retryable = fields.retryable === true;
       this.backupHostApplies = fields.backupHostApplies === true;
       /** The requests a one-call query made before it gave up (`client.query`); else empty. */
-      this.attempts = fields.attemptsJson === undefined ? [] : attemptsFrom(fields.attemptsJson);
+      this.attempts = fields.attempts ?? (fields.attemptsJson === undefined ? [] : attemptsFrom(fields.attemptsJson));
+      /**
+       * For a refused notification (`handleNotification`, `checkNotification`): the HTTP reply
+       * to send all the same, which tells the provider whether to send it again; else null.
+       */
+      this.reply = fields.reply ?? null;
       Object.defineProperty(this, ERROR_BRAND, { value: true });
     }
 
@@ -77,6 +83,7 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
         retryable: this.retryable,
         backupHostApplies: this.backupHostApplies,
         attempts: this.attempts,
+        ...(this.reply === null ? {} : { reply: this.reply }),
         ...(cause === undefined
           ? {}
           : { cause: { name: String(cause?.name ?? typeof cause), code: cause?.code ?? null, message: String(cause?.message ?? cause) } }),
@@ -311,6 +318,9 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
     return /** @type {Record<string, unknown>} */ (options);
   }
 
+  /** The largest notification body the core reads, in bytes. */
+  const MAX_NOTIFICATION_BYTES = native.maxNotificationBytes();
+
   /** The options each method takes. */
   const BUILD_OPTIONS = Object.freeze(['timestamp', 'nonce']);
   const QUERY_OPTIONS = Object.freeze(['fetch', 'timeoutMs', 'deadlineMs', 'maxAttempts', 'poll', 'pollIntervalsMs', 'notFoundGraceMs', 'tokenStore', 'signal']);
@@ -319,6 +329,11 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
    * (a download is never retried, and never counts as one of a query's attempts).
    */
   const DOWNLOAD_OPTIONS = Object.freeze(['fetch', 'timeoutMs', 'deadlineMs', 'tokenStore', 'signal']);
+  /**
+   * A notification's: those of the one certificate download an unknown WeChat Pay serial
+   * starts (nothing else is ever sent for a notification).
+   */
+  const NOTIFICATION_OPTIONS = DOWNLOAD_OPTIONS;
 
   /**
    * The request context: the given or current time, the given nonce or 32 CSPRNG bytes.
@@ -1091,6 +1106,60 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
     return drive(flow, { fetch: send, signal, tokenStore }, answer);
   }
 
+  /** Why a notification's body must be bytes: what a user who passed anything else needs to hear. */
+  const RAW_BODY =
+    'pass the raw bytes as received (a Buffer or Uint8Array): the provider signs the exact bytes, and decoded text or a parsed and re-serialised body no longer verifies (node:http: Buffer.concat of the chunks; Express: express.raw({ type: \'*/*\' }))';
+
+  /**
+   * A notification as the core takes it: method, headers in the joined encoding, and the body's
+   * bytes — no more than one byte over the core's cap (wasm memory never shrinks, and the core
+   * refuses a bigger body anyway), with its real size.
+   * @param {unknown} value
+   * @returns {[string, string, number, Uint8Array, number]}
+   */
+  function notificationParts(value) {
+    if (value === null || typeof value !== 'object') {
+      throw invalidInput('request', '`request` must be { method, headers, body }: the callback as the web server received it');
+    }
+    const { method, headers, body } = /** @type {{ method?: unknown, headers?: unknown, body?: unknown }} */ (value);
+    if (typeof method !== 'string') throw invalidInput('method', '`method` must be the request\'s HTTP method (`req.method`)');
+    /** @type {Uint8Array} */
+    let bytes;
+    if (body instanceof Uint8Array) bytes = body;
+    else if (body instanceof ArrayBuffer) bytes = new Uint8Array(body);
+    else if (typeof body === 'string') throw invalidInput('body', `\`body\` is a string: ${RAW_BODY}`);
+    else throw invalidInput('body', `\`body\` is ${body === null ? 'null' : typeof body}: ${RAW_BODY}`);
+    const [joined, count] = headerLists(headers);
+    const passed = bytes.length > MAX_NOTIFICATION_BYTES ? bytes.subarray(0, MAX_NOTIFICATION_BYTES + 1) : bytes;
+    return [method, joined, count, passed, bytes.length];
+  }
+
+  /**
+   * A notification's outcome (the core's JSON: `notification` or `error`, `reply`, `attempts`)
+   * as the package's objects: `{ notification, reply, attempts }`, or the PayqueryError thrown
+   * with its `reply`.
+   * @param {string} text
+   * @param {number} size the body's real size (only a cut copy of a too-large one was passed)
+   */
+  function notificationOutcome(text, size) {
+    const parsed = JSON.parse(text);
+    const reply = fromCore(parsed.reply, 'NotificationReply', '');
+    const attempts = parsed.attempts.map((/** @type {any} */ a) => fromCore(a, 'Attempt', ''));
+    if (parsed.error !== undefined) {
+      const fields = /** @type {ErrorFields} */ (parsed.error);
+      if (size > MAX_NOTIFICATION_BYTES && fields.field === 'body') {
+        // The core saw the cut copy: the message (and a reply quoting it) names the size received.
+        /** @param {string} text */
+        const real = (text) => text.replace(`${MAX_NOTIFICATION_BYTES + 1} bytes`, `${size} bytes`);
+        fields.message = real(fields.message);
+        reply.body = real(reply.body);
+      }
+      throw new PayqueryError({ ...fields, attempts, reply });
+    }
+    const { provider } = parsed.notification;
+    return { notification: fromCore(parsed.notification, 'Notification', provider, { provider }), reply, attempts };
+  }
+
   /**
    * A certificate download's answer (the core's JSON) as the package's objects: validity times
    * as bigints, camelCase names.
@@ -1256,6 +1325,94 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
       const at = now === undefined ? nowSeconds() : int64(now, 'now');
       const [status, joined, count, body] = responseParts(response);
       return certificateDownload(call(() => this.#native.parseCertificates(status, joined, count, body, at)));
+    }
+
+    /**
+     * Handles one provider callback as the web server received it — `{ method, headers, body }`
+     * with the body's raw bytes — driven like `query` (the same `fetch`, timeouts, deadline,
+     * token store and redaction): a WeChat Pay notification signed with a certificate this client
+     * does not hold yet downloads the certificates once and is checked again; nothing else is
+     * sent. Resolves to `{ notification, reply, attempts }`; rejects with a PayqueryError whose
+     * `reply` is the HTTP reply to send all the same. A refusal of the arguments (a string body)
+     * carries `notificationRetryReply()`, so the provider sends the notification again.
+     * `options`: `fetch`, `timeoutMs`, `deadlineMs` (keep it under the provider's 5 s),
+     * `tokenStore`, `signal`.
+     */
+    async handleNotification(/** @type {unknown} */ request, /** @type {unknown} */ options) {
+      try {
+        const [method, joined, count, body, size] = notificationParts(request);
+        return await runFlow(
+          options,
+          NOTIFICATION_OPTIONS,
+          (json) => this.#native.startNotification(method, joined, count, body, json, Date.now()),
+          (flow) => notificationOutcome(call(() => flow.notificationResult()), size),
+        );
+      } catch (error) {
+        throw this.#withReply(error);
+      }
+    }
+
+    /**
+     * Checks one notification (sans-IO, like `parseQuery`) with the keys held at `now` (Unix
+     * seconds, default the clock): an unknown WeChat Pay serial is refused (reply 500, so it
+     * comes again), never downloaded. Returns and throws as `handleNotification` resolves and
+     * rejects; `attempts` is empty.
+     */
+    checkNotification(/** @type {unknown} */ request, /** @type {unknown} */ options) {
+      try {
+        const { now } = optionsObject(options, 'options', ['now']);
+        const at = now === undefined ? nowSeconds() : int64(now, 'now');
+        const [method, joined, count, body, size] = notificationParts(request);
+        return notificationOutcome(call(() => this.#native.checkNotification(method, joined, count, body, at)), size);
+      } catch (error) {
+        throw this.#withReply(error);
+      }
+    }
+
+    /**
+     * The reply that makes this client's provider send a notification again: send it when the
+     * program could not store a notification it was handed (a database down), never a success.
+     * @returns {NotificationReply}
+     */
+    notificationRetryReply() {
+      return fromCore(JSON.parse(call(() => this.#native.notificationRetryReply())), 'NotificationReply', '');
+    }
+
+    /**
+     * A notification's PayqueryError with a reply to send: the core's, or for a refusal before
+     * the core judged the notification (the arguments, the options), the retry reply.
+     * @param {unknown} error
+     */
+    #withReply(error) {
+      if (isPayqueryError(error) && error.reply === null) error.reply = this.notificationRetryReply();
+      return error;
+    }
+
+    /**
+     * Confirms an unsigned notification (its `confirmQuery`, a partial query document) with the
+     * signed order query: `query({ ...confirmQuery, ...extra }, options)`, `extra` holding what
+     * the callback does not carry. A notification without `confirmQuery` is verified already.
+     */
+    async confirmNotification(/** @type {unknown} */ notification, /** @type {unknown} */ extra, /** @type {unknown} */ options) {
+      if (notification === null || typeof notification !== 'object') {
+        throw invalidInput('notification', '`notification` must be a notification handleNotification returned');
+      }
+      const given = /** @type {{ confirmQuery?: unknown, confirm_query?: unknown }} */ (notification);
+      const text = given.confirmQuery ?? given.confirm_query;
+      if (typeof text !== 'string') {
+        throw invalidInput('confirmQuery', 'this notification has no `confirmQuery`: it is signed, and its `order` is already the provider\'s word');
+      }
+      if (extra !== undefined && (extra === null || typeof extra !== 'object' || Array.isArray(extra))) {
+        throw invalidInput('extra', '`extra` must be an object: the query members the callback does not carry');
+      }
+      /** @type {unknown} */
+      let partial;
+      try {
+        partial = JSON.parse(text);
+      } catch {
+        throw invalidInput('confirmQuery', '`confirmQuery` is not JSON text');
+      }
+      return this.query({ .../** @type {object} */ (partial), ...(/** @type {object | undefined} */ (extra)) }, options);
     }
 
     /** The same request for the provider's backup host, or null when this client has none. */

@@ -21,9 +21,10 @@ use js_sys::{Object, Reflect};
 use payquery_core::PendingRequest;
 use payquery_core::TokenKind;
 use payquery_core::{
-    ApiNaming, Client, Config, Error, ErrorCode, HttpRequest, HttpResponse, Method, Query,
-    QueryFlow, QueryOptions, Reply, RequestContext, ResponseContext, Step, StoreReply,
-    StoreRequest, TransportFailure,
+    ApiNaming, Attempt, Client, Config, Error, ErrorCode, HandledNotification, HttpRequest,
+    HttpResponse, Method, Notification, NotificationRejected, NotificationReply,
+    NotificationRequest, Query, QueryFlow, QueryOptions, Reply, RequestContext, ResponseContext,
+    Step, StoreReply, StoreRequest, TransportFailure,
 };
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -263,6 +264,13 @@ pub fn max_document_bytes() -> u32 {
     u32::try_from(payquery_core::MAX_DOCUMENT_BYTES).unwrap_or(u32::MAX)
 }
 
+/// The largest notification body the core reads, in bytes (the JS layer passes no more of a
+/// bigger one into wasm memory, which never shrinks).
+#[wasm_bindgen(js_name = maxNotificationBytes)]
+pub fn max_notification_bytes() -> u32 {
+    u32::try_from(payquery_core::MAX_NOTIFICATION_BYTES).unwrap_or(u32::MAX)
+}
+
 /// The size of this module's linear memory in bytes, for the package's leak test (wasm memory
 /// only ever grows, so a value kept alive between calls shows here).
 #[wasm_bindgen(js_name = wasmMemoryBytes)]
@@ -468,6 +476,52 @@ impl WasmClient {
         })
     }
 
+    /// Starts handling one notification (`Client.handleNotification` in `npm/layer.cjs` drives
+    /// it like a query and reads `notificationResult`): the request as received, `options_json`
+    /// the core's `QueryOptions` (for the certificate download an unknown WeChat Pay serial
+    /// triggers), `now_ms` the host's clock.
+    #[wasm_bindgen(js_name = startNotification)]
+    pub fn start_notification(
+        &self,
+        method: String,
+        headers: &str,
+        header_count: u32,
+        body: Vec<u8>,
+        options_json: &str,
+        now_ms: f64,
+    ) -> Result<WasmQueryFlow, JsValue> {
+        let request = notification_request(method, headers, header_count, body)?;
+        let options: QueryOptions = serde_json::from_str(options_json)
+            .map_err(|e| js_err(Error::invalid_input("options", e.to_string())))?;
+        let flow = self
+            .client
+            .start_notification(request, &options, unix_ms(now_ms)?)
+            .map_err(js_err)?;
+        Ok(WasmQueryFlow { flow })
+    }
+
+    /// Checks one notification at Unix time `now` with the keys held, sending nothing: the
+    /// outcome as `notificationResult` gives it (an unknown serial is refused, reply 500).
+    #[wasm_bindgen(js_name = checkNotification)]
+    pub fn check_notification(
+        &self,
+        method: String,
+        headers: &str,
+        header_count: u32,
+        body: Vec<u8>,
+        now: i64,
+    ) -> Result<String, JsValue> {
+        let request = notification_request(method, headers, header_count, body)?;
+        notification_outcome(&self.client.check_notification(&request, now), &[])
+    }
+
+    /// The reply that makes this client's provider send a notification again (JSON text), for
+    /// a host that could not store one.
+    #[wasm_bindgen(js_name = notificationRetryReply)]
+    pub fn notification_retry_reply(&self) -> Result<String, JsValue> {
+        to_json_text(&self.client.notification_retry_reply())
+    }
+
     /// A parsed access token as JSON text (the CLI's shape, 64-bit integers as text).
     #[wasm_bindgen(js_name = parseTokenResponse)]
     pub fn parse_token_response(
@@ -496,6 +550,82 @@ fn parsed_json<T: Serialize>(
     let response = response(status, headers, header_count, body)?;
     let ctx = ResponseContext::from_host(now).map_err(js_err)?;
     to_json_text(&parse(&response, &ctx).map_err(js_err)?)
+}
+
+/// A notification as the host's web server received it, from the JS layer's parts (the
+/// headers in its one-string encoding, repeated names kept; the body's raw bytes).
+fn notification_request(
+    method: String,
+    joined_headers: &str,
+    header_count: u32,
+    body: Vec<u8>,
+) -> Result<NotificationRequest, JsValue> {
+    Ok(NotificationRequest {
+        method,
+        headers: headers(joined_headers, header_count)?,
+        body,
+    })
+}
+
+/// A refused notification's error, with the same members as [`js_err`]'s object (the JS
+/// layer makes the same `PayqueryError` of it); its attempts travel beside it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorFields<'a> {
+    code: &'a str,
+    message: &'a str,
+    field: Option<&'a str>,
+    provider_code: Option<&'a str>,
+    provider_message: Option<&'a str>,
+    http_status: Option<u16>,
+    retryable: bool,
+    backup_host_applies: bool,
+}
+
+/// A notification's outcome in one JSON text: `notification` or `error`, and either way the
+/// `reply` to send (a refused notification has one too) and the requests made for it.
+#[derive(Serialize)]
+struct NotificationOutcome<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notification: Option<&'a Notification>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorFields<'a>>,
+    reply: &'a NotificationReply,
+    attempts: &'a [Attempt],
+}
+
+/// [`NotificationOutcome`] as JSON text (64-bit integers as text). `attempts`: those of the
+/// flow for an accepted notification (a refused one carries its own).
+fn notification_outcome(
+    outcome: &Result<HandledNotification, Box<NotificationRejected>>,
+    attempts: &[Attempt],
+) -> Result<String, JsValue> {
+    to_json_text(&match outcome {
+        Ok(handled) => NotificationOutcome {
+            notification: Some(&handled.notification),
+            error: None,
+            reply: &handled.reply,
+            attempts,
+        },
+        Err(rejected) => {
+            let e = &rejected.error;
+            NotificationOutcome {
+                notification: None,
+                error: Some(ErrorFields {
+                    code: e.code().as_str(),
+                    message: e.message(),
+                    field: e.field(),
+                    provider_code: e.provider_code(),
+                    provider_message: e.provider_message(),
+                    http_status: e.http_status(),
+                    retryable: e.is_retryable(),
+                    backup_host_applies: e.backup_host_applies(),
+                }),
+                reply: &rejected.reply,
+                attempts: e.attempts(),
+            }
+        }
+    })
 }
 
 /// A Unix time in milliseconds from JavaScript (`Date.now()`): a whole, non-negative number.
@@ -626,6 +756,20 @@ impl WasmQueryFlow {
     pub fn result(&mut self) -> Result<String, JsValue> {
         let result = self.flow.result().map_err(js_err)?;
         to_json_text(&result)
+    }
+
+    /// A notification flow's outcome as JSON text: `{"notification" | "error", "reply",
+    /// "attempts"}` — a refused notification is an answer too (its reply must be sent), so it
+    /// is returned, not thrown. Other misuse (a query flow, asked twice) throws.
+    #[wasm_bindgen(js_name = notificationResult)]
+    pub fn notification_result(&mut self) -> Result<String, JsValue> {
+        let outcome = self.flow.notification_result();
+        if let Err(rejected) = &outcome {
+            if rejected.error.field() == Some("flow") {
+                return Err(js_err(rejected.error.clone()));
+            }
+        }
+        notification_outcome(&outcome, self.flow.attempts())
     }
 
     /// A certificate download's answer as JSON text (`CertificateDownload`), or the error.

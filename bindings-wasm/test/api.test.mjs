@@ -78,6 +78,7 @@ test('ESM default and named exports are the same objects', () => {
     'ORDER_NOT_FOUND',
     'DECODE_ERROR',
     'NETWORK_ERROR',
+    'DECRYPT_ERROR',
   ]);
 });
 

@@ -61,8 +61,8 @@ test('npm pack → npm install → require and import', () => {
     `console.log(c.provider, typeof p.PayqueryError, p.ERROR_CODES.length); })`;
   const required = execFileSync(process.execPath, ['-e', script("Promise.resolve(require('payquery'))")], { cwd: app, encoding: 'utf8' });
   const imported = execFileSync(process.execPath, ['--input-type=module', '-e', script("import('payquery')")], { cwd: app, encoding: 'utf8' });
-  assert.equal(required.trim(), 'fubei function 10');
-  assert.equal(imported.trim(), 'fubei function 10');
+  assert.equal(required.trim(), 'fubei function 11');
+  assert.equal(imported.trim(), 'fubei function 11');
   // An editor or a linter finds the schemas by the package's name.
   const schemaPath = execFileSync(
     process.execPath,

@@ -59,7 +59,27 @@ function checkWechatPaySignature(name, request) {
   return true;
 }
 
-const stats = { cases: 0, signaturesChecked: 0, certificates: 0 };
+const stats = { cases: 0, signaturesChecked: 0, certificates: 0, notifications: 0, notificationCases: 0 };
+
+/** A vector's notification request as the package takes it: the body's raw bytes. */
+function notificationInput(request) {
+  const { body, body_base64: b64, ...rest } = request;
+  return { ...rest, body: b64 === undefined ? new TextEncoder().encode(body) : new Uint8Array(Buffer.from(b64, 'base64')) };
+}
+
+/** A vector's notification (the core's JSON) as the package's Notification. */
+function expectedNotification(notification) {
+  return {
+    provider: notification.provider,
+    verified: notification.verified,
+    id: notification.id,
+    eventType: notification.event_type,
+    order: notification.order === null ? null : expectedOrder(notification.order),
+    detail: bigints(notification.detail),
+    signatureSerial: notification.signature_serial,
+    confirmQuery: notification.confirm_query,
+  };
+}
 
 /** A vector's CLI-shaped platform certificate as the package's PlatformCertificate. */
 function expectedCertificate(certificate) {
@@ -82,7 +102,8 @@ for (const { file, doc } of vectorFiles()) {
     };
     for (const vector of doc.cases) {
       const name = `${file}: ${vector.name}`;
-      const step = vector.build ?? vector.parse ?? vector.finish ?? vector.certificates;
+      const step = vector.build ?? vector.parse ?? vector.finish ?? vector.certificates ?? vector.notification;
+      if (vector.notification) stats.notificationCases++;
       // A certificate parse merges into the client's set: each such case gets a fresh client.
       const made = vector.certificates
         ? outcome(() => new Client(doc.configs[vector.config], { baseDir: VECTORS }))
@@ -110,6 +131,25 @@ for (const { file, doc } of vectorFiles()) {
         assert.ok(!parsed.error, `${name}: ${parsed.error?.message}`);
         // The exact list, in the core's order (newest first); a parsed answer made no requests.
         assert.deepEqual(parsed.value, { certificates: expect.certificates.map(expectedCertificate), attempts: [] }, name);
+        continue;
+      }
+      if (vector.notification) {
+        // checkNotification: sans-IO, with the case's clock; the reply must match exactly,
+        // accepted or refused.
+        const { now, request, expect } = vector.notification;
+        const checked = outcome(() => client.checkNotification(notificationInput(request), { now }));
+        stats.notifications++;
+        if (expect.error) {
+          assertError(name, checked.error, expect.error);
+          assert.deepEqual(checked.error.reply, expect.reply, `${name}: reply`);
+          continue;
+        }
+        assert.ok(!checked.error, `${name}: ${checked.error?.message}`);
+        assert.deepEqual(
+          checked.value,
+          { notification: expectedNotification(expect.notification), reply: expect.reply, attempts: [] },
+          name,
+        );
         continue;
       }
       if (vector.build) {
@@ -169,8 +209,11 @@ for (const { file, doc } of vectorFiles()) {
   });
 }
 
-test('vectors: every case ran, WeChat Pay signatures checked with crypto.verify', () => {
+test('vectors: every case ran, WeChat Pay signatures checked with crypto.verify', (t) => {
+  t.diagnostic(`${stats.cases} cases, ${stats.certificates} certificate downloads, ${stats.notifications} notifications`);
   assert.ok(stats.cases >= 500, `${stats.cases} cases`);
   assert.ok(stats.signaturesChecked >= 3, `${stats.signaturesChecked} signatures`);
   assert.ok(stats.certificates >= 30, `${stats.certificates} certificate-download cases`);
+  // Every notification case the vectors hold was checked (none before they landed).
+  assert.equal(stats.notifications, stats.notificationCases);
 });
