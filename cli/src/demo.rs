@@ -1,19 +1,25 @@
 //! `payquery demo`: the sandbox in-process, then the one-call query (the same driver as
 //! `payquery query`) over real HTTP: every provider's paid showcase order, then what the flow
 //! does for the host — a failover, a Mini Program token fetch, a poll that settles, and WeChat
-//! Pay platform certificates downloaded by the flow, then a rotation picked up.
+//! Pay platform certificates downloaded by the flow, then a rotation picked up — and last two
+//! notifications the sandbox sends to a receiver here, which hands each to the core's
+//! notification flow on the same driver and answers the core's reply.
 
 use std::time::Duration;
 
+use std::sync::{Arc, Mutex};
+
 use payquery_core::{
-    Attempt, AttemptPurpose, Client, HostRole, HttpRequest, Method, OrderStatus, ProviderId,
-    QueryOptions, QueryResult,
+    Attempt, AttemptPurpose, Client, HostRole, HttpRequest, Method, NotificationRequest,
+    OrderStatus, ProviderId, QueryOptions, QueryResult,
 };
 use payquery_sandbox::{
     auto_config, client_configs, failover_config, settling_query, ProviderSetup, SandboxUrls,
 };
 use serde_json::Value;
 
+use crate::query::NotificationOutcome;
+use crate::receiver::Receiver;
 use crate::transport::HttpTransport;
 
 /// One demo row.
@@ -33,6 +39,8 @@ pub struct DemoRow {
     pub verification: String,
     /// The requests the query made.
     pub attempts: Vec<Attempt>,
+    /// What the row shows after its requests (a notification's event and reply).
+    pub then: Option<String>,
 }
 
 /// A row's check on its attempts: what it is meant to show.
@@ -111,6 +119,7 @@ fn run_row_with(
             None => "provider signs none".to_owned(),
         },
         attempts: result.attempts,
+        then: None,
     })
 }
 
@@ -237,10 +246,11 @@ pub fn run() -> Result<String, String> {
         report(row, expect, &mut out, &mut failures);
     }
     let total = total + certificate_rows(&sandbox, &transport, &mut out, &mut failures);
+    let notified = notification_rows(&sandbox, &transport, &mut out, &mut failures);
     runtime.block_on(sandbox.shutdown());
     if failures.is_empty() {
         out.push_str(&format!(
-            "\n{total} queries, all PAID: 5 providers, one failover, one token fetch, one poll that settled, certificates downloaded by the flow and a rotation picked up."
+            "\n{total} queries, all PAID: 5 providers, one failover, one token fetch, one poll that settled, certificates downloaded by the flow and a rotation picked up; {notified} notifications received, verified and answered."
         ));
         Ok(out)
     } else {
@@ -268,7 +278,14 @@ fn report(
                 row.status.as_str(),
                 row.amount,
                 truncated(&row.verification, 24),
-                attempts_text(&row.attempts)
+                [
+                    attempts_text(&row.attempts),
+                    row.then.clone().unwrap_or_default()
+                ]
+                .into_iter()
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(" → ")
             ));
             if row.status != OrderStatus::Paid || !expect(&row.attempts) {
                 failures.push(format!(
@@ -340,6 +357,181 @@ fn certificate_rows(
     );
     report(second, picked_up_a_rotation, out, failures);
     2
+}
+
+/// A notification row: the sandbox sends one notification of `config`'s provider about
+/// `order` to `receiver`, whose handler (the core's notification flow on the demo's driver)
+/// recorded what it made of it in `outcomes`.
+struct NotificationRow<'a> {
+    label: &'a str,
+    config: &'a str,
+    order: &'a str,
+    /// The reply status that says "received".
+    accepted: u16,
+    /// What the row's requests must be (a fresh WeChat Pay client downloads certificates).
+    expect: Expect,
+}
+
+fn no_request(attempts: &[Attempt]) -> bool {
+    attempts.is_empty()
+}
+
+fn downloaded_for_the_notification(attempts: &[Attempt]) -> bool {
+    matches!(attempts, [c] if c.purpose == AttemptPurpose::Certificates && c.error.is_none())
+}
+
+type Outcomes = Arc<Mutex<Vec<(NotificationOutcome, Vec<Attempt>)>>>;
+
+/// Two notifications, each to a receiver of its own on 127.0.0.1: WeChat Pay edu-papay for
+/// the auto merchant (a client with only its APIv3 key, so the flow downloads the platform
+/// certificates the notification is signed with, then verifies and decrypts it) and Fubei
+/// (an MD5-signed form). Returns the number of rows.
+fn notification_rows(
+    sandbox: &payquery_sandbox::RunningSandbox,
+    transport: &HttpTransport,
+    out: &mut String,
+    failures: &mut Vec<String>,
+) -> usize {
+    let setups = client_configs(&sandbox.urls());
+    let config_of = |provider: ProviderId| {
+        let setup = setups.iter().find(|s| s.provider == provider)?;
+        match provider {
+            ProviderId::WechatpayEduPapay => auto_config(setup),
+            _ => Some(setup.config.clone()),
+        }
+    };
+    let rows = [
+        (
+            ProviderId::WechatpayEduPapay,
+            NotificationRow {
+                label: "notification: WeChat Pay",
+                config: "wechatpay_edu_papay.auto",
+                order: "EDU_PAID_001",
+                accepted: 204,
+                expect: downloaded_for_the_notification,
+            },
+        ),
+        (
+            ProviderId::Fubei,
+            NotificationRow {
+                label: "notification: Fubei",
+                config: "fubei",
+                order: "FB_PAID_001",
+                accepted: 200,
+                expect: no_request,
+            },
+        ),
+    ];
+    for (provider, row) in &rows {
+        let result = config_of(*provider)
+            .ok_or_else(|| format!("{}: no sandbox config", row.label))
+            .and_then(|config| {
+                Client::from_config_json(&config.to_string())
+                    .map_err(|e| format!("{}: config: {e}", row.label))
+            })
+            .and_then(|client| notification_row(sandbox, transport, client, *provider, row));
+        report(result, row.expect, out, failures);
+    }
+    rows.len()
+}
+
+fn notification_row(
+    sandbox: &payquery_sandbox::RunningSandbox,
+    transport: &HttpTransport,
+    client: Client,
+    provider: ProviderId,
+    row: &NotificationRow<'_>,
+) -> Result<DemoRow, String> {
+    let label = row.label;
+    let outcomes: Outcomes = Arc::new(Mutex::new(Vec::new()));
+    let recorded = Arc::clone(&outcomes);
+    // The receiver's driver: its own HTTP client, and a deadline under WeChat Pay's 5 s.
+    let options = QueryOptions {
+        deadline_ms: Some(4_000),
+        ..QueryOptions::default()
+    };
+    let driver = HttpTransport::new(Duration::from_secs(5));
+    let receiver = Receiver::start(Box::new(move |request: &NotificationRequest| {
+        let outcome =
+            crate::query::handle_notification(&client, request.clone(), &options, &driver);
+        let reply = match &outcome {
+            Ok((Ok(handled), _)) => handled.reply.clone(),
+            Ok((Err(rejected), _)) => rejected.reply.clone(),
+            Err(_) => client.notification_retry_reply(),
+        };
+        if let Ok(outcome) = outcome {
+            recorded
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(outcome);
+        }
+        reply
+    }))
+    .map_err(|e| format!("{label}: cannot start the receiver: {e}"))?;
+    let ask = serde_json::json!({
+        "config": row.config, "order": row.order, "to": receiver.url(), "kind": "ok",
+    });
+    let send = HttpRequest {
+        method: Method::Post,
+        url: format!("{}/__sandbox/notify", sandbox.base_url()),
+        headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
+        body: Some(ask.to_string().into_bytes()),
+    };
+    let answer = transport
+        .send_within(&send, &[], Some(Duration::from_secs(10)))
+        .map_err(|(_, e)| format!("{label}: asking the sandbox to notify: {e}"))?;
+    let answer: Value = serde_json::from_slice(&answer.body)
+        .map_err(|e| format!("{label}: the sandbox answered {}: {e}", answer.status))?;
+    let reply_status = answer.get("reply_status").and_then(Value::as_u64);
+    let (outcome, attempts) = outcomes
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .pop()
+        .ok_or_else(|| format!("{label}: the receiver got no notification ({answer})"))?;
+    let handled = outcome.map_err(|rejected| {
+        format!(
+            "{label}: refused with {} ({})",
+            rejected.reply.status, rejected.error
+        )
+    })?;
+    if reply_status != Some(u64::from(row.accepted)) {
+        return Err(format!(
+            "{label}: the sandbox saw reply {reply_status:?}, not {}",
+            row.accepted
+        ));
+    }
+    let notification = handled.notification;
+    let order = notification
+        .order
+        .ok_or_else(|| format!("{label}: the notification is about no order"))?;
+    let decrypted = matches!(
+        provider,
+        ProviderId::WechatpayEduPapay | ProviderId::WechatpayPayscoreOversea
+    );
+    Ok(DemoRow {
+        label: label.to_owned(),
+        provider,
+        order_id: order
+            .provider_order_id
+            .clone()
+            .or(order.merchant_order_no.clone())
+            .unwrap_or_else(|| "-".to_owned()),
+        status: order.status,
+        amount: order
+            .amount
+            .as_ref()
+            .map_or_else(|| "(not stated)".to_owned(), ToString::to_string),
+        verification: match (notification.verified, decrypted) {
+            (false, _) => "unsigned (a hint)".to_owned(),
+            (true, true) => "RSA-verified, decrypted".to_owned(),
+            (true, false) => "MD5-verified".to_owned(),
+        },
+        attempts,
+        then: Some(format!(
+            "{} → reply {}",
+            notification.event_type, handled.reply.status
+        )),
+    })
 }
 
 fn truncated(text: &str, width: usize) -> String {

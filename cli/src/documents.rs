@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use payquery_core::{read_limited, Client, Config, Error, ErrorCode, HttpResponse, Nonce, Query};
+use payquery_core::{
+    read_limited, Client, Config, Error, ErrorCode, HttpResponse, Nonce, NotificationRequest, Query,
+};
 use serde::Deserialize;
 
 fn read_text(path: &Path, what: &str) -> Result<String, Error> {
@@ -79,6 +81,27 @@ enum HeaderDocument {
     Object(serde_json::Map<String, serde_json::Value>),
 }
 
+impl HeaderDocument {
+    /// The pairs in order. An object's non-string values are their JSON text, unless
+    /// `strings_only` (a notification's headers are what was received: text).
+    fn into_pairs(self, strings_only: bool) -> Result<Vec<(String, String)>, Error> {
+        match self {
+            HeaderDocument::Pairs(pairs) => Ok(pairs),
+            HeaderDocument::Object(map) => map
+                .into_iter()
+                .map(|(name, value)| match value {
+                    serde_json::Value::String(s) => Ok((name, s)),
+                    _ if strings_only => Err(Error::invalid_input(
+                        "headers",
+                        format!("header `{}` is not a string", name.escape_debug()),
+                    )),
+                    other => Ok((name, other.to_string())),
+                })
+                .collect(),
+        }
+    }
+}
+
 impl Default for HeaderDocument {
     fn default() -> Self {
         HeaderDocument::Pairs(Vec::new())
@@ -95,21 +118,104 @@ pub fn load_response(path: &Path) -> Result<HttpResponse, Error> {
                 format!("invalid response document: {e}"),
             )
         })?;
-    let headers = match doc.headers {
-        HeaderDocument::Pairs(pairs) => pairs,
-        HeaderDocument::Object(map) => map
-            .into_iter()
-            .map(|(name, value)| match value {
-                serde_json::Value::String(s) => (name, s),
-                other => (name, other.to_string()),
-            })
-            .collect(),
-    };
+    let headers = doc.headers.into_pairs(false)?;
     Ok(HttpResponse::new(
         doc.status,
         headers,
         doc.body.into_bytes(),
     ))
+}
+
+/// Loads a saved notification, `{"method": "POST", "headers": [["Name", "value"], …] |
+/// {"Name": "value"}, "body": "<raw text>"}` or with `"body_base64"` instead of `"body"` for
+/// bytes that are not UTF-8 (exactly one of them). The file is read through the core's size
+/// cap like every other document; a bad document is `INVALID_INPUT` naming the member (or
+/// `request` for the file itself). The body is kept byte for byte: it is what was signed.
+pub fn load_notification_request(path: &Path) -> Result<NotificationRequest, Error> {
+    use base64::Engine as _;
+    let invalid = |field: &str, why: String| Error::invalid_input(field, why);
+    let text = open_regular(path)
+        .map_err(|e| Error::invalid_input("request", e))
+        .and_then(|mut file| read_limited(&mut file, "request"))
+        .map_err(|e| {
+            invalid(
+                "request",
+                format!("cannot read {}: {}", path.display(), e.message()),
+            )
+        })?;
+    let doc: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| invalid("request", format!("the request document is not JSON: {e}")))?;
+    let serde_json::Value::Object(doc) = doc else {
+        return Err(invalid(
+            "request",
+            "the request document is not a JSON object".to_owned(),
+        ));
+    };
+    if let Some(unknown) = doc
+        .keys()
+        .find(|k| !matches!(k.as_str(), "method" | "headers" | "body" | "body_base64"))
+    {
+        return Err(invalid(
+            unknown,
+            format!(
+                "unknown member `{}` (a request has method, headers and body or body_base64)",
+                unknown.escape_debug()
+            ),
+        ));
+    }
+    let method = match doc.get("method") {
+        Some(serde_json::Value::String(m)) => m.clone(),
+        _ => {
+            return Err(invalid(
+                "method",
+                "`method` is required, a string (\"POST\")".to_owned(),
+            ))
+        }
+    };
+    let headers = match doc.get("headers") {
+        None => Vec::new(),
+        Some(headers) => serde_json::from_value::<HeaderDocument>(headers.clone())
+            .map_err(|_| {
+                invalid(
+                    "headers",
+                    "`headers` must be [[name, value], …] or {name: value} with string values"
+                        .to_owned(),
+                )
+            })
+            .and_then(|h| h.into_pairs(true))?,
+    };
+    let body = match (doc.get("body"), doc.get("body_base64")) {
+        (Some(serde_json::Value::String(text)), None) => text.clone().into_bytes(),
+        (None, Some(serde_json::Value::String(encoded))) => {
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded.trim())
+                .map_err(|e| invalid("body_base64", format!("`body_base64` is not base64: {e}")))?
+        }
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "body",
+                "give `body` or `body_base64`, not both".to_owned(),
+            ))
+        }
+        (None, None) => {
+            return Err(invalid(
+                "body",
+                "`body` (the raw text) or `body_base64` is required".to_owned(),
+            ))
+        }
+        (Some(_), None) => return Err(invalid("body", "`body` must be a string".to_owned())),
+        (None, Some(_)) => {
+            return Err(invalid(
+                "body_base64",
+                "`body_base64` must be a string".to_owned(),
+            ))
+        }
+    };
+    Ok(NotificationRequest {
+        method,
+        headers,
+        body,
+    })
 }
 
 /// The current Unix time in seconds.

@@ -4,4 +4,5 @@
 pub mod demo;
 pub mod documents;
 pub mod query;
+pub mod receiver;
 pub mod transport;

@@ -14,7 +14,9 @@ use payquery_core::{
 };
 use serde_json::json;
 
-use payquery_cli::documents::{load_client, load_query, load_response, now_unix, random_nonce};
+use payquery_cli::documents::{
+    load_client, load_notification_request, load_query, load_response, now_unix, random_nonce,
+};
 use payquery_cli::transport::HttpTransport;
 
 #[derive(Parser, Debug)]
@@ -124,11 +126,38 @@ enum Command {
         #[arg(long, value_parser = seconds)]
         timeout: Option<i64>,
     },
+    /// Check a provider's notification (callback) as the web server received it and print
+    /// `{"notification": {…}, "reply": {status, headers, body}}`, or `{"error": {…}, "reply":
+    /// {…}}` and exit 1 — a refused notification has a reply to send too. WeChat Pay signed by
+    /// a certificate the config does not hold gets one certificate download (with `--now`:
+    /// none, the check is offline).
+    Notify {
+        /// Client config document (JSON; `*_path` keys are read relative to it).
+        #[arg(long)]
+        config: PathBuf,
+        /// The notification: `{"method": "POST", "headers": [[name, value], …] or {name:
+        /// value}, "body": "<raw text>"}` (or `"body_base64"` for bytes that are not UTF-8).
+        #[arg(long)]
+        request: PathBuf,
+        /// Check a saved notification at this Unix time, sending nothing (no certificate
+        /// download).
+        #[arg(long)]
+        now: Option<i64>,
+        /// Per-request timeout of a certificate download in seconds (default 10); may be
+        /// fractional.
+        #[arg(long, value_parser = seconds)]
+        timeout: Option<i64>,
+    },
     /// Run the local fake of all five provider APIs on 127.0.0.1.
     Sandbox {
         /// Port to listen on (0 = pick a free one; it is printed).
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// Notify this `http://host:port/path` when a settling order changes to PAID (its
+        /// third query), re-sent on the provider's schedule divided by 60 until accepted, at
+        /// most 5 times.
+        #[arg(long)]
+        notify_url: Option<String>,
         /// Write `<provider>.json` configs, `<provider>.query.json` queries and the fault,
         /// failover, settling and token configs for it here.
         #[arg(long)]
@@ -152,8 +181,15 @@ fn main() -> ExitCode {
         },
         Command::Sandbox {
             port,
+            notify_url,
             write_configs,
-        } => run_sandbox(port, write_configs),
+        } => run_sandbox(port, notify_url, write_configs),
+        Command::Notify {
+            config,
+            request,
+            now,
+            timeout,
+        } => notify(&config, &request, now, timeout),
         Command::Build(args) => {
             print_json_result(build(&args).map(|r| descriptor_json(&r).to_string()))
         }
@@ -287,7 +323,54 @@ fn print_json_result(result: Result<String, Error>) -> ExitCode {
     }
 }
 
-fn run_sandbox(port: u16, write_configs: Option<PathBuf>) -> ExitCode {
+/// `payquery notify`: one line, `{"notification", "reply"[, "attempts"]}` and exit 0, or
+/// `{"error", "reply"}` and exit 1. A request document the CLI cannot read reaches no
+/// provider check, so its reply is the provider's "send it again" one; a config that does not
+/// load has no provider to reply for, and prints the error alone.
+fn notify(
+    config: &std::path::Path,
+    request: &std::path::Path,
+    now: Option<i64>,
+    timeout: Option<i64>,
+) -> ExitCode {
+    let client = match load_client(config) {
+        Ok(client) => client,
+        Err(e) => return print_json_result(Err(e)),
+    };
+    let outcome = load_notification_request(request).and_then(|request| match now {
+        Some(now) => Ok((client.check_notification(&request, now), Vec::new())),
+        None => {
+            let options = QueryOptions {
+                timeout_ms: timeout,
+                ..QueryOptions::default()
+            };
+            let transport = HttpTransport::new(std::time::Duration::from_secs(600));
+            payquery_cli::query::handle_notification(&client, request, &options, &transport)
+        }
+    });
+    let (line, code) = match outcome {
+        Ok((Ok(handled), attempts)) if attempts.is_empty() => (
+            json!({"notification": handled.notification, "reply": handled.reply}),
+            ExitCode::SUCCESS,
+        ),
+        Ok((Ok(handled), attempts)) => (
+            json!({"notification": handled.notification, "reply": handled.reply, "attempts": attempts}),
+            ExitCode::SUCCESS,
+        ),
+        Ok((Err(rejected), _)) => (
+            json!({"error": rejected.error, "reply": rejected.reply}),
+            ExitCode::from(1),
+        ),
+        Err(error) => (
+            json!({"error": error, "reply": client.notification_retry_reply()}),
+            ExitCode::from(1),
+        ),
+    };
+    print_line(&line.to_string());
+    code
+}
+
+fn run_sandbox(port: u16, notify_url: Option<String>, write_configs: Option<PathBuf>) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -296,10 +379,11 @@ fn run_sandbox(port: u16, write_configs: Option<PathBuf>) -> ExitCode {
         }
     };
     runtime.block_on(async {
-        let sandbox = match payquery_sandbox::start(port).await {
+        let options = payquery_sandbox::SandboxOptions { notify_url };
+        let sandbox = match payquery_sandbox::start_with(port, options).await {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("payquery sandbox: cannot listen on 127.0.0.1:{port}: {e}");
+                eprintln!("payquery sandbox: cannot start on 127.0.0.1:{port}: {e}");
                 return ExitCode::from(1);
             }
         };

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use payquery_core::{
-    CertificateDownload, Client, Error, Query, QueryFlow, QueryOptions, QueryResult, Reply, Step,
-    StoreReply,
+    Attempt, CertificateDownload, Client, Error, HandledNotification, NotificationRejected,
+    NotificationRequest, Query, QueryFlow, QueryOptions, QueryResult, Reply, Step, StoreReply,
 };
 
 use crate::documents::{now_unix_ms, random_bytes};
@@ -35,6 +35,25 @@ pub fn download_certificates(
     let mut flow = client.start_certificate_download(options, now_unix_ms())?;
     drive(&mut flow, transport, &[])?;
     flow.certificates_result()
+}
+
+/// The outcome of one notification: accepted or refused, each with the reply to send.
+pub type NotificationOutcome = Result<HandledNotification, Box<NotificationRejected>>;
+
+/// `payquery notify` (and the demo's receiver): one notification as received, driven by the
+/// same loop as a query — WeChat Pay signed with a serial the client does not hold gets one
+/// certificate download, then the same notification is checked again. Returns the outcome
+/// and the requests made; `Err` only when the flow could not run at all.
+pub fn handle_notification(
+    client: &Client,
+    request: NotificationRequest,
+    options: &QueryOptions,
+    transport: &HttpTransport,
+) -> Result<(NotificationOutcome, Vec<Attempt>), Error> {
+    let mut flow = client.start_notification(request, options, now_unix_ms())?;
+    drive(&mut flow, transport, &[])?;
+    let attempts = flow.attempts().to_vec();
+    Ok((flow.notification_result(), attempts))
 }
 
 /// Runs `flow` until it says Done.
