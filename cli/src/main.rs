@@ -126,11 +126,13 @@ enum Command {
         #[arg(long, value_parser = seconds)]
         timeout: Option<i64>,
     },
-    /// Check a provider's notification (callback) as the web server received it and print
-    /// `{"notification": {…}, "reply": {status, headers, body}}`, or `{"error": {…}, "reply":
-    /// {…}}` and exit 1 — a refused notification has a reply to send too. WeChat Pay signed by
-    /// a certificate the config does not hold gets one certificate download (with `--now`:
-    /// none, the check is offline).
+    /// Check a provider's notification (callback) as a web server received it; print the
+    /// notification and the reply to send.
+    ///
+    /// Prints `{"notification": {…}, "reply": {status, headers, body}}`, or `{"error": {…},
+    /// "reply": {…}}` and exit 1 — a refused notification has a reply to send too. WeChat Pay
+    /// signed by a certificate the config does not hold gets one certificate download (with
+    /// `--now`: none, the check is offline).
     Notify {
         /// Client config document (JSON; `*_path` keys are read relative to it).
         #[arg(long)]

@@ -252,11 +252,51 @@ pub(crate) fn post(url: &str, out: &Outgoing) -> Result<Delivered, String> {
     request.extend_from_slice(&out.body);
     stream.write_all(&request).map_err(io("sending to"))?;
     let mut reply = Vec::new();
-    stream
-        .take(MAX_REPLY_BYTES)
-        .read_to_end(&mut reply)
-        .map_err(io("reading the reply of"))?;
+    let mut chunk = [0u8; 8192];
+    // Until the reply is whole: a receiver that keeps the connection open despite
+    // `Connection: close` is not waited for past its reply.
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                reply.extend_from_slice(chunk.get(..n).unwrap_or_default());
+                if complete(&reply) || reply.len() as u64 >= MAX_REPLY_BYTES {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io("reading the reply of")(e)),
+        }
+    }
     parse_reply(&reply).ok_or_else(|| format!("{url} answered no HTTP/1.x reply"))
+}
+
+/// Whether `reply` holds a whole HTTP/1.x reply: its head, and the body its
+/// `Content-Length` or last chunk says (a reply with neither ends when the connection does).
+fn complete(reply: &[u8]) -> bool {
+    let Some(split) = reply.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let (head, body) = reply.split_at(split + 4);
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let header = |name: &str| {
+        head.split("\r\n")
+            .filter_map(|l| l.split_once(':'))
+            .find(|(n, _)| n.trim() == name)
+            .map(|(_, v)| v.trim().to_owned())
+    };
+    // A 204 or 304 has no body whatever its head says.
+    let status = head.split(' ').nth(1).unwrap_or_default();
+    if status == "204" || status == "304" {
+        return true;
+    }
+    if header("transfer-encoding").is_some_and(|t| t == "chunked") {
+        return body.ends_with(b"0\r\n\r\n");
+    }
+    match header("content-length").and_then(|n| n.parse::<usize>().ok()) {
+        Some(n) => body.len() >= n,
+        None => false,
+    }
 }
 
 /// Status and body of an HTTP/1.x reply read to its end (a chunked body is unchunked).
@@ -447,6 +487,15 @@ mod tests {
         let r = parse_reply(b"HTTP/1.0 500 X\r\nContent-Length: 4\r\n\r\nFAILjunk").unwrap();
         assert_eq!((r.status, r.body.as_str()), (500, "FAIL"));
         assert!(parse_reply(b"garbage").is_none());
+        assert!(complete(
+            b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"
+        ));
+        assert!(!complete(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nSUCC"
+        ));
+        assert!(complete(
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\nS\r\n0\r\n\r\n"
+        ));
     }
 
     #[test]
