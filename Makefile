@@ -183,10 +183,10 @@ PY_OLDEST := $(or $(firstword $(wildcard /root/.pyenv/versions/3.9.*/bin/python3
 PY := $(PY_VENV)/bin/python
 PY_SCHEMA_DEPS := 'jsonschema==4.26.0' 'pytest==9.2.0'
 PY_TEST_DEPS := 'pytest==9.2.0' 'httpx==0.28.1' 'requests==2.34.2' 'types-requests==2.33.0.20261030' \
-	'cryptography==50.0.2' 'wechatpayv3==2.0.4' 'mypy==2.4.1' 'redis==8.1.0'
+	'cryptography==50.0.2' 'wechatpayv3==2.0.4' 'mypy==2.4.1' 'redis==8.1.0' 'starlette==1.10.0' 'flask==3.1.3'
 python-binding-test: wheel build
 	@test -x $(PY) || $(PYTHON) -m venv $(PY_VENV)
-	@$(PY) -c 'import pytest, httpx, requests, cryptography, wechatpayv3, mypy, redis' 2>/dev/null || $(PY) -m pip install --quiet $(PY_TEST_DEPS)
+	@$(PY) -c 'import pytest, httpx, requests, cryptography, wechatpayv3, mypy, redis, starlette, flask' 2>/dev/null || $(PY) -m pip install --quiet $(PY_TEST_DEPS)
 	$(PY) -m pip install --quiet --force-reinstall --no-deps $(WHEEL)
 	cd bindings-python/tests && PAYQUERY_BIN=$(CURDIR)/$(PAYQUERY) $(CURDIR)/tools/with-redis.sh $(PY) -m pytest -q -p no:cacheprovider .
 	cd bindings-python/tests && $(PY) write_vector_types.py && $(PY) -m mypy --strict --no-incremental .
@@ -201,13 +201,14 @@ python-binding-test: wheel build
 PY_MAIN_VERSION = $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 PY_SUPPORTED := 3.9 3.10 3.11 3.12 3.13
 PY_MATRIX = $(foreach v,$(filter-out $(PY_MAIN_VERSION),$(PY_SUPPORTED)),$(firstword $(wildcard /root/.pyenv/versions/$(v).*/bin/python3)))
-PY_MATRIX_DEPS := 'pytest==9.2.0; python_version >= "3.10"' 'pytest==8.4.2; python_version < "3.10"' 'httpx==0.28.1' 'requests==2.32.5'
-PY_MATRIX_TESTS := test_vectors.py test_host_types.py test_sandbox.py test_query.py test_certificates.py
+PY_MATRIX_DEPS := 'pytest==9.2.0; python_version >= "3.10"' 'pytest==8.4.2; python_version < "3.10"' 'httpx==0.28.1' 'requests==2.32.5' \
+	'cryptography==50.0.2'
+PY_MATRIX_TESTS := test_vectors.py test_host_types.py test_sandbox.py test_query.py test_certificates.py test_notifications.py
 python-matrix: wheel build
 	for py in $(PY_MATRIX); do \
 		v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); venv=$(RUNTIMES)/py-$$v; \
 		test -x $$venv/bin/python || $$py -m venv $$venv; \
-		$$venv/bin/python -c 'import pytest, httpx, requests' 2>/dev/null || $$venv/bin/pip install --quiet $(PY_MATRIX_DEPS); \
+		$$venv/bin/python -c 'import pytest, httpx, requests, cryptography' 2>/dev/null || $$venv/bin/pip install --quiet $(PY_MATRIX_DEPS); \
 		$$venv/bin/python -m pip install --quiet --force-reinstall --no-deps $(WHEEL) || exit 1; done
 	@# The suites wait on the sandbox's delays far more than they compute: all interpreters at
 	@# once, each into its own log, printed in order; any failure fails the target.

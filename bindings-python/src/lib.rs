@@ -12,13 +12,16 @@
 //! Boundary conventions: documents (config, query) cross as JSON text or as a `dict`, which
 //! `document_json` writes as JSON text here (2 µs less than `json.dumps` per call); a request
 //! is `(method, url, [(name, value)], body: bytes | None)`; an answer (a query result, a token,
-//! a certificate download) is the core's JSON text; errors are `NativeError(code, message,
+//! a certificate download) is the core's JSON text; a notification's outcome is the JSON text
+//! `{"notification": …, "reply": …}` or `{"error": …, "reply": …}` (a rejected notification
+//! has a reply too, so it is an answer, not a raised error); errors are `NativeError(code, message,
 //! field, provider_code, provider_message, http_status, retryable, backup_host_applies)`.
 
 use payquery_core::{
-    read_limited, ApiNaming, Client, Config, Error, ErrorCode, HttpRequest, HttpResponse, Method,
-    PendingRequest, Query, QueryFlow, QueryOptions, Reply, RequestContext, ResponseContext, Secret,
-    Step, StoreReply, StoreRequest, TokenKind, TransportFailure,
+    read_limited, ApiNaming, Attempt, Client, Config, Error, ErrorCode, HandledNotification,
+    HttpRequest, HttpResponse, Method, NotificationRejected, NotificationRequest, PendingRequest,
+    Query, QueryFlow, QueryOptions, Reply, RequestContext, ResponseContext, Secret, Step,
+    StoreReply, StoreRequest, TokenKind, TransportFailure,
 };
 use pyo3::create_exception;
 use pyo3::prelude::*;
@@ -72,6 +75,53 @@ fn request_out(py: Python<'_>, request: HttpRequest) -> RequestOut<'_> {
 fn json_out<T: serde::Serialize>(value: &T) -> PyResult<String> {
     serde_json::to_string(value)
         .map_err(|e| py_err(Error::new(ErrorCode::DecodeError, e.to_string())))
+}
+
+/// A notification's outcome as JSON text, the CLI's `payquery notify` shape: `{"notification",
+/// "reply", "attempts"}` (the requests its flow made: a certificate download for an unknown
+/// WeChat Pay serial, or none) or `{"error", "reply"}`. The error is the core's JSON (code,
+/// message, field, attempts …: never a secret), which the Python half raises as its class
+/// with `.reply`.
+fn notification_out(
+    outcome: Result<HandledNotification, Box<NotificationRejected>>,
+    attempts: &[Attempt],
+) -> PyResult<String> {
+    #[derive(serde::Serialize)]
+    struct Handled<'a> {
+        notification: &'a payquery_core::Notification,
+        reply: &'a payquery_core::NotificationReply,
+        attempts: &'a [Attempt],
+    }
+    #[derive(serde::Serialize)]
+    struct Rejected<'a> {
+        error: &'a Error,
+        reply: &'a payquery_core::NotificationReply,
+    }
+    match outcome {
+        Ok(handled) => json_out(&Handled {
+            notification: &handled.notification,
+            reply: &handled.reply,
+            attempts,
+        }),
+        Err(rejected) => json_out(&Rejected {
+            error: &rejected.error,
+            reply: &rejected.reply,
+        }),
+    }
+}
+
+/// A notification as the host received it. `body` is copied once here; the core refuses one
+/// over `MAX_NOTIFICATION_BYTES` (naming `body`) before reading any of it.
+fn notification_request(
+    method: String,
+    headers: Vec<(String, String)>,
+    body: &[u8],
+) -> NotificationRequest {
+    NotificationRequest {
+        method,
+        headers,
+        body: body.to_vec(),
+    }
 }
 
 /// What a Python `str` that cannot become UTF-8 holds (`"A\ud800"` is a valid `str`).
@@ -428,6 +478,53 @@ impl NativeClient {
         json_out(&download)
     }
 
+    /// Starts handling one notification as the host's web server received it (method, every
+    /// header in order, the raw body): the query's driver runs it (`payquery/_query.py`) and
+    /// reads `notification_result`. It sends nothing unless WeChat Pay signed with a
+    /// certificate serial this client does not hold (then one certificate download, at most
+    /// one per client per minute). `options`: the core's `QueryOptions` as JSON text.
+    fn start_notification(
+        &self,
+        method: String,
+        headers: Vec<(String, String)>,
+        body: PyBackedBytes,
+        options: &str,
+        now_ms: i64,
+    ) -> PyResult<NativeQueryFlow> {
+        let options: QueryOptions = serde_json::from_str(options)
+            .map_err(|e| py_err(Error::invalid_input("options", e.to_string())))?;
+        let request = notification_request(method, headers, &body);
+        let flow = self
+            .client
+            .start_notification(request, &options, now_ms)
+            .map_err(py_err)?;
+        Ok(NativeQueryFlow {
+            flow: std::sync::Mutex::new(flow),
+        })
+    }
+
+    /// Checks one notification at `now` (Unix seconds) with the keys held, sans-IO (RSA and
+    /// AES-GCM without the GIL): the outcome as `notification_result`'s JSON text. An unknown
+    /// certificate serial is refused with a 500 reply (the provider sends it again).
+    fn check_notification(
+        &self,
+        py: Python<'_>,
+        method: String,
+        headers: Vec<(String, String)>,
+        body: PyBackedBytes,
+        now: i64,
+    ) -> PyResult<String> {
+        let request = notification_request(method, headers, &body);
+        let outcome = py.detach(|| self.client.check_notification(&request, now));
+        notification_out(outcome, &[])
+    }
+
+    /// The reply that makes the provider send a notification again (for a host whose own
+    /// storing failed), as JSON text.
+    fn notification_retry_reply(&self) -> PyResult<String> {
+        json_out(&self.client.notification_retry_reply())
+    }
+
     /// The token as JSON text (the CLI's shape: times in Unix seconds).
     fn parse_token_response(
         &self,
@@ -590,6 +687,16 @@ impl NativeQueryFlow {
         let download = self.with(|flow| flow.certificates_result().map_err(py_err))?;
         json_out(&download)
     }
+
+    /// A notification flow's outcome (`start_notification`) as JSON text: `{"notification",
+    /// "reply"}` or `{"error", "reply"}` — never raised, since a rejected notification still
+    /// has the reply the host must send.
+    fn notification_result(&self) -> PyResult<String> {
+        self.with(|flow| {
+            let outcome = flow.notification_result();
+            notification_out(outcome, flow.attempts())
+        })
+    }
 }
 
 /// A WeChat Pay request waiting for its signature.
@@ -651,5 +758,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("USER_AGENT", payquery_core::USER_AGENT)?;
     m.add("VERSION", payquery_core::VERSION)?;
     m.add("MAX_DOCUMENT_BYTES", payquery_core::MAX_DOCUMENT_BYTES)?;
+    m.add(
+        "MAX_NOTIFICATION_BYTES",
+        payquery_core::MAX_NOTIFICATION_BYTES,
+    )?;
     Ok(())
 }

@@ -43,9 +43,19 @@ class Sandbox:
         return json.loads((self.configs / name).read_text(encoding="utf-8"))
 
     def stats(self) -> dict[str, int]:
-        """`GET /__sandbox/stats`: token and certificate requests since the sandbox started."""
+        """`GET /__sandbox/stats`: token, certificate and notification requests since the
+        sandbox started."""
         with urllib.request.urlopen(f"{self.base_url}/__sandbox/stats", timeout=5) as resp:
             return {k: int(v) for k, v in json.load(resp).items()}
+
+    def notify(self, config: str, order: str, to: str, kind: str = "ok") -> dict[str, Any]:
+        """`POST /__sandbox/notify`: the sandbox sends `config`'s provider's notification about
+        `order` to `to` now, and answers what it sent and what the receiver replied."""
+        ask = json.dumps({"config": config, "order": order, "to": to, "kind": kind}).encode()
+        request = urllib.request.Request(f"{self.base_url}/__sandbox/notify", data=ask, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            answer: dict[str, Any] = json.load(resp)
+            return answer
 
     def rotate(self) -> None:
         """`POST /__sandbox/rotate`: a new platform certificate listed beside the old, then the

@@ -3,6 +3,7 @@ bytes for every request, the same orders, details and error codes as the Rust co
 
 from __future__ import annotations
 
+import base64
 import typing
 from datetime import datetime, timezone
 from typing import Any, Callable, Literal, TypeVar, Union, cast
@@ -136,17 +137,56 @@ def check_certificates(
         assert type(certificate.not_before) is int and type(certificate.not_after) is int, name
 
 
+def notification_request(request: dict[str, Any]) -> payquery.NotificationRequest:
+    """A vector's notification as received (`body_base64` carries bytes that are not UTF-8)."""
+    body = base64.b64decode(request["body_base64"]) if "body_base64" in request else request["body"].encode()
+    return payquery.NotificationRequest(request["method"], [(n, v) for n, v in request["headers"]], body)
+
+
+def check_notification(name: str, client: payquery.Client, step: dict[str, Any]) -> None:
+    """A notification through check_notification (sans-IO) at the vector's `now`: the reply
+    exactly, and the notification in the CLI's JSON shape, or the error's code and field."""
+    expect = step["expect"]
+    want_reply = payquery.NotificationReply(
+        expect["reply"]["status"], tuple((n, v) for n, v in expect["reply"]["headers"]), expect["reply"]["body"]
+    )
+    handled = outcome(lambda: client.check_notification(notification_request(step["request"]), now=step["now"]))
+    if "error" in expect:
+        check_error(name, handled, expect["error"])
+        assert isinstance(handled, payquery.PayqueryError)
+        assert handled.reply == want_reply, f"{name}: {handled.reply!r}"
+        return
+    assert isinstance(handled, payquery.HandledNotification), f"{name}: {handled!r}"
+    assert handled.reply == want_reply, f"{name}: {handled.reply!r}"
+    notification = handled.notification
+    assert notification.to_dict() == expect["notification"], name
+    assert notification.id == expect["notification"]["id"] and notification.provider == client.provider
+    if notification.order is not None:
+        assert notification.order.status == expect["notification"]["order"]["status"]
+    # The detail matches its generated type (a union of the provider's notices).
+    detail_type = {
+        "wechatpay_edu_papay": payquery.EduPapayNotice,
+        "wechatpay_payscore_oversea": payquery.PayscoreNotice,
+        "fubei": payquery.FubeiPaymentNotice,
+        "dingshang_vending": payquery.DingshangDeliveryNotice,
+    }[notification.provider]
+    conforms(name, notification.detail, detail_type)
+
+
 CASES = [(file, doc, case) for file, doc in vector_files() for case in doc["cases"]]
 
 
 def test_the_vectors_are_all_here() -> None:
     assert len(CASES) >= 500
+    assert sum("notification" in case for _, _, case in CASES) >= 50
 
 
 @pytest.mark.parametrize(("file", "doc", "case"), CASES, ids=[f"{f}: {c['name']}" for f, _, c in CASES])
 def test_vector(file: str, doc: dict[str, Any], case: dict[str, Any]) -> None:
     name = f"{file}: {case['name']}"
-    step = case.get("build") or case.get("parse") or case.get("finish") or case["certificates"]
+    step = (
+        case.get("build") or case.get("parse") or case.get("finish") or case.get("notification") or case["certificates"]
+    )
     made = outcome(lambda: payquery.Client(doc["configs"][case["config"]], base_dir=VECTORS))
     if isinstance(made, payquery.PayqueryError):
         check_error(name, made, step["expect"]["error"])
@@ -177,6 +217,9 @@ def test_vector(file: str, doc: dict[str, Any], case: dict[str, Any]) -> None:
         if "string_to_sign" in expect:
             pending = client.prepare_query(query, timestamp=step["timestamp"], nonce=step["nonce"])
             assert pending.string_to_sign == expect["string_to_sign"]
+        return
+    if "notification" in case:
+        check_notification(name, client, step)
         return
     response, expect = response_input(step["response"]), step["expect"]
     if "certificates" in case:

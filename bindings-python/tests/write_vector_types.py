@@ -1,6 +1,6 @@
 """Writes _vector_types.py: every document of the shared vectors the package accepts (configs,
-queries) and everything it returns for them (results, tokens, certificate downloads, error
-codes) as Python literals annotated with the generated types, for mypy --strict (make test). A
+queries) and everything it returns for them (results, tokens, certificate downloads, handled
+notifications, error codes) as Python literals annotated with the generated types, for mypy --strict (make test). A
 dict literal is checked for unknown keys as well as missing and mistyped ones, so the
 TypedDicts and what the package really accepts and returns cannot drift apart."""
 
@@ -14,7 +14,7 @@ from typing import Any, cast
 import payquery
 from conftest import VECTORS, response_input, vector_files
 from payquery._models import _Record
-from test_vectors import query_for
+from test_vectors import notification_request, query_for
 
 OUT = Path(__file__).resolve().parent / "_vector_types.py"
 
@@ -45,7 +45,7 @@ def main() -> int:
         "import payquery",
         "",
     ]
-    counts = dict.fromkeys(["configs", "queries", "results", "tokens", "certificates", "errors"], 0)
+    counts = dict.fromkeys(["configs", "queries", "results", "tokens", "certificates", "notifications", "errors"], 0)
 
     def emit(kind: str, value: Any, annotation: str) -> None:
         counts[kind] += 1
@@ -62,12 +62,22 @@ def main() -> int:
                 emit("configs", config, "payquery.Config")
         lines.append(f"# {file}")
         for case in doc["cases"]:
-            step = case.get("build") or case.get("parse") or case.get("finish") or case["certificates"]
+            step = (
+                case.get("build")
+                or case.get("parse")
+                or case.get("finish")
+                or case.get("notification")
+                or case["certificates"]
+            )
             expect = step["expect"]
             if "error" in expect:
                 emit("errors", expect["error"]["code"], "payquery.ErrorCode")
             client = clients.get(case["config"])
             if client is None or "error" in expect or "finish" in case:
+                continue
+            if "notification" in case:
+                handled = client.check_notification(notification_request(step["request"]), now=step["now"])
+                emit("notifications", handled, "payquery.HandledNotification")
                 continue
             query = step.get("query")
             is_token = isinstance(query, dict) and "token" in query

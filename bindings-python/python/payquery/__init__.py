@@ -31,6 +31,8 @@ from ._models import (
     DecodeError,
     InvalidConfigError,
     InvalidInputError,
+    Notification,
+    NotificationReply,
     OrderQuery,
     ProviderId,
     QueryResult,
@@ -46,8 +48,10 @@ __all__ = [
     "ERROR_CODES",
     "HttpClient",
     "TokenStore",
+    "HandledNotification",
     "Headers",
     "HttpRequest",
+    "NotificationRequest",
     "PayqueryError",
     "PendingRequest",
 ]
@@ -70,6 +74,35 @@ def _query_result(text: str) -> QueryResult:
 
 def _certificate_download(text: str) -> CertificateDownload:
     return CertificateDownload._from_json(json.loads(text))
+
+
+def _handled(text: str) -> HandledNotification:
+    """A notification flow's outcome (the JSON of ``payquery notify``): the accepted
+    notification with its reply, or its error's class raised with the reply as ``.reply``."""
+    outcome = json.loads(text)
+    reply = NotificationReply._from_json(outcome["reply"])
+    if "error" in outcome:
+        raise _error_from_json(outcome["error"], reply)
+    notification = outcome["notification"]
+    # Its own JSON text, for `Notification.to_dict()` (the CLI's shape, as the core wrote it).
+    own_text = json.dumps(notification, ensure_ascii=False, separators=(",", ":"))
+    attempts = tuple(Attempt._from_json(a) for a in outcome.get("attempts", ()))
+    return HandledNotification(Notification._from_json(notification, own_text), reply, attempts)
+
+
+def _error_from_json(error: Any, reply: Optional[NotificationReply]) -> PayqueryError:
+    """The core's error as JSON (what the CLI prints under ``"error"``) as its class."""
+    return ERROR_CLASSES[error["code"]](
+        error["message"],
+        field=error.get("field"),
+        provider_code=error.get("provider_code"),
+        provider_message=error.get("provider_message"),
+        http_status=error.get("http_status"),
+        retryable=error["retryable"],
+        backup_host_applies=error["backup_host_applies"],
+        attempts=tuple(Attempt._from_json(a) for a in error.get("attempts", ())),
+        reply=reply,
+    )
 
 
 def _raise_from_native(error: _native.NativeError) -> PayqueryError:
@@ -267,6 +300,84 @@ class PendingRequest:
 
     def __repr__(self) -> str:
         return f"PendingRequest(string_to_sign={self.string_to_sign!r})"
+
+
+class NotificationRequest(_Record):
+    r"""A provider's notification (callback) exactly as your web server received it: the
+    method, every header line in order (a repeated name kept: a doubled signature header is
+    refused, never resolved by picking one), and the **raw body bytes**.
+
+    Read the body as bytes — Starlette/FastAPI ``await request.body()``, Flask
+    ``request.get_data()``, Django ``request.body`` — never as parsed JSON or decoded text:
+    WeChat Pay signs the exact bytes it sent, and a body re-serialised (keys reordered, ``\/``
+    unescaped, numbers reformatted) no longer verifies. A ``str``, dict or list body is refused
+    (``InvalidInputError`` naming ``body``). ``headers``: any Mapping (Starlette's and Flask's
+    keep repeated lines in ``items()``) or (name, value) pairs. Immutable and hashable.
+    """
+
+    __slots__ = ("method", "headers", "body")
+    __match_args__ = ("method", "headers", "body")
+    _fields = __slots__
+    _hashed = __slots__
+
+    method: str
+    headers: Headers
+    body: bytes
+
+    def __init__(
+        self,
+        method: str,
+        headers: Union[Mapping[str, str], Iterable[tuple[str, str]]],
+        body: Union[bytes, bytearray, memoryview],
+    ) -> None:
+        if not isinstance(method, str):
+            raise _invalid("method", "`method` must be a str (the request's HTTP method)")
+        if isinstance(body, (bytearray, memoryview)):
+            body = bytes(body)
+        if not isinstance(body, bytes):
+            what = "a str" if isinstance(body, str) else f"a {type(body).__name__}"
+            raise _invalid(
+                "body",
+                f"`body` must be the raw bytes as received (`await request.body()`, `request.get_data()`), "
+                f"not {what}: the provider signs the exact bytes it sent, and decoded or re-serialised "
+                "text may no longer verify",
+            )
+        _set(self, "method", method)
+        _set(self, "headers", headers if isinstance(headers, Headers) else Headers(headers))
+        _set(self, "body", body)
+
+    def __repr__(self) -> str:
+        # The body as its length: notifications are up to 256 KiB (a log line needs no more).
+        return f"NotificationRequest(method={self.method!r}, headers={self.headers!r}, body=<{len(self.body)} bytes>)"
+
+
+class HandledNotification(_Record):
+    """An accepted notification and the reply that tells the provider so.
+
+    Store the notification (deduplicated on ``notification.id``: providers send one again until
+    they get the success reply, and sometimes after it), then send ``reply``. If storing fails,
+    send :meth:`Client.notification_retry_reply` instead, so that the provider sends it again.
+    """
+
+    __slots__ = ("notification", "reply", "attempts")
+    __match_args__ = ("notification", "reply", "attempts")
+    _fields = __slots__
+    _shown = __slots__
+    _hashed = __slots__
+
+    notification: Notification
+    #: The exact HTTP reply to send once the notification is stored.
+    reply: NotificationReply
+    #: The requests :meth:`Client.handle_notification` made for it: a certificate download for
+    #: a WeChat Pay serial the client did not hold, or none.
+    attempts: tuple[Attempt, ...]
+
+    def __init__(
+        self, notification: Notification, reply: NotificationReply, attempts: tuple[Attempt, ...] = ()
+    ) -> None:
+        _set(self, "notification", notification)
+        _set(self, "reply", reply)
+        _set(self, "attempts", attempts)
 
 
 # ---------------------------------------------------------------------------------- inputs
@@ -536,6 +647,173 @@ class Client:
             )
         except _native.NativeError as e:
             raise _raise_from_native(e) from e.__cause__
+
+    def handle_notification(
+        self,
+        request: NotificationRequest,
+        *,
+        http: Optional[HttpClient] = None,
+        timeout: float = 3.0,
+        deadline: float = 4.0,
+        token_store: TokenStore | None = None,
+    ) -> HandledNotification:
+        """Verifies, decrypts and types one notification (a provider's callback) as your web
+        server received it, and says exactly what to answer.
+
+        Returns the :class:`Notification` (``id`` is the idempotency key, ``order`` the same
+        normalized :class:`Order` as a query's) with the reply to send once it is stored. A
+        rejected one raises its error's class (``SignatureInvalidError``,
+        ``TimestampSkewError``, ``DecryptError``, ``InvalidInputError`` …) with ``.reply``, the
+        reply to send all the same: its status tells the provider whether to send it again.
+
+        It sends nothing, except for a WeChat Pay notification signed with a platform
+        certificate this client does not hold (a rotation): then one certificate download (at
+        most one per client per minute; with ``api_v3_key``) and the same notification checked
+        again — the steps of :meth:`query`, run by the same driver, with ``http``, ``timeout``
+        and ``token_store`` as there. ``deadline`` (4 s) keeps the answer within the 5 s the
+        providers wait. The unsigned vending callback comes back with ``verified=False``:
+        confirm it with :meth:`confirm_notification`.
+        """
+        send = _query.sender(http, False, _invalid)
+        flow = self._start_notification(request, timeout, deadline, token_store)
+        try:
+            text = _query.run(flow, http, send, token_store, _native.NativeQueryFlow.notification_result)
+        except _native.NativeError as e:
+            raise _raise_from_native(e) from e.__cause__
+        return _handled(text)
+
+    async def handle_notification_async(
+        self,
+        request: NotificationRequest,
+        *,
+        http: Optional[AsyncHttpClient] = None,
+        timeout: float = 3.0,
+        deadline: float = 4.0,
+        token_store: TokenStore | None = None,
+    ) -> HandledNotification:
+        """:meth:`handle_notification` for asyncio, as :meth:`query_async` is :meth:`query`'s:
+        verifying and decrypting run in a worker thread, never on the event loop (``http``: an
+        ``httpx.AsyncClient``; ``token_store`` methods may be coroutines)."""
+        send = _query.sender(http, True, _invalid)
+        flow = self._start_notification(request, timeout, deadline, token_store)
+        try:
+            return await _query.run_async(
+                flow, http, send, token_store, _native.NativeQueryFlow.notification_result, _handled
+            )
+        except _native.NativeError as e:
+            raise _raise_from_native(e) from e.__cause__
+
+    def check_notification(self, request: NotificationRequest, now: int | None = None) -> HandledNotification:
+        """:meth:`handle_notification` without any I/O, with the keys this client holds, at
+        ``now`` (Unix seconds; default: the clock): a WeChat Pay notification signed with an
+        unknown certificate serial is refused (``SignatureInvalidError`` naming
+        ``Wechatpay-Serial``, reply 500, so WeChat Pay sends it again later)."""
+        method, headers, body = self._notification_args(request)
+        when = _now(now)
+        try:
+            text = self._native.check_notification(method, headers, body, when)
+        except UnicodeEncodeError:
+            raise self._refused("request", f"`request` holds a str that holds {_LONE_SURROGATE}") from None
+        return _handled(text)
+
+    def notification_retry_reply(self) -> NotificationReply:
+        """The reply that makes this client's provider send a notification again (WeChat Pay
+        500 with a ``FAIL`` JSON body, Fubei 500 ``FAIL``, vending 500): for a host that
+        verified a notification but could not store it. Never answer success for a
+        notification that is not stored."""
+        return NotificationReply._from_json(json.loads(self._native.notification_retry_reply()))
+
+    def confirm_notification(
+        self,
+        notification: Notification,
+        *,
+        http: Optional[HttpClient] = None,
+        timeout: float = 10.0,
+        deadline: float | None = None,
+        token_store: TokenStore | None = None,
+        **query_fields: str,
+    ) -> QueryResult:
+        """Confirms an unsigned notification (``verified=False``) with the signed order query
+        its ``confirm_query`` names, completed with ``query_fields`` (what the callback does not
+        carry, such as the vending ``machine_no``): ``query(confirm_query | query_fields)``.
+        Trust the query's answer, not the notification. ``http``, ``timeout``, ``deadline`` and
+        ``token_store`` are :meth:`query`'s."""
+        return self.query(
+            self._confirm_query(notification, query_fields),
+            http=http,
+            timeout=timeout,
+            deadline=deadline,
+            token_store=token_store,
+        )
+
+    async def confirm_notification_async(
+        self,
+        notification: Notification,
+        *,
+        http: Optional[AsyncHttpClient] = None,
+        timeout: float = 10.0,
+        deadline: float | None = None,
+        token_store: TokenStore | None = None,
+        **query_fields: str,
+    ) -> QueryResult:
+        """:meth:`confirm_notification` for asyncio (:meth:`query_async`)."""
+        return await self.query_async(
+            self._confirm_query(notification, query_fields),
+            http=http,
+            timeout=timeout,
+            deadline=deadline,
+            token_store=token_store,
+        )
+
+    @staticmethod
+    def _confirm_query(notification: Notification, query_fields: Mapping[str, str]) -> str:
+        if not isinstance(notification, Notification):
+            raise _invalid("notification", "`notification` must be a Notification (handle_notification's)")
+        if notification.confirm_query is None:
+            raise _invalid(
+                "notification",
+                "this notification is verified (signed by its provider): it needs no confirming query",
+            )
+        query: dict[str, Any] = {**json.loads(notification.confirm_query), **query_fields}
+        return json.dumps(query, separators=(",", ":"), ensure_ascii=False)
+
+    def _refused(self, field_name: str, message: str) -> PayqueryError:
+        """A notification argument this package refuses before the core sees it (a host's bug):
+        ``InvalidInputError`` with the provider's retry reply, so that the notification comes
+        again once the host is fixed."""
+        return InvalidInputError(message, field=field_name, reply=self.notification_retry_reply())
+
+    def _notification_args(self, request: object) -> tuple[str, list[tuple[str, str]], bytes]:
+        if not isinstance(request, NotificationRequest):
+            raise self._refused(
+                "request",
+                "`request` must be a payquery.NotificationRequest(method, headers, body) built from "
+                "the raw request (the body as bytes)",
+            )
+        return request.method, list(request.headers.pairs()), request.body
+
+    def _start_notification(
+        self, request: NotificationRequest, timeout: float, deadline: float, token_store: TokenStore | None
+    ) -> _native.NativeQueryFlow:
+        method, headers, body = self._notification_args(request)
+        # The query's checks and limits; a notification's flow sends at most one request (a
+        # certificate download), never retried.
+        options = _query.options_json(
+            timeout=timeout,
+            deadline=deadline,
+            max_attempts=None,
+            poll=False,
+            poll_intervals=None,
+            not_found_grace=None,
+            token_store=token_store,
+            invalid=_invalid,
+        )
+        try:
+            return self._native.start_notification(method, headers, body, options, time.time_ns() // 1_000_000)
+        except UnicodeEncodeError:
+            raise self._refused("request", f"`request` holds a str that holds {_LONE_SURROGATE}") from None
+        except _native.NativeError as e:
+            raise _raise_from_native(e) from None
 
     def _start_download(
         self, timeout: float, deadline: float | None, token_store: TokenStore | None

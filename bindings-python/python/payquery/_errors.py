@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional, cast
 
 if TYPE_CHECKING:
-    from ._models import Attempt, ErrorCode
+    from ._models import Attempt, ErrorCode, NotificationReply
 
 
 class PayqueryError(Exception):
@@ -31,6 +31,7 @@ class PayqueryError(Exception):
         retryable: bool = False,
         backup_host_applies: bool = False,
         attempts: tuple[Attempt, ...] = (),
+        reply: Optional[NotificationReply] = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -46,6 +47,10 @@ class PayqueryError(Exception):
         self.backup_host_applies = backup_host_applies
         #: The requests :meth:`Client.query` made before it gave up (empty for other errors).
         self.attempts = attempts
+        #: For a rejected notification (:meth:`Client.handle_notification`): the HTTP reply
+        #: the host must send, whose status tells the provider whether to send it again.
+        #: ``None`` for every other error.
+        self.reply = reply
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, field={self.field!r})"

@@ -8,6 +8,7 @@ __all__ = [
     "NativePending",
     "NativeQueryFlow",
     "MAX_DOCUMENT_BYTES",
+    "MAX_NOTIFICATION_BYTES",
     "USER_AGENT",
     "VERSION",
     "error_codes",
@@ -19,6 +20,7 @@ _Request = tuple[str, str, list[tuple[str, str]], bytes | None]
 USER_AGENT: str
 VERSION: str
 MAX_DOCUMENT_BYTES: int
+MAX_NOTIFICATION_BYTES: int
 
 class NativeError(Exception):
     """A core error; payquery re-raises it as the PayqueryError subclass of its code."""
@@ -51,6 +53,11 @@ class NativeClient:
     def start_query(self, query: str | dict[str, Any], options: str, now_ms: int) -> NativeQueryFlow: ...
     def start_certificate_download(self, options: str, now_ms: int) -> NativeQueryFlow: ...
     def parse_certificates(self, status: int, headers: list[tuple[str, str]], body: bytes, now: int) -> str: ...
+    def start_notification(
+        self, method: str, headers: list[tuple[str, str]], body: bytes, options: str, now_ms: int
+    ) -> NativeQueryFlow: ...
+    def check_notification(self, method: str, headers: list[tuple[str, str]], body: bytes, now: int) -> str: ...
+    def notification_retry_reply(self) -> str: ...
 
 _Step = tuple[str] | tuple[str, int] | tuple[str, int, int, _Request] | tuple[str, str, str, str | None, int | None]
 
@@ -63,6 +70,7 @@ class NativeQueryFlow:
     def redact(self, text: str) -> str: ...
     def result(self) -> str: ...
     def certificates_result(self) -> str: ...
+    def notification_result(self) -> str: ...
 
 @final
 class NativePending:
