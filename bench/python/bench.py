@@ -1,7 +1,10 @@
 """`make bench`, Python part: the installed payquery wheel against the floor (`cryptography`'s bare
 RSA sign; `json.loads` + `cryptography`'s verify) and the PyPI peer `wechatpayv3` building the
-same Authorization header. Paths compared with each other are measured round-robin in one
-process, so their ratio can be taken round by round. Writes JSON rows to argv[1]."""
+same Authorization header. A WeChat Pay notification (the vectors' TRANSACTION.SUCCESS signed
+with the platform certificate) goes through `Client.check_notification` against its floor
+(`json.loads`, the signed message, `cryptography`'s verify and AESGCM, `json.loads`) and the
+peer's `callback()`. Paths compared with each other are measured round-robin in one process, so
+their ratio can be taken round by round. Writes JSON rows to argv[1]."""
 
 from __future__ import annotations
 
@@ -22,13 +25,17 @@ from typing import Any, Callable
 import cryptography
 import httpx
 import payquery
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from wechatpayv3 import WeChatPay, WeChatPayType
 from wechatpayv3.utils import build_authorization
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "tests" / "vectors"
 ROUNDS = 15
+NOTIFICATION_CASE = "notification: TRANSACTION.SUCCESS signed with the platform certificate"
 
 
 def group(iters: int, paths: list[tuple[str, str, Callable[[], object]]]) -> list[dict[str, Any]]:
@@ -196,6 +203,67 @@ def case(file: str, prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return doc["configs"][found["config"]], found
 
 
+def notification_rows() -> list[dict[str, Any]]:
+    """`Client.check_notification` (sans-IO, as the floor is) on the vectors' edu-papay
+    TRANSACTION.SUCCESS signed with the platform certificate, against the floor with the
+    `cryptography` package (OpenSSL, what a Python host has), and the peer wechatpayv3's
+    `callback()` (verify, decrypt, both JSON texts parsed) holding the same certificate."""
+    config, found = case("wechatpay_edu_papay.json", NOTIFICATION_CASE)
+    step = found["notification"]
+    now, text = step["now"], step["request"]["body"]
+    body = text.encode()
+    pairs = [(name, value) for name, value in step["request"]["headers"]]
+    client = payquery.Client(config, base_dir=VECTORS)
+    request = payquery.NotificationRequest("POST", pairs, body)
+    headers = dict(pairs)
+    timestamp, nonce = headers["Wechatpay-Timestamp"], headers["Wechatpay-Nonce"]
+    signature = headers["Wechatpay-Signature"]
+    certificate_pem = (VECTORS / "keys/platform_certificate.pem").read_bytes()
+    public = x509.load_pem_x509_certificate(certificate_pem).public_key()
+    assert isinstance(public, rsa.RSAPublicKey)
+    aead = AESGCM(config["api_v3_key"].encode())
+
+    def floor() -> Any:
+        envelope = json.loads(body)
+        message = f"{timestamp}\n{nonce}\n".encode() + body + b"\n"
+        public.verify(base64.b64decode(signature), message, padding.PKCS1v15(), hashes.SHA256())
+        resource = envelope["resource"]
+        sealed = base64.b64decode(resource["ciphertext"])
+        return json.loads(aead.decrypt(resource["nonce"].encode(), sealed, resource["associated_data"].encode()))
+
+    def check() -> payquery.HandledNotification:
+        return client.check_notification(request, now=now)
+
+    handled = check()
+    assert handled.reply.status == 204 and handled.notification.order is not None
+    assert floor()["out_trade_no"] == handled.notification.order.merchant_order_no
+    # The peer as its README configures it, the certificate in its cert_dir (read once, at start).
+    with tempfile.TemporaryDirectory(prefix="payquery-bench-") as cert_dir:
+        (Path(cert_dir) / "platform_certificate.pem").write_bytes(certificate_pem)
+        peer = WeChatPay(
+            wechatpay_type=WeChatPayType.NATIVE,
+            mchid=config["mchid"],
+            private_key=(VECTORS / "keys/merchant_private_key.pem").read_text(encoding="utf-8"),
+            cert_serial_no=config["merchant_serial_no"],
+            appid="wx8888888888888888",
+            apiv3_key=config["api_v3_key"],
+            cert_dir=cert_dir,
+        )
+    assert peer.callback(headers, body)["resource"]["out_trade_no"] == floor()["out_trade_no"]
+    return group(
+        1000,
+        [
+            ("notify_floor", "json.loads + cryptography verify + AESGCM decrypt + json.loads (bare)", floor),
+            ("notify_check", "Client.check_notification edu-papay TRANSACTION.SUCCESS (verify, decrypt, type)", check),
+            (
+                "peer_notify",
+                "wechatpayv3 WeChatPay.callback (verify, decrypt, json.loads)",
+                lambda: peer.callback(headers, body),
+            ),
+        ],
+    )
+
+
 def main() -> None:
     config, build = case("wechatpay_edu_papay.json", "build: seed example")
     step = build["build"]
@@ -282,6 +350,7 @@ def main() -> None:
             ("noop_call", "Client.provider (one call across the boundary, no work)", lambda: fubei.provider),
         ],
     )
+    rows += notification_rows()
     rows += flow_rows()
     rows += cold_start_rows()
     doc = {
