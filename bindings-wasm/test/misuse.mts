@@ -1,7 +1,7 @@
 // Mistakes the declarations must catch at compile time. Every `@ts-expect-error` line has to be
 // an error: tsc fails on a directive with nothing to suppress, so a type that got looser fails
 // make test. The unmarked lines next to them are the correct forms, which must compile.
-import { Client, queryFromJson, type Money, type OrderStatus, type QueryResult } from 'payquery';
+import { Client, isPayqueryError, queryFromJson, type Money, type Notification, type NotificationReply, type OrderStatus, type QueryResult } from 'payquery';
 
 const fubei = new Client({ provider: 'fubei', app_id: '1', app_secret: 's' });
 const papay = new Client({
@@ -81,4 +81,40 @@ export async function certificates(): Promise<bigint | undefined> {
   // @ts-expect-error `now` is Unix seconds as a number or bigint, not a Date
   papay.parseCertificates({ status: 200, body: '{}' }, { now: new Date() });
   return held[0]?.notBefore;
+}
+
+export async function notifications(headers: Headers, body: Uint8Array): Promise<bigint | undefined> {
+  const { notification, reply } = await fubei.handleNotification({ method: 'POST', headers, body });
+  const pairs: [string, string][] = reply.headers;
+  void pairs;
+  // @ts-expect-error the body is the raw bytes, never text (a provider signs the bytes)
+  void fubei.handleNotification({ method: 'POST', headers, body: '{"a":1}' });
+  // @ts-expect-error nor a parsed object
+  void fubei.checkNotification({ method: 'POST', headers, body: { a: 1 } });
+  // @ts-expect-error a notification is never polled
+  void fubei.handleNotification({ method: 'POST', headers, body }, { poll: true });
+  // @ts-expect-error money is a bigint of minor units, never a float
+  const yuan: number | undefined = notification.detail.total_amount?.minor;
+  void yuan;
+  // @ts-expect-error camelCase, as Order: `eventType`
+  void notification.event_type;
+  return notification.detail.total_amount?.minor;
+}
+
+export function narrowNotice(notification: Notification): string | undefined {
+  // @ts-expect-error a provider's notice read before narrowing on `provider`
+  void notification.detail.kind;
+  if (notification.provider === 'wechatpay_edu_papay') {
+    // @ts-expect-error the transaction only once `kind` says so
+    void notification.detail.transaction;
+    if (notification.detail.kind === 'transaction') return notification.detail.transaction.trade_state;
+  }
+  return notification.confirmQuery ?? undefined;
+}
+
+export function refusedReply(error: unknown): NotificationReply {
+  if (isPayqueryError(error) && error.reply !== null) return error.reply;
+  // @ts-expect-error `reply` is null for an error that is no refused notification
+  const reply: NotificationReply = isPayqueryError(error) ? error.reply : fubei.notificationRetryReply();
+  return reply;
 }
