@@ -36,3 +36,31 @@ test('300k Fubei build + parse calls in one synchronous loop: wasm memory and RS
   // not collected yet is allowed for.
   assert.ok(grown < 48, `RSS grew ${grown.toFixed(1)} MB after the first 10k calls`);
 });
+
+test('notifications: 20k checks and 2k handled (each a flow) leave wasm memory where the first ones did', async () => {
+  const { API_V3_KEY, CERT_A, MCHID, envelope, wechatPayNotification } = await import('./notify-support.mjs');
+  const { VECTORS } = await import('./support.mjs');
+  const client = new Client(
+    {
+      provider: 'wechatpay_edu_papay',
+      mchid: MCHID,
+      merchant_serial_no: '5157F09EFDC096DE15EBE81A47057A7232F1B8E1',
+      merchant_private_key_path: 'keys/merchant_private_key.pem',
+      platform_certificates: [{ serial_no: CERT_A.serial, certificate_path: 'keys/platform_certificate.pem' }],
+      api_v3_key: API_V3_KEY,
+    },
+    { baseDir: VECTORS },
+  );
+  const request = wechatPayNotification(envelope());
+  const tampered = { ...request, body: Buffer.from(request.body.toString().replace('SUCCESS', 'FAILED!')) };
+  const round = (i) => {
+    // Accepted and refused alike: the refusal's error and reply are plain JS values too.
+    if (i % 2 === 0) assert.equal(client.checkNotification(request).reply.status, 204);
+    else assert.equal((() => { try { client.checkNotification(tampered); } catch (e) { return e.reply.status; } })(), 401);
+  };
+  for (let i = 0; i < 2_000; i++) round(i);
+  const wasmAfterWarmUp = native.wasmMemoryBytes();
+  for (let i = 2_000; i < 20_000; i++) round(i);
+  for (let i = 0; i < 2_000; i++) assert.equal((await client.handleNotification(request)).reply.status, 204);
+  assert.equal(native.wasmMemoryBytes(), wasmAfterWarmUp, 'wasm memory grew after the first 2k notifications');
+});
