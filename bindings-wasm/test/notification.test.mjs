@@ -508,7 +508,9 @@ describe('README recipes, run as written', () => {
 
   test('Redis dedupe on notification.id: a second delivery is acknowledged, not processed again', async (t) => {
     const url = process.env.PAYQUERY_REDIS_URL;
-    assert.ok(url, 'PAYQUERY_REDIS_URL is not set: run this test through make test (tools/with-redis.sh)');
+    // make node-test runs this file through tools/with-redis.sh; make node-matrix (other Node
+    // lines, no Redis) leaves the Redis recipe to it, as it does redis-store.test.mjs.
+    if (url === undefined) return t.skip('no Redis here (PAYQUERY_REDIS_URL): make node-test runs it');
     process.env.REDIS_URL = url;
     const { processOnce, redis } = await import('./readme-notify-dedupe.mjs');
     t.after(() => redis.quit());
