@@ -24,7 +24,7 @@ const SHAPES = {
   DingshangOrder: [false, [['amount', 'amount', 'Money'], ['notify_send_count', 'notify_send_count', 'i'], ['pickup_code_id', 'pickup_code_id', 'i'], ['records', 'records', ['a', 'DingshangRecord']]]],
   EduPapayNotice: [false, [['transaction', 'transaction', 'EduPapayTransaction']]],
   PayscoreNotice: [false, [['service_order', 'service_order', 'PayscoreServiceOrder']]],
-  FubeiPaymentNotice: [false, [['total_amount', 'total_amount', 'Money'], ['net_amount', 'net_amount', 'Money'], ['buyer_pay_amount', 'buyer_pay_amount', 'Money'], ['fee', 'fee', 'Money'], ['refund_amount', 'refund_amount', 'Money']]],
+  FubeiPaymentNotice: [false, [['total_amount', 'total_amount', 'Money'], ['order_price', 'order_price', 'Money'], ['total_fee', 'total_fee', 'Money'], ['net_amount', 'net_amount', 'Money'], ['buyer_pay_amount', 'buyer_pay_amount', 'Money'], ['fee', 'fee', 'Money'], ['refund_amount', 'refund_amount', 'Money']]],
   EduPapayAmount: [false, [['total', 'total', 'i'], ['payer_total', 'payer_total', 'i'], ['discount_total', 'discount_total', 'i']]],
   WechatPayPromotion: [false, [['amount', 'amount', 'i'], ['wechatpay_contribute', 'wechatpay_contribute', 'i'], ['merchant_contribute', 'merchant_contribute', 'i'], ['other_contribute', 'other_contribute', 'i'], ['goods_detail', 'goods_detail', ['a', 'WechatPayGoodsDetail']]]],
   PayscorePostPayment: [false, [['amount', 'amount', 'i'], ['count', 'count', 'i']]],

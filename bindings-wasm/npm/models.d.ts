@@ -888,8 +888,11 @@ export type PayscoreNotice = PayscoreNoticeServiceOrder | PayscoreNoticeOther;
 export type MiniChargeNotice = never;
 
 /**
- * A Fubei pay or refund result notification's `data` (fbpay 2.0's PayCallBackData, read
- * leniently: no 1.0 schema is published), with `result_code`/`result_message` from the
+ * A Fubei pay or refund result notification's `data`, read leniently: no schema is
+ * published for open platform 1.0 (whose merchants sign with the AppSecret, as this client
+ * does), so both fbpay 2.0's PayCallBackData names (`order_status`, `total_amount`,
+ * `finish_time`) and the 1.0 query's (`trade_state`, `total_fee`, `order_price`, `pay_time`)
+ * are read, and `data` is kept as received. `result_code`/`result_message` come from the
  * form. Money arrives as yuan and is held as exact fen, read from the JSON text itself.
  */
 export interface FubeiPaymentNotice {
@@ -897,6 +900,8 @@ export interface FubeiPaymentNotice {
   result_code?: string;
   /** The form's `result_message`. */
   result_message?: string;
+  /** The form's `data`, exactly as received (for fields payquery does not read). */
+  data: string;
   /** Fubei order number. */
   order_sn?: string;
   /** Merchant order number. */
@@ -905,10 +910,16 @@ export interface FubeiPaymentNotice {
   ins_order_sn?: string;
   /** Channel (WeChat/Alipay/UnionPay) order number. */
   channel_order_sn?: string;
-  /** `SUCCESS` for a paid order. */
+  /** `SUCCESS` for a paid order (fbpay 2.0). */
   order_status?: string;
-  /** Order amount. */
+  /** The order state in the 1.0 query's words (`SUCCESS`, `USERPAYING`, `CLOSED`, …). */
+  trade_state?: string;
+  /** Order amount (2.0). */
   total_amount?: Money;
+  /** Order amount (1.0). */
+  order_price?: Money;
+  /** Amount received (1.0). */
+  total_fee?: Money;
   /** Net amount. */
   net_amount?: Money;
   /** What the buyer paid. */
@@ -919,8 +930,10 @@ export interface FubeiPaymentNotice {
   pay_type?: string;
   /** Payer id. */
   user_id?: string;
-  /** When it was paid, `yyyyMMddHHmmss` China time (as sent). */
+  /** When it was paid, `yyyyMMddHHmmss` China time (2.0; as sent). */
   finish_time?: string;
+  /** When it was paid, Unix seconds (1.0; as sent). */
+  pay_time?: string;
   /** Device terminal number. */
   device_no?: string;
   /** Merchant data. */

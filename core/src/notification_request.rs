@@ -17,6 +17,9 @@ use crate::error::{Error, ErrorCode, Result};
 /// before any parsing, naming `body`).
 pub const MAX_NOTIFICATION_BYTES: usize = 256 * 1024;
 
+/// The most fields a notification form may have: Fubei posts four.
+pub const MAX_FORM_FIELDS: usize = 64;
+
 /// One callback as received: method, every header in order (names as sent; a name may come
 /// more than once), and the raw body.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,16 +76,25 @@ impl NotificationRequest {
 
     /// The body as an HTML form (`application/x-www-form-urlencoded`): every field once, in
     /// order, `+` and `%XX` decoded, values as UTF-8 text. A field given twice is refused
-    /// naming it (which one would the signature cover?), as are bad escapes and non-UTF-8.
+    /// naming it (which one would the signature cover?), as are bad escapes, non-UTF-8 and
+    /// more than [`MAX_FORM_FIELDS`] fields (read before any signature is checked, so an
+    /// unsigned body must not cost more than a signed one).
     pub fn form_fields(&self) -> Result<Vec<(String, String)>> {
         let mut fields: Vec<(String, String)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for pair in self.body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+            if fields.len() == MAX_FORM_FIELDS {
+                return Err(Error::invalid_input(
+                    "body",
+                    format!("the form has more than {MAX_FORM_FIELDS} fields"),
+                ));
+            }
             let mut parts = pair.splitn(2, |b| *b == b'=');
             let name = parts.next().unwrap_or_default();
             let value = parts.next().unwrap_or_default();
             let name = form_decode("body", name)?;
             let value = form_decode(&name, value)?;
-            if fields.iter().any(|(n, _)| *n == name) {
+            if !seen.insert(name.clone()) {
                 return Err(Error::invalid_input(
                     &name,
                     format!("the form carries `{}` more than once", name.escape_debug()),

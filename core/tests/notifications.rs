@@ -707,3 +707,236 @@ fn the_mini_program_sends_no_notifications() {
     );
     assert!(r.error.message().contains("no order notifications"));
 }
+
+// Review findings (an independent review of the first version), each a row.
+
+#[test]
+fn a_form_with_more_fields_than_any_provider_posts_is_refused_before_its_signature() {
+    let body: Vec<String> = (0..65).map(|i| format!("f{i}=")).collect();
+    let r = fubei_client()
+        .check_notification(&form_request(body.join("&").into_bytes()), NOW)
+        .unwrap_err();
+    assert_eq!(
+        (r.error.code(), r.error.field(), r.reply.status),
+        (ErrorCode::InvalidInput, Some("body"), 400)
+    );
+}
+
+#[test]
+fn fubei_ids_never_collide_and_a_payment_without_an_order_is_refused() {
+    let id_of = |data: &str| {
+        let body = fubei_form(
+            &[
+                ("result_code", "200"),
+                ("result_message", "ok"),
+                ("data", data),
+            ],
+            FUBEI_SECRET,
+        );
+        fubei_client()
+            .check_notification(&form_request(body), NOW)
+            .map(|h| h.notification.id)
+    };
+    // An empty order_sn is absent: the merchant order number names the payment.
+    let m1 = id_of(r#"{"order_sn":"","merchant_order_sn":"M1","order_status":"SUCCESS"}"#).unwrap();
+    let m2 = id_of(r#"{"order_sn":"","merchant_order_sn":"M2","order_status":"SUCCESS"}"#).unwrap();
+    assert_ne!(m1, m2);
+    assert_eq!(m1, "fubei:pay:M1:SUCCESS");
+    // Parts are escaped: `A:B` + `C` is not `A` + `B:C`.
+    let a = id_of(r#"{"order_sn":"A:B","order_status":"C"}"#).unwrap();
+    let b = id_of(r#"{"order_sn":"A","order_status":"B:C"}"#).unwrap();
+    assert_ne!(a, b);
+    // Nothing names the order: refused (400 FAIL, Fubei sends it again), never acknowledged.
+    let e = *id_of("{}").unwrap_err();
+    assert_eq!(
+        (e.error.code(), e.reply.status),
+        (ErrorCode::DecodeError, 400)
+    );
+    // An empty refund_sn does not turn a payment into a refund.
+    let pay = id_of(r#"{"order_sn":"1","refund_sn":"","order_status":"SUCCESS"}"#).unwrap();
+    assert!(pay.starts_with("fubei:pay:"));
+}
+
+#[test]
+fn fubei_open_platform_1_0_names_are_read_and_an_odd_time_does_not_lose_the_payment() {
+    let data = r#"{"merchant_order_sn":"M1","order_sn":"F1","trade_state":"SUCCESS","total_fee":"20.10","order_price":"20.10","pay_time":1700000000}"#;
+    let body = fubei_form(
+        &[
+            ("result_code", "200"),
+            ("result_message", "ok"),
+            ("data", data),
+        ],
+        FUBEI_SECRET,
+    );
+    let handled = fubei_client()
+        .check_notification(&form_request(body), NOW)
+        .unwrap();
+    let order = handled.notification.order.unwrap();
+    assert_eq!(order.status, OrderStatus::Paid);
+    assert_eq!(order.amount.unwrap().minor, 2010);
+    assert_eq!(order.paid_at.unwrap().unix_seconds(), 1_700_000_000);
+    let printed = serde_json::to_value(&handled.notification.detail).unwrap();
+    assert_eq!(printed["data"], data);
+    for odd in ["2023-11-14 22:13:20", "20230231000000", "20231114225960"] {
+        let data = format!(
+            r#"{{"order_sn":"F1","order_status":"SUCCESS","total_amount":1,"finish_time":"{odd}"}}"#
+        );
+        let body = fubei_form(
+            &[
+                ("result_code", "200"),
+                ("result_message", "ok"),
+                ("data", &data),
+            ],
+            FUBEI_SECRET,
+        );
+        let handled = fubei_client()
+            .check_notification(&form_request(body), NOW)
+            .unwrap();
+        assert!(
+            handled.notification.order.unwrap().paid_at.is_none(),
+            "{odd}"
+        );
+        assert_eq!(handled.reply.body, "SUCCESS");
+    }
+}
+
+#[test]
+fn a_fubei_form_signed_over_its_three_fields_verifies_beside_an_extra_field() {
+    let data = r#"{"order_sn":"1","order_status":"SUCCESS"}"#;
+    let three = fubei_form(
+        &[
+            ("result_code", "200"),
+            ("result_message", "ok"),
+            ("data", data),
+        ],
+        FUBEI_SECRET,
+    );
+    let mut body = three.clone();
+    body.extend_from_slice(b"&app_id=123");
+    assert!(fubei_client()
+        .check_notification(&form_request(body), NOW)
+        .is_ok());
+    // Signed over all four, as the PHP SDK does: verifies too.
+    let four = fubei_form(
+        &[
+            ("result_code", "200"),
+            ("result_message", "ok"),
+            ("data", data),
+            ("app_id", "123"),
+        ],
+        FUBEI_SECRET,
+    );
+    assert!(fubei_client()
+        .check_notification(&form_request(four), NOW)
+        .is_ok());
+}
+
+#[test]
+fn a_doubled_signature_type_is_refused_whichever_comes_first() {
+    for first in [true, false] {
+        let mut r = success();
+        let other = (
+            "Wechatpay-Signature-Type".to_owned(),
+            "WECHATPAY2-SM2-WITH-SM3".to_owned(),
+        );
+        if first {
+            r.headers.insert(0, other);
+        } else {
+            r.headers.push(other);
+        }
+        let e = rejected(&wechat_client(), &r);
+        assert_eq!(
+            (e.error.code(), e.reply.status),
+            (ErrorCode::SignatureInvalid, 401)
+        );
+    }
+    // Names are trimmed alike everywhere.
+    let mut r = success();
+    for (n, _) in r.headers.iter_mut() {
+        if n == "Wechatpay-Nonce" {
+            *n = " Wechatpay-Nonce ".into();
+        }
+    }
+    assert!(wechat_client().check_notification(&r, NOW).is_ok());
+}
+
+#[test]
+fn replies_carry_the_code_only_and_an_empty_id_is_refused() {
+    let body = envelope("TRANSACTION.SUCCESS", &transaction("SUCCESS"), KEY);
+    let stale = signed(&body, "platform_cert_private_key.pem", SERIAL_A, NOW - 400);
+    let r = rejected(&wechat_client(), &stale);
+    assert_eq!(
+        r.reply.body,
+        r#"{"code":"FAIL","message":"TIMESTAMP_SKEW"}"#
+    );
+    let mut v: Value = serde_json::from_slice(&body).unwrap();
+    v["id"] = json!("");
+    let request = signed(
+        v.to_string().as_bytes(),
+        "platform_cert_private_key.pem",
+        SERIAL_A,
+        NOW,
+    );
+    let r = rejected(&wechat_client(), &request);
+    assert_eq!(
+        (r.error.code(), r.error.field()),
+        (ErrorCode::DecodeError, Some("id"))
+    );
+}
+
+#[test]
+fn junk_signed_with_an_unknown_serial_spends_no_download() {
+    let client = client_for(&wechat_config(json!({}))).unwrap();
+    let body = envelope("TRANSACTION.SUCCESS", &transaction("SUCCESS"), KEY);
+    let mut junk = signed(&body, "platform_cert_next_private_key.pem", SERIAL_B, NOW);
+    for (n, v) in junk.headers.iter_mut() {
+        if n == "Wechatpay-Signature" {
+            *v = "!!!not base64!!!".into();
+        }
+    }
+    let stale = signed(
+        &body,
+        "platform_cert_next_private_key.pem",
+        SERIAL_B,
+        NOW - 3 * 365 * 86_400,
+    );
+    for request in [junk, stale] {
+        let (outcome, sent) = drive(&client, request, NOW * 1000, b"{}");
+        assert!(sent.is_empty());
+        assert_eq!(outcome.unwrap_err().reply.status, 401);
+    }
+}
+
+#[test]
+fn a_query_flow_and_a_notification_flow_each_keep_their_own_answer() {
+    let client = wechat_client();
+    let mut flow = client
+        .start_notification(success(), &QueryOptions::default(), NOW * 1000)
+        .unwrap();
+    assert_eq!(flow.next(NOW * 1000, &[0; 32]), Step::Done);
+    assert_eq!(flow.result().unwrap_err().code(), ErrorCode::InvalidInput);
+    assert!(flow.notification_result().is_ok());
+    let query = client.query_from_json(r#"{"out_trade_no": "T1"}"#).unwrap();
+    let mut flow = client
+        .start_query(query, &QueryOptions::default(), NOW * 1000)
+        .unwrap();
+    let e = flow.notification_result().unwrap_err();
+    assert_eq!(e.error.code(), ErrorCode::InvalidInput);
+}
+
+#[test]
+fn the_vending_callback_names_its_method_and_its_ids_do_not_collide() {
+    let client = client_for(&json!({"provider": "dingshang_vending", "base_url": "https://www.awish.vip", "appid": "ds069ed4223ac1660f",
+        "app_secret": "dingshang-app-secret-not-real", "sign_key": "1000123"})).unwrap();
+    let id = |body: &str| {
+        client
+            .check_notification(&form_request(body.as_bytes().to_vec()), NOW)
+            .map(|h| h.notification.id)
+    };
+    assert_ne!(
+        id(r#"{"order_id":123,"record_id":"1:1","deliver_status":"1"}"#).unwrap(),
+        id(r#"{"order_id":123,"record_id":"1","deliver_status":"1:1"}"#).unwrap()
+    );
+    let e = id(r#"{"method":"<script>","order_id":1}"#).unwrap_err();
+    assert_eq!((e.error.field(), e.reply.status), (Some("method"), 400));
+}

@@ -2281,11 +2281,14 @@ SKEW_301_MESSAGE = (
 
 
 def wechat_fail(status: int, code: str, message: str) -> dict:
-    """WeChat Pay's failure reply: `{"code":"FAIL","message":"CODE: …"}` under `status`."""
+    """WeChat Pay's failure reply: `{"code":"FAIL","message":"CODE"}` under `status` (the code
+    alone: anyone can POST to a notify URL, so the reason stays in the error, not the reply;
+    `message` documents the case)."""
+    del message
     return {
         "status": status,
         "headers": JSON_REPLY_HEADERS,
-        "body": compact({"code": "FAIL", "message": f"{code}: {message}"}),
+        "body": compact({"code": "FAIL", "message": code}),
     }
 
 
@@ -2620,6 +2623,18 @@ def edu_notification_cases() -> tuple[dict, list[dict]]:
                 ),
             )
         )
+    add(
+        notification(
+            "Wechatpay-Signature-Type sent twice (an SM2 one after a valid one)",
+            cfg,
+            wechat_notify(paid_body, extra=[("Wechatpay-Signature-Type", "WECHATPAY2-SM2-WITH-SM3")]),
+            rejected(
+                "SIGNATURE_INVALID",
+                wechat_fail(401, "SIGNATURE_INVALID", "sent twice"),
+                "Wechatpay-Signature-Type",
+            ),
+        )
+    )
     add(
         notification(
             "Wechatpay-Timestamp sent twice",
@@ -3149,7 +3164,9 @@ def fubei_notice_detail(rc="200", msg="成功", **changes) -> dict:
     return detail
 
 
-def fubei_notification(detail: dict, *, order, event_type="pay", id=None) -> dict:
+def fubei_notification(detail: dict, *, data: dict, order, event_type="pay", id=None) -> dict:
+    """`data` is the form's data member: the notice keeps it as received."""
+    detail = {**detail, "data": compact(data)}
     return {
         "provider": "fubei",
         "verified": True,
@@ -3180,7 +3197,10 @@ def fubei_notification_cases() -> list[dict]:
             'pay result: yuan to exact fen (20.10, "20.10", 0.01)',
             cfg,
             fubei_form(fields(FUBEI_NOTIFY_DATA)),
-            {"notification": fubei_notification(fubei_notice_detail(), order=order), "reply": success},
+            {
+                "notification": fubei_notification(fubei_notice_detail(), data=FUBEI_NOTIFY_DATA, order=order),
+                "reply": success,
+            },
         )
     )
     small = {
@@ -3200,6 +3220,7 @@ def fubei_notification_cases() -> list[dict]:
                     fubei_notice_detail(
                         total_amount=cny(8000), net_amount=cny(1), buyer_pay_amount=cny(8000), fee=cny(0)
                     ),
+                    data=small,
                     order=fubei_order("PAID", "SUCCESS", amount=8000, paid=8000, paid_at=paid_at),
                 ),
                 "reply": success,
@@ -3211,7 +3232,10 @@ def fubei_notification_cases() -> list[dict]:
             "an empty result_message is kept in the signed text",
             cfg,
             fubei_form(fields(FUBEI_NOTIFY_DATA, msg="")),
-            {"notification": fubei_notification(fubei_notice_detail(msg=""), order=order), "reply": success},
+            {
+                "notification": fubei_notification(fubei_notice_detail(msg=""), data=FUBEI_NOTIFY_DATA, order=order),
+                "reply": success,
+            },
         )
     )
     dropped = fields(FUBEI_NOTIFY_DATA, msg="")
@@ -3228,7 +3252,10 @@ def fubei_notification_cases() -> list[dict]:
             "a lower-case sign is accepted",
             cfg,
             fubei_form(fields(FUBEI_NOTIFY_DATA), lower=True),
-            {"notification": fubei_notification(fubei_notice_detail(), order=order), "reply": success},
+            {
+                "notification": fubei_notification(fubei_notice_detail(), data=FUBEI_NOTIFY_DATA, order=order),
+                "reply": success,
+            },
         )
     )
     tampered = {**FUBEI_NOTIFY_DATA, "total_amount": Raw("2010")}
@@ -3271,6 +3298,77 @@ def fubei_notification_cases() -> list[dict]:
             fail(400, "DECODE_ERROR", "data"),
         )
     )
+    # Review findings: ids never made of empty parts, 1.0 names, the .NET SDK's sign.
+    no_sn = {**FUBEI_NOTIFY_DATA, "order_sn": ""}
+    add(
+        notification(
+            "an empty order_sn: the merchant order number names the payment",
+            cfg,
+            fubei_form(fields(no_sn)),
+            {
+                "notification": fubei_notification(
+                    {**fubei_notice_detail(), "order_sn": ""},
+                    data=no_sn,
+                    order={**order, "provider_order_id": None},
+                    id="fubei:pay:201706011496325244549:SUCCESS",
+                ),
+                "reply": success,
+            },
+        )
+    )
+    add(
+        notification(
+            "data naming no order is refused, never acknowledged",
+            cfg,
+            fubei_form(fields({"order_status": "SUCCESS"})),
+            fail(400, "DECODE_ERROR", "data.order_sn"),
+        )
+    )
+    v1 = {
+        "merchant_order_sn": "201706011496325244549",
+        "order_sn": "20170601215348178414",
+        "trade_state": "SUCCESS",
+        "total_fee": "20.10",
+        "order_price": Raw("20.10"),
+        "pay_time": 1496325236,
+    }
+    add(
+        notification(
+            "open platform 1.0 names (trade_state, total_fee, order_price, pay_time)",
+            cfg,
+            fubei_form(fields(v1)),
+            {
+                "notification": fubei_notification(
+                    {
+                        "result_code": "200",
+                        "result_message": "成功",
+                        "order_sn": v1["order_sn"],
+                        "merchant_order_sn": v1["merchant_order_sn"],
+                        "trade_state": "SUCCESS",
+                        "order_price": cny(2010),
+                        "total_fee": cny(2010),
+                        "pay_time": "1496325236",
+                    },
+                    data=v1,
+                    order=fubei_order("PAID", "SUCCESS", amount=2010, paid=2010, paid_at=utc(1496325236)),
+                    id="fubei:pay:20170601215348178414:SUCCESS",
+                ),
+                "reply": success,
+            },
+        )
+    )
+    three = fields(FUBEI_NOTIFY_DATA)
+    add(
+        notification(
+            "signed over its three fields, one more posted (the .NET SDK's rule)",
+            cfg,
+            fubei_form(three + [("app_id", "20160922135339595387")], signed_fields=three),
+            {
+                "notification": fubei_notification(fubei_notice_detail(), data=FUBEI_NOTIFY_DATA, order=order),
+                "reply": success,
+            },
+        )
+    )
     refund = {
         "order_sn": "20170601215348178414",
         "merchant_order_sn": "201706011496325244549",
@@ -3296,6 +3394,7 @@ def fubei_notification_cases() -> list[dict]:
                         "refund_status": "SUCCESS",
                         "refund_amount": cny(550),
                     },
+                    data=refund,
                     order=None,
                     event_type="refund",
                     id="fubei:refund:20170602101010123456:SUCCESS",

@@ -1138,9 +1138,17 @@ class PayscoreNoticeOther(TypedDict):
 PayscoreNotice = Union[PayscoreNoticeServiceOrder, PayscoreNoticeOther]
 
 
-class FubeiPaymentNotice(TypedDict, total=False):
-    """A Fubei pay or refund result notification's `data` (fbpay 2.0's PayCallBackData, read
-    leniently: no 1.0 schema is published), with `result_code`/`result_message` from the
+class _FubeiPaymentNoticeRequired(TypedDict):
+    #: The form's `data`, exactly as received (for fields payquery does not read).
+    data: str
+
+
+class FubeiPaymentNotice(_FubeiPaymentNoticeRequired, total=False):
+    """A Fubei pay or refund result notification's `data`, read leniently: no schema is
+    published for open platform 1.0 (whose merchants sign with the AppSecret, as this client
+    does), so both fbpay 2.0's PayCallBackData names (`order_status`, `total_amount`,
+    `finish_time`) and the 1.0 query's (`trade_state`, `total_fee`, `order_price`, `pay_time`)
+    are read, and `data` is kept as received. `result_code`/`result_message` come from the
     form. Money arrives as yuan and is held as exact fen, read from the JSON text itself.
     """
     #: The form's `result_code`.
@@ -1155,10 +1163,16 @@ class FubeiPaymentNotice(TypedDict, total=False):
     ins_order_sn: str
     #: Channel (WeChat/Alipay/UnionPay) order number.
     channel_order_sn: str
-    #: `SUCCESS` for a paid order.
+    #: `SUCCESS` for a paid order (fbpay 2.0).
     order_status: str
-    #: Order amount.
+    #: The order state in the 1.0 query's words (`SUCCESS`, `USERPAYING`, `CLOSED`, …).
+    trade_state: str
+    #: Order amount (2.0).
     total_amount: MoneyDict
+    #: Order amount (1.0).
+    order_price: MoneyDict
+    #: Amount received (1.0).
+    total_fee: MoneyDict
     #: Net amount.
     net_amount: MoneyDict
     #: What the buyer paid.
@@ -1169,8 +1183,10 @@ class FubeiPaymentNotice(TypedDict, total=False):
     pay_type: str
     #: Payer id.
     user_id: str
-    #: When it was paid, `yyyyMMddHHmmss` China time (as sent).
+    #: When it was paid, `yyyyMMddHHmmss` China time (2.0; as sent).
     finish_time: str
+    #: When it was paid, Unix seconds (1.0; as sent).
+    pay_time: str
     #: Device terminal number.
     device_no: str
     #: Merchant data.

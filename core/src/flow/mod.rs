@@ -841,6 +841,12 @@ impl QueryFlow {
 
     /// The answer (with its attempts), or the error (with its attempts). Once.
     pub fn result(&mut self) -> Result<QueryResult> {
+        if self.notification.is_some() {
+            return Err(Error::invalid_input(
+                "flow",
+                "this flow handles a notification: its answer is `notification_result`",
+            ));
+        }
         self.outcome.take().unwrap_or_else(|| {
             Err(Error::invalid_input(
                 "flow",
@@ -1531,21 +1537,29 @@ impl QueryFlow {
     pub fn notification_result(
         &mut self,
     ) -> std::result::Result<HandledNotification, Box<NotificationRejected>> {
-        let outcome = match (self.notification_outcome.take(), self.outcome.take()) {
-            (Some(outcome), _) => outcome,
-            (None, Some(Err(e))) => Err(e),
-            (None, Some(Ok(_))) => Err(Error::invalid_input(
+        let outcome = if self.notification.is_none() {
+            // A query's (or a download's) answer stays for its own method.
+            Err(Error::invalid_input(
                 "flow",
-                "this flow is a query: its answer is `result`",
-            )),
-            (None, None) => Err(Error::invalid_input(
-                "flow",
-                if self.is_done() {
-                    "the result was already taken"
-                } else {
-                    "the flow has not finished: call next until it says Done"
-                },
-            )),
+                "this flow is not a notification's: its answer is `result`",
+            ))
+        } else {
+            match (self.notification_outcome.take(), self.outcome.take()) {
+                (Some(outcome), _) => outcome,
+                (None, Some(Err(e))) => Err(e),
+                (None, Some(Ok(_))) => Err(Error::invalid_input(
+                    "flow",
+                    "a notification flow ended with a query's answer",
+                )),
+                (None, None) => Err(Error::invalid_input(
+                    "flow",
+                    if self.is_done() {
+                        "the result was already taken"
+                    } else {
+                        "the flow has not finished: call next until it says Done"
+                    },
+                )),
+            }
         };
         let reply = self.api.notification_reply(outcome.as_ref().map(drop));
         match outcome {

@@ -20,7 +20,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::shared::{decode_envelope, http_status_error, sorted_sign_string};
+use super::shared::{decode_envelope, http_status_error, notice_id, sorted_sign_string};
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::md5_upper_hex;
 use crate::crypto::SharedBackend;
@@ -283,6 +283,9 @@ pub fn dingshang_sign(params: &[(&str, &str)], sign_key: &Secret) -> String {
     md5_upper_hex(text.as_bytes())
 }
 
+/// The delivery callback's `method`.
+const DELIVERY_METHOD: &str = "device.delivery.response";
+
 /// The vendor's delivery (出货) callback, `device.delivery.response` (NOTIFICATIONS.md §3):
 /// a delivery succeeded, failed or timed out. It is **not signed**, so it is only a hint:
 /// confirm it with the signed order query (`confirm_query` of the notification) before
@@ -335,19 +338,29 @@ impl DingshangDeliveryNotice {
                     .with_field("body")
             })?;
         input_positive_int_id("order_id", &notice.order_id)?;
-        let id = format!(
-            "dingshang:delivery:{}:{}:{}",
-            notice.order_id,
+        if notice
+            .method
+            .as_deref()
+            .is_some_and(|m| m != DELIVERY_METHOD)
+        {
+            return Err(Error::decode(format!(
+                "the callback's `method` is not `{DELIVERY_METHOD}`"
+            ))
+            .with_field("method"));
+        }
+        // Unsigned: anyone can send one, this id included. Mark it handled only once the
+        // signed query (`confirm_query`) agrees.
+        let id = notice_id(&[
+            "dingshang",
+            "delivery",
+            &notice.order_id,
             notice.record_id.as_deref().unwrap_or_default(),
-            notice.deliver_status.as_deref().unwrap_or_default()
-        );
+            notice.deliver_status.as_deref().unwrap_or_default(),
+        ]);
         Ok(Notice {
             verified: false,
             id,
-            event_type: notice
-                .method
-                .clone()
-                .unwrap_or_else(|| "device.delivery.response".to_owned()),
+            event_type: DELIVERY_METHOD.to_owned(),
             order: None,
             // The order id is digits (checked above): the query needs the machine number
             // too, which the callback does not carry.

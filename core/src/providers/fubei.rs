@@ -19,7 +19,7 @@ use crate::open_enum::open_enum;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::shared::{decode_envelope, http_status_error, sorted_sign_string};
+use super::shared::{decode_envelope, http_status_error, notice_id, sorted_sign_string};
 use crate::context::{RequestContext, ResponseContext};
 use crate::crypto::SharedBackend;
 use crate::crypto::{md5_upper_hex, secure_eq};
@@ -479,32 +479,37 @@ impl FubeiClient {
     /// Verifies the MD5 `sign` of an asynchronous notification's form fields
     /// (`result_code`, `result_message`, `data`, `sign`, …), in constant time. Unlike a
     /// request's, a notification's sign string keeps empty values (NOTIFICATIONS.md §2: the
-    /// .NET and PHP SDKs sign every posted field but `sign`), and the comparison ignores
-    /// case (the .NET SDK's).
+    /// .NET and PHP SDKs sign every posted field but `sign`), and the comparison ignores case
+    /// (the .NET SDK's). The SDKs differ on extra fields: PHP signs every posted field, .NET
+    /// only the three it maps; both are accepted (only those three are read).
     pub fn verify_notification(&self, fields: &[(String, String)]) -> Result<()> {
         let given = fields
             .iter()
             .find(|(k, _)| k == "sign")
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.to_ascii_uppercase())
             .filter(|v| !v.is_empty())
             .ok_or_else(|| {
                 Error::signature("notification has no `sign` field").with_field("sign")
             })?;
-        let mut signed: Vec<&(String, String)> =
-            fields.iter().filter(|(k, _)| k != "sign").collect();
-        signed.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        let mut text = String::with_capacity(256);
-        for (i, (k, v)) in signed.iter().enumerate() {
-            if i > 0 {
-                text.push('&');
+        let matches = |keep: &dyn Fn(&str) -> bool| {
+            let mut signed: Vec<&(String, String)> =
+                fields.iter().filter(|(k, _)| keep(k)).collect();
+            signed.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            let mut text = String::with_capacity(256);
+            for (i, (k, v)) in signed.iter().enumerate() {
+                if i > 0 {
+                    text.push('&');
+                }
+                text.push_str(k);
+                text.push('=');
+                text.push_str(v);
             }
-            text.push_str(k);
-            text.push('=');
-            text.push_str(v);
-        }
-        text.push_str(self.app_secret.expose());
-        let expected = md5_upper_hex(text.as_bytes());
-        if secure_eq(expected.as_bytes(), given.to_ascii_uppercase().as_bytes()) {
+            text.push_str(self.app_secret.expose());
+            secure_eq(md5_upper_hex(text.as_bytes()).as_bytes(), given.as_bytes())
+        };
+        let standard = |k: &str| matches!(k, "data" | "result_code" | "result_message");
+        let extra = fields.iter().any(|(k, _)| k != "sign" && !standard(k));
+        if matches(&|k| k != "sign") || (extra && matches(&standard)) {
             Ok(())
         } else {
             Err(Error::signature("notification signature does not verify").with_field("sign"))
@@ -531,28 +536,39 @@ impl FubeiClient {
         })?;
         notice.result_code = field("result_code").map(str::to_owned);
         notice.result_message = field("result_message").map(str::to_owned);
-        let refund = notice.refund_sn.is_some() || notice.refund_status.is_some();
-        let (event_type, id, order) = if refund {
-            let key = notice
-                .refund_sn
-                .clone()
-                .or_else(|| notice.merchant_refund_sn.clone())
-                .unwrap_or_default();
-            let status = notice.refund_status.clone().unwrap_or_default();
-            ("refund", format!("fubei:refund:{key}:{status}"), None)
-        } else {
-            let key = notice
-                .order_sn
-                .clone()
-                .or_else(|| notice.merchant_order_sn.clone())
-                .unwrap_or_default();
-            let status = notice.order_status.clone().unwrap_or_default();
-            (
-                "pay",
-                format!("fubei:pay:{key}:{status}"),
-                Some(notice.to_order()?),
-            )
-        };
+        notice.data = data.to_owned();
+        // Empty ids are absent: an id made of empty parts would make two notifications one.
+        let present = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        let refund_key = present(&notice.refund_sn).or_else(|| present(&notice.merchant_refund_sn));
+        let (event_type, id, order) =
+            if refund_key.is_some() || present(&notice.refund_status).is_some() {
+                let key = refund_key.ok_or_else(|| {
+                    Error::decode(
+                        "the refund notification names no `refund_sn` or `merchant_refund_sn`",
+                    )
+                    .with_field("data.refund_sn")
+                })?;
+                let status = present(&notice.refund_status).unwrap_or_default();
+                (
+                    "refund",
+                    notice_id(&["fubei", "refund", &key, &status]),
+                    None,
+                )
+            } else {
+                let key = present(&notice.order_sn)
+                    .or_else(|| present(&notice.merchant_order_sn))
+                    .ok_or_else(|| {
+                        Error::decode("the notification names no `order_sn` or `merchant_order_sn`")
+                            .with_field("data.order_sn")
+                    })?;
+                let order = notice.to_order();
+                let status = order.raw_status.clone();
+                (
+                    "pay",
+                    notice_id(&["fubei", "pay", &key, &status]),
+                    Some(order),
+                )
+            };
         Ok(Notice {
             verified: true,
             id,
@@ -565,8 +581,11 @@ impl FubeiClient {
     }
 }
 
-/// A Fubei pay or refund result notification's `data` (fbpay 2.0's PayCallBackData, read
-/// leniently: no 1.0 schema is published), with `result_code`/`result_message` from the
+/// A Fubei pay or refund result notification's `data`, read leniently: no schema is
+/// published for open platform 1.0 (whose merchants sign with the AppSecret, as this client
+/// does), so both fbpay 2.0's PayCallBackData names (`order_status`, `total_amount`,
+/// `finish_time`) and the 1.0 query's (`trade_state`, `total_fee`, `order_price`, `pay_time`)
+/// are read, and `data` is kept as received. `result_code`/`result_message` come from the
 /// form. Money arrives as yuan and is held as exact fen, read from the JSON text itself.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -578,6 +597,9 @@ pub struct FubeiPaymentNotice {
     /// The form's `result_message`.
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
     pub result_message: Option<String>,
+    /// The form's `data`, exactly as received (for fields payquery does not read).
+    #[serde(default, skip_deserializing)]
+    pub data: String,
     /// Fubei order number.
     #[serde(
         default,
@@ -606,20 +628,41 @@ pub struct FubeiPaymentNotice {
         skip_serializing_if = "Option::is_none"
     )]
     pub channel_order_sn: Option<String>,
-    /// `SUCCESS` for a paid order.
+    /// `SUCCESS` for a paid order (fbpay 2.0).
     #[serde(
         default,
         deserialize_with = "de_opt_id",
         skip_serializing_if = "Option::is_none"
     )]
     pub order_status: Option<String>,
-    /// Order amount.
+    /// The order state in the 1.0 query's words (`SUCCESS`, `USERPAYING`, `CLOSED`, …).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub trade_state: Option<String>,
+    /// Order amount (2.0).
     #[serde(
         default,
         deserialize_with = "de_opt_cny",
         skip_serializing_if = "Option::is_none"
     )]
     pub total_amount: Option<Money>,
+    /// Order amount (1.0).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_cny",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub order_price: Option<Money>,
+    /// Amount received (1.0).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_cny",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub total_fee: Option<Money>,
     /// Net amount.
     #[serde(
         default,
@@ -655,13 +698,20 @@ pub struct FubeiPaymentNotice {
         skip_serializing_if = "Option::is_none"
     )]
     pub user_id: Option<String>,
-    /// When it was paid, `yyyyMMddHHmmss` China time (as sent).
+    /// When it was paid, `yyyyMMddHHmmss` China time (2.0; as sent).
     #[serde(
         default,
         deserialize_with = "de_opt_id",
         skip_serializing_if = "Option::is_none"
     )]
     pub finish_time: Option<String>,
+    /// When it was paid, Unix seconds (1.0; as sent).
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pay_time: Option<String>,
     /// Device terminal number.
     #[serde(
         default,
@@ -717,39 +767,56 @@ pub struct FubeiPaymentNotice {
 }
 
 impl FubeiPaymentNotice {
-    /// The normalized order: `SUCCESS` → PAID with `buyer_pay_amount` (else `total_amount`)
-    /// paid; `USERPAYING`/`PAYING` → PAYING; `CLOSED` → CLOSED; `FAIL`/`FAILED` → FAILED;
-    /// anything else UNKNOWN (re-query for the authoritative state). `finish_time` is China
-    /// time (UTC+8).
-    pub fn to_order(&self) -> Result<Order> {
-        let raw = self.order_status.clone().unwrap_or_default();
+    /// The normalized order: `SUCCESS` → PAID with `buyer_pay_amount` (else the amount
+    /// received) paid; `USERPAYING`/`PAYING` → PAYING; `CLOSED` → CLOSED; `REVOKED` →
+    /// CANCELLED; `FAIL`/`FAILED` → FAILED; anything else UNKNOWN (re-query for the
+    /// authoritative state). A payment time that does not read is left out rather than
+    /// refusing a verified notification (the text stays in the notice): refused, Fubei would
+    /// send it again until it gives up, and the payment would be lost.
+    pub fn to_order(&self) -> Order {
+        let present = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        let raw = present(&self.order_status)
+            .or_else(|| present(&self.trade_state))
+            .unwrap_or_default();
         let status = match raw.as_str() {
             "SUCCESS" => OrderStatus::Paid,
             "USERPAYING" | "PAYING" => OrderStatus::Paying,
             "CLOSED" => OrderStatus::Closed,
+            "REVOKED" => OrderStatus::Cancelled,
             "FAIL" | "FAILED" => OrderStatus::Failed,
             _ => OrderStatus::Unknown,
         };
+        let amount = self
+            .total_amount
+            .clone()
+            .or_else(|| self.order_price.clone())
+            .or_else(|| self.total_fee.clone());
         let paid = self
             .buyer_pay_amount
             .clone()
+            .or_else(|| self.total_fee.clone())
             .or_else(|| self.total_amount.clone());
-        let paid_at = match self.finish_time.as_deref() {
-            Some(t) if !t.is_empty() => Some(china_compact_time("data.finish_time", t)?),
+        let paid_at = match (self.finish_time.as_deref(), self.pay_time.as_deref()) {
+            (Some(t), _) if !t.is_empty() => china_compact_time("data.finish_time", t).ok(),
+            (_, Some(t)) => t
+                .parse::<i64>()
+                .ok()
+                .filter(|t| *t > 0)
+                .and_then(|t| timestamp_from_unix_seconds("data.pay_time", t).ok()),
             _ => None,
         };
-        Ok(Order {
+        Order {
             provider: ProviderId::Fubei,
-            provider_order_id: self.order_sn.clone(),
-            merchant_order_no: self.merchant_order_sn.clone(),
+            provider_order_id: present(&self.order_sn),
+            merchant_order_no: present(&self.merchant_order_sn),
             status,
             raw_status: raw,
-            amount: self.total_amount.clone(),
+            amount,
             paid_amount: Order::paid_amount_for(status, paid),
             paid_at,
             created_at: None,
             flags: Vec::new(),
-        })
+        }
     }
 }
 
@@ -774,7 +841,14 @@ fn china_compact_time(field: &str, text: &str) -> Result<crate::order::Timestamp
         n(10..12)?,
         n(12..14)?,
     );
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in_month = match mo {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if !(1..=12).contains(&mo) || !(1..=days_in_month).contains(&d) || h > 23 || mi > 59 || s > 59 {
         return Err(bad());
     }
     // Days from the civil date (Howard Hinnant's algorithm), then UTC+8 → UTC.

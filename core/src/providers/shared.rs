@@ -58,6 +58,16 @@ pub(crate) fn http_status_error(provider: &str, status: u16) -> crate::Error {
     .retryable(status == 429 || crate::http::is_transient_server_status(status))
 }
 
+/// A notification's idempotency key from its parts, joined by `:` with `%` and `:` inside a
+/// part escaped, so that different parts never make the same key.
+pub(crate) fn notice_id(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .map(|p| p.replace('%', "%25").replace(':', "%3A"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

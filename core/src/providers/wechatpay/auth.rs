@@ -520,10 +520,25 @@ impl WechatPayVerifier {
         ctx: &ResponseContext,
         carried: &[HeldCertificate],
     ) -> Result<String> {
+        // Each header at most once (two values for one field are ambiguous: a verifier must
+        // not pick one), names and values trimmed.
+        let optional_header = |name: &str| -> Result<Option<&str>> {
+            let mut values = headers
+                .iter()
+                .filter(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.trim());
+            match (values.next(), values.next()) {
+                (Some(_), Some(_)) => Err(Error::signature(format!(
+                    "{subject} carries the `{name}` header more than once, so it cannot be verified"
+                ))
+                .with_field(name)),
+                (first, _) => Ok(first),
+            }
+        };
         let header = |name: &str| -> Result<&str> {
             let mut values = headers
                 .iter()
-                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .filter(|(n, _)| n.trim().eq_ignore_ascii_case(name))
                 .map(|(_, v)| v.trim());
             match (values.next(), values.next()) {
                 (Some(v), None) if !v.is_empty() => Ok(v),
@@ -556,11 +571,7 @@ impl WechatPayVerifier {
         let nonce = header("Wechatpay-Nonce")?;
         visible("Wechatpay-Serial", serial)?;
         visible("Wechatpay-Nonce", nonce)?;
-        if let Some(kind) = headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("Wechatpay-Signature-Type"))
-            .map(|(_, v)| v.as_str())
-        {
+        if let Some(kind) = optional_header("Wechatpay-Signature-Type")? {
             if kind.trim() != SCHEME {
                 return Err(Error::signature(format!(
                     "unsupported Wechatpay-Signature-Type `{}`",
@@ -605,15 +616,24 @@ impl WechatPayVerifier {
                     serial.escape_debug()
                 ))
                 .with_field("Wechatpay-Serial");
-                // A `PUB_KEY_ID_…` is never a certificate: no download can supply it.
+                // A `PUB_KEY_ID_…` is never a certificate: no download can supply it. Nor is
+                // one worth downloading for when the rest could not verify anyway (a
+                // signature that is not base64 of an RSA size, a timestamp outside the
+                // window): junk must not spend the client's one download a minute.
                 let certificate_serial = !wanted.is_empty()
                     && wanted.len() <= 64
                     && wanted.bytes().all(|b| b.is_ascii_hexdigit());
-                return Err(if self.downloaded.is_some() && certificate_serial {
-                    error.with_unknown_certificate()
-                } else {
-                    error
-                });
+                let plausible = BASE64
+                    .decode(signature_b64)
+                    .is_ok_and(|s| (256..=1024).contains(&s.len()))
+                    && ctx.now.abs_diff(timestamp) <= FRESHNESS_WINDOW_SECS;
+                return Err(
+                    if self.downloaded.is_some() && certificate_serial && plausible {
+                        error.with_unknown_certificate()
+                    } else {
+                        error
+                    },
+                );
             };
         let signature = BASE64.decode(signature_b64).map_err(|_| {
             Error::signature("`Wechatpay-Signature` is not base64")

@@ -25,14 +25,19 @@ pub(crate) struct OpenedNotification {
     pub serial: String,
 }
 
-/// `envelope[key]` as text: a `DECODE_ERROR` naming `key` when it is missing or not a string.
+/// `envelope[key]` as text: a `DECODE_ERROR` naming `key` when it is missing, empty or not a
+/// string (an empty `id` would make every such notification one for a host that dedupes).
 fn envelope_text<'a>(envelope: &'a Value, key: &str) -> Result<&'a str> {
-    envelope.get(key).and_then(Value::as_str).ok_or_else(|| {
-        Error::decode(format!(
-            "the notification's `{key}` is missing or not a string"
-        ))
-        .with_field(key)
-    })
+    envelope
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            Error::decode(format!(
+                "the notification's `{key}` is missing, empty or not a string"
+            ))
+            .with_field(key)
+        })
 }
 
 impl WechatPayCore {
@@ -117,6 +122,9 @@ impl WechatPayCore {
 ///   configured one: 401 (the domestic guide's answer
 ///   to probes; the Global guide's "200 for probes" is not followed: a 4xx is safe for both);
 /// - a malformed envelope, a resource that does not decrypt, another merchant's: 400.
+///
+/// The message is the error code alone: anyone can POST to a notify URL, and the reason
+/// (which names certificates, hosts, the config) belongs in the host's log, not in a reply.
 pub(crate) fn reply(outcome: std::result::Result<(), &Error>) -> NotificationReply {
     let Err(e) = outcome else {
         return NotificationReply::empty(204);
@@ -127,5 +135,5 @@ pub(crate) fn reply(outcome: std::result::Result<(), &Error>) -> NotificationRep
         ErrorCode::DecodeError | ErrorCode::InvalidInput | ErrorCode::DecryptError => 400,
         _ => 500,
     };
-    NotificationReply::json_fail(status, &format!("{}: {}", e.code(), e.message()))
+    NotificationReply::json_fail(status, e.code().as_str())
 }

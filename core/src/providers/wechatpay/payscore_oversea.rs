@@ -409,6 +409,12 @@ impl PayscoreOverseaClient {
                 },
             )
         } else {
+            // Authorisation events name the merchant too: checked where they do.
+            for key in ["mchid", "sp_mchid"] {
+                if let Some(mchid) = resource.get(key).and_then(serde_json::Value::as_str) {
+                    self.core.check_merchant(key, mchid)?;
+                }
+            }
             (
                 None,
                 PayscoreNotice::Other {
