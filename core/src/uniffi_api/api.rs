@@ -77,6 +77,14 @@ pub fn query_result_json(result: QueryResult) -> Result<String> {
         .map_err(|e| crate::Error::new(crate::ErrorCode::DecodeError, e.to_string()).into())
 }
 
+/// A notification in the CLI's JSON shape (`payquery notify`'s `notification`), for storing it
+/// as text before answering (the `id` is the key to deduplicate on).
+#[uniffi::export]
+pub fn notification_json(notification: crate::Notification) -> Result<String> {
+    serde_json::to_string(&notification)
+        .map_err(|e| crate::Error::new(crate::ErrorCode::DecodeError, e.to_string()).into())
+}
+
 /// One HTTP header. Its `toString()` / `description` redacts a credential's value
 /// (`Authorization`, `AppSecret`), so printing `request.headers` never leaks one; `value` itself
 /// is what is sent.
@@ -296,6 +304,9 @@ pub struct HandledNotification {
     pub notification: crate::Notification,
     /// The reply to send.
     pub reply: NotificationReply,
+    /// The requests made for it, oldest first: a certificate download (purpose `certificates`)
+    /// when its WeChat Pay serial was unknown; empty otherwise and from `checkNotification`.
+    pub attempts: Vec<crate::Attempt>,
 }
 
 /// What `Client.checkNotification` found: the notification or the error, and always the reply
@@ -525,6 +536,50 @@ impl Client {
     /// accepted one but could not store it. Never answer success for one not stored.
     pub fn notification_retry_reply(&self) -> NotificationReply {
         self.client.notification_retry_reply().into()
+    }
+
+    /// The signed order query that confirms an unsigned notification (`verified` false): its
+    /// `confirmQuery` document with `extra`'s members added (what the callback does not carry,
+    /// such as the vending `machine_no`; a member in both takes `extra`'s value, as in the
+    /// Node and Python packages), typed for this client's provider. Merged here, not in Kotlin
+    /// or Swift, so the two share one JSON merge and neither names a provider's keys.
+    pub fn confirm_query(
+        &self,
+        notification: crate::Notification,
+        extra: HashMap<String, String>,
+    ) -> Result<Query> {
+        let provider = self.client.provider();
+        if notification.provider != provider {
+            return Err(crate::Error::invalid_input(
+                "notification",
+                format!(
+                    "the notification is from {}, this client queries {}",
+                    notification.provider.as_str(),
+                    provider.as_str()
+                ),
+            )
+            .into());
+        }
+        let Some(document) = notification.confirm_query else {
+            return Err(crate::Error::invalid_input(
+                "notification",
+                "this notification is verified (signed by its provider): it needs no confirming query",
+            )
+            .into());
+        };
+        let mut members: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&document).map_err(|_| {
+                crate::Error::invalid_input("confirmQuery", "`confirmQuery` is not a JSON object")
+            })?;
+        members.extend(
+            extra
+                .into_iter()
+                .map(|(key, value)| (key, serde_json::Value::String(value))),
+        );
+        Ok(crate::query::Query::from_json(
+            provider,
+            &serde_json::Value::Object(members).to_string(),
+        )?)
     }
 
     /// Parses an access-token answer at Unix time `now`.
@@ -799,6 +854,12 @@ impl QueryFlow {
             )
             .into())
         })
+    }
+
+    /// The requests this flow has made so far, oldest first (a notification flow's certificate
+    /// download; a query's are in its result or error).
+    pub fn attempts(&self) -> Result<Vec<crate::Attempt>> {
+        self.with(|flow| Ok(flow.attempts().to_vec()))
     }
 
     /// The exact reply to send for a notification flow's notification, accepted or refused;

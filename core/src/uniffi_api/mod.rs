@@ -23,9 +23,10 @@
 mod api;
 
 pub use api::{
-    config_file_paths, error_codes, max_document_bytes, max_notification_bytes, query_from_json,
-    query_result_json, Client, ConfigFile, HandledNotification, Header, HttpRequest, HttpResponse,
-    NotificationOutcome, NotificationReply, NotificationRequest, PendingRequest,
+    config_file_paths, error_codes, max_document_bytes, max_notification_bytes, notification_json,
+    query_from_json, query_result_json, Client, ConfigFile, HandledNotification, Header,
+    HttpRequest, HttpResponse, NotificationOutcome, NotificationReply, NotificationRequest,
+    PendingRequest,
 };
 
 pub use crate::error::PayqueryError;

@@ -5,8 +5,9 @@ package payquery
 // The one-call query's driver for the JVM: a loop over the core's steps (QueryFlow) with no
 // provider branch and no policy of its own — failover, retries, waits, tokens, platform
 // certificates and polling are decided by the core, the same in every language. The explicit
-// certificate download is a QueryFlow too, run by the same loop. This file does the I/O: java.net.http
-// (one shared HttpClient by default), delay(), the token store.
+// certificate download and a notification (Notifications.kt) are QueryFlows too, run by the
+// same loop. This file does the I/O: java.net.http (one shared HttpClient by default),
+// delay(), the token store.
 
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
@@ -75,7 +76,7 @@ val defaultHttpClient: HttpClient by lazy {
 
 private val random = SecureRandom()
 
-private fun nowMs(): Long = Instant.now().toEpochMilli()
+internal fun nowMs(): Long = Instant.now().toEpochMilli()
 
 private fun millis(name: String, value: Duration?): Long? = value?.let {
     if (!it.isPositive() || it.isInfinite()) throw invalidInput(name, "`$name` must be a positive, finite duration")
@@ -202,7 +203,7 @@ private fun Client.startNamed(query: Query, options: QueryOptions): QueryFlow = 
 
 private fun Client.startDownloadNamed(options: QueryOptions): QueryFlow = named { startCertificateDownload(options, nowMs()) }
 
-private inline fun named(start: () -> QueryFlow): QueryFlow = try {
+internal inline fun named(start: () -> QueryFlow): QueryFlow = try {
     start()
 } catch (e: PayqueryException.InvalidInput) {
     val name = optionNames[e.field] ?: throw e
@@ -213,7 +214,7 @@ private inline fun named(start: () -> QueryFlow): QueryFlow = try {
     throw invalidInput(name, reason)
 }
 
-private fun queryOptions(
+internal fun queryOptions(
     timeout: Duration,
     deadline: Duration?,
     maxAttempts: Int?,
@@ -232,17 +233,18 @@ private fun queryOptions(
 )
 
 /** Sends a request as built: (request, timeout ms, max body bytes) → the answer. */
-private typealias Sender = suspend (HttpRequest, Long, Long) -> HttpResponse
+internal typealias Sender = suspend (HttpRequest, Long, Long) -> HttpResponse
 
-private fun asyncSender(http: HttpClient): Sender = { r, t, m -> send(http, r, t, m) }
+internal fun asyncSender(http: HttpClient): Sender = { r, t, m -> send(http, r, t, m) }
 
-private fun blockingSender(http: HttpClient): Sender = { r, t, m -> sendBlocking(http, r, t, m) }
+internal fun blockingSender(http: HttpClient): Sender = { r, t, m -> sendBlocking(http, r, t, m) }
 
 /**
  * Runs [flow] to its end and returns its answer, read by [answer] (`result` for a query,
- * `certificatesResult` for a certificate download): the one loop both share.
+ * `certificatesResult` for a certificate download, the notification's for a notification):
+ * the one loop they all share.
  */
-private suspend fun <T> drive(flow: QueryFlow, tokenStore: TokenStore?, send: Sender, answer: QueryFlow.() -> T): T {
+internal suspend fun <T> drive(flow: QueryFlow, tokenStore: TokenStore?, send: Sender, answer: QueryFlow.() -> T): T {
     var cause: Throwable? = null
     while (true) {
         when (val step = flow.next(nowMs(), ByteArray(32).also(random::nextBytes))) {

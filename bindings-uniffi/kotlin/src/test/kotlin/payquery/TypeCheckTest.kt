@@ -69,6 +69,8 @@ class TypeCheckTest {
         assertEquals("INVALID_CONFIG INVALID_INPUT INVALID_CONFIG INVALID_INPUT INVALID_CONFIG", codes)
         // Issue 27: typed configs, attempts and every query option from Java (no unsigned types).
         assertEquals("NETWORK_ERROR 1 null true 4096", loader.loadClass("JavaCaller").getMethod("typed").invoke(null))
+        // Issue 31: a notification handled from Java, its rejection caught with the reply.
+        assertEquals("SIGNATURE_INVALID 401 FAIL", loader.loadClass("JavaCaller").getMethod("notifications").invoke(null))
     }
 
     @Test

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.TestFactory
 import org.junit.jupiter.api.assertThrows
 import java.io.File
 import java.time.Instant
+import java.util.Base64
 
 /** Every shared vector (the JSON files in tests/vectors, read in place) through the Kotlin bindings. */
 class VectorsTest {
@@ -100,6 +101,10 @@ class VectorsTest {
 
     private fun runCase(file: String, doc: JsonObject, case: JsonObject) {
         val name = "$file: ${case["name"]!!.str}"
+        if ("notification" in case) {
+            runNotification(name, doc, case)
+            return
+        }
         val step = (case["build"] ?: case["parse"] ?: case["finish"] ?: case["certificates"])!!.jsonObject
         val expect = step["expect"]!!.jsonObject
         val config = doc["configs"]!!.jsonObject[case["config"]!!.str]!!
@@ -227,6 +232,51 @@ class VectorsTest {
             }
         assertEquals(want, download.certificates, name)
         assertEquals(emptyList<Attempt>(), download.attempts, name)
+    }
+
+    /**
+     * A provider's callback through `checkNotification` (sans-IO) at the case's `now`: the reply
+     * exactly, and the notification as the CLI's JSON (`notificationJson`) or the error's code
+     * and field.
+     */
+    private fun runNotification(name: String, doc: JsonObject, case: JsonObject) {
+        val step = case["notification"]!!.jsonObject
+        val expect = step["expect"]!!.jsonObject
+        val client = vectorClient(configJson(doc["configs"]!!.jsonObject[case["config"]!!.str]!!))
+        val raw = step["request"]!!.jsonObject
+        val request =
+            NotificationRequest(
+                raw["method"]!!.str,
+                raw["headers"]!!.jsonArray.map { pair -> pair.jsonArray.let { Header(it[0].str, it[1].str) } },
+                raw["body_base64"]?.let { Base64.getDecoder().decode(it.str) } ?: raw["body"]!!.str.toByteArray(),
+            )
+        val outcome = client.checkNotification(request, step["now"]!!.str.toLong())
+        val reply = expect["reply"]!!.jsonObject
+        assertEquals(
+            NotificationReply(
+                reply["status"]!!.str.toInt(),
+                reply["headers"]!!.jsonArray.map { pair -> pair.jsonArray.let { Header(it[0].str, it[1].str) } },
+                reply["body"]!!.str,
+            ),
+            outcome.reply,
+            name,
+        )
+        val expectedError = expect.opt("error")
+        if (expectedError != null) {
+            checkError(name, outcome.error ?: error("$name: expected an error, got ${outcome.notification}"), expectedError.jsonObject)
+            assertEquals(null, outcome.notification, name)
+            return
+        }
+        val notification = outcome.notification ?: error("$name: refused: ${outcome.error}")
+        assertEquals(null, outcome.error, name)
+        // The typed notification, turned back into the CLI's JSON, holds exactly what the core
+        // found: every member survives the typed records.
+        assertEquals(expect["notification"], readJsonText(notificationJson(notification)), name)
+        val want = expect["notification"]!!.jsonObject
+        assertEquals(want["id"]!!.str, notification.id, name)
+        assertEquals(want["event_type"]!!.str, notification.eventType, name)
+        assertEquals(want["verified"]!!.jsonPrimitive.booleanOrNull, notification.verified, name)
+        assertEquals(want["order"]!!.let { if (it is JsonNull) null else it.jsonObject["status"]!!.str }, notification.order?.status?.name, name)
     }
 
     @TestFactory

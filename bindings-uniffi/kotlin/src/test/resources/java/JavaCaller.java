@@ -1,3 +1,4 @@
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -7,9 +8,14 @@ import payquery.Client;
 import payquery.Config;
 import payquery.FubeiConfig;
 import payquery.FubeiQuery;
+import payquery.HandledNotification;
+import payquery.Header;
 import payquery.HostKt;
+import payquery.NotificationRejectedException;
+import payquery.NotificationRequest;
 import payquery.PayqueryException;
 import payquery.PayqueryExceptionsKt;
+import payquery.PayqueryNotifications;
 import payquery.PayqueryQuery;
 import payquery.Query;
 import payquery.Secret;
@@ -76,6 +82,23 @@ public final class JavaCaller {
             long duration = first.getDurationMs();
             return PayqueryExceptionsKt.getCode(e) + " " + attempts.size() + " " + status + " " + (duration >= 0)
                 + " " + config.getMaxResponseBytes();
+        }
+    }
+
+    /**
+     * A notification from Java: handleNotificationBlocking declares NotificationRejectedException
+     * (javac refuses the catch otherwise), whose reply is sent all the same.
+     */
+    public static String notifications() throws PayqueryException {
+        Client client = HostKt.fromJson(Client.Companion, "{\"provider\":\"fubei\",\"app_id\":\"1\",\"app_secret\":\"s\"}", null);
+        NotificationRequest request = new NotificationRequest("POST",
+            List.of(new Header("Content-Type", "application/x-www-form-urlencoded")),
+            "result_code=200&result_message=&data=%7B%7D&sign=00".getBytes(StandardCharsets.UTF_8));
+        try {
+            HandledNotification handled = PayqueryNotifications.handleNotificationBlocking(client, request);
+            return "accepted " + handled.getNotification().getId();
+        } catch (NotificationRejectedException e) {
+            return PayqueryExceptionsKt.getCode(e.getError()) + " " + e.getReply().getStatus() + " " + e.getReply().getBody();
         }
     }
 }
