@@ -2,10 +2,13 @@
 // the floor (node:crypto's bare sign with a cached KeyObject; JSON.parse + crypto.verify) and the
 // npm peer wechatpay-node-v3 building the same Authorization header. Paths compared with each
 // other are measured round-robin in one process, so their ratio can be taken round by round.
-// Writes JSON rows to process.argv[2].
+// A WeChat Pay notification (the vectors' TRANSACTION.SUCCESS signed with the platform
+// certificate) goes through client.checkNotification against its floor (JSON.parse, the signed
+// message, crypto.verify, createDecipheriv('aes-256-gcm'), JSON.parse) and the peer's
+// verifySign + decipher_gcm. Writes JSON rows to process.argv[2].
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { createDecipheriv, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -61,7 +64,7 @@ async function startSandbox() {
 function vectorCase(file, prefix) {
   const doc = JSON.parse(readFileSync(join(VECTORS, file), 'utf8'));
   const found = doc.cases.find((c) => c.name.startsWith(prefix));
-  return { config: doc.configs[found.config], step: found.build ?? found.parse };
+  return { config: doc.configs[found.config], step: found.build ?? found.parse ?? found.notification };
 }
 
 const fields = (auth) => Object.fromEntries([...auth.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
@@ -102,6 +105,48 @@ assert.ok(verify('sha256', signed, publicKey, signature));
 const parseOptions = { query: { out_trade_no: '201407033233368018' }, now: 1_700_000_000n };
 client.parseQuery({ status: 200, headers, body }, parseOptions);
 
+// A notification: the vectors' edu-papay TRANSACTION.SUCCESS signed with the platform
+// certificate, checked sans-IO (checkNotification: no download can happen, as in the floor).
+const notify = vectorCase('wechatpay_edu_papay.json', 'notification: TRANSACTION.SUCCESS signed with the platform certificate');
+const notifier = new Client(notify.config, { baseDir: VECTORS });
+const notifyNow = BigInt(notify.step.now);
+const notifyText = notify.step.request.body;
+const notifyRequest = { method: 'POST', headers: notify.step.request.headers, body: new TextEncoder().encode(notifyText) };
+const notifyHeaders = new Map(notify.step.request.headers);
+const [notifyTs, notifyNonce, notifySignature, notifySerial] = ['Timestamp', 'Nonce', 'Signature', 'Serial'].map((n) =>
+  notifyHeaders.get(`Wechatpay-${n}`),
+);
+const certificatePem = readFileSync(join(VECTORS, 'keys', 'platform_certificate.pem'), 'utf8');
+const certificateKey = createPublicKey(certificatePem);
+const apiV3Key = Buffer.from(notify.config.api_v3_key);
+/** The floor: what a hand-written handler cannot skip, with node:crypto (which the package uses too). */
+const notifyFloor = () => {
+  const envelope = JSON.parse(notifyText);
+  const message = Buffer.from(`${notifyTs}\n${notifyNonce}\n${notifyText}\n`);
+  assert.ok(verify('sha256', message, certificateKey, Buffer.from(notifySignature, 'base64')));
+  const { ciphertext, nonce: iv, associated_data: aad } = envelope.resource;
+  const sealed = Buffer.from(ciphertext, 'base64');
+  const decipher = createDecipheriv('aes-256-gcm', apiV3Key, iv);
+  decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+  decipher.setAAD(Buffer.from(aad));
+  return JSON.parse(Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()]).toString('utf8'));
+};
+const notifyCheck = () => notifier.checkNotification(notifyRequest, { now: notifyNow });
+assert.equal(notifyCheck().reply.status, 204);
+assert.equal(notifyCheck().notification.order.status, 'PAID');
+assert.equal(notifyFloor().out_trade_no, notifyCheck().notification.order.merchantOrderNo);
+// The peer's handling as its README shows: verifySign (async; the certificate put where its
+// own download would, keyed by serial, so it never downloads) and decipher_gcm, which parses the
+// resource. It never calls decipher.final(), so it does not check the GCM tag.
+WechatPay.certificates = { ...WechatPay.certificates, [notifySerial]: certificatePem };
+const notifyPeer = async () => {
+  const ok = await peer.verifySign({ timestamp: notifyTs, nonce: notifyNonce, body: notifyText, serial: notifySerial, signature: notifySignature });
+  assert.ok(ok);
+  const { resource } = JSON.parse(notifyText);
+  return peer.decipher_gcm(resource.ciphertext, resource.associated_data, resource.nonce, notify.config.api_v3_key);
+};
+assert.equal((await notifyPeer()).out_trade_no, notifyFloor().out_trade_no);
+
 const fubeiCase = vectorCase('fubei.json', 'build: seed request');
 const fubei = new Client(fubeiCase.config);
 const fubeiOptions = { timestamp: BigInt(fubeiCase.step.timestamp), nonce: fubeiCase.step.nonce };
@@ -124,6 +169,16 @@ const rows = [
     }],
     ['parse_edu', 'client.parseQuery edu-papay (verify, decode, normalize)', () => client.parseQuery({ status: 200, headers, body }, parseOptions)],
   ]),
+  ...group(1000, [
+    ['notify_floor', 'JSON.parse + crypto.verify + aes-256-gcm decipher + JSON.parse (bare, cached KeyObject)', notifyFloor],
+    ['notify_check', 'client.checkNotification edu-papay TRANSACTION.SUCCESS (verify, decrypt, type, reply)', notifyCheck],
+  ]),
+  // Every path awaited, since the peer's verifySign is async (one microtask each, ~0.1 µs).
+  ...(await asyncGroup(1000, [
+    ['notify_floor_awaited', 'the notification floor, awaited', async () => notifyFloor()],
+    ['notify_check_awaited', 'client.checkNotification, awaited', async () => notifyCheck()],
+    ['peer_notify', 'wechatpay-node-v3 verifySign + decipher_gcm + JSON.parse, awaited', notifyPeer],
+  ])),
   ...group(10_000, [
     ['build_fubei', 'client.buildQuery fubei (MD5)', () => fubei.buildQuery(fubeiCase.step.query, fubeiOptions)],
     ['noop_call', 'client.provider (one call across the boundary, no work)', () => fubei.provider],

@@ -2,6 +2,10 @@ package payquery.bench
 
 import com.wechat.pay.java.core.auth.WechatPay2Credential
 import com.wechat.pay.java.core.cipher.RSASigner
+import com.wechat.pay.java.core.notification.NotificationParser
+import com.wechat.pay.java.core.notification.RSANotificationConfig
+import com.wechat.pay.java.core.notification.RequestParam
+import com.wechat.pay.java.service.partnerpayments.jsapi.model.Transaction
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.buildJsonArray
@@ -13,6 +17,7 @@ import kotlinx.serialization.json.put
 import payquery.Client
 import payquery.Header
 import payquery.HttpResponse
+import payquery.NotificationRequest
 import payquery.OrderStatus
 import payquery.Query
 import payquery.buildQuery
@@ -36,16 +41,22 @@ import java.security.PrivateKey
 import java.security.PublicKey
 import java.security.SecureRandom
 import java.security.Signature
+import java.security.cert.CertificateFactory
 import java.security.spec.PKCS8EncodedKeySpec
 import java.security.spec.X509EncodedKeySpec
 import java.time.Instant
 import java.util.Base64
+import javax.crypto.Cipher
+import javax.crypto.spec.GCMParameterSpec
+import javax.crypto.spec.SecretKeySpec
 
 /**
  * `make bench`, Kotlin/JVM part: payquery's UniFFI bindings against the floor
  * (java.security.Signature alone; a JSON parse + Signature verify) and the official
- * wechatpay-java SDK building the same Authorization header. Paths compared with each other are
- * measured round-robin after a JIT warm-up, so their ratio can be taken round by round.
+ * wechatpay-java SDK building the same Authorization header; a WeChat Pay notification through
+ * checkNotification against a JSON parse + Signature verify + AES/GCM Cipher, and the SDK's
+ * NotificationParser. Paths compared with each other are measured round-robin after a JIT
+ * warm-up, so their ratio can be taken round by round.
  * Arguments: the repository root, the JSON file to write.
  */
 private const val ROUNDS = 15
@@ -122,6 +133,71 @@ private fun flowRows(root: File): List<Row> {
     } finally {
         sandbox.destroy()
     }
+}
+
+/**
+ * A WeChat Pay notification (the vectors' edu-papay TRANSACTION.SUCCESS signed with the platform
+ * certificate) through `client.checkNotification` — sans-IO, as the floor is — against the floor
+ * with the JDK's crypto: the body decoded and parsed by kotlinx, the signed message verified by
+ * `Signature` (the key read once from the certificate), the resource opened by `Cipher`
+ * AES/GCM and parsed; and wechatpay-java's NotificationParser (verify, decrypt, Gson into its
+ * partner Transaction) configured with the same certificate.
+ */
+private fun notificationRows(vectors: File, config: JsonObject, found: JsonObject): List<Row> {
+    val step = found["notification"]!!.jsonObject
+    val now = step["now"]!!.jsonPrimitive.content.toLong()
+    val sent = step["request"]!!.jsonObject
+    val body = sent["body"]!!.jsonPrimitive.content.toByteArray()
+    val pairs = sent["headers"]!!.jsonArray.map { pair -> pair.jsonArray.let { it[0].jsonPrimitive.content to it[1].jsonPrimitive.content } }
+    val headers = pairs.toMap()
+    val (timestamp, nonce) = headers.getValue("Wechatpay-Timestamp") to headers.getValue("Wechatpay-Nonce")
+    val (signature, serial) = headers.getValue("Wechatpay-Signature") to headers.getValue("Wechatpay-Serial")
+    val apiV3Key = config["api_v3_key"]!!.jsonPrimitive.content
+
+    val client = Client.fromJson(config.toString(), vectors.path)
+    val request = NotificationRequest("POST", pairs.map { Header(it.first, it.second) }, body)
+    val subject = { client.checkNotification(request, now) }
+    val outcome = subject()
+    check(outcome.reply.status == 204 && outcome.notification?.order?.status == OrderStatus.PAID) { outcome.toString() }
+
+    val certificatePem = File(vectors, "keys/platform_certificate.pem").readText()
+    val publicKey = CertificateFactory.getInstance("X.509").generateCertificate(certificatePem.byteInputStream()).publicKey
+    val aesKey = SecretKeySpec(apiV3Key.toByteArray(), "AES")
+    val floor = {
+        val text = body.decodeToString()
+        val envelope = Json.parseToJsonElement(text).jsonObject
+        val message = "$timestamp\n$nonce\n".toByteArray() + body + '\n'.code.toByte()
+        check(jdkVerify(publicKey, message, Base64.getDecoder().decode(signature)))
+        val resource = envelope["resource"]!!.jsonObject
+        val field = { key: String -> resource[key]!!.jsonPrimitive.content }
+        val cipher = Cipher.getInstance("AES/GCM/NoPadding")
+        cipher.init(Cipher.DECRYPT_MODE, aesKey, GCMParameterSpec(128, field("nonce").toByteArray()))
+        cipher.updateAAD(field("associated_data").toByteArray())
+        Json.parseToJsonElement(cipher.doFinal(Base64.getDecoder().decode(field("ciphertext"))).decodeToString()).jsonObject
+    }
+    check(floor()["out_trade_no"]!!.jsonPrimitive.content == outcome.notification?.order?.merchantOrderNo)
+
+    val parser = NotificationParser(RSANotificationConfig.Builder().certificates(certificatePem).apiV3Key(apiV3Key).build())
+    val peer = {
+        val param = RequestParam.Builder()
+            .serialNumber(serial)
+            .nonce(nonce)
+            .signature(signature)
+            .timestamp(timestamp)
+            .signType(headers.getValue("Wechatpay-Signature-Type"))
+            .body(body.decodeToString())
+            .build()
+        parser.parse(param, Transaction::class.java)
+    }
+    check(peer().outTradeNo == outcome.notification?.order?.merchantOrderNo)
+    return group(
+        1000,
+        listOf(
+            Triple("notify_floor", "kotlinx JSON parse + Signature verify + Cipher AES/GCM + JSON parse (bare)", floor),
+            Triple("notify_check", "client.checkNotification edu-papay TRANSACTION.SUCCESS (verify, decrypt, type, reply)", subject),
+            Triple("peer_notify", "wechatpay-java NotificationParser.parse (verify, decrypt, Gson Transaction)", peer),
+        ),
+    )
 }
 
 /**
@@ -203,6 +279,7 @@ fun main(args: Array<String>) {
     val fubeiFields = (fubeiQuery as Query.Fubei).query
     val floorQuery = FloorQuery.Fubei(FloorFubeiQuery(fubeiFields.merchantOrderSn, fubeiFields.orderSn, fubeiFields.deviceNo))
     val random = SecureRandom()
+    val (notifyConfig, notifyCase) = case("wechatpay_edu_papay.json", "notification: TRANSACTION.SUCCESS signed with the platform certificate")
 
     val rows = group(
         60,
@@ -232,7 +309,7 @@ fun main(args: Array<String>) {
             }),
             Triple("noop_call", "client.provider() (one call across the boundary, no work)", { fubei.provider() }),
         ),
-    ) + flowRows(File(args[0])) + rssRow(File(args[0]))
+    ) + notificationRows(vectors, notifyConfig, notifyCase) + flowRows(File(args[0])) + rssRow(File(args[0]))
 
     val doc = buildJsonObject {
         put("language", "kotlin")
