@@ -5,6 +5,7 @@ sealed with AES-256-GCM (Python ``cryptography``), and Fubei's MD5-signed forms.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import time
@@ -29,7 +30,9 @@ NONCE = "5K8264ILTKCH16CQ2502SI8ZNMTM67VS"
 RESOURCE_NONCE = "fdasflkja484"
 
 
+@functools.cache
 def private_key(name: str) -> rsa.RSAPrivateKey:
+    """A test key, loaded once (loading checks the RSA key, ~0.1 s each)."""
     key = serialization.load_pem_private_key((VECTORS / "keys" / name).read_bytes(), password=None)
     assert isinstance(key, rsa.RSAPrivateKey)
     return key
