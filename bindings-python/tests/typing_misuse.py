@@ -69,3 +69,26 @@ async def async_senders() -> None:
     await fubei.query_async({"merchant_order_sn": "A1"}, http=httpx.AsyncClient())
     await fubei.query_async({"merchant_order_sn": "A1"}, http=httpx.Client())  # type: ignore[arg-type]
     await fubei.query_async({"merchant_order_sn": "A1"}, http=requests.Session())  # type: ignore[arg-type]
+
+
+def notifications(client: payquery.Client, raw: bytes) -> payquery.Notification:
+    # A notification's body is the raw bytes as received: text or parsed JSON does not type-check
+    # (and is refused at run time: decoded or re-serialised bodies may no longer verify).
+    request = payquery.NotificationRequest("POST", {"Content-Type": "application/json"}, raw)
+    payquery.NotificationRequest("POST", {}, raw.decode())  # type: ignore[arg-type]
+    payquery.NotificationRequest("POST", {}, {"id": "EV"})  # type: ignore[arg-type]
+    handled = client.handle_notification(request, timeout=3)
+    reply: payquery.NotificationReply = handled.reply
+    assert reply.status in (200, 204)
+    handled.reply = reply  # type: ignore[misc]
+    # The detail is a union of the providers' notices: narrow it on `kind` for WeChat Pay.
+    detail = handled.notification.detail
+    detail["transaction"]  # type: ignore[typeddict-item]
+    edu = cast(payquery.EduPapayNotice, detail)
+    if edu["kind"] == "transaction":
+        assert edu["transaction"]["out_trade_no"]
+    try:
+        client.check_notification(request, now="now")  # type: ignore[arg-type]
+    except payquery.PayqueryError as error:
+        assert error.reply is None or error.reply.status >= 400
+    return handled.notification
