@@ -159,17 +159,35 @@ fn signed_message(response: &HttpResponse) -> Vec<u8> {
 }
 
 fn main() {
+    // `PAYQUERY_BENCH_ONLY=notification` (a comma-separated list of group names: core, parse,
+    // md5, growth, notification) runs only those groups: for a profiler (`perf record`), not
+    // for `make bench`, whose report needs every row.
+    let only = std::env::var("PAYQUERY_BENCH_ONLY").ok();
+    let wanted = |name: &str| {
+        only.as_deref()
+            .is_none_or(|list| list.split(',').any(|n| n == name))
+    };
     let mut rows = Vec::new();
     let backends = compiled_rsa_backends();
-    for backend in &backends {
-        rows.extend(core_paths(*backend));
-    }
     let native = default_rsa_backend().unwrap();
-    rows.extend(parse_floors(native));
-    rows.extend(md5_builds(native));
-    rows.extend(growth(native));
+    if wanted("core") {
+        for backend in &backends {
+            rows.extend(core_paths(*backend));
+        }
+    }
+    if wanted("parse") {
+        rows.extend(parse_floors(native));
+    }
+    if wanted("md5") {
+        rows.extend(md5_builds(native));
+    }
+    if wanted("growth") {
+        rows.extend(growth(native));
+    }
     #[cfg(feature = "aws-lc-rs")]
-    rows.extend(notification(native));
+    if wanted("notification") {
+        rows.extend(notification(native));
+    }
 
     println!(
         "payquery-core ({} backend(s); median of {ROUNDS} rounds; {} cores)",
