@@ -6,8 +6,8 @@ import FoundationNetworking // URLSession lives here on Linux
 // The one-call query's driver for Swift: a loop over the core's steps (`QueryFlow`) with no
 // provider branch and no policy of its own — failover, retries, waits, tokens, platform
 // certificates and polling are decided by the core, the same in every language. The explicit
-// certificate download is a `QueryFlow` too, run by the same loop. This file does the I/O: URLSession,
-// Task.sleep, the token store.
+// certificate download and a notification (Client+Notifications.swift) are `QueryFlow`s too,
+// run by the same loop. This file does the I/O: URLSession, Task.sleep, the token store.
 
 /// Where Mini Program access tokens and WeChat Pay platform-certificate listings are shared
 /// between processes (Redis, a database). Values are opaque text holding a token or a listing
@@ -31,13 +31,13 @@ extension TokenStore {
     public func lock(_ key: String, ttlMs: Int64) async throws -> Bool { true }
 }
 
-private func nowMs() -> Int64 {
+func nowMs() -> Int64 {
     Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
 }
 
 /// Seconds as the core's milliseconds, saturated to Int64: the core refuses what is out of its
 /// range (and a negative time or NaN) as INVALID_INPUT, which `query` renames to the option.
-private func millis(_ seconds: TimeInterval?) -> Int64? {
+func millis(_ seconds: TimeInterval?) -> Int64? {
     seconds.map { s in
         let ms = (s * 1000).rounded()
         if ms.isNaN { return -1 }
@@ -60,7 +60,7 @@ private let optionNames: [String: String] = [
 
 /// The core's refusal of an option, in the caller's words: `timeout` in seconds, not
 /// `timeout_ms` in milliseconds. The limits stay the core's.
-private func renamedOption(_ error: PayqueryError) -> PayqueryError {
+func renamedOption(_ error: PayqueryError) -> PayqueryError {
     guard case .InvalidInput = error, let field = error.field, let name = optionNames[field] else { return error }
     var reason = error.reason.replacingOccurrences(of: "`\(field)`", with: "`\(name)`")
     if let range = reason.range(of: #"from (\d+) to (\d+) milliseconds"#, options: .regularExpression) {
@@ -144,8 +144,9 @@ extension Client {
 }
 
 /// Runs `flow` to its end and returns its answer, read by `answer` (`result()` for a query,
-/// `certificatesResult()` for a certificate download): the one loop both share.
-private func drive<T>(
+/// `certificatesResult()` for a certificate download, the notification's for a notification):
+/// the one loop they all share.
+func drive<T>(
     _ flow: QueryFlow, tokenStore: (any TokenStore)?, session: URLSession, answer: (QueryFlow) throws -> T
 ) async throws -> T {
     while true {

@@ -662,6 +662,22 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func buildTokenRequest(kind: TokenKind, forceRefresh: Bool) throws  -> HttpRequest
     
     /**
+     * Checks one notification at Unix time `now` (seconds) with the keys held, sending
+     * nothing: an unknown certificate serial is refused with a 500 reply, so WeChat Pay sends
+     * it again. The outcome always has the reply to send.
+     */
+    func checkNotification(request: NotificationRequest, now: Int64)  -> NotificationOutcome
+    
+    /**
+     * The signed order query that confirms an unsigned notification (`verified` false): its
+     * `confirmQuery` document with `extra`'s members added (what the callback does not carry,
+     * such as the vending `machine_no`; a member in both takes `extra`'s value, as in the
+     * Node and Python packages), typed for this client's provider. Merged here, not in Kotlin
+     * or Swift, so the two share one JSON merge and neither names a provider's keys.
+     */
+    func confirmQuery(notification: Notification, extra: [String: String]) throws  -> Query
+    
+    /**
      * The platform certificates this client has downloaded and still holds at Unix time
      * `now`, newest first.
      */
@@ -671,6 +687,12 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * The same request for the provider's backup host, or null when this client has none.
      */
     func failoverRequest(request: HttpRequest) throws  -> HttpRequest?
+    
+    /**
+     * The reply that makes this client's provider send a notification again: for a host that
+     * accepted one but could not store it. Never answer success for one not stored.
+     */
+    func notificationRetryReply()  -> NotificationReply
     
     /**
      * Checks a platform-certificate download answer at Unix time `now`, merges its
@@ -707,6 +729,15 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * `QueryFlow.certificates_result`.
      */
     func startCertificateDownload(options: QueryOptions, nowMs: Int64) throws  -> QueryFlow
+    
+    /**
+     * Starts handling one notification at Unix time `now_ms` (milliseconds): the Kotlin and
+     * Swift drivers (`client.handleNotification(request)`) run the flow it returns, which
+     * downloads platform certificates only for a WeChat Pay signature by a serial this client
+     * does not hold (once per client per minute), then read `QueryFlow.notificationResult`
+     * and `QueryFlow.notificationReply`.
+     */
+    func startNotification(request: NotificationRequest, options: QueryOptions, nowMs: Int64) throws  -> QueryFlow
     
     /**
      * Starts the one-call query at Unix time `now_ms` (milliseconds): the Kotlin and Swift
@@ -816,6 +847,40 @@ open func buildTokenRequest(kind: TokenKind, forceRefresh: Bool = false)throws  
 }
     
     /**
+     * Checks one notification at Unix time `now` (seconds) with the keys held, sending
+     * nothing: an unknown certificate serial is refused with a 500 reply, so WeChat Pay sends
+     * it again. The outcome always has the reply to send.
+     */
+open func checkNotification(request: NotificationRequest, now: Int64) -> NotificationOutcome  {
+    return try!  FfiConverterTypeNotificationOutcome_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_client_check_notification(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeNotificationRequest_lower(request),
+        FfiConverterInt64.lower(now),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The signed order query that confirms an unsigned notification (`verified` false): its
+     * `confirmQuery` document with `extra`'s members added (what the callback does not carry,
+     * such as the vending `machine_no`; a member in both takes `extra`'s value, as in the
+     * Node and Python packages), typed for this client's provider. Merged here, not in Kotlin
+     * or Swift, so the two share one JSON merge and neither names a provider's keys.
+     */
+open func confirmQuery(notification: Notification, extra: [String: String])throws  -> Query  {
+    return try  FfiConverterTypeQuery_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_client_confirm_query(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeNotification_lower(notification),
+        FfiConverterDictionaryStringString.lower(extra),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The platform certificates this client has downloaded and still holds at Unix time
      * `now`, newest first.
      */
@@ -838,6 +903,19 @@ open func failoverRequest(request: HttpRequest)throws  -> HttpRequest?  {
     uniffi_payquery_core_fn_method_client_failover_request(
             self.uniffiCloneHandle(),
         FfiConverterTypeHttpRequest_lower(request),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The reply that makes this client's provider send a notification again: for a host that
+     * accepted one but could not store it. Never answer success for one not stored.
+     */
+open func notificationRetryReply() -> NotificationReply  {
+    return try!  FfiConverterTypeNotificationReply_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_client_notification_retry_reply(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -927,6 +1005,25 @@ open func startCertificateDownload(options: QueryOptions, nowMs: Int64)throws  -
         uniffiCallStatus in
     uniffi_payquery_core_fn_method_client_start_certificate_download(
             self.uniffiCloneHandle(),
+        FfiConverterTypeQueryOptions_lower(options),
+        FfiConverterInt64.lower(nowMs),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Starts handling one notification at Unix time `now_ms` (milliseconds): the Kotlin and
+     * Swift drivers (`client.handleNotification(request)`) run the flow it returns, which
+     * downloads platform certificates only for a WeChat Pay signature by a serial this client
+     * does not hold (once per client per minute), then read `QueryFlow.notificationResult`
+     * and `QueryFlow.notificationReply`.
+     */
+open func startNotification(request: NotificationRequest, options: QueryOptions, nowMs: Int64)throws  -> QueryFlow  {
+    return try  FfiConverterTypeQueryFlow_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_client_start_notification(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeNotificationRequest_lower(request),
         FfiConverterTypeQueryOptions_lower(options),
         FfiConverterInt64.lower(nowMs),uniffiCallStatus
     )
@@ -1243,6 +1340,12 @@ public func FfiConverterTypePendingRequest_lower(_ value: PendingRequest) -> UIn
 public protocol QueryFlowProtocol: AnyObject, Sendable {
     
     /**
+     * The requests this flow has made so far, oldest first (a notification flow's certificate
+     * download; a query's are in its result or error).
+     */
+    func attempts() throws  -> [Attempt]
+    
+    /**
      * The answer of a certificate download (`Client.start_certificate_download`); or throws
      * the error, with its attempts.
      */
@@ -1252,6 +1355,18 @@ public protocol QueryFlowProtocol: AnyObject, Sendable {
      * The next step at Unix time `now_ms`; `random`: 32 bytes of the host's CSPRNG.
      */
     func next(nowMs: Int64, random: Data) throws  -> QueryStep
+    
+    /**
+     * The exact reply to send for a notification flow's notification, accepted or refused;
+     * null until the flow is done.
+     */
+    func notificationReply() throws  -> NotificationReply?
+    
+    /**
+     * The notification a notification flow (`Client.start_notification`) accepted; or throws
+     * why it was refused, with its attempts. Either way `notificationReply` has the reply.
+     */
+    func notificationResult() throws  -> Notification
     
     /**
      * The answer to the last `Send`, at `now_ms`.
@@ -1340,6 +1455,19 @@ open class QueryFlow: QueryFlowProtocol, @unchecked Sendable {
 
     
     /**
+     * The requests this flow has made so far, oldest first (a notification flow's certificate
+     * download; a query's are in its result or error).
+     */
+open func attempts()throws  -> [Attempt]  {
+    return try  FfiConverterSequenceTypeAttempt.lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_queryflow_attempts(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The answer of a certificate download (`Client.start_certificate_download`); or throws
      * the error, with its attempts.
      */
@@ -1362,6 +1490,32 @@ open func next(nowMs: Int64, random: Data)throws  -> QueryStep  {
             self.uniffiCloneHandle(),
         FfiConverterInt64.lower(nowMs),
         FfiConverterData.lower(random),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The exact reply to send for a notification flow's notification, accepted or refused;
+     * null until the flow is done.
+     */
+open func notificationReply()throws  -> NotificationReply?  {
+    return try  FfiConverterOptionTypeNotificationReply.lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_queryflow_notification_reply(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The notification a notification flow (`Client.start_notification`) accepted; or throws
+     * why it was refused, with its attempts. Either way `notificationReply` has the reply.
+     */
+open func notificationResult()throws  -> Notification  {
+    return try  FfiConverterTypeNotification_lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_queryflow_notification_result(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -1976,6 +2130,128 @@ public func FfiConverterTypeDingshangConfig_lower(_ value: DingshangConfig) -> R
 
 
 /**
+ * The vendor's delivery (出货) callback, `device.delivery.response` (NOTIFICATIONS.md §3):
+ * a delivery succeeded, failed or timed out. It is **not signed**, so it is only a hint:
+ * confirm it with the signed order query (`confirm_query` of the notification) before
+ * acting on it.
+ */
+public struct DingshangDeliveryNotice: Equatable, Hashable {
+    /**
+     * `device.delivery.response`.
+     */
+    public let method: String?
+    /**
+     * The order id (an integer, kept as its exact text).
+     */
+    public let orderId: String
+    /**
+     * The delivery record id.
+     */
+    public let recordId: String?
+    /**
+     * `"1"` delivered, `"0"` not.
+     */
+    public let deliverStatus: String?
+    /**
+     * The machine's floor status code (`0|1|2|3|47`).
+     */
+    public let floorStatus: String?
+    /**
+     * Why it failed.
+     */
+    public let errorMsg: String?
+    /**
+     * Why it failed (the other spelling the docs use).
+     */
+    public let failReason: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `device.delivery.response`.
+         */method: String?, 
+        /**
+         * The order id (an integer, kept as its exact text).
+         */orderId: String, 
+        /**
+         * The delivery record id.
+         */recordId: String?, 
+        /**
+         * `"1"` delivered, `"0"` not.
+         */deliverStatus: String?, 
+        /**
+         * The machine's floor status code (`0|1|2|3|47`).
+         */floorStatus: String?, 
+        /**
+         * Why it failed.
+         */errorMsg: String?, 
+        /**
+         * Why it failed (the other spelling the docs use).
+         */failReason: String?) {
+        self.method = method
+        self.orderId = orderId
+        self.recordId = recordId
+        self.deliverStatus = deliverStatus
+        self.floorStatus = floorStatus
+        self.errorMsg = errorMsg
+        self.failReason = failReason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DingshangDeliveryNotice: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDingshangDeliveryNotice: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DingshangDeliveryNotice {
+        return
+            try DingshangDeliveryNotice(
+                method: FfiConverterOptionString.read(from: &buf), 
+                orderId: FfiConverterString.read(from: &buf), 
+                recordId: FfiConverterOptionString.read(from: &buf), 
+                deliverStatus: FfiConverterOptionString.read(from: &buf), 
+                floorStatus: FfiConverterOptionString.read(from: &buf), 
+                errorMsg: FfiConverterOptionString.read(from: &buf), 
+                failReason: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DingshangDeliveryNotice, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.method, into: &buf)
+        FfiConverterString.write(value.orderId, into: &buf)
+        FfiConverterOptionString.write(value.recordId, into: &buf)
+        FfiConverterOptionString.write(value.deliverStatus, into: &buf)
+        FfiConverterOptionString.write(value.floorStatus, into: &buf)
+        FfiConverterOptionString.write(value.errorMsg, into: &buf)
+        FfiConverterOptionString.write(value.failReason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDingshangDeliveryNotice_lift(_ buf: RustBuffer) throws -> DingshangDeliveryNotice {
+    return try FfiConverterTypeDingshangDeliveryNotice.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDingshangDeliveryNotice_lower(_ value: DingshangDeliveryNotice) -> RustBuffer {
+    return FfiConverterTypeDingshangDeliveryNotice.lower(value)
+}
+
+
+/**
  * `data` of a successful query.
  */
 public struct DingshangOrder: Equatable, Hashable {
@@ -2370,6 +2646,117 @@ public func FfiConverterTypeEduPapayAmount_lift(_ buf: RustBuffer) throws -> Edu
 #endif
 public func FfiConverterTypeEduPapayAmount_lower(_ value: EduPapayAmount) -> RustBuffer {
     return FfiConverterTypeEduPapayAmount.lower(value)
+}
+
+
+/**
+ * `ENTRUST.SIGNING` / `ENTRUST.RELEASE`: a payment contract signed or released (a contract,
+ * not an order; NOTIFICATIONS.md §1.4). Every member is optional: WeChat Pay's pages and
+ * the SDKs disagree on which are always sent.
+ */
+public struct EduPapayContractEvent: Equatable, Hashable {
+    /**
+     * App id.
+     */
+    public let appid: String?
+    /**
+     * The payer's openid.
+     */
+    public let openid: String?
+    /**
+     * The payment plan.
+     */
+    public let planId: String?
+    /**
+     * Contract id.
+     */
+    public let contractId: String?
+    /**
+     * `ADD` (signed) or `DELETE` (released).
+     */
+    public let contractStatus: String?
+    /**
+     * When it changed, as sent.
+     */
+    public let createTime: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * App id.
+         */appid: String?, 
+        /**
+         * The payer's openid.
+         */openid: String?, 
+        /**
+         * The payment plan.
+         */planId: String?, 
+        /**
+         * Contract id.
+         */contractId: String?, 
+        /**
+         * `ADD` (signed) or `DELETE` (released).
+         */contractStatus: String?, 
+        /**
+         * When it changed, as sent.
+         */createTime: String?) {
+        self.appid = appid
+        self.openid = openid
+        self.planId = planId
+        self.contractId = contractId
+        self.contractStatus = contractStatus
+        self.createTime = createTime
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EduPapayContractEvent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEduPapayContractEvent: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EduPapayContractEvent {
+        return
+            try EduPapayContractEvent(
+                appid: FfiConverterOptionString.read(from: &buf), 
+                openid: FfiConverterOptionString.read(from: &buf), 
+                planId: FfiConverterOptionString.read(from: &buf), 
+                contractId: FfiConverterOptionString.read(from: &buf), 
+                contractStatus: FfiConverterOptionString.read(from: &buf), 
+                createTime: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EduPapayContractEvent, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.appid, into: &buf)
+        FfiConverterOptionString.write(value.openid, into: &buf)
+        FfiConverterOptionString.write(value.planId, into: &buf)
+        FfiConverterOptionString.write(value.contractId, into: &buf)
+        FfiConverterOptionString.write(value.contractStatus, into: &buf)
+        FfiConverterOptionString.write(value.createTime, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEduPapayContractEvent_lift(_ buf: RustBuffer) throws -> EduPapayContractEvent {
+    return try FfiConverterTypeEduPapayContractEvent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEduPapayContractEvent_lower(_ value: EduPapayContractEvent) -> RustBuffer {
+    return FfiConverterTypeEduPapayContractEvent.lower(value)
 }
 
 
@@ -3152,6 +3539,330 @@ public func FfiConverterTypeFubeiOrder_lower(_ value: FubeiOrder) -> RustBuffer 
 
 
 /**
+ * A Fubei pay or refund result notification's `data`, read leniently: no schema is
+ * published for open platform 1.0 (whose merchants sign with the AppSecret, as this client
+ * does), so both fbpay 2.0's PayCallBackData names (`order_status`, `total_amount`,
+ * `finish_time`) and the 1.0 query's (`trade_state`, `total_fee`, `order_price`, `pay_time`)
+ * are read, and `data` is kept as received. `result_code`/`result_message` come from the
+ * form. Money arrives as yuan and is held as exact fen, read from the JSON text itself.
+ */
+public struct FubeiPaymentNotice: Equatable, Hashable {
+    /**
+     * The form's `result_code`.
+     */
+    public let resultCode: String?
+    /**
+     * The form's `result_message`.
+     */
+    public let resultMessage: String?
+    /**
+     * The form's `data`, exactly as received (for fields payquery does not read).
+     */
+    public let data: String
+    /**
+     * Fubei order number.
+     */
+    public let orderSn: String?
+    /**
+     * Merchant order number.
+     */
+    public let merchantOrderSn: String?
+    /**
+     * Institution order number.
+     */
+    public let insOrderSn: String?
+    /**
+     * Channel (WeChat/Alipay/UnionPay) order number.
+     */
+    public let channelOrderSn: String?
+    /**
+     * `SUCCESS` for a paid order (fbpay 2.0).
+     */
+    public let orderStatus: String?
+    /**
+     * The order state in the 1.0 query's words (`SUCCESS`, `USERPAYING`, `CLOSED`, …).
+     */
+    public let tradeState: String?
+    /**
+     * Order amount (2.0).
+     */
+    public let totalAmount: Money?
+    /**
+     * Order amount (1.0).
+     */
+    public let orderPrice: Money?
+    /**
+     * Amount received (1.0).
+     */
+    public let totalFee: Money?
+    /**
+     * Net amount.
+     */
+    public let netAmount: Money?
+    /**
+     * What the buyer paid.
+     */
+    public let buyerPayAmount: Money?
+    /**
+     * Fee.
+     */
+    public let fee: Money?
+    /**
+     * `wxpay`, `alipay`, `unionpay`, `bankcardpay`.
+     */
+    public let payType: String?
+    /**
+     * Payer id.
+     */
+    public let userId: String?
+    /**
+     * When it was paid, `yyyyMMddHHmmss` China time (2.0; as sent).
+     */
+    public let finishTime: String?
+    /**
+     * When it was paid, Unix seconds (1.0; as sent).
+     */
+    public let payTime: String?
+    /**
+     * Device terminal number.
+     */
+    public let deviceNo: String?
+    /**
+     * Merchant data.
+     */
+    public let attach: String?
+    /**
+     * Store id.
+     */
+    public let storeId: String?
+    /**
+     * Cashier id.
+     */
+    public let cashierId: String?
+    /**
+     * Refund number (refund results).
+     */
+    public let refundSn: String?
+    /**
+     * Merchant refund number (refund results).
+     */
+    public let merchantRefundSn: String?
+    /**
+     * Refund status (refund results).
+     */
+    public let refundStatus: String?
+    /**
+     * Refund amount (refund results).
+     */
+    public let refundAmount: Money?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The form's `result_code`.
+         */resultCode: String?, 
+        /**
+         * The form's `result_message`.
+         */resultMessage: String?, 
+        /**
+         * The form's `data`, exactly as received (for fields payquery does not read).
+         */data: String, 
+        /**
+         * Fubei order number.
+         */orderSn: String?, 
+        /**
+         * Merchant order number.
+         */merchantOrderSn: String?, 
+        /**
+         * Institution order number.
+         */insOrderSn: String?, 
+        /**
+         * Channel (WeChat/Alipay/UnionPay) order number.
+         */channelOrderSn: String?, 
+        /**
+         * `SUCCESS` for a paid order (fbpay 2.0).
+         */orderStatus: String?, 
+        /**
+         * The order state in the 1.0 query's words (`SUCCESS`, `USERPAYING`, `CLOSED`, …).
+         */tradeState: String?, 
+        /**
+         * Order amount (2.0).
+         */totalAmount: Money?, 
+        /**
+         * Order amount (1.0).
+         */orderPrice: Money?, 
+        /**
+         * Amount received (1.0).
+         */totalFee: Money?, 
+        /**
+         * Net amount.
+         */netAmount: Money?, 
+        /**
+         * What the buyer paid.
+         */buyerPayAmount: Money?, 
+        /**
+         * Fee.
+         */fee: Money?, 
+        /**
+         * `wxpay`, `alipay`, `unionpay`, `bankcardpay`.
+         */payType: String?, 
+        /**
+         * Payer id.
+         */userId: String?, 
+        /**
+         * When it was paid, `yyyyMMddHHmmss` China time (2.0; as sent).
+         */finishTime: String?, 
+        /**
+         * When it was paid, Unix seconds (1.0; as sent).
+         */payTime: String?, 
+        /**
+         * Device terminal number.
+         */deviceNo: String?, 
+        /**
+         * Merchant data.
+         */attach: String?, 
+        /**
+         * Store id.
+         */storeId: String?, 
+        /**
+         * Cashier id.
+         */cashierId: String?, 
+        /**
+         * Refund number (refund results).
+         */refundSn: String?, 
+        /**
+         * Merchant refund number (refund results).
+         */merchantRefundSn: String?, 
+        /**
+         * Refund status (refund results).
+         */refundStatus: String?, 
+        /**
+         * Refund amount (refund results).
+         */refundAmount: Money?) {
+        self.resultCode = resultCode
+        self.resultMessage = resultMessage
+        self.data = data
+        self.orderSn = orderSn
+        self.merchantOrderSn = merchantOrderSn
+        self.insOrderSn = insOrderSn
+        self.channelOrderSn = channelOrderSn
+        self.orderStatus = orderStatus
+        self.tradeState = tradeState
+        self.totalAmount = totalAmount
+        self.orderPrice = orderPrice
+        self.totalFee = totalFee
+        self.netAmount = netAmount
+        self.buyerPayAmount = buyerPayAmount
+        self.fee = fee
+        self.payType = payType
+        self.userId = userId
+        self.finishTime = finishTime
+        self.payTime = payTime
+        self.deviceNo = deviceNo
+        self.attach = attach
+        self.storeId = storeId
+        self.cashierId = cashierId
+        self.refundSn = refundSn
+        self.merchantRefundSn = merchantRefundSn
+        self.refundStatus = refundStatus
+        self.refundAmount = refundAmount
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension FubeiPaymentNotice: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFubeiPaymentNotice: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FubeiPaymentNotice {
+        return
+            try FubeiPaymentNotice(
+                resultCode: FfiConverterOptionString.read(from: &buf), 
+                resultMessage: FfiConverterOptionString.read(from: &buf), 
+                data: FfiConverterString.read(from: &buf), 
+                orderSn: FfiConverterOptionString.read(from: &buf), 
+                merchantOrderSn: FfiConverterOptionString.read(from: &buf), 
+                insOrderSn: FfiConverterOptionString.read(from: &buf), 
+                channelOrderSn: FfiConverterOptionString.read(from: &buf), 
+                orderStatus: FfiConverterOptionString.read(from: &buf), 
+                tradeState: FfiConverterOptionString.read(from: &buf), 
+                totalAmount: FfiConverterOptionTypeMoney.read(from: &buf), 
+                orderPrice: FfiConverterOptionTypeMoney.read(from: &buf), 
+                totalFee: FfiConverterOptionTypeMoney.read(from: &buf), 
+                netAmount: FfiConverterOptionTypeMoney.read(from: &buf), 
+                buyerPayAmount: FfiConverterOptionTypeMoney.read(from: &buf), 
+                fee: FfiConverterOptionTypeMoney.read(from: &buf), 
+                payType: FfiConverterOptionString.read(from: &buf), 
+                userId: FfiConverterOptionString.read(from: &buf), 
+                finishTime: FfiConverterOptionString.read(from: &buf), 
+                payTime: FfiConverterOptionString.read(from: &buf), 
+                deviceNo: FfiConverterOptionString.read(from: &buf), 
+                attach: FfiConverterOptionString.read(from: &buf), 
+                storeId: FfiConverterOptionString.read(from: &buf), 
+                cashierId: FfiConverterOptionString.read(from: &buf), 
+                refundSn: FfiConverterOptionString.read(from: &buf), 
+                merchantRefundSn: FfiConverterOptionString.read(from: &buf), 
+                refundStatus: FfiConverterOptionString.read(from: &buf), 
+                refundAmount: FfiConverterOptionTypeMoney.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: FubeiPaymentNotice, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.resultCode, into: &buf)
+        FfiConverterOptionString.write(value.resultMessage, into: &buf)
+        FfiConverterString.write(value.data, into: &buf)
+        FfiConverterOptionString.write(value.orderSn, into: &buf)
+        FfiConverterOptionString.write(value.merchantOrderSn, into: &buf)
+        FfiConverterOptionString.write(value.insOrderSn, into: &buf)
+        FfiConverterOptionString.write(value.channelOrderSn, into: &buf)
+        FfiConverterOptionString.write(value.orderStatus, into: &buf)
+        FfiConverterOptionString.write(value.tradeState, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.totalAmount, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.orderPrice, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.totalFee, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.netAmount, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.buyerPayAmount, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.fee, into: &buf)
+        FfiConverterOptionString.write(value.payType, into: &buf)
+        FfiConverterOptionString.write(value.userId, into: &buf)
+        FfiConverterOptionString.write(value.finishTime, into: &buf)
+        FfiConverterOptionString.write(value.payTime, into: &buf)
+        FfiConverterOptionString.write(value.deviceNo, into: &buf)
+        FfiConverterOptionString.write(value.attach, into: &buf)
+        FfiConverterOptionString.write(value.storeId, into: &buf)
+        FfiConverterOptionString.write(value.cashierId, into: &buf)
+        FfiConverterOptionString.write(value.refundSn, into: &buf)
+        FfiConverterOptionString.write(value.merchantRefundSn, into: &buf)
+        FfiConverterOptionString.write(value.refundStatus, into: &buf)
+        FfiConverterOptionTypeMoney.write(value.refundAmount, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFubeiPaymentNotice_lift(_ buf: RustBuffer) throws -> FubeiPaymentNotice {
+    return try FfiConverterTypeFubeiPaymentNotice.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFubeiPaymentNotice_lower(_ value: FubeiPaymentNotice) -> RustBuffer {
+    return FfiConverterTypeFubeiPaymentNotice.lower(value)
+}
+
+
+/**
  * The query: exactly one of `merchant_order_sn` / `order_sn`, and optionally `device_no`.
  */
 public struct FubeiQuery: Equatable, Hashable {
@@ -3227,6 +3938,88 @@ public func FfiConverterTypeFubeiQuery_lift(_ buf: RustBuffer) throws -> FubeiQu
 #endif
 public func FfiConverterTypeFubeiQuery_lower(_ value: FubeiQuery) -> RustBuffer {
     return FfiConverterTypeFubeiQuery.lower(value)
+}
+
+
+/**
+ * An accepted notification and the reply that tells the provider so (send it once the
+ * notification is stored; `Client.notificationRetryReply()` instead when storing fails).
+ */
+public struct HandledNotification: Equatable, Hashable {
+    /**
+     * The notification.
+     */
+    public let notification: Notification
+    /**
+     * The reply to send.
+     */
+    public let reply: NotificationReply
+    /**
+     * The requests made for it, oldest first: a certificate download (purpose `certificates`)
+     * when its WeChat Pay serial was unknown; empty otherwise and from `checkNotification`.
+     */
+    public let attempts: [Attempt]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The notification.
+         */notification: Notification, 
+        /**
+         * The reply to send.
+         */reply: NotificationReply, 
+        /**
+         * The requests made for it, oldest first: a certificate download (purpose `certificates`)
+         * when its WeChat Pay serial was unknown; empty otherwise and from `checkNotification`.
+         */attempts: [Attempt]) {
+        self.notification = notification
+        self.reply = reply
+        self.attempts = attempts
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HandledNotification: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHandledNotification: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HandledNotification {
+        return
+            try HandledNotification(
+                notification: FfiConverterTypeNotification.read(from: &buf), 
+                reply: FfiConverterTypeNotificationReply.read(from: &buf), 
+                attempts: FfiConverterSequenceTypeAttempt.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HandledNotification, into buf: inout [UInt8]) {
+        FfiConverterTypeNotification.write(value.notification, into: &buf)
+        FfiConverterTypeNotificationReply.write(value.reply, into: &buf)
+        FfiConverterSequenceTypeAttempt.write(value.attempts, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHandledNotification_lift(_ buf: RustBuffer) throws -> HandledNotification {
+    return try FfiConverterTypeHandledNotification.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHandledNotification_lower(_ value: HandledNotification) -> RustBuffer {
+    return FfiConverterTypeHandledNotification.lower(value)
 }
 
 
@@ -4193,6 +4986,424 @@ public func FfiConverterTypeMoney_lift(_ buf: RustBuffer) throws -> Money {
 #endif
 public func FfiConverterTypeMoney_lower(_ value: Money) -> RustBuffer {
     return FfiConverterTypeMoney.lower(value)
+}
+
+
+/**
+ * A notification payload checked as far as its provider allows: verified and decrypted
+ * (WeChat Pay), verified (Fubei), or decoded only (the unsigned vending callback:
+ * `verified` is false).
+ */
+public struct Notification: Equatable, Hashable {
+    /**
+     * Which provider sent it.
+     */
+    public let provider: ProviderId
+    /**
+     * False only for a provider that does not sign its callbacks: then it is a hint, to be
+     * confirmed with the signed query (`confirm_query`).
+     */
+    public let verified: Bool
+    /**
+     * The idempotency key: the provider's event id (WeChat Pay's `id`, kept when it re-sends),
+     * or one derived from the event where the provider gives none. Deduplicate on it.
+     */
+    public let id: String
+    /**
+     * The event, as the provider names it (`TRANSACTION.SUCCESS`, `pay`, …).
+     */
+    public let eventType: String
+    /**
+     * The order the event is about, normalized exactly like a query's.
+     */
+    public let order: Order?
+    /**
+     * Everything the notification said, typed (an event payquery has no type for keeps its
+     * decrypted JSON).
+     */
+    public let detail: NotificationDetail
+    /**
+     * The serial of the key whose signature verified it (WeChat Pay).
+     */
+    public let signatureSerial: String?
+    /**
+     * For an unsigned notification: the order query (a JSON query document, to complete
+     * with what the callback does not carry) that confirms it.
+     */
+    public let confirmQuery: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Which provider sent it.
+         */provider: ProviderId, 
+        /**
+         * False only for a provider that does not sign its callbacks: then it is a hint, to be
+         * confirmed with the signed query (`confirm_query`).
+         */verified: Bool, 
+        /**
+         * The idempotency key: the provider's event id (WeChat Pay's `id`, kept when it re-sends),
+         * or one derived from the event where the provider gives none. Deduplicate on it.
+         */id: String, 
+        /**
+         * The event, as the provider names it (`TRANSACTION.SUCCESS`, `pay`, …).
+         */eventType: String, 
+        /**
+         * The order the event is about, normalized exactly like a query's.
+         */order: Order?, 
+        /**
+         * Everything the notification said, typed (an event payquery has no type for keeps its
+         * decrypted JSON).
+         */detail: NotificationDetail, 
+        /**
+         * The serial of the key whose signature verified it (WeChat Pay).
+         */signatureSerial: String?, 
+        /**
+         * For an unsigned notification: the order query (a JSON query document, to complete
+         * with what the callback does not carry) that confirms it.
+         */confirmQuery: String?) {
+        self.provider = provider
+        self.verified = verified
+        self.id = id
+        self.eventType = eventType
+        self.order = order
+        self.detail = detail
+        self.signatureSerial = signatureSerial
+        self.confirmQuery = confirmQuery
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Notification: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNotification: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Notification {
+        return
+            try Notification(
+                provider: FfiConverterTypeProviderId.read(from: &buf), 
+                verified: FfiConverterBool.read(from: &buf), 
+                id: FfiConverterString.read(from: &buf), 
+                eventType: FfiConverterString.read(from: &buf), 
+                order: FfiConverterOptionTypeOrder.read(from: &buf), 
+                detail: FfiConverterTypeNotificationDetail.read(from: &buf), 
+                signatureSerial: FfiConverterOptionString.read(from: &buf), 
+                confirmQuery: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Notification, into buf: inout [UInt8]) {
+        FfiConverterTypeProviderId.write(value.provider, into: &buf)
+        FfiConverterBool.write(value.verified, into: &buf)
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.eventType, into: &buf)
+        FfiConverterOptionTypeOrder.write(value.order, into: &buf)
+        FfiConverterTypeNotificationDetail.write(value.detail, into: &buf)
+        FfiConverterOptionString.write(value.signatureSerial, into: &buf)
+        FfiConverterOptionString.write(value.confirmQuery, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotification_lift(_ buf: RustBuffer) throws -> Notification {
+    return try FfiConverterTypeNotification.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotification_lower(_ value: Notification) -> RustBuffer {
+    return FfiConverterTypeNotification.lower(value)
+}
+
+
+/**
+ * What `Client.checkNotification` found: the notification or the error, and always the reply
+ * to send. A record, not a throwing call, because a rejected notification has a reply too
+ * (its status tells the provider whether to send it again) and an exception cannot carry it
+ * across UniFFI.
+ */
+public struct NotificationOutcome: Equatable, Hashable {
+    /**
+     * The notification, when it was accepted.
+     */
+    public let notification: Notification?
+    /**
+     * Why it was refused, when it was.
+     */
+    public let error: PayqueryError?
+    /**
+     * The reply to send either way.
+     */
+    public let reply: NotificationReply
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The notification, when it was accepted.
+         */notification: Notification?, 
+        /**
+         * Why it was refused, when it was.
+         */error: PayqueryError?, 
+        /**
+         * The reply to send either way.
+         */reply: NotificationReply) {
+        self.notification = notification
+        self.error = error
+        self.reply = reply
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NotificationOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNotificationOutcome: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NotificationOutcome {
+        return
+            try NotificationOutcome(
+                notification: FfiConverterOptionTypeNotification.read(from: &buf), 
+                error: FfiConverterOptionTypePayqueryError.read(from: &buf), 
+                reply: FfiConverterTypeNotificationReply.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NotificationOutcome, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeNotification.write(value.notification, into: &buf)
+        FfiConverterOptionTypePayqueryError.write(value.error, into: &buf)
+        FfiConverterTypeNotificationReply.write(value.reply, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotificationOutcome_lift(_ buf: RustBuffer) throws -> NotificationOutcome {
+    return try FfiConverterTypeNotificationOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotificationOutcome_lower(_ value: NotificationOutcome) -> RustBuffer {
+    return FfiConverterTypeNotificationOutcome.lower(value)
+}
+
+
+/**
+ * The HTTP reply to send for a notification, exactly (status, headers, body): the provider
+ * reads it to decide whether to send the notification again.
+ */
+public struct NotificationReply: Equatable, Hashable {
+    /**
+     * The HTTP status.
+     */
+    public let status: Int32
+    /**
+     * Headers to set (`Content-Type` when there is a body).
+     */
+    public let headers: [Header]
+    /**
+     * The body (empty for WeChat Pay's 204).
+     */
+    public let body: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The HTTP status.
+         */status: Int32, 
+        /**
+         * Headers to set (`Content-Type` when there is a body).
+         */headers: [Header], 
+        /**
+         * The body (empty for WeChat Pay's 204).
+         */body: String) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NotificationReply: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNotificationReply: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NotificationReply {
+        return
+            try NotificationReply(
+                status: FfiConverterInt32.read(from: &buf), 
+                headers: FfiConverterSequenceTypeHeader.read(from: &buf), 
+                body: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NotificationReply, into buf: inout [UInt8]) {
+        FfiConverterInt32.write(value.status, into: &buf)
+        FfiConverterSequenceTypeHeader.write(value.headers, into: &buf)
+        FfiConverterString.write(value.body, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotificationReply_lift(_ buf: RustBuffer) throws -> NotificationReply {
+    return try FfiConverterTypeNotificationReply.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotificationReply_lower(_ value: NotificationReply) -> RustBuffer {
+    return FfiConverterTypeNotificationReply.lower(value)
+}
+
+
+/**
+ * A provider's callback as the host's web server received it: the method, every header in
+ * order (a repeated name kept: two values for one signature header are refused, never
+ * picked from), and the body's raw bytes. Never a re-serialised JSON body: WeChat Pay signs
+ * the exact bytes it sent. Its `toString()` / `description` shows the body's length only.
+ */
+public struct NotificationRequest: Equatable, Hashable, CustomStringConvertible {
+    /**
+     * The HTTP method (`POST`).
+     */
+    public let method: String
+    /**
+     * The headers as received, in order, repeated names kept.
+     */
+    public let headers: [Header]
+    /**
+     * The body exactly as received (read at most `maxNotificationBytes()` + 1 bytes).
+     */
+    public let body: Data
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The HTTP method (`POST`).
+         */method: String, 
+        /**
+         * The headers as received, in order, repeated names kept.
+         */headers: [Header], 
+        /**
+         * The body exactly as received (read at most `maxNotificationBytes()` + 1 bytes).
+         */body: Data) {
+        self.method = method
+        self.headers = headers
+        self.body = body
+    }
+
+    
+
+    
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_notificationrequest_uniffi_trait_display(
+            FfiConverterTypeNotificationRequest_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: NotificationRequest, other: NotificationRequest) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_notificationrequest_uniffi_trait_eq_eq(
+            FfiConverterTypeNotificationRequest_lower(self),
+        FfiConverterTypeNotificationRequest_lower(other),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Hash` implementation
+public func hash(into hasher: inout Hasher) {
+    let val = try!  FfiConverterUInt64.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_method_notificationrequest_uniffi_trait_hash(
+            FfiConverterTypeNotificationRequest_lower(self),uniffiCallStatus
+    )
+}
+    )
+    hasher.combine(val)
+}
+}
+
+#if compiler(>=6)
+extension NotificationRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNotificationRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NotificationRequest {
+        return
+            try NotificationRequest(
+                method: FfiConverterString.read(from: &buf), 
+                headers: FfiConverterSequenceTypeHeader.read(from: &buf), 
+                body: FfiConverterData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NotificationRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.method, into: &buf)
+        FfiConverterSequenceTypeHeader.write(value.headers, into: &buf)
+        FfiConverterData.write(value.body, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotificationRequest_lift(_ buf: RustBuffer) throws -> NotificationRequest {
+    return try FfiConverterTypeNotificationRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotificationRequest_lower(_ value: NotificationRequest) -> RustBuffer {
+    return FfiConverterTypeNotificationRequest.lower(value)
 }
 
 
@@ -6828,6 +8039,109 @@ public func FfiConverterTypeDingshangOrderStatus_lower(_ value: DingshangOrderSt
 
 
 /**
+ * What an edu-papay notification carries, typed.
+ */
+
+public enum EduPapayNotice: Equatable, Hashable {
+    
+    /**
+     * `TRANSACTION.*`: the transaction, as the query returns it.
+     */
+    case transaction(
+        /**
+         * The transaction.
+         */transaction: EduPapayTransaction
+    )
+    /**
+     * `ENTRUST.*`: a contract event.
+     */
+    case contract(
+        /**
+         * The contract event.
+         */contract: EduPapayContractEvent
+    )
+    /**
+     * Any other event: its decrypted resource, as JSON text.
+     */
+    case other(
+        /**
+         * The decrypted resource.
+         */json: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension EduPapayNotice: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEduPapayNotice: FfiConverterRustBuffer {
+    typealias SwiftType = EduPapayNotice
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EduPapayNotice {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .transaction(transaction: try FfiConverterTypeEduPapayTransaction.read(from: &buf)
+        )
+        
+        case 2: return .contract(contract: try FfiConverterTypeEduPapayContractEvent.read(from: &buf)
+        )
+        
+        case 3: return .other(json: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: EduPapayNotice, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .transaction(transaction):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeEduPapayTransaction.write(transaction, into: &buf)
+            
+        
+        case let .contract(contract):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeEduPapayContractEvent.write(contract, into: &buf)
+            
+        
+        case let .other(json):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(json, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEduPapayNotice_lift(_ buf: RustBuffer) throws -> EduPapayNotice {
+    return try FfiConverterTypeEduPapayNotice.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEduPapayNotice_lower(_ value: EduPapayNotice) -> RustBuffer {
+    return FfiConverterTypeEduPapayNotice.lower(value)
+}
+
+
+
+/**
  * `trade_state`.
  */
 
@@ -6987,6 +8301,11 @@ public enum ErrorCode: Equatable, Hashable, CaseIterable {
      * reset. The host's own error is the cause. Retrying later may succeed.
      */
     case networkError
+    /**
+     * An encrypted resource did not decrypt (AES-256-GCM): a wrong `api_v3_key`, or a
+     * ciphertext, nonce or associated data changed on the way.
+     */
+    case decryptError
 
 
 
@@ -7027,6 +8346,8 @@ public struct FfiConverterTypeErrorCode: FfiConverterRustBuffer {
         case 9: return .decodeError
         
         case 10: return .networkError
+        
+        case 11: return .decryptError
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -7074,6 +8395,10 @@ public struct FfiConverterTypeErrorCode: FfiConverterRustBuffer {
         
         case .networkError:
             writeInt(&buf, Int32(10))
+        
+        
+        case .decryptError:
+            writeInt(&buf, Int32(11))
         
         }
     }
@@ -7424,6 +8749,62 @@ public func FfiConverterTypeMiniChargeInvoiceStatus_lower(_ value: MiniChargeInv
 
 
 /**
+ * The Mini Program charge API sends no order notifications: this type has no values (a
+ * notification handed to this provider's client is refused, `INVALID_INPUT`).
+ */
+
+public enum MiniChargeNotice: Equatable, Hashable, CaseIterable {
+    
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension MiniChargeNotice: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMiniChargeNotice: FfiConverterRustBuffer {
+    typealias SwiftType = MiniChargeNotice
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MiniChargeNotice {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: MiniChargeNotice, into buf: inout [UInt8]) {
+        switch value {
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeNotice_lift(_ buf: RustBuffer) throws -> MiniChargeNotice {
+    return try FfiConverterTypeMiniChargeNotice.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMiniChargeNotice_lower(_ value: MiniChargeNotice) -> RustBuffer {
+    return FfiConverterTypeMiniChargeNotice.lower(value)
+}
+
+
+
+/**
  * Order status (`status`): 1 awaiting payment, 2 paid, 3 timed out, 5 refunding, 6
  * refunded, 7 refund failed, 9 cancelled; 4 and 8 are undefined.
  */
@@ -7652,6 +9033,142 @@ public func FfiConverterTypeMiniChargeQuery_lift(_ buf: RustBuffer) throws -> Mi
 #endif
 public func FfiConverterTypeMiniChargeQuery_lower(_ value: MiniChargeQuery) -> RustBuffer {
     return FfiConverterTypeMiniChargeQuery.lower(value)
+}
+
+
+
+/**
+ * A notification's typed resource, per provider. Serializes as the provider's object
+ * alone (the provider is the notification's `provider`).
+ */
+
+public enum NotificationDetail: Equatable, Hashable {
+    
+    /**
+     * edu-papay notification.
+     */
+    case wechatpayEduPapay(
+        /**
+         * The provider's notification, typed.
+         */notice: EduPapayNotice
+    )
+    /**
+     * Pay Score notification.
+     */
+    case wechatpayPayscoreOversea(
+        /**
+         * The provider's notification, typed.
+         */notice: PayscoreNotice
+    )
+    /**
+     * The Mini Program charge API sends no order notifications.
+     */
+    case wechatMiniCharge(
+        /**
+         * The provider's notification, typed.
+         */notice: MiniChargeNotice
+    )
+    /**
+     * Fubei pay or refund result.
+     */
+    case fubei(
+        /**
+         * The provider's notification, typed.
+         */notice: FubeiPaymentNotice
+    )
+    /**
+     * Vending delivery callback (unsigned).
+     */
+    case dingshangVending(
+        /**
+         * The provider's notification, typed.
+         */notice: DingshangDeliveryNotice
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension NotificationDetail: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNotificationDetail: FfiConverterRustBuffer {
+    typealias SwiftType = NotificationDetail
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NotificationDetail {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .wechatpayEduPapay(notice: try FfiConverterTypeEduPapayNotice.read(from: &buf)
+        )
+        
+        case 2: return .wechatpayPayscoreOversea(notice: try FfiConverterTypePayscoreNotice.read(from: &buf)
+        )
+        
+        case 3: return .wechatMiniCharge(notice: try FfiConverterTypeMiniChargeNotice.read(from: &buf)
+        )
+        
+        case 4: return .fubei(notice: try FfiConverterTypeFubeiPaymentNotice.read(from: &buf)
+        )
+        
+        case 5: return .dingshangVending(notice: try FfiConverterTypeDingshangDeliveryNotice.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: NotificationDetail, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .wechatpayEduPapay(notice):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeEduPapayNotice.write(notice, into: &buf)
+            
+        
+        case let .wechatpayPayscoreOversea(notice):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypePayscoreNotice.write(notice, into: &buf)
+            
+        
+        case let .wechatMiniCharge(notice):
+            writeInt(&buf, Int32(3))
+            FfiConverterTypeMiniChargeNotice.write(notice, into: &buf)
+            
+        
+        case let .fubei(notice):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeFubeiPaymentNotice.write(notice, into: &buf)
+            
+        
+        case let .dingshangVending(notice):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypeDingshangDeliveryNotice.write(notice, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotificationDetail_lift(_ buf: RustBuffer) throws -> NotificationDetail {
+    return try FfiConverterTypeNotificationDetail.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotificationDetail_lower(_ value: NotificationDetail) -> RustBuffer {
+    return FfiConverterTypeNotificationDetail.lower(value)
 }
 
 
@@ -8229,6 +9746,39 @@ enum PayqueryError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          * The requests the one-call query made before it gave up.
          */attempts: [Attempt]
     )
+    /**
+     * An encrypted resource did not decrypt (AES-256-GCM): a wrong `api_v3_key`, or a
+     * ciphertext, nonce or associated data changed on the way.
+     */
+    case DecryptError(
+        /**
+         * The stable code, e.g. `INVALID_INPUT`.
+         */code: String, 
+        /**
+         * A human-readable explanation (never contains a secret).
+         */reason: String, 
+        /**
+         * The input or response field concerned.
+         */field: String?, 
+        /**
+         * The provider's own code.
+         */providerCode: String?, 
+        /**
+         * The provider's own message.
+         */providerMessage: String?, 
+        /**
+         * The HTTP status of the answer.
+         */httpStatus: Int32?, 
+        /**
+         * Sending the same request again later is safe and may succeed.
+         */retryable: Bool, 
+        /**
+         * The provider's backup host may answer.
+         */backupHostApplies: Bool, 
+        /**
+         * The requests the one-call query made before it gave up.
+         */attempts: [Attempt]
+    )
 
     
 
@@ -8358,6 +9908,17 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             attempts: try FfiConverterSequenceTypeAttempt.read(from: &buf)
             )
         case 10: return .NetworkError(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf), 
+            field: try FfiConverterOptionString.read(from: &buf), 
+            providerCode: try FfiConverterOptionString.read(from: &buf), 
+            providerMessage: try FfiConverterOptionString.read(from: &buf), 
+            httpStatus: try FfiConverterOptionInt32.read(from: &buf), 
+            retryable: try FfiConverterBool.read(from: &buf), 
+            backupHostApplies: try FfiConverterBool.read(from: &buf), 
+            attempts: try FfiConverterSequenceTypeAttempt.read(from: &buf)
+            )
+        case 11: return .DecryptError(
             code: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf), 
             field: try FfiConverterOptionString.read(from: &buf), 
@@ -8509,6 +10070,19 @@ public struct FfiConverterTypePayqueryError: FfiConverterRustBuffer {
             FfiConverterBool.write(backupHostApplies, into: &buf)
             FfiConverterSequenceTypeAttempt.write(attempts, into: &buf)
             
+        
+        case let .DecryptError(code,reason,field,providerCode,providerMessage,httpStatus,retryable,backupHostApplies,attempts):
+            writeInt(&buf, Int32(11))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterOptionString.write(field, into: &buf)
+            FfiConverterOptionString.write(providerCode, into: &buf)
+            FfiConverterOptionString.write(providerMessage, into: &buf)
+            FfiConverterOptionInt32.write(httpStatus, into: &buf)
+            FfiConverterBool.write(retryable, into: &buf)
+            FfiConverterBool.write(backupHostApplies, into: &buf)
+            FfiConverterSequenceTypeAttempt.write(attempts, into: &buf)
+            
         }
     }
 }
@@ -8616,6 +10190,95 @@ public func FfiConverterTypePayscoreCollectionState_lift(_ buf: RustBuffer) thro
 #endif
 public func FfiConverterTypePayscoreCollectionState_lower(_ value: PayscoreCollectionState) -> RustBuffer {
     return FfiConverterTypePayscoreCollectionState.lower(value)
+}
+
+
+
+/**
+ * What a Pay Score notification carries, typed.
+ */
+
+public enum PayscoreNotice: Equatable, Hashable {
+    
+    /**
+     * A service-order event (`PAYSCORE.USER_CONFIRM`, `PAYSCORE.USER_PAID`, …): the service
+     * order, as the query returns it.
+     */
+    case serviceOrder(
+        /**
+         * The service order.
+         */serviceOrder: PayscoreServiceOrder
+    )
+    /**
+     * Any other event (an authorisation such as `PAYSCORE.USER_OPEN_SERVICE`): its
+     * decrypted resource, as JSON text.
+     */
+    case other(
+        /**
+         * The decrypted resource.
+         */json: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PayscoreNotice: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePayscoreNotice: FfiConverterRustBuffer {
+    typealias SwiftType = PayscoreNotice
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PayscoreNotice {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .serviceOrder(serviceOrder: try FfiConverterTypePayscoreServiceOrder.read(from: &buf)
+        )
+        
+        case 2: return .other(json: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PayscoreNotice, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .serviceOrder(serviceOrder):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypePayscoreServiceOrder.write(serviceOrder, into: &buf)
+            
+        
+        case let .other(json):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(json, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreNotice_lift(_ buf: RustBuffer) throws -> PayscoreNotice {
+    return try FfiConverterTypePayscoreNotice.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePayscoreNotice_lower(_ value: PayscoreNotice) -> RustBuffer {
+    return FfiConverterTypePayscoreNotice.lower(value)
 }
 
 
@@ -9999,6 +11662,78 @@ fileprivate struct FfiConverterOptionTypeMoney: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeNotification: FfiConverterRustBuffer {
+    typealias SwiftType = Notification?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeNotification.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeNotification.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeNotificationReply: FfiConverterRustBuffer {
+    typealias SwiftType = NotificationReply?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeNotificationReply.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeNotificationReply.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeOrder: FfiConverterRustBuffer {
+    typealias SwiftType = Order?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeOrder.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeOrder.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypePayscoreCollection: FfiConverterRustBuffer {
     typealias SwiftType = PayscoreCollection?
 
@@ -10111,6 +11846,30 @@ fileprivate struct FfiConverterOptionTypeErrorCode: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeErrorCode.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypePayqueryError: FfiConverterRustBuffer {
+    typealias SwiftType = PayqueryError?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePayqueryError.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePayqueryError.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -10881,6 +12640,29 @@ public func maxDocumentBytes() -> Int64  {
 })
 }
 /**
+ * The largest notification body the core reads, in bytes: a host stops reading one byte past
+ * it (a bigger body is refused naming `body`, without being buffered whole).
+ */
+public func maxNotificationBytes() -> Int64  {
+    return try!  FfiConverterInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_func_max_notification_bytes(uniffiCallStatus
+    )
+})
+}
+/**
+ * A notification in the CLI's JSON shape (`payquery notify`'s `notification`), for storing it
+ * as text before answering (the `id` is the key to deduplicate on).
+ */
+public func notificationJson(notification: Notification)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypePayqueryError_lift) {
+        uniffiCallStatus in
+    uniffi_payquery_core_fn_func_notification_json(
+        FfiConverterTypeNotification_lower(notification),uniffiCallStatus
+    )
+})
+}
+/**
  * A query document (JSON text, as the CLI takes it) as the typed query for `provider`.
  */
 public func queryFromJson(provider: ProviderId, queryJson: String)throws  -> Query  {
@@ -10932,6 +12714,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_payquery_core_checksum_func_max_document_bytes() != 36523) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_payquery_core_checksum_func_max_notification_bytes() != 19157) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_func_notification_json() != 35256) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_payquery_core_checksum_func_query_from_json() != 10683) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -10944,10 +12732,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_payquery_core_checksum_method_client_build_token_request() != 58047) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_payquery_core_checksum_method_client_check_notification() != 59761) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_method_client_confirm_query() != 32383) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_payquery_core_checksum_method_client_downloaded_certificates() != 60509) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_payquery_core_checksum_method_client_failover_request() != 55703) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_method_client_notification_retry_reply() != 10702) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_payquery_core_checksum_method_client_parse_certificates() != 32135) {
@@ -10968,6 +12765,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_payquery_core_checksum_method_client_start_certificate_download() != 24984) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_payquery_core_checksum_method_client_start_notification() != 15768) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_payquery_core_checksum_method_client_start_query() != 12815) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -10986,10 +12786,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_payquery_core_checksum_method_pendingrequest_to_json() != 47948) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_payquery_core_checksum_method_queryflow_attempts() != 26261) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_payquery_core_checksum_method_queryflow_certificates_result() != 10805) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_payquery_core_checksum_method_queryflow_next() != 52297) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_method_queryflow_notification_reply() != 59415) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_payquery_core_checksum_method_queryflow_notification_result() != 14441) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_payquery_core_checksum_method_queryflow_receive() != 2417) {

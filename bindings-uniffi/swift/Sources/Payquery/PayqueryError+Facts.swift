@@ -21,7 +21,8 @@ extension PayqueryError {
              let .TokenExpired(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts),
              let .OrderNotFound(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts),
              let .DecodeError(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts),
-             let .NetworkError(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts):
+             let .NetworkError(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts),
+             let .DecryptError(code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts):
             return (code, reason, field, providerCode, providerMessage, httpStatus, retryable, backupHostApplies, attempts)
         }
     }

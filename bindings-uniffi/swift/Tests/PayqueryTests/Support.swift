@@ -45,6 +45,14 @@ func sameJSON(_ a: Any?, _ b: Any?) -> Bool {
     }
 }
 
+/// A vector's notification `{"method", "headers": [[name, value]], "body" | "body_base64"}`.
+func notificationRequest(_ doc: [String: Any]) -> NotificationRequest {
+    let body = (doc["body_base64"] as? String).flatMap { Data(base64Encoded: $0) } ?? Data(((doc["body"] as? String) ?? "").utf8)
+    return NotificationRequest(
+        method: (doc["method"] as? String) ?? "POST",
+        headers: ((doc["headers"] as? [[String]]) ?? []).map { Header(name: $0[0], value: $0[1]) }, body: body)
+}
+
 /// A vector's `{"status", "headers", "body" | "body_base64"}` as an HttpResponse.
 func response(_ doc: [String: Any]) -> HttpResponse {
     var headers: [Header] = []

@@ -70,9 +70,40 @@ final class VectorTests: XCTestCase {
         }
     }
 
+    /// A provider's callback through `checkNotification` (sans-IO) at the vector's `now`: the
+    /// reply exactly, and the notification as the CLI's JSON (`notificationJson`) or the
+    /// error's code and field.
+    private func runNotification(_ name: String, _ configs: [String: Any], _ vector: [String: Any]) throws {
+        let step = try XCTUnwrap(vector["notification"] as? [String: Any], name)
+        let expect = try XCTUnwrap(step["expect"] as? [String: Any], name)
+        let client = try Client.fromJson(configText(try XCTUnwrap(configs[vector["config"] as! String], name)), baseDirectory: vectors)
+        let outcome = client.checkNotification(request: notificationRequest(try XCTUnwrap(step["request"] as? [String: Any], name)),
+                                               now: Int64((step["now"] as? NSNumber)?.int64Value ?? 0))
+        let reply = try XCTUnwrap(expect["reply"] as? [String: Any], name)
+        XCTAssertEqual(outcome.reply, NotificationReply(
+            status: Int32((reply["status"] as? Int) ?? 0),
+            headers: ((reply["headers"] as? [[String]]) ?? []).map { Header(name: $0[0], value: $0[1]) },
+            body: (reply["body"] as? String) ?? ""), name)
+        if let expected = expect["error"] as? [String: Any] {
+            XCTAssertNil(outcome.notification, name)
+            return check(name, try XCTUnwrap(outcome.error, "\(name): expected an error"), expected)
+        }
+        XCTAssertNil(outcome.error, "\(name): \(String(describing: outcome.error))")
+        let notification = try XCTUnwrap(outcome.notification, name)
+        // The typed notification, turned back into the CLI's JSON, holds exactly what the core
+        // found: every member survives the typed records.
+        let json = try JSONSerialization.jsonObject(with: Data(try notificationJson(notification: notification).utf8))
+        XCTAssertTrue(sameJSON(json, expect["notification"]), "\(name): \(jsonText(json))")
+        let want = try XCTUnwrap(expect["notification"] as? [String: Any], name)
+        XCTAssertEqual(notification.id, want["id"] as? String, name)
+        XCTAssertEqual(notification.eventType, want["event_type"] as? String, name)
+        XCTAssertEqual(notification.verified, want["verified"] as? Bool, name)
+    }
+
     /// One vector; returns 1 when it ran to its expectation.
     private func run(_ file: String, _ configs: [String: Any], _ vector: [String: Any]) throws {
         let name = "\(file): \(vector["name"] as! String)"
+        if vector["notification"] != nil { return try runNotification(name, configs, vector) }
         let step = try XCTUnwrap(
             (vector["build"] ?? vector["parse"] ?? vector["finish"] ?? vector["certificates"]) as? [String: Any], name)
         let expect = try XCTUnwrap(step["expect"] as? [String: Any], name)
@@ -243,7 +274,7 @@ final class VectorTests: XCTestCase {
     func testOneErrorCasePerCoreCode() {
         // The Swift enum's cases, one per code the core has (the `facts` switch is exhaustive).
         XCTAssertEqual(errorCodes().sorted(), [
-            "DECODE_ERROR", "INVALID_CONFIG", "INVALID_INPUT", "NETWORK_ERROR", "ORDER_NOT_FOUND",
+            "DECODE_ERROR", "DECRYPT_ERROR", "INVALID_CONFIG", "INVALID_INPUT", "NETWORK_ERROR", "ORDER_NOT_FOUND",
             "PROVIDER_ERROR", "RATE_LIMITED", "SIGNATURE_INVALID", "TIMESTAMP_SKEW", "TOKEN_EXPIRED",
         ])
         guard let error = payqueryError({ _ = try Client.fromJson(#"{"provider":"nope"}"#) }) else { return }
