@@ -1148,11 +1148,8 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
     if (parsed.error !== undefined) {
       const fields = /** @type {ErrorFields} */ (parsed.error);
       if (size > MAX_NOTIFICATION_BYTES && fields.field === 'body') {
-        // The core saw the cut copy: the message (and a reply quoting it) names the size received.
-        /** @param {string} text */
-        const real = (text) => text.replace(`${MAX_NOTIFICATION_BYTES + 1} bytes`, `${size} bytes`);
-        fields.message = real(fields.message);
-        reply.body = real(reply.body);
+        // The core saw the cut copy: the message names the size that was received.
+        fields.message = fields.message.replace(`${MAX_NOTIFICATION_BYTES + 1} bytes`, `${size} bytes`);
       }
       throw new PayqueryError({ ...fields, attempts, reply });
     }
