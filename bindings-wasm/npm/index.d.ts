@@ -239,7 +239,8 @@ export interface HandledNotification<P extends ProviderId = ProviderId> {
 
 /**
  * How `client.handleNotification` runs: the options of `query` that apply to the one certificate
- * download an unknown WeChat Pay serial starts. Keep `deadlineMs` under the provider's 5 s wait.
+ * download an unknown WeChat Pay serial starts. Defaults: `timeoutMs` 3 000 and `deadlineMs`
+ * 4 000, within the 5 s the provider waits for the reply.
  */
 export type HandleNotificationOptions = DownloadCertificatesOptions;
 

@@ -334,6 +334,12 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
    * starts (nothing else is ever sent for a notification).
    */
   const NOTIFICATION_OPTIONS = DOWNLOAD_OPTIONS;
+  /**
+   * A notification's default timeout and deadline, as every language has them: the answer must
+   * reach the provider within the 5 s it waits, certificate download included.
+   */
+  const NOTIFICATION_TIMEOUT_MS = 3_000;
+  const NOTIFICATION_DEADLINE_MS = 4_000;
 
   /**
    * The request context: the given or current time, the given nonce or 32 CSPRNG bytes.
@@ -1332,14 +1338,16 @@ function create({ nodeCrypto, fs, path, util, loadNative }) {
      * sent. Resolves to `{ notification, reply, attempts }`; rejects with a PayqueryError whose
      * `reply` is the HTTP reply to send all the same. A refusal of the arguments (a string body)
      * carries `notificationRetryReply()`, so the provider sends the notification again.
-     * `options`: `fetch`, `timeoutMs`, `deadlineMs` (keep it under the provider's 5 s),
-     * `tokenStore`, `signal`.
+     * `options`: `fetch`, `timeoutMs` (default 3 000), `deadlineMs` (default 4 000: the provider
+     * waits 5 s for the reply), `tokenStore`, `signal`.
      */
     async handleNotification(/** @type {unknown} */ request, /** @type {unknown} */ options) {
       try {
         const [method, joined, count, body, size] = notificationParts(request);
+        const given = optionsObject(options, 'options', NOTIFICATION_OPTIONS);
+        const timed = { ...given, timeoutMs: given.timeoutMs ?? NOTIFICATION_TIMEOUT_MS, deadlineMs: given.deadlineMs ?? NOTIFICATION_DEADLINE_MS };
         return await runFlow(
-          options,
+          timed,
           NOTIFICATION_OPTIONS,
           (json) => this.#native.startNotification(method, joined, count, body, json, Date.now()),
           (flow) => notificationOutcome(call(() => flow.notificationResult()), size),

@@ -151,6 +151,19 @@ describe('checkNotification (sans-IO)', () => {
     assert.deepEqual(error.attempts, []);
   });
 
+  test("handleNotification answers within the provider's 5 s by default: a download that hangs is cut at 3 s", async () => {
+    const client = new Client(readSandboxLike(), { baseDir: VECTORS });
+    // A fetch that never answers (nor honours its signal): the driver gives up at the timeout.
+    const hang = () => new Promise(() => {});
+    const started = Date.now();
+    const error = await refusal(() => client.handleNotification(wechatPayNotification(envelope()), { fetch: hang }));
+    assert.ok(Date.now() - started < 10_000, 'not the 10 s query default');
+    assert.equal(error.code, 'SIGNATURE_INVALID');
+    assertWechatPayReply(error.reply, 500, 'SIGNATURE_INVALID');
+    assert.deepEqual(error.attempts.map((a) => [a.purpose, a.error, a.transport]), [['certificates', 'NETWORK_ERROR', 'timeout']]);
+    assert.ok(error.attempts[0].durationMs < 4_000, `${error.attempts[0].durationMs} ms`);
+  });
+
   test('Fubei: an MD5-signed form, money as exact fen; SUCCESS as text/plain', () => {
     const { notification, reply } = fubei().checkNotification(fubeiNotification(FUBEI_SECRET, fubeiPayResult()), { now });
     assert.deepEqual(reply, { status: 200, headers: [['Content-Type', 'text/plain; charset=utf-8']], body: 'SUCCESS' });

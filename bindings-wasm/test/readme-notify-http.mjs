@@ -15,10 +15,7 @@ createServer(async (req, res) => {
   for await (const chunk of req) chunks.push(chunk);
   let reply;
   try {
-    const handled = await client.handleNotification(
-      { method: req.method ?? '', headers: req.headers, body: Buffer.concat(chunks) },
-      { deadlineMs: 4_000 }, // WeChat Pay waits 5 s for the reply
-    );
+    const handled = await client.handleNotification({ method: req.method ?? '', headers: req.headers, body: Buffer.concat(chunks) });
     await store(handled.notification);
     reply = handled.reply;
   } catch (error) {
