@@ -498,6 +498,21 @@ def test_anything_but_a_notification_request_is_refused_with_the_retry_reply(san
         assert error.reply == client.notification_retry_reply()
 
 
+def test_a_bad_option_is_refused_in_the_callers_names_with_the_retry_reply(sandbox: Sandbox) -> None:
+    client = holding_a(sandbox)
+    bad: Any = "not a client"
+    for call, field in [
+        (lambda: client.handle_notification(paid(), timeout=0), "timeout"),
+        (lambda: client.handle_notification(paid(), deadline=10**6), "deadline"),
+        (lambda: client.handle_notification(paid(), http=bad), "http"),
+        (lambda: asyncio.run(client.handle_notification_async(paid(), http=bad)), "http"),
+        (lambda: client.handle_notification(paid(), token_store=bad), "token_store"),
+    ]:
+        error = rejected(call)
+        assert isinstance(error, payquery.InvalidInputError) and error.field == field, error
+        assert error.reply == client.notification_retry_reply()
+
+
 def test_a_request_takes_any_header_shape_keeps_repeats_and_hides_its_body_in_repr() -> None:
     body = bytearray(b"x" * 1000)
     request = payquery.NotificationRequest("POST", [("A", "1"), ("a", "2")], body)

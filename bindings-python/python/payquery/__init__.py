@@ -664,7 +664,9 @@ class Client:
         normalized :class:`Order` as a query's) with the reply to send once it is stored. A
         rejected one raises its error's class (``SignatureInvalidError``,
         ``TimestampSkewError``, ``DecryptError``, ``InvalidInputError`` …) with ``.reply``, the
-        reply to send all the same: its status tells the provider whether to send it again.
+        reply to send all the same: its status tells the provider whether to send it again. A
+        bad argument or option (a host's bug) is an ``InvalidInputError`` naming it, with
+        :meth:`notification_retry_reply` as ``.reply``.
 
         It sends nothing, except for a WeChat Pay notification signed with a platform
         certificate this client does not hold (a rotation): then one certificate download (at
@@ -674,7 +676,7 @@ class Client:
         providers wait. The unsigned vending callback comes back with ``verified=False``:
         confirm it with :meth:`confirm_notification`.
         """
-        send = _query.sender(http, False, _invalid)
+        send = _query.sender(http, False, self._refused)
         flow = self._start_notification(request, timeout, deadline, token_store)
         try:
             text = _query.run(flow, http, send, token_store, _native.NativeQueryFlow.notification_result)
@@ -694,7 +696,7 @@ class Client:
         """:meth:`handle_notification` for asyncio, as :meth:`query_async` is :meth:`query`'s:
         verifying and decrypting run in a worker thread, never on the event loop (``http``: an
         ``httpx.AsyncClient``; ``token_store`` methods may be coroutines)."""
-        send = _query.sender(http, True, _invalid)
+        send = _query.sender(http, True, self._refused)
         flow = self._start_notification(request, timeout, deadline, token_store)
         try:
             return await _query.run_async(
@@ -797,7 +799,8 @@ class Client:
     ) -> _native.NativeQueryFlow:
         method, headers, body = self._notification_args(request)
         # The query's checks and limits; a notification's flow sends at most one request (a
-        # certificate download), never retried.
+        # certificate download), never retried. A bad option is the host's bug: refused with
+        # the retry reply, like a bad argument.
         options = _query.options_json(
             timeout=timeout,
             deadline=deadline,
@@ -806,14 +809,16 @@ class Client:
             poll_intervals=None,
             not_found_grace=None,
             token_store=token_store,
-            invalid=_invalid,
+            invalid=self._refused,
         )
         try:
             return self._native.start_notification(method, headers, body, options, time.time_ns() // 1_000_000)
         except UnicodeEncodeError:
             raise self._refused("request", f"`request` holds a str that holds {_LONE_SURROGATE}") from None
         except _native.NativeError as e:
-            raise _raise_from_native(e) from None
+            error = _raise_from_native(e)
+            error.reply = self.notification_retry_reply()
+            raise error from None
 
     def _start_download(
         self, timeout: float, deadline: float | None, token_store: TokenStore | None
