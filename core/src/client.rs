@@ -230,7 +230,8 @@ impl Client {
     /// [`QueryFlow::notification_result`] with the exact reply to send. For WeChat Pay signed
     /// with a certificate this client does not hold yet, the flow downloads certificates
     /// once (at most once per client per minute) and checks the same notification again;
-    /// otherwise it sends nothing. Keep `options.deadline_ms` under the provider's 5 s.
+    /// otherwise it sends nothing. WeChat Pay waits 5 s for the reply: unless `options` say
+    /// otherwise, the download gets 3 s and the whole notification 4 s.
     pub fn start_notification(
         &self,
         request: NotificationRequest,

@@ -93,6 +93,12 @@ const STORE_TIMEOUT: &str = "Timeout";
 /// The longest `Retry-After` honoured; a longer one is a reason to stop, not to wait.
 const MAX_RETRY_AFTER_MS: i64 = 60_000;
 
+/// A notification flow's request timeout and deadline unless the options set them
+/// (milliseconds): WeChat Pay waits 5 s for the reply.
+pub(crate) const NOTIFICATION_TIMEOUT_MS: i64 = 3_000;
+/// See [`NOTIFICATION_TIMEOUT_MS`].
+pub(crate) const NOTIFICATION_DEADLINE_MS: i64 = 4_000;
+
 /// How one query runs. Every field is optional; `None` is the documented default. (It reads
 /// from JSON too, `{"timeout_ms": 500, "poll": true, …}`, for hosts that pass it as text.)
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -530,7 +536,15 @@ impl QueryFlow {
         options: &QueryOptions,
         now_ms: i64,
     ) -> Result<QueryFlow> {
-        let mut flow = QueryFlow::start(api, (None, certificates), None, options, now_ms)?;
+        // WeChat Pay waits 5 s for the reply: unless the host says otherwise, a download for
+        // an unknown serial gets 3 s and the whole notification 4 s, leaving the host time to
+        // store it and answer.
+        let options = QueryOptions {
+            timeout_ms: options.timeout_ms.or(Some(NOTIFICATION_TIMEOUT_MS)),
+            deadline_ms: options.deadline_ms.or(Some(NOTIFICATION_DEADLINE_MS)),
+            ..options.clone()
+        };
+        let mut flow = QueryFlow::start(api, (None, certificates), None, &options, now_ms)?;
         flow.download_only = false;
         flow.notification = Some(request);
         flow.next = Next::Notification {

@@ -396,8 +396,8 @@ impl PayscoreOverseaClient {
             ..
         } = opened;
         let (order, detail) = if resource.get("out_order_no").is_some() {
-            let service_order: PayscoreServiceOrder =
-                serde_json::from_value(resource).map_err(|e| {
+            let service_order: PayscoreServiceOrder = serde_json::from_str(&resource_text)
+                .map_err(|e| {
                     Error::decode(format!("the decrypted service order does not decode: {e}"))
                         .with_field("resource.ciphertext")
                 })?;
