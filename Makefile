@@ -109,7 +109,7 @@ npm: npm-tools
 npm-tools:
 	@rustup target list --installed 2>/dev/null | grep -q '^$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
 	@wasm-bindgen --version 2>/dev/null | grep -q ' $(WASM_BINDGEN_VERSION)' || $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
-	@test -x $(NPM_TOOLS)/wasm-opt -a -x $(NPM_TOOLS)/tsc -a -x $(NPM_TOOLS)/eslint -a -x $(NPM_TOOLS)/attw -a -x $(NPM_TOOLS)/esbuild -a -d bindings-wasm/tools/node_modules/undici || (cd bindings-wasm/tools && npm ci --no-audit --no-fund)
+	@test -x $(NPM_TOOLS)/wasm-opt -a -x $(NPM_TOOLS)/tsc -a -x $(NPM_TOOLS)/eslint -a -x $(NPM_TOOLS)/attw -a -x $(NPM_TOOLS)/esbuild -a -d bindings-wasm/tools/node_modules/undici -a -d bindings-wasm/tools/node_modules/express || (cd bindings-wasm/tools && npm ci --no-audit --no-fund)
 
 # The npm package, installed as users install it: every shared vector, sandbox round trips with
 # fetch, the one-call query through every policy row, the Redis token store across two
@@ -117,7 +117,7 @@ npm-tools:
 # example compiled by tsc --strict, and npm pack + install.
 # Types: misuse.mts (mistakes that must not compile) and the vectors' documents and results as
 # literals (vector-types.mjs) are compiled under three tsconfigs, the `tsc --init` ones included.
-NODE_TESTS := vectors api sandbox query redis-store example package memory
+NODE_TESTS := vectors api sandbox query redis-store example package memory notification
 node-test: npm build
 	mkdir -p bindings-wasm/test/node_modules && ln -sfn ../../pkg bindings-wasm/test/node_modules/payquery
 	ln -sfn ../../tools/node_modules/redis bindings-wasm/test/node_modules/redis
@@ -138,7 +138,7 @@ node-test: npm build
 # the Redis and memory tests do not depend on the Node version and run once.
 NODE_VERSIONS := 22.23.3 24.21.0
 RUNTIMES := $(CURDIR)/target/runtimes
-NODE_MATRIX_TESTS := vectors api sandbox query package
+NODE_MATRIX_TESTS := vectors api sandbox query package notification
 node-matrix: npm build
 	mkdir -p bindings-wasm/test/node_modules && ln -sfn ../../pkg bindings-wasm/test/node_modules/payquery
 	for v in $(NODE_VERSIONS); do node=$(RUNTIMES)/node-$$v/node_modules/node/bin/node; echo "--- Node $$v"; \

@@ -12,7 +12,12 @@ dir=$(mktemp -d)
 redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$dir" \
   --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
 stop() {
-  [ -f "$dir/redis.pid" ] && kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
+  if [ -f "$dir/redis.pid" ]; then
+    pid=$(cat "$dir/redis.pid")
+    kill "$pid" 2>/dev/null || true
+    # Wait for it to exit: it writes into the directory while it shuts down.
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
   rm -rf "$dir"
 }
 trap stop EXIT
