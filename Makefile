@@ -252,12 +252,14 @@ SWIFT_GEN := $(CURDIR)/target/swift-generated
 swift: uniffi-build
 	rm -rf $(SWIFT_GEN)
 	$(UNIFFI_BINDGEN) generate --library $(UNIFFI_LIB) --language swift --no-format --out-dir $(SWIFT_GEN)
+	$(PYTHON) tools/patch_uniffi_swift.py $(SWIFT_GEN)/Payquery.swift
 	cp $(SWIFT_GEN)/Payquery.swift $(SWIFT_DIR)/Sources/Payquery/Payquery.swift
 	cp $(SWIFT_GEN)/PayqueryFFI.h $(SWIFT_DIR)/Sources/PayqueryFFI/include/PayqueryFFI.h
 
 swift-check: uniffi-build
 	rm -rf $(SWIFT_GEN)
 	$(UNIFFI_BINDGEN) generate --library $(UNIFFI_LIB) --language swift --no-format --out-dir $(SWIFT_GEN)
+	$(PYTHON) tools/patch_uniffi_swift.py $(SWIFT_GEN)/Payquery.swift
 	@diff -q $(SWIFT_GEN)/Payquery.swift $(SWIFT_DIR)/Sources/Payquery/Payquery.swift && \
 		diff -q $(SWIFT_GEN)/PayqueryFFI.h $(SWIFT_DIR)/Sources/PayqueryFFI/include/PayqueryFFI.h || \
 		(echo "the committed Swift bindings are stale: run make swift"; exit 1)

@@ -8781,9 +8781,7 @@ public struct FfiConverterTypeMiniChargeNotice: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: MiniChargeNotice, into buf: inout [UInt8]) {
-        switch value {
-        
-        }
+        // MiniChargeNotice has no values: nothing to write.
     }
 }
 
@@ -8799,7 +8797,7 @@ public func FfiConverterTypeMiniChargeNotice_lift(_ buf: RustBuffer) throws -> M
 @_documentation(visibility: private)
 #endif
 public func FfiConverterTypeMiniChargeNotice_lower(_ value: MiniChargeNotice) -> RustBuffer {
-    return FfiConverterTypeMiniChargeNotice.lower(value)
+    fatalError("MiniChargeNotice has no values")
 }
 
 
@@ -9111,8 +9109,7 @@ public struct FfiConverterTypeNotificationDetail: FfiConverterRustBuffer {
         case 2: return .wechatpayPayscoreOversea(notice: try FfiConverterTypePayscoreNotice.read(from: &buf)
         )
         
-        case 3: return .wechatMiniCharge(notice: try FfiConverterTypeMiniChargeNotice.read(from: &buf)
-        )
+        case 3: throw UniffiInternalError.unexpectedEnumCase
         
         case 4: return .fubei(notice: try FfiConverterTypeFubeiPaymentNotice.read(from: &buf)
         )
