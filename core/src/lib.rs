@@ -79,7 +79,9 @@ pub use money::{yuan_text_to_fen, Currency, Money};
 pub use notification::{
     HandledNotification, Notification, NotificationDetail, NotificationRejected,
 };
-pub use notification_request::{NotificationReply, NotificationRequest, MAX_NOTIFICATION_BYTES};
+pub use notification_request::{
+    NotificationReply, NotificationRequest, MAX_FORM_FIELDS, MAX_NOTIFICATION_BYTES,
+};
 pub use order::{Order, OrderFlag, OrderStatus, Timestamp};
 pub use platform_certificate::{CertificateDownload, PlatformCertificate};
 pub use provider::ProviderId;
