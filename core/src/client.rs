@@ -257,14 +257,7 @@ impl Client {
     ) -> std::result::Result<HandledNotification, Box<NotificationRejected>> {
         let outcome = check_unix_seconds("now", now)
             .and_then(|()| self.api.notification(request, &ResponseContext::new(now)));
-        let reply = self.api.notification_reply(outcome.as_ref().map(drop));
-        match outcome {
-            Ok(notification) => Ok(HandledNotification {
-                notification,
-                reply,
-            }),
-            Err(error) => Err(Box::new(NotificationRejected { error, reply })),
-        }
+        self.api.answer_notification(outcome)
     }
 
     /// The reply that makes this client's provider send a notification again: for a host

@@ -11,7 +11,9 @@ use crate::crypto::{MaybeSendSync, SharedBackend};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hosts::Hosts;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::notification::{Notification, NotificationDetail};
+use crate::notification::{
+    HandledNotification, Notification, NotificationDetail, NotificationRejected,
+};
 use crate::notification_request::{NotificationReply, NotificationRequest};
 use crate::provider::ProviderId;
 use crate::provider_client::{
@@ -58,6 +60,20 @@ pub(crate) trait ProviderApi: MaybeSendSync + fmt::Debug {
     ) -> Result<Notification>;
     /// The reply for a notification's outcome (see [`ProviderClient::notification_reply`]).
     fn notification_reply(&self, outcome: std::result::Result<(), &Error>) -> NotificationReply;
+    /// A notification's outcome with the reply it gets, accepted or refused.
+    fn answer_notification(
+        &self,
+        outcome: Result<Notification>,
+    ) -> std::result::Result<HandledNotification, Box<NotificationRejected>> {
+        let reply = self.notification_reply(outcome.as_ref().map(drop));
+        match outcome {
+            Ok(notification) => Ok(HandledNotification {
+                notification,
+                reply,
+            }),
+            Err(error) => Err(Box::new(NotificationRejected { error, reply })),
+        }
+    }
 
     /// Downloadable certificates, for a client configured to download them.
     fn certificates(&self) -> Option<&dyn CertificateSource>;

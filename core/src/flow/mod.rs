@@ -1506,33 +1506,14 @@ impl QueryFlow {
         match self.api.notification(request, &ctx) {
             Ok(notification) => self.finish_notification(Ok(notification)),
             Err(e) => {
-                if let (true, Some(keeper)) = (e.unknown_certificate(), self.certificates.clone()) {
-                    let stale = self.claim_stale_ms();
-                    if keeper.busy(self.id, now_ms, stale) {
-                        let until = now_ms.saturating_add(KEEPER_WAIT_MS);
-                        if until < self.deadline_ms {
-                            self.next = Next::Wait {
-                                until_ms: until,
-                                then: Box::new(Next::Notification { allow_on_demand }),
-                            };
-                            return;
-                        }
-                    } else if allow_on_demand
-                        && keeper.spend_on_demand(now_ms)
-                        && keeper.claim(self.id, now_ms, stale)
-                    {
-                        self.next = Next::Certificates { on_demand: true };
-                        return;
-                    }
+                if let Err(e) = self.certificates_for(
+                    e,
+                    allow_on_demand,
+                    Next::Notification { allow_on_demand },
+                    now_ms,
+                ) {
+                    self.finish_notification(Err(e));
                 }
-                let e = match &self.certificate_failure {
-                    Some(why) if e.unknown_certificate() => e.with_message_suffix(&format!(
-                        "; the certificate download for it failed: {}",
-                        why.message()
-                    )),
-                    _ => e,
-                };
-                self.finish_notification(Err(e));
             }
         }
     }
@@ -1575,14 +1556,7 @@ impl QueryFlow {
                 )),
             }
         };
-        let reply = self.api.notification_reply(outcome.as_ref().map(drop));
-        match outcome {
-            Ok(notification) => Ok(HandledNotification {
-                notification,
-                reply,
-            }),
-            Err(error) => Err(Box::new(NotificationRejected { error, reply })),
-        }
+        self.api.answer_notification(outcome)
     }
 
     /// A query answer: parsed, and when it is signed by a certificate the client does not
@@ -1605,38 +1579,54 @@ impl QueryFlow {
         match parsed {
             Ok(result) => self.on_result(result, now_ms),
             Err(e) => {
-                if let (true, Some(keeper)) = (e.unknown_certificate(), self.certificates.clone()) {
-                    let stale = self.claim_stale_ms();
-                    if keeper.busy(self.id, now_ms, stale) {
-                        // Another flow is downloading: look again when it is done.
-                        let until = now_ms.saturating_add(KEEPER_WAIT_MS);
-                        if until < self.deadline_ms {
-                            self.held_answer = Some((pending, response, index));
-                            self.next = Next::Wait {
-                                until_ms: until,
-                                then: Box::new(Next::Reverify { allow_on_demand }),
-                            };
-                            return;
-                        }
-                    } else if allow_on_demand
-                        && keeper.spend_on_demand(now_ms)
-                        && keeper.claim(self.id, now_ms, stale)
-                    {
-                        self.held_answer = Some((pending, response, index));
-                        self.next = Next::Certificates { on_demand: true };
-                        return;
-                    }
+                let again = Next::Reverify { allow_on_demand };
+                match self.certificates_for(e, allow_on_demand, again, now_ms) {
+                    Ok(()) => self.held_answer = Some((pending, response, index)),
+                    Err(e) => self.on_error(e, pending, &response, now_ms),
                 }
-                let e = match &self.certificate_failure {
-                    Some(why) if e.unknown_certificate() => e.with_message_suffix(&format!(
-                        "; this query's certificate download failed: {}",
-                        why.message()
-                    )),
-                    _ => e,
-                };
-                self.on_error(e, pending, &response, now_ms);
             }
         }
+    }
+
+    /// An answer or a notification signed by a certificate this client does not hold, but
+    /// could download: wait for another flow's download and then do `again`, or download
+    /// (once per client per minute) and verify again — `Ok`, `self.next` is set. `Err`: the
+    /// error stands, with the reason this flow's download failed, if it did (a wrong
+    /// `api_v3_key` shows there, not as "unknown serial").
+    fn certificates_for(
+        &mut self,
+        e: Error,
+        allow_on_demand: bool,
+        again: Next,
+        now_ms: i64,
+    ) -> std::result::Result<(), Error> {
+        if let (true, Some(keeper)) = (e.unknown_certificate(), self.certificates.clone()) {
+            let stale = self.claim_stale_ms();
+            if keeper.busy(self.id, now_ms, stale) {
+                // Another flow is downloading: look again when it is done.
+                let until = now_ms.saturating_add(KEEPER_WAIT_MS);
+                if until < self.deadline_ms {
+                    self.next = Next::Wait {
+                        until_ms: until,
+                        then: Box::new(again),
+                    };
+                    return Ok(());
+                }
+            } else if allow_on_demand
+                && keeper.spend_on_demand(now_ms)
+                && keeper.claim(self.id, now_ms, stale)
+            {
+                self.next = Next::Certificates { on_demand: true };
+                return Ok(());
+            }
+        }
+        Err(match &self.certificate_failure {
+            Some(why) if e.unknown_certificate() => e.with_message_suffix(&format!(
+                "; the certificate download for it failed: {}",
+                why.message()
+            )),
+            _ => e,
+        })
     }
 
     fn on_token_rejected(&mut self, e: Error) {
