@@ -158,7 +158,8 @@ private fun notificationRows(vectors: File, config: JsonObject, found: JsonObjec
     val request = NotificationRequest("POST", pairs.map { Header(it.first, it.second) }, body)
     val subject = { client.checkNotification(request, now) }
     val outcome = subject()
-    check(outcome.reply.status == 204 && outcome.notification?.order?.status == OrderStatus.PAID) { outcome.toString() }
+    val order = checkNotNull(outcome.notification?.order) { outcome.toString() }
+    check(outcome.reply.status == 204 && order.status == OrderStatus.PAID) { outcome.toString() }
 
     val certificatePem = File(vectors, "keys/platform_certificate.pem").readText()
     val publicKey = CertificateFactory.getInstance("X.509").generateCertificate(certificatePem.byteInputStream()).publicKey
@@ -175,8 +176,11 @@ private fun notificationRows(vectors: File, config: JsonObject, found: JsonObjec
         cipher.updateAAD(field("associated_data").toByteArray())
         Json.parseToJsonElement(cipher.doFinal(Base64.getDecoder().decode(field("ciphertext"))).decodeToString()).jsonObject
     }
-    check(floor()["out_trade_no"]!!.jsonPrimitive.content == outcome.notification?.order?.merchantOrderNo)
+    check(floor()["out_trade_no"]!!.jsonPrimitive.content == order.merchantOrderNo)
 
+    // The SDK's config for given platform certificates, deprecated along with certificates
+    // (WeChat Pay moves merchants to public keys); the notification here is certificate-signed.
+    @Suppress("DEPRECATION")
     val parser = NotificationParser(RSANotificationConfig.Builder().certificates(certificatePem).apiV3Key(apiV3Key).build())
     val peer = {
         val param = RequestParam.Builder()
@@ -189,7 +193,7 @@ private fun notificationRows(vectors: File, config: JsonObject, found: JsonObjec
             .build()
         parser.parse(param, Transaction::class.java)
     }
-    check(peer().outTradeNo == outcome.notification?.order?.merchantOrderNo)
+    check(peer().outTradeNo == order.merchantOrderNo)
     return group(
         1000,
         listOf(
