@@ -8,7 +8,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import sys
 from pathlib import Path
+from urllib.parse import unquote_plus
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "fuzz" / "corpus"
@@ -24,7 +29,16 @@ HEADER_NAMES = [
 NOW = 1_700_000_000
 
 
+# `seed_corpus.py TARGET…` seeds only those targets (a new target's corpus, without adding
+# the seeds of every other one to corpora already minimized); no argument seeds them all.
+ONLY = set(sys.argv[1:])
+WRITTEN: list[str] = []
+
+
 def write(target: str, data: bytes) -> None:
+    if ONLY and target not in ONLY:
+        return
+    WRITTEN.append(target)
     directory = CORPUS / target
     directory.mkdir(parents=True, exist_ok=True)
     (directory / hashlib.sha1(data).hexdigest()).write_bytes(data)
@@ -171,7 +185,93 @@ def main() -> None:
     ]:
         write("certificates", bytes([0]) + json.dumps(listing).encode())
         count += 1
-    print(f"seeded {count} fuzz inputs in {CORPUS}")
+    count += notification_seeds(keys)
+    print(f"seeded {len(WRITTEN)} fuzz inputs ({count} made) in {CORPUS}")
+
+
+# The events `notification_wechatpay` seals a resource under (fuzz-harness NOTIFY_EVENTS).
+NOTIFY_EVENTS = [
+    "TRANSACTION.SUCCESS",
+    "TRANSACTION.FAIL",
+    "ENTRUST.SIGNING",
+    "ENTRUST.RELEASE",
+    "PAYSCORE.USER_PAID",
+    "PAYSCORE.USER_CONFIRM",
+    "PAYSCORE.USER_OPEN_SERVICE",
+    "OTHER.EVENT",
+]
+# The harness's header selectors (fuzz-harness HEADER_NAMES, lower-cased).
+NOTIFY_HEADERS = HEADER_NAMES + ["wechatpay-serial"]
+
+
+def notification_body(request: dict) -> bytes:
+    if "body_base64" in request:
+        return base64.b64decode(request["body_base64"])
+    return request["body"].encode()
+
+
+def notification_seeds(vectors: Path) -> int:
+    """The notification targets' seeds, from the `notification` vectors: every WeChat Pay
+    callback as received (the harness's clients hold the vectors' key, PUB_KEY_ID and
+    api_v3_key, so the accepted ones stay accepted), and each resource that opens with the
+    vectors' api_v3_key again as plaintext for the harness to seal and sign; every Fubei form as
+    received and its `data` for the harness to sign; every vending callback."""
+    count = 0
+    for index, provider in enumerate(["wechatpay_edu_papay", "wechatpay_payscore_oversea"]):
+        doc = json.loads((vectors / f"{provider}.json").read_text(encoding="utf-8"))
+        for case in doc["cases"]:
+            if "notification" not in case:
+                continue
+            request = case["notification"]["request"]
+            body = notification_body(request)
+            if len(body) > 16384:
+                continue
+            flags = (index << 2) | (16 if request["method"] != "POST" else 0)
+            headers = b""
+            n = 0
+            for name, value in request["headers"]:
+                if name.lower() in HEADER_NAMES and n < 15:
+                    value_bytes = value.encode()[:255]
+                    headers += bytes([HEADER_NAMES.index(name.lower()), len(value_bytes)]) + value_bytes
+                    n += 1
+            write("notification_wechatpay", bytes([flags, 0, 0, 0, n]) + headers + body)
+            count += 1
+            config = doc["configs"][case["config"]]
+            try:
+                envelope = json.loads(body)
+                resource = envelope["resource"]
+                plain = AESGCM(config["api_v3_key"].encode()).decrypt(
+                    resource["nonce"].encode(),
+                    base64.b64decode(resource["ciphertext"]),
+                    resource.get("associated_data", "").encode(),
+                )
+            except (ValueError, KeyError, TypeError, AttributeError, InvalidTag):
+                continue
+            event = envelope.get("event_type")
+            selector = NOTIFY_EVENTS.index(event) if event in NOTIFY_EVENTS else 7
+            write("notification_wechatpay", bytes([(index << 2) | 3, selector, 0, 0, 0]) + plain)
+            count += 1
+    fubei = json.loads((vectors / "fubei.json").read_text(encoding="utf-8"))
+    for case in fubei["cases"]:
+        if "notification" in case:
+            body = notification_body(case["notification"]["request"])
+            write("notification_form", b"\x00" + body)
+            for pair in body.split(b"&"):
+                if pair.startswith(b"data="):
+                    try:
+                        data = unquote_plus(pair[5:].decode(), errors="strict")
+                    except (UnicodeDecodeError, ValueError):
+                        continue
+                    write("notification_form", b"\x02" + data.encode())
+                    write("notification_form", b"\x0e" + data.encode())
+                    count += 2
+            count += 1
+    vending = json.loads((vectors / "dingshang_vending.json").read_text(encoding="utf-8"))
+    for case in vending["cases"]:
+        if "notification" in case:
+            write("notification_form", b"\x01" + notification_body(case["notification"]["request"]))
+            count += 1
+    return count
 
 
 if __name__ == "__main__":

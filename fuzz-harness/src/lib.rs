@@ -56,6 +56,13 @@ pub enum Target {
     /// certificate bytes sealed correctly with the APIv3 key (so the X.509 reader behind the
     /// AEAD is fuzzed too), checked against RustCrypto `x509-cert` whenever the core accepts.
     Certificates,
+    /// A WeChat Pay notification through `check_notification`: arbitrary method, headers and
+    /// body, optionally signed correctly and with the body's bytes sealed as the resource (so
+    /// the envelope, the AEAD and the typed resources behind the verifier are fuzzed too).
+    NotificationWechatpay,
+    /// A Fubei notification form (raw, or arbitrary `data` correctly signed, so the decoder
+    /// behind the MD5 check is fuzzed too) or a vending delivery callback.
+    NotificationForm,
 }
 
 impl Target {
@@ -69,6 +76,8 @@ impl Target {
             Target::WechatpayHeaders,
             Target::Keys,
             Target::Certificates,
+            Target::NotificationWechatpay,
+            Target::NotificationForm,
         ]);
         all
     }
@@ -83,6 +92,8 @@ impl Target {
             Target::WechatpayHeaders => "wechatpay_headers".to_owned(),
             Target::Keys => "keys".to_owned(),
             Target::Certificates => "certificates".to_owned(),
+            Target::NotificationWechatpay => "notification_wechatpay".to_owned(),
+            Target::NotificationForm => "notification_form".to_owned(),
         }
     }
 
@@ -96,6 +107,12 @@ impl Target {
             Target::WechatpayHeaders => wechatpay_headers(data),
             Target::Keys => keys(data),
             Target::Certificates => certificates(data),
+            Target::NotificationWechatpay => {
+                notification_wechatpay(data);
+            }
+            Target::NotificationForm => {
+                notification_form(data);
+            }
         }
     }
 }
@@ -648,4 +665,460 @@ fn certificates(data: &[u8]) {
 
 fn hex_upper(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// The APIv3 key of the notification targets' WeChat Pay clients: the shared vectors' (their
+/// `*_notify` configs are these clients), so the notification vectors seed the corpus as
+/// received and still open. It must never show in a reply or an error.
+const NOTIFY_API_V3_KEY: &str = "PayqueryVectorApiV3Key0000000001";
+/// The merchant the notification targets' WeChat Pay clients are configured for.
+const NOTIFY_MCHID: &str = "1900000001";
+/// The Fubei app secret of the `notification_form` target: it must never show in an error.
+const NOTIFY_FUBEI_SECRET: &str = "payquery-fuzz-fubei-app-secret-01";
+
+/// Events a sealed `notification_wechatpay` input is sent as (byte 1 picks one), each with the
+/// `original_type` WeChat Pay gives it.
+const NOTIFY_EVENTS: [(&str, &str); 8] = [
+    ("TRANSACTION.SUCCESS", "transaction"),
+    ("TRANSACTION.FAIL", "transaction"),
+    ("ENTRUST.SIGNING", "entrust"),
+    ("ENTRUST.RELEASE", "entrust"),
+    ("PAYSCORE.USER_PAID", "payscore"),
+    ("PAYSCORE.USER_CONFIRM", "payscore"),
+    ("PAYSCORE.USER_OPEN_SERVICE", "payscore"),
+    ("OTHER.EVENT", ""),
+];
+
+fn notify_client(provider: ProviderId) -> &'static Client {
+    static CLIENTS: OnceLock<[Client; 2]> = OnceLock::new();
+    let clients = CLIENTS.get_or_init(|| {
+        [
+            ProviderId::WechatpayEduPapay,
+            ProviderId::WechatpayPayscoreOversea,
+        ]
+        .map(|p| {
+            let mut config = config(p);
+            config["api_v3_key"] = NOTIFY_API_V3_KEY.into();
+            Client::from_config_json(&config.to_string()).unwrap()
+        })
+    });
+    &clients[usize::from(provider == ProviderId::WechatpayPayscoreOversea)]
+}
+
+/// AES-256-GCM as WeChat Pay seals a resource: base64(ciphertext || tag).
+fn seal(key: &str, nonce: &[u8; 12], aad: &[u8], plain: &[u8]) -> String {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    let cipher = aes_gcm::Aes256Gcm::new_from_slice(key.as_bytes()).unwrap();
+    let sealed = cipher
+        .encrypt(nonce.into(), Payload { msg: plain, aad })
+        .unwrap();
+    base64::engine::general_purpose::STANDARD.encode(sealed)
+}
+
+/// A `notification_wechatpay` input: byte 0 flags (bit 0: sign the body correctly with the
+/// PUB_KEY_ID key; bit 1: the rest is a resource's plaintext, sealed under the client's APIv3
+/// key into an envelope for the event byte 1 picks; bit 2: the Pay Score client, else
+/// edu-papay; bit 3: the fuzzed headers come after correct signature headers rather than alone;
+/// bit 4: method `GET`), byte 1 the event, bytes 2-3 the clock skew (i16 LE), then the headers
+/// as the parse targets lay them out, then the body.
+#[derive(Debug)]
+struct Callback {
+    flags: u8,
+    event: u8,
+    skew: i16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Callback {
+    fn decode(data: &[u8]) -> Callback {
+        let flags = data.first().copied().unwrap_or(0);
+        let event = data.get(1).copied().unwrap_or(0);
+        // The parse targets' layout from the skew on: reuse its decoder (status and flag
+        // bytes zeroed in front).
+        let mut rest = vec![0, 0, 0];
+        rest.extend_from_slice(data.get(2..).unwrap_or_default());
+        let answer = Answer::decode(&rest);
+        Callback {
+            flags,
+            event,
+            skew: answer.skew,
+            headers: answer.headers,
+            body: answer.body,
+        }
+    }
+}
+
+/// Checks one WeChat Pay notification; returns whether it was accepted (a test asserts the
+/// well-formed seed is). Whatever the outcome, the reply must be the one §7 of
+/// NOTIFICATIONS.md gives for it, and the APIv3 key must never show; an accepted one must
+/// really be signed by the configured key over the exact body, within ±300 s, POSTed, and
+/// for this merchant.
+pub fn notification_wechatpay(data: &[u8]) -> bool {
+    use payquery_core::{ErrorCode, NotificationRequest};
+
+    let input = Callback::decode(data);
+    let provider = if input.flags & 4 != 0 {
+        ProviderId::WechatpayPayscoreOversea
+    } else {
+        ProviderId::WechatpayEduPapay
+    };
+    let body = if input.flags & 2 != 0 {
+        let (event, original_type) = NOTIFY_EVENTS[usize::from(input.event % 8)];
+        let aad = if input.event & 8 != 0 {
+            ""
+        } else {
+            original_type
+        };
+        let ciphertext = seal(
+            NOTIFY_API_V3_KEY,
+            b"0123456789ab",
+            aad.as_bytes(),
+            &input.body,
+        );
+        serde_json::json!({
+            "id": "EV-fuzz", "create_time": "2015-05-20T13:29:35+08:00",
+            "resource_type": "encrypt-resource", "event_type": event, "summary": "fuzz",
+            "resource": {"original_type": original_type, "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": ciphertext, "associated_data": aad, "nonce": "0123456789ab"},
+        })
+        .to_string()
+        .into_bytes()
+    } else {
+        input.body
+    };
+    let mut headers = input.headers;
+    if input.flags & 1 != 0 {
+        let mut signed = signed_headers(&body, NOW + i64::from(input.skew), "fuzz-nonce");
+        if input.flags & 8 != 0 {
+            signed.append(&mut headers);
+        }
+        headers = signed;
+    }
+    let request = NotificationRequest {
+        method: if input.flags & 16 != 0 { "GET" } else { "POST" }.to_owned(),
+        headers,
+        body,
+    };
+    let outcome = notify_client(provider).check_notification(&request, NOW);
+    let handled = match outcome {
+        Ok(handled) => handled,
+        Err(rejected) => {
+            let (error, reply) = (rejected.error, rejected.reply);
+            assert!(
+                !error.message().contains(NOTIFY_API_V3_KEY),
+                "key in {error}"
+            );
+            assert!(!reply.body.contains(NOTIFY_API_V3_KEY), "key in the reply");
+            // 500 makes WeChat Pay send it again: only for what a later try can resolve (a
+            // certificate serial a download may supply, a configuration).
+            let statuses: &[u16] = match error.code() {
+                ErrorCode::SignatureInvalid if error.field() == Some("Wechatpay-Serial") => {
+                    &[401, 500]
+                }
+                ErrorCode::SignatureInvalid | ErrorCode::TimestampSkew => &[401],
+                ErrorCode::DecodeError | ErrorCode::InvalidInput | ErrorCode::DecryptError => {
+                    &[400]
+                }
+                _ => &[500],
+            };
+            assert!(
+                statuses.contains(&reply.status),
+                "reply status {} for {error}",
+                reply.status
+            );
+            assert_eq!(
+                reply.headers,
+                [(
+                    "Content-Type".to_owned(),
+                    "application/json; charset=utf-8".to_owned()
+                )]
+            );
+            // The code alone: anyone can POST to a notify URL, the reason is for the host's log.
+            let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+            assert_eq!(
+                body,
+                serde_json::json!({"code": "FAIL", "message": error.code().as_str()})
+            );
+            return false;
+        }
+    };
+    assert_eq!(handled.reply.status, 204);
+    assert!(handled.reply.headers.is_empty() && handled.reply.body.is_empty());
+    assert!(request.method == "POST");
+    assert!(request.body.len() <= payquery_core::MAX_NOTIFICATION_BYTES);
+    let notification = handled.notification;
+    assert!(notification.verified);
+    assert_eq!(notification.signature_serial.as_deref(), Some(PUB_KEY_ID));
+    // Accepted: exactly one of each signature header, verifying over the exact body.
+    let one = |name: &str| {
+        let values: Vec<&String> = request
+            .headers
+            .iter()
+            .filter(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(values.len(), 1, "{name} accepted {} times", values.len());
+        values[0].trim().to_owned()
+    };
+    let (ts, nonce, sig) = (
+        one("Wechatpay-Timestamp"),
+        one("Wechatpay-Nonce"),
+        one("Wechatpay-Signature"),
+    );
+    let mut message = format!("{ts}\n{nonce}\n").into_bytes();
+    message.extend_from_slice(&request.body);
+    message.push(b'\n');
+    let signature = base64::engine::general_purpose::STANDARD
+        .decode(sig)
+        .unwrap();
+    assert!(verifying_key().verify_sha256(&message, &signature));
+    assert!(NOW.abs_diff(ts.parse::<i64>().unwrap()) <= 300);
+    // What it says serializes (the CLI prints it), its money is never negative, and an order
+    // is this merchant's.
+    let json = serde_json::to_value(&notification).unwrap();
+    if let Some(order) = &notification.order {
+        for money in [&order.amount, &order.paid_amount].into_iter().flatten() {
+            assert!(money.minor >= 0, "negative money accepted: {money:?}");
+        }
+        let detail = &json["detail"];
+        let merchant = detail["transaction"]["sp_mchid"]
+            .as_str()
+            .or_else(|| detail["service_order"]["mchid"].as_str());
+        assert_eq!(
+            merchant,
+            Some(NOTIFY_MCHID),
+            "another merchant's order: {json}"
+        );
+    }
+    true
+}
+
+/// `application/x-www-form-urlencoded` as the harness writes it: every byte but the unreserved
+/// ones as `%XX`.
+fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The harness's own reading of a form, to re-check a signature the core accepted: `None`
+/// for anything the core must refuse (a bad escape, non-UTF-8, a doubled name).
+fn form_decode(body: &[u8]) -> Option<Vec<(String, String)>> {
+    fn component(raw: &[u8]) -> Option<String> {
+        let mut out = Vec::new();
+        let mut bytes = raw.iter();
+        while let Some(&b) = bytes.next() {
+            out.push(match b {
+                b'+' => b' ',
+                b'%' => {
+                    let hex = [*bytes.next()?, *bytes.next()?];
+                    u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?
+                }
+                b => b,
+            });
+        }
+        String::from_utf8(out).ok()
+    }
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for pair in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        let (name, value) = match pair.iter().position(|b| *b == b'=') {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (pair, &pair[..0]),
+        };
+        let (name, value) = (component(name)?, component(value)?);
+        if fields.iter().any(|(n, _)| *n == name) {
+            return None;
+        }
+        fields.push((name, value));
+    }
+    Some(fields)
+}
+
+fn fubei_notify_client() -> &'static Client {
+    static CLIENT: OnceLock<Client> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        let config = serde_json::json!({"provider": "fubei", "app_id": "1", "app_secret": NOTIFY_FUBEI_SECRET});
+        Client::from_config_json(&config.to_string()).unwrap()
+    })
+}
+
+/// The Fubei sign of a form's fields: every field but `sign`, names in byte order, empty
+/// values kept, `name=value` joined with `&`, the app secret appended, MD5 in upper-case hex.
+fn fubei_notify_sign(fields: &[(String, String)]) -> String {
+    let mut signed: Vec<&(String, String)> = fields.iter().filter(|(k, _)| k != "sign").collect();
+    signed.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let text = signed
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    payquery_core::crypto::md5_upper_hex(format!("{text}{NOTIFY_FUBEI_SECRET}").as_bytes())
+}
+
+/// A `notification_form` input: byte 0 (bit 0: a vending delivery callback whose body is the
+/// rest; else Fubei: bit 1: the rest is `data`, put in a form the harness signs correctly —
+/// bit 2 writes the sign in lower case, bit 3 leaves `result_message` empty — else the rest
+/// is the form body as received). Returns whether it was accepted.
+pub fn notification_form(data: &[u8]) -> bool {
+    use payquery_core::{ErrorCode, NotificationRequest};
+
+    let Some((selector, rest)) = data.split_first() else {
+        return false;
+    };
+    if selector & 1 != 0 {
+        return vending_callback(rest);
+    }
+    let signed_here = selector & 2 != 0;
+    let body = if signed_here {
+        let message = if selector & 8 != 0 { "" } else { "成功" };
+        let fields = vec![
+            ("result_code".to_owned(), "200".to_owned()),
+            ("result_message".to_owned(), message.to_owned()),
+            (
+                "data".to_owned(),
+                String::from_utf8_lossy(rest).into_owned(),
+            ),
+        ];
+        let mut sign = fubei_notify_sign(&fields);
+        if selector & 4 != 0 {
+            sign = sign.to_ascii_lowercase();
+        }
+        let mut form: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", form_encode(v)))
+            .collect();
+        form.push(format!("sign={sign}"));
+        form.join("&").into_bytes()
+    } else {
+        rest.to_vec()
+    };
+    let request = NotificationRequest {
+        method: "POST".to_owned(),
+        headers: vec![(
+            "Content-Type".to_owned(),
+            "application/x-www-form-urlencoded".to_owned(),
+        )],
+        body,
+    };
+    let text_reply = |status: u16, body: &str| payquery_core::NotificationReply {
+        status,
+        headers: vec![(
+            "Content-Type".to_owned(),
+            "text/plain; charset=utf-8".to_owned(),
+        )],
+        body: body.to_owned(),
+    };
+    let handled = match fubei_notify_client().check_notification(&request, NOW) {
+        Ok(handled) => handled,
+        Err(rejected) => {
+            let error = rejected.error;
+            assert!(
+                !error.message().contains(NOTIFY_FUBEI_SECRET),
+                "secret in {error}"
+            );
+            // A form signed correctly here never fails its signature.
+            assert!(
+                !(signed_here && error.code() == ErrorCode::SignatureInvalid),
+                "a correct sign refused: {error}"
+            );
+            let status = match error.code() {
+                ErrorCode::SignatureInvalid => 401,
+                ErrorCode::DecodeError | ErrorCode::InvalidInput => 400,
+                _ => 500,
+            };
+            assert_eq!(rejected.reply, text_reply(status, "FAIL"), "{error}");
+            return false;
+        }
+    };
+    assert_eq!(handled.reply, text_reply(200, "SUCCESS"));
+    // Accepted: the form reads the same to the harness, and its sign is the one computed here.
+    let fields = form_decode(&request.body).expect("an accepted form is well-formed");
+    let sign = fields
+        .iter()
+        .find(|(k, _)| k == "sign")
+        .map(|(_, v)| v.clone())
+        .expect("an accepted form is signed");
+    assert!(
+        sign.eq_ignore_ascii_case(&fubei_notify_sign(&fields)),
+        "sign {sign} accepted"
+    );
+    let notification = handled.notification;
+    serde_json::to_string(&notification).unwrap();
+    assert!(notification.verified);
+    let prefix = format!("fubei:{}:", notification.event_type);
+    assert!(
+        notification.id.starts_with(&prefix),
+        "id {}",
+        notification.id
+    );
+    match notification.event_type.as_str() {
+        "pay" => {
+            let order = notification
+                .order
+                .as_ref()
+                .expect("a pay result has its order");
+            for money in [&order.amount, &order.paid_amount].into_iter().flatten() {
+                assert!(money.minor >= 0, "negative money accepted: {money:?}");
+            }
+        }
+        "refund" => assert!(notification.order.is_none()),
+        other => panic!("event type {other}"),
+    }
+    true
+}
+
+/// A vending delivery callback: unsigned, so accepted only as a hint whose confirming query
+/// names the same order.
+fn vending_callback(body: &[u8]) -> bool {
+    use payquery_core::NotificationRequest;
+
+    let request = NotificationRequest {
+        method: "POST".to_owned(),
+        headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
+        body: body.to_vec(),
+    };
+    let handled = match client(ProviderId::DingshangVending).check_notification(&request, NOW) {
+        Ok(handled) => handled,
+        Err(rejected) => {
+            assert_eq!(rejected.reply.body, "FAIL");
+            assert_eq!(
+                rejected.reply.status,
+                if matches!(
+                    rejected.error.code(),
+                    payquery_core::ErrorCode::DecodeError | payquery_core::ErrorCode::InvalidInput
+                ) {
+                    400
+                } else {
+                    500
+                }
+            );
+            return false;
+        }
+    };
+    assert_eq!(
+        (handled.reply.status, handled.reply.body.as_str()),
+        (200, "OK")
+    );
+    let notification = handled.notification;
+    assert!(!notification.verified && notification.order.is_none());
+    let json = serde_json::to_value(&notification).unwrap();
+    let order_id = json["detail"]["order_id"].as_str().unwrap().to_owned();
+    assert!(
+        !order_id.is_empty() && order_id.bytes().all(|b| b.is_ascii_digit()),
+        "order_id {order_id}"
+    );
+    let confirm: serde_json::Value =
+        serde_json::from_str(notification.confirm_query.as_deref().unwrap()).unwrap();
+    assert_eq!(confirm, serde_json::json!({ "order_id": order_id }));
+    assert!(notification
+        .id
+        .starts_with(&format!("dingshang:delivery:{order_id}:")));
+    true
 }
