@@ -75,12 +75,15 @@ async function refusal(fn) {
   assert.fail('expected a PayqueryError');
 }
 
-/** A WeChat Pay failure reply: the status, FAIL JSON naming the code (the reason stays in the error). */
+/**
+ * A WeChat Pay failure reply: the status, FAIL JSON naming the code (the reason stays in the
+ * error); a 500 names no cause, only SYSTEM_ERROR ("try later").
+ */
 function assertWechatPayReply(reply, status, code) {
   assert.deepEqual(reply, {
     status,
     headers: [['Content-Type', 'application/json; charset=utf-8']],
-    body: JSON.stringify({ code: 'FAIL', message: code }),
+    body: JSON.stringify({ code: 'FAIL', message: status === 500 ? 'SYSTEM_ERROR' : code }),
   });
 }
 

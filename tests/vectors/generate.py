@@ -2278,8 +2278,11 @@ YANSONGDA_CIPHERTEXT = (
 
 def wechat_fail(status: int, code: str) -> dict:
     """WeChat Pay's failure reply: `{"code":"FAIL","message":"<error code>"}` under `status`
-    (the code alone: the reason names certificates and config, and belongs in the host's log)."""
-    return {"status": status, "headers": JSON_REPLY_HEADERS, "body": compact({"code": "FAIL", "message": code})}
+    (the code alone: the reason names certificates and config, and belongs in the host's log);
+    a 500 says `SYSTEM_ERROR` whatever the cause (an unknown certificate, the config, the
+    host's own failure): what a stranger may learn of the receiver's state is "try later"."""
+    message = "SYSTEM_ERROR" if status == 500 else code
+    return {"status": status, "headers": JSON_REPLY_HEADERS, "body": compact({"code": "FAIL", "message": message})}
 
 
 def text_reply(status: int, body: str) -> dict:

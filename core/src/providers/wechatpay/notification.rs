@@ -123,8 +123,9 @@ impl WechatPayCore {
 ///   to probes; the Global guide's "200 for probes" is not followed: a 4xx is safe for both);
 /// - a malformed envelope, a resource that does not decrypt, another merchant's: 400.
 ///
-/// The message is the error code alone: anyone can POST to a notify URL, and the reason
-/// (which names certificates, hosts, the config) belongs in the host's log, not in a reply.
+/// The message is the error code alone (`SYSTEM_ERROR` for every 500): anyone can POST to a
+/// notify URL, and the reason (which names certificates, hosts, the config) belongs in the
+/// host's log, not in a reply.
 pub(crate) fn reply(outcome: std::result::Result<(), &Error>) -> NotificationReply {
     let Err(e) = outcome else {
         return NotificationReply::empty(204);
@@ -135,5 +136,12 @@ pub(crate) fn reply(outcome: std::result::Result<(), &Error>) -> NotificationRep
         ErrorCode::DecodeError | ErrorCode::InvalidInput | ErrorCode::DecryptError => 400,
         _ => 500,
     };
-    NotificationReply::json_fail(status, e.code().as_str())
+    // A 500 says only "try later", whatever its cause (a certificate not held yet, the
+    // config, the host's own failure to store it): that is all a stranger should learn.
+    let message = if status == 500 {
+        "SYSTEM_ERROR"
+    } else {
+        e.code().as_str()
+    };
+    NotificationReply::json_fail(status, message)
 }
