@@ -9,6 +9,8 @@ use super::certificates::open_sealed;
 use crate::context::ResponseContext;
 use crate::error::{Error, ErrorCode, Result};
 use crate::notification_request::{NotificationReply, NotificationRequest};
+use crate::order::Order;
+use crate::provider_client::Notice;
 
 /// A notification whose signature verified and whose resource opened.
 #[derive(Debug)]
@@ -23,6 +25,26 @@ pub(crate) struct OpenedNotification {
     pub resource_text: String,
     /// The serial of the key that verified the signature.
     pub serial: String,
+}
+
+/// A notice WeChat Pay signed (and the client verified): under the envelope's id and event,
+/// with what the resource was typed as.
+pub(crate) fn verified_notice<N>(
+    id: String,
+    event_type: String,
+    serial: String,
+    order: Option<Order>,
+    detail: N,
+) -> Notice<N> {
+    Notice {
+        verified: true,
+        id,
+        event_type,
+        order,
+        detail,
+        signature_serial: Some(serial),
+        confirm_query: None,
+    }
 }
 
 /// `envelope[key]` as text: a `DECODE_ERROR` naming `key` when it is missing, empty or not a

@@ -422,15 +422,9 @@ impl PayscoreOverseaClient {
                 },
             )
         };
-        Ok(Notice {
-            verified: true,
-            id,
-            event_type,
-            order,
-            detail,
-            signature_serial: Some(serial),
-            confirm_query: None,
-        })
+        Ok(notification::verified_notice(
+            id, event_type, serial, order, detail,
+        ))
     }
 }
 
