@@ -10,7 +10,7 @@ use std::time::Duration;
 use std::sync::{Arc, Mutex};
 
 use payquery_core::{
-    Attempt, AttemptPurpose, Client, HostRole, HttpRequest, Method, NotificationRequest,
+    Attempt, AttemptPurpose, Client, HostRole, HttpRequest, Method, NotificationRequest, Order,
     OrderStatus, ProviderId, QueryOptions, QueryResult,
 };
 use payquery_sandbox::{
@@ -41,6 +41,36 @@ pub struct DemoRow {
     pub attempts: Vec<Attempt>,
     /// What the row shows after its requests (a notification's event and reply).
     pub then: Option<String>,
+}
+
+impl DemoRow {
+    /// The row for `order`: its id (the provider's, else the merchant's) and amount as shown.
+    fn for_order(
+        label: &str,
+        provider: ProviderId,
+        order: &Order,
+        verification: String,
+        attempts: Vec<Attempt>,
+        then: Option<String>,
+    ) -> Self {
+        DemoRow {
+            label: label.to_owned(),
+            provider,
+            order_id: order
+                .provider_order_id
+                .clone()
+                .or(order.merchant_order_no.clone())
+                .unwrap_or_else(|| "-".to_owned()),
+            status: order.status,
+            amount: order
+                .amount
+                .as_ref()
+                .map_or_else(|| "(not stated)".to_owned(), ToString::to_string),
+            verification,
+            attempts,
+            then,
+        }
+    }
 }
 
 /// A row's check on its attempts: what it is meant to show.
@@ -100,27 +130,18 @@ fn run_row_with(
         .map_err(|e| fail("query", e))?;
     let result: QueryResult =
         crate::query::run(client, query, options, transport, &[]).map_err(|e| fail("query", e))?;
-    let order = result.order;
-    Ok(DemoRow {
-        label: label.to_owned(),
+    let verification = match result.signature_serial {
+        Some(serial) => format!("RSA-verified ({serial})"),
+        None => "provider signs none".to_owned(),
+    };
+    Ok(DemoRow::for_order(
+        label,
         provider,
-        order_id: order
-            .provider_order_id
-            .clone()
-            .or(order.merchant_order_no.clone())
-            .unwrap_or_else(|| "-".to_owned()),
-        status: order.status,
-        amount: order
-            .amount
-            .as_ref()
-            .map_or_else(|| "(not stated)".to_owned(), ToString::to_string),
-        verification: match result.signature_serial {
-            Some(serial) => format!("RSA-verified ({serial})"),
-            None => "provider signs none".to_owned(),
-        },
-        attempts: result.attempts,
-        then: None,
-    })
+        &result.order,
+        verification,
+        result.attempts,
+        None,
+    ))
 }
 
 /// `main 200`, `main ✗ reset → backup 200`, `token 200 → main 200`.
@@ -508,30 +529,23 @@ fn notification_row(
         provider,
         ProviderId::WechatpayEduPapay | ProviderId::WechatpayPayscoreOversea
     );
-    Ok(DemoRow {
-        label: label.to_owned(),
+    let verification = match (notification.verified, decrypted) {
+        (false, _) => "unsigned (a hint)",
+        (true, true) => "RSA-verified, decrypted",
+        (true, false) => "MD5-verified",
+    };
+    let then = format!(
+        "{} → reply {}",
+        notification.event_type, handled.reply.status
+    );
+    Ok(DemoRow::for_order(
+        label,
         provider,
-        order_id: order
-            .provider_order_id
-            .clone()
-            .or(order.merchant_order_no.clone())
-            .unwrap_or_else(|| "-".to_owned()),
-        status: order.status,
-        amount: order
-            .amount
-            .as_ref()
-            .map_or_else(|| "(not stated)".to_owned(), ToString::to_string),
-        verification: match (notification.verified, decrypted) {
-            (false, _) => "unsigned (a hint)".to_owned(),
-            (true, true) => "RSA-verified, decrypted".to_owned(),
-            (true, false) => "MD5-verified".to_owned(),
-        },
+        &order,
+        verification.to_owned(),
         attempts,
-        then: Some(format!(
-            "{} → reply {}",
-            notification.event_type, handled.reply.status
-        )),
-    })
+        Some(then),
+    ))
 }
 
 fn truncated(text: &str, width: usize) -> String {
